@@ -1,0 +1,15 @@
+// Small string helpers (suggestions for misspelt names, splitting).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace csbrnn {
+
+/// Levenshtein distance.
+size_t edit_distance(const std::string& a, const std::string& b);
+/// The candidate closest to `word`, or "" if none is reasonably close.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+std::vector<std::string> split(const std::string& s, char sep);
+std::string trim(const std::string& s);
+
+}  // namespace csbrnn
