@@ -16,3 +16,14 @@ bool parse_args(const std::string& command, const std::string& usage,
                 const po::positional_options_description& pos, po::variables_map& vm);
 
 }  // namespace csbrnn::cli
+
+#include "config/hw_config.h"
+
+namespace csbrnn::cli {
+
+/// Adds --hw FILE and --set KEY=VALUE (repeatable) to a command's options.
+void add_hw_options(po::options_description& desc);
+/// The resolved HwConfig from --hw/--set (defaults when --hw is absent).
+HwConfig hw_from_options(const po::variables_map& vm);
+
+}  // namespace csbrnn::cli
