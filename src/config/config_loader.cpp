@@ -68,14 +68,18 @@ class Loader {
       fail(at(doc), ": expected a mapping of config sections at the top level, got ",
            describe_node(doc));
     // The sections may sit under a single top-level `hw:` key.
-    YAML::Node root = doc;
+    // (yaml-cpp's Node::operator= assigns through to the node referred to; reset() rebinds.)
+    YAML::Node root;
+    root.reset(doc);
     YAML::Node hw_key;
+    bool nested = false;
     for (auto it = doc.begin(); it != doc.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == "hw") {
-        hw_key = it->first;
-        root = it->second;
+        hw_key.reset(it->first);
+        root.reset(it->second);
+        nested = true;
       }
-    if (hw_key.IsDefined()) {
+    if (nested) {
       if (doc.size() != 1) {
         for (auto it = doc.begin(); it != doc.end(); ++it)
           if (!(it->first.IsScalar() && it->first.Scalar() == "hw"))
