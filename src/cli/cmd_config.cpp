@@ -13,16 +13,17 @@ namespace {
 int run_config(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_hw_options(desc);
-  desc.add_options()  //
-      ("list-keys", "print every key with its type, default, valid range and meaning")  //
-      ("markdown", "with --list-keys: as a Markdown table (the one in docs/config.md)")  //
+  desc.add_options()                                                                       //
+      ("list-keys", "print every key with its type, default, valid range and meaning")     //
+      ("markdown", "with --list-keys: as a Markdown table (the one in docs/config.md)")    //
       ("check", "only validate: print a one-line summary, exit 0 if the config is valid")  //
       ("output,o", po::value<std::string>()->value_name("FILE"),
        "write the resolved YAML to FILE instead of standard output");
   po::positional_options_description pos;
   po::variables_map vm;
-  if (!parse_args("config", "[--hw FILE] [--set KEY=VALUE ...] [--check | --list-keys [--markdown]]",
-                  args, desc, pos, vm))
+  if (!parse_args("config",
+                  "[--hw FILE] [--set KEY=VALUE ...] [--check | --list-keys [--markdown]]", args,
+                  desc, pos, vm))
     return 0;
   if (vm.count("list-keys")) {
     std::cout << (vm.count("markdown") ? hw_keys_table_markdown() : hw_keys_table_text());

@@ -89,8 +89,7 @@ class Loader {
       }
       if (root.IsNull()) return;
       if (!root.IsMap())
-        fail(at(hw_key), ": hw: expected a mapping of config sections, got ",
-             describe_node(root));
+        fail(at(hw_key), ": hw: expected a mapping of config sections, got ", describe_node(root));
       walk(root, "", "hw.");
     } else {
       walk(root, "", "");
@@ -143,8 +142,7 @@ class Loader {
       const std::string path = prefix.empty() ? name : prefix + "." + name;
       const auto first = seen.emplace(name, k.Mark().line + 1);
       if (!first.second)
-        fail(here, ": duplicate key '", shown, path, "' (first at line ", first.first->second,
-             ")");
+        fail(here, ": duplicate key '", shown, path, "' (first at line ", first.first->second, ")");
       if (const HwKey* key = find_hw_key(path)) {
         try {
           key->set(cfg_, v);

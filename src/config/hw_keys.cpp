@@ -97,7 +97,9 @@ T& at(Ref<T> ref, const HwConfig& c) {
   return ref(const_cast<HwConfig&>(c));
 }
 
-std::string int_range_text(long long lo, long long hi) { return cat(lo, "..", hi); }
+std::string int_range_text(long long lo, long long hi) {
+  return cat(lo, "..", hi);
+}
 
 std::string out_of_range(const std::string& value, const std::string& valid,
                          const std::string& why) {
@@ -160,16 +162,14 @@ HwKey real_key(std::string path, Ref<double> ref, RealRange r, std::string unit,
   return k;
 }
 
-HwKey dims_key(std::string path, Ref<int> first, Ref<int> second, const char* letters,
-               long long lo, long long hi, std::string desc) {
+HwKey dims_key(std::string path, Ref<int> first, Ref<int> second, const char* letters, long long lo,
+               long long hi, std::string desc) {
   HwKey k;
   k.path = std::move(path);
   k.type = letters;  // "KxL" / "PxQ"
   k.description = std::move(desc);
   k.valid = cat("each of ", letters[0], " and ", letters[2], " ", lo, "..", hi);
-  k.get = [first, second](const HwConfig& c) {
-    return cat(at(first, c), "x", at(second, c));
-  };
+  k.get = [first, second](const HwConfig& c) { return cat(at(first, c), "x", at(second, c)); };
   const std::string expected = cat("'", letters, "' such as '4x4'");
   const std::string valid = k.valid;
   k.set = [first, second, expected, valid](HwConfig& c, const YAML::Node& n) {
@@ -255,7 +255,9 @@ HwKey sharing_key() {
   };
   k.check = [](const HwConfig& c) -> std::string {
     const int m = static_cast<int>(c.sharing);
-    return m >= 0 && m <= 3 ? "" : cat("invalid sharing mode ", m, " (valid: ", "none, horizontal, vertical or 2d)");
+    return m >= 0 && m <= 3
+               ? ""
+               : cat("invalid sharing mode ", m, " (valid: ", "none, horizontal, vertical or 2d)");
   };
   return k;
 }
@@ -277,9 +279,8 @@ std::vector<HwKey> build_keys() {
       "engine.clock_mhz", [](HwConfig& c) -> double& { return c.engine.clock_mhz; },
       {0, 10000, true}, "MHz", "clock frequency of the whole machine"));
   k.push_back(int_key(
-      "engine.neuron_load_width",
-      [](HwConfig& c) -> int& { return c.engine.neuron_load_width; }, 1, 65536,
-      "input neurons per cycle loaded into a BlockNeuronBuffer"));
+      "engine.neuron_load_width", [](HwConfig& c) -> int& { return c.engine.neuron_load_width; }, 1,
+      65536, "input neurons per cycle loaded into a BlockNeuronBuffer"));
   k.push_back(int_key(
       "engine.pipeline.weight_read", [](HwConfig& c) -> int& { return c.engine.lat_weight_read; },
       1, kLatMax, "cycles of the WeightBuffer read stage", "a buffer read takes a cycle"));
@@ -287,12 +288,12 @@ std::vector<HwKey> build_keys() {
       "engine.pipeline.multiply", [](HwConfig& c) -> int& { return c.engine.lat_multiply; }, 1,
       kLatMax, "cycles of the multiply stage", "a registered multiplier takes a cycle"));
   k.push_back(int_key(
-      "engine.pipeline.adder_tree", [](HwConfig& c) -> int& { return c.engine.lat_adder_tree; },
-      0, kLatMax, "cycles of the adder tree summing a PE row's Q products",
+      "engine.pipeline.adder_tree", [](HwConfig& c) -> int& { return c.engine.lat_adder_tree; }, 0,
+      kLatMax, "cycles of the adder tree summing a PE row's Q products",
       "0 = combinational, folded into the multiply stage"));
   k.push_back(int_key(
-      "engine.pipeline.accumulate", [](HwConfig& c) -> int& { return c.engine.lat_accumulate; },
-      1, kLatMax, "cycles of the NeuronAccumBuffer read-add-write stage",
+      "engine.pipeline.accumulate", [](HwConfig& c) -> int& { return c.engine.lat_accumulate; }, 1,
+      kLatMax, "cycles of the NeuronAccumBuffer read-add-write stage",
       "a buffer write takes a cycle"));
   k.push_back(int_key(
       "engine.pipeline.vertical_path",
@@ -424,13 +425,14 @@ const HwKey& resolve_hw_key(const std::string& key_in, const std::string& contex
   if (const HwKey* k = find_hw_key(key)) return *k;
   const auto& sections = hw_sections();
   if (std::find(sections.begin(), sections.end(), key) != sections.end())
-    fail(context, ": '", key, "' is a section, not a key (e.g. '", key, ".",
-         [&] {
-           for (const auto& k : hw_keys())
-             if (k.path.rfind(key + ".", 0) == 0) return k.path.substr(key.size() + 1);
-           return std::string();
-         }(),
-         "')");
+    fail(
+        context, ": '", key, "' is a section, not a key (e.g. '", key, ".",
+        [&] {
+          for (const auto& k : hw_keys())
+            if (k.path.rfind(key + ".", 0) == 0) return k.path.substr(key.size() + 1);
+          return std::string();
+        }(),
+        "')");
   // Unique suffix on component boundaries.
   std::vector<const HwKey*> hits;
   for (const auto& k : hw_keys()) {
@@ -480,7 +482,8 @@ std::string hw_keys_table_text() {
   const HwConfig d;
   std::vector<std::array<std::string, 5>> rows;
   rows.push_back({"KEY", "TYPE", "DEFAULT", "VALID", "DESCRIPTION"});
-  for (const auto& k : hw_keys()) rows.push_back({k.path, k.type, k.get(d), k.valid, k.description});
+  for (const auto& k : hw_keys())
+    rows.push_back({k.path, k.type, k.get(d), k.valid, k.description});
   std::array<size_t, 5> w{};
   for (const auto& r : rows)
     for (size_t i = 0; i < 4; ++i) w[i] = std::max(w[i], r[i].size());
@@ -494,8 +497,7 @@ std::string hw_keys_table_text() {
 
 std::string hw_keys_table_markdown() {
   const HwConfig d;
-  std::string out =
-      "| Key | Type | Default | Valid | Meaning |\n|---|---|---|---|---|\n";
+  std::string out = "| Key | Type | Default | Valid | Meaning |\n|---|---|---|---|---|\n";
   for (const auto& k : hw_keys())
     out += cat("| `", k.path, "` | ", md_escape(k.type), " | `", md_escape(k.get(d)), "` | ",
                md_escape(k.valid), " | ", md_escape(k.description), " |\n");
@@ -510,10 +512,14 @@ bool hw_config_equal(const HwConfig& a, const HwConfig& b) {
 
 const char* sharing_name(SharingMode m) {
   switch (m) {
-    case SharingMode::None: return "none";
-    case SharingMode::Horizontal: return "horizontal";
-    case SharingMode::Vertical: return "vertical";
-    case SharingMode::TwoD: return "2d";
+    case SharingMode::None:
+      return "none";
+    case SharingMode::Horizontal:
+      return "horizontal";
+    case SharingMode::Vertical:
+      return "vertical";
+    case SharingMode::TwoD:
+      return "2d";
   }
   return "?";
 }
@@ -522,8 +528,8 @@ SharingMode parse_sharing(const std::string& s) {
   const std::string t = lower(trim(s));
   for (int i = 0; i < 4; ++i)
     if (t == kSharingNames[i]) return static_cast<SharingMode>(i);
-  const std::string near =
-      closest_match(t, std::vector<std::string>(std::begin(kSharingNames), std::end(kSharingNames)));
+  const std::string near = closest_match(
+      t, std::vector<std::string>(std::begin(kSharingNames), std::end(kSharingNames)));
   fail("unknown sharing mode '", s, "' (valid: none, horizontal, vertical, 2d",
        near.empty() ? std::string() : "; did you mean '" + near + "'?", ")");
 }

@@ -29,7 +29,8 @@ struct HwKey {
   /// Sets the field from a YAML node; throws KeyValueError on a value of the wrong type (range
   /// problems are left to `check`, except values that do not fit the field at all).
   std::function<void(HwConfig&, const YAML::Node&)> set;
-  /// "" when the field's value is valid, else the problem (e.g. "0 is out of range (valid: 1..256)").
+  /// "" when the field's value is valid, else the problem (e.g. "0 is out of range
+  /// (valid: 1..256)").
   std::function<std::string(const HwConfig&)> check;
 
   /// The last path component ("pe_groups").

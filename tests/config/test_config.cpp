@@ -86,16 +86,22 @@ const std::vector<Setting>& settings() {
   static const std::vector<Setting> s = {
       {"name", "\"my design: #2 \\\"x\\\" \\\\ y\"",
        [](const HwConfig& c) { return c.name == "my design: #2 \"x\" \\ y"; }},
-      {"engine.pe_groups", "2x8", [](const HwConfig& c) { return c.engine.K == 2 && c.engine.L == 8; }},
+      {"engine.pe_groups", "2x8",
+       [](const HwConfig& c) { return c.engine.K == 2 && c.engine.L == 8; }},
       {"engine.pes_per_group", "8X2",
        [](const HwConfig& c) { return c.engine.P == 8 && c.engine.Q == 2; }},
       {"engine.clock_mhz", "123.456789012345",
        [](const HwConfig& c) { return c.engine.clock_mhz == 123.456789012345; }},
-      {"engine.neuron_load_width", "7", [](const HwConfig& c) { return c.engine.neuron_load_width == 7; }},
-      {"engine.pipeline.weight_read", "3", [](const HwConfig& c) { return c.engine.lat_weight_read == 3; }},
-      {"engine.pipeline.multiply", "4", [](const HwConfig& c) { return c.engine.lat_multiply == 4; }},
-      {"engine.pipeline.adder_tree", "0", [](const HwConfig& c) { return c.engine.lat_adder_tree == 0; }},
-      {"engine.pipeline.accumulate", "5", [](const HwConfig& c) { return c.engine.lat_accumulate == 5; }},
+      {"engine.neuron_load_width", "7",
+       [](const HwConfig& c) { return c.engine.neuron_load_width == 7; }},
+      {"engine.pipeline.weight_read", "3",
+       [](const HwConfig& c) { return c.engine.lat_weight_read == 3; }},
+      {"engine.pipeline.multiply", "4",
+       [](const HwConfig& c) { return c.engine.lat_multiply == 4; }},
+      {"engine.pipeline.adder_tree", "0",
+       [](const HwConfig& c) { return c.engine.lat_adder_tree == 0; }},
+      {"engine.pipeline.accumulate", "5",
+       [](const HwConfig& c) { return c.engine.lat_accumulate == 5; }},
       {"engine.pipeline.vertical_path", "0",
        [](const HwConfig& c) { return c.engine.lat_vertical_path == 0; }},
       {"engine.reduce.lanes", "32", [](const HwConfig& c) { return c.engine.reduce_lanes == 32; }},
@@ -106,14 +112,17 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.buffers.block_neuron_buffer == 64; }},
       {"buffers.neuron_accum_buffer", "32",
        [](const HwConfig& c) { return c.buffers.neuron_accum_buffer == 32; }},
-      {"buffers.vector_buffer", "4096", [](const HwConfig& c) { return c.buffers.vector_buffer == 4096; }},
+      {"buffers.vector_buffer", "4096",
+       [](const HwConfig& c) { return c.buffers.vector_buffer == 4096; }},
       {"eltwise.lanes", "8", [](const HwConfig& c) { return c.eltwise.lanes == 8; }},
       {"eltwise.latency.sum", "2", [](const HwConfig& c) { return c.eltwise.lat_sum == 2; }},
       {"eltwise.latency.mult", "3", [](const HwConfig& c) { return c.eltwise.lat_mult == 3; }},
-      {"eltwise.latency.sigmoid", "4", [](const HwConfig& c) { return c.eltwise.lat_sigmoid == 4; }},
+      {"eltwise.latency.sigmoid", "4",
+       [](const HwConfig& c) { return c.eltwise.lat_sigmoid == 4; }},
       {"eltwise.latency.tanh", "5", [](const HwConfig& c) { return c.eltwise.lat_tanh == 5; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
-      {"memory.dram_latency_ns", "0", [](const HwConfig& c) { return c.memory.dram_latency_ns == 0.0; }},
+      {"memory.dram_latency_ns", "0",
+       [](const HwConfig& c) { return c.memory.dram_latency_ns == 0.0; }},
       {"memory.dram_bandwidth_gbps", "0.1",
        [](const HwConfig& c) { return c.memory.dram_bandwidth_gbps == 0.1; }},
       {"memory.burst_bytes", "256", [](const HwConfig& c) { return c.memory.burst_bytes == 256; }},
@@ -187,7 +196,8 @@ TEST_CASE("every key is settable and lands in its own field") {
     const auto parts = split(s.key, '.');
     std::string yaml;
     for (size_t i = 0; i < parts.size(); ++i)
-      yaml += std::string(2 * i, ' ') + parts[i] + ":" + (i + 1 == parts.size() ? " " + s.value : "") + "\n";
+      yaml += std::string(2 * i, ' ') + parts[i] + ":" +
+              (i + 1 == parts.size() ? " " + s.value : "") + "\n";
     const HwConfig viafile = parse_hw_config(yaml, "one.yaml");
     CHECK(s.landed(viafile));
     CHECK(same(viafile, viaset));
@@ -263,24 +273,27 @@ TEST_CASE("sections may sit under a top-level hw key") {
   CHECK(c.engine.L == 4);
   CHECK(c.name == "n");
   CHECK(same(parse_hw_config("hw:\n", "h.yaml"), HwConfig{}));
-  expect_file_error("hw:\n  engine:\n    pe_grups: 2x4\n",
-                    {"cfg.yaml:3:", "unknown key 'hw.engine.pe_grups'",
-                     "did you mean 'hw.engine.pe_groups'?"});
+  expect_file_error(
+      "hw:\n  engine:\n    pe_grups: 2x4\n",
+      {"cfg.yaml:3:", "unknown key 'hw.engine.pe_grups'", "did you mean 'hw.engine.pe_groups'?"});
   expect_file_error("hw:\n  engine: {}\nengine:\n  clock_mhz: 1\n",
                     {"cfg.yaml:3:", "unknown key 'engine' beside 'hw'"});
   expect_file_error("hw: 3\n", {"cfg.yaml:1:", "hw: expected a mapping"});
 }
 
 TEST_CASE("unknown keys name file, line, key and the closest key") {
-  expect_file_error("engine:\n  clock_mhz: 200\n  pe_grups: 4x4\n",
-                    {"cfg.yaml:3: unknown key 'engine.pe_grups' (did you mean 'engine.pe_groups'?)"});
+  expect_file_error(
+      "engine:\n  clock_mhz: 200\n  pe_grups: 4x4\n",
+      {"cfg.yaml:3: unknown key 'engine.pe_grups' (did you mean 'engine.pe_groups'?)"});
   expect_file_error("name: x\n\nclock_mhz: 100\n",
                     {"cfg.yaml:3:", "unknown key 'clock_mhz'", "did you mean 'engine.clock_mhz'?"});
   expect_file_error("engin:\n  clock_mhz: 100\n",
                     {"cfg.yaml:1:", "unknown key 'engin'", "did you mean 'engine'?"});
-  expect_file_error("eltwise:\n  latency:\n    tnah: 3\n",
-                    {"cfg.yaml:3:", "'eltwise.latency.tnah'", "did you mean 'eltwise.latency.tanh'?"});
-  expect_file_error("zzzzzzzzzzzz: 1\n", {"cfg.yaml:1:", "unknown key 'zzzzzzzzzzzz'", "--list-keys"});
+  expect_file_error(
+      "eltwise:\n  latency:\n    tnah: 3\n",
+      {"cfg.yaml:3:", "'eltwise.latency.tnah'", "did you mean 'eltwise.latency.tanh'?"});
+  expect_file_error("zzzzzzzzzzzz: 1\n",
+                    {"cfg.yaml:1:", "unknown key 'zzzzzzzzzzzz'", "--list-keys"});
   expect_file_error("? [a, b]\n: 1\n", {"cfg.yaml:1:", "a key must be a plain name"});
 }
 
@@ -361,7 +374,8 @@ TEST_CASE("impossible values name the key and the valid range") {
     const auto parts = split(b.key, '.');
     std::string yaml = "# header\n";
     for (size_t i = 0; i < parts.size(); ++i)
-      yaml += std::string(2 * i, ' ') + parts[i] + ":" + (i + 1 == parts.size() ? " " + b.value : "") + "\n";
+      yaml += std::string(2 * i, ' ') + parts[i] + ":" +
+              (i + 1 == parts.size() ? " " + b.value : "") + "\n";
     const std::string line = std::to_string(parts.size() + 1);
     INFO(yaml);
     expect_file_error(yaml, {"cfg.yaml:" + line + ": " + b.key + ": ", "out of range", b.range});
@@ -369,9 +383,9 @@ TEST_CASE("impossible values name the key and the valid range") {
                  {"--set " + b.key + "=" + b.value + ": " + b.key + ":", b.range});
   }
   // Absurd sizes: more than 65536 PEs in total.
-  expect_file_error("engine:\n  pe_groups: 64x64\n  pes_per_group: 8x8\n",
-                    {"cfg.yaml:2:", "engine.pe_groups x engine.pes_per_group", "262144 PEs",
-                     "1..65536 PEs"});
+  expect_file_error(
+      "engine:\n  pe_groups: 64x64\n  pes_per_group: 8x8\n",
+      {"cfg.yaml:2:", "engine.pe_groups x engine.pes_per_group", "262144 PEs", "1..65536 PEs"});
   CHECK_NOTHROW(parse_hw_config("engine:\n  pe_groups: 16x16\n  pes_per_group: 16x16\n", "x"));
 }
 
@@ -385,10 +399,12 @@ TEST_CASE("validate_hw_config checks a struct built in code") {
   expect_error([&] { validate_hw_config(c, "code"); }, {"code: engine.clock_mhz:"});
   c = HwConfig{};
   c.numeric.wf = 16;
-  expect_error([&] { validate_hw_config(c, "code"); }, {"code: numeric.weight_frac_bits:", "1..15"});
+  expect_error([&] { validate_hw_config(c, "code"); },
+               {"code: numeric.weight_frac_bits:", "1..15"});
   c = HwConfig{};
   c.engine.P = 0;
-  expect_error([&] { validate_hw_config(c, "code"); }, {"code: engine.pes_per_group:", "0x4 is out of range"});
+  expect_error([&] { validate_hw_config(c, "code"); },
+               {"code: engine.pes_per_group:", "0x4 is out of range"});
   c = HwConfig{};
   c.engine.K = c.engine.L = c.engine.P = c.engine.Q = 256;  // overflows int if multiplied in int
   expect_error([&] { validate_hw_config(c, "code"); }, {"code: ", "4294967296 PEs"});
@@ -403,9 +419,9 @@ TEST_CASE("validate_hw_config checks a struct built in code") {
 TEST_CASE("overrides: full paths, hw. prefix, unique short forms") {
   const HwConfig a = load_hw_config("", {"hw.engine.pe_groups=8x4"});
   CHECK((a.engine.K == 8 && a.engine.L == 4));
-  const HwConfig b = load_hw_config("", {"engine.pe_groups=2x2", "hw.pe_groups=8x2",
-                                         "pipeline.multiply=3", "hw.mode=vertical", "tanh=7",
-                                         "latency.sum=4", "ideal=no", " clock_mhz = 250 "});
+  const HwConfig b = load_hw_config(
+      "", {"engine.pe_groups=2x2", "hw.pe_groups=8x2", "pipeline.multiply=3", "hw.mode=vertical",
+           "tanh=7", "latency.sum=4", "ideal=no", " clock_mhz = 250 "});
   CHECK((b.engine.K == 8 && b.engine.L == 2));  // the last --set wins
   CHECK(b.engine.lat_multiply == 3);
   CHECK(b.sharing == SharingMode::Vertical);
@@ -424,12 +440,14 @@ TEST_CASE("overrides: full paths, hw. prefix, unique short forms") {
 }
 
 TEST_CASE("override errors: ambiguous, unknown, sections, bad values") {
-  expect_error([] { load_hw_config("", {"lanes=3"}); },
-               {"--set lanes=3: ambiguous key 'lanes'", "'engine.reduce.lanes'", "'eltwise.lanes'"});
+  expect_error(
+      [] { load_hw_config("", {"lanes=3"}); },
+      {"--set lanes=3: ambiguous key 'lanes'", "'engine.reduce.lanes'", "'eltwise.lanes'"});
   // "latency" is a leaf only of engine.reduce.latency (eltwise.latency is a section).
   CHECK(load_hw_config("", {"hw.latency=3"}).engine.lat_reduce == 3);
-  expect_error([] { load_hw_config("", {"hw.pe_grups=8x4"}); },
-               {"--set hw.pe_grups=8x4: unknown key 'pe_grups'", "did you mean 'engine.pe_groups'?"});
+  expect_error(
+      [] { load_hw_config("", {"hw.pe_grups=8x4"}); },
+      {"--set hw.pe_grups=8x4: unknown key 'pe_grups'", "did you mean 'engine.pe_groups'?"});
   expect_error([] { load_hw_config("", {"engine.clok_mhz=3"}); },
                {"unknown key 'engine.clok_mhz'", "did you mean 'engine.clock_mhz'?"});
   expect_error([] { load_hw_config("", {"engine=3"}); }, {"'engine' is a section"});
@@ -453,8 +471,8 @@ TEST_CASE("missing and unreadable files are named") {
 }
 
 TEST_CASE("sharing names round-trip") {
-  for (auto m : {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical,
-                 SharingMode::TwoD})
+  for (auto m :
+       {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical, SharingMode::TwoD})
     CHECK(parse_sharing(sharing_name(m)) == m);
   CHECK(parse_sharing("2D") == SharingMode::TwoD);
   expect_error([] { parse_sharing("diagonal"); }, {"unknown sharing mode 'diagonal'", "2d"});
@@ -497,7 +515,8 @@ TEST_CASE("csbrnn config prints, checks and lists, and bad files exit 2 with one
   write_file_atomic(bad, std::string("engine:\n  clock_mhz: fast\n"));
   r = test::run_cli("config --check --hw '" + bad + "'");
   CHECK(r.exit_code == 2);
-  CHECK(r.output == "csbrnn: error: " + bad + ":2: engine.clock_mhz: expected a number, got 'fast'\n");
+  CHECK(r.output ==
+        "csbrnn: error: " + bad + ":2: engine.clock_mhz: expected a number, got 'fast'\n");
 
   r = test::run_cli("config --set lanes=4");
   CHECK(r.exit_code == 2);
