@@ -72,7 +72,12 @@ int run_fig12(const std::vector<std::string>& args) {
         std::printf(" | %10.1f%% %10.1f%%", 100 * r.group_occupancy, 100 * r.pe_utilization);
         mean_occ[i] += r.group_occupancy;
         mean_util[i] += r.pe_utilization;
+        int64_t issue = 0;
+        for (const auto& mt : r.mvms) issue += mt.issue_cycles;
+        const double balance =
+            issue > 0 ? double(r.tiles) / (double(hw.engine.groups()) * double(issue)) : 0.0;
         out.push_back({{"model", trim(name)},
+                       {"issue_balance", balance},
                        {"block", b},
                        {"sharing", sharing_name(modes[i])},
                        {"group_occupancy", r.group_occupancy},
