@@ -19,6 +19,11 @@ std::vector<int16_t> random_input(int T, int n, uint64_t seed, const fx::Format&
   return x;
 }
 
+struct KindCount {
+  size_t local = 0, left = 0, up = 0;
+};
+KindCount g_count;  // items seen by check_model (sharing must actually be exercised)
+
 void check_model(const GenSpec& s, SharingMode mode, int K, int L, int P, int Q) {
   HwConfig hw;
   hw.engine.K = K;
@@ -28,6 +33,19 @@ void check_model(const GenSpec& s, SharingMode mode, int K, int L, int P, int Q)
   hw.sharing = mode;
   const CsbModel m = generate_csb_model(s);
   const Program p = compile_program(m, hw);
+  for (const MvmProgram& mv : p.mvms)
+    for (const GroupIteration& gi : mv.micro)
+      for (const MicroItem& it : gi.items) {
+        if (it.kind == ItemKind::Local) g_count.local++;
+        if (it.kind == ItemKind::FromLeft) {
+          CHECK((mode == SharingMode::Horizontal || mode == SharingMode::TwoD));
+          g_count.left++;
+        }
+        if (it.kind == ItemKind::FromUp) {
+          CHECK((mode == SharingMode::Vertical || mode == SharingMode::TwoD));
+          g_count.up++;
+        }
+      }
   const int T = 3;
   const auto x = random_input(T, s.input_size, s.seed + 99, hw.numeric);
   const InterpretResult r = interpret(p, x, T);
@@ -63,6 +81,9 @@ TEST_CASE("interpreter equals the fixed reference: LSTM", "[compile][interp]") {
       s.seed = 10 + layers;
       check_model(s, mode, 2, 2, 2, 3);
     }
+  // The modes really shared work (so FromLeft / FromUp paths were checked bit-exactly).
+  CHECK(g_count.left > 0);
+  CHECK(g_count.up > 0);
 }
 
 TEST_CASE("interpreter equals the fixed reference: GRU", "[compile][interp]") {

@@ -7,6 +7,7 @@
 #include "compile/interpreter.h"
 #include "compile/model_gen.h"
 #include "compile/program_io.h"
+#include "support/test_util.h"
 #include "tiny_model.h"
 
 using namespace csbrnn;
@@ -103,4 +104,18 @@ TEST_CASE("a decoded program runs like the original", "[compile][io]") {
   const Program q = decode_program(b.data(), b.size(), "mem");
   const std::vector<int16_t> x = {100, -200, 300, -400, 500, -600, 700, -800};
   CHECK(interpret(q, x, 2).y == interpret(p, x, 2).y);
+}
+
+TEST_CASE("csbrnn disasm prints the listing of a saved program", "[compile][io][cli]") {
+  test::TempDir dir("disasm");
+  const Program p = sample(CellType::LSTM, 4, SharingMode::TwoD);
+  save_program(dir.file("p.bin"), p);
+  const auto r = test::run_cli("disasm " + dir.file("p.bin") + " --micro");
+  CHECK(r.exit_code == 0);
+  DisasmOptions o;
+  o.micro = true;
+  CHECK(r.output == disassemble(p, o));
+  const auto bad = test::run_cli("disasm " + dir.file("missing.bin"));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("missing.bin") != std::string::npos);
 }
