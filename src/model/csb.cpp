@@ -18,8 +18,7 @@ uint64_t bits_for_count(uint64_t n) {
 
 void check_block_size(int bh, int bw, const std::string& what) {
   if (bh < 1 || bw < 1 || bh > kCsbMaxBlockSize || bw > kCsbMaxBlockSize)
-    fail(what, ": block size ", bh, "x", bw, " out of range (each side 1..", kCsbMaxBlockSize,
-         ")");
+    fail(what, ": block size ", bh, "x", bw, " out of range (each side 1..", kCsbMaxBlockSize, ")");
 }
 
 // Extent of block (i,j) inside the logical matrix (edge blocks are cut short).
@@ -28,11 +27,15 @@ int block_extent(int total, int block, int index) {
   return std::min(block, total - start);
 }
 
-bool is_zero(float v) { return v == 0.0f; }  // both +0 and -0 (see docs/csb-format.md §2)
+bool is_zero(float v) {
+  return v == 0.0f;
+}  // both +0 and -0 (see docs/csb-format.md §2)
 
 }  // namespace
 
-uint64_t ceil_log2(uint64_t n) { return bits_for_count(n); }
+uint64_t ceil_log2(uint64_t n) {
+  return bits_for_count(n);
+}
 
 size_t CsbMatrix::nnz() const {
   size_t n = 0;
@@ -102,8 +105,7 @@ bool has_csb_structure(const Matrix& m, int bh, int bw) {
 namespace {
 
 void check_structure(const CsbMatrix& c, const std::string& what, bool check_values) {
-  if (c.rows < 0 || c.cols < 0)
-    fail(what, ": negative matrix size ", c.rows, "x", c.cols);
+  if (c.rows < 0 || c.cols < 0) fail(what, ": negative matrix size ", c.rows, "x", c.cols);
   check_block_size(c.bh, c.bw, what);
   const int BR = c.block_rows(), BC = c.block_cols();
   const size_t want = size_t(BR) * size_t(BC);
@@ -116,11 +118,11 @@ void check_structure(const CsbMatrix& c, const std::string& what, bool check_val
       const int h = block_extent(c.rows, c.bh, i), w = block_extent(c.cols, c.bw, j);
       for (size_t k = 0; k < b.rows.size(); ++k) {
         if (b.rows[k] >= h)
-          fail(what, ": block (", i, ",", j, "): row index ", b.rows[k], " out of range (block has ",
-               h, " rows)");
+          fail(what, ": block (", i, ",", j, "): row index ", b.rows[k],
+               " out of range (block has ", h, " rows)");
         if (k > 0 && b.rows[k] <= b.rows[k - 1])
-          fail(what, ": block (", i, ",", j, "): row indices not strictly ascending (", b.rows[k - 1],
-               " then ", b.rows[k], ")");
+          fail(what, ": block (", i, ",", j, "): row indices not strictly ascending (",
+               b.rows[k - 1], " then ", b.rows[k], ")");
       }
       for (size_t k = 0; k < b.cols.size(); ++k) {
         if (b.cols[k] >= w)
@@ -142,7 +144,9 @@ void check_structure(const CsbMatrix& c, const std::string& what, bool check_val
 
 }  // namespace
 
-void check_csb(const CsbMatrix& c, const std::string& what) { check_structure(c, what, true); }
+void check_csb(const CsbMatrix& c, const std::string& what) {
+  check_structure(c, what, true);
+}
 
 Matrix csb_to_dense(const CsbMatrix& c) {
   if (c.rows == 0 || c.cols == 0) return Matrix(c.rows < 0 ? 0 : c.rows, c.cols < 0 ? 0 : c.cols);
@@ -172,8 +176,8 @@ uint64_t csb_index_bits(const CsbMatrix& c) {
 void validate_csb_model(const CsbModel& m, const std::string& origin) {
   if (m.layers.empty()) fail(origin, ": model has no layers");
   if (m.input_size <= 0 || m.hidden_size <= 0)
-    fail(origin, ": model sizes must be positive (input ", m.input_size, ", hidden ",
-         m.hidden_size, ")");
+    fail(origin, ": model sizes must be positive (input ", m.input_size, ", hidden ", m.hidden_size,
+         ")");
   if (m.proj_size < 0 || (m.proj_size > 0 && m.cell != CellType::LSTM))
     fail(origin, ": proj_size is only valid for LSTM");
   if (m.proj_size > 0 && m.proj_size >= m.hidden_size)

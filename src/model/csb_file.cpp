@@ -86,8 +86,8 @@ class Reader {
 
   void need(uint64_t n, const char* what) {
     if (n > remaining())
-      fail(origin_, ": truncated or corrupt ", what, " at byte ", pos_, " (needs ", n,
-           " bytes, ", remaining(), " left)");
+      fail(origin_, ": truncated or corrupt ", what, " at byte ", pos_, " (needs ", n, " bytes, ",
+           remaining(), " left)");
   }
   uint8_t u8(const char* what) {
     need(1, what);
@@ -137,7 +137,9 @@ class Reader {
 uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
-uint64_t get_u64(const uint8_t* p) { return uint64_t(get_u32(p)) | uint64_t(get_u32(p + 4)) << 32; }
+uint64_t get_u64(const uint8_t* p) {
+  return uint64_t(get_u32(p)) | uint64_t(get_u32(p + 4)) << 32;
+}
 
 CsbMatrix read_matrix(Reader& r, int want_rows, int want_cols, const std::string& origin,
                       const std::string& name) {
@@ -163,8 +165,8 @@ CsbMatrix read_matrix(Reader& r, int want_rows, int want_cols, const std::string
     const uint16_t kr = r.u16("block header"), kc = r.u16("block header");
     const int bi = int(n / uint64_t(c.block_cols())), bj = int(n % uint64_t(c.block_cols()));
     if (kr > bh || kc > bw)
-      fail(what, ": block (", bi, ",", bj, "): kernel ", kr, "x", kc, " larger than the block ",
-           bh, "x", bw);
+      fail(what, ": block (", bi, ",", bj, "): kernel ", kr, "x", kc, " larger than the block ", bh,
+           "x", bw);
     const uint64_t body = 2 * uint64_t(kr) + 2 * uint64_t(kc) + 4 * uint64_t(kr) * uint64_t(kc);
     if (body > r.remaining())
       fail(what, ": block (", bi, ",", bj, "): kernel ", kr, "x", kc, " needs ", body,
@@ -242,8 +244,7 @@ CsbModel decode_csb_model(const uint8_t* data, size_t size, const std::string& o
     fail(origin, ": unsupported CSB container version ", version, " (this csbrnn reads version ",
          kVersion, ")");
   // 3. Total length: catches truncation and trailing bytes before anything else is trusted.
-  if (size < kFixedHeader + kCrcBytes)
-    fail(origin, ": truncated CSB container (", size, " bytes)");
+  if (size < kFixedHeader + kCrcBytes) fail(origin, ": truncated CSB container (", size, " bytes)");
   const uint64_t length = get_u64(data + 12);
   if (length != size) {
     if (size < length)

@@ -32,8 +32,8 @@ void accumulate(const CsbMatrix& c, CsbStats& s, std::vector<double>& dens) {
       dens.push_back(double(k) / (double(h) * double(w)));
     }
   s.kept += kept;
-  s.csr_index_bits += kept * ceil_log2(uint64_t(c.cols)) +
-                      (uint64_t(c.rows) + 1) * ceil_log2(kept + 1);
+  s.csr_index_bits +=
+      kept * ceil_log2(uint64_t(c.cols)) + (uint64_t(c.rows) + 1) * ceil_log2(kept + 1);
 }
 
 void finish(CsbStats& s, const std::vector<double>& dens) {

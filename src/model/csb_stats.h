@@ -26,7 +26,7 @@ struct CsbStats {
   /// For comparison: minimal-width CSR over the same kept positions,
   /// kept*ceil(log2 cols) + (rows+1)*ceil(log2(kept+1)) bits (model: sum over matrices).
   uint64_t csr_index_bits = 0;
-  double csr_nio = 0;         // csr_index_bits / (kept * weight_bits)
+  double csr_nio = 0;  // csr_index_bits / (kept * weight_bits)
   /// Kernel-size distribution over all blocks (empty blocks included as 0 / 0x0).
   std::map<int, uint64_t> kr_hist, kc_hist, size_hist;  // key kr, kc, kr*kc -> block count
   /// Per-block density kr*kc / (area of the block inside the matrix), over all blocks.

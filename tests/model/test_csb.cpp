@@ -20,6 +20,7 @@ namespace {
 //   (1,0) rows {0,3}   cols {2,3}    values .5 .25 / -.5 -.25 (global rows 5,8)
 //   (1,1) rows {1,2}   cols {0,1,4}  values 10..15         (global rows 6,7, cols 5,6,9)
 //   (1,2) empty
+// clang-format off
 const float kFig[9][13] = {
     {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, -2},
     {0, 0, 0, 0, 0, 1, 0, 2, 0, 3, -3, 0, -4},
@@ -31,6 +32,7 @@ const float kFig[9][13] = {
     {0, 0, 0, 0, 0, 13, 14, 0, 0, 15, 0, 0, 0},
     {0, 0, -0.5f, -0.25f, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
+// clang-format on
 
 Matrix fig_matrix() {
   Matrix m(9, 13);
@@ -104,8 +106,12 @@ TEST_CASE("csb_index_bits follows the documented formula on hand-counted cases")
   // One 4x4 block of a 4x4 matrix, kernel 2x3: counters ceil(log2 5)=3 + 3, indices 2 bits each:
   // 6 + 2*2 + 3*2 = 16.
   Matrix m(4, 4);
-  m.at(0, 0) = 1; m.at(0, 1) = 2; m.at(0, 3) = 3;
-  m.at(2, 0) = 4; m.at(2, 1) = 5; m.at(2, 3) = 6;
+  m.at(0, 0) = 1;
+  m.at(0, 1) = 2;
+  m.at(0, 3) = 3;
+  m.at(2, 0) = 4;
+  m.at(2, 1) = 5;
+  m.at(2, 3) = 6;
   CHECK(csb_index_bits(dense_to_csb(m, 4, 4)) == 16);
   // Block 1x1: counters 1 bit each (kr in {0,1}), no index bits: 2 bits per block, 16 blocks.
   CHECK(csb_index_bits(dense_to_csb(m, 1, 1)) == 32);
@@ -127,10 +133,10 @@ TEST_CASE("csb_index_bits follows the documented formula on hand-counted cases")
 
 TEST_CASE("dense -> csb -> dense is bit-exact for many shapes and block sizes") {
   std::mt19937 g(12345);
-  const int shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {1, 40}, {40, 1}, {5, 5}, {9, 13},
+  const int shapes[][2] = {{1, 1},   {1, 7},   {7, 1},   {1, 40},  {40, 1},  {5, 5},  {9, 13},
                            {32, 32}, {33, 31}, {64, 17}, {3, 100}, {100, 3}, {47, 53}};
-  const int blocks[][2] = {{1, 1}, {1, 4}, {4, 1}, {2, 3}, {4, 4}, {5, 7}, {8, 8},
-                           {16, 16}, {32, 32}, {64, 64}, {100, 1}};
+  const int blocks[][2] = {{1, 1}, {1, 4},   {4, 1},   {2, 3},   {4, 4},  {5, 7},
+                           {8, 8}, {16, 16}, {32, 32}, {64, 64}, {100, 1}};
   for (const auto& s : shapes)
     for (const auto& b : blocks)
       for (double density : {0.0, 0.05, 0.3, 1.0}) {
@@ -375,8 +381,7 @@ TEST_CASE("validate_csb_model rejects wrong shapes, stray w_hr and bad biases") 
                     "f.csb: weight_hr_l0 present but the model has no projection");
   c = good;
   c.layers[0].b_hh.pop_back();
-  CHECK_THROWS_WITH(validate_csb_model(c, "f.csb"),
-                    "f.csb: bias_hh_l0 has 5 elements, expected 6");
+  CHECK_THROWS_WITH(validate_csb_model(c, "f.csb"), "f.csb: bias_hh_l0 has 5 elements, expected 6");
   c = good;
   c.layers[0].b_ih[0] = std::numeric_limits<float>::infinity();
   CHECK_THROWS_WITH(validate_csb_model(c, "f.csb"), "f.csb: bias_ih_l0 contains NaN or Inf");

@@ -97,7 +97,9 @@ std::string decode_error(const Bytes& b, size_t n) {
   }
   return "";
 }
-std::string decode_error(const Bytes& b) { return decode_error(b, b.size()); }
+std::string decode_error(const Bytes& b) {
+  return decode_error(b, b.size());
+}
 
 // Decodes a (resealed) mutant: any outcome but csbrnn::Error or success fails the test; a mutant
 // that decodes must re-encode to exactly the same bytes (the encoding is canonical).
@@ -130,6 +132,7 @@ TEST_CASE("container bytes follow the documented layout exactly") {
   d.layers.push_back(L);
   CsbModel m = dense_model_to_csb(d, 2, 1);
   m.note = "ab";
+  // clang-format off
   Bytes want = {
       'C', 'S', 'B', 'R', 'N', 'N', 0, 'M',  // 0  magic
       1, 0, 0, 0,                            // 8  version 1
@@ -147,6 +150,7 @@ TEST_CASE("container bytes follow the documented layout exactly") {
       0, 0, 0, 0,                                // 94 block (0,0): empty
       1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x3F,     // 98 block (1,0): 0.5f
       0, 0, 0, 0};                               // 110 CRC-32 of bytes 0..109
+  // clang-format on
   REQUIRE(want.size() == 114);
   put_u32(want, 110, crc32_of(want.data(), 110));
   CHECK(encode_csb_model(m) == want);
@@ -276,9 +280,15 @@ TEST_CASE("resealed mutants never crash and decode only if canonical") {
     for (int e = 0; e < edits; ++e) {
       const size_t at = 20 + g() % (b.size() - 24);
       switch (g() % 3) {
-        case 0: b[at] = uint8_t(g()); break;
-        case 1: b.insert(b.begin() + long(at), uint8_t(g())); break;
-        default: b.erase(b.begin() + long(at)); break;
+        case 0:
+          b[at] = uint8_t(g());
+          break;
+        case 1:
+          b.insert(b.begin() + long(at), uint8_t(g()));
+          break;
+        default:
+          b.erase(b.begin() + long(at));
+          break;
       }
     }
     reseal(b);
@@ -346,8 +356,9 @@ TEST_CASE("hostile counts fail before allocating") {
   b = small;
   put_u16(b, 56, 65535);
   reseal(b);
-  CHECK_THAT(decode_error(b),
-             Catch::Contains("weight_ih_l0: block (0,0): kernel 65535x1 larger than the block 2x1"));
+  CHECK_THAT(
+      decode_error(b),
+      Catch::Contains("weight_ih_l0: block (0,0): kernel 65535x1 larger than the block 2x1"));
 }
 
 TEST_CASE("structurally invalid but checksummed containers are rejected with a reason") {
@@ -376,13 +387,16 @@ TEST_CASE("structurally invalid but checksummed containers are rejected with a r
     reseal(b);
     return decode_error(b);
   };
-  CHECK(mutate([](Bytes& b) { b[20] = 2; }) == "m.csb: unknown cell type code 2 (0 = lstm, 1 = gru)");
+  CHECK(mutate([](Bytes& b) { b[20] = 2; }) ==
+        "m.csb: unknown cell type code 2 (0 = lstm, 1 = gru)");
   CHECK(mutate([](Bytes& b) { b[21] = 2; }) == "m.csb: has_bias flag is 2, expected 0 or 1");
   CHECK(mutate([](Bytes& b) { b[22] = 1; }) == "m.csb: reserved header field is 1, expected 0");
   CHECK(mutate([](Bytes& b) { put_u32(b, 24, 0); }) == "m.csb: model has no layers");
   CHECK(mutate([](Bytes& b) { put_u32(b, 36, 1); }) == "m.csb: proj_size is only valid for LSTM");
-  CHECK(mutate([](Bytes& b) { b[20] = 0; put_u32(b, 36, 1); }) ==
-        "m.csb: proj_size (1) must be < hidden_size (1)");
+  CHECK(mutate([](Bytes& b) {
+          b[20] = 0;
+          put_u32(b, 36, 1);
+        }) == "m.csb: proj_size (1) must be < hidden_size (1)");
   CHECK(mutate([](Bytes& b) { put_u32(b, 44, 4); }) ==
         "m.csb: weight_ih_l0 has shape (4, 1), expected (3, 1)");
   CHECK(mutate([](Bytes& b) { put_u16(b, 52, 0); }) ==
@@ -405,8 +419,9 @@ TEST_CASE("structurally invalid but checksummed containers are rejected with a r
         "m.csb: bias_hh_l0 has 4294967295 elements, expected 3");
   CHECK(mutate([](Bytes& b) { put_u32(b, 132, 0x7F800000u); }) ==
         "m.csb: bias_ih_l0 contains NaN or Inf");
-  CHECK(mutate([](Bytes& b) { b.insert(b.begin() + 160, {0, 0}); }) ==
-        "m.csb: 2 unexpected bytes after the last layer (corrupt container)");
+  CHECK(mutate([](Bytes& b) {
+          b.insert(b.begin() + 160, {0, 0});
+        }) == "m.csb: 2 unexpected bytes after the last layer (corrupt container)");
   CHECK(mutate([](Bytes& b) { b.erase(b.begin() + 156, b.begin() + 160); }) ==
         "m.csb: truncated or corrupt vector at byte 148 (needs 12 bytes, 8 left)");
   // Sanity: the unmutated container decodes.

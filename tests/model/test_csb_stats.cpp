@@ -12,6 +12,7 @@ namespace {
 // Same hand-drawn matrix as test_csb.cpp: 9x13 in 5x5 blocks, kernels 2x2, 3x3, 3x2, 2x2, 2x3
 // and one empty block.
 Matrix fig_matrix() {
+  // clang-format off
   const float f[9][13] = {
       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, -2},
       {0, 0, 0, 0, 0, 1, 0, 2, 0, 3, -3, 0, -4},
@@ -23,6 +24,7 @@ Matrix fig_matrix() {
       {0, 0, 0, 0, 0, 13, 14, 0, 0, 15, 0, 0, 0},
       {0, 0, -0.5f, -0.25f, 0, 0, 0, 0, 0, 0, 0, 0, 0},
   };
+  // clang-format on
   Matrix m(9, 13);
   for (int r = 0; r < 9; ++r)
     for (int c = 0; c < 13; ++c) m.at(r, c) = f[r][c];
@@ -98,7 +100,7 @@ TEST_CASE("model statistics sum the matrices and pool every block") {
   d.hidden_size = 3;
   d.has_bias = false;
   LayerWeights L;
-  L.w_ih = fig_matrix();      // 9x13
+  L.w_ih = fig_matrix();        // 9x13
   L.w_hh = Matrix(9, 3, 1.0f);  // blocks (0,0) 5x3 and (1,0) 4x3, both full
   d.layers.push_back(L);
   const CsbModelStats s = csb_model_stats(dense_model_to_csb(d, 5, 5));
