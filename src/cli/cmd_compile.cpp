@@ -19,18 +19,19 @@ namespace {
 
 int run_compile(const std::vector<std::string>& args) {
   po::options_description desc("compile options");
-  desc.add_options()                                             //
-      ("model", po::value<std::string>(), "MODEL.csb")           //
+  desc.add_options()                                    //
+      ("model", po::value<std::string>(), "MODEL.csb")  //
       ("bench", po::value<std::string>(),
-       "compile a synthetic benchmark model instead (mt1, mt2, sr1, sr2, sr4)")  //
-      ("block", po::value<int>()->default_value(32), "block size for --bench")   //
+       "compile a synthetic benchmark model instead (mt1, mt2, sr1, sr2, sr4)")   //
+      ("block", po::value<int>()->default_value(32), "block size for --bench")    //
       ("output,o", po::value<std::string>()->required(), "PROGRAM.bin to write")  //
       ("report", po::value<std::string>(), "REPORT.json: compile statistics and analytic timing");
   add_hw_options(desc);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse_args("compile", "MODEL.csb [--hw HW.yaml] [--set K=V]... -o PROGRAM.bin "
+  if (!parse_args("compile",
+                  "MODEL.csb [--hw HW.yaml] [--set K=V]... -o PROGRAM.bin "
                   "[--report REPORT.json]",
                   args, desc, pos, vm))
     return 0;
@@ -54,15 +55,17 @@ int run_compile(const std::vector<std::string>& args) {
   std::printf("%s -> %s: %zu MVMs, %zu macro words, %d iterations, compiled in %.3f s\n",
               origin.c_str(), out.c_str(), p.mvms.size(), p.words.size(), st.iterations,
               st.seconds);
-  std::printf("analytic: %lld cycles/timestep = %.3f us at %.0f MHz (%.0f frames/s); PE "
-              "utilization %.1f%%, group occupancy %.1f%%, imbalance %.3f\n",
-              (long long)r.cycles_per_step, r.latency_us, r.clock_mhz, r.frames_per_s,
-              100 * r.pe_utilization, 100 * r.group_occupancy, r.imbalance);
+  std::printf(
+      "analytic: %lld cycles/timestep = %.3f us at %.0f MHz (%.0f frames/s); PE "
+      "utilization %.1f%%, group occupancy %.1f%%, imbalance %.3f\n",
+      (long long)r.cycles_per_step, r.latency_us, r.clock_mhz, r.frames_per_s,
+      100 * r.pe_utilization, 100 * r.group_occupancy, r.imbalance);
   for (const auto& b : st.buffers)
     if (b.overflow)
-      std::printf("note: MVM %d needs %llu bytes in its busiest group's weight buffer (> %d KiB): "
-                  "weights stream from DRAM\n",
-                  b.mvm, (unsigned long long)b.max_group_bytes, hw.buffers.weight_buffer_kib);
+      std::printf(
+          "note: MVM %d needs %llu bytes in its busiest group's weight buffer (> %d KiB): "
+          "weights stream from DRAM\n",
+          b.mvm, (unsigned long long)b.max_group_bytes, hw.buffers.weight_buffer_kib);
   if (vm.count("report")) {
     nlohmann::json j;
     j["model"] = origin;

@@ -12,8 +12,9 @@ int run_disasm(const std::vector<std::string>& args) {
   po::options_description desc("disasm options");
   desc.add_options()                                                    //
       ("program", po::value<std::string>()->required(), "PROGRAM.bin")  //
-      ("micro", "list the micro-program: per MVM, iteration and group the share decision and "
-                "items")  //
+      ("micro",
+       "list the micro-program: per MVM, iteration and group the share decision and "
+       "items")  //
       ("images", "dump row_dest, index memories, weight tiles and the bias bank");
   po::positional_options_description pos;
   pos.add("program", 1);

@@ -36,9 +36,9 @@ int run_fig12(const std::vector<std::string>& args) {
   po::options_description desc("fig12 options");
   desc.add_options()  //
       ("models", po::value<std::string>()->default_value("mt1,mt2,sr1,sr2,sr4"),
-       "benchmark models (synthetic, docs/compiler.md)")  //
+       "benchmark models (synthetic, docs/compiler.md)")                                 //
       ("block", po::value<std::string>()->default_value("32,64"), "square block sizes")  //
-      ("seed", po::value<uint64_t>()->default_value(1), "generator seed")  //
+      ("seed", po::value<uint64_t>()->default_value(1), "generator seed")                //
       ("json", po::value<std::string>(), "also write the table as JSON");
   add_hw_options(desc);
   po::positional_options_description pos;
@@ -51,9 +51,10 @@ int run_fig12(const std::vector<std::string>& args) {
   const std::vector<SharingMode> modes = {SharingMode::None, SharingMode::Horizontal,
                                           SharingMode::Vertical, SharingMode::TwoD};
   nlohmann::json out = nlohmann::json::array();
-  std::printf("Fig. 12 (ours): %dx%d groups of %dx%d PEs; occupancy = tiles/(groups x engine "
-              "cycles), PE util = useful MACs/(PEs x engine cycles)\n",
-              base.engine.K, base.engine.L, base.engine.P, base.engine.Q);
+  std::printf(
+      "Fig. 12 (ours): %dx%d groups of %dx%d PEs; occupancy = tiles/(groups x engine "
+      "cycles), PE util = useful MACs/(PEs x engine cycles)\n",
+      base.engine.K, base.engine.L, base.engine.P, base.engine.Q);
   std::printf("%-6s %5s | %-23s | %-23s | %-23s | %-23s\n", "model", "block", "none occ/util",
               "horizontal occ/util", "vertical occ/util", "2d occ/util");
   std::vector<double> mean_occ(modes.size(), 0), mean_util(modes.size(), 0);
@@ -96,7 +97,8 @@ int run_fig12(const std::vector<std::string>& args) {
     std::printf("%-12s", "mean");
     for (size_t i = 0; i < modes.size(); ++i)
       std::printf(" | %10.1f%% %10.1f%%", 100 * mean_occ[i] / rows, 100 * mean_util[i] / rows);
-    std::printf("\n(paper, 2d vs none vs one direction: 94%% / 42%% / 72%% pipeline utilization)\n");
+    std::printf(
+        "\n(paper, 2d vs none vs one direction: 94%% / 42%% / 72%% pipeline utilization)\n");
   }
   if (vm.count("json")) write_file_atomic(vm["json"].as<std::string>(), out.dump(2) + "\n");
   return 0;
@@ -104,7 +106,7 @@ int run_fig12(const std::vector<std::string>& args) {
 
 int run_compile_bench(const std::vector<std::string>& args) {
   po::options_description desc("compile-bench options");
-  desc.add_options()  //
+  desc.add_options()                                                                //
       ("model", po::value<std::string>()->default_value("mt2"), "benchmark model")  //
       ("block", po::value<int>()->default_value(32), "square block size")           //
       ("repeat", po::value<int>()->default_value(1), "compiles to time");
@@ -118,8 +120,7 @@ int run_compile_bench(const std::vector<std::string>& args) {
   GenSpec s = benchmark_spec(vm["model"].as<std::string>(), vm["block"].as<int>());
   const auto g0 = std::chrono::steady_clock::now();
   const CsbModel m = generate_csb_model(s);
-  const double gen =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+  const double gen = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   size_t nnz = 0, dense = 0;
   for (const CsbLayer& l : m.layers) {
     for (const CsbMatrix* c : {&l.w_ih, &l.w_hh, &l.w_hr}) {

@@ -12,7 +12,9 @@ namespace {
 
 constexpr uint32_t kDiscard = UINT32_MAX;
 
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
+int ceil_div(int a, int b) {
+  return (a + b - 1) / b;
+}
 
 // ---- validation --------------------------------------------------------------------------
 
@@ -35,8 +37,8 @@ void check_matrix(const CsbMatrix& c, int rows, int cols, const std::string& ori
         if (b.cols[t] >= cmax || (t > 0 && b.cols[t] <= b.cols[t - 1]))
           fail(origin, ": ", what, " block (", i, ",", j, ") has a bad column index ", b.cols[t]);
       if (b.values.size() != size_t(b.kr()) * b.kc())
-        fail(origin, ": ", what, " block (", i, ",", j, ") has ", b.values.size(),
-             " values for a ", b.kr(), "x", b.kc(), " kernel");
+        fail(origin, ": ", what, " block (", i, ",", j, ") has ", b.values.size(), " values for a ",
+             b.kr(), "x", b.kc(), " kernel");
       for (float v : b.values)
         if (!std::isfinite(v))
           fail(origin, ": ", what, " block (", i, ",", j, ") holds a non-finite weight");
@@ -68,8 +70,8 @@ void validate(const CsbModel& m, const HwConfig& hw, const std::string& origin) 
   if (m.num_layers() < 1) fail(origin, ": model has no layers");
   if (m.num_layers() > 65535) fail(origin, ": too many layers");
   if (m.input_size < 1 || m.hidden_size < 1 || m.proj_size < 0)
-    fail(origin, ": bad model sizes (input ", m.input_size, ", hidden ", m.hidden_size,
-         ", proj ", m.proj_size, ")");
+    fail(origin, ": bad model sizes (input ", m.input_size, ", hidden ", m.hidden_size, ", proj ",
+         m.proj_size, ")");
   if (m.cell == CellType::GRU && m.proj_size > 0)
     fail(origin, ": GRU with a projection is not a PyTorch model");
   const int G = gate_count(m.cell), H = m.hidden_size, S = m.state_size();
@@ -299,19 +301,30 @@ class Allocator {
 
 Unit unit_for(UClass c, int alt) {
   switch (c) {
-    case UClass::Load: return Unit::Load;
-    case UClass::Engine: return Unit::Engine;
-    case UClass::Sum1Only: return Unit::Sum1;
-    case UClass::Sum: return alt == 0 ? Unit::Sum1 : Unit::Sum2;
-    case UClass::Mult: return alt == 0 ? Unit::Mult1 : Unit::Mult2;
-    case UClass::Sigmoid: return Unit::Sigmoid;
-    case UClass::Tanh: return Unit::Tanh;
-    case UClass::Sum2Only: return Unit::Sum2;
-    case UClass::Store: return Unit::Store;
+    case UClass::Load:
+      return Unit::Load;
+    case UClass::Engine:
+      return Unit::Engine;
+    case UClass::Sum1Only:
+      return Unit::Sum1;
+    case UClass::Sum:
+      return alt == 0 ? Unit::Sum1 : Unit::Sum2;
+    case UClass::Mult:
+      return alt == 0 ? Unit::Mult1 : Unit::Mult2;
+    case UClass::Sigmoid:
+      return Unit::Sigmoid;
+    case UClass::Tanh:
+      return Unit::Tanh;
+    case UClass::Sum2Only:
+      return Unit::Sum2;
+    case UClass::Store:
+      return Unit::Store;
   }
   return Unit::Sum1;
 }
-int alternatives(UClass c) { return (c == UClass::Sum || c == UClass::Mult) ? 2 : 1; }
+int alternatives(UClass c) {
+  return (c == UClass::Sum || c == UClass::Mult) ? 2 : 1;
+}
 
 // ASAP list scheduling in program order: an op goes to the first word after every earlier op
 // it conflicts with (RAW, WAR, WAW on any overlapping region) that has its unit class free.
@@ -353,8 +366,12 @@ std::vector<MacroWord> list_schedule(const std::vector<PendingOp>& ops) {
   return words;
 }
 
-Operand at(Operand o, uint32_t off) { return Operand{o.bank, o.addr + off}; }
-Region reg(Operand o, uint32_t n) { return Region{o.bank, o.addr, n}; }
+Operand at(Operand o, uint32_t off) {
+  return Operand{o.bank, o.addr + off};
+}
+Region reg(Operand o, uint32_t n) {
+  return Region{o.bank, o.addr, n};
+}
 
 class MacroBuilder {
  public:
@@ -578,12 +595,12 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
     mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
     mb.bias_wb(pre, 0, bias0, 4 * H);
     if (lstm) {
-      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);                   // i, f
-      mb.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);     // g
+      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);                      // i, f
+      mb.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);        // g
       mb.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, 3 * uH), at(pre, 3 * uH), H);  // o
-      mb.binary(Op::Mul, fc, at(gates, uH), c[k], H);                              // f*c
-      mb.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                         // i*g
-      mb.binary(Op::Add, c[k], fc, ig, H);                                         // c'
+      mb.binary(Op::Mul, fc, at(gates, uH), c[k], H);                                 // f*c
+      mb.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                            // i*g
+      mb.binary(Op::Add, c[k], fc, ig, H);                                            // c'
       mb.unary(Op::Tanh, UClass::Tanh, tc, c[k], H);
       if (Pj == 0) {
         mb.binary(Op::Mul, h[k], at(gates, 3 * uH), tc, H);  // h' = o*tanh(c')
@@ -600,21 +617,21 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
           for (int j = 0; j < gp.BC; ++j) gp.at(i, j).b = &wr.block(i, j);
         std::vector<uint32_t> pd(size_t(gp.BR) * gp.bh, kDiscard);
         for (int r = 0; r < Pj; ++r) pd[r] = uint32_t(r);
-        prog.mvms.push_back(make_mvm(k, MvmKind::Projection, gp, Pj, H,
-                                     slices_for(mm, H, gp.bw), std::move(pd), hw, stats));
+        prog.mvms.push_back(make_mvm(k, MvmKind::Projection, gp, Pj, H, slices_for(mm, H, gp.bw),
+                                     std::move(pd), hw, stats));
         const uint32_t pb = uint32_t(prog.bias.size());
         prog.bias.resize(prog.bias.size() + Pj, 0);  // projection has no bias
         mb.mvm(int(prog.mvms.size()) - 1, prog.mvms.back());
         mb.bias_wb(h[k], 0, pb, Pj);
       }
     } else {
-      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);               // r, z
-      mb.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);                       // r*gh_n
-      mb.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);                          // gi_n + r*gh_n
-      mb.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                             // n
-      mb.binary(Op::Sub, d_, h[k], n_, H);                                     // h - n
-      mb.binary(Op::Mul, e_, at(gates, uH), d_, H);                            // z*(h-n)
-      mb.binary(Op::Add, h[k], n_, e_, H);                                     // h'
+      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);  // r, z
+      mb.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);          // r*gh_n
+      mb.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);             // gi_n + r*gh_n
+      mb.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                // n
+      mb.binary(Op::Sub, d_, h[k], n_, H);                        // h - n
+      mb.binary(Op::Mul, e_, at(gates, uH), d_, H);               // z*(h-n)
+      mb.binary(Op::Add, h[k], n_, e_, H);                        // h'
     }
   }
   mb.store_y(h[m.num_layers() - 1], S);
@@ -624,8 +641,7 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
     stats->buffers = buffer_usage(prog);
     stats->weight_buffer_overflow = false;
     for (const auto& b : stats->buffers) stats->weight_buffer_overflow |= b.overflow;
-    stats->seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return prog;
 }

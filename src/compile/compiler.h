@@ -31,9 +31,9 @@ struct CompileStats {
   };
   std::vector<MvmBuffer> buffers;
   bool weight_buffer_overflow = false;
-  int iterations = 0;            // temporal block iterations over all MVMs
-  int proven_optimal = 0;        // iterations whose schedule the scheduler proved optimal
-  double seconds = 0.0;          // wall time of compile()
+  int iterations = 0;      // temporal block iterations over all MVMs
+  int proven_optimal = 0;  // iterations whose schedule the scheduler proved optimal
+  double seconds = 0.0;    // wall time of compile()
 };
 
 /// Compiles `m` for `hw`. Throws Error("<origin>: ...") when the hardware cannot hold the model

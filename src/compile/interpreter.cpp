@@ -21,10 +21,18 @@ InterpretResult interpret(const Program& p, const std::vector<int16_t>& x, int s
     for (const MacroWord& w : p.words)
       for (const Section& s : w.sections) {
         switch (s.op) {
-          case Op::LoadX: exec_load(s, m, xr, p.input_size); break;
-          case Op::StoreY: exec_store(s, m, yr, p.output_size); break;
-          case Op::Mvm: exec_mvm(p, s, m); break;
-          default: exec_elementwise(s, m, p.fmt); break;
+          case Op::LoadX:
+            exec_load(s, m, xr, p.input_size);
+            break;
+          case Op::StoreY:
+            exec_store(s, m, yr, p.output_size);
+            break;
+          case Op::Mvm:
+            exec_mvm(p, s, m);
+            break;
+          default:
+            exec_elementwise(s, m, p.fmt);
+            break;
         }
       }
   }

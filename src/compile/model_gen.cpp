@@ -10,7 +10,6 @@
 namespace csbrnn {
 namespace {
 
-
 // Keeps the `keep` largest of `norm` (ties: lower index first); returns a 0/1 mask.
 std::vector<uint8_t> top(const std::vector<double>& norm, int keep) {
   std::vector<int> idx(norm.size());
@@ -121,7 +120,9 @@ CsbModel generate_csb_model(const GenSpec& s) {
   return m;
 }
 
-std::vector<std::string> benchmark_names() { return {"mt1", "mt2", "sr1", "sr2", "sr4"}; }
+std::vector<std::string> benchmark_names() {
+  return {"mt1", "mt2", "sr1", "sr2", "sr4"};
+}
 
 GenSpec benchmark_spec(const std::string& name, int block) {
   GenSpec s;

@@ -45,8 +45,8 @@ void put_hw(Writer& w, const HwConfig& h) {
                 e.lat_accumulate, e.lat_vertical_path, e.reduce_lanes, e.lat_reduce})
     w.i32(v);
   const auto& bu = h.buffers;
-  for (int v : {bu.weight_buffer_kib, bu.block_neuron_buffer, bu.neuron_accum_buffer,
-                bu.vector_buffer})
+  for (int v :
+       {bu.weight_buffer_kib, bu.block_neuron_buffer, bu.neuron_accum_buffer, bu.vector_buffer})
     w.i32(v);
   const auto& el = h.eltwise;
   for (int v : {el.lanes, el.lat_sum, el.lat_mult, el.lat_sigmoid, el.lat_tanh}) w.i32(v);
@@ -119,8 +119,8 @@ HwConfig get_hw(Reader& r) {
                  &e.lat_accumulate, &e.lat_vertical_path, &e.reduce_lanes, &e.lat_reduce})
     *v = r.i32("hw");
   auto& bu = h.buffers;
-  for (int* v : {&bu.weight_buffer_kib, &bu.block_neuron_buffer, &bu.neuron_accum_buffer,
-                 &bu.vector_buffer})
+  for (int* v :
+       {&bu.weight_buffer_kib, &bu.block_neuron_buffer, &bu.neuron_accum_buffer, &bu.vector_buffer})
     *v = r.i32("hw");
   auto& el = h.eltwise;
   for (int* v : {&el.lanes, &el.lat_sum, &el.lat_mult, &el.lat_sigmoid, &el.lat_tanh})
@@ -137,8 +137,12 @@ HwConfig get_hw(Reader& r) {
   return h;
 }
 
-void put_u32le(uint8_t* d, uint32_t v) { std::memcpy(d, &v, 4); }
-void put_u64le(uint8_t* d, uint64_t v) { std::memcpy(d, &v, 8); }
+void put_u32le(uint8_t* d, uint32_t v) {
+  std::memcpy(d, &v, 4);
+}
+void put_u64le(uint8_t* d, uint64_t v) {
+  std::memcpy(d, &v, 8);
+}
 
 constexpr size_t kHeader = 8 + 4 + 4 + 8 + 4;  // magic, version, flags, payload bytes, crc
 
@@ -150,8 +154,8 @@ std::vector<uint8_t> encode_program(const Program& p) {
   Writer w;
   put_hw(w, p.hw);
   w.u8(uint8_t(p.cell));
-  for (int v : {p.input_size, p.hidden_size, p.proj_size, p.num_layers, p.output_size,
-                p.fmt.wf, p.fmt.af})
+  for (int v :
+       {p.input_size, p.hidden_size, p.proj_size, p.num_layers, p.output_size, p.fmt.wf, p.fmt.af})
     w.i32(v);
   w.str(p.note);
   w.u64(p.bias.size());
@@ -321,7 +325,9 @@ Program load_program(const std::string& path) {
 // ---- equality ----------------------------------------------------------------------------
 
 namespace {
-bool eq(const Operand& a, const Operand& b) { return a.bank == b.bank && a.addr == b.addr; }
+bool eq(const Operand& a, const Operand& b) {
+  return a.bank == b.bank && a.addr == b.addr;
+}
 }  // namespace
 
 bool program_equal(const Program& a, const Program& b, std::string* where) {
@@ -360,8 +366,7 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
     const std::string m = "mvm " + std::to_string(i);
     if (x.layer != y.layer || x.kind != y.kind || x.rows != y.rows || x.cols != y.cols ||
         x.bh != y.bh || x.bw != y.bw || x.BR != y.BR || x.BC != y.BC ||
-        x.iter_rows != y.iter_rows || x.iter_cols != y.iter_cols ||
-        x.useful_macs != y.useful_macs)
+        x.iter_rows != y.iter_rows || x.iter_cols != y.iter_cols || x.useful_macs != y.useful_macs)
       return diff(m + " header");
     if (x.col_slices.size() != y.col_slices.size()) return diff(m + " slices");
     for (size_t j = 0; j < x.col_slices.size(); ++j)
@@ -392,13 +397,13 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
 // ---- disassembly -------------------------------------------------------------------------
 
 const char* unit_name(Unit u) {
-  static const char* n[] = {"load", "engine", "sum1", "sum2", "mult1",
+  static const char* n[] = {"load",  "engine",  "sum1", "sum2", "mult1",
                             "mult2", "sigmoid", "tanh", "store"};
   return uint8_t(u) < kUnitCount ? n[uint8_t(u)] : "?";
 }
 const char* op_name(Op o) {
-  static const char* n[] = {"loadx", "mvm", "biaswb", "add",  "sub",
-                            "mul",   "sigmoid", "tanh", "copy", "storey"};
+  static const char* n[] = {"loadx", "mvm",     "biaswb", "add",  "sub",
+                            "mul",   "sigmoid", "tanh",   "copy", "storey"};
   return uint8_t(o) <= uint8_t(Op::StoreY) ? n[uint8_t(o)] : "?";
 }
 const char* bank_name(Bank b) {
@@ -411,7 +416,9 @@ const char* item_kind_name(ItemKind k) {
 }
 
 namespace {
-std::string opnd(const Operand& o) { return cat(bank_name(o.bank), "[", o.addr, "]"); }
+std::string opnd(const Operand& o) {
+  return cat(bank_name(o.bank), "[", o.addr, "]");
+}
 const char* sharing_str(SharingMode m) {
   static const char* n[] = {"none", "horizontal", "vertical", "2d"};
   return n[int(m)];
@@ -434,27 +441,38 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
     o << "; mvm " << i << ": layer " << m.layer << " "
       << (m.kind == MvmKind::Gates ? "gates" : "projection") << " " << m.rows << " acc rows x "
       << m.cols << " cols, block " << m.bh << "x" << m.bw << ", grid " << m.BR << "x" << m.BC
-      << ", iterations " << m.iter_rows << "x" << m.iter_cols << ", useful MACs "
-      << m.useful_macs << "\n";
+      << ", iterations " << m.iter_rows << "x" << m.iter_cols << ", useful MACs " << m.useful_macs
+      << "\n";
     o << ";   column slices:";
     for (const ColumnSlice& cs : m.col_slices) o << " " << opnd(cs.src) << "+" << cs.width;
     o << "\n";
   }
   o << "; bias bank: " << p.bias.size() << " entries\n";
-  for (const BankInit& bi : p.init) o << "; init " << opnd(bi.dst) << " x" << bi.values.size() << "\n";
+  for (const BankInit& bi : p.init)
+    o << "; init " << opnd(bi.dst) << " x" << bi.values.size() << "\n";
   for (size_t w = 0; w < p.words.size(); ++w) {
     o << "word " << w << ":\n";
     for (const Section& s : p.words[w].sections) {
       o << "  " << std::left << std::setw(8) << unit_name(s.unit) << std::setw(8) << op_name(s.op)
         << std::right;
       switch (s.op) {
-        case Op::LoadX: o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]"; break;
-        case Op::StoreY: o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a); break;
-        case Op::Mvm: o << opnd(s.dst) << " <- mvm " << s.mvm; break;
+        case Op::LoadX:
+          o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]";
+          break;
+        case Op::StoreY:
+          o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a);
+          break;
+        case Op::Mvm:
+          o << opnd(s.dst) << " <- mvm " << s.mvm;
+          break;
         case Op::Sigmoid:
         case Op::Tanh:
-        case Op::Copy: o << opnd(s.dst) << " <- " << opnd(s.a); break;
-        default: o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b); break;
+        case Op::Copy:
+          o << opnd(s.dst) << " <- " << opnd(s.a);
+          break;
+        default:
+          o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b);
+          break;
       }
       o << "  n=" << s.count << "\n";
     }
@@ -476,13 +494,11 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
                   << " h_rows " << gi.share.h_rows << " v_cols " << gi.share.v_cols << ":";
               if (gi.items.empty()) o << " idle";
               for (const MicroItem& it : gi.items) {
-                const int64_t tiles = (it.rows && it.cols)
-                                          ? int64_t((it.rows + e.P - 1) / e.P) *
-                                                ((it.cols + e.Q - 1) / e.Q)
-                                          : 0;
-                o << " [" << item_kind_name(it.kind) << " " << it.rows << "x" << it.cols
-                  << " idx@" << it.index_ptr << " w@" << it.weight_ptr << " tiles " << tiles
-                  << "]";
+                const int64_t tiles = (it.rows && it.cols) ? int64_t((it.rows + e.P - 1) / e.P) *
+                                                                 ((it.cols + e.Q - 1) / e.Q)
+                                                           : 0;
+                o << " [" << item_kind_name(it.kind) << " " << it.rows << "x" << it.cols << " idx@"
+                  << it.index_ptr << " w@" << it.weight_ptr << " tiles " << tiles << "]";
               }
               o << "\n";
             }

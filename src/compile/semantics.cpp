@@ -7,9 +7,13 @@
 namespace csbrnn {
 namespace {
 
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
+int ceil_div(int a, int b) {
+  return (a + b - 1) / b;
+}
 
-bool is_vector_bank(Bank b) { return uint8_t(b) <= uint8_t(Bank::E); }
+bool is_vector_bank(Bank b) {
+  return uint8_t(b) <= uint8_t(Bank::E);
+}
 
 size_t bank_size(const MachineBanks& m, Bank b) {
   if (is_vector_bank(b)) return m.v[uint8_t(b)].size();
@@ -21,16 +25,25 @@ size_t bank_size(const MachineBanks& m, Bank b) {
 // Unit that may execute each op (Sum1/Sum2 both add and subtract; Mult1/Mult2 both multiply).
 bool unit_can_run(Unit u, Op op) {
   switch (op) {
-    case Op::LoadX: return u == Unit::Load;
-    case Op::Mvm: return u == Unit::Engine;
-    case Op::BiasWb: return u == Unit::Sum1;
+    case Op::LoadX:
+      return u == Unit::Load;
+    case Op::Mvm:
+      return u == Unit::Engine;
+    case Op::BiasWb:
+      return u == Unit::Sum1;
     case Op::Add:
-    case Op::Sub: return u == Unit::Sum1 || u == Unit::Sum2;
-    case Op::Mul: return u == Unit::Mult1 || u == Unit::Mult2;
-    case Op::Sigmoid: return u == Unit::Sigmoid;
-    case Op::Tanh: return u == Unit::Tanh;
-    case Op::Copy: return u == Unit::Sum2;
-    case Op::StoreY: return u == Unit::Store;
+    case Op::Sub:
+      return u == Unit::Sum1 || u == Unit::Sum2;
+    case Op::Mul:
+      return u == Unit::Mult1 || u == Unit::Mult2;
+    case Op::Sigmoid:
+      return u == Unit::Sigmoid;
+    case Op::Tanh:
+      return u == Unit::Tanh;
+    case Op::Copy:
+      return u == Unit::Sum2;
+    case Op::StoreY:
+      return u == Unit::Store;
   }
   return false;
 }

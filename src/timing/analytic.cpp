@@ -17,15 +17,21 @@ int64_t tiles_of(const MicroItem& it, int P, int Q) {
 int64_t section_cycles(const HwConfig& hw, const Section& s) {
   switch (s.op) {
     case Op::LoadX:
-    case Op::StoreY: return transfer_cycles(hw, int64_t(s.count) * 2);
+    case Op::StoreY:
+      return transfer_cycles(hw, int64_t(s.count) * 2);
     case Op::BiasWb:
     case Op::Add:
     case Op::Sub:
-    case Op::Copy: return eltwise_cycles(hw, EltUnit::Sum, s.count);
-    case Op::Mul: return eltwise_cycles(hw, EltUnit::Mult, s.count);
-    case Op::Sigmoid: return eltwise_cycles(hw, EltUnit::Sigmoid, s.count);
-    case Op::Tanh: return eltwise_cycles(hw, EltUnit::Tanh, s.count);
-    case Op::Mvm: break;
+    case Op::Copy:
+      return eltwise_cycles(hw, EltUnit::Sum, s.count);
+    case Op::Mul:
+      return eltwise_cycles(hw, EltUnit::Mult, s.count);
+    case Op::Sigmoid:
+      return eltwise_cycles(hw, EltUnit::Sigmoid, s.count);
+    case Op::Tanh:
+      return eltwise_cycles(hw, EltUnit::Tanh, s.count);
+    case Op::Mvm:
+      break;
   }
   CSBRNN_ASSERT(false, "section_cycles called on an Mvm section");
   return 0;
@@ -175,7 +181,8 @@ TimingReport analyze(const Program& p) {
     r.pe_utilization = double(r.useful_macs) / (pes * r.engine_cycles);
     r.group_occupancy = double(r.tiles) / (groups * r.engine_cycles);
   }
-  if (r.cycles_per_step > 0) r.pe_utilization_step = double(r.useful_macs) / (pes * r.cycles_per_step);
+  if (r.cycles_per_step > 0)
+    r.pe_utilization_step = double(r.useful_macs) / (pes * r.cycles_per_step);
   r.imbalance = imb_n > 0 ? imb_w / imb_n : 1.0;
   return r;
 }

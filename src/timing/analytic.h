@@ -16,9 +16,9 @@ namespace csbrnn::timing {
 
 /// Per PEGroup, summed over the iterations of one MVM. Tiles are issue cycles.
 struct GroupStats {
-  int64_t busy = 0;          // tiles issued (own local piece + received pieces)
-  int64_t barrier_idle = 0;  // sum over iterations of makespan - own load
-  int64_t input_stall = 0;   // cycles waiting for BlockNeuronBuffer loads (ld(n+1) > M(n))
+  int64_t busy = 0;                  // tiles issued (own local piece + received pieces)
+  int64_t barrier_idle = 0;          // sum over iterations of makespan - own load
+  int64_t input_stall = 0;           // cycles waiting for BlockNeuronBuffer loads (ld(n+1) > M(n))
   int64_t given_h = 0, given_v = 0;  // tiles given to the right / lower neighbour
   int64_t recv_h = 0, recv_v = 0;    // tiles received from the left / upper neighbour
 };
@@ -26,27 +26,27 @@ struct GroupStats {
 struct MvmTiming {
   int mvm = 0, layer = 0;
   MvmKind kind = MvmKind::Gates;
-  int64_t engine_cycles = 0;   // Mvm section: first load .. last reduction end
-  int64_t first_load = 0;      // ld(0)
-  int64_t issue_cycles = 0;    // sum of iteration makespans M(n)
-  int64_t input_stall = 0;     // sum of max(0, ld(n+1) - M(n))
-  int64_t drain_cycles = 0;    // sum over row-groups of the drain after the last iteration
-  int64_t reduce_wait = 0;     // cycles a row-group waited for the reduction two back
-  int64_t reduce_tail = 0;     // last reduction end - last drain end
-  int64_t tiles = 0;           // tiles issued by all groups
+  int64_t engine_cycles = 0;  // Mvm section: first load .. last reduction end
+  int64_t first_load = 0;     // ld(0)
+  int64_t issue_cycles = 0;   // sum of iteration makespans M(n)
+  int64_t input_stall = 0;    // sum of max(0, ld(n+1) - M(n))
+  int64_t drain_cycles = 0;   // sum over row-groups of the drain after the last iteration
+  int64_t reduce_wait = 0;    // cycles a row-group waited for the reduction two back
+  int64_t reduce_tail = 0;    // last reduction end - last drain end
+  int64_t tiles = 0;          // tiles issued by all groups
   uint64_t useful_macs = 0;
-  double pe_utilization = 0;   // useful_macs / (PEs x engine_cycles)
-  double group_occupancy = 0;  // tiles / (groups x engine_cycles)
-  double imbalance = 0;        // mean over non-empty iterations of max/mean group load
-  std::vector<int64_t> makespan;  // per iteration (a-major)
+  double pe_utilization = 0;       // useful_macs / (PEs x engine_cycles)
+  double group_occupancy = 0;      // tiles / (groups x engine_cycles)
+  double imbalance = 0;            // mean over non-empty iterations of max/mean group load
+  std::vector<int64_t> makespan;   // per iteration (a-major)
   std::vector<GroupStats> groups;  // K*L, index k*L + l
 };
 
 struct LayerTiming {
   int layer = 0;
-  int64_t cycles = 0;           // word cycles attributed to the layer (see docs/timing.md)
-  int64_t engine_cycles = 0;    // its MVMs
-  int64_t eltwise_cycles = 0;   // sum of its element-wise sections (not the critical path)
+  int64_t cycles = 0;          // word cycles attributed to the layer (see docs/timing.md)
+  int64_t engine_cycles = 0;   // its MVMs
+  int64_t eltwise_cycles = 0;  // sum of its element-wise sections (not the critical path)
   int64_t load_store_cycles = 0;
 };
 

@@ -4,7 +4,9 @@
 
 namespace csbrnn::timing {
 namespace {
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 }  // namespace
 
 int64_t neuron_load_cycles(const HwConfig& hw, int width) {
@@ -25,10 +27,18 @@ int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count) {
   CSBRNN_ASSERT(hw.eltwise.lanes > 0);
   int lat = 0;
   switch (u) {
-    case EltUnit::Sum: lat = hw.eltwise.lat_sum; break;
-    case EltUnit::Mult: lat = hw.eltwise.lat_mult; break;
-    case EltUnit::Sigmoid: lat = hw.eltwise.lat_sigmoid; break;
-    case EltUnit::Tanh: lat = hw.eltwise.lat_tanh; break;
+    case EltUnit::Sum:
+      lat = hw.eltwise.lat_sum;
+      break;
+    case EltUnit::Mult:
+      lat = hw.eltwise.lat_mult;
+      break;
+    case EltUnit::Sigmoid:
+      lat = hw.eltwise.lat_sigmoid;
+      break;
+    case EltUnit::Tanh:
+      lat = hw.eltwise.lat_tanh;
+      break;
   }
   return ceil_div(count, hw.eltwise.lanes) + lat;
 }

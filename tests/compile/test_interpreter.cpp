@@ -53,9 +53,9 @@ void check_model(const GenSpec& s, SharingMode mode, int K, int L, int P, int Q)
   REQUIRE(r.y.size() == ref.size());
   size_t diff = 0;
   for (size_t i = 0; i < ref.size(); ++i) diff += r.y[i] != ref[i];
-  INFO("cell " << cell_name(s.cell) << " in " << s.input_size << " H " << s.hidden_size
-               << " proj " << s.proj_size << " layers " << s.layers << " block " << s.bh << "x"
-               << s.bw << " mode " << int(mode));
+  INFO("cell " << cell_name(s.cell) << " in " << s.input_size << " H " << s.hidden_size << " proj "
+               << s.proj_size << " layers " << s.layers << " block " << s.bh << "x" << s.bw
+               << " mode " << int(mode));
   CHECK(diff == 0);
   // The check is not vacuous: the output moves away from zero.
   size_t nonzero = 0;

@@ -72,9 +72,9 @@ TEST_CASE("tiny LSTM: micro-items and images derived by hand", "[compile][listin
   const GroupImage& g00 = m.images[0];
   CHECK(g00.index == std::vector<uint16_t>{0, 1, 2, 3, 0, 1, 2, 3});
   CHECK(g00.weights == std::vector<int16_t>{64, 128, 320, 384,      // ct 0, rt 0
-                                             576, 640, 832, 896,     // ct 0, rt 1
-                                             192, 256, 448, 512,     // ct 1, rt 0
-                                             704, 768, 960, 1024});  // ct 1, rt 1
+                                            576, 640, 832, 896,     // ct 0, rt 1
+                                            192, 256, 448, 512,     // ct 1, rt 0
+                                            704, 768, 960, 1024});  // ct 1, rt 1
   // Group (1,0): row 1, cols 0 and 3; one tile [0.5 -0.25; pad].
   CHECK(m.images[2].index == std::vector<uint16_t>{1, 0, 3});
   CHECK(m.images[2].weights == std::vector<int16_t>{2048, -1024, 0, 0});

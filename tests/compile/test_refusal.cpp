@@ -47,12 +47,10 @@ TEST_CASE("refuses different ih/hh block sizes and malformed models", "[compile]
   GenSpec other = small();
   other.bw = 4;
   m.layers[0].w_hh = generate_csb_matrix(32, 8, other, 3);
-  CHECK_THROWS_WITH(compile_program(m, HwConfig{}, {"m.csb"}),
-                    Catch::Contains("one block size"));
+  CHECK_THROWS_WITH(compile_program(m, HwConfig{}, {"m.csb"}), Catch::Contains("one block size"));
   CsbModel bad = test::tiny_lstm();
   bad.layers[0].w_ih.blocks[0].rows = {2, 1, 3};
-  CHECK_THROWS_WITH(compile_program(bad, HwConfig{}, {"t.csb"}),
-                    Catch::Contains("bad row index"));
+  CHECK_THROWS_WITH(compile_program(bad, HwConfig{}, {"t.csb"}), Catch::Contains("bad row index"));
   CsbModel gp = generate_csb_model(small());
   gp.cell = CellType::GRU;
   gp.proj_size = 3;

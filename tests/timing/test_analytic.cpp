@@ -60,9 +60,9 @@ TEST_CASE("engine walk: input stall, vertical drain, two row-groups", "[timing]"
   p.hw.engine.neuron_load_width = 1;
   MvmProgram& m = p.mvms[0];
   m.useful_macs = 20;
-  m.micro[0].items = {item(ItemKind::Local, 2, 2)};  // n=0 g0: 1 tile
-  m.micro[1].items = {item(ItemKind::Local, 2, 2)};  // n=0 g1: 1 tile
-  m.micro[2].items = {item(ItemKind::Local, 1, 2)};  // n=1 g0: 1 tile
+  m.micro[0].items = {item(ItemKind::Local, 2, 2)};                                // n=0 g0: 1 tile
+  m.micro[1].items = {item(ItemKind::Local, 2, 2)};                                // n=0 g1: 1 tile
+  m.micro[2].items = {item(ItemKind::Local, 1, 2)};                                // n=1 g0: 1 tile
   m.micro[3].items = {item(ItemKind::Local, 4, 1), item(ItemKind::FromUp, 4, 2)};  // 2 + 2
   // t = ld(0) = 4. n=0: M = 1, ld(1) = 4 -> lasts 4, stall 3 -> t = 8; drain 5 -> 13;
   // reduction ceil(4/16) + 2 = 3 -> 16. a=1 starts at max(13, 0) = 13. n=1: M = 4, no next
@@ -116,8 +116,8 @@ TEST_CASE("program timing: words last as long as their longest section", "[timin
     s.count = n;
     return s;
   };
-  p.words.push_back({{sec(Unit::Load, Op::LoadX, 100)}});           // 200 B -> 4
-  p.words.push_back({{sec(Unit::Engine, Op::Mvm, 4)}});             // engine
+  p.words.push_back({{sec(Unit::Load, Op::LoadX, 100)}});  // 200 B -> 4
+  p.words.push_back({{sec(Unit::Engine, Op::Mvm, 4)}});    // engine
   p.words.push_back({{sec(Unit::Sum1, Op::BiasWb, 4), sec(Unit::Tanh, Op::Tanh, 40)}});  // 2|6
   // Engine: ld 1, M 4 -> 5, drain 5 -> 10, reduce 1 + 2 -> 13.
   const TimingReport r = analyze(p);
