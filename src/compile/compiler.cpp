@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "config/config_loader.h"
 
 namespace csbrnn {
 namespace {
@@ -59,6 +60,7 @@ void check_block_fits(const CsbMatrix& c, const HwConfig& hw, const std::string&
 }
 
 void validate(const CsbModel& m, const HwConfig& hw, const std::string& origin) {
+  validate_hw_config(hw, origin + ": hardware config");
   const auto& e = hw.engine;
   if (e.K < 1 || e.L < 1 || e.P < 1 || e.Q < 1)
     fail(origin, ": hardware has ", e.K, "x", e.L, " groups of ", e.P, "x", e.Q, " PEs");

@@ -243,6 +243,9 @@ void check_program(const Program& p, const std::string& origin) {
   if (e.K < 1 || e.L < 1 || e.P < 1 || e.Q < 1 || e.K > 1024 || e.L > 1024 || e.P > 1024 ||
       e.Q > 1024)
     bad("engine ", e.K, "x", e.L, "x", e.P, "x", e.Q);
+  if (e.neuron_load_width < 1 || e.reduce_lanes < 1 || p.hw.eltwise.lanes < 1 ||
+      p.hw.memory.burst_bytes < 1 || !(e.clock_mhz > 0))
+    bad("hardware rates (lanes, widths, burst, clock) must be positive");
   if (p.hw.buffers.vector_buffer < 1 || p.hw.buffers.vector_buffer > (1 << 24))
     bad("vector_buffer ", p.hw.buffers.vector_buffer);
   if (p.fmt.wf < 1 || p.fmt.wf > 15 || p.fmt.af < 1 || p.fmt.af > 15) bad("numeric format");
@@ -262,7 +265,8 @@ void check_program(const Program& p, const std::string& origin) {
         bad("MVM ", i, " column slice out of range");
     if (mv.row_dest.size() != size_t(mv.BR) * mv.bh) bad("MVM ", i, " row_dest size");
     for (uint32_t d : mv.row_dest)
-      if (d != UINT32_MAX && d >= cap) bad("MVM ", i, " row_dest out of the Acc bank");
+      if (d != UINT32_MAX && (d >= cap || d >= uint32_t(std::max(mv.rows, 0))))
+        bad("MVM ", i, " row_dest outside the MVM's Acc rows");
     if (mv.images.size() != G) bad("MVM ", i, " images");
     if (mv.micro.size() != size_t(mv.iter_rows) * mv.iter_cols * G) bad("MVM ", i, " micro");
     for (size_t x = 0; x < mv.micro.size(); ++x) {
