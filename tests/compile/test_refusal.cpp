@@ -62,9 +62,11 @@ TEST_CASE("refuses different ih/hh block sizes and malformed models", "[compile]
 
 TEST_CASE("weight buffer overflow is reported, not refused", "[compile][refuse]") {
   HwConfig hw;
-  hw.buffers.weight_buffer_kib = 0;
+  hw.buffers.weight_buffer_kib = 1;  // 1 KiB per group; a 64x64 LSTM needs more
+  GenSpec big = small();
+  big.input_size = big.hidden_size = 64;
   CompileStats st;
-  const Program p = compile_program(generate_csb_model(small()), hw, {}, &st);
+  const Program p = compile_program(generate_csb_model(big), hw, {}, &st);
   CHECK(st.weight_buffer_overflow);
   CHECK(st.buffers.size() == p.mvms.size());
   CHECK(st.buffers[0].max_group_bytes > 0);
