@@ -47,6 +47,8 @@ class DictParser {
     skip_ws();
     while (peek() != '}') {
       std::string key = parse_string();
+      if (key != "descr" && key != "fortran_order" && key != "shape")
+        fail(origin_, ": malformed .npy header (unexpected key '", key, "')");
       skip_ws();
       expect(':');
       skip_ws();

@@ -129,6 +129,17 @@ void save_npz(const std::string& path, const std::map<std::string, Tensor>& arra
     }
   }
 
+  if (arrays.empty()) {
+    // libzip removes an archive left without members; numpy.savez() writes just the
+    // end-of-central-directory record, and so do we.
+    std::vector<uint8_t> eocd(22, 0);
+    eocd[0] = 'P';
+    eocd[1] = 'K';
+    eocd[2] = 5;
+    eocd[3] = 6;
+    write_file_atomic(path, eocd);
+    return;
+  }
   zip_error_t err;
   zip_error_init(&err);
   zip_source_t* mem = zip_source_buffer_create(nullptr, 0, 0, &err);
