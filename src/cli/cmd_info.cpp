@@ -72,6 +72,19 @@ json info_tensor_set(const std::string& path, bool folder) {
   return j;
 }
 
+// Weight width the index overhead is measured against (the machine's 16-bit weights).
+constexpr uint64_t kWeightBits = 16;
+
+// a / b, or null when b == 0 (nothing kept: the rate is unbounded).
+json ratio(uint64_t a, uint64_t b) { return b ? json(double(a) / double(b)) : json(nullptr); }
+
+std::string fmt(const json& x, const char* unit) {
+  if (x.is_null()) return "n/a";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(2) << x.get<double>() << unit;
+  return s.str();
+}
+
 json csb_matrix_info(const std::string& name, const CsbMatrix& c) {
   const uint64_t dense = uint64_t(c.rows) * uint64_t(c.cols);
   const uint64_t kept = c.nnz();
@@ -83,8 +96,9 @@ json csb_matrix_info(const std::string& name, const CsbMatrix& c) {
               {"blocks", c.blocks.size()},
               {"kept", kept},
               {"dense", dense},
-              {"rate", kept ? double(dense) / double(kept) : 0.0},
-              {"index_bits", bits}};
+              {"rate", ratio(dense, kept)},
+              {"index_bits", bits},
+              {"index_overhead", ratio(bits, kept * kWeightBits)}};
 }
 
 json info_csb(const std::string& path) {
@@ -117,9 +131,9 @@ json info_csb(const std::string& path) {
   j["matrices"] = mats;
   j["total"] = json{{"kept", kept},
                     {"dense", dense},
-                    {"rate", kept ? double(dense) / double(kept) : 0.0},
+                    {"rate", ratio(dense, kept)},
                     {"index_bits", bits},
-                    {"index_bits_per_kept_weight", kept ? double(bits) / double(kept) : 0.0},
+                    {"index_overhead", ratio(bits, kept * kWeightBits)},
                     {"biases", biases}};
   return j;
 }
@@ -151,17 +165,17 @@ void print_text(std::ostream& os, const json& j) {
      << j["hidden_size"] << ", proj " << j["proj_size"] << (j["proj_size"] == 0 ? " (none)" : "")
      << ", bias " << (j["bias"] ? "yes" : "no") << "\n";
   if (!j["note"].get<std::string>().empty()) os << "  note: " << j["note"].get<std::string>() << "\n";
-  os << std::fixed << std::setprecision(2);
   for (const auto& mi : j["matrices"])
     os << "  " << std::left << std::setw(14) << mi["name"].get<std::string>() << std::right
        << mi["rows"] << " x " << mi["cols"] << ", blocks " << mi["block"][0] << " x "
-       << mi["block"][1] << ", kept " << mi["kept"] << " of " << mi["dense"] << " ("
-       << mi["rate"].get<double>() << "x), index " << mi["index_bits"] << " bits\n";
+       << mi["block"][1] << ", kept " << mi["kept"] << " of " << mi["dense"] << " (rate "
+       << fmt(mi["rate"], "x") << "), index " << mi["index_bits"] << " bits (overhead "
+       << fmt(mi["index_overhead"], "") << ")\n";
   const auto& t = j["total"];
-  os << "  total: kept " << t["kept"] << " of " << t["dense"] << " weights ("
-     << t["rate"].get<double>() << "x), index " << t["index_bits"] << " bits ("
-     << t["index_bits_per_kept_weight"].get<double>() << " bits per kept weight), biases "
-     << t["biases"] << "\n";
+  os << "  total: kept " << t["kept"] << " of " << t["dense"] << " weights (rate "
+     << fmt(t["rate"], "x") << "), index " << t["index_bits"] << " bits (overhead "
+     << fmt(t["index_overhead"], "") << " of 16-bit weight storage), biases " << t["biases"]
+     << "\n";
 }
 
 int run_info(const std::vector<std::string>& args) {
