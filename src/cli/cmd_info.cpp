@@ -45,17 +45,17 @@ json rnn_summary(const RnnModel& m) {
     weights += L.w_ih.size() + L.w_hh.size() + L.w_hr.size();
     biases += L.b_ih.size() + L.b_hh.size();
   }
-  return json{{"cell", cell_name(m.cell)},     {"layers", m.num_layers()},
-              {"input_size", m.input_size},    {"hidden_size", m.hidden_size},
-              {"proj_size", m.proj_size},      {"bias", m.has_bias},
-              {"weights", weights},            {"biases", biases}};
+  return json{{"cell", cell_name(m.cell)},  {"layers", m.num_layers()},
+              {"input_size", m.input_size}, {"hidden_size", m.hidden_size},
+              {"proj_size", m.proj_size},   {"bias", m.has_bias},
+              {"weights", weights},         {"biases", biases}};
 }
 
 void print_rnn(std::ostream& os, const json& r) {
   os << "RNN state_dict: " << r["cell"].get<std::string>() << ", " << r["layers"] << " layer"
      << (r["layers"] == 1 ? "" : "s") << ", input " << r["input_size"] << ", hidden "
-     << r["hidden_size"] << ", proj " << r["proj_size"]
-     << (r["proj_size"] == 0 ? " (none)" : "") << ", bias " << (r["bias"] ? "yes" : "no") << "\n"
+     << r["hidden_size"] << ", proj " << r["proj_size"] << (r["proj_size"] == 0 ? " (none)" : "")
+     << ", bias " << (r["bias"] ? "yes" : "no") << "\n"
      << "  weights " << r["weights"] << ", biases " << r["biases"] << "\n";
 }
 
@@ -76,7 +76,9 @@ json info_tensor_set(const std::string& path, bool folder) {
 constexpr uint64_t kWeightBits = 16;
 
 // a / b, or null when b == 0 (nothing kept: the rate is unbounded).
-json ratio(uint64_t a, uint64_t b) { return b ? json(double(a) / double(b)) : json(nullptr); }
+json ratio(uint64_t a, uint64_t b) {
+  return b ? json(double(a) / double(b)) : json(nullptr);
+}
 
 std::string fmt(const json& x, const char* unit) {
   if (x.is_null()) return "n/a";
@@ -160,11 +162,12 @@ void print_text(std::ostream& os, const json& j) {
     return;
   }
   // csb
-  os << file << ": CSB model, " << j["cell"].get<std::string>() << ", " << j["layers"]
-     << " layer" << (j["layers"] == 1 ? "" : "s") << ", input " << j["input_size"] << ", hidden "
+  os << file << ": CSB model, " << j["cell"].get<std::string>() << ", " << j["layers"] << " layer"
+     << (j["layers"] == 1 ? "" : "s") << ", input " << j["input_size"] << ", hidden "
      << j["hidden_size"] << ", proj " << j["proj_size"] << (j["proj_size"] == 0 ? " (none)" : "")
      << ", bias " << (j["bias"] ? "yes" : "no") << "\n";
-  if (!j["note"].get<std::string>().empty()) os << "  note: " << j["note"].get<std::string>() << "\n";
+  if (!j["note"].get<std::string>().empty())
+    os << "  note: " << j["note"].get<std::string>() << "\n";
   for (const auto& mi : j["matrices"])
     os << "  " << std::left << std::setw(14) << mi["name"].get<std::string>() << std::right
        << mi["rows"] << " x " << mi["cols"] << ", blocks " << mi["block"][0] << " x "

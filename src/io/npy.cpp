@@ -208,32 +208,38 @@ DType parse_descr(const std::string& descr, const std::string& origin) {
     const char* code;
     Kind kind;
     size_t size;
-  } table[] = {{"f2", Kind::F2, 2}, {"f4", Kind::F4, 4}, {"f8", Kind::F8, 8},
-               {"i1", Kind::I1, 1}, {"u1", Kind::U1, 1}, {"i2", Kind::I2, 2},
-               {"i4", Kind::I4, 4}, {"i8", Kind::I8, 8}};
+  } table[] = {{"f2", Kind::F2, 2}, {"f4", Kind::F4, 4}, {"f8", Kind::F8, 8}, {"i1", Kind::I1, 1},
+               {"u1", Kind::U1, 1}, {"i2", Kind::I2, 2}, {"i4", Kind::I4, 4}, {"i8", Kind::I8, 8}};
   for (const auto& e : table) {
     if (code != e.code) continue;
     if (order == '>' && e.size > 1)
-      fail(origin, ": big-endian dtype '", descr,
-           "' is not supported; convert with arr.astype('<", code, "') before saving");
+      fail(origin, ": big-endian dtype '", descr, "' is not supported; convert with arr.astype('<",
+           code, "') before saving");
     if (order != '<' && order != '|' && order != '=' && order != '>')
       fail(origin, ": dtype '", descr, "' has an unknown byte-order mark '", order, "'");
     return {e.kind, e.size};
   }
-  fail(origin, ": unsupported dtype '", descr,
-       "' (supported: <f4 <f8 <f2 <i2 <i4 <i8 |i1 |u1)");
+  fail(origin, ": unsupported dtype '", descr, "' (supported: <f4 <f8 <f2 <i2 <i4 <i8 |i1 |u1)");
 }
 
 float element(const uint8_t* p, Kind k) {
   switch (k) {
-    case Kind::F2: return half_to_float(load_le<uint16_t>(p));
-    case Kind::F4: return load_le<float>(p);
-    case Kind::F8: return static_cast<float>(load_le<double>(p));
-    case Kind::I1: return static_cast<float>(static_cast<int8_t>(p[0]));
-    case Kind::U1: return static_cast<float>(p[0]);
-    case Kind::I2: return static_cast<float>(load_le<int16_t>(p));
-    case Kind::I4: return static_cast<float>(load_le<int32_t>(p));
-    case Kind::I8: return static_cast<float>(load_le<int64_t>(p));
+    case Kind::F2:
+      return half_to_float(load_le<uint16_t>(p));
+    case Kind::F4:
+      return load_le<float>(p);
+    case Kind::F8:
+      return static_cast<float>(load_le<double>(p));
+    case Kind::I1:
+      return static_cast<float>(static_cast<int8_t>(p[0]));
+    case Kind::U1:
+      return static_cast<float>(p[0]);
+    case Kind::I2:
+      return static_cast<float>(load_le<int16_t>(p));
+    case Kind::I4:
+      return static_cast<float>(load_le<int32_t>(p));
+    case Kind::I8:
+      return static_cast<float>(load_le<int64_t>(p));
   }
   return 0.0f;
 }
@@ -306,7 +312,10 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   }
   if (!have_descr || !have_order || !have_shape)
     fail(origin, ": malformed .npy header (missing '",
-         !have_descr ? "descr" : !have_order ? "fortran_order" : "shape", "')");
+         !have_descr   ? "descr"
+         : !have_order ? "fortran_order"
+                       : "shape",
+         "')");
   if (shape.size() > kMaxDims)
     fail(origin, ": .npy array has ", shape.size(), " dimensions (max ", kMaxDims, ")");
   const DType dt = parse_descr(descr, origin);
@@ -314,7 +323,8 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d != 0 && n > kMaxElements / d)
-      fail(origin, ": .npy shape ", shape_str(shape), " is absurdly large (more than 2^34 elements)");
+      fail(origin, ": .npy shape ", shape_str(shape),
+           " is absurdly large (more than 2^34 elements)");
     n *= d;
   }
   if (n > kMaxElements)
@@ -332,7 +342,9 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   t.source_dtype = descr;
   t.data.resize(static_cast<size_t>(n));
   const uint8_t* src = data + data_start;
-  if (!fortran || shape.size() < 2) {
+  if (dt.kind == Kind::F4 && (!fortran || shape.size() < 2)) {
+    if (n > 0) std::memcpy(t.data.data(), src, size_t(n) * 4);  // little-endian host
+  } else if (!fortran || shape.size() < 2) {
     for (int64_t i = 0; i < n; ++i) t.data[size_t(i)] = element(src + size_t(i) * dt.size, dt.kind);
   } else {
     // Walk the file in Fortran order (first index fastest) and place each element at its C
@@ -376,8 +388,8 @@ std::vector<uint8_t> encode_npy(const Tensor& t, const std::string& dtype) {
   CSBRNN_ASSERT(static_cast<size_t>(n) == t.data.size(), "tensor data size ", t.data.size(),
                 " does not match shape ", shape_str(t.shape));
 
-  std::string dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " +
-                     shape_str(t.shape) + ", }";
+  std::string dict =
+      "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_str(t.shape) + ", }";
   // numpy pads so that magic + length + header is a multiple of 64, ending in '\n'.
   size_t prefix = 10;
   size_t total = prefix + dict.size() + 1;

@@ -17,7 +17,9 @@ constexpr uint64_t kMaxMemberBytes = uint64_t(1) << 37;  // 2^34 elements of 8 b
 // Deflate cannot expand data by more than ~1032:1; anything beyond is a corrupt or hostile size.
 constexpr uint64_t kMaxDeflateRatio = 1100;
 
-std::string zip_error_text(zip_error_t* e) { return zip_error_strerror(e); }
+std::string zip_error_text(zip_error_t* e) {
+  return zip_error_strerror(e);
+}
 
 struct ArchiveCloser {
   void operator()(zip_t* z) const { zip_discard(z); }
@@ -107,16 +109,14 @@ std::map<std::string, Tensor> load_npz(const std::string& path) {
 
     const std::string key = strip_npy(name);
     if (member_of.count(key))
-      fail(path, ": members '", member_of[key], "' and '", name, "' both define array '", key,
-           "'");
+      fail(path, ": members '", member_of[key], "' and '", name, "' both define array '", key, "'");
     member_of[key] = name;
     out[key] = parse_npy(data.data(), data.size(), origin);
   }
   return out;
 }
 
-void save_npz(const std::string& path, const std::map<std::string, Tensor>& arrays,
-              bool compress) {
+void save_npz(const std::string& path, const std::map<std::string, Tensor>& arrays, bool compress) {
   // Encode every member first (their buffers must outlive zip_close).
   std::vector<std::vector<uint8_t>> encoded;
   encoded.reserve(arrays.size());

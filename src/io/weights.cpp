@@ -28,8 +28,9 @@ struct ParamName {
 
 // Splits "model.rnn.weight_hh_l1" into prefix "model.rnn.", kind "weight_hh", layer 1.
 bool parse_param_name(const std::string& name, ParamName& out) {
-  static const std::regex re("^(.*?)(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l([0-9]{1,4})"
-                             "(_reverse)?$");
+  static const std::regex re(
+      "^(.*?)(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l([0-9]{1,4})"
+      "(_reverse)?$");
   std::smatch m;
   if (!std::regex_match(name, m, re)) return false;
   const std::string prefix = m[1].str();
@@ -78,7 +79,8 @@ Tensor from_vector(const std::vector<float>& v) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // First bytes of a file (fewer if it is shorter); empty when unreadable.
@@ -252,8 +254,9 @@ RnnModel load_weights(const std::string& path, std::optional<CellType> force_cel
   if (!fs::is_directory(path, ec)) {
     const std::string head = file_head(path, 6);
     if (head == std::string("\x93NUMPY", 6))
-      fail(path, ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
-                 ".npy files named like a state_dict");
+      fail(path,
+           ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
+           ".npy files named like a state_dict");
   }
   return model_from_state_dict(load_tensor_set(path), path, force_cell);
 }

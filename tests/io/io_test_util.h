@@ -17,7 +17,8 @@ inline std::string fixture(const std::string& name) {
 }
 
 inline const nlohmann::json& expected() {
-  static const nlohmann::json j = nlohmann::json::parse(read_text_file(fixture("io_expected.json")));
+  static const nlohmann::json j =
+      nlohmann::json::parse(read_text_file(fixture("io_expected.json")));
   return j;
 }
 
@@ -53,6 +54,8 @@ std::string error_of(F&& f) {
   return {};
 }
 
-inline bool one_line(const std::string& s) { return s.find('\n') == std::string::npos; }
+inline bool one_line(const std::string& s) {
+  return s.find('\n') == std::string::npos;
+}
 
 }  // namespace csbrnn::test

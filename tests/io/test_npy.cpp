@@ -62,7 +62,7 @@ TEST_CASE("npy: every numpy-written fixture array matches the sidecar") {
           CHECK(std::signbit(got) == (vals[i][0] == '-'));
         } else {
           const double want = std::stod(vals[i]);
-          CHECK(got == want);  // half -> float is exact
+          CHECK(got == want);                              // half -> float is exact
           CHECK(std::signbit(got) == std::signbit(want));  // -0.0 stays negative
         }
       }
@@ -104,13 +104,13 @@ TEST_CASE("npy: header parser tolerates spacing, quotes, trailing commas and key
     CHECK(t.shape == std::vector<int64_t>{2, 3});
     CHECK(t.data == std::vector<float>{1, 2, 3, 4, 5, 6});
   }
-  const Tensor s = parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }",
-                                  f32_bytes({2.5f})));
+  const Tensor s =
+      parse(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", f32_bytes({2.5f})));
   CHECK(s.shape.empty());
   CHECK(s.numel() == 1);
   CHECK(s.data == std::vector<float>{2.5f});
-  const Tensor v2 = parse(make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,)}",
-                                   {7, 0, 255}, 2));
+  const Tensor v2 =
+      parse(make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,)}", {7, 0, 255}, 2));
   CHECK(v2.data == std::vector<float>{7, 0, 255});
 }
 
@@ -208,8 +208,7 @@ TEST_CASE("npy: malformed headers are rejected with a clear message") {
       {npy("{'descr': '<f4', 'shape': (6,)}"), "missing 'fortran_order'"},
       {npy("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}"), "fortran_order"},
       {npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'x': 1}"), "unexpected"},
-      {npy("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (6,)}"),
-       "duplicate"},
+      {npy("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (6,)}"), "duplicate"},
       {npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)"), "expected"},
       {npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} junk"), "after the header"},
       {npy("{'descr': '<f4, 'fortran_order': False, 'shape': (6,)}"), "malformed"},

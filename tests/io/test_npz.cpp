@@ -115,8 +115,8 @@ TEST_CASE("npz: truncated and corrupt archives are errors naming the file") {
   TempDir dir("npz-bad");
   for (const char* name : {"savez.npz", "savez_compressed.npz"}) {
     const auto good = read_file(fixture(name));
-    for (size_t cut : {size_t(0), size_t(3), size_t(30), good.size() / 2, good.size() - 30,
-                       good.size() - 1}) {
+    for (size_t cut :
+         {size_t(0), size_t(3), size_t(30), good.size() / 2, good.size() - 30, good.size() - 1}) {
       INFO(name << " cut at " << cut);
       const std::string path = dir.file("cut.npz");
       write_file_atomic(path, good.data(), cut);

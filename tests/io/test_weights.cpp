@@ -11,7 +11,9 @@ using namespace csbrnn::test;
 
 namespace {
 
-uint32_t crc_of(const std::vector<float>& v) { return crc32_of(v.data(), v.size() * 4); }
+uint32_t crc_of(const std::vector<float>& v) {
+  return crc32_of(v.data(), v.size() * 4);
+}
 
 void check_model(const RnnModel& m, const nlohmann::json& e, const std::string& what) {
   INFO(what);
@@ -76,8 +78,9 @@ TEST_CASE("weights: forcing the cell type agrees with or contradicts the shapes"
   const std::string msg = error_of([] { load_weights(fixture("lstm_2l.npz"), CellType::GRU); });
   CHECK(msg.find("lstm_2l.npz") != std::string::npos);
   CHECK(msg.find("a gru with hidden size") != std::string::npos);
-  CHECK(error_of([] { load_weights(fixture("lstmp.npz"), CellType::GRU); })
-            .find("only an LSTM has") != std::string::npos);
+  CHECK(error_of([] {
+          load_weights(fixture("lstmp.npz"), CellType::GRU);
+        }).find("only an LSTM has") != std::string::npos);
   CHECK(load_weights(fixture("gru_2l.npz"), CellType::GRU).cell == CellType::GRU);
 }
 
