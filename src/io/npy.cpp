@@ -259,6 +259,8 @@ std::string shape_str(const std::vector<int64_t>& shape) {
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   if (!host_is_little_endian())
     fail(origin, ": .npy reading is only implemented on little-endian hosts");
+  if (size < kMagicLen && std::memcmp(data, kMagic, size) == 0)
+    fail(origin, ": truncated .npy file (", size, " bytes)");
   if (size < kMagicLen || std::memcmp(data, kMagic, kMagicLen) != 0)
     fail(origin, ": not a .npy file (bad magic)");
   if (size < 10) fail(origin, ": truncated .npy file (", size, " bytes)");

@@ -170,6 +170,7 @@ TEST_CASE("npy: every truncation of a valid file is an error naming the file") {
     INFO("cut at " << cut);
     const std::string msg = error_of([&] { parse_npy(file.data(), cut, "cut.npy"); });
     CHECK(msg.rfind("cut.npy: ", 0) == 0);
+    CHECK(msg.find("truncated") != std::string::npos);
     CHECK(one_line(msg));
   }
 }
