@@ -125,6 +125,44 @@ std::vector<ErrorRow> measure_error_table(const std::vector<ErrorCase>& cases, i
   return rows;
 }
 
+ActivationError measure_activation_error(int af) {
+  if (af < 1 || af > 15) fail("activation fractional bits must be in 1..15, got ", af);
+  const fx::Format f{12, af};
+  ActivationError e;
+  e.af = af;
+  for (int v = -32768; v <= 32767; ++v) {
+    const double x = fx::dequantize(v, af);
+    const double et = std::fabs(fx::dequantize(fx::tanh(int16_t(v), f), af) - std::tanh(x));
+    const double es =
+        std::fabs(fx::dequantize(fx::sigmoid(int16_t(v), f), af) - 1.0 / (1.0 + std::exp(-x)));
+    e.tanh_max = std::max(e.tanh_max, et);
+    e.sigmoid_max = std::max(e.sigmoid_max, es);
+    if (std::fabs(x) < 4.0) e.tanh_max_in = std::max(e.tanh_max_in, et);
+    if (std::fabs(x) < 8.0) e.sigmoid_max_in = std::max(e.sigmoid_max_in, es);
+    e.tanh_mean += et;
+    e.sigmoid_mean += es;
+  }
+  e.tanh_mean /= 65536.0;
+  e.sigmoid_mean /= 65536.0;
+  return e;
+}
+
+std::string activation_table_markdown(const std::vector<int>& afs) {
+  std::ostringstream o;
+  o << "| af | output LSB | tanh max err | tanh max err, abs(x)<4 | tanh mean err | "
+       "sigmoid max err | sigmoid max err, abs(x)<8 | sigmoid mean err |\n"
+       "|---|---|---|---|---|---|---|---|\n";
+  char buf[256];
+  for (int af : afs) {
+    const ActivationError e = measure_activation_error(af);
+    std::snprintf(buf, sizeof buf, "| %d | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e |\n",
+                  af, std::ldexp(1.0, -af), e.tanh_max, e.tanh_max_in, e.tanh_mean, e.sigmoid_max,
+                  e.sigmoid_max_in, e.sigmoid_mean);
+    o << buf;
+  }
+  return o.str();
+}
+
 std::string error_table_markdown(const std::vector<ErrorRow>& rows) {
   std::ostringstream o;
   o << "| model | weights | wf/af | max abs err | mean abs err | max abs output |\n"

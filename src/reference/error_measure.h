@@ -58,6 +58,18 @@ std::vector<ErrorCase> default_error_cases();
 /// Measures each case over `seeds` random models (seed 1..seeds), T steps each.
 std::vector<ErrorRow> measure_error_table(const std::vector<ErrorCase>& cases, int steps,
                                           int seeds);
+/// Exhaustive error of the PWL activations over all 65536 int16 inputs at `af` bits, against
+/// std::tanh / the logistic function of the dequantized input.
+struct ActivationError {
+  int af = 0;
+  double tanh_max = 0.0, sigmoid_max = 0.0;   // max abs error
+  double tanh_mean = 0.0, sigmoid_mean = 0.0; // mean abs error
+  double tanh_max_in = 0.0;     // max abs error of tanh for |x| < 4 (inside the table)
+  double sigmoid_max_in = 0.0;  // max abs error of sigmoid for |x| < 8 (inside the table)
+};
+ActivationError measure_activation_error(int af);
+std::string activation_table_markdown(const std::vector<int>& afs);
+
 /// Markdown table of the rows.
 std::string error_table_markdown(const std::vector<ErrorRow>& rows);
 
