@@ -17,8 +17,12 @@ uint64_t SplitMix64::next() {
   return z ^ (z >> 31);
 }
 
-double SplitMix64::uniform() { return double(next() >> 11) * 0x1.0p-53; }
-double SplitMix64::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double SplitMix64::uniform() {
+  return double(next() >> 11) * 0x1.0p-53;
+}
+double SplitMix64::uniform(double lo, double hi) {
+  return lo + (hi - lo) * uniform();
+}
 double SplitMix64::normal() {
   const double u1 = 1.0 - uniform();  // (0, 1]
   const double u2 = uniform();
@@ -83,8 +87,7 @@ ErrorStats measure_fixed_error(const RnnModel& m, const Matrix& x, const fx::For
 
 std::vector<ErrorCase> default_error_cases() {
   std::vector<ErrorCase> cases;
-  auto add = [&](CellType cell, int in, int hid, int proj, int layers, double scale,
-                 fx::Format f) {
+  auto add = [&](CellType cell, int in, int hid, int proj, int layers, double scale, fx::Format f) {
     std::ostringstream l;
     l << cell_name(cell) << (proj > 0 ? "p" : "") << " " << in << "-" << hid;
     if (proj > 0) l << "-p" << proj;
@@ -155,8 +158,8 @@ std::string activation_table_markdown(const std::vector<int>& afs) {
   char buf[256];
   for (int af : afs) {
     const ActivationError e = measure_activation_error(af);
-    std::snprintf(buf, sizeof buf, "| %d | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e |\n",
-                  af, std::ldexp(1.0, -af), e.tanh_max, e.tanh_max_in, e.tanh_mean, e.sigmoid_max,
+    std::snprintf(buf, sizeof buf, "| %d | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e | %.2e |\n", af,
+                  std::ldexp(1.0, -af), e.tanh_max, e.tanh_max_in, e.tanh_mean, e.sigmoid_max,
                   e.sigmoid_max_in, e.sigmoid_mean);
     o << buf;
   }
@@ -169,10 +172,11 @@ std::string error_table_markdown(const std::vector<ErrorRow>& rows) {
        "|---|---|---|---|---|---|\n";
   char buf[256];
   for (const ErrorRow& r : rows) {
-    std::snprintf(buf, sizeof buf, "| %s | %s | %d/%d | %.5f | %.6f | %.3f |\n",
-                  r.c.label.c_str(), (r.c.scale == 1.0 ? std::string("U(+-1/sqrt H)") : "U(+-" + std::to_string(int(r.c.scale)) + "/sqrt H)").c_str(),
-                  r.c.format.wf, r.c.format.af, r.stats.max_abs, r.stats.mean_abs,
-                  r.stats.max_ref);
+    std::snprintf(buf, sizeof buf, "| %s | %s | %d/%d | %.5f | %.6f | %.3f |\n", r.c.label.c_str(),
+                  (r.c.scale == 1.0 ? std::string("U(+-1/sqrt H)")
+                                    : "U(+-" + std::to_string(int(r.c.scale)) + "/sqrt H)")
+                      .c_str(),
+                  r.c.format.wf, r.c.format.af, r.stats.max_abs, r.stats.mean_abs, r.stats.max_ref);
     o << buf;
   }
   return o.str();

@@ -62,8 +62,8 @@ std::vector<ErrorRow> measure_error_table(const std::vector<ErrorCase>& cases, i
 /// std::tanh / the logistic function of the dequantized input.
 struct ActivationError {
   int af = 0;
-  double tanh_max = 0.0, sigmoid_max = 0.0;   // max abs error
-  double tanh_mean = 0.0, sigmoid_mean = 0.0; // mean abs error
+  double tanh_max = 0.0, sigmoid_max = 0.0;    // max abs error
+  double tanh_mean = 0.0, sigmoid_mean = 0.0;  // mean abs error
   double tanh_max_in = 0.0;     // max abs error of tanh for |x| < 4 (inside the table)
   double sigmoid_max_in = 0.0;  // max abs error of sigmoid for |x| < 8 (inside the table)
 };

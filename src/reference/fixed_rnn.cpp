@@ -1,7 +1,7 @@
 #include "reference/fixed_rnn.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "common/error.h"
@@ -112,8 +112,8 @@ QuantizedModel quantize_model(const RnnModel& m, const fx::Format& f) {
   if (bound > fx::kAccMax)
     fail("model too wide for the ", fx::kAccBits, "-bit accumulator: an MVM row of the ",
          cell_name(m.cell), " (input ", m.input_size, ", hidden ", m.hidden_size,
-         ") can reach |sum| >= ", bound, " > 2^47-1 at weight_frac_bits ", f.wf,
-         ", act_frac_bits ", f.af, "; use fewer weight fractional bits or smaller weights");
+         ") can reach |sum| >= ", bound, " > 2^47-1 at weight_frac_bits ", f.wf, ", act_frac_bits ",
+         f.af, "; use fewer weight fractional bits or smaller weights");
   return q;
 }
 
@@ -147,11 +147,13 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
   res.output.resize(size_t(steps) * size_t(S));
   for (int k = 0; k < NL; ++k) {
     res.h_n.push_back(h0_q.empty() ? std::vector<int16_t>(size_t(S), 0) : h0_q[size_t(k)]);
-    if (lstm) res.c_n.push_back(c0_q.empty() ? std::vector<int16_t>(size_t(H), 0) : c0_q[size_t(k)]);
+    if (lstm)
+      res.c_n.push_back(c0_q.empty() ? std::vector<int16_t>(size_t(H), 0) : c0_q[size_t(k)]);
   }
   if (opt.keep_trace) res.trace.resize(size_t(steps));
 
-  std::vector<int16_t> x, pre(size_t(G * H)), gates(size_t(G * H)), gh_n, mv(static_cast<size_t>(H));
+  std::vector<int16_t> x, pre(size_t(G * H)), gates(size_t(G * H)), gh_n,
+      mv(static_cast<size_t>(H));
   for (int t = 0; t < steps; ++t) {
     x.assign(x_q.begin() + size_t(t) * size_t(q.input_size),
              x_q.begin() + size_t(t + 1) * size_t(q.input_size));
@@ -169,9 +171,9 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
       if (lstm) {
         // pre[r] = writeback(W_ih x + W_hh h + bias), one exact 48-bit accumulation per row.
         for (int r = 0; r < 4 * H; ++r) {
-          const int64_t acc = checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) +
-                                          dot(&L.w_hh[size_t(r) * size_t(S)], hp, S) +
-                                          L.bias[size_t(r)]);
+          const int64_t acc =
+              checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) +
+                          dot(&L.w_hh[size_t(r) * size_t(S)], hp, S) + L.bias[size_t(r)]);
           pre[size_t(r)] = fx::writeback(acc, f);
         }
         std::vector<int16_t>& c = res.c_n[size_t(k)];
@@ -189,8 +191,8 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
         }
         if (q.proj_size > 0) {
           for (int p = 0; p < q.proj_size; ++p)
-            h[size_t(p)] = fx::writeback(
-                checked_acc(dot(&L.w_hr[size_t(p) * size_t(H)], mv.data(), H)), f);
+            h[size_t(p)] =
+                fx::writeback(checked_acc(dot(&L.w_hr[size_t(p) * size_t(H)], mv.data(), H)), f);
         } else {
           h = mv;
         }
@@ -201,16 +203,15 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
       } else {
         gh_n.resize(size_t(H));
         for (int r = 0; r < 2 * H; ++r) {
-          const int64_t acc = checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) +
-                                          dot(&L.w_hh[size_t(r) * size_t(S)], hp, S) +
-                                          L.bias[size_t(r)]);
+          const int64_t acc =
+              checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) +
+                          dot(&L.w_hh[size_t(r) * size_t(S)], hp, S) + L.bias[size_t(r)]);
           pre[size_t(r)] = fx::writeback(acc, f);
         }
         for (int n = 0; n < H; ++n) {
           const int r = 2 * H + n;
           pre[size_t(r)] = fx::writeback(
-              checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) + L.bias[size_t(r)]),
-              f);
+              checked_acc(dot(&L.w_ih[size_t(r) * size_t(L.in)], xp, L.in) + L.bias[size_t(r)]), f);
           gh_n[size_t(n)] = fx::writeback(
               checked_acc(dot(&L.w_hh[size_t(r) * size_t(S)], hp, S) + L.bias_hn[size_t(n)]), f);
         }

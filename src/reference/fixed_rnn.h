@@ -17,10 +17,10 @@ namespace csbrnn {
 /// One layer's weights in machine form. Matrices are row-major int16 at wf fractional bits,
 /// same shapes as the float LayerWeights. Biases are at accumulator precision (wf+af).
 struct QuantizedLayer {
-  int in = 0;                    // input width of this layer
-  std::vector<int16_t> w_ih;     // G*H x in
-  std::vector<int16_t> w_hh;     // G*H x state
-  std::vector<int16_t> w_hr;     // P x H (LSTMP only)
+  int in = 0;                 // input width of this layer
+  std::vector<int16_t> w_ih;  // G*H x in
+  std::vector<int16_t> w_hh;  // G*H x state
+  std::vector<int16_t> w_hr;  // P x H (LSTMP only)
   /// G*H entries. LSTM rows and GRU r,z rows: quantize_acc(b_ih + b_hh). GRU n rows:
   /// quantize_acc(b_in) only. All zero without bias.
   std::vector<int64_t> bias;
@@ -64,10 +64,10 @@ struct FixedRnnOptions {
 struct FixedRnnResult {
   fx::Format format;
   int steps = 0, state_size = 0;
-  std::vector<int16_t> output;              // T x state_size, row-major, af frac bits
-  Matrix output_float;                      // the same, dequantized
-  std::vector<std::vector<int16_t>> h_n;    // per layer, state_size
-  std::vector<std::vector<int16_t>> c_n;    // per layer, hidden_size (LSTM only)
+  std::vector<int16_t> output;                     // T x state_size, row-major, af frac bits
+  Matrix output_float;                             // the same, dequantized
+  std::vector<std::vector<int16_t>> h_n;           // per layer, state_size
+  std::vector<std::vector<int16_t>> c_n;           // per layer, hidden_size (LSTM only)
   std::vector<std::vector<FixedLayerStep>> trace;  // [t][layer] when keep_trace
 
   int16_t out(int t, int j) const { return output[size_t(t) * size_t(state_size) + size_t(j)]; }

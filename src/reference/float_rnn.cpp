@@ -7,7 +7,9 @@
 namespace csbrnn {
 namespace {
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 /// y[r] = sum_j W[r][j] * v[j]   (W rows x cols, v cols), accumulated in double.
 void matvec(const Matrix& w, const std::vector<double>& v, std::vector<double>& y) {
@@ -48,8 +50,8 @@ void validate_initial_state(const RnnModel& m, const RnnInitialState& s,
       fail(origin, ": ", name, " has ", v.size(), " layers, the model has ", m.num_layers());
     for (int k = 0; k < m.num_layers(); ++k) {
       if (int(v[size_t(k)].size()) != n)
-        fail(origin, ": ", name, " layer ", k, " has ", v[size_t(k)].size(),
-             " elements, expected ", n);
+        fail(origin, ": ", name, " layer ", k, " has ", v[size_t(k)].size(), " elements, expected ",
+             n);
       for (float e : v[size_t(k)])
         if (!std::isfinite(e)) fail(origin, ": ", name, " contains NaN or Inf");
     }
@@ -68,15 +70,16 @@ RnnInitialState initial_state_from_matrices(const RnnModel& m, const Matrix& h0,
     if (a.empty()) return v;
     if (a.rows != m.num_layers() || a.cols != n)
       fail(origin, ": ", name, " has shape (", a.rows, ", ", a.cols, "), expected (",
-           m.num_layers(), ", ", n, ") = (num_layers, ", name[0] == 'h' ? "state_size" : "hidden_size",
-           ")");
+           m.num_layers(), ", ", n, ") = (num_layers, ",
+           name[0] == 'h' ? "state_size" : "hidden_size", ")");
     for (int k = 0; k < a.rows; ++k)
       v.emplace_back(a.data.begin() + size_t(k) * size_t(n),
                      a.data.begin() + size_t(k + 1) * size_t(n));
     return v;
   };
   s.h0 = conv(h0, m.state_size(), "h0");
-  if (!c0.empty() && m.cell == CellType::GRU) fail(origin, ": c0 given but a GRU has no cell state");
+  if (!c0.empty() && m.cell == CellType::GRU)
+    fail(origin, ": c0 given but a GRU has no cell state");
   s.c0 = conv(c0, m.hidden_size, "c0");
   validate_initial_state(m, s, origin);
   return s;

@@ -36,10 +36,10 @@ void validate_initial_state(const RnnModel& m, const RnnInitialState& s, const s
 void validate_input(const RnnModel& m, const Matrix& x, const std::string& origin);
 
 struct FloatRnnResult {
-  Matrix output;                           // T x state_size (last layer's h'), as float
-  std::vector<double> output_d;            // the same, in double, row-major
-  std::vector<std::vector<double>> h_n;    // per layer, state_size
-  std::vector<std::vector<double>> c_n;    // per layer, hidden_size (LSTM only; empty for GRU)
+  Matrix output;                         // T x state_size (last layer's h'), as float
+  std::vector<double> output_d;          // the same, in double, row-major
+  std::vector<std::vector<double>> h_n;  // per layer, state_size
+  std::vector<std::vector<double>> c_n;  // per layer, hidden_size (LSTM only; empty for GRU)
 };
 
 /// Runs the model on x (T x input_size). The model is validated first (validate_model).

@@ -220,7 +220,8 @@ TEST_CASE("fixed is deterministic and both entry points agree", "[fixed]") {
     const fx::Format f{11, 13};
     RnnInitialState init;
     init.h0 = {std::vector<float>(10, 0.3f), std::vector<float>(10, -0.6f)};
-    if (cell == CellType::LSTM) init.c0 = {std::vector<float>(10, 1.5f), std::vector<float>(10, -2.0f)};
+    if (cell == CellType::LSTM)
+      init.c0 = {std::vector<float>(10, 1.5f), std::vector<float>(10, -2.0f)};
     const FixedRnnResult a = run_fixed_rnn(m, x, f, init);
     const FixedRnnResult b = run_fixed_rnn(m, x, f, init);
     CHECK(a.output == b.output);
@@ -234,7 +235,8 @@ TEST_CASE("fixed is deterministic and both entry points agree", "[fixed]") {
       c0q.push_back({});
       for (float e : v) c0q.back().push_back(fx::quantize(e, f.af));
     }
-    const FixedRnnResult c = run_fixed_rnn(quantize_model(m, f), quantize_input(x, f), 12, h0q, c0q);
+    const FixedRnnResult c =
+        run_fixed_rnn(quantize_model(m, f), quantize_input(x, f), 12, h0q, c0q);
     CHECK(c.output == a.output);
     CHECK(c.c_n == a.c_n);
     // The initial state matters: zero state gives a different first output.
