@@ -136,6 +136,16 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
     for (const auto& v : s)
       if (int(v.size()) != n) fail(name, " has a layer of ", v.size(), " elements, expected ", n);
   };
+  for (int k = 0; k < NL; ++k) {
+    const QuantizedLayer& L = q.layers[size_t(k)];
+    const size_t rows = size_t(G) * size_t(H);
+    const bool ok = L.in == (k == 0 ? q.input_size : S) && L.w_ih.size() == rows * size_t(L.in) &&
+                    L.w_hh.size() == rows * size_t(S) && L.bias.size() == rows &&
+                    L.w_hr.size() == size_t(q.proj_size) * size_t(H) &&
+                    L.bias_hn.size() == (lstm ? size_t(0) : size_t(H)) &&
+                    (q.proj_size == 0 || lstm);
+    if (!ok) fail("quantized model: layer ", k, " has inconsistent sizes");
+  }
   check_state(h0_q, S, "h0");
   if (!lstm && !c0_q.empty()) fail("c0 given but a GRU has no cell state");
   check_state(c0_q, H, "c0");

@@ -284,6 +284,10 @@ TEST_CASE("fixed rejects bad input, state and format with one-line errors", "[fi
   c0.c0 = {std::vector<float>(4, 0.0f)};
   CHECK_THROWS_WITH(run_fixed_rnn(m, Matrix(2, 3), f, c0), Catch::Contains("GRU"));
   CHECK_THROWS_AS(run_fixed_rnn(quantize_model(m, f), std::vector<int16_t>(5), 2), Error);
+  QuantizedModel broken = quantize_model(m, f);
+  broken.layers[0].w_hh.pop_back();
+  CHECK_THROWS_WITH(run_fixed_rnn(broken, std::vector<int16_t>(6), 2),
+                    Catch::Contains("inconsistent sizes"));
 }
 
 // The PWL activations against std::tanh / the logistic function, exhaustively over all int16
