@@ -117,11 +117,12 @@ int stress(int n, uint64_t seed) {
     total += dt;
     worst = std::max(worst, dt);
     proven += s.proven_optimal;
-    std::printf("  P=%2d Q=%2d  makespan %6lld  lb %6lld  unshared %6lld  nodes %8lld  probes %2d  "
+    std::printf("  P=%2d Q=%2d  makespan %6lld  lb %6lld  unshared %6lld  nodes %7lld  work %10lld  probes %2d  "
                 "%s  %.1f ms\n",
                 p.P, p.Q, (long long)s.makespan, (long long)st.lower_bound,
-                (long long)s.unshared_makespan, (long long)st.nodes, st.probes,
+                (long long)s.unshared_makespan, (long long)st.nodes, (long long)st.work, st.probes,
                 s.proven_optimal ? "optimal" : "BUDGET ", 1e3 * dt);
+    std::fflush(stdout);
   }
   std::printf("proven optimal %d/%d, mean %.1f ms, worst %.1f ms\n", proven, n, 1e3 * total / n,
               1e3 * worst);

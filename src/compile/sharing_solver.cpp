@@ -72,8 +72,9 @@ namespace {
 
 class Search {
  public:
-  Search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p, int64_t budget)
-      : G_(int(opts.size())), opts_(opts), budget_(budget) {
+  Search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+         const SolverOptions& o)
+      : G_(int(opts.size())), opts_(opts), budget_(o.node_budget), work_budget_(o.work_budget) {
     left_.resize(G_);
     up_.resize(G_);
     right_.resize(G_);
@@ -107,7 +108,8 @@ class Search {
   }
 
   int64_t nodes() const { return nodes_; }
-  bool exhausted() const { return nodes_ > budget_; }
+  int64_t work() const { return work_; }
+  bool exhausted() const { return nodes_ > budget_ || work_ > work_budget_; }
 
   /// 1: feasible (choice filled, one option index per group), 0: proven infeasible, -1: budget.
   int probe(int32_t M, std::vector<int>& choice) {
@@ -121,7 +123,9 @@ class Search {
       s[4 * g + 3] = int32_t(vv_[g].size()) - 1;
     }
     queue_.clear();
-    if (!propagate(s)) return 0;
+    for (int g = 0; g < G_; ++g) push(g);
+    const int r = propagate(s);
+    if (r != 1) return r;
     return dfs(s, choice);
   }
 
@@ -170,6 +174,7 @@ class Search {
     const int L = left_[g], U = up_[g];
     const Window w = window(s, g);
     if (w.loc_hi < w.loc_lo) return false;
+    work_ += int64_t(opts_[g].size());
     int32_t minh = INT32_MAX, maxh = -1, minv = INT32_MAX, maxv = -1;
     int32_t minloc = INT32_MAX, maxloc = -1;
     for (const auto& o : opts_[g]) {
@@ -237,28 +242,31 @@ class Search {
     return true;
   }
 
-  bool propagate(State& s) {
-    int32_t swept = -1;
+  // 1: fixpoint reached, 0: infeasible, -1: out of budget.
+  int propagate(State& s) {
+    // The state came from a fixpoint at this deficit sum (or, at the root, every group is queued).
+    int32_t swept = s[5 * G_];
     for (;;) {
       while (!queue_.empty()) {
         const int g = queue_.back();
         queue_.pop_back();
         inq_[g] = 0;
-        if (!revise(s, g)) {
+        const bool ok = revise(s, g);
+        if (!ok || work_ > work_budget_) {
           for (int x : queue_) inq_[x] = 0;
           queue_.clear();
-          return false;
+          return ok ? -1 : 0;
         }
       }
       // A larger deficit sum raises every group's floor: sweep again until it settles.
-      if (s[5 * G_] == swept) return true;
+      if (s[5 * G_] == swept) return 1;
       swept = s[5 * G_];
       for (int g = 0; g < G_; ++g) push(g);
     }
   }
 
   int dfs(const State& s, std::vector<int>& choice) {
-    if (++nodes_ > budget_) return -1;
+    if (++nodes_ > budget_ || work_ > work_budget_) return -1;
     // Sufficient test: if every group has an option giving at most its lower bounds and fitting
     // under M with lower-bound inputs, those options form a schedule (actual inputs can only be
     // smaller). Otherwise branch on the failing group with the fewest possible options.
@@ -326,7 +334,9 @@ class Search {
       push(g);
       push(right_[g]);
       push(down_[g]);
-      if (!propagate(child)) continue;
+      const int pr = propagate(child);
+      if (pr == -1) return -1;
+      if (pr == 0) continue;
       const int r = dfs(child, choice);
       if (r != 0) return r;
     }
@@ -346,7 +356,7 @@ class Search {
 
   int G_;
   const std::vector<std::vector<TileOption>>& opts_;
-  int64_t budget_, nodes_ = 0;
+  int64_t budget_, work_budget_, nodes_ = 0, work_ = 0;
   int32_t M_ = 0;
   int64_t S_ = 0, total_ = 0;
   std::vector<int> left_, up_, right_, down_;
@@ -355,6 +365,95 @@ class Search {
   std::vector<int> queue_;
   std::vector<char> inq_;
 };
+
+}  // namespace
+
+namespace {
+
+int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+                      const std::vector<int>& c) {
+  int64_t ms = 0;
+  for (int k = 0; k < p.K; ++k)
+    for (int l = 0; l < p.L; ++l) {
+      const int g = k * p.L + l;
+      const int lg = k * p.L + (l + p.L - 1) % p.L, ug = ((k + p.K - 1) % p.K) * p.L + l;
+      ms = std::max<int64_t>(ms, opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
+    }
+  return ms;
+}
+
+// Hill climbing from `choice`: repeatedly re-decide one group next to a busiest group (the group
+// itself, its left or its upper neighbour) if that lowers (makespan, sum of squared loads).
+// Returns the makespan reached. Only an upper bound for the exact search.
+int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+                     std::vector<int>& choice) {
+  const int G = p.K * p.L;
+  std::vector<int> left(G), right(G), up(G), down(G);
+  for (int k = 0; k < p.K; ++k)
+    for (int l = 0; l < p.L; ++l) {
+      const int g = k * p.L + l;
+      left[g] = k * p.L + (l + p.L - 1) % p.L;
+      right[g] = k * p.L + (l + 1) % p.L;
+      up[g] = ((k + p.K - 1) % p.K) * p.L + l;
+      down[g] = ((k + 1) % p.K) * p.L + l;
+    }
+  std::vector<int64_t> load(G, 0);
+  for (int g = 0; g < G; ++g) {
+    const TileOption& o = opts[g][choice[g]];
+    load[g] += o.local;
+    load[right[g]] += o.h;
+    load[down[g]] += o.v;
+  }
+  auto sq = [](int64_t x) { return x * x; };
+  for (int iter = 0; iter < 64 * G; ++iter) {
+    const int64_t ms = *std::max_element(load.begin(), load.end());
+    int bc = -1, bi = -1;
+    int64_t bms = ms, bdsq = 0;
+    for (int a = 0; a < G; ++a) {
+      if (load[a] != ms) continue;
+      for (int c : {a, left[a], up[a]}) {
+        const TileOption& cur = opts[c][choice[c]];
+        const int r = right[c], d = down[c];
+        // Max over the groups the move does not touch.
+        int64_t rest = 0;
+        for (int x = 0; x < G; ++x)
+          if (x != c && x != r && x != d) rest = std::max(rest, load[x]);
+        for (int i = 0; i < int(opts[c].size()); ++i) {
+          if (i == choice[c]) continue;
+          const TileOption& o = opts[c][i];
+          // New loads of c, r, d (r or d may equal c on small tori; apply deltas in sequence).
+          int64_t lc = load[c], lr = load[r], ld = load[d];
+          lc += o.local - cur.local;
+          (r == c ? lc : lr) += o.h - cur.h;
+          (d == c ? lc : (d == r ? lr : ld)) += o.v - cur.v;
+          int64_t nms = std::max(rest, lc), dsq = sq(lc) - sq(load[c]);
+          if (r != c) {
+            nms = std::max(nms, lr);
+            dsq += sq(lr) - sq(load[r]);
+          }
+          if (d != c && d != r) {
+            nms = std::max(nms, ld);
+            dsq += sq(ld) - sq(load[d]);
+          }
+          if (nms < bms || (nms == bms && dsq < bdsq)) {
+            bms = nms;
+            bdsq = dsq;
+            bc = c;
+            bi = i;
+          }
+        }
+      }
+    }
+    if (bc < 0) break;
+    const TileOption& cur = opts[bc][choice[bc]];
+    const TileOption& o = opts[bc][bi];
+    load[bc] += o.local - cur.local;
+    load[right[bc]] += o.h - cur.h;
+    load[down[bc]] += o.v - cur.v;
+    choice[bc] = bi;
+  }
+  return *std::max_element(load.begin(), load.end());
+}
 
 }  // namespace
 
@@ -389,24 +488,18 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   SolverStats st;
   st.lower_bound = lb;
   if (lb < best) {
-    Search search(opts, p, opt.node_budget);
+    // A quick upper bound first, so that an exhausted budget still returns a good schedule.
+    best = local_search(opts, p, best_choice);
+  }
+  if (lb < best) {
+    Search search(opts, p, opt);
     std::vector<int> choice;
-    auto tile_makespan = [&](const std::vector<int>& c) {
-      int64_t ms = 0;
-      for (int k = 0; k < p.K; ++k)
-        for (int l = 0; l < p.L; ++l) {
-          const int g = k * p.L + l;
-          const int lg = k * p.L + (l + p.L - 1) % p.L, ug = ((k + p.K - 1) % p.K) * p.L + l;
-          ms = std::max<int64_t>(ms, opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
-        }
-      return ms;
-    };
     // probe(M): 1 feasible, 0 infeasible, -1 out of budget.
     auto probe = [&](int64_t M) {
       ++st.probes;
       const int r = search.probe(int32_t(M), choice);
       if (r == 1) {
-        const int64_t ms = tile_makespan(choice);
+        const int64_t ms = tile_makespan(opts, p, choice);
         CSBRNN_ASSERT(ms <= M, "sharing search returned makespan ", ms, " > ", M);
         if (ms < best) {
           best = ms;
@@ -417,26 +510,16 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
       }
       return r;
     };
-    // Gallop up from the lower bound (the optimum is usually at or just above it): probe
-    // lb, lb+1, lb+3, lb+7, ... until one is feasible, then bisect between the largest proven
-    // infeasible makespan and the best found. Feasible at M implies feasible above M, so one
-    // infeasibility proof at M covers every makespan below M.
-    bool out = false;
-    int64_t M = lb, step = 1;
-    while (M < best) {
-      const int r = probe(M);
-      if (r != 0) {
-        out = r == -1;
-        break;
-      }
-      M += step;
-      step *= 2;
-    }
+    // The optimum is usually the lower bound itself: try it, then bisect between the largest
+    // makespan proven infeasible and the best found. Feasible at M implies feasible above M, so
+    // one infeasibility proof at M covers every makespan below M.
+    bool out = probe(lb) == -1;
     while (!out && proven_below + 1 < best) {
       const int64_t lo = proven_below + 1;
       if (probe(lo + (best - 1 - lo) / 2) == -1) out = true;
     }
     st.nodes = search.nodes();
+    st.work = search.work();
     st.budget_exhausted = search.exhausted();
   }
 

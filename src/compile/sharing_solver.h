@@ -29,11 +29,15 @@ int max_vertical_cols(int kc, double fraction);
 std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p);
 
 struct SolverOptions {
-  int64_t node_budget = 200000;  // search nodes per iteration (all makespan probes together)
+  // Per iteration, all makespan probes together: search nodes, and work (options examined by the
+  // propagation, ~1 ns each). Whichever runs out first ends the search (proven_optimal = false).
+  int64_t node_budget = 100000;
+  int64_t work_budget = 50000000;
 };
 
 struct SolverStats {
   int64_t nodes = 0;           // search nodes expanded
+  int64_t work = 0;            // options examined
   int probes = 0;              // makespan values tested for feasibility
   int64_t lower_bound = 0;     // max(ceil(total/G), per-group bounds)
   bool budget_exhausted = false;
