@@ -12,11 +12,11 @@
 // iterations, the same with the lower bound in place of the makespan (what no scheduler can beat
 // on these instances), and the MT2 compile-time estimate (2 layers x 1128 iterations, block 32).
 // Times are CPU time of the running thread.
-#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -58,8 +58,9 @@ double now_s() {
 }
 
 int realistic(int n, uint64_t seed) {
-  std::printf("Realistic instances: 4x4 groups of 4x4 PEs, %d iterations per block size, seed %llu\n",
-              n, (unsigned long long)seed);
+  std::printf(
+      "Realistic instances: 4x4 groups of 4x4 PEs, %d iterations per block size, seed %llu\n", n,
+      (unsigned long long)seed);
   std::printf("%-6s %-11s %10s %9s %9s %9s %8s %8s %9s\n", "block", "mode", "iter/s", "us/iter",
               "max us", "proven", "ms/lb", "occup.", "occ.@lb");
   for (int block : {32, 64}) {
@@ -84,7 +85,8 @@ int realistic(int n, uint64_t seed) {
         const IterationSchedule s = sharing::schedule_iteration_ex(ks, p, {}, &st);
         worst = std::max(worst, now_s() - a);
         proven += s.proven_optimal;
-        if (s.makespan > 0) ratio += double(s.makespan) / double(std::max<int64_t>(1, st.lower_bound));
+        if (s.makespan > 0)
+          ratio += double(s.makespan) / double(std::max<int64_t>(1, st.lower_bound));
         for (int64_t l : s.load) tiles += double(l);
         slots += 16.0 * double(s.makespan);
         lb_slots += 16.0 * double(st.lower_bound);
@@ -94,7 +96,8 @@ int realistic(int n, uint64_t seed) {
                   kModeNames[mi], n / dt, 1e6 * dt / n, 1e6 * worst, 100.0 * proven / n, ratio / n,
                   100.0 * tiles / slots, 100.0 * tiles / lb_slots);
       if (block == 32 && mi == 3)
-        std::printf("       MT2 estimate (2 x 1128 iterations, 2d): %.3f s CPU\n", 2 * 1128 * dt / n);
+        std::printf("       MT2 estimate (2 x 1128 iterations, 2d): %.3f s CPU\n",
+                    2 * 1128 * dt / n);
     }
     std::printf("       mean kernel density kr*kc/(bh*bw) at block %d: 1/%.1f\n", block,
                 1.0 / density);
@@ -122,11 +125,13 @@ int stress(int n, uint64_t seed) {
     total += dt;
     worst = std::max(worst, dt);
     proven += s.proven_optimal;
-    std::printf("  P=%2d Q=%2d  makespan %6lld  lb %6lld  unshared %6lld  nodes %7lld  work %10lld  probes %2d  "
-                "%s  %.1f ms\n",
-                p.P, p.Q, (long long)s.makespan, (long long)st.lower_bound,
-                (long long)s.unshared_makespan, (long long)st.nodes, (long long)st.work, st.probes,
-                s.proven_optimal ? "optimal" : "BUDGET ", 1e3 * dt);
+    std::printf(
+        "  P=%2d Q=%2d  makespan %6lld  lb %6lld  unshared %6lld  nodes %7lld  work %10lld  probes "
+        "%2d  "
+        "%s  %.1f ms\n",
+        p.P, p.Q, (long long)s.makespan, (long long)st.lower_bound, (long long)s.unshared_makespan,
+        (long long)st.nodes, (long long)st.work, st.probes,
+        s.proven_optimal ? "optimal" : "BUDGET ", 1e3 * dt);
     std::fflush(stdout);
   }
   std::printf("proven optimal %d/%d, mean %.1f ms, worst %.1f ms\n", proven, n, 1e3 * total / n,

@@ -36,8 +36,7 @@ int max_vertical_cols(int kc, double fraction) {
 SplitPieces split_kernel(KernelSize k, const GroupShare& s) {
   check_kernel(k);
   if (s.h_rows < 0 || s.h_rows > k.kr || s.v_cols < 0 || s.v_cols > k.kc)
-    fail("sharing: cut ", s.h_rows, " rows / ", s.v_cols, " cols outside kernel ", k.kr, "x",
-         k.kc);
+    fail("sharing: cut ", s.h_rows, " rows / ", s.v_cols, " cols outside kernel ", k.kr, "x", k.kc);
   SplitPieces out;
   const int h = s.h_rows, v = s.v_cols;
   if (s.order == CutOrder::RowsFirst) {
@@ -90,8 +89,7 @@ std::vector<int64_t> group_loads(const std::vector<KernelSize>& kernels,
   return load;
 }
 
-IterationSchedule schedule_iteration(const std::vector<KernelSize>& kernels,
-                                     const ShareParams& p) {
+IterationSchedule schedule_iteration(const std::vector<KernelSize>& kernels, const ShareParams& p) {
   return sharing::schedule_iteration_ex(kernels, p, sharing::SolverOptions{}, nullptr);
 }
 

@@ -60,10 +60,9 @@ std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p) {
   std::stable_sort(out.begin(), out.end(), [](const TileOption& x, const TileOption& y) {
     return x.h != y.h ? x.h < y.h : x.v < y.v;
   });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const TileOption& x, const TileOption& y) {
-                          return x.h == y.h && x.v == y.v;
-                        }),
+  out.erase(std::unique(
+                out.begin(), out.end(),
+                [](const TileOption& x, const TileOption& y) { return x.h == y.h && x.v == y.v; }),
             out.end());
   return out;
 }
@@ -164,7 +163,10 @@ class Search {
     // Loads sum to the total, so the G deficits M - load sum to S; the others' deficits are at
     // least their bounds, which caps g's deficit from above: load_g >= floor.
     const int64_t floor = M_ - S_ + (s[5 * G_] - s[4 * G_ + g]);
-    return Window{xlo(s, g), xhi(s, g), ylo(s, g), yhi(s, g),
+    return Window{xlo(s, g),
+                  xhi(s, g),
+                  ylo(s, g),
+                  yhi(s, g),
                   int32_t(std::max<int64_t>(0, floor - xhi(s, L) - yhi(s, U))),
                   M_ - xlo(s, L) - ylo(s, U)};
   }
@@ -465,8 +467,7 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   if (!(p.max_vertical_fraction >= 0.0 && p.max_vertical_fraction <= 1.0))
     fail("sharing: max_vertical_fraction ", p.max_vertical_fraction, " is not in [0, 1]");
   const int G = p.K * p.L;
-  if (kernels.size() != size_t(G))
-    fail("sharing: ", kernels.size(), " kernels for ", G, " groups");
+  if (kernels.size() != size_t(G)) fail("sharing: ", kernels.size(), " kernels for ", G, " groups");
 
   std::vector<std::vector<TileOption>> opts(G);
   int64_t total = 0, unshared = 0, lb = 0;

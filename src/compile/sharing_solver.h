@@ -36,10 +36,10 @@ struct SolverOptions {
 };
 
 struct SolverStats {
-  int64_t nodes = 0;           // search nodes expanded
-  int64_t work = 0;            // options examined
-  int probes = 0;              // makespan values tested for feasibility
-  int64_t lower_bound = 0;     // max(ceil(total/G), per-group bounds)
+  int64_t nodes = 0;        // search nodes expanded
+  int64_t work = 0;         // options examined
+  int probes = 0;           // makespan values tested for feasibility
+  int64_t lower_bound = 0;  // max(ceil(total/G), per-group bounds)
   bool budget_exhausted = false;
 };
 

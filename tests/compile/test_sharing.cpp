@@ -124,8 +124,8 @@ void check_schedule(const std::vector<KernelSize>& ks, const ShareParams& p,
   REQUIRE(int(s.load.size()) == G);
   int64_t total = 0, unshared = 0;
   for (int g = 0; g < G; ++g) {
-    INFO("group " << g << " kernel " << ks[g].kr << "x" << ks[g].kc << " share h="
-                  << s.share[g].h_rows << " v=" << s.share[g].v_cols);
+    INFO("group " << g << " kernel " << ks[g].kr << "x" << ks[g].kc
+                  << " share h=" << s.share[g].h_rows << " v=" << s.share[g].v_cols);
     CHECK(share_is_legal(ks[g], s.share[g], p));
     total += kernel_tiles(ks[g], p.P, p.Q);
     unshared = std::max(unshared, kernel_tiles(ks[g], p.P, p.Q));
@@ -205,7 +205,7 @@ TEST_CASE("sharing: legality rules", "[sharing]") {
   CHECK(legal(CutOrder::RowsFirst, 0, 0, p2d));
   CHECK(legal(CutOrder::RowsFirst, 4, 0, p2d));
   CHECK(legal(CutOrder::RowsFirst, 8, 0, p2d));
-  CHECK(legal(CutOrder::RowsFirst, 10, 0, p2d));  // whole extent
+  CHECK(legal(CutOrder::RowsFirst, 10, 0, p2d));       // whole extent
   CHECK_FALSE(legal(CutOrder::RowsFirst, 6, 0, p2d));  // not a multiple of P
   CHECK(legal(CutOrder::ColsFirst, 4, 4, p2d));
   CHECK_FALSE(legal(CutOrder::ColsFirst, 0, 8, p2d));  // more than half the columns
