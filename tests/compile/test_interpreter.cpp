@@ -5,7 +5,7 @@
 #include "compile/compiler.h"
 #include "compile/interpreter.h"
 #include "compile/model_gen.h"
-#include "local_ref.h"
+#include "fixed_ref.h"
 
 using namespace csbrnn;
 
@@ -49,7 +49,7 @@ void check_model(const GenSpec& s, SharingMode mode, int K, int L, int P, int Q)
   const int T = 3;
   const auto x = random_input(T, s.input_size, s.seed + 99, hw.numeric);
   const InterpretResult r = interpret(p, x, T);
-  const auto ref = test::local_fixed_ref(m, hw.numeric, x, T);
+  const auto ref = test::fixed_ref(m, hw.numeric, x, T);
   REQUIRE(r.y.size() == ref.size());
   size_t diff = 0;
   for (size_t i = 0; i < ref.size(); ++i) diff += r.y[i] != ref[i];

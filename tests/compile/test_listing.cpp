@@ -4,7 +4,7 @@
 #include "compile/compiler.h"
 #include "compile/interpreter.h"
 #include "compile/program_io.h"
-#include "local_ref.h"
+#include "fixed_ref.h"
 #include "timing/analytic.h"
 #include "tiny_model.h"
 
@@ -114,6 +114,6 @@ TEST_CASE("tiny LSTM: interpreter equals the reference", "[compile][interp]") {
     const Program p = compile_program(m, test::tiny_hw(mode));
     const std::vector<int16_t> x = {4096, -2048, 1000, 300, -4096, 2000, 0, 12, 77, -900, 40, 5};
     const auto r = interpret(p, x, 3);
-    CHECK(r.y == test::local_fixed_ref(m, p.fmt, x, 3));
+    CHECK(r.y == test::fixed_ref(m, p.fmt, x, 3));
   }
 }
