@@ -1,0 +1,136 @@
+// The program the compiler emits and both the functional interpreter and the SystemC model run.
+// docs/isa.md is the normative description; this header is the in-memory form.
+//
+// Machine state (ARCHITECTURE.md §3):
+//  - vector banks A..E: int16 entries (buffers.vector_buffer each), activations at af bits;
+//  - Acc bank: int64 entries (48-bit), the CSB-Engine's outputs at wf+af bits;
+//  - Bias bank: int64 entries at wf+af bits, loaded by the host;
+//  - per PEGroup: WeightBuffer (int16 tiles) and index memory (uint16 block-local indices);
+//  - DRAM: the input sequence X (T x input_size int16) and the output sequence Y.
+//
+// A timestep runs `words` once, in order; a word retires when all its sections have finished.
+// Sections inside one word never depend on each other (the list scheduler guarantees it), so
+// their order inside a word is irrelevant to the result.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compile/sharing.h"
+#include "config/hw_config.h"
+#include "model/rnn_model.h"
+#include "numeric/fixed_point.h"
+
+namespace csbrnn {
+
+enum class Bank : uint8_t { A = 0, B, C, D, E, Acc, Bias, Dram };
+enum class Unit : uint8_t { Load = 0, Engine, Sum1, Sum2, Mult1, Mult2, Sigmoid, Tanh, Store };
+constexpr int kUnitCount = 9;
+
+enum class Op : uint8_t {
+  LoadX = 0,  // Load:    dst[i] = X[t][a.addr + i]                  (Dram -> A..E)
+  Mvm,        // Engine:  Acc[dst.addr + row_dest[r]] = (W x)[r] for MVM `mvm`
+  BiasWb,     // Sum1:    dst[i] = fx::writeback(Acc[a+i] + Bias[b+i])  (-> A..E)
+  Add,        // Sum1/2:  dst[i] = fx::add(a[i], b[i])
+  Sub,        // Sum1/2:  dst[i] = fx::sub(a[i], b[i])
+  Mul,        // Mult1/2: dst[i] = fx::mul(a[i], b[i])
+  Sigmoid,    // Sigmoid: dst[i] = fx::sigmoid(a[i])
+  Tanh,       // Tanh:    dst[i] = fx::tanh(a[i])
+  Copy,       // Sum2:    dst[i] = a[i]
+  StoreY,     // Store:   Y[t][dst.addr + i] = a[i]                 (A..E -> Dram)
+};
+
+struct Operand {
+  Bank bank = Bank::A;
+  uint32_t addr = 0;
+};
+
+struct Section {
+  Unit unit = Unit::Sum1;
+  Op op = Op::Add;
+  Operand dst, a, b;
+  uint32_t count = 0;  // elements (for Mvm: the MVM's row count)
+  uint16_t mvm = 0;    // Mvm: index into Program::mvms
+};
+
+struct MacroWord {
+  std::vector<Section> sections;  // at most one per unit
+};
+
+// ---- CSB-Engine micro-program ------------------------------------------------------------
+
+enum class ItemKind : uint8_t { Local = 0, FromLeft = 1, FromUp = 2 };
+
+/// One piece a PEGroup processes in one iteration (paper Fig. 9). Normative semantics for group
+/// (k,l) in iteration (a,b), with kl = (l-1+L)%L and ku = (k-1+K)%K:
+///   Local:    source block (a*K+k, b*L+l);  inputs BNB[l];  accumulate into NAB[k][l]
+///   FromLeft: source block (a*K+k, b*L+kl); inputs BNB[kl]; accumulate into NAB[k][l]
+///   FromUp:   source block (a*K+ku, b*L+l); inputs BNB[l];  accumulate into NAB[ku][l]
+///             (over the vertical accumulation path)
+/// Index memory at index_ptr: `rows` block-local row indices (NAB addresses) followed by `cols`
+/// block-local column indices (BNB addresses). Weights: ceil(cols/Q) x ceil(rows/P) tiles from
+/// tile `weight_ptr`, column-tile outer, row-tile inner; a tile is P*Q int16 row-major [p][q]
+/// (piece row rt*P+p, piece col ct*Q+q; zero where outside the piece).
+struct MicroItem {
+  ItemKind kind = ItemKind::Local;
+  uint16_t rows = 0, cols = 0;  // trip counts (piece size in kernel rows / cols)
+  uint32_t index_ptr = 0;
+  uint32_t weight_ptr = 0;  // in tiles
+};
+
+struct GroupIteration {
+  std::vector<MicroItem> items;  // 0..3, at most one of each kind, issued in this order
+  GroupShare share;              // what this group gave away (for reports and disassembly)
+};
+
+struct GroupImage {
+  std::vector<int16_t> weights;  // tiles of P*Q values
+  std::vector<uint16_t> index;   // index memory
+};
+
+/// Where the inputs of one block-column come from (loaded into that column's BlockNeuronBuffer).
+struct ColumnSlice {
+  Operand src;         // vector bank and first element
+  uint16_t width = 0;  // elements (<= bw); BNB entries past width read as 0
+};
+
+enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
+
+struct MvmProgram {
+  uint16_t layer = 0;
+  MvmKind kind = MvmKind::Gates;
+  int rows = 0, cols = 0;  // logical combined matrix
+  int bh = 0, bw = 0;
+  int BR = 0, BC = 0;        // block rows / cols
+  int iter_rows = 0;         // A = ceil(BR / K)
+  int iter_cols = 0;         // B = ceil(BC / L)
+  std::vector<ColumnSlice> col_slices;  // BC
+  std::vector<uint32_t> row_dest;       // rows: Acc offset of matrix row r (ReorderLogic)
+  std::vector<GroupIteration> micro;    // ((a*B + b)*K + k)*L + l
+  std::vector<GroupImage> images;       // K*L
+  uint64_t useful_macs = 0;             // sum of kr*kc over blocks (kept weights)
+  const GroupIteration& at(int a, int b, int k, int l, int K, int L) const {
+    return micro[((size_t(a) * iter_cols + b) * K + k) * L + l];
+  }
+};
+
+/// Initial contents the host writes into a vector bank before the first timestep (h0, c0 ...).
+struct BankInit {
+  Operand dst;
+  std::vector<int16_t> values;
+};
+
+struct Program {
+  HwConfig hw;  // the configuration compiled for (the simulator refuses a contradicting one)
+  CellType cell = CellType::LSTM;
+  int input_size = 0, hidden_size = 0, proj_size = 0, num_layers = 0;
+  int output_size = 0;  // elements of Y per timestep
+  fx::Format fmt;
+  std::vector<MvmProgram> mvms;
+  std::vector<MacroWord> words;  // one timestep, all layers
+  std::vector<int64_t> bias;     // the Bias bank image
+  std::vector<BankInit> init;    // initial state (zeros unless given)
+  std::string note;              // provenance
+};
+
+}  // namespace csbrnn
