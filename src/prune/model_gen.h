@@ -14,12 +14,12 @@
 namespace csbrnn {
 
 struct GeneratorKnobs {
-  double neuron_sigma = 0.5;     // log-normal sigma of each hidden/projection unit's importance
+  double neuron_sigma = 0.8;     // log-normal sigma of each hidden/projection unit's importance
   double input_sigma = 0.8;      // log-normal sigma of each layer-0 input feature's importance
   double row_sigma = 0.25;       // extra independent log-normal sigma per matrix row
   double col_sigma = 0.25;       // extra independent log-normal sigma per matrix column
   int clusters = 16;             // neuron clusters per unit group (contiguous index ranges)
-  double cluster_sigma = 0.6;    // log-normal sigma of each (row cluster, col cluster) gain
+  double cluster_sigma = 1.0;    // log-normal sigma of each (row cluster, col cluster) gain
   double cluster_gain = 2.0;     // extra gain when row and column cluster ids are equal
   double cluster_shuffle = 0.25; // fraction of units moved to a uniformly random cluster
 };

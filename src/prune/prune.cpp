@@ -28,11 +28,11 @@ inline double sq(float v) { return double(v) * double(v); }
 
 /// Indices 0..n-1 sorted by key ascending, ties by index.
 std::vector<uint32_t> order_ascending(const std::vector<double>& key) {
+  std::vector<std::pair<double, uint32_t>> kv(key.size());
+  for (size_t t = 0; t < key.size(); ++t) kv[t] = {key[t], uint32_t(t)};
+  std::sort(kv.begin(), kv.end());  // key, then index
   std::vector<uint32_t> idx(key.size());
-  std::iota(idx.begin(), idx.end(), 0u);
-  std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
-    return key[a] < key[b] || (key[a] == key[b] && a < b);
-  });
+  for (size_t t = 0; t < kv.size(); ++t) idx[t] = kv[t].second;
   return idx;
 }
 
