@@ -69,19 +69,40 @@ TEST_CASE("generator: PyTorch layout, init scale, determinism") {
 TEST_CASE("generator knobs make CSB blocks uneven, i.i.d. weights stay even") {
   ModelSpec s = load_model_spec("mt1");
   s.layers = 1;
-  auto density_sd = [](const ModelSpec& spec) {
+  struct Figures {
+    double energy_cv, density_sd;
+  };
+  auto figures = [](const ModelSpec& spec) {
     const RnnModel m = generate_model(spec, 1);
+    const Matrix& w = m.layers[0].w_hh;  // 1024 x 256
+    // Coefficient of variation of the 32x32 blocks' energy (before pruning).
+    std::vector<double> e;
+    for (int i0 = 0; i0 < w.rows; i0 += 32)
+      for (int j0 = 0; j0 < w.cols; j0 += 32) {
+        double b = 0;
+        for (int r = i0; r < i0 + 32; ++r)
+          for (int c = j0; c < j0 + 32; ++c) b += double(w.at(r, c)) * w.at(r, c);
+        e.push_back(b);
+      }
+    double mean = 0, var = 0;
+    for (double x : e) mean += x / e.size();
+    for (double x : e) var += (x - mean) * (x - mean) / e.size();
     PruneParams p;
-    p.method = PruneMethod::Csb;
+    p.method = PruneMethod::CsbGlobal;
     p.rate = 8;
-    const auto r = prune_matrix(m.layers[0].w_hh, p, "w");
-    return matrix_stats("w", m.layers[0].w_hh, p, r).block_density.stddev;
+    const auto r = prune_matrix(w, p, "w");
+    return Figures{std::sqrt(var) / mean, matrix_stats("w", w, p, r).block_density.stddev};
   };
   ModelSpec iid = s;
   iid.gen = GeneratorKnobs{0, 0, 0, 0, 1, 0, 1, 0};
-  const double structured = density_sd(s), flat = density_sd(iid);
-  INFO("block density sd: structured " << structured << ", iid " << flat);
-  CHECK(structured > 2 * flat);
+  const Figures structured = figures(s), flat = figures(iid);
+  INFO("block energy cv: structured " << structured.energy_cv << ", iid " << flat.energy_cv
+                                      << "; kept density sd: structured "
+                                      << structured.density_sd << ", iid " << flat.density_sd);
+  // i.i.d. uniform: each block's energy sums 1024 terms, cv ~ sqrt(0.8/1024) ~ 0.03.
+  CHECK(flat.energy_cv < 0.05);
+  CHECK(structured.energy_cv > 10 * flat.energy_cv);
+  CHECK(structured.density_sd > 2 * flat.density_sd);
 }
 
 TEST_CASE("spec errors name the file, line and key") {
