@@ -14,20 +14,20 @@ namespace {
 
 int run_compare(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  desc.add_options()                                                                        //
+  desc.add_options()  //
       ("models", po::value<std::vector<std::string>>()->value_name("NAME"),
        "benchmark models or spec files (default: all, see 'csbrnn genmodel --list')")  //
       ("methods", po::value<std::string>()->value_name("M,M,..."),
-       "schemes to compare (default: all)")                                              //
-      ("seed,s", po::value<uint64_t>()->default_value(1), "generator seed")              //
+       "schemes to compare (default: all)")                                  //
+      ("seed,s", po::value<uint64_t>()->default_value(1), "generator seed")  //
       ("rate,r", po::value<double>()->value_name("R"),
        "reference rate for every model (default: each model's paper rate)")  //
       ("block,b", po::value<std::string>()->value_name("BHxBW"),
-       "CSB block (default: each model's, 32x32)")                            //
+       "CSB block (default: each model's, 32x32)")                                   //
       ("banks", po::value<int>()->default_value(8), "bank-balanced: banks per row")  //
       ("max-matrix-weights", po::value<size_t>()->default_value(size_t(2) << 20),
-       "subsample larger matrices to evenly spaced block-rows (said in the output)")  //
-      ("full", "never subsample (slow on MT2/BARC models)")                          //
+       "subsample larger matrices to evenly spaced block-rows (said in the output)")         //
+      ("full", "never subsample (slow on MT2/BARC models)")                                  //
       ("bisect-iters", po::value<int>()->default_value(14), "bisection steps on log(rate)")  //
       ("md", po::value<std::string>()->value_name("FILE"), "write the Markdown table")       //
       ("csv", po::value<std::string>()->value_name("FILE"), "write CSV")                     //
@@ -39,8 +39,8 @@ int run_compare(const std::vector<std::string>& args) {
                   desc, pos, vm))
     return 0;
   CompareOptions o;
-  o.models = vm.count("models") ? vm["models"].as<std::vector<std::string>>()
-                                : builtin_model_names();
+  o.models =
+      vm.count("models") ? vm["models"].as<std::vector<std::string>>() : builtin_model_names();
   if (vm.count("methods"))
     for (const auto& m : split(vm["methods"].as<std::string>(), ','))
       o.methods.push_back(parse_method(trim(m)));

@@ -44,12 +44,12 @@ nlohmann::json spec_json(const ModelSpec& s, uint64_t seed) {
 
 int run_genmodel(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  desc.add_options()                                                                        //
+  desc.add_options()  //
       ("model", po::value<std::string>()->value_name("NAME|SPEC.yaml"),
        "benchmark model name (see --list) or a spec file")                                 //
       ("seed,s", po::value<uint64_t>()->default_value(1)->value_name("S"), "random seed")  //
       ("output,o", po::value<std::string>()->value_name("W.npz"),
-       "output weights (.npz, or a folder of .npy)")  //
+       "output weights (.npz, or a folder of .npy)")                      //
       ("no-info", "do not write the provenance file <output>.info.json")  //
       ("list", "list the benchmark models");
   po::positional_options_description pos;
@@ -81,8 +81,8 @@ int run_genmodel(const std::vector<std::string>& args) {
   std::cout << out << ": " << spec.name << " (" << cell_name(spec.cell) << ", " << spec.layers
             << " layers, " << spec.input_size << "->" << spec.hidden_size
             << (spec.proj_size ? "/proj " + std::to_string(spec.proj_size) : "") << "), "
-            << spec_weight_count(spec) << " weights + " << spec_bias_count(spec)
-            << " biases, seed " << seed << "\nnote: " << kSyntheticNotice << "\n";
+            << spec_weight_count(spec) << " weights + " << spec_bias_count(spec) << " biases, seed "
+            << seed << "\nnote: " << kSyntheticNotice << "\n";
   if (!spec.notes.empty()) std::cout << "note: " << spec.notes << "\n";
   return 0;
 }

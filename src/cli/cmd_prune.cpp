@@ -41,14 +41,14 @@ double parse_rate(const std::string& s, const std::string& what) {
 std::pair<std::string, std::string> split_assign(const std::string& s, const std::string& opt) {
   const auto eq = s.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
-    fail(opt, ": expected NAME=VALUE (e.g. ", opt, " weight_hh_l0=", opt == "--rate-for" ? "8" : "16x16",
-         "), got '", s, "'");
+    fail(opt, ": expected NAME=VALUE (e.g. ", opt,
+         " weight_hh_l0=", opt == "--rate-for" ? "8" : "16x16", "), got '", s, "'");
   return {s.substr(0, eq), s.substr(eq + 1)};
 }
 
 int run_prune(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  desc.add_options()                                                                          //
+  desc.add_options()  //
       ("weights", po::value<std::string>()->value_name("WEIGHTS"),
        "input weights: .npz or a folder of .npy (PyTorch state_dict names)")  //
       ("method,m", po::value<std::string>()->default_value("csb")->value_name("M"),
@@ -70,9 +70,9 @@ int run_prune(const std::vector<std::string>& args) {
       ("output,o", po::value<std::string>()->value_name("MODEL.csb"),
        "write the CSB container (csb methods only)")  //
       ("export-dense", po::value<std::string>()->value_name("PRUNED.npz"),
-       "write the pruned dense weights (same state_dict names; .npz or folder)")  //
+       "write the pruned dense weights (same state_dict names; .npz or folder)")                //
       ("report", po::value<std::string>()->value_name("REPORT.json"), "write the JSON report")  //
-      ("time", "print the time taken by each stage")                                       //
+      ("time", "print the time taken by each stage")                                            //
       ("quiet,q", "do not print the table");
   po::positional_options_description pos;
   pos.add("weights", 1);
@@ -110,9 +110,12 @@ int run_prune(const std::vector<std::string>& args) {
   std::optional<CellType> cell;
   if (vm.count("cell")) {
     const std::string c = vm["cell"].as<std::string>();
-    if (c == "lstm") cell = CellType::LSTM;
-    else if (c == "gru") cell = CellType::GRU;
-    else fail("--cell: expected lstm or gru, got '", c, "'");
+    if (c == "lstm")
+      cell = CellType::LSTM;
+    else if (c == "gru")
+      cell = CellType::GRU;
+    else
+      fail("--cell: expected lstm or gru, got '", c, "'");
   }
 
   const auto t0 = Clock::now();
@@ -178,7 +181,9 @@ int run_prune(const std::vector<std::string>& args) {
       j["notice"] = kSyntheticNotice;
       j["generator"] = info_json;
     }
-    j["seconds"] = {{"load", secs(t0, t1)}, {"prune", secs(t1, t2)}, {"stats", secs(t2, t3)},
+    j["seconds"] = {{"load", secs(t0, t1)},
+                    {"prune", secs(t1, t2)},
+                    {"stats", secs(t2, t3)},
                     {"write", secs(t3, t4)}};
     write_file_atomic(vm["report"].as<std::string>(), j.dump(2) + "\n");
   }

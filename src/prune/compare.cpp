@@ -61,8 +61,7 @@ std::vector<std::string> subsample_model(RnnModel& m, size_t max_matrix_weights,
     if (w->size() <= max_matrix_weights) continue;
     const int h = std::min(bh, w->rows);
     const int BR = (w->rows + h - 1) / h;
-    const int keep_br =
-        std::max(1, int(max_matrix_weights / (size_t(h) * size_t(w->cols))));
+    const int keep_br = std::max(1, int(max_matrix_weights / (size_t(h) * size_t(w->cols))));
     if (keep_br >= BR) continue;
     Matrix s(0, w->cols);
     std::vector<float> data;
@@ -95,8 +94,7 @@ ModelComparison compare_model(const ModelSpec& spec, const CompareOptions& o) {
     mc.weights += w->size();
     if (block.bh > w->rows || block.bw > w->cols)
       mc.block_notes.push_back(cat(name, " (", w->rows, "x", w->cols, "): block clamped to ",
-                                   std::min(block.bh, w->rows), "x",
-                                   std::min(block.bw, w->cols)));
+                                   std::min(block.bh, w->rows), "x", std::min(block.bw, w->cols)));
   }
   mc.subsample_notes = subsample_model(m, o.max_matrix_weights, block.bh);
   for (const auto& [name, w] : model_matrices(m)) mc.weights_used += w->size();
@@ -143,8 +141,7 @@ ModelComparison compare_model(const ModelSpec& spec, const CompareOptions& o) {
     }
     mc.schemes.push_back(r);
   }
-  mc.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  mc.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return mc;
 }
 
@@ -213,8 +210,7 @@ std::string comparison_markdown(const Comparison& c) {
       os << "| " << m.spec.name << " (ref " << f("%g", m.rate) << "x) | " << method_name(s.method)
          << " | " << (s.capped ? ">=" : "") << f("%.2f", s.rate_at_quality) << "x | "
          << f("%.2f", s.rate_at_quality / weakest) << "x | " << f("%.4f", s.retained_energy)
-         << " | " << f("%.4f", s.rel_error) << " | " << f("%.1f%%", 100 * s.index_ratio)
-         << " |\n";
+         << " | " << f("%.4f", s.rel_error) << " | " << f("%.1f%%", 100 * s.index_ratio) << " |\n";
     }
   }
   os << "\nImprovement = rate at equal quality / the weakest scheme's rate on the same model.\n";

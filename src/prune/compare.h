@@ -21,9 +21,9 @@ struct CompareOptions {
   std::vector<std::string> models;   // names or spec paths
   std::vector<PruneMethod> methods;  // default: all
   uint64_t seed = 1;
-  double rate = 0;                   // 0: each model's paper rate
-  int banks = 8;                     // bank-balanced
-  std::optional<BlockSize> block;    // default: each model's paper block
+  double rate = 0;                 // 0: each model's paper rate
+  int banks = 8;                   // bank-balanced
+  std::optional<BlockSize> block;  // default: each model's paper block
   /// Matrices with more weights are subsampled to evenly spaced block-rows (0 = never).
   size_t max_matrix_weights = size_t(2) << 20;
   int bisect_iters = 14;
@@ -43,8 +43,8 @@ struct SchemeResult {
 
 struct ModelComparison {
   ModelSpec spec;
-  double rate = 0;               // reference rate
-  double reference_energy = 0;   // csb (paper) retained energy at `rate`
+  double rate = 0;              // reference rate
+  double reference_energy = 0;  // csb (paper) retained energy at `rate`
   size_t weights = 0, weights_used = 0;
   std::vector<std::string> subsample_notes;
   std::vector<std::string> block_notes;

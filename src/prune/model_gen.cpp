@@ -87,7 +87,8 @@ Matrix make_matrix(int rows, int cols, const Units& ru, const Units& cu, const G
   Rng rng = stream(seed, "matrix:" + name);
   const int nr = int(ru.importance.size());
   std::vector<double> rs(rows), cs(cols);
-  for (int r = 0; r < rows; ++r) rs[r] = ru.importance[r % nr] * std::exp(g.row_sigma * rng.normal());
+  for (int r = 0; r < rows; ++r)
+    rs[r] = ru.importance[r % nr] * std::exp(g.row_sigma * rng.normal());
   for (int c = 0; c < cols; ++c) cs[c] = cu.importance[c] * std::exp(g.col_sigma * rng.normal());
   const int k = std::max(1, g.clusters);
   std::vector<double> gain(size_t(k) * k);
@@ -121,13 +122,13 @@ std::vector<float> make_bias(int n, double bound, uint64_t seed, const std::stri
   return b;
 }
 
-const std::vector<std::string> kTopKeys = {"name",   "task",       "source",    "notes",
+const std::vector<std::string> kTopKeys = {"name",   "task",       "source",      "notes",
                                            "cell",   "input_size", "hidden_size", "proj_size",
-                                           "layers", "bias",       "paper",     "generator"};
+                                           "layers", "bias",       "paper",       "generator"};
 const std::vector<std::string> kPaperKeys = {"rate", "rate_source", "block"};
-const std::vector<std::string> kGenKeys = {"neuron_sigma",  "input_sigma",  "row_sigma",
-                                           "col_sigma",     "clusters",     "cluster_sigma",
-                                           "cluster_gain",  "cluster_shuffle"};
+const std::vector<std::string> kGenKeys = {"neuron_sigma", "input_sigma",    "row_sigma",
+                                           "col_sigma",    "clusters",       "cluster_sigma",
+                                           "cluster_gain", "cluster_shuffle"};
 
 std::string where(const std::string& origin, const YAML::Node& n) {
   const auto m = n.Mark();
@@ -136,13 +137,14 @@ std::string where(const std::string& origin, const YAML::Node& n) {
 
 void check_keys(const YAML::Node& n, const std::vector<std::string>& keys,
                 const std::string& origin, const std::string& section) {
-  if (!n.IsMap()) fail(where(origin, n), ": ", section.empty() ? "spec" : section, " must be a mapping");
+  if (!n.IsMap())
+    fail(where(origin, n), ": ", section.empty() ? "spec" : section, " must be a mapping");
   for (const auto& kv : n) {
     const std::string k = kv.first.as<std::string>();
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
       const std::string near = closest_match(k, keys);
-      fail(where(origin, kv.first), ": unknown key '", section.empty() ? "" : section + ".", k,
-           "'", near.empty() ? "" : " (did you mean '" + near + "'?)");
+      fail(where(origin, kv.first), ": unknown key '", section.empty() ? "" : section + ".", k, "'",
+           near.empty() ? "" : " (did you mean '" + near + "'?)");
     }
   }
 }
@@ -177,9 +179,12 @@ ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
   if (root["source"]) s.source = get<std::string>(root, "source", origin, "key");
   if (root["notes"]) s.notes = get<std::string>(root, "notes", origin, "key");
   const std::string cell = get<std::string>(root, "cell", origin, "key");
-  if (cell == "lstm") s.cell = CellType::LSTM;
-  else if (cell == "gru") s.cell = CellType::GRU;
-  else fail(where(origin, root["cell"]), ": cell must be 'lstm' or 'gru' (got '", cell, "')");
+  if (cell == "lstm")
+    s.cell = CellType::LSTM;
+  else if (cell == "gru")
+    s.cell = CellType::GRU;
+  else
+    fail(where(origin, root["cell"]), ": cell must be 'lstm' or 'gru' (got '", cell, "')");
   s.input_size = get<int>(root, "input_size", origin, "key");
   s.hidden_size = get<int>(root, "hidden_size", origin, "key");
   if (root["proj_size"]) s.proj_size = get<int>(root, "proj_size", origin, "key");
@@ -188,15 +193,19 @@ ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
   if (s.input_size < 1 || s.hidden_size < 1 || s.layers < 1 || s.layers > 64 ||
       s.input_size > 1000000 || s.hidden_size > 100000)
     fail(origin, ": input_size, hidden_size and layers must be positive (and sane)");
-  if (s.proj_size < 0 || (s.proj_size > 0 && (s.cell != CellType::LSTM || s.proj_size >= s.hidden_size)))
+  if (s.proj_size < 0 ||
+      (s.proj_size > 0 && (s.cell != CellType::LSTM || s.proj_size >= s.hidden_size)))
     fail(origin, ": proj_size must be 0, or < hidden_size for an LSTM");
   if (const auto p = root["paper"]) {
     check_keys(p, kPaperKeys, origin, "paper");
     if (p["rate"]) s.paper_rate = get<double>(p, "rate", origin, "paper key");
-    if (p["rate_source"]) s.paper_rate_source = get<std::string>(p, "rate_source", origin, "paper key");
-    if (p["block"]) s.block = parse_block(get<std::string>(p, "block", origin, "paper key"),
-                                          where(origin, p["block"]));
-    if (p["rate"] && !(s.paper_rate > 1)) fail(where(origin, p["rate"]), ": paper.rate must be > 1");
+    if (p["rate_source"])
+      s.paper_rate_source = get<std::string>(p, "rate_source", origin, "paper key");
+    if (p["block"])
+      s.block =
+          parse_block(get<std::string>(p, "block", origin, "paper key"), where(origin, p["block"]));
+    if (p["rate"] && !(s.paper_rate > 1))
+      fail(where(origin, p["rate"]), ": paper.rate must be > 1");
   }
   if (const auto g = root["generator"]) {
     check_keys(g, kGenKeys, origin, "generator");
@@ -229,9 +238,9 @@ std::string models_dir() {
   if (n > 0) {
     buf[n] = 0;
     const fs::path exe(buf);
-    for (const fs::path& cand : {exe.parent_path().parent_path() / "models",
-                                 exe.parent_path() / "models",
-                                 exe.parent_path().parent_path() / "share/csbrnn/models"})
+    for (const fs::path& cand :
+         {exe.parent_path().parent_path() / "models", exe.parent_path() / "models",
+          exe.parent_path().parent_path() / "share/csbrnn/models"})
       if (fs::exists(cand / "mt1.yaml", ec)) return cand.string();
   }
   // The source tree this was built from (src/prune/model_gen.cpp -> <root>/models).
@@ -249,10 +258,10 @@ std::vector<std::string> builtin_model_names() {
 }
 
 ModelSpec load_model_spec(const std::string& name_or_path) {
-  const bool is_path = name_or_path.find('/') != std::string::npos ||
-                       (name_or_path.size() > 5 &&
-                        (name_or_path.substr(name_or_path.size() - 5) == ".yaml" ||
-                         name_or_path.substr(name_or_path.size() - 4) == ".yml"));
+  const bool is_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 5 && (name_or_path.substr(name_or_path.size() - 5) == ".yaml" ||
+                                   name_or_path.substr(name_or_path.size() - 4) == ".yml"));
   if (is_path) return parse_model_spec(read_text_file(name_or_path), name_or_path);
   std::string lower = name_or_path;
   for (auto& c : lower) c = char(std::tolower((unsigned char)c));
@@ -298,16 +307,17 @@ RnnModel generate_model(const ModelSpec& s, uint64_t seed) {
   for (int k = 0; k < s.layers; ++k) {
     const std::string L = std::to_string(k);
     const Units hid = make_units(H, s.gen.neuron_sigma, s.gen, seed, "hidden" + L);
-    const Units state =
-        s.proj_size > 0 ? make_units(s.proj_size, s.gen.neuron_sigma, s.gen, seed, "proj" + L) : hid;
+    const Units state = s.proj_size > 0
+                            ? make_units(s.proj_size, s.gen.neuron_sigma, s.gen, seed, "proj" + L)
+                            : hid;
     LayerWeights lw;
     lw.w_ih = make_matrix(G * H, m.layer_input_size(k), hid, prev, s.gen, bound, seed,
                           param_name("weight_ih", k));
     lw.w_hh = make_matrix(G * H, m.state_size(), hid, state, s.gen, bound, seed,
                           param_name("weight_hh", k));
     if (s.proj_size > 0)
-      lw.w_hr = make_matrix(s.proj_size, H, state, hid, s.gen, bound, seed,
-                            param_name("weight_hr", k));
+      lw.w_hr =
+          make_matrix(s.proj_size, H, state, hid, s.gen, bound, seed, param_name("weight_hr", k));
     if (s.bias) {
       lw.b_ih = make_bias(G * H, bound, seed, param_name("bias_ih", k));
       lw.b_hh = make_bias(G * H, bound, seed, param_name("bias_hh", k));

@@ -14,14 +14,14 @@
 namespace csbrnn {
 
 struct GeneratorKnobs {
-  double neuron_sigma = 0.8;     // log-normal sigma of each hidden/projection unit's importance
-  double input_sigma = 0.8;      // log-normal sigma of each layer-0 input feature's importance
-  double row_sigma = 0.25;       // extra independent log-normal sigma per matrix row
-  double col_sigma = 0.25;       // extra independent log-normal sigma per matrix column
-  int clusters = 16;             // neuron clusters per unit group (contiguous index ranges)
-  double cluster_sigma = 1.0;    // log-normal sigma of each (row cluster, col cluster) gain
-  double cluster_gain = 2.0;     // extra gain when row and column cluster ids are equal
-  double cluster_shuffle = 0.25; // fraction of units moved to a uniformly random cluster
+  double neuron_sigma = 0.8;      // log-normal sigma of each hidden/projection unit's importance
+  double input_sigma = 0.8;       // log-normal sigma of each layer-0 input feature's importance
+  double row_sigma = 0.25;        // extra independent log-normal sigma per matrix row
+  double col_sigma = 0.25;        // extra independent log-normal sigma per matrix column
+  int clusters = 16;              // neuron clusters per unit group (contiguous index ranges)
+  double cluster_sigma = 1.0;     // log-normal sigma of each (row cluster, col cluster) gain
+  double cluster_gain = 2.0;      // extra gain when row and column cluster ids are equal
+  double cluster_shuffle = 0.25;  // fraction of units moved to a uniformly random cluster
 };
 
 struct ModelSpec {
@@ -29,11 +29,11 @@ struct ModelSpec {
   CellType cell = CellType::LSTM;
   int input_size = 0, hidden_size = 0, proj_size = 0, layers = 1;
   bool bias = true;
-  double paper_rate = 0;         // the rate the comparison uses as "the paper's CSB rate"
-  std::string paper_rate_source; // where that rate comes from
-  BlockSize block;               // block size for CSB (paper: 32x32)
+  double paper_rate = 0;          // the rate the comparison uses as "the paper's CSB rate"
+  std::string paper_rate_source;  // where that rate comes from
+  BlockSize block;                // block size for CSB (paper: 32x32)
   GeneratorKnobs gen;
-  std::string origin;            // file the spec came from
+  std::string origin;  // file the spec came from
 };
 
 /// Parses a spec; unknown keys and bad values are errors naming `origin` (and line).

@@ -24,7 +24,9 @@ const MethodEntry kMethods[] = {
     {PruneMethod::BankBalanced, "bank-balanced"},
 };
 
-inline double sq(float v) { return double(v) * double(v); }
+inline double sq(float v) {
+  return double(v) * double(v);
+}
 
 /// Indices 0..n-1 sorted by key ascending, ties by index.
 std::vector<uint32_t> order_ascending(const std::vector<double>& key) {
@@ -38,7 +40,8 @@ std::vector<uint32_t> order_ascending(const std::vector<double>& key) {
 
 /// Marks in `out` (size n, 0/1) the k largest entries of vals[0..n) (stride 1), ties broken by
 /// lower index first. O(n) via nth_element on a scratch copy.
-void keep_top_k(const float* absvals, size_t n, size_t k, uint8_t* out, std::vector<float>& scratch) {
+void keep_top_k(const float* absvals, size_t n, size_t k, uint8_t* out,
+                std::vector<float>& scratch) {
   std::fill(out, out + n, uint8_t(0));
   if (k == 0) return;
   if (k >= n) {
@@ -81,8 +84,14 @@ struct CsbState {
   int R, C, bh, bw, BR, BC;
   std::vector<uint8_t> rowkeep, colkeep;
   CsbState(int r, int c, int h, int w)
-      : R(r), C(c), bh(h), bw(w), BR((r + h - 1) / h), BC((c + w - 1) / w),
-        rowkeep(size_t(r) * BC, 1), colkeep(size_t(BR) * c, 1) {}
+      : R(r),
+        C(c),
+        bh(h),
+        bw(w),
+        BR((r + h - 1) / h),
+        BC((c + w - 1) / w),
+        rowkeep(size_t(r) * BC, 1),
+        colkeep(size_t(BR) * c, 1) {}
   int strip_width(int j) const { return std::min(bw, C - j * bw); }
   /// kr[i*BC+j]
   std::vector<int> kr() const {
@@ -224,8 +233,7 @@ void prune_csb_paper(const Matrix& w, const PruneParams& p, MatrixPrune& out) {
 std::vector<int8_t> greedy_fill(const std::vector<double>& val, const std::vector<int>& cost,
                                 size_t budget, size_t& used) {
   std::vector<double> key(val.size());
-  for (size_t t = 0; t < val.size(); ++t)
-    key[t] = cost[t] > 0 ? -val[t] / cost[t] : 0.0;
+  for (size_t t = 0; t < val.size(); ++t) key[t] = cost[t] > 0 ? -val[t] / cost[t] : 0.0;
   std::vector<int8_t> take(val.size(), -1);
   used = 0;
   for (uint32_t t : order_ascending(key)) {
@@ -334,8 +342,7 @@ void prune_bank_balanced(const Matrix& w, const PruneParams& p, MatrixPrune& out
     for (int b = 0; b < nb; ++b) {
       const int c0 = b * width, c1 = std::min(w.cols, c0 + width);
       for (int c = c0; c < c1; ++c) a[c - c0] = std::fabs(w.at(r, c));
-      keep_top_k(a.data(), size_t(c1 - c0), size_t(k), &out.keep[size_t(r) * w.cols + c0],
-                 scratch);
+      keep_top_k(a.data(), size_t(c1 - c0), size_t(k), &out.keep[size_t(r) * w.cols + c0], scratch);
     }
 }
 
@@ -348,8 +355,7 @@ void prune_row_column(const Matrix& w, const PruneParams& p, MatrixPrune& out) {
   std::vector<uint8_t> rpruned(R, 0), cpruned(C, 0);
   std::vector<int> scratch;
   mark_smallest(e.data(), R, R - kr, rpruned.data(), scratch);
-  const int kc =
-      int(std::clamp<long long>(std::llround(double(out.target) / kr), 1, C));
+  const int kc = int(std::clamp<long long>(std::llround(double(out.target) / kr), 1, C));
   std::vector<double> ec(C, 0.0);
   for (int r = 0; r < R; ++r)
     if (!rpruned[r])
@@ -434,12 +440,24 @@ MatrixPrune prune_matrix(const Matrix& w, const PruneParams& p, const std::strin
   MatrixPrune out;
   out.target = target_kept(w.size(), p.rate);
   switch (p.method) {
-    case PruneMethod::Csb: prune_csb_paper(w, p, out); break;
-    case PruneMethod::CsbGlobal: prune_csb_global(w, p, out); break;
-    case PruneMethod::Unstructured: prune_unstructured(w, out); break;
-    case PruneMethod::RowColumn: prune_row_column(w, p, out); break;
-    case PruneMethod::RowBalanced: prune_row_balanced(w, out); break;
-    case PruneMethod::BankBalanced: prune_bank_balanced(w, p, out); break;
+    case PruneMethod::Csb:
+      prune_csb_paper(w, p, out);
+      break;
+    case PruneMethod::CsbGlobal:
+      prune_csb_global(w, p, out);
+      break;
+    case PruneMethod::Unstructured:
+      prune_unstructured(w, out);
+      break;
+    case PruneMethod::RowColumn:
+      prune_row_column(w, p, out);
+      break;
+    case PruneMethod::RowBalanced:
+      prune_row_balanced(w, out);
+      break;
+    case PruneMethod::BankBalanced:
+      prune_bank_balanced(w, p, out);
+      break;
   }
   out.kept = size_t(std::count(out.keep.begin(), out.keep.end(), uint8_t(1)));
   if (!is_csb_method(p.method)) out.projection_kept = out.kept;

@@ -42,10 +42,10 @@ BlockSize parse_block(const std::string& s, const std::string& what);
 /// Parameters for pruning one matrix.
 struct PruneParams {
   PruneMethod method = PruneMethod::Csb;
-  double rate = 8.0;       // compression rate, > 1
-  BlockSize block;         // csb methods (also the grid of the per-block statistics)
-  int banks = 8;           // bank-balanced: banks per row
-  int refine_iters = 4;    // csb-global: alternating refinement passes
+  double rate = 8.0;     // compression rate, > 1
+  BlockSize block;       // csb methods (also the grid of the per-block statistics)
+  int banks = 8;         // bank-balanced: banks per row
+  int refine_iters = 4;  // csb-global: alternating refinement passes
 };
 
 /// The number of weights a rate asks to keep: max(1, round(n / rate)).

@@ -49,7 +49,8 @@ uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPr
     case PruneMethod::Csb:
     case PruneMethod::CsbGlobal: {
       const int bh = p.block.bh, bw = p.block.bw;
-      const uint64_t per_block = index_bits_for(uint64_t(bh) + 1) + index_bits_for(uint64_t(bw) + 1);
+      const uint64_t per_block =
+          index_bits_for(uint64_t(bh) + 1) + index_bits_for(uint64_t(bw) + 1);
       uint64_t bits = 0;
       for (int i0 = 0; i0 < w.rows; i0 += bh)
         for (int j0 = 0; j0 < w.cols; j0 += bw) {
@@ -76,8 +77,8 @@ uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPr
     case PruneMethod::Unstructured: {
       const int cb = index_bits_for(w.cols), pb = index_bits_for(kept + 1);
       if (fmt_out)
-        *fmt_out = cat("CSR: ", cb, "-bit column index per non-zero + ", w.rows + 1, " row pointers of ",
-                       pb, " bits");
+        *fmt_out = cat("CSR: ", cb, "-bit column index per non-zero + ", w.rows + 1,
+                       " row pointers of ", pb, " bits");
       return kept * cb + uint64_t(w.rows + 1) * pb;
     }
     case PruneMethod::RowBalanced: {
@@ -89,8 +90,8 @@ uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPr
       const int width = (w.cols + p.banks - 1) / p.banks;
       const int bb = index_bits_for(width);
       if (fmt_out)
-        *fmt_out = cat("bank-balanced: ", bb, "-bit in-bank index per non-zero (bank width ", width,
-                       ")");
+        *fmt_out =
+            cat("bank-balanced: ", bb, "-bit in-bank index per non-zero (bank width ", width, ")");
       return kept * bb;
     }
     case PruneMethod::RowColumn: {
@@ -109,16 +110,24 @@ size_t count_tolerance(const Matrix& w, const PruneParams& p, size_t target) {
   size_t gran = 0;
   switch (p.method) {
     case PruneMethod::Csb:
-    case PruneMethod::CsbGlobal: gran = size_t(std::max(p.block.bh, p.block.bw)); break;
-    case PruneMethod::Unstructured: gran = 0; break;
-    case PruneMethod::RowBalanced: gran = size_t(w.rows + 1) / 2; break;
+    case PruneMethod::CsbGlobal:
+      gran = size_t(std::max(p.block.bh, p.block.bw));
+      break;
+    case PruneMethod::Unstructured:
+      gran = 0;
+      break;
+    case PruneMethod::RowBalanced:
+      gran = size_t(w.rows + 1) / 2;
+      break;
     case PruneMethod::BankBalanced: {
       const int width = (w.cols + p.banks - 1) / p.banks;
       const size_t nb = size_t((w.cols + width - 1) / width);
       gran = (size_t(w.rows) * nb + 1) / 2;
       break;
     }
-    case PruneMethod::RowColumn: gran = size_t(w.rows + 1) / 2; break;
+    case PruneMethod::RowColumn:
+      gran = size_t(w.rows + 1) / 2;
+      break;
   }
   const size_t rel = size_t(std::ceil(0.005 * double(target)));
   return std::max(rel, gran);
@@ -149,8 +158,7 @@ MatrixStats matrix_stats(const std::string& name, const Matrix& w, const PrunePa
     if (w.data[t] != 0.0f) ++s.nonzero_before;
   }
   s.tolerance = count_tolerance(w, p, s.target);
-  s.within_tolerance =
-      (s.kept > s.target ? s.kept - s.target : s.target - s.kept) <= s.tolerance;
+  s.within_tolerance = (s.kept > s.target ? s.kept - s.target : s.target - s.kept) <= s.tolerance;
   // Block grid statistics (and CSB kernel sizes).
   const int bh = p.block.bh, bw = p.block.bw;
   std::vector<double> density, area;
@@ -286,10 +294,10 @@ void print_stats_table(std::ostream& os, const ModelStats& s) {
                   100.0 * m.index_ratio());
     os << line;
   }
-  std::snprintf(line, sizeof line, "%-14s %-13s %11zu %10zu %8s %10.4f %5s %9.5f %9.5f %12s %6.1f%%\n",
-                "total", "", s.weights, s.kept, "", s.achieved_rate(),
-                s.within_tolerance ? "ok" : "MISS", s.retained_energy(), s.rel_frobenius_error(),
-                "", 100.0 * s.index_ratio());
+  std::snprintf(line, sizeof line,
+                "%-14s %-13s %11zu %10zu %8s %10.4f %5s %9.5f %9.5f %12s %6.1f%%\n", "total", "",
+                s.weights, s.kept, "", s.achieved_rate(), s.within_tolerance ? "ok" : "MISS",
+                s.retained_energy(), s.rel_frobenius_error(), "", 100.0 * s.index_ratio());
   os << line;
   os << "achieved rate (exact): " << exact_rate(s.weights, s.kept) << "; biases (" << s.biases
      << ") not pruned\n";

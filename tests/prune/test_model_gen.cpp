@@ -97,8 +97,8 @@ TEST_CASE("generator knobs make CSB blocks uneven, i.i.d. weights stay even") {
   iid.gen = GeneratorKnobs{0, 0, 0, 0, 1, 0, 1, 0};
   const Figures structured = figures(s), flat = figures(iid);
   INFO("block energy cv: structured " << structured.energy_cv << ", iid " << flat.energy_cv
-                                      << "; kept density sd: structured "
-                                      << structured.density_sd << ", iid " << flat.density_sd);
+                                      << "; kept density sd: structured " << structured.density_sd
+                                      << ", iid " << flat.density_sd);
   // i.i.d. uniform: each block's energy sums 1024 terms, cv ~ sqrt(0.8/1024) ~ 0.03.
   CHECK(flat.energy_cv < 0.05);
   CHECK(structured.energy_cv > 10 * flat.energy_cv);
@@ -113,9 +113,9 @@ TEST_CASE("spec errors name the file, line and key") {
   CHECK_THROWS_WITH(parse_model_spec(ok + "generator:\n  row_sigm: 1\n", "x.yaml"),
                     Catch::Contains("did you mean 'generator.row_sigma'") ||
                         Catch::Contains("did you mean 'row_sigma'"));
-  CHECK_THROWS_WITH(parse_model_spec("name: X\ncell: rnn\ninput_size: 4\nhidden_size: 8\nlayers: 1\n",
-                                     "x.yaml"),
-                    Catch::Contains("cell must be"));
+  CHECK_THROWS_WITH(
+      parse_model_spec("name: X\ncell: rnn\ninput_size: 4\nhidden_size: 8\nlayers: 1\n", "x.yaml"),
+      Catch::Contains("cell must be"));
   CHECK_THROWS_WITH(parse_model_spec("name: X\ncell: lstm\nhidden_size: 8\nlayers: 1\n", "x.yaml"),
                     Catch::Contains("missing required key 'input_size'"));
   CHECK_THROWS_WITH(load_model_spec("mt3"), Catch::Contains("unknown benchmark model 'mt3'"));

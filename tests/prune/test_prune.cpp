@@ -133,7 +133,8 @@ TEST_CASE("csb methods give CSB structure on sizes that are not block multiples"
           nnz += b.values.size();
           for (int a = 0; a < b.kr(); ++a)
             for (int d = 0; d < b.kc(); ++d)
-              CHECK(b.values[size_t(a) * b.kc() + d] == w.at(i * bh + b.rows[a], j * bw + b.cols[d]));
+              CHECK(b.values[size_t(a) * b.kc() + d] ==
+                    w.at(i * bh + b.rows[a], j * bw + b.cols[d]));
         }
       CHECK(nnz == r.kept);
       const size_t tol = count_tolerance(w, params(method, rate, bh, bw), r.target);
@@ -177,8 +178,10 @@ TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstruc
       for (int c = 0; c < 60; ++c) e[row] += double(w.at(row, c)) * w.at(row, c);
     double min_kept = 1e300, max_pruned = 0;
     for (int row = 0; row < 96; ++row)
-      if (std::count(r.kept_rows.begin(), r.kept_rows.end(), row)) min_kept = std::min(min_kept, e[row]);
-      else max_pruned = std::max(max_pruned, e[row]);
+      if (std::count(r.kept_rows.begin(), r.kept_rows.end(), row))
+        min_kept = std::min(min_kept, e[row]);
+      else
+        max_pruned = std::max(max_pruned, e[row]);
     CHECK(min_kept >= max_pruned);
   }
   SECTION("unstructured keeps exactly the target, largest magnitudes") {
@@ -186,8 +189,10 @@ TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstruc
     CHECK(r.kept == target_kept(w.size(), 7.5));
     float min_kept = 1e30f, max_pruned = 0;
     for (size_t t = 0; t < w.size(); ++t)
-      if (r.keep[t]) min_kept = std::min(min_kept, std::fabs(w.data[t]));
-      else max_pruned = std::max(max_pruned, std::fabs(w.data[t]));
+      if (r.keep[t])
+        min_kept = std::min(min_kept, std::fabs(w.data[t]));
+      else
+        max_pruned = std::max(max_pruned, std::fabs(w.data[t]));
     CHECK(min_kept >= max_pruned);
   }
 }
@@ -211,12 +216,10 @@ TEST_CASE("achieved rates are within the stated tolerance") {
       const auto p = params(method, rate, 32, 32, 10);
       const auto r = prune_matrix(w, p, "m");
       const auto s = matrix_stats("m", w, p, r);
-      INFO(method_name(method) << " rate " << rate << " kept " << r.kept << " target "
-                               << r.target);
+      INFO(method_name(method) << " rate " << rate << " kept " << r.kept << " target " << r.target);
       CHECK(s.within_tolerance);
       CHECK(s.achieved_rate() == Approx(double(w.size()) / double(r.kept)));
-      CHECK(s.rel_frobenius_error() ==
-            Approx(std::sqrt(1 - s.retained_energy())).margin(1e-9));
+      CHECK(s.rel_frobenius_error() == Approx(std::sqrt(1 - s.retained_energy())).margin(1e-9));
     }
 }
 
@@ -239,8 +242,8 @@ TEST_CASE("bad arguments give clear errors") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(msg(params(PruneMethod::Csb, 1.0)), Catch::Contains("weight_hh_l0") &&
-                                                      Catch::Contains("rate must be"));
+  CHECK_THAT(msg(params(PruneMethod::Csb, 1.0)),
+             Catch::Contains("weight_hh_l0") && Catch::Contains("rate must be"));
   CHECK_THAT(msg(params(PruneMethod::Unstructured, 0.5)), Catch::Contains("rate must be"));
   CHECK_THAT(msg(params(PruneMethod::Csb, std::nan(""))), Catch::Contains("rate must be"));
   CHECK_THAT(msg(params(PruneMethod::CsbGlobal, 8, 32, 64)),
@@ -255,7 +258,8 @@ TEST_CASE("bad arguments give clear errors") {
     CHECK_THROWS_WITH(parse_block(bad, "--block"), Catch::Contains("--block"));
 }
 
-TEST_CASE("improved CSB variant retains at least the paper projection's energy on generated models") {
+TEST_CASE(
+    "improved CSB variant retains at least the paper projection's energy on generated models") {
   for (const char* name : {"sr4", "mt1", "sc2"}) {
     const ModelSpec spec = load_model_spec(name);
     const RnnModel m = generate_model(spec, 3);

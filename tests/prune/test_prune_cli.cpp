@@ -15,7 +15,9 @@ using test::run_cli;
 
 namespace {
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
 
 /// Generates SR4 (GRU 39 -> 256, 226K weights) into the temp dir.
 std::string gen_sr4(const test::TempDir& d, int seed = 1, const std::string& name = "sr4.npz") {
@@ -48,9 +50,9 @@ TEST_CASE("genmodel is deterministic and says its weights are synthetic") {
 TEST_CASE("prune csb writes a container, dense weights and a report that agree") {
   test::TempDir d("prune-cli");
   const auto w = gen_sr4(d);
-  const auto r = run_cli("prune " + q(w) + " --method csb --rate 23 --block 32x32 -o " +
-                         q(d.file("m.csb")) + " --export-dense " + q(d.file("p.npz")) +
-                         " --report " + q(d.file("r.json")));
+  const auto r =
+      run_cli("prune " + q(w) + " --method csb --rate 23 --block 32x32 -o " + q(d.file("m.csb")) +
+              " --export-dense " + q(d.file("p.npz")) + " --report " + q(d.file("r.json")));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("SYNTHETIC STAND-IN") && Catch::Contains("achieved rate"));
@@ -84,11 +86,13 @@ TEST_CASE("prune csb writes a container, dense weights and a report that agree")
 TEST_CASE("prune: every baseline exports loadable dense weights with its invariant") {
   test::TempDir d("prune-cli");
   const auto w = gen_sr4(d);
-  for (const char* m : {"unstructured", "row-column", "row-balanced", "bank-balanced", "csb-global"}) {
+  for (const char* m :
+       {"unstructured", "row-column", "row-balanced", "bank-balanced", "csb-global"}) {
     INFO(m);
     const auto p = d.file(std::string(m) + ".npz");
-    const auto r = run_cli("prune " + q(w) + " --method " + m + " --rate 8 --banks 4 -q --export-dense " +
-                           q(p) + " --report " + q(p + ".json"));
+    const auto r =
+        run_cli("prune " + q(w) + " --method " + m + " --rate 8 --banks 4 -q --export-dense " +
+                q(p) + " --report " + q(p + ".json"));
     REQUIRE(r.exit_code == 0);
     const RnnModel x = load_weights(p);
     const Matrix& hh = x.layers[0].w_hh;  // 768 x 256
@@ -157,9 +161,10 @@ TEST_CASE("prune: bad arguments give one clear line and exit 2") {
 
 TEST_CASE("compare produces the Table 2 shaped table with the synthetic notice") {
   test::TempDir d("prune-cli");
-  const auto r = run_cli("compare sr4 --methods csb,csb-global,unstructured,row-balanced "
-                         "--bisect-iters 6 --md " + q(d.file("t.md")) + " --json " +
-                         q(d.file("t.json")) + " --csv " + q(d.file("t.csv")));
+  const auto r = run_cli(
+      "compare sr4 --methods csb,csb-global,unstructured,row-balanced "
+      "--bisect-iters 6 --md " +
+      q(d.file("t.md")) + " --json " + q(d.file("t.json")) + " --csv " + q(d.file("t.csv")));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("SYNTHETIC STAND-IN") &&

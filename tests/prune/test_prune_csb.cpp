@@ -68,8 +68,10 @@ TEST_CASE("baselines generally lack CSB structure; csb methods never do") {
     apply_mask(pruned, r.keep);
     const bool structured = has_csb_structure(pruned, 32, 32);
     // row-column keeps whole rows x whole columns: a cross-product in every block too.
-    if (is_csb_method(method) || method == PruneMethod::RowColumn) CHECK(structured);
-    else CHECK_FALSE(structured);
+    if (is_csb_method(method) || method == PruneMethod::RowColumn)
+      CHECK(structured);
+    else
+      CHECK_FALSE(structured);
   }
 }
 
