@@ -1,0 +1,541 @@
+// Exact minimum-makespan search for one temporal block iteration (docs/sharing.md).
+//
+// Model. Each group g picks one option o_g (a distinct (h, v) tile split, local = T_g - h - v).
+// Its load is local(o_g) + h(o_left(g)) + v(o_up(g)). For a makespan M we ask whether some choice
+// keeps every load <= M. We search over variables X_g (tiles g gives right) and Y_g (tiles g
+// gives down), with the constraint of group g
+//     X_left(g) + Y_up(g) + F_g(X_g, Y_g) <= M,   F_g(x, y) = min local over options h<=x, v<=y,
+// where X_g / Y_g are upper bounds on what g actually gives: lowering a giver's output never
+// hurts anybody, so this relaxation has a solution iff the real problem has one. Domains are the
+// distinct h (resp. v) values of the group's options, kept as index intervals; bounds
+// propagation runs to a fixpoint, then the search branches on the options of one still
+// unsatisfied group (fewest candidates first). Every branch fixes one more group, so the depth is
+// at most K*L; the branching is complete (see docs/sharing.md for the argument).
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "common/error.h"
+#include "compile/sharing_solver.h"
+
+namespace csbrnn {
+namespace sharing {
+
+std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p) {
+  if (k.kr < 0 || k.kc < 0) fail("sharing: negative kernel size ", k.kr, "x", k.kc);
+  if (p.P < 1 || p.Q < 1) fail("sharing: bad PEGroup shape ", p.P, "x", p.Q);
+  const int TR = (k.kr + p.P - 1) / p.P, TC = (k.kc + p.Q - 1) / p.Q;
+  const int32_t T = TR * TC;
+  std::vector<TileOption> out;
+  out.push_back(TileOption{T, 0, 0, GroupShare{}});
+  if (T == 0) return out;
+  const int amax = horizontal_allowed(p) ? TR : 0;
+  int bmax = 0;
+  if (vertical_allowed(p)) {
+    const int limit = max_vertical_cols(k.kc, p.max_vertical_fraction);
+    while (bmax < TC && std::min((bmax + 1) * p.Q, k.kc) <= limit) ++bmax;
+  }
+  for (int order = 0; order < 2; ++order) {
+    for (int a = 0; a <= amax; ++a) {
+      for (int b = 0; b <= bmax; ++b) {
+        if (a == 0 && b == 0) continue;
+        TileOption o;
+        o.local = (TR - a) * (TC - b);
+        if (order == 0) {
+          o.h = a * TC;
+          o.v = (TR - a) * b;
+        } else {
+          o.v = TR * b;
+          o.h = a * (TC - b);
+        }
+        o.share.order = order == 0 ? CutOrder::RowsFirst : CutOrder::ColsFirst;
+        o.share.h_rows = o.h == 0 ? 0 : std::min(a * p.P, k.kr);
+        o.share.v_cols = o.v == 0 ? 0 : std::min(b * p.Q, k.kc);
+        if (o.h == 0 || o.v == 0) o.share.order = CutOrder::RowsFirst;
+        if (o.h == 0 && o.v == 0) continue;
+        out.push_back(o);
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const TileOption& x, const TileOption& y) {
+    return x.h != y.h ? x.h < y.h : x.v < y.v;
+  });
+  out.erase(std::unique(
+                out.begin(), out.end(),
+                [](const TileOption& x, const TileOption& y) { return x.h == y.h && x.v == y.v; }),
+            out.end());
+  return out;
+}
+
+namespace {
+
+class Search {
+ public:
+  Search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+         const SolverOptions& o)
+      : G_(int(opts.size())), opts_(opts), budget_(o.node_budget), work_budget_(o.work_budget) {
+    left_.resize(G_);
+    up_.resize(G_);
+    right_.resize(G_);
+    down_.resize(G_);
+    hv_.resize(G_);
+    vv_.resize(G_);
+    T_.resize(G_);
+    for (int k = 0; k < p.K; ++k) {
+      for (int l = 0; l < p.L; ++l) {
+        const int g = k * p.L + l;
+        left_[g] = k * p.L + (l + p.L - 1) % p.L;
+        right_[g] = k * p.L + (l + 1) % p.L;
+        up_[g] = ((k + p.K - 1) % p.K) * p.L + l;
+        down_[g] = ((k + 1) % p.K) * p.L + l;
+      }
+    }
+    total_ = 0;
+    for (int g = 0; g < G_; ++g) {
+      T_[g] = opts_[g][0].local;  // option 0 is (0, 0)
+      total_ += T_[g];
+      for (const auto& o : opts_[g]) {
+        hv_[g].push_back(o.h);
+        vv_[g].push_back(o.v);
+      }
+      for (auto* d : {&hv_[g], &vv_[g]}) {
+        std::sort(d->begin(), d->end());
+        d->erase(std::unique(d->begin(), d->end()), d->end());
+      }
+    }
+    inq_.assign(G_, 0);
+  }
+
+  int64_t nodes() const { return nodes_; }
+  int64_t work() const { return work_; }
+  bool exhausted() const { return nodes_ > budget_ || work_ > work_budget_; }
+
+  /// 1: feasible (choice filled, one option index per group), 0: proven infeasible, -1: budget.
+  int probe(int32_t M, std::vector<int>& choice) {
+    M_ = M;
+    S_ = int64_t(G_) * M - total_;
+    if (S_ < 0) return 0;
+    if (exhausted()) return -1;
+    State s(5 * size_t(G_) + 1, 0);
+    for (int g = 0; g < G_; ++g) {
+      s[4 * g + 1] = int32_t(hv_[g].size()) - 1;
+      s[4 * g + 3] = int32_t(vv_[g].size()) - 1;
+    }
+    queue_.clear();
+    for (int g = 0; g < G_; ++g) push(g);
+    const int r = propagate(s);
+    if (r != 1) return r;
+    return dfs(s, choice);
+  }
+
+ private:
+  // Per group g: s[4g..4g+3] = index bounds xlo, xhi, ylo, yhi into hv_[g] / vv_[g];
+  // s[4G + g] = a lower bound on the group's deficit M - load; s[5G] = their sum.
+  using State = std::vector<int32_t>;
+
+  void push(int g) {
+    if (!inq_[g]) {
+      inq_[g] = 1;
+      queue_.push_back(g);
+    }
+  }
+  int32_t xlo(const State& s, int g) const { return hv_[g][s[4 * g]]; }
+  int32_t xhi(const State& s, int g) const { return hv_[g][s[4 * g + 1]]; }
+  int32_t ylo(const State& s, int g) const { return vv_[g][s[4 * g + 2]]; }
+  int32_t yhi(const State& s, int g) const { return vv_[g][s[4 * g + 3]]; }
+
+  static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
+    return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
+  }
+  static int32_t last_le(const std::vector<int32_t>& d, int32_t v) {
+    return int32_t(std::upper_bound(d.begin(), d.end(), v) - d.begin()) - 1;
+  }
+
+  // The options of g still possible under s, as a range filter.
+  struct Window {
+    int32_t xl, xh, yl, yh, loc_lo, loc_hi;
+    bool ok(const TileOption& o) const {
+      return o.h >= xl && o.v >= yl && o.v <= yh && o.local >= loc_lo && o.local <= loc_hi;
+    }
+  };
+  Window window(const State& s, int g) const {
+    const int L = left_[g], U = up_[g];
+    // Loads sum to the total, so the G deficits M - load sum to S; the others' deficits are at
+    // least their bounds, which caps g's deficit from above: load_g >= floor.
+    const int64_t floor = M_ - S_ + (s[5 * G_] - s[4 * G_ + g]);
+    return Window{xlo(s, g),
+                  xhi(s, g),
+                  ylo(s, g),
+                  yhi(s, g),
+                  int32_t(std::max<int64_t>(0, floor - xhi(s, L) - yhi(s, U))),
+                  M_ - xlo(s, L) - ylo(s, U)};
+  }
+
+  // Tightens the bounds around constraint g (its load) to what some option of g supports.
+  bool revise(State& s, int g) {
+    const int L = left_[g], U = up_[g];
+    const Window w = window(s, g);
+    if (w.loc_hi < w.loc_lo) return false;
+    work_ += int64_t(opts_[g].size());
+    int32_t minh = INT32_MAX, maxh = -1, minv = INT32_MAX, maxv = -1;
+    int32_t minloc = INT32_MAX, maxloc = -1;
+    for (const auto& o : opts_[g]) {
+      if (o.h > w.xh) break;
+      if (!w.ok(o)) continue;
+      minh = std::min(minh, o.h);
+      maxh = std::max(maxh, o.h);
+      minv = std::min(minv, o.v);
+      maxv = std::max(maxv, o.v);
+      minloc = std::min(minloc, o.local);
+      maxloc = std::max(maxloc, o.local);
+    }
+    if (maxh < 0) return false;
+    // g's own outputs: exactly the range of its possible options.
+    int32_t i = index_of(hv_[g], minh), j = index_of(hv_[g], maxh);
+    if (i != s[4 * g] || j != s[4 * g + 1]) {
+      s[4 * g] = i;
+      s[4 * g + 1] = j;
+      push(right_[g]);
+    }
+    i = index_of(vv_[g], minv);
+    j = index_of(vv_[g], maxv);
+    if (i != s[4 * g + 2] || j != s[4 * g + 3]) {
+      s[4 * g + 2] = i;
+      s[4 * g + 3] = j;
+      push(down_[g]);
+    }
+    // What g receives: load_g = local + X_L + Y_U must lie in [floor, M].
+    const int64_t floor = M_ - S_ + (s[5 * G_] - s[4 * G_ + g]);
+    if (!tighten(s, 4 * L, hv_[L], floor - yhi(s, U) - maxloc, M_ - ylo(s, U) - minloc, L, g))
+      return false;
+    if (!tighten(s, 4 * U + 2, vv_[U], floor - xhi(s, L) - maxloc, M_ - xlo(s, L) - minloc, U, g))
+      return false;
+    // Deficit bound of g.
+    const int32_t ub = std::min<int32_t>(M_, xhi(s, L) + yhi(s, U) + maxloc);
+    const int32_t d = M_ - ub;
+    if (d > s[4 * G_ + g]) {
+      s[5 * G_] += d - s[4 * G_ + g];
+      s[4 * G_ + g] = d;
+      if (s[5 * G_] > S_) return false;
+    }
+    return true;
+  }
+
+  // Restricts variable (index bounds at s[at], s[at+1], values `dom`) of group n to [lo, hi].
+  bool tighten(State& s, int at, const std::vector<int32_t>& dom, int64_t lo, int64_t hi, int n,
+               int g) {
+    bool changed = false;
+    if (hi < dom[s[at + 1]]) {
+      const int32_t j = hi < 0 ? -1 : last_le(dom, int32_t(hi));
+      if (j < s[at]) return false;
+      s[at + 1] = j;
+      changed = true;
+    }
+    if (lo > dom[s[at]]) {
+      const int32_t i = index_of(dom, int32_t(std::min<int64_t>(lo, INT32_MAX)));
+      if (i > s[at + 1]) return false;
+      s[at] = i;
+      changed = true;
+    }
+    if (changed) {
+      push(n);
+      push(g);
+    }
+    return true;
+  }
+
+  // 1: fixpoint reached, 0: infeasible, -1: out of budget.
+  int propagate(State& s) {
+    // The state came from a fixpoint at this deficit sum (or, at the root, every group is queued).
+    int32_t swept = s[5 * G_];
+    for (;;) {
+      while (!queue_.empty()) {
+        const int g = queue_.back();
+        queue_.pop_back();
+        inq_[g] = 0;
+        const bool ok = revise(s, g);
+        if (!ok || work_ > work_budget_) {
+          for (int x : queue_) inq_[x] = 0;
+          queue_.clear();
+          return ok ? -1 : 0;
+        }
+      }
+      // A larger deficit sum raises every group's floor: sweep again until it settles.
+      if (s[5 * G_] == swept) return 1;
+      swept = s[5 * G_];
+      for (int g = 0; g < G_; ++g) push(g);
+    }
+  }
+
+  int dfs(const State& s, std::vector<int>& choice) {
+    if (++nodes_ > budget_ || work_ > work_budget_) return -1;
+    // Sufficient test: if every group has an option giving at most its lower bounds and fitting
+    // under M with lower-bound inputs, those options form a schedule (actual inputs can only be
+    // smaller). Otherwise branch on the failing group with the fewest possible options.
+    int bg = -1;
+    size_t bcount = SIZE_MAX;
+    for (int g = 0; g < G_; ++g) {
+      const int32_t cap = M_ - xlo(s, left_[g]) - ylo(s, up_[g]);
+      const int32_t lx = xlo(s, g), ly = ylo(s, g);
+      bool fits = false;
+      for (const auto& o : opts_[g]) {
+        if (o.h > lx) break;
+        if (o.v <= ly && o.local <= cap) {
+          fits = true;
+          break;
+        }
+      }
+      if (fits) continue;
+      const Window w = window(s, g);
+      size_t count = 0;
+      for (const auto& o : opts_[g]) {
+        if (o.h > w.xh) break;
+        if (w.ok(o)) ++count;
+      }
+      if (count < bcount) {
+        bcount = count;
+        bg = g;
+      }
+    }
+    if (bg < 0) {
+      choice.assign(G_, 0);
+      for (int g = 0; g < G_; ++g) {
+        const int32_t lx = xlo(s, g), ly = ylo(s, g);
+        int32_t best = INT32_MAX;
+        for (int i = 0; i < int(opts_[g].size()); ++i) {
+          const auto& o = opts_[g][i];
+          if (o.h > lx) break;
+          if (o.v <= ly && o.local < best) {
+            best = o.local;
+            choice[g] = i;
+          }
+        }
+      }
+      return 1;
+    }
+    const int g = bg;
+    const Window w = window(s, g);
+    // Room left at the receivers: M minus their smallest load without g's contribution.
+    const int32_t room_r = room(s, right_[g], true), room_d = room(s, down_[g], false);
+    std::vector<std::pair<int64_t, int>> cand;
+    for (int i = 0; i < int(opts_[g].size()); ++i) {
+      const auto& o = opts_[g][i];
+      if (o.h > w.xh) break;
+      if (w.ok(o)) {
+        const int32_t over = std::max(o.h - room_r, o.v - room_d);
+        cand.push_back({int64_t(over) * 65536 + (o.h + o.v), i});
+      }
+    }
+    std::sort(cand.begin(), cand.end());
+    for (const auto& c : cand) {
+      const auto& o = opts_[g][c.second];
+      State child = s;
+      child[4 * g] = child[4 * g + 1] = index_of(hv_[g], o.h);
+      child[4 * g + 2] = child[4 * g + 3] = index_of(vv_[g], o.v);
+      queue_.clear();
+      push(g);
+      push(right_[g]);
+      push(down_[g]);
+      const int pr = propagate(child);
+      if (pr == -1) return -1;
+      if (pr == 0) continue;
+      const int r = dfs(child, choice);
+      if (r != 0) return r;
+    }
+    return 0;
+  }
+
+  int32_t room(const State& s, int r, bool horizontal) const {
+    int32_t minloc = T_[r];
+    for (const auto& o : opts_[r]) {
+      if (o.h > xhi(s, r)) break;
+      if (o.h >= xlo(s, r) && o.v >= ylo(s, r) && o.v <= yhi(s, r))
+        minloc = std::min(minloc, o.local);
+    }
+    const int32_t other = horizontal ? ylo(s, up_[r]) : xlo(s, left_[r]);
+    return M_ - other - minloc;
+  }
+
+  int G_;
+  const std::vector<std::vector<TileOption>>& opts_;
+  int64_t budget_, work_budget_, nodes_ = 0, work_ = 0;
+  int32_t M_ = 0;
+  int64_t S_ = 0, total_ = 0;
+  std::vector<int> left_, up_, right_, down_;
+  std::vector<std::vector<int32_t>> hv_, vv_;
+  std::vector<int32_t> T_;
+  std::vector<int> queue_;
+  std::vector<char> inq_;
+};
+
+}  // namespace
+
+namespace {
+
+int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+                      const std::vector<int>& c) {
+  int64_t ms = 0;
+  for (int k = 0; k < p.K; ++k)
+    for (int l = 0; l < p.L; ++l) {
+      const int g = k * p.L + l;
+      const int lg = k * p.L + (l + p.L - 1) % p.L, ug = ((k + p.K - 1) % p.K) * p.L + l;
+      ms = std::max<int64_t>(ms, opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
+    }
+  return ms;
+}
+
+// Hill climbing from `choice`: repeatedly re-decide one group next to a busiest group (the group
+// itself, its left or its upper neighbour) if that lowers (makespan, sum of squared loads).
+// Returns the makespan reached. Only an upper bound for the exact search.
+int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+                     std::vector<int>& choice) {
+  const int G = p.K * p.L;
+  std::vector<int> left(G), right(G), up(G), down(G);
+  for (int k = 0; k < p.K; ++k)
+    for (int l = 0; l < p.L; ++l) {
+      const int g = k * p.L + l;
+      left[g] = k * p.L + (l + p.L - 1) % p.L;
+      right[g] = k * p.L + (l + 1) % p.L;
+      up[g] = ((k + p.K - 1) % p.K) * p.L + l;
+      down[g] = ((k + 1) % p.K) * p.L + l;
+    }
+  std::vector<int64_t> load(G, 0);
+  for (int g = 0; g < G; ++g) {
+    const TileOption& o = opts[g][choice[g]];
+    load[g] += o.local;
+    load[right[g]] += o.h;
+    load[down[g]] += o.v;
+  }
+  auto sq = [](int64_t x) { return x * x; };
+  for (int iter = 0; iter < 64 * G; ++iter) {
+    const int64_t ms = *std::max_element(load.begin(), load.end());
+    int bc = -1, bi = -1;
+    int64_t bms = ms, bdsq = 0;
+    for (int a = 0; a < G; ++a) {
+      if (load[a] != ms) continue;
+      for (int c : {a, left[a], up[a]}) {
+        const TileOption& cur = opts[c][choice[c]];
+        const int r = right[c], d = down[c];
+        // Max over the groups the move does not touch.
+        int64_t rest = 0;
+        for (int x = 0; x < G; ++x)
+          if (x != c && x != r && x != d) rest = std::max(rest, load[x]);
+        for (int i = 0; i < int(opts[c].size()); ++i) {
+          if (i == choice[c]) continue;
+          const TileOption& o = opts[c][i];
+          // New loads of c, r, d (r or d may equal c on small tori; apply deltas in sequence).
+          int64_t lc = load[c], lr = load[r], ld = load[d];
+          lc += o.local - cur.local;
+          (r == c ? lc : lr) += o.h - cur.h;
+          (d == c ? lc : (d == r ? lr : ld)) += o.v - cur.v;
+          int64_t nms = std::max(rest, lc), dsq = sq(lc) - sq(load[c]);
+          if (r != c) {
+            nms = std::max(nms, lr);
+            dsq += sq(lr) - sq(load[r]);
+          }
+          if (d != c && d != r) {
+            nms = std::max(nms, ld);
+            dsq += sq(ld) - sq(load[d]);
+          }
+          if (nms < bms || (nms == bms && dsq < bdsq)) {
+            bms = nms;
+            bdsq = dsq;
+            bc = c;
+            bi = i;
+          }
+        }
+      }
+    }
+    if (bc < 0) break;
+    const TileOption& cur = opts[bc][choice[bc]];
+    const TileOption& o = opts[bc][bi];
+    load[bc] += o.local - cur.local;
+    load[right[bc]] += o.h - cur.h;
+    load[down[bc]] += o.v - cur.v;
+    choice[bc] = bi;
+  }
+  return *std::max_element(load.begin(), load.end());
+}
+
+}  // namespace
+
+IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
+                                        const ShareParams& p, const SolverOptions& opt,
+                                        SolverStats* stats) {
+  if (p.K < 1 || p.L < 1 || p.P < 1 || p.Q < 1)
+    fail("sharing: bad engine shape ", p.K, "x", p.L, " groups of ", p.P, "x", p.Q, " PEs");
+  if (!(p.max_vertical_fraction >= 0.0 && p.max_vertical_fraction <= 1.0))
+    fail("sharing: max_vertical_fraction ", p.max_vertical_fraction, " is not in [0, 1]");
+  const int G = p.K * p.L;
+  if (kernels.size() != size_t(G)) fail("sharing: ", kernels.size(), " kernels for ", G, " groups");
+
+  std::vector<std::vector<TileOption>> opts(G);
+  int64_t total = 0, unshared = 0, lb = 0;
+  for (int g = 0; g < G; ++g) {
+    opts[g] = tile_options(kernels[g], p);
+    const int32_t T = opts[g][0].local;
+    total += T;
+    unshared = std::max<int64_t>(unshared, T);
+    // Whatever g picks, g carries its local part and its two receivers carry h and v.
+    int32_t best = INT32_MAX;
+    for (const auto& o : opts[g]) best = std::min(best, std::max({o.local, o.h, o.v}));
+    lb = std::max<int64_t>(lb, best);
+  }
+  lb = std::max<int64_t>(lb, (total + G - 1) / G);
+
+  std::vector<int> best_choice(G, 0);  // option 0 = no sharing
+  int64_t best = unshared;
+  int64_t proven_below = lb - 1;  // every makespan <= this is proven infeasible
+  SolverStats st;
+  st.lower_bound = lb;
+  if (lb < best) {
+    // A quick upper bound first, so that an exhausted budget still returns a good schedule.
+    best = local_search(opts, p, best_choice);
+  }
+  if (lb < best) {
+    Search search(opts, p, opt);
+    std::vector<int> choice;
+    // probe(M): 1 feasible, 0 infeasible, -1 out of budget.
+    auto probe = [&](int64_t M) {
+      ++st.probes;
+      const int r = search.probe(int32_t(M), choice);
+      if (r == 1) {
+        const int64_t ms = tile_makespan(opts, p, choice);
+        CSBRNN_ASSERT(ms <= M, "sharing search returned makespan ", ms, " > ", M);
+        if (ms < best) {
+          best = ms;
+          best_choice = choice;
+        }
+      } else if (r == 0) {
+        proven_below = std::max(proven_below, M);
+      }
+      return r;
+    };
+    // The optimum is usually the lower bound itself: try it, then bisect between the largest
+    // makespan proven infeasible and the best found. Feasible at M implies feasible above M, so
+    // one infeasibility proof at M covers every makespan below M.
+    bool out = probe(lb) == -1;
+    while (!out && proven_below + 1 < best) {
+      const int64_t lo = proven_below + 1;
+      if (probe(lo + (best - 1 - lo) / 2) == -1) out = true;
+    }
+    st.nodes = search.nodes();
+    st.work = search.work();
+    st.budget_exhausted = search.exhausted();
+  }
+
+  IterationSchedule res;
+  res.share.resize(G);
+  for (int g = 0; g < G; ++g) res.share[g] = opts[g][best_choice[g]].share;
+  res.load = group_loads(kernels, res.share, p);
+  res.makespan = *std::max_element(res.load.begin(), res.load.end());
+  CSBRNN_ASSERT(res.makespan == best, "sharing: loads disagree with the search (", res.makespan,
+                " vs ", best, ")");
+  res.unshared_makespan = unshared;
+  res.proven_optimal = best == lb || proven_below == best - 1;
+  if (stats) *stats = st;
+  return res;
+}
+
+}  // namespace sharing
+}  // namespace csbrnn

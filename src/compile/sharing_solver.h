@@ -1,0 +1,52 @@
+// Internals of the neighbour workload-sharing scheduler (docs/sharing.md), exposed for tests and
+// the benchmark. The public entry point is schedule_iteration() in compile/sharing.h; this header
+// adds the search budget and statistics that it does not show.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "compile/sharing.h"
+
+namespace csbrnn {
+namespace sharing {
+
+/// One distinct way a group can cut its kernel, in tile units (local + h + v == the kernel's
+/// tiles). `share` is a canonical legal decision producing exactly these tile counts.
+struct TileOption {
+  int32_t local = 0, h = 0, v = 0;
+  GroupShare share;
+};
+
+/// Whether group sharing is possible in each direction under `p` (mode and torus sizes: a
+/// direction whose torus size is 1 would make a group its own neighbour, so it is disabled).
+bool horizontal_allowed(const ShareParams& p);
+bool vertical_allowed(const ShareParams& p);
+/// floor(fraction * kc): the widest legal vertical piece of a kernel with kc columns.
+int max_vertical_cols(int kc, double fraction);
+
+/// All legal decisions of one kernel, deduplicated by (h, v) tile counts, sorted by h then v.
+/// Always contains the no-sharing option (0, 0).
+std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p);
+
+struct SolverOptions {
+  // Per iteration, all makespan probes together: search nodes, and work (options examined by the
+  // propagation, ~1 ns each). Whichever runs out first ends the search (proven_optimal = false).
+  int64_t node_budget = 100000;
+  int64_t work_budget = 50000000;
+};
+
+struct SolverStats {
+  int64_t nodes = 0;        // search nodes expanded
+  int64_t work = 0;         // options examined
+  int probes = 0;           // makespan values tested for feasibility
+  int64_t lower_bound = 0;  // max(ceil(total/G), per-group bounds)
+  bool budget_exhausted = false;
+};
+
+/// schedule_iteration() with an explicit budget and statistics.
+IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
+                                        const ShareParams& p, const SolverOptions& opt,
+                                        SolverStats* stats);
+
+}  // namespace sharing
+}  // namespace csbrnn
