@@ -1,0 +1,205 @@
+// `csbrnn prune`: prune PyTorch RNN weights with CSB or a baseline scheme; write the .csb
+// container (csb methods), the pruned dense weights (every method) and a report.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "common/error.h"
+#include "common/file_util.h"
+#include "io/weights.h"
+#include "model/csb.h"
+#include "model/csb_file.h"
+#include "prune/model_gen.h"
+#include "prune/prune.h"
+#include "prune/prune_stats.h"
+
+namespace csbrnn::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secs(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double parse_rate(const std::string& s, const std::string& what) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty()) fail(what, ": bad rate '", s, "' (expected a number > 1)");
+  if (!std::isfinite(v) || v <= 1.0)
+    fail(what, ": compression rate must be > 1 (got ", s, "); rate R keeps 1/R of the weights");
+  return v;
+}
+
+std::pair<std::string, std::string> split_assign(const std::string& s, const std::string& opt) {
+  const auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+    fail(opt, ": expected NAME=VALUE (e.g. ", opt,
+         " weight_hh_l0=", opt == "--rate-for" ? "8" : "16x16", "), got '", s, "'");
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+int run_prune(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  desc.add_options()  //
+      ("weights", po::value<std::string>()->value_name("WEIGHTS"),
+       "input weights: .npz or a folder of .npy (PyTorch state_dict names)")  //
+      ("method,m", po::value<std::string>()->default_value("csb")->value_name("M"),
+       "csb | csb-global | unstructured | row-column | row-balanced | bank-balanced")  //
+      ("rate,r", po::value<std::string>()->value_name("R"),
+       "compression rate (> 1): keep 1/R of each weight matrix")  //
+      ("rate-for", po::value<std::vector<std::string>>()->composing()->value_name("NAME=R"),
+       "per-matrix rate, e.g. weight_hh_l0=8 (repeatable)")  //
+      ("block,b", po::value<std::string>()->default_value("32x32")->value_name("BHxBW"),
+       "CSB block size (rows x cols)")  //
+      ("block-for", po::value<std::vector<std::string>>()->composing()->value_name("NAME=BHxBW"),
+       "per-matrix block size (repeatable)")  //
+      ("banks", po::value<int>()->default_value(8)->value_name("N"),
+       "bank-balanced: banks per row")  //
+      ("refine", po::value<int>()->default_value(4)->value_name("N"),
+       "csb-global: alternating refinement passes")  //
+      ("cell", po::value<std::string>()->value_name("lstm|gru"),
+       "force the cell type when the shapes are ambiguous")  //
+      ("output,o", po::value<std::string>()->value_name("MODEL.csb"),
+       "write the CSB container (csb methods only)")  //
+      ("export-dense", po::value<std::string>()->value_name("PRUNED.npz"),
+       "write the pruned dense weights (same state_dict names; .npz or folder)")                //
+      ("report", po::value<std::string>()->value_name("REPORT.json"), "write the JSON report")  //
+      ("time", "print the time taken by each stage")                                            //
+      ("quiet,q", "do not print the table");
+  po::positional_options_description pos;
+  pos.add("weights", 1);
+  po::variables_map vm;
+  if (!parse_args("prune",
+                  "WEIGHTS --method M --rate R [--block BHxBW] [-o MODEL.csb] "
+                  "[--export-dense PRUNED.npz] [--report REPORT.json]",
+                  args, desc, pos, vm))
+    return 0;
+  if (!vm.count("weights")) fail("csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
+  if (!vm.count("rate")) fail("csbrnn prune: missing --rate R (compression rate > 1)");
+  const std::string in = vm["weights"].as<std::string>();
+
+  ModelPruneOptions o;
+  o.base.method = parse_method(vm["method"].as<std::string>());
+  o.base.rate = parse_rate(vm["rate"].as<std::string>(), "--rate");
+  o.base.block = parse_block(vm["block"].as<std::string>(), "--block");
+  o.base.banks = vm["banks"].as<int>();
+  o.base.refine_iters = vm["refine"].as<int>();
+  if (o.base.banks < 1) fail("--banks: must be at least 1 (got ", o.base.banks, ")");
+  if (o.base.refine_iters < 0) fail("--refine: must be >= 0");
+  if (vm.count("rate-for"))
+    for (const auto& s : vm["rate-for"].as<std::vector<std::string>>()) {
+      auto [name, val] = split_assign(s, "--rate-for");
+      o.rate_for[name] = parse_rate(val, "--rate-for " + name);
+    }
+  if (vm.count("block-for"))
+    for (const auto& s : vm["block-for"].as<std::vector<std::string>>()) {
+      auto [name, val] = split_assign(s, "--block-for");
+      o.block_for[name] = parse_block(val, "--block-for " + name);
+    }
+  if (vm.count("output") && !is_csb_method(o.base.method))
+    fail("-o/--output: the .csb container holds CSB models only (method '",
+         method_name(o.base.method), "'); use --export-dense for the pruned weights");
+  std::optional<CellType> cell;
+  if (vm.count("cell")) {
+    const std::string c = vm["cell"].as<std::string>();
+    if (c == "lstm")
+      cell = CellType::LSTM;
+    else if (c == "gru")
+      cell = CellType::GRU;
+    else
+      fail("--cell: expected lstm or gru, got '", c, "'");
+  }
+
+  const auto t0 = Clock::now();
+  const RnnModel model = load_weights(in, cell);
+  const auto t1 = Clock::now();
+  ModelPrune mp;
+  try {
+    mp = prune_model(model, o);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.find("larger than the matrix") != std::string::npos)
+      fail(in, ": ", msg, " (give a smaller --block, or --block-for NAME=BHxBW)");
+    fail(in, ": ", msg);
+  }
+  const auto t2 = Clock::now();
+  const ModelStats stats = model_stats(model, mp);
+  const auto t3 = Clock::now();
+
+  std::string provenance;
+  nlohmann::json info_json;
+  const std::string sidecar = in + ".info.json";
+  if (std::filesystem::exists(sidecar)) {
+    try {
+      info_json = nlohmann::json::parse(read_text_file(sidecar));
+    } catch (const nlohmann::json::exception& e) {
+      fail(sidecar, ": not valid JSON: ", e.what());
+    }
+  }
+  const bool synthetic = info_json.is_object() && info_json.value("synthetic", false);
+
+  const std::string note =
+      cat("csbrnn prune: method=", method_name(o.base.method), " rate=", o.base.rate,
+          " block=", o.base.block.bh, "x", o.base.block.bw, " input=", in,
+          synthetic ? " (synthetic stand-in weights)" : "");
+  if (vm.count("output")) {
+    const CsbModel cm = pruned_to_csb_model(mp, note);
+    for (int k = 0; k < cm.num_layers(); ++k) {
+      check_csb(cm.layers[k].w_ih, param_name("weight_ih", k));
+      check_csb(cm.layers[k].w_hh, param_name("weight_hh", k));
+      if (cm.proj_size > 0) check_csb(cm.layers[k].w_hr, param_name("weight_hr", k));
+    }
+    save_csb_model(vm["output"].as<std::string>(), cm);
+  }
+  if (vm.count("export-dense")) save_weights(vm["export-dense"].as<std::string>(), mp.pruned);
+  const auto t4 = Clock::now();
+
+  if (vm.count("report")) {
+    nlohmann::json j = stats_to_json(stats);
+    j["tool"] = "csbrnn prune";
+    j["input"] = in;
+    j["method"] = method_name(o.base.method);
+    j["rate"] = o.base.rate;
+    j["block"] = {o.base.block.bh, o.base.block.bw};
+    if (o.base.method == PruneMethod::BankBalanced) j["banks"] = o.base.banks;
+    if (o.base.method == PruneMethod::CsbGlobal) j["refine"] = o.base.refine_iters;
+    j["model"] = {{"cell", cell_name(model.cell)},
+                  {"layers", model.num_layers()},
+                  {"input_size", model.input_size},
+                  {"hidden_size", model.hidden_size},
+                  {"proj_size", model.proj_size}};
+    if (synthetic) {
+      j["synthetic"] = true;
+      j["notice"] = kSyntheticNotice;
+      j["generator"] = info_json;
+    }
+    j["seconds"] = {{"load", secs(t0, t1)},
+                    {"prune", secs(t1, t2)},
+                    {"stats", secs(t2, t3)},
+                    {"write", secs(t3, t4)}};
+    write_file_atomic(vm["report"].as<std::string>(), j.dump(2) + "\n");
+  }
+  if (!vm.count("quiet")) {
+    if (synthetic) std::cout << "note: " << kSyntheticNotice << "\n";
+    print_stats_table(std::cout, stats);
+  }
+  if (vm.count("time"))
+    std::cout << "time: load " << secs(t0, t1) << " s, prune " << secs(t1, t2) << " s ("
+              << stats.weights << " weights, 1 thread), stats " << secs(t2, t3) << " s, write "
+              << secs(t3, t4) << " s\n";
+  return 0;
+}
+
+CommandRegistrar reg({"prune", "prune RNN weights (CSB or a baseline scheme) and report",
+                      run_prune});
+
+}  // namespace
+}  // namespace csbrnn::cli

@@ -1,0 +1,332 @@
+#include "prune/model_gen.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/file_util.h"
+#include "common/strings.h"
+
+namespace csbrnn {
+
+const char* const kSyntheticNotice =
+    "SYNTHETIC STAND-IN weights (csbrnn genmodel), not the papers' trained models: figures show "
+    "the schemes' behaviour on structured random weights, not the papers' accuracy";
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- deterministic random numbers ----
+uint64_t splitmix(uint64_t& s) {
+  uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed) {}
+  /// Uniform in [0, 1) with 53 bits.
+  double uniform() { return double(splitmix(s) >> 11) * (1.0 / 9007199254740992.0); }
+  /// Uniform in [-1, 1).
+  double sym() { return 2.0 * uniform() - 1.0; }
+  /// Standard normal (Box-Muller, one value per call).
+  double normal() {
+    const double u1 = 1.0 - uniform();  // (0, 1]
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  int below(int n) { return int(uniform() * n); }
+};
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+/// Independent stream per (seed, tensor/purpose name).
+Rng stream(uint64_t seed, const std::string& name) {
+  uint64_t s = seed ^ fnv1a(name);
+  splitmix(s);
+  return Rng(s);
+}
+
+/// A group of units (hidden neurons, projection units or input features): importance and cluster.
+struct Units {
+  std::vector<double> importance;
+  std::vector<int> cluster;
+};
+
+Units make_units(int n, double sigma, const GeneratorKnobs& g, uint64_t seed,
+                 const std::string& tag) {
+  Rng rng = stream(seed, "units:" + tag);
+  Units u;
+  u.importance.resize(n);
+  u.cluster.resize(n);
+  const int k = std::max(1, std::min(g.clusters, n));
+  for (int i = 0; i < n; ++i) {
+    u.importance[i] = std::exp(sigma * rng.normal());
+    u.cluster[i] = int((long long)i * k / n);
+    if (rng.uniform() < g.cluster_shuffle) u.cluster[i] = rng.below(k);
+  }
+  return u;
+}
+
+/// Generates one matrix: rows follow `row_units` (row r -> unit r % n, so gate blocks share
+/// the unit's importance), columns follow `col_units`.
+Matrix make_matrix(int rows, int cols, const Units& ru, const Units& cu, const GeneratorKnobs& g,
+                   double init_bound, uint64_t seed, const std::string& name) {
+  Rng rng = stream(seed, "matrix:" + name);
+  const int nr = int(ru.importance.size());
+  std::vector<double> rs(rows), cs(cols);
+  for (int r = 0; r < rows; ++r)
+    rs[r] = ru.importance[r % nr] * std::exp(g.row_sigma * rng.normal());
+  for (int c = 0; c < cols; ++c) cs[c] = cu.importance[c] * std::exp(g.col_sigma * rng.normal());
+  const int k = std::max(1, g.clusters);
+  std::vector<double> gain(size_t(k) * k);
+  for (int a = 0; a < k; ++a)
+    for (int b = 0; b < k; ++b)
+      gain[size_t(a) * k + b] =
+          std::exp(g.cluster_sigma * rng.normal()) * (a == b ? g.cluster_gain : 1.0);
+  Matrix m(rows, cols);
+  std::vector<double> vals(size_t(rows) * cols);
+  double sum2 = 0;
+  for (int r = 0; r < rows; ++r) {
+    const int rc = ru.cluster[r % nr];
+    const double* grow = &gain[size_t(rc) * k];
+    for (int c = 0; c < cols; ++c) {
+      const double v = rng.sym() * rs[r] * cs[c] * grow[cu.cluster[c]];
+      vals[size_t(r) * cols + c] = v;
+      sum2 += v * v;
+    }
+  }
+  // Rescale to the RMS of PyTorch's init U(-b, b): b / sqrt(3).
+  const double rms = std::sqrt(sum2 / double(vals.size()));
+  const double scale = rms > 0 ? (init_bound / std::sqrt(3.0)) / rms : 0.0;
+  for (size_t t = 0; t < vals.size(); ++t) m.data[t] = float(vals[t] * scale);
+  return m;
+}
+
+std::vector<float> make_bias(int n, double bound, uint64_t seed, const std::string& name) {
+  Rng rng = stream(seed, "bias:" + name);
+  std::vector<float> b(n);
+  for (auto& x : b) x = float(bound * rng.sym());
+  return b;
+}
+
+const std::vector<std::string> kTopKeys = {"name",   "task",       "source",      "notes",
+                                           "cell",   "input_size", "hidden_size", "proj_size",
+                                           "layers", "bias",       "paper",       "generator"};
+const std::vector<std::string> kPaperKeys = {"rate", "rate_source", "block"};
+const std::vector<std::string> kGenKeys = {"neuron_sigma", "input_sigma",    "row_sigma",
+                                           "col_sigma",    "clusters",       "cluster_sigma",
+                                           "cluster_gain", "cluster_shuffle"};
+
+std::string where(const std::string& origin, const YAML::Node& n) {
+  const auto m = n.Mark();
+  return m.line >= 0 ? cat(origin, ":", m.line + 1) : origin;
+}
+
+void check_keys(const YAML::Node& n, const std::vector<std::string>& keys,
+                const std::string& origin, const std::string& section) {
+  if (!n.IsMap())
+    fail(where(origin, n), ": ", section.empty() ? "spec" : section, " must be a mapping");
+  for (const auto& kv : n) {
+    const std::string k = kv.first.as<std::string>();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      const std::string near = closest_match(k, keys);
+      fail(where(origin, kv.first), ": unknown key '", section.empty() ? "" : section + ".", k, "'",
+           near.empty() ? "" : " (did you mean '" + near + "'?)");
+    }
+  }
+}
+
+template <class T>
+T get(const YAML::Node& parent, const std::string& key, const std::string& origin,
+      const std::string& what) {
+  const YAML::Node n = parent[key];
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(where(origin, n), ": ", what, " '", key, "' has a bad value");
+  }
+}
+
+}  // namespace
+
+ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(origin, ": YAML syntax error at line ", e.mark.line + 1, ": ", e.msg);
+  }
+  check_keys(root, kTopKeys, origin, "");
+  ModelSpec s;
+  s.origin = origin;
+  for (const char* req : {"name", "cell", "input_size", "hidden_size", "layers"})
+    if (!root[req]) fail(origin, ": missing required key '", req, "'");
+  s.name = get<std::string>(root, "name", origin, "key");
+  if (root["task"]) s.task = get<std::string>(root, "task", origin, "key");
+  if (root["source"]) s.source = get<std::string>(root, "source", origin, "key");
+  if (root["notes"]) s.notes = get<std::string>(root, "notes", origin, "key");
+  const std::string cell = get<std::string>(root, "cell", origin, "key");
+  if (cell == "lstm")
+    s.cell = CellType::LSTM;
+  else if (cell == "gru")
+    s.cell = CellType::GRU;
+  else
+    fail(where(origin, root["cell"]), ": cell must be 'lstm' or 'gru' (got '", cell, "')");
+  s.input_size = get<int>(root, "input_size", origin, "key");
+  s.hidden_size = get<int>(root, "hidden_size", origin, "key");
+  if (root["proj_size"]) s.proj_size = get<int>(root, "proj_size", origin, "key");
+  s.layers = get<int>(root, "layers", origin, "key");
+  if (root["bias"]) s.bias = get<bool>(root, "bias", origin, "key");
+  if (s.input_size < 1 || s.hidden_size < 1 || s.layers < 1 || s.layers > 64 ||
+      s.input_size > 1000000 || s.hidden_size > 100000)
+    fail(origin, ": input_size, hidden_size and layers must be positive (and sane)");
+  if (s.proj_size < 0 ||
+      (s.proj_size > 0 && (s.cell != CellType::LSTM || s.proj_size >= s.hidden_size)))
+    fail(origin, ": proj_size must be 0, or < hidden_size for an LSTM");
+  if (const auto p = root["paper"]) {
+    check_keys(p, kPaperKeys, origin, "paper");
+    if (p["rate"]) s.paper_rate = get<double>(p, "rate", origin, "paper key");
+    if (p["rate_source"])
+      s.paper_rate_source = get<std::string>(p, "rate_source", origin, "paper key");
+    if (p["block"])
+      s.block =
+          parse_block(get<std::string>(p, "block", origin, "paper key"), where(origin, p["block"]));
+    if (p["rate"] && !(s.paper_rate > 1))
+      fail(where(origin, p["rate"]), ": paper.rate must be > 1");
+  }
+  if (const auto g = root["generator"]) {
+    check_keys(g, kGenKeys, origin, "generator");
+    auto d = [&](const char* k, double& v) {
+      if (g[k]) v = get<double>(g, k, origin, "generator key");
+      if (!std::isfinite(v) || v < 0) fail(where(origin, g[k]), ": generator.", k, " must be >= 0");
+    };
+    d("neuron_sigma", s.gen.neuron_sigma);
+    d("input_sigma", s.gen.input_sigma);
+    d("row_sigma", s.gen.row_sigma);
+    d("col_sigma", s.gen.col_sigma);
+    d("cluster_sigma", s.gen.cluster_sigma);
+    d("cluster_gain", s.gen.cluster_gain);
+    d("cluster_shuffle", s.gen.cluster_shuffle);
+    if (g["clusters"]) s.gen.clusters = get<int>(g, "clusters", origin, "generator key");
+    if (s.gen.clusters < 1 || s.gen.clusters > 4096)
+      fail(where(origin, g["clusters"]), ": generator.clusters must be in 1..4096");
+    if (s.gen.cluster_shuffle > 1)
+      fail(where(origin, g["cluster_shuffle"]), ": generator.cluster_shuffle must be in 0..1");
+  }
+  return s;
+}
+
+std::string models_dir() {
+  if (const char* e = std::getenv("CSBRNN_MODELS_DIR"); e && *e) return e;
+  std::error_code ec;
+  if (fs::is_directory("models", ec) && fs::exists("models/mt1.yaml", ec)) return "models";
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) {
+    buf[n] = 0;
+    const fs::path exe(buf);
+    for (const fs::path& cand :
+         {exe.parent_path().parent_path() / "models", exe.parent_path() / "models",
+          exe.parent_path().parent_path() / "share/csbrnn/models"})
+      if (fs::exists(cand / "mt1.yaml", ec)) return cand.string();
+  }
+  // The source tree this was built from (src/prune/model_gen.cpp -> <root>/models).
+  const fs::path src = fs::path(__FILE__).parent_path().parent_path().parent_path() / "models";
+  if (fs::exists(src / "mt1.yaml", ec)) return src.string();
+  fail("cannot find the models directory (set CSBRNN_MODELS_DIR)");
+}
+
+std::vector<std::string> builtin_model_names() {
+  std::vector<std::string> v;
+  for (const auto& e : fs::directory_iterator(models_dir()))
+    if (e.path().extension() == ".yaml") v.push_back(e.path().stem().string());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+ModelSpec load_model_spec(const std::string& name_or_path) {
+  const bool is_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 5 && (name_or_path.substr(name_or_path.size() - 5) == ".yaml" ||
+                                   name_or_path.substr(name_or_path.size() - 4) == ".yml"));
+  if (is_path) return parse_model_spec(read_text_file(name_or_path), name_or_path);
+  std::string lower = name_or_path;
+  for (auto& c : lower) c = char(std::tolower((unsigned char)c));
+  const auto names = builtin_model_names();
+  if (std::find(names.begin(), names.end(), lower) == names.end()) {
+    const std::string near = closest_match(lower, names);
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    fail("unknown benchmark model '", name_or_path, "'",
+         near.empty() ? "" : " (did you mean '" + near + "'?)", "; known: ", all,
+         " (or give a .yaml spec path)");
+  }
+  const std::string path = models_dir() + "/" + lower + ".yaml";
+  return parse_model_spec(read_text_file(path), path);
+}
+
+size_t spec_weight_count(const ModelSpec& s) {
+  const size_t G = size_t(gate_count(s.cell)), H = size_t(s.hidden_size);
+  const size_t S = s.proj_size > 0 ? size_t(s.proj_size) : H;
+  size_t n = 0;
+  for (int k = 0; k < s.layers; ++k) {
+    const size_t in = k == 0 ? size_t(s.input_size) : S;
+    n += G * H * (in + S);
+    if (s.proj_size > 0) n += S * H;
+  }
+  return n;
+}
+
+size_t spec_bias_count(const ModelSpec& s) {
+  return s.bias ? size_t(s.layers) * 2 * size_t(gate_count(s.cell)) * size_t(s.hidden_size) : 0;
+}
+
+RnnModel generate_model(const ModelSpec& s, uint64_t seed) {
+  RnnModel m;
+  m.cell = s.cell;
+  m.input_size = s.input_size;
+  m.hidden_size = s.hidden_size;
+  m.proj_size = s.proj_size;
+  m.has_bias = s.bias;
+  const int G = gate_count(s.cell), H = s.hidden_size;
+  const double bound = 1.0 / std::sqrt(double(H));  // PyTorch: U(-1/sqrt(H), 1/sqrt(H))
+  Units prev = make_units(s.input_size, s.gen.input_sigma, s.gen, seed, "input");
+  for (int k = 0; k < s.layers; ++k) {
+    const std::string L = std::to_string(k);
+    const Units hid = make_units(H, s.gen.neuron_sigma, s.gen, seed, "hidden" + L);
+    const Units state = s.proj_size > 0
+                            ? make_units(s.proj_size, s.gen.neuron_sigma, s.gen, seed, "proj" + L)
+                            : hid;
+    LayerWeights lw;
+    lw.w_ih = make_matrix(G * H, m.layer_input_size(k), hid, prev, s.gen, bound, seed,
+                          param_name("weight_ih", k));
+    lw.w_hh = make_matrix(G * H, m.state_size(), hid, state, s.gen, bound, seed,
+                          param_name("weight_hh", k));
+    if (s.proj_size > 0)
+      lw.w_hr =
+          make_matrix(s.proj_size, H, state, hid, s.gen, bound, seed, param_name("weight_hr", k));
+    if (s.bias) {
+      lw.b_ih = make_bias(G * H, bound, seed, param_name("bias_ih", k));
+      lw.b_hh = make_bias(G * H, bound, seed, param_name("bias_hh", k));
+    }
+    m.layers.push_back(std::move(lw));
+    prev = state;
+  }
+  validate_model(m, s.name);
+  return m;
+}
+
+}  // namespace csbrnn
