@@ -12,6 +12,8 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "compile/model_gen.h"
+#include "prune/model_gen.h"
+#include "prune/prune.h"
 #include "timing/analytic.h"
 
 namespace csbrnn::cli {
@@ -35,8 +37,11 @@ std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
 int run_fig12(const std::vector<std::string>& args) {
   po::options_description desc("fig12 options");
   desc.add_options()  //
-      ("models", po::value<std::string>()->default_value("mt1,mt2,sr1,sr2,sr4"),
-       "benchmark models (synthetic, docs/compiler.md)")                                 //
+      ("models", po::value<std::string>()->default_value("mt1,mt2,sr1,sr2,sr3,sr4"),
+       "benchmark models (models/*.yaml)")  //
+      ("generator", po::value<std::string>()->default_value("prune"),
+       "prune: models/*.yaml weights (csbrnn genmodel) pruned by the paper's CSB projection at "
+       "the spec's rate; simple: the compiler's Gaussian stand-in (docs/compiler.md)")   //
       ("block", po::value<std::string>()->default_value("32,64"), "square block sizes")  //
       ("seed", po::value<uint64_t>()->default_value(1), "generator seed")                //
       ("json", po::value<std::string>(), "also write the table as JSON");
@@ -61,9 +66,23 @@ int run_fig12(const std::vector<std::string>& args) {
   int rows = 0;
   for (const std::string& name : split(vm["models"].as<std::string>(), ',')) {
     for (int b : blocks) {
-      GenSpec s = benchmark_spec(trim(name), b);
-      s.seed = vm["seed"].as<uint64_t>();
-      const CsbModel m = generate_csb_model(s);
+      CsbModel m;
+      const std::string gen = vm["generator"].as<std::string>();
+      if (gen == "simple") {
+        GenSpec s = benchmark_spec(trim(name), b);
+        s.seed = vm["seed"].as<uint64_t>();
+        m = generate_csb_model(s);
+      } else if (gen == "prune") {
+        const ModelSpec spec = load_model_spec(trim(name));
+        ModelPruneOptions popt;
+        popt.base.method = PruneMethod::Csb;
+        popt.base.rate = spec.paper_rate;
+        popt.base.block = BlockSize{b, b};
+        const ModelPrune mp = prune_model(generate_model(spec, vm["seed"].as<uint64_t>()), popt);
+        m = pruned_to_csb_model(mp, spec.name + " (synthetic weights, csb pruned)");
+      } else {
+        fail("csbrnn fig12: --generator must be 'prune' or 'simple', not '", gen, "'");
+      }
       std::printf("%-6s %5d", trim(name).c_str(), b);
       for (size_t i = 0; i < modes.size(); ++i) {
         HwConfig hw = base;
