@@ -78,8 +78,18 @@ int run_fig12(const std::vector<std::string>& args) {
         popt.base.method = PruneMethod::Csb;
         popt.base.rate = spec.paper_rate;
         popt.base.block = BlockSize{b, b};
-        const ModelPrune mp = prune_model(generate_model(spec, vm["seed"].as<uint64_t>()), popt);
+        const RnnModel dense = generate_model(spec, vm["seed"].as<uint64_t>());
+        // A matrix narrower than the block (SR2/SR4: 39 inputs) is pruned with a block as wide
+        // as the matrix, then re-labelled to width b: one block-column either way, same indices.
+        for (const auto& nm : model_matrices(dense))
+          if (nm.second->cols < b) {
+            popt.block_for[nm.first] = BlockSize{std::min(b, nm.second->rows), nm.second->cols};
+          }
+        const ModelPrune mp = prune_model(dense, popt);
         m = pruned_to_csb_model(mp, spec.name + " (synthetic weights, csb pruned)");
+        for (size_t k = 0; k < m.layers.size(); ++k)
+          for (auto* c : {&m.layers[k].w_ih, &m.layers[k].w_hh, &m.layers[k].w_hr})
+            if (c->rows > 0 && c->cols < b && c->bw == c->cols) c->bw = b;
       } else {
         fail("csbrnn fig12: --generator must be 'prune' or 'simple', not '", gen, "'");
       }
