@@ -1,0 +1,240 @@
+#include "timing/analytic.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace csbrnn::timing {
+namespace {
+
+int64_t tiles_of(const MicroItem& it, int P, int Q) {
+  if (it.rows == 0 || it.cols == 0) return 0;
+  return int64_t((it.rows + P - 1) / P) * ((it.cols + Q - 1) / Q);
+}
+
+}  // namespace
+
+int64_t section_cycles(const HwConfig& hw, const Section& s) {
+  switch (s.op) {
+    case Op::LoadX:
+    case Op::StoreY: return transfer_cycles(hw, int64_t(s.count) * 2);
+    case Op::BiasWb:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Copy: return eltwise_cycles(hw, EltUnit::Sum, s.count);
+    case Op::Mul: return eltwise_cycles(hw, EltUnit::Mult, s.count);
+    case Op::Sigmoid: return eltwise_cycles(hw, EltUnit::Sigmoid, s.count);
+    case Op::Tanh: return eltwise_cycles(hw, EltUnit::Tanh, s.count);
+    case Op::Mvm: break;
+  }
+  CSBRNN_ASSERT(false, "section_cycles called on an Mvm section");
+  return 0;
+}
+
+MvmTiming analyze_mvm(const Program& p, int index) {
+  const MvmProgram& mv = p.mvms.at(size_t(index));
+  const HwConfig& hw = p.hw;
+  const int K = hw.engine.K, L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
+  const int A = mv.iter_rows, B = mv.iter_cols;
+  const size_t G = size_t(K) * L;
+  MvmTiming r;
+  r.mvm = index;
+  r.layer = mv.layer;
+  r.kind = mv.kind;
+  r.useful_macs = mv.useful_macs;
+  r.groups.assign(G, GroupStats{});
+  // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
+  std::vector<int64_t> ld_b(size_t(B), 0);
+  for (int b = 0; b < B; ++b) {
+    int w = 0;
+    for (int l = 0; l < L; ++l)
+      if (b * L + l < mv.BC) w = std::max<int>(w, mv.col_slices[size_t(b) * L + l].width);
+    ld_b[b] = neuron_load_cycles(hw, w);
+  }
+  const int64_t N = int64_t(A) * B;
+  auto ld = [&](int64_t n) { return n < N ? ld_b[size_t(n % B)] : int64_t(0); };
+  std::vector<int64_t> load(G);
+  double imb_sum = 0;
+  int imb_n = 0;
+  r.first_load = ld(0);
+  int64_t t = r.first_load;
+  int64_t drain_end_prev = 0, red_end_prev = 0, red_end_prev2 = 0;
+  for (int a = 0; a < A; ++a) {
+    if (a > 0) {
+      const int64_t start = std::max(drain_end_prev, red_end_prev2);
+      r.reduce_wait += start - drain_end_prev;
+      t = start;
+    }
+    bool vertical_last = false;
+    for (int b = 0; b < B; ++b) {
+      const int64_t n = int64_t(a) * B + b;
+      std::fill(load.begin(), load.end(), 0);
+      bool vertical = false;
+      for (int k = 0; k < K; ++k)
+        for (int l = 0; l < L; ++l) {
+          const size_t g = size_t(k) * L + l;
+          for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
+            const int64_t tl = tiles_of(it, P, Q);
+            load[g] += tl;
+            if (it.kind == ItemKind::FromLeft) {
+              r.groups[g].recv_h += tl;
+              r.groups[size_t(k) * L + (l - 1 + L) % L].given_h += tl;
+            } else if (it.kind == ItemKind::FromUp) {
+              r.groups[g].recv_v += tl;
+              r.groups[size_t((k - 1 + K) % K) * L + l].given_v += tl;
+              vertical = vertical || tl > 0;
+            }
+          }
+        }
+      const int64_t M = *std::max_element(load.begin(), load.end());
+      const int64_t next = ld(n + 1);
+      const int64_t stall = std::max<int64_t>(0, next - M);
+      int64_t sum = 0;
+      for (size_t g = 0; g < G; ++g) {
+        r.groups[g].busy += load[g];
+        r.groups[g].barrier_idle += M - load[g];
+        r.groups[g].input_stall += stall;
+        sum += load[g];
+      }
+      if (sum > 0) {
+        imb_sum += double(M) / (double(sum) / double(G));
+        imb_n++;
+      }
+      r.tiles += sum;
+      r.makespan.push_back(M);
+      r.issue_cycles += M;
+      r.input_stall += stall;
+      t += std::max(M, next);
+      if (b == B - 1) vertical_last = vertical;
+    }
+    const int64_t dr = drain_cycles(hw, vertical_last);
+    r.drain_cycles += dr;
+    const int64_t drain_end = t + dr;
+    const int64_t red_end = std::max(drain_end, red_end_prev) + reduce_cycles(hw, mv.bh);
+    drain_end_prev = drain_end;
+    red_end_prev2 = red_end_prev;
+    red_end_prev = red_end;
+  }
+  r.engine_cycles = red_end_prev;
+  r.reduce_tail = red_end_prev - drain_end_prev;
+  r.imbalance = imb_n ? imb_sum / imb_n : 1.0;
+  if (r.engine_cycles > 0) {
+    r.pe_utilization = double(r.useful_macs) / (double(hw.engine.pes()) * r.engine_cycles);
+    r.group_occupancy = double(r.tiles) / (double(G) * r.engine_cycles);
+  }
+  return r;
+}
+
+TimingReport analyze(const Program& p) {
+  TimingReport r;
+  const HwConfig& hw = p.hw;
+  r.clock_mhz = hw.engine.clock_mhz;
+  double imb_w = 0, imb_n = 0;
+  for (size_t i = 0; i < p.mvms.size(); ++i) {
+    r.mvms.push_back(analyze_mvm(p, int(i)));
+    const MvmTiming& m = r.mvms.back();
+    r.engine_cycles += m.engine_cycles;
+    r.tiles += m.tiles;
+    r.useful_macs += m.useful_macs;
+    imb_w += m.imbalance * double(m.makespan.size());
+    imb_n += double(m.makespan.size());
+  }
+  r.layers.resize(size_t(std::max(p.num_layers, 1)));
+  for (size_t k = 0; k < r.layers.size(); ++k) r.layers[k].layer = int(k);
+  for (const MvmTiming& m : r.mvms)
+    if (size_t(m.layer) < r.layers.size()) r.layers[m.layer].engine_cycles += m.engine_cycles;
+  int cur_layer = 0;
+  for (const MacroWord& w : p.words) {
+    int64_t c = 0;
+    for (const Section& s : w.sections) {
+      int64_t sc;
+      if (s.op == Op::Mvm) {
+        sc = r.mvms[s.mvm].engine_cycles;
+        cur_layer = std::max(cur_layer, int(p.mvms[s.mvm].layer));
+      } else {
+        sc = section_cycles(hw, s);
+      }
+      c = std::max(c, sc);
+    }
+    const int lay = std::min(cur_layer, int(r.layers.size()) - 1);
+    for (const Section& s : w.sections) {
+      if (s.op == Op::LoadX || s.op == Op::StoreY)
+        r.layers[lay].load_store_cycles += section_cycles(hw, s);
+      else if (s.op != Op::Mvm)
+        r.layers[lay].eltwise_cycles += section_cycles(hw, s);
+    }
+    r.layers[lay].cycles += c;
+    r.word_cycles.push_back(c);
+    r.word_layer.push_back(lay);
+    r.cycles_per_step += c;
+  }
+  r.latency_us = double(r.cycles_per_step) / hw.engine.clock_mhz;
+  r.frames_per_s = r.latency_us > 0 ? 1e6 / r.latency_us : 0;
+  const double pes = hw.engine.pes(), groups = hw.engine.groups();
+  if (r.engine_cycles > 0) {
+    r.pe_utilization = double(r.useful_macs) / (pes * r.engine_cycles);
+    r.group_occupancy = double(r.tiles) / (groups * r.engine_cycles);
+  }
+  if (r.cycles_per_step > 0) r.pe_utilization_step = double(r.useful_macs) / (pes * r.cycles_per_step);
+  r.imbalance = imb_n > 0 ? imb_w / imb_n : 1.0;
+  return r;
+}
+
+nlohmann::json timing_json(const TimingReport& r) {
+  using nlohmann::json;
+  json j;
+  j["clock_mhz"] = r.clock_mhz;
+  j["cycles_per_step"] = r.cycles_per_step;
+  j["latency_us"] = r.latency_us;
+  j["frames_per_s"] = r.frames_per_s;
+  j["engine_cycles"] = r.engine_cycles;
+  j["tiles"] = r.tiles;
+  j["useful_macs"] = r.useful_macs;
+  j["pe_utilization"] = r.pe_utilization;
+  j["group_occupancy"] = r.group_occupancy;
+  j["pe_utilization_step"] = r.pe_utilization_step;
+  j["imbalance"] = r.imbalance;
+  j["word_cycles"] = r.word_cycles;
+  j["word_layer"] = r.word_layer;
+  json layers = json::array();
+  for (const LayerTiming& l : r.layers)
+    layers.push_back({{"layer", l.layer},
+                      {"cycles", l.cycles},
+                      {"engine_cycles", l.engine_cycles},
+                      {"eltwise_cycles", l.eltwise_cycles},
+                      {"load_store_cycles", l.load_store_cycles}});
+  j["layers"] = layers;
+  json mvms = json::array();
+  for (const MvmTiming& m : r.mvms) {
+    json g = json::array();
+    for (const GroupStats& s : m.groups)
+      g.push_back({{"busy", s.busy},
+                   {"barrier_idle", s.barrier_idle},
+                   {"input_stall", s.input_stall},
+                   {"given_h", s.given_h},
+                   {"given_v", s.given_v},
+                   {"recv_h", s.recv_h},
+                   {"recv_v", s.recv_v}});
+    mvms.push_back({{"mvm", m.mvm},
+                    {"layer", m.layer},
+                    {"kind", m.kind == MvmKind::Gates ? "gates" : "projection"},
+                    {"engine_cycles", m.engine_cycles},
+                    {"first_load", m.first_load},
+                    {"issue_cycles", m.issue_cycles},
+                    {"input_stall", m.input_stall},
+                    {"drain_cycles", m.drain_cycles},
+                    {"reduce_wait", m.reduce_wait},
+                    {"reduce_tail", m.reduce_tail},
+                    {"tiles", m.tiles},
+                    {"useful_macs", m.useful_macs},
+                    {"pe_utilization", m.pe_utilization},
+                    {"group_occupancy", m.group_occupancy},
+                    {"imbalance", m.imbalance},
+                    {"iterations", m.makespan.size()},
+                    {"groups", g}});
+  }
+  j["mvms"] = mvms;
+  return j;
+}
+
+}  // namespace csbrnn::timing
