@@ -1,0 +1,537 @@
+#include "config/hw_keys.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <set>
+
+#include "common/error.h"
+#include "common/strings.h"
+
+namespace csbrnn {
+namespace {
+
+// ---- scalar parsing shared by every key ---------------------------------------------------------
+
+std::string describe(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "'" + n.Scalar() + "'";
+}
+
+[[noreturn]] void wrong_type(const char* expected, const YAML::Node& n) {
+  throw KeyValueError{cat("expected ", expected, ", got ", describe(n))};
+}
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+bool parse_int(const std::string& text, long long& v) {
+  std::string t = trim(text);
+  if (!t.empty() && t[0] == '+') t.erase(0, 1);
+  if (t.empty()) return false;
+  const char* b = t.data();
+  const char* e = b + t.size();
+  auto r = std::from_chars(b, e, v);
+  if (r.ec == std::errc::result_out_of_range) {
+    v = t[0] == '-' ? std::numeric_limits<long long>::min() : std::numeric_limits<long long>::max();
+    return r.ptr == e;
+  }
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+bool parse_real(const std::string& text, double& v) {
+  const std::string t = trim(text);
+  if (t.empty()) return false;
+  // Plain decimal notation only (no hex floats, inf or nan).
+  for (char ch : t)
+    if (!(std::isdigit(static_cast<unsigned char>(ch)) || ch == '+' || ch == '-' || ch == '.' ||
+          ch == 'e' || ch == 'E'))
+      return false;
+  char* end = nullptr;
+  v = std::strtod(t.c_str(), &end);
+  return end == t.c_str() + t.size() && std::isfinite(v);
+}
+
+/// Shortest decimal text that reads back as exactly `v` (plain notation unless that is long).
+std::string format_real(double v) {
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  if (r.ec != std::errc() || r.ptr - buf > 24) r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch < 0x20 || ch == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out + "\"";
+}
+
+// Members are reached through capture-less lambdas converted to plain function pointers.
+template <class T>
+using Ref = T& (*)(HwConfig&);
+
+template <class T>
+T& at(Ref<T> ref, const HwConfig& c) {
+  return ref(const_cast<HwConfig&>(c));
+}
+
+std::string int_range_text(long long lo, long long hi) {
+  return cat(lo, "..", hi);
+}
+
+std::string out_of_range(const std::string& value, const std::string& valid,
+                         const std::string& why) {
+  return cat(value, " is out of range (valid: ", valid, why.empty() ? "" : "; " + why, ")");
+}
+
+// ---- key builders ---------------------------------------------------------------------------
+
+HwKey int_key(std::string path, Ref<int> ref, long long lo, long long hi, std::string desc,
+              std::string why = "") {
+  HwKey k;
+  k.path = std::move(path);
+  k.type = "integer";
+  k.description = std::move(desc);
+  k.valid = int_range_text(lo, hi);
+  k.get = [ref](const HwConfig& c) { return std::to_string(at(ref, c)); };
+  const std::string valid = k.valid;
+  k.set = [ref, valid, why](HwConfig& c, const YAML::Node& n) {
+    long long v = 0;
+    if (!n.IsScalar() || !parse_int(n.Scalar(), v)) wrong_type("an integer", n);
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+      throw KeyValueError{out_of_range(trim(n.Scalar()), valid, why)};
+    ref(c) = static_cast<int>(v);
+  };
+  k.check = [ref, lo, hi, valid, why](const HwConfig& c) -> std::string {
+    const int v = at(ref, c);
+    if (v < lo || v > hi) return out_of_range(std::to_string(v), valid, why);
+    return "";
+  };
+  return k;
+}
+
+struct RealRange {
+  double lo, hi;
+  bool lo_open;  // lo itself is invalid
+};
+
+HwKey real_key(std::string path, Ref<double> ref, RealRange r, std::string unit, std::string desc) {
+  HwKey k;
+  k.path = std::move(path);
+  k.type = "number";
+  k.description = std::move(desc);
+  const std::string u = unit.empty() ? "" : " " + unit;
+  if (r.lo_open)
+    k.valid = cat("> ", format_real(r.lo), " and <= ", format_real(r.hi), u);
+  else
+    k.valid = cat(format_real(r.lo), "..", format_real(r.hi), u);
+  k.get = [ref](const HwConfig& c) { return format_real(at(ref, c)); };
+  k.set = [ref](HwConfig& c, const YAML::Node& n) {
+    double v = 0;
+    if (!n.IsScalar() || !parse_real(n.Scalar(), v)) wrong_type("a number", n);
+    ref(c) = v;
+  };
+  const std::string valid = k.valid;
+  k.check = [ref, r, valid](const HwConfig& c) -> std::string {
+    const double v = at(ref, c);
+    const bool ok = std::isfinite(v) && (r.lo_open ? v > r.lo : v >= r.lo) && v <= r.hi;
+    return ok ? "" : out_of_range(format_real(v), valid, "");
+  };
+  return k;
+}
+
+HwKey dims_key(std::string path, Ref<int> first, Ref<int> second, const char* letters, long long lo,
+               long long hi, std::string desc) {
+  HwKey k;
+  k.path = std::move(path);
+  k.type = letters;  // "KxL" / "PxQ"
+  k.description = std::move(desc);
+  k.valid = cat("each of ", letters[0], " and ", letters[2], " ", lo, "..", hi);
+  k.get = [first, second](const HwConfig& c) { return cat(at(first, c), "x", at(second, c)); };
+  const std::string expected = cat("'", letters, "' such as '4x4'");
+  const std::string valid = k.valid;
+  k.set = [first, second, expected, valid](HwConfig& c, const YAML::Node& n) {
+    if (!n.IsScalar()) wrong_type(expected.c_str(), n);
+    const std::string t = lower(trim(n.Scalar()));
+    const auto parts = split(t, 'x');
+    long long a = 0, b = 0;
+    if (parts.size() != 2 || !parse_int(parts[0], a) || !parse_int(parts[1], b))
+      wrong_type(expected.c_str(), n);
+    const long long imin = std::numeric_limits<int>::min(), imax = std::numeric_limits<int>::max();
+    if (a < imin || a > imax || b < imin || b > imax)
+      throw KeyValueError{out_of_range(trim(n.Scalar()), valid, "")};
+    first(c) = static_cast<int>(a);
+    second(c) = static_cast<int>(b);
+  };
+  k.check = [first, second, lo, hi, valid](const HwConfig& c) -> std::string {
+    const int a = at(first, c), b = at(second, c);
+    if (a < lo || a > hi || b < lo || b > hi) return out_of_range(cat(a, "x", b), valid, "");
+    return "";
+  };
+  return k;
+}
+
+HwKey bool_key(std::string path, Ref<bool> ref, std::string desc) {
+  HwKey k;
+  k.path = std::move(path);
+  k.type = "boolean";
+  k.description = std::move(desc);
+  k.valid = "true or false";
+  k.get = [ref](const HwConfig& c) { return std::string(at(ref, c) ? "true" : "false"); };
+  k.set = [ref](HwConfig& c, const YAML::Node& n) {
+    if (!n.IsScalar()) wrong_type("true or false", n);
+    const std::string t = lower(trim(n.Scalar()));
+    if (t == "true" || t == "yes" || t == "on")
+      ref(c) = true;
+    else if (t == "false" || t == "no" || t == "off")
+      ref(c) = false;
+    else
+      wrong_type("true or false", n);
+  };
+  k.check = [](const HwConfig&) { return std::string(); };
+  return k;
+}
+
+HwKey name_key() {
+  HwKey k;
+  k.path = "name";
+  k.type = "string";
+  k.description = "free text naming the design, shown in reports";
+  k.valid = "1..200 printable characters";
+  k.get = [](const HwConfig& c) { return quote(c.name); };
+  k.set = [](HwConfig& c, const YAML::Node& n) {
+    if (!n.IsScalar()) wrong_type("a string", n);
+    c.name = n.Scalar();
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    if (c.name.empty() || c.name.size() > 200)
+      return cat("a name of ", c.name.size(), " characters is out of range (valid: 1..200)");
+    for (unsigned char ch : c.name)
+      if (ch < 0x20 || ch == 0x7f)
+        return cat(quote(c.name), " contains a control character (valid: one printable line)");
+    return "";
+  };
+  return k;
+}
+
+const char* const kSharingNames[] = {"none", "horizontal", "vertical", "2d"};
+
+HwKey sharing_key() {
+  HwKey k;
+  k.path = "sharing.mode";
+  k.type = "enum";
+  k.description = "workload sharing between neighbouring PEGroups";
+  k.valid = "none, horizontal, vertical or 2d";
+  k.get = [](const HwConfig& c) { return std::string(sharing_name(c.sharing)); };
+  k.set = [](HwConfig& c, const YAML::Node& n) {
+    if (!n.IsScalar()) wrong_type("one of none, horizontal, vertical, 2d", n);
+    try {
+      c.sharing = parse_sharing(n.Scalar());
+    } catch (const Error& e) {
+      throw KeyValueError{e.what()};
+    }
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    const int m = static_cast<int>(c.sharing);
+    return m >= 0 && m <= 3
+               ? ""
+               : cat("invalid sharing mode ", m, " (valid: ", "none, horizontal, vertical or 2d)");
+  };
+  return k;
+}
+
+std::vector<HwKey> build_keys() {
+  constexpr long long kLatMax = 1000;
+  std::vector<HwKey> k;
+  k.push_back(name_key());
+  // engine
+  k.push_back(dims_key(
+      "engine.pe_groups", [](HwConfig& c) -> int& { return c.engine.K; },
+      [](HwConfig& c) -> int& { return c.engine.L; }, "KxL", 1, 256,
+      "PEGroup grid: K rows x L columns of groups (total PEs at most 65536)"));
+  k.push_back(dims_key(
+      "engine.pes_per_group", [](HwConfig& c) -> int& { return c.engine.P; },
+      [](HwConfig& c) -> int& { return c.engine.Q; }, "PxQ", 1, 256,
+      "PEs in each group: P rows (kernel rows) x Q columns (kernel columns)"));
+  k.push_back(real_key(
+      "engine.clock_mhz", [](HwConfig& c) -> double& { return c.engine.clock_mhz; },
+      {0, 10000, true}, "MHz", "clock frequency of the whole machine"));
+  k.push_back(int_key(
+      "engine.neuron_load_width", [](HwConfig& c) -> int& { return c.engine.neuron_load_width; }, 1,
+      65536, "input neurons per cycle loaded into a BlockNeuronBuffer"));
+  k.push_back(int_key(
+      "engine.pipeline.weight_read", [](HwConfig& c) -> int& { return c.engine.lat_weight_read; },
+      1, kLatMax, "cycles of the WeightBuffer read stage", "a buffer read takes a cycle"));
+  k.push_back(int_key(
+      "engine.pipeline.multiply", [](HwConfig& c) -> int& { return c.engine.lat_multiply; }, 1,
+      kLatMax, "cycles of the multiply stage", "a registered multiplier takes a cycle"));
+  k.push_back(int_key(
+      "engine.pipeline.adder_tree", [](HwConfig& c) -> int& { return c.engine.lat_adder_tree; }, 0,
+      kLatMax, "cycles of the adder tree summing a PE row's Q products",
+      "0 = combinational, folded into the multiply stage"));
+  k.push_back(int_key(
+      "engine.pipeline.accumulate", [](HwConfig& c) -> int& { return c.engine.lat_accumulate; }, 1,
+      kLatMax, "cycles of the NeuronAccumBuffer read-add-write stage",
+      "a buffer write takes a cycle"));
+  k.push_back(int_key(
+      "engine.pipeline.vertical_path",
+      [](HwConfig& c) -> int& { return c.engine.lat_vertical_path; }, 0, kLatMax,
+      "extra cycles on the vertical accumulation path (vertically shared pieces)"));
+  k.push_back(int_key(
+      "engine.reduce.lanes", [](HwConfig& c) -> int& { return c.engine.reduce_lanes; }, 1, 65536,
+      "neurons per cycle through the horizontal reduction + ReorderLogic"));
+  k.push_back(int_key(
+      "engine.reduce.latency", [](HwConfig& c) -> int& { return c.engine.lat_reduce; }, 1, kLatMax,
+      "cycles of the horizontal adder tree + ReorderLogic", "its buffer reads take a cycle"));
+  // buffers
+  k.push_back(int_key(
+      "buffers.weight_buffer_kib", [](HwConfig& c) -> int& { return c.buffers.weight_buffer_kib; },
+      1, 1 << 20, "WeightBuffer per PEGroup in KiB (kernel values + indices)"));
+  k.push_back(int_key(
+      "buffers.block_neuron_buffer",
+      [](HwConfig& c) -> int& { return c.buffers.block_neuron_buffer; }, 1, 65536,
+      "entries per BlockNeuronBuffer (largest block width bw)"));
+  k.push_back(int_key(
+      "buffers.neuron_accum_buffer",
+      [](HwConfig& c) -> int& { return c.buffers.neuron_accum_buffer; }, 1, 65536,
+      "entries per NeuronAccumBuffer (largest block height bh)"));
+  k.push_back(int_key(
+      "buffers.vector_buffer", [](HwConfig& c) -> int& { return c.buffers.vector_buffer; }, 1,
+      1 << 24, "int16 entries in each of the vector buffers A..E"));
+  // eltwise
+  k.push_back(int_key(
+      "eltwise.lanes", [](HwConfig& c) -> int& { return c.eltwise.lanes; }, 1, 65536,
+      "elements per cycle in each element-wise unit"));
+  k.push_back(int_key(
+      "eltwise.latency.sum", [](HwConfig& c) -> int& { return c.eltwise.lat_sum; }, 1, kLatMax,
+      "pipeline latency of the Sum units (cycles)"));
+  k.push_back(int_key(
+      "eltwise.latency.mult", [](HwConfig& c) -> int& { return c.eltwise.lat_mult; }, 1, kLatMax,
+      "pipeline latency of the Mult units (cycles)"));
+  k.push_back(int_key(
+      "eltwise.latency.sigmoid", [](HwConfig& c) -> int& { return c.eltwise.lat_sigmoid; }, 1,
+      kLatMax, "pipeline latency of the Sigmoid unit (cycles)"));
+  k.push_back(int_key(
+      "eltwise.latency.tanh", [](HwConfig& c) -> int& { return c.eltwise.lat_tanh; }, 1, kLatMax,
+      "pipeline latency of the Tanh unit (cycles)"));
+  // memory
+  k.push_back(bool_key(
+      "memory.ideal", [](HwConfig& c) -> bool& { return c.memory.ideal; },
+      "ideal memory: loads/stores cost only their transfer beats (no DRAM latency/bandwidth)"));
+  k.push_back(real_key(
+      "memory.dram_latency_ns", [](HwConfig& c) -> double& { return c.memory.dram_latency_ns; },
+      {0, 1e6, false}, "ns", "DRAM latency per transaction"));
+  k.push_back(real_key(
+      "memory.dram_bandwidth_gbps",
+      [](HwConfig& c) -> double& { return c.memory.dram_bandwidth_gbps; }, {0, 1e5, true}, "GB/s",
+      "DRAM bandwidth"));
+  {
+    HwKey b = int_key(
+        "memory.burst_bytes", [](HwConfig& c) -> int& { return c.memory.burst_bytes; }, 2, 4096,
+        "bytes per TLM-2.0 DRAM transaction");
+    b.valid = "a power of two, 2..4096";
+    b.check = [](const HwConfig& c) -> std::string {
+      const int v = c.memory.burst_bytes;
+      if (v < 2 || v > 4096 || (v & (v - 1)) != 0)
+        return out_of_range(std::to_string(v), "a power of two, 2..4096",
+                            "whole int16 words per burst");
+      return "";
+    };
+    k.push_back(b);
+  }
+  // sharing
+  k.push_back(sharing_key());
+  k.push_back(real_key(
+      "sharing.max_vertical_fraction",
+      [](HwConfig& c) -> double& { return c.max_vertical_fraction; }, {0, 1, false}, "",
+      "largest fraction of a kernel's columns given away vertically (paper: 1/2)"));
+  // numeric
+  k.push_back(int_key(
+      "numeric.weight_frac_bits", [](HwConfig& c) -> int& { return c.numeric.wf; }, 1, 15,
+      "fractional bits of the int16 weights", "int16 keeps a sign bit"));
+  k.push_back(int_key(
+      "numeric.act_frac_bits", [](HwConfig& c) -> int& { return c.numeric.af; }, 1, 15,
+      "fractional bits of the int16 activations", "int16 keeps a sign bit"));
+  return k;
+}
+
+std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string HwKey::leaf() const {
+  const auto p = path.rfind('.');
+  return p == std::string::npos ? path : path.substr(p + 1);
+}
+
+const std::vector<HwKey>& hw_keys() {
+  static const std::vector<HwKey> keys = build_keys();
+  return keys;
+}
+
+const HwKey* find_hw_key(const std::string& path) {
+  for (const auto& k : hw_keys())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+const std::vector<std::string>& hw_sections() {
+  static const std::vector<std::string> sections = [] {
+    std::vector<std::string> out;
+    for (const auto& k : hw_keys()) {
+      for (size_t p = k.path.find('.'); p != std::string::npos; p = k.path.find('.', p + 1)) {
+        const std::string s = k.path.substr(0, p);
+        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+      }
+    }
+    return out;
+  }();
+  return sections;
+}
+
+const HwKey& resolve_hw_key(const std::string& key_in, const std::string& context) {
+  std::string key = trim(key_in);
+  if (key.rfind("hw.", 0) == 0) key = key.substr(3);
+  if (key.empty()) fail(context, ": empty key");
+  if (const HwKey* k = find_hw_key(key)) return *k;
+  const auto& sections = hw_sections();
+  if (std::find(sections.begin(), sections.end(), key) != sections.end())
+    fail(
+        context, ": '", key, "' is a section, not a key (e.g. '", key, ".",
+        [&] {
+          for (const auto& k : hw_keys())
+            if (k.path.rfind(key + ".", 0) == 0) return k.path.substr(key.size() + 1);
+          return std::string();
+        }(),
+        "')");
+  // Unique suffix on component boundaries.
+  std::vector<const HwKey*> hits;
+  for (const auto& k : hw_keys()) {
+    const std::string& p = k.path;
+    if (p.size() > key.size() && p.compare(p.size() - key.size(), key.size(), key) == 0 &&
+        p[p.size() - key.size() - 1] == '.')
+      hits.push_back(&k);
+  }
+  if (hits.size() == 1) return *hits[0];
+  if (hits.size() > 1) {
+    std::string list;
+    for (const HwKey* h : hits) list += (list.empty() ? "'" : ", '") + h->path + "'";
+    fail(context, ": ambiguous key '", key, "' (did you mean one of ", list, "?)");
+  }
+  const std::string near = suggest_hw_key(key);
+  fail(context, ": unknown key '", key, "'",
+       near.empty() ? std::string("; see 'csbrnn config --list-keys'")
+                    : " (did you mean '" + near + "'?)");
+}
+
+std::string suggest_hw_key(const std::string& path) {
+  // A key written in the wrong section ("clock_mhz" at the top level): its leaf names it.
+  const auto dot = path.rfind('.');
+  const std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
+  const HwKey* same_leaf = nullptr;
+  int same_leaf_count = 0;
+  for (const auto& k : hw_keys())
+    if (k.leaf() == leaf) same_leaf = &k, ++same_leaf_count;
+  if (same_leaf_count == 1) return same_leaf->path;
+  std::vector<std::string> paths;
+  for (const auto& k : hw_keys()) paths.push_back(k.path);
+  std::string near = closest_match(path, paths);
+  if (!near.empty()) return near;
+  near = closest_match(path, hw_sections());
+  if (!near.empty()) return near;
+  // Its leaf misspelt as well: compare leaves.
+  std::vector<std::string> leaves;
+  for (const auto& k : hw_keys()) leaves.push_back(k.leaf());
+  const std::string near_leaf = closest_match(leaf, leaves);
+  if (near_leaf.empty()) return "";
+  for (const auto& k : hw_keys())
+    if (k.leaf() == near_leaf) return k.path;
+  return "";
+}
+
+std::string hw_keys_table_text() {
+  const HwConfig d;
+  std::vector<std::array<std::string, 5>> rows;
+  rows.push_back({"KEY", "TYPE", "DEFAULT", "VALID", "DESCRIPTION"});
+  for (const auto& k : hw_keys())
+    rows.push_back({k.path, k.type, k.get(d), k.valid, k.description});
+  std::array<size_t, 5> w{};
+  for (const auto& r : rows)
+    for (size_t i = 0; i < 4; ++i) w[i] = std::max(w[i], r[i].size());
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < 4; ++i) out += r[i] + std::string(w[i] - r[i].size() + 2, ' ');
+    out += r[4] + "\n";
+  }
+  return out;
+}
+
+std::string hw_keys_table_markdown() {
+  const HwConfig d;
+  std::string out = "| Key | Type | Default | Valid | Meaning |\n|---|---|---|---|---|\n";
+  for (const auto& k : hw_keys())
+    out += cat("| `", k.path, "` | ", md_escape(k.type), " | `", md_escape(k.get(d)), "` | ",
+               md_escape(k.valid), " | ", md_escape(k.description), " |\n");
+  return out;
+}
+
+bool hw_config_equal(const HwConfig& a, const HwConfig& b) {
+  for (const auto& k : hw_keys())
+    if (k.get(a) != k.get(b)) return false;
+  return true;
+}
+
+const char* sharing_name(SharingMode m) {
+  switch (m) {
+    case SharingMode::None:
+      return "none";
+    case SharingMode::Horizontal:
+      return "horizontal";
+    case SharingMode::Vertical:
+      return "vertical";
+    case SharingMode::TwoD:
+      return "2d";
+  }
+  return "?";
+}
+
+SharingMode parse_sharing(const std::string& s) {
+  const std::string t = lower(trim(s));
+  for (int i = 0; i < 4; ++i)
+    if (t == kSharingNames[i]) return static_cast<SharingMode>(i);
+  const std::string near = closest_match(
+      t, std::vector<std::string>(std::begin(kSharingNames), std::end(kSharingNames)));
+  fail("unknown sharing mode '", s, "' (valid: none, horizontal, vertical, 2d",
+       near.empty() ? std::string() : "; did you mean '" + near + "'?", ")");
+}
+
+}  // namespace csbrnn
