@@ -30,7 +30,7 @@ void Controller::run(int steps) {
 }
 
 void Controller::section_done(Unit u) {
-  CSBRNN_ASSERT(outstanding > 0, "section_done from ", unit_name(u), " with nothing outstanding");
+  CSBRNN_ASSERT(outstanding > 0, "section_done from ", sim_unit_name(u), " with nothing outstanding");
   if (--outstanding == 0) done_.notify();
 }
 
@@ -53,6 +53,7 @@ bool Controller::retire() {
   if (++timestep == steps_) {
     finished_ = true;
     st.total_cycles = now;
+    for (auto& g : st.groups) g.outside = now - st.engine_cycles;
     finished_event.notify(SC_ZERO_TIME);
     return true;
   }

@@ -25,8 +25,7 @@ CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
   for (int k = 0; k < K_; ++k)
     for (int l = 0; l < L_; ++l) {
       const std::string s = std::to_string(k) + "_" + std::to_string(l);
-      wbuf.emplace_back(new WeightBuffer(("wbuf_" + s).c_str(),
-                                         int64_t(ctx.hw.buffers.weight_buffer_kib) * 1024));
+      wbuf.emplace_back(new WeightBuffer(("wbuf_" + s).c_str()));
       groups.emplace_back(new PeGroup(("group_" + s).c_str(), ctx, *this, k, l));
     }
   ready_cur_.assign(size_t(G_), 0);
@@ -45,7 +44,7 @@ void CsbEngine::place_images(const Program& prog) {
                     G_, " groups");
       bytes.push_back(WeightBuffer::image_bytes(m.images[size_t(g)]));
     }
-    wbuf[size_t(g)]->place(bytes);
+    wbuf[size_t(g)]->place(bytes, int64_t(ctx_.hw.buffers.weight_buffer_kib) * 1024);
     auto& gs = ctx_.stats.groups[size_t(g)];
     gs.weight_bytes_resident = wbuf[size_t(g)]->used;
     gs.weight_bytes_total = 0;

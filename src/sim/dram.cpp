@@ -19,7 +19,7 @@ uint8_t* Dram::data(uint64_t addr, uint64_t len) {
   return mem_.data() + addr;
 }
 
-void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();
   if (addr + len > mem_.size()) {
@@ -50,7 +50,7 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-unsigned Dram::transport_dbg(tlm::tlm_generic_payload& trans) {
+unsigned Dram::transport_dbg(int, tlm::tlm_generic_payload& trans) {
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();
   if (addr + len > mem_.size()) return 0;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "sim/sim_context.h"
@@ -16,10 +16,12 @@ namespace csbrnn::sim {
 
 class Dram : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Dram> tsocket;
+  /// One port per initiator (load unit, store unit, weight streamer).
+  tlm_utils::multi_passthrough_target_socket<Dram> tsocket;
 
   Dram(sc_core::sc_module_name name, SimContext& ctx);
   void resize(uint64_t bytes) { mem_.assign(bytes, 0); }
+  void reset_timing() { busy_until_ = sc_core::sc_time_stamp(); }
   uint64_t size() const { return mem_.size(); }
   /// Untimed access (the host's debug path and result read-back).
   uint8_t* data(uint64_t addr, uint64_t len);
@@ -28,8 +30,8 @@ class Dram : public sc_core::sc_module {
   int64_t busy_until_cycle = 0, transactions = 0;
 
  private:
-  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  unsigned transport_dbg(tlm::tlm_generic_payload& trans);
+  void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned transport_dbg(int port, tlm::tlm_generic_payload& trans);
   SimContext& ctx_;
   std::vector<uint8_t> mem_;
   sc_core::sc_time busy_until_ = sc_core::SC_ZERO_TIME;

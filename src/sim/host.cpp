@@ -1,6 +1,7 @@
 #include "sim/host.h"
 
 #include "common/error.h"
+#include "compile/program_io.h"
 
 namespace csbrnn::sim {
 
@@ -48,16 +49,18 @@ void Host::read(uint64_t addr, void* data, uint64_t len, sc_time& delay) {
 
 void Host::run() {
   for (SimJob& job : jobs_) {
-    const Program& p = *job.prog;
+    sc_time d = SC_ZERO_TIME;
     try {
-      top_.prepare(p, job.steps, job.origin);
+      const std::vector<uint8_t> imem = encode_program(*job.prog);
+      write(host_addr(Region::Imem, 0, 0), imem.data(), imem.size(), d);
+      top_.install_program(job.steps, job.origin, job.hw ? *job.hw : top_.elaborated_hw());
     } catch (const Error& e) {
       error = e.what();
       all_done = true;
       return;
     }
     // Loading happens before cycle 0 of the run; its modelled time is reported, not simulated.
-    sc_time d = SC_ZERO_TIME;
+    const Program& p = top_.program();
     const int G = top_.ctx.hw.engine.groups();
     for (size_t m = 0; m < p.mvms.size(); ++m)
       for (int g = 0; g < G; ++g) {

@@ -8,6 +8,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <optional>
 #include <vector>
 
 #include "sim/sim_stats.h"
@@ -20,6 +21,9 @@ struct SimJob {
   std::string origin;           // names the program in errors
   std::vector<int16_t> x;       // steps x input_size
   int steps = 0;
+  /// The machine's knobs for this job; empty = the elaborated config. Structure (K, L, P, Q)
+  /// must equal the elaborated one; every other knob may differ from job to job.
+  std::optional<HwConfig> hw;
   // results
   std::vector<int16_t> y;       // steps x output_size
   SimStats stats;

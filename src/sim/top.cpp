@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "compile/program_io.h"
 #include "compile/semantics.h"
 #include "sim/unit_names.h"
 
@@ -38,7 +39,6 @@ void check_program_matches(const Program& p, const HwConfig& hw, const std::stri
   diff("buffers.neuron_accum_buffer", p.hw.buffers.neuron_accum_buffer,
        hw.buffers.neuron_accum_buffer);
   diff("buffers.vector_buffer", p.hw.buffers.vector_buffer, hw.buffers.vector_buffer);
-  diff("sharing.mode", std::string(sharing_name(p.hw.sharing)), std::string(sharing_name(hw.sharing)));
   for (const auto& m : p.mvms) {
     if (m.bh > hw.buffers.neuron_accum_buffer || m.bw > hw.buffers.block_neuron_buffer)
       fail(origin, ": block ", m.bh, "x", m.bw, " exceeds the buffers of the hardware config");
@@ -57,9 +57,10 @@ Top::Top(sc_module_name name, const HwConfig& hw)
       load("load", ctx, Unit::Load),
       store("store", ctx, Unit::Store),
       dram("dram", ctx) {
+  elaborated_ = hw;
   ctx.stats.groups.resize(size_t(hw.engine.groups()));
   const Unit elt[] = {Unit::Sum1, Unit::Sum2, Unit::Mult1, Unit::Mult2, Unit::Sigmoid, Unit::Tanh};
-  for (Unit u : elt) eltwise.emplace_back(new EltwiseUnit(unit_name(u), ctx, u));
+  for (Unit u : elt) eltwise.emplace_back(new EltwiseUnit(sim_unit_name(u), ctx, u));
   controller.bind_unit(Unit::Load, &load);
   controller.bind_unit(Unit::Store, &store);
   controller.bind_unit(Unit::Engine, &engine);
@@ -71,28 +72,43 @@ Top::Top(sc_module_name name, const HwConfig& hw)
   host_socket.register_b_transport(this, &Top::b_transport);
 }
 
-void Top::prepare(const Program& p, int steps, const std::string& origin) {
-  check_program_matches(p, ctx.hw, origin);
+void Top::install_program(int steps, const std::string& origin, const HwConfig& hw) {
+  program_ = decode_program(imem_.data(), imem_.size(), origin);
+  imem_.clear();
+  prepare(program_, steps, origin, hw);
+}
+
+void Top::prepare(const Program& p, int steps, const std::string& origin, const HwConfig& hw) {
+  const auto& e = elaborated_.engine;
+  if (hw.engine.K != e.K || hw.engine.L != e.L || hw.engine.P != e.P || hw.engine.Q != e.Q)
+    fail(origin, ": a job's machine structure differs from the elaborated one");
+  check_program_matches(p, hw, origin);
+  ctx.hw = hw;
+  ctx.T = period(hw);
+  dram.reset_timing();
+  engine.streamer.port_free_cycle = 0;
   check_program(p, origin);
   CSBRNN_ASSERT(controller.finished(), "prepare during a run");
   ctx.prog = &p;
   // statistics
   SimStats& st = ctx.stats;
-  const int64_t bucket = st.bucket_cycles;
+  const int64_t bucket = st.bucket_cycles, hb = st.host_bytes, ht = st.host_transactions;
   st = SimStats{};
   st.bucket_cycles = bucket;
+  st.host_bytes = hb;
+  st.host_transactions = ht;
   st.steps = steps;
   st.groups.resize(size_t(ctx.hw.engine.groups()));
   for (int g = 0; g < ctx.hw.engine.groups(); ++g) {
     st.groups[size_t(g)].k = g / ctx.hw.engine.L;
     st.groups[size_t(g)].l = g % ctx.hw.engine.L;
   }
-  for (int u = 0; u < kUnitCount; ++u) st.units.push_back(UnitStats{unit_name(Unit(u)), 0, 0, 0});
+  for (int u = 0; u < kUnitCount; ++u) st.units.push_back(UnitStats{sim_unit_name(Unit(u)), 0, 0, 0});
   int layer = 0;
   for (const auto& w : p.words) {
     for (const auto& s : w.sections)
-      if (s.op == Op::Mvm) layer = p.mvms[s.mvm].layer;
-    st.word_layer.push_back(layer);
+      if (s.op == Op::Mvm) layer = std::max(layer, int(p.mvms[s.mvm].layer));
+    st.word_layer.push_back(std::min(layer, std::max(1, p.num_layers) - 1));
   }
   st.layer_cycles.assign(size_t(std::max(1, p.num_layers)), 0);
   // banks (contents written by the host)
@@ -184,6 +200,10 @@ void Top::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
       break;
     case Region::Dram:
       copy(dram.data(0, dram.size()), dram.size());
+      break;
+    case Region::Imem:  // the program container; decoded by install_program
+      if (wr && off + len > imem_.size()) imem_.resize(off + len);
+      copy(imem_.data(), imem_.size());
       break;
     default:
       trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

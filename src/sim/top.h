@@ -6,6 +6,7 @@
 //   region 3:        Bias bank
 //   region 4 (bank): vector bank A..E initial contents
 //   region 5:        DRAM (X at x_base, Y at y_base)
+//   region 6:        instruction memory: the program container (compile/program_io.h)
 // address = region << 56 | sub << 32 | byte offset.
 #pragma once
 #include <cstdint>
@@ -24,7 +25,7 @@
 
 namespace csbrnn::sim {
 
-enum class Region : uint64_t { Weights = 1, Index = 2, Bias = 3, Bank = 4, Dram = 5 };
+enum class Region : uint64_t { Weights = 1, Index = 2, Bias = 3, Bank = 4, Dram = 5, Imem = 6 };
 inline uint64_t host_addr(Region r, uint64_t sub, uint64_t off) {
   return (uint64_t(r) << 56) | (sub << 32) | off;
 }
@@ -42,10 +43,17 @@ class Top : public sc_core::sc_module {
   Top(sc_core::sc_module_name name, const HwConfig& hw);
   /// Checks the program against this machine (throws Error naming `origin`), installs it in
   /// instruction memory, sizes memories and the DRAM map for `steps` timesteps, resets stats.
-  void prepare(const Program& p, int steps, const std::string& origin);
+  void prepare(const Program& p, int steps, const std::string& origin, const HwConfig& hw);
+  /// Decodes the program container the host wrote into instruction memory, then prepare().
+  void install_program(int steps, const std::string& origin, const HwConfig& hw);
+  const HwConfig& elaborated_hw() const { return elaborated_; }
+  const Program& program() const { return program_; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  std::vector<uint8_t> imem_;
+  HwConfig elaborated_;
+  Program program_;
 };
 
 /// Throws Error("<origin>: ...") when `prog` was compiled for a machine that contradicts `hw`.

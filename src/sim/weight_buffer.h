@@ -14,13 +14,13 @@ namespace csbrnn::sim {
 
 class WeightBuffer : public sc_core::sc_module {
  public:
-  WeightBuffer(sc_core::sc_module_name name, int64_t capacity_bytes)
-      : sc_module(name), capacity_(capacity_bytes) {}
+  explicit WeightBuffer(sc_core::sc_module_name name) : sc_module(name) {}
   static int64_t image_bytes(const GroupImage& im) {
     return int64_t(im.weights.size() + im.index.size()) * 2;
   }
   /// Sizes the images (before the host writes) and decides residency.
-  void place(const std::vector<int64_t>& bytes_per_mvm) {
+  void place(const std::vector<int64_t>& bytes_per_mvm, int64_t capacity_bytes) {
+    capacity_ = capacity_bytes;
     images.assign(bytes_per_mvm.size(), GroupImage{});
     streamed.assign(bytes_per_mvm.size(), false);
     used = 0;
@@ -36,7 +36,7 @@ class WeightBuffer : public sc_core::sc_module {
   int64_t used = 0;
 
  private:
-  int64_t capacity_;
+  int64_t capacity_ = 0;
 };
 
 }  // namespace csbrnn::sim
