@@ -54,20 +54,39 @@ struct CsbModel {
   int layer_input_size(int k) const { return k == 0 ? input_size : state_size(); }
 };
 
-/// Converts a dense matrix to CSB: per block keeps the rows and columns that hold any non-zero.
-/// Lossless for every matrix (a matrix without CSB structure keeps its zeros inside the kernel;
-/// use `has_csb_structure` to ask whether every kernel is zero-free).
+/// Largest block side: kr/kc and indices are 16-bit in the container (docs/csb-format.md).
+constexpr int kCsbMaxBlockSize = 65535;
+
+/// Converts a dense matrix to CSB: per block keeps the rows and columns that hold any non-zero
+/// (a value != 0.0f; -0.0f counts as zero). Lossless: csb_to_dense gives back every value bit for
+/// bit, except that a -0.0f outside every kernel comes back as +0.0f (docs/csb-format.md §2).
+/// A matrix without CSB structure keeps its zeros inside the kernel; use `has_csb_structure` to
+/// ask whether every kernel is zero-free. Throws Error unless 1 <= bh, bw <= kCsbMaxBlockSize.
 CsbMatrix dense_to_csb(const Matrix& m, int bh, int bw);
+/// Dense matrix of a CsbMatrix (rows==0 or cols==0 gives an empty matrix); checks the structure
+/// (not the values: NaN/Inf round-trip) and throws Error on a malformed CsbMatrix.
 Matrix csb_to_dense(const CsbMatrix& c);
-/// True when, in every block, the non-zeros are exactly the cross-points of some row and column
-/// sets (a kernel with an exact zero inside still counts: value 0 is allowed at a cross-point).
+/// True when the CSB storage of `m` is tight: in every block, the non-zeros are exactly the full
+/// cross-product of the block's non-zero rows and non-zero columns, i.e. every kernel that
+/// dense_to_csb builds is free of zeros. An exact zero at a cross-point makes it false (allowing
+/// it would make the test vacuous: every pattern lies inside its rows x columns cross-product).
+/// All-zero blocks are tight (kr = kc = 0).
 bool has_csb_structure(const Matrix& m, int bh, int bw);
-/// Validates a CsbMatrix (index ranges, ascending, sizes); throws Error naming `what`.
+/// Validates a CsbMatrix: sizes >= 0, 1 <= bh, bw <= kCsbMaxBlockSize, BR*BC blocks, indices
+/// strictly ascending and inside the matrix (< bh, and < the edge block's height/width), kr*kc
+/// values, all finite. Throws Error "<what>: block (i,j): <problem>".
 void check_csb(const CsbMatrix& c, const std::string& what);
+
+/// ceil(log2(n)) for n >= 1 (0 for n <= 1): bits to address n distinct items.
+uint64_t ceil_log2(uint64_t n);
 
 /// Index storage of the CSB format in bits: per block kr and kc counters
 /// (ceil(log2(bh+1)), ceil(log2(bw+1)) bits) plus kr*ceil(log2 bh) + kc*ceil(log2 bw) index bits.
 uint64_t csb_index_bits(const CsbMatrix& c);
+
+/// Checks a CsbModel like validate_model checks an RnnModel (topology, every matrix's shape and
+/// check_csb, bias lengths, finite values); throws Error naming `origin` and the tensor.
+void validate_csb_model(const CsbModel& m, const std::string& origin);
 
 CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw);
 RnnModel csb_model_to_dense(const CsbModel& m);
