@@ -99,13 +99,20 @@ enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 struct MvmProgram {
   uint16_t layer = 0;
   MvmKind kind = MvmKind::Gates;
-  int rows = 0, cols = 0;  // logical combined matrix
+  // rows: Acc entries the MVM writes (the Mvm section's count): LSTM 4H; GRU 4H laid out
+  // [r; z; gi_n; gh_n]; projection P. cols: logical input width (layer input + state, or H).
+  int rows = 0, cols = 0;
   int bh = 0, bw = 0;
   int BR = 0, BC = 0;        // block rows / cols
   int iter_rows = 0;         // A = ceil(BR / K)
   int iter_cols = 0;         // B = ceil(BC / L)
   std::vector<ColumnSlice> col_slices;  // BC
-  std::vector<uint32_t> row_dest;       // rows: Acc offset of matrix row r (ReorderLogic)
+  // ReorderLogic: BR*bh entries, indexed by padded row (block_row*bh + block-local row); the
+  // Acc offset that row's reduced sum goes to, or UINT32_MAX = discard (padding rows, and GRU
+  // rows whose weights were all moved to the extra gh_n block-rows). GRU: block-rows
+  // 0..ceil(3H/bh)-1 hold [W_ih | W_hh without n rows]; the extra block-rows after them hold
+  // only W_hh's n rows (same block-local row indices as W_hh's block-rows, ih columns empty).
+  std::vector<uint32_t> row_dest;
   std::vector<GroupIteration> micro;    // ((a*B + b)*K + k)*L + l
   std::vector<GroupImage> images;       // K*L
   uint64_t useful_macs = 0;             // sum of kr*kc over blocks (kept weights)

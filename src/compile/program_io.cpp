@@ -468,9 +468,12 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
           for (int k = 0; k < e.K; ++k)
             for (int l = 0; l < e.L; ++l) {
               const GroupIteration& gi = m.at(a, b, k, l, e.K, e.L);
-              o << "  group (" << k << "," << l << ") share "
-                << (gi.share.order == CutOrder::RowsFirst ? "rows-first" : "cols-first")
-                << " h_rows " << gi.share.h_rows << " v_cols " << gi.share.v_cols << ":";
+              o << "  group (" << k << "," << l << ") share ";
+              if (gi.share.h_rows == 0 && gi.share.v_cols == 0)
+                o << "none:";
+              else
+                o << (gi.share.order == CutOrder::RowsFirst ? "rows-first" : "cols-first")
+                  << " h_rows " << gi.share.h_rows << " v_cols " << gi.share.v_cols << ":";
               if (gi.items.empty()) o << " idle";
               for (const MicroItem& it : gi.items) {
                 const int64_t tiles = (it.rows && it.cols)

@@ -1,0 +1,131 @@
+// Analytic timing on hand-built programs; every expected number is worked out from the rules
+// (cycle_rules.h, docs/timing.md) in the comments.
+#include <catch2/catch.hpp>
+
+#include "timing/analytic.h"
+
+using namespace csbrnn;
+using namespace csbrnn::timing;
+
+namespace {
+
+MicroItem item(ItemKind k, int rows, int cols) {
+  MicroItem it;
+  it.kind = k;
+  it.rows = uint16_t(rows);
+  it.cols = uint16_t(cols);
+  return it;  // pointers are irrelevant to timing
+}
+
+// One MVM on a K x L machine of 2x2 PEs; micro[n*K*L + g] items given by the caller.
+Program machine(int K, int L, int BR, int BC, int bh, std::vector<int> widths) {
+  Program p;
+  p.hw.engine.K = K;
+  p.hw.engine.L = L;
+  p.hw.engine.P = 2;
+  p.hw.engine.Q = 2;
+  p.num_layers = 1;
+  MvmProgram m;
+  m.bh = bh;
+  m.bw = 4;
+  m.BR = BR;
+  m.BC = BC;
+  m.iter_rows = (BR + K - 1) / K;
+  m.iter_cols = (BC + L - 1) / L;
+  for (int w : widths) m.col_slices.push_back(ColumnSlice{Operand{}, uint16_t(w)});
+  m.micro.resize(size_t(m.iter_rows) * m.iter_cols * K * L);
+  m.images.resize(size_t(K) * L);
+  p.mvms.push_back(m);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("rules: element-wise, transfer, load, drain, reduce", "[timing]") {
+  HwConfig hw;  // lanes 16; latencies sum 1, mult 2, sigmoid 3, tanh 3; burst 64 B
+  CHECK(eltwise_cycles(hw, EltUnit::Sum, 33) == 3 + 1);
+  CHECK(eltwise_cycles(hw, EltUnit::Mult, 16) == 1 + 2);
+  CHECK(eltwise_cycles(hw, EltUnit::Tanh, 1) == 1 + 3);
+  CHECK(transfer_cycles(hw, 130) == 3);
+  CHECK(neuron_load_cycles(hw, 17) == 2);
+  CHECK(neuron_load_cycles(hw, 0) == 0);
+  CHECK(drain_cycles(hw, false) == 1 + 1 + 2 + 1);
+  CHECK(drain_cycles(hw, true) == 5 + 1);
+  CHECK(reduce_cycles(hw, 32) == 2 + 2);
+}
+
+TEST_CASE("engine walk: input stall, vertical drain, two row-groups", "[timing]") {
+  // 1x2 groups, 2 row-groups (a = 0,1), one b. Slices 4 and 2 wide, neuron_load_width 1 -> ld=4.
+  Program p = machine(1, 2, 2, 2, 4, {4, 2});
+  p.hw.engine.neuron_load_width = 1;
+  MvmProgram& m = p.mvms[0];
+  m.useful_macs = 20;
+  m.micro[0].items = {item(ItemKind::Local, 2, 2)};  // n=0 g0: 1 tile
+  m.micro[1].items = {item(ItemKind::Local, 2, 2)};  // n=0 g1: 1 tile
+  m.micro[2].items = {item(ItemKind::Local, 1, 2)};  // n=1 g0: 1 tile
+  m.micro[3].items = {item(ItemKind::Local, 4, 1), item(ItemKind::FromUp, 4, 2)};  // 2 + 2
+  // t = ld(0) = 4. n=0: M = 1, ld(1) = 4 -> lasts 4, stall 3 -> t = 8; drain 5 -> 13;
+  // reduction ceil(4/16) + 2 = 3 -> 16. a=1 starts at max(13, 0) = 13. n=1: M = 4, no next
+  // load -> t = 17; vertical used: drain 6 -> 23; reduction max(23, 16) + 3 = 26.
+  const MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.engine_cycles == 26);
+  CHECK(t.first_load == 4);
+  CHECK(t.issue_cycles == 5);
+  CHECK(t.input_stall == 3);
+  CHECK(t.drain_cycles == 11);
+  CHECK(t.reduce_wait == 0);
+  CHECK(t.reduce_tail == 3);
+  CHECK(t.tiles == 7);
+  CHECK(t.makespan == std::vector<int64_t>{1, 4});
+  CHECK(t.imbalance == Approx((1.0 + 4.0 / 2.5) / 2));
+  CHECK(t.pe_utilization == Approx(20.0 / (8 * 26)));
+  CHECK(t.group_occupancy == Approx(7.0 / (2 * 26)));
+  CHECK(t.groups[0].busy == 2);
+  CHECK(t.groups[0].barrier_idle == 3);
+  CHECK(t.groups[0].input_stall == 3);
+  CHECK(t.groups[1].busy == 5);
+  CHECK(t.groups[1].barrier_idle == 0);
+  CHECK(t.groups[1].recv_v == 2);
+  CHECK(t.groups[1].given_v == 2);  // K = 1: the lower neighbour is the group itself
+  CHECK(t.groups[0].recv_h + t.groups[0].given_h + t.groups[1].recv_h == 0);
+}
+
+TEST_CASE("engine walk: a row-group waits for the reduction two back", "[timing]") {
+  // 1x1 group, 3 row-groups of one tile each, bh = 8, reduce_lanes 1 -> reduce = 8 + 2 = 10.
+  Program p = machine(1, 1, 3, 1, 8, {4});
+  p.hw.engine.reduce_lanes = 1;
+  for (auto& gi : p.mvms[0].micro) gi.items = {item(ItemKind::Local, 2, 2)};
+  // ld = 1. t = 1; a0: +max(1, ld=1) -> 2, drain -> 7, red 7..17.
+  // a1: start max(7, -) = 7 -> 8, drain -> 13, red max(13, 17) = 17..27.
+  // a2: start max(13, red a0 = 17) = 17 (waits 4) -> 18 (no next load), drain -> 23,
+  //     red max(23, 27) = 27..37.
+  const MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.engine_cycles == 37);
+  CHECK(t.reduce_wait == 4);
+  CHECK(t.reduce_tail == 14);
+}
+
+TEST_CASE("program timing: words last as long as their longest section", "[timing]") {
+  Program p = machine(1, 1, 1, 1, 4, {4});
+  p.mvms[0].micro[0].items = {item(ItemKind::Local, 4, 4)};  // 4 tiles
+  p.mvms[0].rows = 4;
+  auto sec = [](Unit u, Op op, uint32_t n) {
+    Section s;
+    s.unit = u;
+    s.op = op;
+    s.count = n;
+    return s;
+  };
+  p.words.push_back({{sec(Unit::Load, Op::LoadX, 100)}});           // 200 B -> 4
+  p.words.push_back({{sec(Unit::Engine, Op::Mvm, 4)}});             // engine
+  p.words.push_back({{sec(Unit::Sum1, Op::BiasWb, 4), sec(Unit::Tanh, Op::Tanh, 40)}});  // 2|6
+  // Engine: ld 1, M 4 -> 5, drain 5 -> 10, reduce 1 + 2 -> 13.
+  const TimingReport r = analyze(p);
+  CHECK(r.word_cycles == std::vector<int64_t>{4, 13, 6});
+  CHECK(r.cycles_per_step == 23);
+  CHECK(r.latency_us == Approx(23 / 200.0));
+  CHECK(r.frames_per_s == Approx(200e6 / 23));
+  CHECK(r.layers[0].eltwise_cycles == 2 + 6);
+  CHECK(r.layers[0].load_store_cycles == 4);
+  CHECK(timing_json(r)["mvms"][0]["engine_cycles"] == 13);
+}
