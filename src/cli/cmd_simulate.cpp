@@ -1,7 +1,10 @@
 // csbrnn simulate --hw HW.yaml PROGRAM_OR_MODEL --input X.npy --output Y.npy --out DIR
 //   [--vcd FILE --vcd-scope UNITS --vcd-window FROM:TO] [--no-check] [--set k=v]
 // Runs the cycle-accurate SystemC model on a whole input sequence (docs/simulator.md).
+#include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <random>
 #include <iostream>
 
 #include "cli/command.h"
@@ -10,6 +13,8 @@
 #include "common/file_util.h"
 #include "compile/compiler.h"
 #include "compile/interpreter.h"
+#include "compile/model_gen.h"
+#include "common/strings.h"
 #include "compile/program_io.h"
 #include "config/config_loader.h"
 #include "io/npy.h"
@@ -25,8 +30,12 @@ namespace {
 int run_simulate(const std::vector<std::string>& args) {
   po::options_description desc("simulate options");
   desc.add_options()                                                                 //
-      ("program", po::value<std::string>()->required(), "PROGRAM.bin or MODEL.csb")  //
-      ("input", po::value<std::string>()->required(), "X.npy: T x input_size float")  //
+      ("program", po::value<std::string>()->required(),
+       "PROGRAM.bin, MODEL.csb, or bench:NAME[:BLOCK] (a synthetic CSB model of a paper "
+       "benchmark shape: mt1 mt2 sr1 sr2 sr4; random input)")  //
+      ("input", po::value<std::string>(), "X.npy: T x input_size float")  //
+      ("steps", po::value<int>()->default_value(100), "timesteps of the random input (bench:)")  //
+      ("rate", po::value<double>(), "pruning rate of the bench: model (default: the paper's)")  //
       ("output", po::value<std::string>(), "Y.npy: T x output_size float32 (dequantized)")  //
       ("out", po::value<std::string>()->required(),
        "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, summary.txt)")  //
@@ -53,9 +62,16 @@ int run_simulate(const std::vector<std::string>& args) {
   // program (compiled in-process from a model)
   Program prog;
   CsbModel model;
-  const bool from_model = is_csb_file(path);
+  const bool bench = path.rfind("bench:", 0) == 0;
+  const bool from_model = bench || is_csb_file(path);
+  if (bench) {
+    const auto parts = split(path.substr(6), ':');
+    GenSpec spec = benchmark_spec(parts.at(0), parts.size() > 1 ? std::stoi(parts[1]) : 32);
+    if (vm.count("rate")) spec.rate = vm["rate"].as<double>();
+    model = generate_csb_model(spec);
+  }
   if (from_model) {
-    model = load_csb_model(path);
+    if (!bench) model = load_csb_model(path);
     CompileOptions co;
     co.origin = path;
     prog = compile_program(model, hw, co);
@@ -65,8 +81,21 @@ int run_simulate(const std::vector<std::string>& args) {
   sim::check_program_matches(prog, hw, path);
 
   // input
-  const std::string xpath = vm["input"].as<std::string>();
-  const Tensor xt = load_npy(xpath);
+  Tensor xt;
+  std::string xpath = "random input";
+  if (vm.count("input")) {
+    xpath = vm["input"].as<std::string>();
+    xt = load_npy(xpath);
+  } else if (bench) {
+    const int steps = vm["steps"].as<int>();
+    if (steps <= 0) fail("--steps must be positive");
+    xt.shape = {steps, prog.input_size};
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (int64_t i = 0; i < int64_t(steps) * prog.input_size; ++i) xt.data.push_back(u(rng));
+  } else {
+    fail("csbrnn simulate: missing --input X.npy");
+  }
   if (xt.dims() != 2 || xt.shape[1] != prog.input_size)
     fail(xpath, ": expected shape (T, ", prog.input_size, "), got ", xt.dims(), " dims",
          xt.dims() >= 2 ? " (.., " + std::to_string(xt.shape[1]) + ")" : std::string());
@@ -112,7 +141,11 @@ int run_simulate(const std::vector<std::string>& args) {
     std::vector<int16_t> want;
     if (from_model) {
       info.check = "fixed-point reference (reference/fixed_rnn.h)";
-      want = run_fixed_rnn(csb_model_to_dense(model), xm, prog.fmt).output;
+      const RnnModel dense = csb_model_to_dense(model);
+      const auto t0 = std::chrono::steady_clock::now();
+      want = run_fixed_rnn(dense, xm, prog.fmt).output;
+      info.reference_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } else {
       info.check = "functional interpreter (compile/interpreter.h; no model given)";
       want = interpret(prog, xq, T).y;

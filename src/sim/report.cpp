@@ -131,6 +131,8 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
                      {"must_match", c.must_match},
                      {"causes", c.causes}};
   j["wall_seconds"] = s.wall_seconds;
+  j["reference_wall_seconds"] = info.reference_seconds;
+  j["sim_to_reference_wall_ratio"] = safe_div(s.wall_seconds, info.reference_seconds);
   j["simulated_cycles_per_s"] = safe_div(double(s.total_cycles), s.wall_seconds);
   return j;
 }
@@ -255,9 +257,15 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
                                 : std::string(info.check_passed ? "bit-exact vs the " : "FAILED vs the ") +
                                       info.check)
     << "\n";
-  std::snprintf(buf, sizeof buf, "  speed            %.2f s wall, %.2f M simulated cycles/s\n",
+  std::snprintf(buf, sizeof buf, "  speed            %.3f s wall, %.2f M simulated cycles/s",
                 s.wall_seconds, j["simulated_cycles_per_s"].get<double>() / 1e6);
   o << buf;
+  if (info.reference_seconds > 0) {
+    std::snprintf(buf, sizeof buf, "; fixed-point reference %.3f s (ratio %.2fx)",
+                  info.reference_seconds, s.wall_seconds / info.reference_seconds);
+    o << buf;
+  }
+  o << "\n";
   return o.str();
 }
 

@@ -16,6 +16,7 @@ struct RunInfo {
   std::string check;        // "reference", "interpreter" or "skipped"
   bool check_passed = false;
   int steps = 0;
+  double reference_seconds = 0;  // wall time of the fixed-point reference (0: not run)
 };
 
 /// The analytic model of `p` under the simulated machine's timing knobs (`hw`).
