@@ -1,0 +1,262 @@
+#include "sim/csb_engine.h"
+
+#include <algorithm>
+#include <string>
+
+#include "common/error.h"
+#include "compile/compiler.h"
+#include "timing/cycle_rules.h"
+
+namespace csbrnn::sim {
+
+using namespace sc_core;
+
+CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
+    : sc_module(name),
+      bnb("bnb", ctx),
+      nab("nab", ctx.hw.engine.groups()),
+      links("links", ctx.hw.engine.K, ctx.hw.engine.L),
+      reduce("reduce", ctx, nab),
+      streamer("weight_streamer", ctx),
+      ctx_(ctx),
+      K_(ctx.hw.engine.K),
+      L_(ctx.hw.engine.L),
+      G_(ctx.hw.engine.groups()) {
+  for (int k = 0; k < K_; ++k)
+    for (int l = 0; l < L_; ++l) {
+      const std::string s = std::to_string(k) + "_" + std::to_string(l);
+      wbuf.emplace_back(new WeightBuffer(("wbuf_" + s).c_str()));
+      groups.emplace_back(new PeGroup(("group_" + s).c_str(), ctx, *this, k, l));
+    }
+  ready_cur_.assign(size_t(G_), 0);
+  ready_next_.assign(size_t(G_), 0);
+  SC_METHOD(proc);
+  sensitive << go_;
+  dont_initialize();
+}
+
+void CsbEngine::place_images(const Program& prog) {
+  any_streamed_ = false;
+  for (int g = 0; g < G_; ++g) {
+    std::vector<int64_t> bytes;
+    for (const auto& m : prog.mvms) {
+      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ",
+                    G_, " groups");
+      bytes.push_back(WeightBuffer::image_bytes(m.images[size_t(g)]));
+    }
+    wbuf[size_t(g)]->place(bytes, int64_t(ctx_.hw.buffers.weight_buffer_kib) * 1024);
+    auto& gs = ctx_.stats.groups[size_t(g)];
+    gs.weight_bytes_resident = wbuf[size_t(g)]->used;
+    gs.weight_bytes_total = 0;
+    for (size_t m = 0; m < bytes.size(); ++m) {
+      gs.weight_bytes_total += bytes[m];
+      if (wbuf[size_t(g)]->streamed[m]) any_streamed_ = true;
+    }
+  }
+}
+
+void CsbEngine::start_section(const Section& s) {
+  CSBRNN_ASSERT(state == 0, name(), " started while busy");
+  CSBRNN_ASSERT(s.op == Op::Mvm && s.mvm < ctx_.prog->mvms.size(), "bad Mvm section");
+  sec_ = s;
+  m_ = s.mvm;
+  const MvmProgram& mv = mvm();
+  n_ = 0;
+  n_total_ = int64_t(mv.iter_rows) * mv.iter_cols;
+  nab.configure(mv.bh);
+  section_start_ = ctx_.cycle();
+  issue_sum_ = 0;
+  state = 1;
+  go_.notify(SC_ZERO_TIME);
+}
+
+void CsbEngine::group_done() {
+  CSBRNN_ASSERT(waiting_ > 0, "barrier underflow");
+  if (--waiting_ == 0) wake_.notify();
+}
+
+void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
+  const MvmProgram& mv = mvm();
+  const int a = int(n / mv.iter_cols), b = int(n % mv.iter_cols);
+  const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
+  for (int g = 0; g < G_; ++g) {
+    ready[size_t(g)] = 0;
+    WeightBuffer& wb = *wbuf[size_t(g)];
+    if (!wb.streamed[size_t(m_)]) continue;
+    GroupImage& im = wb.images[size_t(m_)];
+    const uint64_t base = stream_addr[size_t(m_)][size_t(g)];
+    const uint64_t index_base = base + im.weights.size() * 2;
+    const GroupIteration& gi = mv.at(a, b, g / L_, g % L_, K_, L_);
+    int64_t bytes = 0;
+    for (const MicroItem& it : gi.items) {
+      const int64_t tiles = item_tiles(it, ctx_.hw.engine.P, ctx_.hw.engine.Q);
+      if (tiles == 0) continue;
+      const uint64_t woff = uint64_t(it.weight_ptr) * tile_bytes;
+      const uint64_t wlen = uint64_t(tiles) * tile_bytes;
+      const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
+      CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
+                    "streamed item outside its image");
+      int64_t r1 = streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff,
+                                  wlen);
+      int64_t r2 = streamer.fetch(index_base + ioff,
+                                  reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
+      ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});
+      bytes += int64_t(wlen + ilen);
+    }
+    ctx_.stats.groups[size_t(g)].weight_bytes_streamed += bytes;
+  }
+}
+
+void CsbEngine::begin_iteration() {
+  const MvmProgram& mv = mvm();
+  const int a = int(n_ / mv.iter_cols), b = int(n_ % mv.iter_cols);
+  iteration = n_;
+  row_group = a;
+  block_col = b;
+  state = 2;
+  if (b == 0) nab.clear(a % 2);
+  iter_start_ = ctx_.cycle();
+  std::swap(ready_cur_, ready_next_);
+  waiting_ = G_ + (n_ + 1 < n_total_ ? 1 : 0);
+  if (n_ + 1 < n_total_) {
+    if (any_streamed_) fetch_weights(n_ + 1, ready_next_);
+    bnb.start_load(mv, n_ + 1, [this] { group_done(); });
+  }
+  for (int g = 0; g < G_; ++g) {
+    const int64_t stall = std::max<int64_t>(0, ready_cur_[size_t(g)] - iter_start_);
+    groups[size_t(g)]->begin(m_, n_, stall);
+  }
+  next_ = Next::EndIter;
+}
+
+void CsbEngine::end_iteration() {
+  const MvmProgram& mv = mvm();
+  const int64_t now = ctx_.cycle();
+  const int64_t D = now - iter_start_;
+  issue_sum_ += D;
+  int64_t E = 0, maxload = 0, sumload = 0;
+  for (auto& gp : groups) {
+    E = std::max(E, gp->weight_stall + gp->load);
+    maxload = std::max(maxload, gp->load);
+    sumload += gp->load;
+  }
+  const int64_t in_stall = D - E;
+  CSBRNN_ASSERT(in_stall >= 0, "iteration shorter than its busiest group");
+  SimStats& st = ctx_.stats;
+  st.iterations++;
+  st.engine_issue_cycles += D;
+  st.stall_input_cycles += in_stall;
+  st.stall_weight_cycles += E - maxload;
+  if (sumload > 0) {
+    st.imbalance_sum += double(maxload) / (double(sumload) / G_);
+    st.imbalance_iters++;
+  }
+  for (int g = 0; g < G_; ++g) {
+    PeGroup& gp = *groups[size_t(g)];
+    GroupStats& gs = st.groups[size_t(g)];
+    gs.busy += gp.load;
+    gs.stall_weights += gp.weight_stall;
+    gs.stall_input += in_stall;
+    gs.barrier_idle += E - gp.weight_stall - gp.load;
+    // utilization picture: busy interval [iter_start + stall, + load)
+    int64_t s = iter_start_ + gp.weight_stall, e = s + gp.load;
+    const int64_t w = st.bucket_cycles;
+    while (s < e) {
+      const size_t bk = size_t(s / w);
+      if (gs.busy_buckets.size() <= bk) gs.busy_buckets.resize(bk + 1, 0);
+      const int64_t upto = std::min(e, int64_t(bk + 1) * w);
+      gs.busy_buckets[bk] += upto - s;
+      s = upto;
+    }
+  }
+  const int b = int(n_ % mv.iter_cols);
+  if (b == mv.iter_cols - 1) {
+    // last iteration of the row-group: the pipeline drains (longer if the vertical path is used)
+    const int a = int(n_ / mv.iter_cols);
+    bool vertical = false;
+    for (int k = 0; k < K_ && !vertical; ++k)
+      for (int l = 0; l < L_ && !vertical; ++l)
+        for (const auto& it : mv.at(a, b, k, l, K_, L_).items)
+          if (it.kind == ItemKind::FromUp && it.rows > 0 && it.cols > 0) vertical = true;
+    state = 3;
+    next_ = Next::DrainDone;
+    const int64_t d = timing::drain_cycles(ctx_.hw, vertical);
+    if (d > 0) {
+      next_trigger(ctx_.cycles(d));
+    } else {
+      go_.notify(SC_ZERO_TIME);  // handled in the next delta
+    }
+    return;
+  }
+  ++n_;
+  begin_iteration();
+  next_trigger(wake_);
+}
+
+void CsbEngine::proc() {
+  const MvmProgram& mv = mvm();
+  if (state == 1) {  // MVM start: the first slices (and streamed tiles) load before any issue
+    std::fill(ready_next_.begin(), ready_next_.end(), 0);
+    if (any_streamed_) fetch_weights(0, ready_next_);
+    waiting_ = 1;
+    next_ = Next::StartIter;
+    state = 6;  // waiting for the first load
+    bnb.start_load(mv, 0, [this] { group_done(); });
+    next_trigger(wake_);
+    return;
+  }
+  switch (next_) {
+    case Next::StartIter: {
+      // with streamed weights the first iteration also waits for its tiles (inside the
+      // iteration, as weight stall of the groups concerned)
+      begin_iteration();
+      next_trigger(wake_);
+      return;
+    }
+    case Next::EndIter:
+      if (waiting_ > 0) {
+        next_trigger(wake_);
+        return;
+      }
+      end_iteration();
+      return;
+    case Next::DrainDone: {
+      if (!reduce.idle()) {  // the single reduction unit is still busy with row-group a-1
+        state = 4;
+        next_trigger(reduce.idle_event);
+        return;
+      }
+      const int a = int(n_ / mv.iter_cols);
+      reduce.start(mv, a, sec_.dst.addr);
+      if (n_ + 1 < n_total_) {
+        ++n_;
+        begin_iteration();
+        next_trigger(wake_);
+        return;
+      }
+      state = 5;
+      next_ = Next::Finish;
+      next_trigger(reduce.idle_event);
+      return;
+    }
+    case Next::Finish: {
+      if (!reduce.idle()) {
+        next_trigger(reduce.idle_event);
+        return;
+      }
+      const int64_t dur = ctx_.cycle() - section_start_;
+      SimStats& st = ctx_.stats;
+      st.engine_cycles += dur;
+      for (auto& gs : st.groups) gs.engine_overhead += dur - issue_sum_;
+      auto& us = st.units[size_t(Unit::Engine)];
+      ++us.sections;
+      us.busy_cycles += dur;
+      us.elements += sec_.count;
+      state = 0;
+      ctx_.section_done(Unit::Engine);
+      return;
+    }
+  }
+}
+
+}  // namespace csbrnn::sim

@@ -1,0 +1,75 @@
+// The CSB-Engine: K x L PEGroups, their BlockNeuronBuffers, NeuronAccumBuffers, WeightBuffers,
+// the sharing links, the horizontal reduction, and the weight streamer. One SC_METHOD runs the
+// engine's iteration sequence as event timing (docs/simulator.md "Engine timing"):
+//   MVM start:     slices of iteration 0 load (ld(0) cycles) [+ weight fetch of streamed groups]
+//   iteration n:   every group issues its tiles (its own SC_METHOD, `load` cycles) while the
+//                  slices of n+1 load; the barrier releases when all groups and the loader are
+//                  done: D(n) = max(M(n), ld(n+1)) with ideal memory;
+//   row-group end: pipeline drain (drain_cycles), then the reduction unit (waits for the
+//                  previous reduction), while the next row-group starts issuing;
+//   MVM end:       when the last reduction has finished.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "sim/block_neuron_buffer.h"
+#include "sim/neuron_accum_buffer.h"
+#include "sim/pe_group.h"
+#include "sim/reduce_unit.h"
+#include "sim/sharing_links.h"
+#include "sim/sim_context.h"
+#include "sim/weight_buffer.h"
+#include "sim/weight_streamer.h"
+
+namespace csbrnn::sim {
+
+class CsbEngine : public sc_core::sc_module, public SectionUnit {
+ public:
+  SC_HAS_PROCESS(CsbEngine);
+  CsbEngine(sc_core::sc_module_name name, SimContext& ctx);
+
+  void start_section(const Section& s) override;
+  /// Sizes the weight buffers for `prog` and decides residency; returns per (m, g) whether
+  /// streamed. Called by the Top before the host writes the images.
+  void place_images(const Program& prog);
+
+  std::vector<std::unique_ptr<WeightBuffer>> wbuf;  // K*L
+  std::vector<std::unique_ptr<PeGroup>> groups;     // K*L
+  BlockNeuronBuffers bnb;
+  NeuronAccumBuffers nab;
+  SharingLinks links;
+  ReduceUnit reduce;
+  WeightStreamer streamer;
+  /// DRAM byte address of streamed image (m, g) (weights, then index), set by the Top.
+  std::vector<std::vector<uint64_t>> stream_addr;
+
+  // called by the parts
+  void group_done();
+  int current_mvm() const { return m_; }
+  const MvmProgram& mvm() const { return ctx_.prog->mvms[size_t(m_)]; }
+
+  // traced
+  int state = 0;  // 0 idle, 1 first load, 2 issue, 3 drain, 4 wait reduction, 5 final reduction
+  int64_t iteration = 0, row_group = 0, block_col = 0;
+
+ private:
+  void proc();
+  void begin_iteration();
+  void end_iteration();
+  void fetch_weights(int64_t n, std::vector<int64_t>& ready);
+  SimContext& ctx_;
+  int K_, L_, G_;
+  sc_core::sc_event go_, wake_;
+  Section sec_;
+  int m_ = 0;
+  int64_t n_ = 0, n_total_ = 0;
+  int waiting_ = 0;
+  enum class Next { StartIter, EndIter, DrainDone, Finish } next_ = Next::StartIter;
+  int64_t section_start_ = 0, iter_start_ = 0, issue_sum_ = 0;
+  std::vector<int64_t> ready_cur_, ready_next_;  // streamed weights ready cycle per group
+  bool any_streamed_ = false;
+};
+
+}  // namespace csbrnn::sim

@@ -1,0 +1,40 @@
+// DRAM: a TLM-2.0 target (b_transport, loosely timed) holding X, Y and streamed weights.
+// Timing: memory.ideal = true -> a transaction of n bytes is ready ceil(n/burst_bytes) cycles
+// after it is requested (one burst per cycle: the analytic transfer rule). Otherwise one shared
+// channel: a transaction occupies bytes / dram_bandwidth_gbps ns of channel time (serialised
+// with earlier ones) and its data arrive dram_latency_ns after its transfer ends.
+#pragma once
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
+
+#include "sim/sim_context.h"
+
+namespace csbrnn::sim {
+
+class Dram : public sc_core::sc_module {
+ public:
+  /// One port per initiator (load unit, store unit, weight streamer).
+  tlm_utils::multi_passthrough_target_socket<Dram> tsocket;
+
+  Dram(sc_core::sc_module_name name, SimContext& ctx);
+  void resize(uint64_t bytes) { mem_.assign(bytes, 0); }
+  void reset_timing() { busy_until_ = sc_core::sc_time_stamp(); }
+  uint64_t size() const { return mem_.size(); }
+  /// Untimed access (the host's debug path and result read-back).
+  uint8_t* data(uint64_t addr, uint64_t len);
+
+  // traced
+  int64_t busy_until_cycle = 0, transactions = 0;
+
+ private:
+  void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned transport_dbg(int port, tlm::tlm_generic_payload& trans);
+  SimContext& ctx_;
+  std::vector<uint8_t> mem_;
+  sc_core::sc_time busy_until_ = sc_core::SC_ZERO_TIME;
+};
+
+}  // namespace csbrnn::sim

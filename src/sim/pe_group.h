@@ -1,0 +1,38 @@
+// One PEGroup of P x Q PEs (one SC_METHOD; PE state in plain arrays, no per-PE signals).
+// At an iteration's start the engine hands the group its micro-items; the group computes the
+// whole iteration in one activation (the products of every tile, in the order the hardware
+// issues them) and re-arms itself exactly `weight_stall + tiles` cycles later, when its last
+// tile has issued; then it reports to the engine's barrier.
+#pragma once
+#include <cstdint>
+#include <systemc>
+
+#include "sim/sim_context.h"
+
+namespace csbrnn::sim {
+
+class CsbEngine;
+
+class PeGroup : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PeGroup);
+  PeGroup(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& engine, int k, int l);
+  /// Issue iteration n of MVM `m` after `weight_stall` cycles (tiles still streaming in).
+  void begin(int m, int64_t n, int64_t weight_stall);
+  int64_t load = 0, weight_stall = 0;  // of the current iteration
+
+  // traced
+  int busy = 0;           // 1 while issuing tiles in the current iteration
+  int64_t tiles_issued = 0;
+
+ private:
+  void proc();
+  SimContext& ctx_;
+  CsbEngine& eng_;
+  int k_, l_;
+  int m_ = 0;
+  int64_t n_ = 0;
+  sc_core::sc_event go_;
+};
+
+}  // namespace csbrnn::sim

@@ -1,0 +1,30 @@
+// WeightStreamer: the engine's TLM-2.0 initiator that fetches the tiles and indices of streamed
+// (non-resident) group images from DRAM, one transaction of <= burst_bytes per cycle on one port.
+#pragma once
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "sim/sim_context.h"
+
+namespace csbrnn::sim {
+
+class WeightStreamer : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<WeightStreamer> isocket;
+  WeightStreamer(sc_core::sc_module_name name, SimContext& ctx)
+      : sc_module(name), isocket("isocket"), ctx_(ctx) {}
+  /// Reads `bytes` at DRAM `addr` into `dst`; the port issues one burst per cycle from
+  /// max(now, port free). Returns the cycle (absolute) when the data are in.
+  int64_t fetch(uint64_t addr, uint8_t* dst, uint64_t bytes);
+
+  // traced
+  int64_t bytes_fetched = 0;
+  int64_t port_free_cycle = 0;
+
+ private:
+  SimContext& ctx_;
+};
+
+}  // namespace csbrnn::sim

@@ -1,0 +1,118 @@
+// Helpers for the simulator tests: random hardware knobs, random inputs, checks that compare
+// one simulated job with the interpreter and the analytic model.
+#pragma once
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "compile/compiler.h"
+#include "compile/interpreter.h"
+#include "compile/model_gen.h"
+#include "sim/report.h"
+#include "sim/simulator.h"
+
+namespace csbrnn::test {
+
+inline std::vector<int16_t> random_input(int T, int n, uint64_t seed, const fx::Format& f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.5, 1.5);
+  std::vector<int16_t> x(size_t(T) * n);
+  for (auto& v : x) v = fx::quantize(u(rng), f.af);
+  return x;
+}
+
+/// Randomises every timing knob (not the structure) of `hw`.
+inline void randomize_timing(HwConfig& hw, std::mt19937_64& rng) {
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  hw.engine.neuron_load_width = r(1, 20);
+  hw.engine.lat_weight_read = r(0, 3);
+  hw.engine.lat_multiply = r(0, 3);
+  hw.engine.lat_adder_tree = r(0, 4);
+  hw.engine.lat_accumulate = r(0, 2);
+  hw.engine.lat_vertical_path = r(0, 3);
+  hw.engine.reduce_lanes = r(1, 24);
+  hw.engine.lat_reduce = r(0, 4);
+  hw.eltwise.lanes = r(1, 20);
+  hw.eltwise.lat_sum = r(0, 3);
+  hw.eltwise.lat_mult = r(0, 4);
+  hw.eltwise.lat_sigmoid = r(0, 5);
+  hw.eltwise.lat_tanh = r(0, 5);
+  hw.memory.burst_bytes = 2 << r(0, 6);
+  hw.engine.clock_mhz = std::vector<double>{100, 200, 250, 400, 125}[size_t(r(0, 4))];
+}
+
+/// Per-group counters add up to the totals; given == received per direction.
+inline void check_counters(const sim::SimStats& s) {
+  int64_t gh = 0, rh = 0, gv = 0, rv = 0, busy = 0;
+  uint64_t macs = 0;
+  for (const auto& g : s.groups) {
+    CHECK(g.busy + g.barrier_idle + g.stall_input + g.stall_weights + g.engine_overhead +
+              g.outside ==
+          s.total_cycles);
+    CHECK(g.busy == g.tiles_local + g.tiles_received_h + g.tiles_received_v);
+    gh += g.tiles_given_h;
+    rh += g.tiles_received_h;
+    gv += g.tiles_given_v;
+    rv += g.tiles_received_v;
+    busy += g.busy;
+    macs += g.useful_macs;
+  }
+  CHECK(gh == rh);
+  CHECK(gv == rv);
+  CHECK(busy == s.tiles_issued);
+  CHECK(macs == s.useful_macs);
+  int64_t steps = 0, layers = 0;
+  for (auto c : s.step_cycles) steps += c;
+  for (auto c : s.layer_cycles) layers += c;
+  CHECK(steps == s.total_cycles);
+  CHECK(layers == s.total_cycles);
+}
+
+/// The simulated job equals the interpreter bit for bit and (ideal memory, weights resident)
+/// the analytic model cycle for cycle, per group too.
+inline void check_job(const sim::SimJob& j, const HwConfig& hw) {
+  const InterpretResult r = interpret(*j.prog, j.x, j.steps);
+  REQUIRE(j.y.size() == r.y.size());
+  size_t diff = 0, first = SIZE_MAX;
+  for (size_t i = 0; i < r.y.size(); ++i)
+    if (j.y[i] != r.y[i]) {
+      ++diff;
+      if (first == SIZE_MAX) first = i;
+    }
+  INFO(j.origin << ": first mismatch at " << first);
+  CHECK(diff == 0);
+  size_t nonzero = 0;
+  for (int16_t v : j.y) nonzero += v != 0;
+  CHECK(nonzero > j.y.size() / 2);
+  const timing::TimingReport a = sim::analytic_for(*j.prog, hw);
+  CHECK(j.stats.total_cycles == a.total_cycles(j.steps));
+  for (auto c : j.stats.step_cycles) CHECK(c == a.cycles_per_step);
+  for (size_t k = 0; k < a.layers.size(); ++k)
+    CHECK(j.stats.layer_cycles[k] == int64_t(j.steps) * a.layers[k].cycles);
+  CHECK(j.stats.engine_cycles == int64_t(j.steps) * a.engine_cycles);
+  // per group: busy, barrier idle, input stall, given/received, summed over MVMs
+  for (size_t g = 0; g < j.stats.groups.size(); ++g) {
+    int64_t busy = 0, idle = 0, stall = 0, gh = 0, gv = 0, rh = 0, rv = 0;
+    for (const auto& m : a.mvms) {
+      busy += m.groups[g].busy;
+      idle += m.groups[g].barrier_idle;
+      stall += m.groups[g].input_stall;
+      gh += m.groups[g].given_h;
+      gv += m.groups[g].given_v;
+      rh += m.groups[g].recv_h;
+      rv += m.groups[g].recv_v;
+    }
+    const auto& sg = j.stats.groups[g];
+    const int64_t T = j.steps;
+    CHECK(sg.busy == T * busy);
+    CHECK(sg.barrier_idle == T * idle);
+    CHECK(sg.stall_input == T * stall);
+    CHECK(sg.tiles_given_h == T * gh);
+    CHECK(sg.tiles_given_v == T * gv);
+    CHECK(sg.tiles_received_h == T * rh);
+    CHECK(sg.tiles_received_v == T * rv);
+    CHECK(sg.stall_weights == 0);
+  }
+  check_counters(j.stats);
+}
+
+}  // namespace csbrnn::test

@@ -1,0 +1,186 @@
+// `csbrnn simulate` end to end (subprocess): reference check, reports, VCD, DRAM stalls, errors.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <set>
+
+#include "common/file_util.h"
+#include "compile/compiler.h"
+#include "compile/model_gen.h"
+#include "compile/program_io.h"
+#include "io/npy.h"
+#include "model/csb_file.h"
+#include "support/test_util.h"
+
+using namespace csbrnn;
+using nlohmann::json;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir{"simcli"};
+  std::string model, x;
+  explicit Fixture(CellType cell = CellType::LSTM, int proj = 0, int T = 4) {
+    GenSpec s;
+    s.cell = cell;
+    s.input_size = 21;
+    s.hidden_size = 19;
+    s.proj_size = proj;
+    s.layers = 2;
+    s.bh = 8;
+    s.bw = 8;
+    s.seed = 11;
+    model = dir.file("m.csb");
+    save_csb_model(model, generate_csb_model(s));
+    Tensor t;
+    t.shape = {T, s.input_size};
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (int i = 0; i < T * s.input_size; ++i) t.data.push_back(u(rng));
+    x = dir.file("x.npy");
+    save_npy(x, t);
+  }
+  test::RunResult sim(const std::string& extra, const std::string& out = "out") {
+    return test::run_cli("simulate " + model + " --input " + x + " --output " + dir.file("y.npy") +
+                         " --out " + dir.file(out) + " " + extra);
+  }
+  json stats(const std::string& out = "out") {
+    return json::parse(read_text_file(dir.file(out + "/stats.json")));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("simulate a .csb: bit-exact vs reference, exact analytic cycles, reports", "[sim][cli]") {
+  for (CellType cell : {CellType::LSTM, CellType::GRU}) {
+    Fixture f(cell, cell == CellType::LSTM ? 7 : 0);
+    const auto r = f.sim("--set sharing.mode=2d");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("bit-exact vs the fixed-point reference") != std::string::npos);
+    const json j = f.stats();
+    CHECK(j["comparison"]["difference"] == 0);
+    CHECK(j["check"]["passed"] == true);
+    CHECK(j["cycles"]["total"].get<int64_t>() > 0);
+    const Tensor y = load_npy(f.dir.file("y.npy"));
+    CHECK(y.shape == std::vector<int64_t>{4, cell == CellType::LSTM ? 7 : 19});
+    const std::string csv = read_text_file(f.dir.file("out/stats.csv"));
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 16);
+    CHECK(read_text_file(f.dir.file("out/utilization.svg")).find("<svg") == 0);
+    CHECK(!read_text_file(f.dir.file("out/hw.yaml")).empty());
+  }
+}
+
+TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarchy", "[sim][cli]") {
+  Fixture f;
+  const std::string vcd = f.dir.file("w.vcd");
+  const auto r = f.sim("--vcd " + vcd + " --vcd-scope 'controller,group(1,2),eltwise' --vcd-window 50:400");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string text = read_text_file(vcd);
+  // header and scopes
+  CHECK(text.find("$timescale") != std::string::npos);
+  std::set<std::string> scopes;
+  std::regex sc(R"(\$scope module (\S+) \$end)");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), sc); it != std::sregex_iterator(); ++it)
+    scopes.insert((*it)[1]);
+  CHECK(scopes.count("top"));
+  CHECK(scopes.count("controller"));
+  CHECK(scopes.count("engine"));
+  CHECK(scopes.count("group_1_2"));
+  CHECK(!scopes.count("group_0_0"));
+  CHECK(scopes.count("sum1"));
+  CHECK(!scopes.count("load"));
+  // value changes only inside the window: timestamps within [50, 400) cycles of 5000 ps
+  std::regex ts(R"(\n#(\d+))");
+  int64_t lo = INT64_MAX, hi = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), ts); it != std::sregex_iterator(); ++it) {
+    const int64_t v = std::stoll((*it)[1]);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  CHECK(lo >= 50 * 5000);
+  CHECK(hi <= 400 * 5000);
+  const std::string cmd = "vcd2fst " + vcd + " " + f.dir.file("w.fst") + " >/dev/null 2>&1";
+  CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes", "[sim][cli]") {
+  Fixture f;
+  REQUIRE(f.sim("", "ideal").exit_code == 0);
+  const int64_t ideal = f.stats("ideal")["cycles"]["total"];
+  const auto r = f.sim("--set memory.ideal=false --set memory.dram_latency_ns=300 "
+                       "--set memory.dram_bandwidth_gbps=0.5",
+                       "dram");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json d = f.stats("dram");
+  CHECK(d["cycles"]["total"].get<int64_t>() > ideal);
+  CHECK(d["stalls"]["dram_cycles"].get<int64_t>() > 0);
+  CHECK(d["comparison"]["difference"].get<int64_t>() > 0);
+  CHECK(d["comparison"]["causes"].size() >= 1);
+  CHECK(d["check"]["passed"] == true);
+  const auto w = f.sim("--set buffers.weight_buffer_kib=1 --set memory.ideal=false", "wb");
+  INFO(w.output);
+  REQUIRE(w.exit_code == 0);
+  const json s = f.stats("wb");
+  int64_t streamed = 0, stall = 0;
+  for (const auto& g : s["groups"]) {
+    streamed += g["weight_bytes_streamed"].get<int64_t>();
+    stall += g["stall_weights"].get<int64_t>();
+  }
+  CHECK(streamed > 0);
+  CHECK(stall > 0);
+  CHECK(s["cycles"]["total"].get<int64_t>() > ideal);
+  CHECK(s["check"]["passed"] == true);
+  CHECK(w.output.find("weight streaming") != std::string::npos);
+}
+
+TEST_CASE("bad programs, contradicting configs and bad options are refused clearly", "[sim][cli]") {
+  Fixture f;
+  // a program compiled for 2x2 groups, simulated on the default 4x4
+  HwConfig hw;
+  hw.engine.K = 2;
+  hw.engine.L = 2;
+  const std::string bin = f.dir.file("p.bin");
+  save_program(bin, compile_program(load_csb_model(f.model), hw));
+  auto r = test::run_cli("simulate " + bin + " --input " + f.x + " --out " + f.dir.file("o"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("compiled for engine.pe_groups K = 2") != std::string::npos);
+  // the same program on the matching machine runs and is checked against the interpreter
+  r = test::run_cli("simulate " + bin + " --set engine.pe_groups=2x2 --input " + f.x + " --out " +
+                    f.dir.file("o"));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("functional interpreter") != std::string::npos);
+  // corrupt program: flip a byte
+  auto bytes = read_file(bin);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  write_file_atomic(f.dir.file("bad.bin"), bytes);
+  r = test::run_cli("simulate " + f.dir.file("bad.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("bad.bin") != std::string::npos);
+  // truncated
+  bytes.resize(10);
+  write_file_atomic(f.dir.file("short.bin"), bytes);
+  r = test::run_cli("simulate " + f.dir.file("short.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  CHECK(r.exit_code == 2);
+  // wrong input width
+  Tensor t;
+  t.shape = {3, 5};
+  t.data.assign(15, 0.f);
+  save_npy(f.dir.file("x5.npy"), t);
+  r = test::run_cli("simulate " + f.model + " --input " + f.dir.file("x5.npy") + " --out " + f.dir.file("o"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("x5.npy") != std::string::npos);
+  // unknown VCD unit, window without VCD, impossible config
+  r = f.sim("--vcd " + f.dir.file("a.vcd") + " --vcd-scope enginee");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("did you mean 'engine'") != std::string::npos);
+  r = f.sim("--vcd-window 1:2");
+  CHECK(r.exit_code == 2);
+  r = f.sim("--set engine.pe_groups=0x4");
+  CHECK(r.exit_code == 2);
+}
