@@ -24,18 +24,20 @@ inline std::vector<int16_t> random_input(int T, int n, uint64_t seed, const fx::
 inline void randomize_timing(HwConfig& hw, std::mt19937_64& rng) {
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   hw.engine.neuron_load_width = r(1, 20);
-  hw.engine.lat_weight_read = r(0, 3);
-  hw.engine.lat_multiply = r(0, 3);
+  // Ranges follow the config's validation (docs/config.md): stages take >= 1 cycle except the
+  // adder tree and the vertical path.
+  hw.engine.lat_weight_read = r(1, 3);
+  hw.engine.lat_multiply = r(1, 3);
   hw.engine.lat_adder_tree = r(0, 4);
-  hw.engine.lat_accumulate = r(0, 2);
+  hw.engine.lat_accumulate = r(1, 2);
   hw.engine.lat_vertical_path = r(0, 3);
   hw.engine.reduce_lanes = r(1, 24);
-  hw.engine.lat_reduce = r(0, 4);
+  hw.engine.lat_reduce = r(1, 4);
   hw.eltwise.lanes = r(1, 20);
-  hw.eltwise.lat_sum = r(0, 3);
-  hw.eltwise.lat_mult = r(0, 4);
-  hw.eltwise.lat_sigmoid = r(0, 5);
-  hw.eltwise.lat_tanh = r(0, 5);
+  hw.eltwise.lat_sum = r(1, 3);
+  hw.eltwise.lat_mult = r(1, 4);
+  hw.eltwise.lat_sigmoid = r(1, 5);
+  hw.eltwise.lat_tanh = r(1, 5);
   hw.memory.burst_bytes = 2 << r(0, 6);
   hw.engine.clock_mhz = std::vector<double>{100, 200, 250, 400, 125}[size_t(r(0, 4))];
 }
