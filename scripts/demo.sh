@@ -14,7 +14,7 @@ if $cli --help | grep -q '^  genmodel' && $cli --help | grep -q '^  prune' && $c
   $cli genmodel mt1 -o "$out/weights.npz"
   $cli prune "$out/weights.npz" --method csb --rate 13 --block 32x32 -o "$out/model.csb"
   $cli compile "$out/model.csb" --hw "$hw" -o "$out/program.bin" --report "$out/compile.json"
-  python3 -c "import numpy as np; np.save('$out/x.npy', np.random.default_rng(1).uniform(-1,1,(20,128)).astype(np.float32))"
+  /usr/bin/python3 -c "import numpy as np; np.save('$out/x.npy', np.random.default_rng(1).uniform(-1,1,(20,128)).astype(np.float32))"
   $cli simulate "$out/program.bin" --hw "$hw" --input "$out/x.npy" --output "$out/y.npy" --out "$out/sim"
   # also check against the fixed-point reference, compiling the model in-process
   $cli simulate "$out/model.csb" --hw "$hw" --input "$out/x.npy" --output "$out/y_ref_checked.npy" \
