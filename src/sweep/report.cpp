@@ -1,0 +1,164 @@
+#include "sweep/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace csbrnn::sweep {
+namespace {
+
+std::string xml(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+const char* kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+                         "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b"};
+
+}  // namespace
+
+int Table::col(const std::string& name) const {
+  for (size_t i = 0; i < cols.size(); ++i)
+    if (cols[i] == name) return int(i);
+  return -1;
+}
+
+std::string table_csv(const Table& t) {
+  std::ostringstream o;
+  for (size_t i = 0; i < t.cols.size(); ++i) o << (i ? "," : "") << csv_cell(t.cols[i]);
+  o << "\n";
+  for (const auto& r : t.rows) {
+    for (size_t i = 0; i < r.size(); ++i) o << (i ? "," : "") << csv_cell(r[i]);
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::string bar_chart_svg(const std::string& title, const std::string& y_label,
+                          const std::vector<std::string>& cats,
+                          const std::vector<BarSeries>& series, bool allow_log) {
+  double lo = INFINITY, hi = 0;
+  for (const auto& s : series)
+    for (double v : s.values)
+      if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (!(hi > 0)) lo = 1, hi = 1;
+  const bool logy = allow_log && hi / lo > 30;
+  const int bar_w = std::max(6, std::min(28, 360 / std::max<int>(1, int(series.size()))));
+  const int group_w = int(series.size()) * bar_w + 16;
+  const int left = 70, top = 34, plot_h = 220, bottom = 70;
+  const int legend_w = 260;
+  const int plot_w = std::max(240, int(cats.size()) * group_w);
+  const int legend_h = 16 * int(series.size()) + 20;
+  const int width = left + plot_w + 20 + legend_w;
+  const int height = top + std::max(plot_h + bottom, legend_h);
+  double y0 = 0, y1 = hi * 1.1;
+  if (logy) y0 = std::floor(std::log10(lo)), y1 = std::ceil(std::log10(hi) + 1e-9);
+  auto ypix = [&](double v) {
+    const double t = logy ? (std::log10(v) - y0) / (y1 - y0) : (v - y0) / (y1 - y0);
+    return top + plot_h - t * plot_h;
+  };
+  std::ostringstream o;
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+    << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"" << left << "\" y=\"18\" font-size=\"13\">" << xml(title) << "</text>\n";
+  // axis + ticks
+  o << "<line x1=\"" << left << "\" y1=\"" << top << "\" x2=\"" << left << "\" y2=\""
+    << top + plot_h << "\" stroke=\"black\"/>\n";
+  o << "<line x1=\"" << left << "\" y1=\"" << top + plot_h << "\" x2=\"" << left + plot_w
+    << "\" y2=\"" << top + plot_h << "\" stroke=\"black\"/>\n";
+  std::vector<double> ticks;
+  if (logy) {
+    for (double e = y0; e <= y1 + 1e-9; e += 1) ticks.push_back(std::pow(10.0, e));
+  } else {
+    const double raw = (y1 - y0) / 5;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+      if (m * mag >= raw) {
+        step = m * mag;
+        break;
+      }
+    for (double v = 0; v <= y1 + 1e-12; v += step) ticks.push_back(v);
+  }
+  for (double v : ticks) {
+    const double y = ypix(v);
+    o << "<line x1=\"" << left - 4 << "\" y1=\"" << y << "\" x2=\"" << left + plot_w << "\" y2=\""
+      << y << "\" stroke=\"#ddd\"/>\n";
+    o << "<text x=\"" << left - 6 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << num(v)
+      << "</text>\n";
+  }
+  o << "<text transform=\"translate(14," << top + plot_h / 2 << ") rotate(-90)\" "
+    << "text-anchor=\"middle\">" << xml(y_label) << (logy ? " (log scale)" : "") << "</text>\n";
+  for (size_t c = 0; c < cats.size(); ++c) {
+    const int gx = left + int(c) * group_w + 8;
+    for (size_t s = 0; s < series.size(); ++s) {
+      const double v = c < series[s].values.size() ? series[s].values[c] : NAN;
+      if (!std::isfinite(v)) continue;
+      const double y = logy && v <= 0 ? top + plot_h : ypix(std::max(v, logy ? lo : 0.0));
+      o << "<rect x=\"" << gx + int(s) * bar_w << "\" y=\"" << y << "\" width=\"" << bar_w - 1
+        << "\" height=\"" << std::max(0.0, top + plot_h - y) << "\" fill=\""
+        << kColors[s % (sizeof kColors / sizeof *kColors)] << "\"><title>"
+        << xml(series[s].name + " @ " + cats[c] + ": " + num(v)) << "</title></rect>\n";
+    }
+    o << "<text x=\"" << gx + (group_w - 16) / 2 << "\" y=\"" << top + plot_h + 14
+      << "\" text-anchor=\"middle\">" << xml(cats[c]) << "</text>\n";
+  }
+  const int lx = left + plot_w + 20;
+  for (size_t s = 0; s < series.size(); ++s) {
+    const int y = top + 16 * int(s);
+    o << "<rect x=\"" << lx << "\" y=\"" << y << "\" width=\"10\" height=\"10\" fill=\""
+      << kColors[s % (sizeof kColors / sizeof *kColors)] << "\"/>\n";
+    o << "<text x=\"" << lx + 14 << "\" y=\"" << y + 9 << "\">" << xml(series[s].name)
+      << "</text>\n";
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
+std::string stack_svgs(const std::vector<std::string>& svgs) {
+  int width = 0, height = 0;
+  std::vector<std::pair<int, std::string>> parts;
+  for (const auto& s : svgs) {
+    auto attr = [&](const std::string& name) {
+      const auto p = s.find(name + "=\"");
+      return p == std::string::npos ? 0 : std::atoi(s.c_str() + p + name.size() + 2);
+    };
+    const int w = attr("width"), h = attr("height");
+    parts.emplace_back(height, s);
+    width = std::max(width, w);
+    height += h;
+  }
+  std::ostringstream o;
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+    << "\">\n";
+  for (const auto& [y, s] : parts) {
+    // nest each chart as an inner <svg> placed at its offset
+    const auto p = s.find("<svg ");
+    o << "<svg y=\"" << y << "\" " << s.substr(p + 5);
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
+}  // namespace csbrnn::sweep

@@ -1,0 +1,32 @@
+// Sweep result tables and plots: one row per point (CSV with full precision, Markdown rounded)
+// and hand-written SVG grouped-bar charts (latency and PE utilization per swept setting).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace csbrnn::sweep {
+
+/// A merged table: column names and rows of cell text (CSV-ready, unrounded numbers).
+struct Table {
+  std::vector<std::string> cols;
+  std::vector<std::vector<std::string>> rows;
+  int col(const std::string& name) const;  // -1 when absent
+};
+
+std::string table_csv(const Table& t);
+
+struct BarSeries {
+  std::string name;
+  std::vector<double> values;  // per category; NaN = no bar
+};
+
+/// A grouped bar chart (one group per category, one bar per series) as a standalone SVG.
+/// A log axis is used when `allow_log` and the values span more than 30x.
+std::string bar_chart_svg(const std::string& title, const std::string& y_label,
+                          const std::vector<std::string>& categories,
+                          const std::vector<BarSeries>& series, bool allow_log);
+
+/// Stacks several standalone SVGs vertically into one.
+std::string stack_svgs(const std::vector<std::string>& svgs);
+
+}  // namespace csbrnn::sweep

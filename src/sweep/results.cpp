@@ -1,0 +1,291 @@
+// write_results: the merged table (results.csv, results.md) and plots of a sweep directory.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/file_util.h"
+#include "sweep/report.h"
+#include "sweep/runner.h"
+
+namespace csbrnn::sweep {
+namespace fs = std::filesystem;
+namespace {
+
+std::string full(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+
+std::string fixed(double v, int digits) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
+
+std::string pct(double v) { return fixed(100 * v, 1) + "%"; }
+
+struct Row {
+  Point p;
+  nlohmann::json r;  // points/ID.json (empty object when missing)
+  std::string status;
+  std::map<std::string, std::string> cells;  // column -> CSV text
+};
+
+double get(const nlohmann::json& j, const std::string& a, const std::string& b) {
+  if (!j.contains(a) || !j[a].contains(b)) return NAN;
+  return j[a][b].get<double>();
+}
+
+std::string sanitize(const std::string& s) {
+  std::string o;
+  for (char c : s) o += std::isalnum((unsigned char)c) ? c : '_';
+  return o;
+}
+
+}  // namespace
+
+int write_results(const std::string& dir, const std::string& title) {
+  const std::vector<Point> pts = read_manifest(dir);
+  const std::vector<std::string> hwk = varying_hw_keys(pts);
+  bool any_variant = false, any_sim = false, any_paper = false;
+  for (const Point& p : pts) {
+    any_variant |= !p.variant.empty();
+    any_sim |= p.mode == Mode::Simulate;
+    any_paper |= p.paper_latency_us > 0;
+  }
+  std::vector<Row> rows;
+  int bad = 0;
+  for (const Point& p : pts) {
+    Row row;
+    row.p = p;
+    const std::string f = (fs::path(dir) / "points" / (p.id + ".json")).string();
+    row.r = nlohmann::json::object();
+    if (fs::exists(f)) {
+      try {
+        row.r = nlohmann::json::parse(read_text_file(f));
+      } catch (const std::exception&) {
+        row.r = nlohmann::json::object();
+      }
+    }
+    row.status = row.r.value("status", std::string("missing"));
+    if (row.status != "ok") bad++;
+    auto& c = row.cells;
+    c["id"] = p.id;
+    c["model"] = p.model;
+    c["mode"] = mode_name(p.mode);
+    c["method"] = p.method;
+    c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
+    c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
+    c["variant"] = p.variant;
+    for (const auto& k : hwk) c[k] = hw_value(p, k);
+    c["status"] = row.status;
+    c["error"] = row.r.value("error", std::string());
+    if (row.status == "ok") {
+      const auto& a = row.r["analytic"];
+      c["cycles_per_step"] = std::to_string(a["cycles_per_step"].get<int64_t>());
+      c["latency_us"] = full(a["latency_us"].get<double>());
+      c["frames_per_s"] = full(a["frames_per_s"].get<double>());
+      c["pe_utilization"] = full(a["pe_utilization"].get<double>());
+      c["group_occupancy"] = full(a["group_occupancy"].get<double>());
+      c["imbalance"] = full(a["imbalance"].get<double>());
+      c["weight_buffer_overflow"] = row.r["compile"]["weight_buffer_overflow"].get<bool>() ? "yes" : "no";
+      c["max_group_weight_kib"] = full(row.r["compile"]["max_group_bytes"].get<double>() / 1024.0);
+      c["compile_s"] = full(row.r["compile"]["seconds"].get<double>());
+      if (row.r.contains("model")) c["achieved_rate"] = full(row.r["model"].value("achieved_rate", 0.0));
+      if (row.r.contains("sim")) {
+        const auto& s = row.r["sim"];
+        c["sim_cycles_per_step"] = full(s["cycles_per_step"].get<double>());
+        c["sim_latency_us"] = full(s["latency_us"].get<double>());
+        c["sim_pe_utilization"] = full(s["pe_utilization"].get<double>());
+        c["sim_minus_analytic_cycles"] = std::to_string(s["difference_cycles"].get<int64_t>());
+        c["stall_input_cycles"] = std::to_string(s["stalls"]["input_load_cycles"].get<int64_t>());
+        c["stall_weight_cycles"] = std::to_string(s["stalls"]["weight_stream_cycles"].get<int64_t>());
+        c["stall_dram_cycles"] = std::to_string(s["stalls"]["dram_cycles"].get<int64_t>());
+        c["sim_check"] = s["check"].value("passed", false) ? "passed" : "not passed";
+        c["sim_wall_s"] = full(s["wall_seconds"].get<double>());
+      }
+      c["point_wall_s"] = full(row.r.value("wall_seconds", 0.0));
+      if (p.paper_latency_us > 0)
+        c["latency_vs_paper"] = full(a["latency_us"].get<double>() / p.paper_latency_us);
+    }
+    if (p.paper_latency_us > 0) {
+      c["paper_latency_us"] = full(p.paper_latency_us);
+      c["paper_source"] = p.paper_source;
+    }
+    rows.push_back(std::move(row));
+  }
+
+  // CSV
+  Table t;
+  t.cols = {"id", "model", "mode", "method", "rate", "block"};
+  if (any_variant) t.cols.push_back("variant");
+  t.cols.insert(t.cols.end(), hwk.begin(), hwk.end());
+  for (const char* k : {"status", "cycles_per_step", "latency_us", "frames_per_s",
+                        "pe_utilization", "group_occupancy", "imbalance", "weight_buffer_overflow",
+                        "max_group_weight_kib", "achieved_rate"})
+    t.cols.push_back(k);
+  if (any_sim)
+    for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",
+                          "sim_minus_analytic_cycles", "stall_input_cycles", "stall_weight_cycles",
+                          "stall_dram_cycles", "sim_check", "sim_wall_s"})
+      t.cols.push_back(k);
+  if (any_paper)
+    for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"}) t.cols.push_back(k);
+  for (const char* k : {"compile_s", "point_wall_s", "error"}) t.cols.push_back(k);
+  for (const Row& r : rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : t.cols) {
+      auto it = r.cells.find(c);
+      cells.push_back(it == r.cells.end() ? "" : it->second);
+    }
+    t.rows.push_back(cells);
+  }
+  write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(t));
+
+  // Markdown
+  std::ostringstream md;
+  md << "# " << (title.empty() ? "csbrnn sweep" : title) << "\n\n";
+  int ok = 0;
+  for (const Row& r : rows) ok += r.status == "ok";
+  md << pts.size() << " points: " << ok << " ok, " << rows.size() - ok
+     << " failed or missing. Latency = cycles per timestep / clock (analytic model";
+  if (any_sim) md << "; `sim` columns: SystemC cycle-accurate run";
+  md << "). PE util = useful MACs / (PEs x engine cycles); occupancy = tile-issue cycles / "
+        "(groups x engine cycles).\n\n";
+  std::vector<std::string> mcols = {"model", "mode", "method", "rate", "block"};
+  if (any_variant) mcols.push_back("variant");
+  mcols.insert(mcols.end(), hwk.begin(), hwk.end());
+  std::vector<std::string> heads = mcols;
+  for (const char* h : {"cycles/step", "latency µs", "frames/s", "PE util", "occupancy",
+                        "imbalance", "WB overflow"})
+    heads.push_back(h);
+  if (any_sim)
+    for (const char* h : {"sim cycles/step", "sim − analytic", "stalls in/wt/dram", "sim wall s"})
+      heads.push_back(h);
+  if (any_paper)
+    for (const char* h : {"paper µs", "ours/paper"}) heads.push_back(h);
+  heads.push_back("compile s");
+  md << "|";
+  for (const auto& h : heads) md << " " << h << " |";
+  md << "\n|";
+  for (size_t i = 0; i < heads.size(); ++i) md << (i < mcols.size() ? "---|" : "---:|");
+  md << "\n";
+  for (const Row& r : rows) {
+    const auto& c = r.cells;
+    auto cell = [&](const std::string& k) {
+      auto it = c.find(k);
+      return it == c.end() ? std::string() : it->second;
+    };
+    md << "|";
+    for (const auto& k : mcols) md << " " << cell(k) << " |";
+    if (r.status != "ok") {
+      md << " **" << r.status << "**: " << cell("error");
+      for (size_t i = mcols.size() + 1; i < heads.size(); ++i) md << " |";
+      md << " |\n";
+      continue;
+    }
+    const auto& a = r.r["analytic"];
+    md << " " << a["cycles_per_step"].get<int64_t>() << " | " << fixed(a["latency_us"].get<double>(), 3)
+       << " | " << fixed(a["frames_per_s"].get<double>(), 0) << " | "
+       << pct(a["pe_utilization"].get<double>()) << " | " << pct(a["group_occupancy"].get<double>())
+       << " | " << fixed(a["imbalance"].get<double>(), 3) << " | " << cell("weight_buffer_overflow")
+       << " |";
+    if (any_sim) {
+      if (r.r.contains("sim")) {
+        const auto& s = r.r["sim"];
+        md << " " << fixed(s["cycles_per_step"].get<double>(), 1) << " | "
+           << s["difference_cycles"].get<int64_t>() << " | " << cell("stall_input_cycles") << "/"
+           << cell("stall_weight_cycles") << "/" << cell("stall_dram_cycles") << " | "
+           << fixed(s["wall_seconds"].get<double>(), 2) << " |";
+      } else {
+        md << " – | – | – | – |";
+      }
+    }
+    if (any_paper) {
+      if (r.p.paper_latency_us > 0)
+        md << " " << r.p.paper_latency_us << " | "
+           << fixed(a["latency_us"].get<double>() / r.p.paper_latency_us, 2) << "x |";
+      else
+        md << " – | – |";
+    }
+    md << " " << fixed(r.r["compile"]["seconds"].get<double>(), 2) << " |\n";
+  }
+  std::vector<const Row*> failed;
+  for (const Row& r : rows)
+    if (r.status != "ok") failed.push_back(&r);
+  if (!failed.empty()) {
+    md << "\n## Failed points\n\n";
+    for (const Row* r : failed)
+      md << "- `" << r->p.id << "` (" << r->p.model << "): " << r->cells.at("error")
+         << " — log: `logs/" << r->p.id << ".log`\n";
+  }
+
+  // Plots: one file per swept dimension, x = its values, one bar series per combination of the
+  // other swept settings; latency and PE utilization stacked.
+  std::vector<std::string> dims = {"model", "method", "rate", "block"};
+  if (any_variant) dims.push_back("variant");
+  dims.insert(dims.end(), hwk.begin(), hwk.end());
+  std::vector<std::string> swept;
+  for (const auto& d : dims) {
+    std::set<std::string> vals;
+    for (const Row& r : rows) vals.insert(r.cells.at(d));
+    if (vals.size() > 1 || (d == "model" && any_paper)) swept.push_back(d);
+  }
+  std::vector<std::string> plots;
+  for (const auto& d : swept) {
+    std::vector<std::string> cats, names;
+    std::map<std::string, size_t> cat_i, ser_i;
+    for (const Row& r : rows) {
+      const std::string v = r.cells.at(d);
+      if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(v);
+      std::string label;
+      for (const auto& o : swept)
+        if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+      if (label.empty()) label = "csbrnn";
+      if (!ser_i.count(label)) ser_i[label] = names.size(), names.push_back(label);
+    }
+    auto make = [&](const std::string& metric, double scale, bool sim) {
+      std::vector<BarSeries> s(names.size());
+      for (size_t i = 0; i < names.size(); ++i)
+        s[i].name = names[i], s[i].values.assign(cats.size(), NAN);
+      std::vector<BarSeries> extra;
+      for (const Row& r : rows) {
+        if (r.status != "ok") continue;
+        std::string label;
+        for (const auto& o : swept)
+          if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+        if (label.empty()) label = "csbrnn";
+        s[ser_i[label]].values[cat_i[r.cells.at(d)]] = scale * get(r.r, "analytic", metric);
+        (void)sim;
+      }
+      return s;
+    };
+    auto lat = make("latency_us", 1.0, false);
+    if (d == "model" && any_paper) {
+      BarSeries paper{"paper", std::vector<double>(cats.size(), NAN)};
+      for (const Row& r : rows)
+        if (r.p.paper_latency_us > 0) paper.values[cat_i[r.cells.at(d)]] = r.p.paper_latency_us;
+      lat.push_back(paper);
+    }
+    const auto util = make("pe_utilization", 100.0, false);
+    const std::string svg = stack_svgs(
+        {bar_chart_svg("Latency per timestep vs " + d + " (analytic)", "µs", cats, lat, true),
+         bar_chart_svg("PE utilization vs " + d + " (analytic)", "%", cats, util, false)});
+    const std::string name = "plot_" + sanitize(d) + ".svg";
+    write_file_atomic((fs::path(dir) / name).string(), svg);
+    plots.push_back(name);
+  }
+  if (!plots.empty()) {
+    md << "\n## Plots\n\n";
+    for (const auto& p : plots) md << "![" << p << "](" << p << ")\n";
+  }
+  write_file_atomic((fs::path(dir) / "results.md").string(), md.str());
+  return bad;
+}
+
+}  // namespace csbrnn::sweep

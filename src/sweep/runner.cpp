@@ -1,0 +1,475 @@
+#include "sweep/runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/error.h"
+#include "common/file_util.h"
+#include "common/strings.h"
+#include "compile/compiler.h"
+#include "config/config_loader.h"
+#include "io/npy.h"
+#include "io/weights.h"
+#include "model/csb_file.h"
+#include "prune/model_gen.h"
+#include "prune/prune.h"
+#include "timing/analytic.h"
+
+extern char** environ;
+
+namespace csbrnn::sweep {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) fail("csbrnn sweep: cannot find the csbrnn binary (/proc/self/exe): ", ec.message());
+  return p.string();
+}
+
+std::string path_in(const std::string& dir, const std::string& rel) {
+  return (fs::path(dir) / rel).string();
+}
+
+/// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
+pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
+  fs::create_directories(fs::path(log).parent_path());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::vector<std::string> all{exe};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) fail("csbrnn sweep: cannot start ", exe, ": ", std::strerror(rc));
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/// The line of a log that explains a failure: the last "error" line, else the last line.
+std::string error_line(const std::string& log, int code) {
+  std::ifstream f(log);
+  std::string line, last, err;
+  while (std::getline(f, line)) {
+    line = trim(line);
+    if (line.empty()) continue;
+    // progress output uses \r; keep the text after the last one
+    const auto cr = line.rfind('\r');
+    if (cr != std::string::npos) line = trim(line.substr(cr + 1));
+    last = line;
+    if (line.find("error") != std::string::npos) err = line;
+  }
+  std::string msg = !err.empty() ? err : !last.empty() ? last : "no output";
+  if (code >= 128) msg = cat("killed by signal ", code - 128, " (", msg, ")");
+  return msg;
+}
+
+std::string now_text() {
+  const std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+  return buf;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  return nlohmann::json::parse(read_text_file(path));
+}
+
+/// status of points/ID.json: "ok", "failed" or "" (missing / unreadable).
+std::string point_status(const std::string& dir, const std::string& id) {
+  const std::string f = path_in(dir, "points/" + id + ".json");
+  if (!fs::exists(f)) return "";
+  try {
+    const auto j = read_json(f);
+    if (j.value("id", "") != id) return "";
+    return j.value("status", "");
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+void write_failed(const std::string& dir, const Point& p, const std::string& error, double secs) {
+  const nlohmann::json j = {{"id", p.id},
+                            {"status", "failed"},
+                            {"error", error},
+                            {"point", point_to_json(p)},
+                            {"wall_seconds", secs}};
+  write_file_atomic(path_in(dir, "points/" + p.id + ".json"), j.dump(2) + "\n");
+}
+
+/// The pruned CSB model of a point (bench spec or weights file), as csbrnn fig12 builds it:
+/// a matrix narrower than the block is pruned with a block as wide as the matrix, then labelled
+/// with the block's width (one block-column either way).
+CsbModel build_model(const Point& p, nlohmann::json& info) {
+  RnnModel dense;
+  std::string note;
+  if (p.model_kind == "bench") {
+    const ModelSpec spec = load_model_spec(p.model_path);
+    dense = generate_model(spec, p.seed);
+    note = spec.name + " (synthetic weights, " + p.method + " pruned)";
+    info["synthetic"] = true;
+    info["notice"] = kSyntheticNotice;
+  } else {
+    dense = load_weights(p.model_path);
+    note = p.model_path + " (" + p.method + " pruned)";
+  }
+  ModelPruneOptions popt;
+  popt.base.method = parse_method(p.method);
+  popt.base.rate = p.rate;
+  popt.base.block = p.block;
+  for (const auto& nm : model_matrices(dense)) {
+    const int bh = std::min(p.block.bh, nm.second->rows);
+    const int bw = std::min(p.block.bw, nm.second->cols);
+    if (bh != p.block.bh || bw != p.block.bw) popt.block_for[nm.first] = BlockSize{bh, bw};
+  }
+  const ModelPrune mp = prune_model(dense, popt);
+  CsbModel m = pruned_to_csb_model(mp, note + cat(", rate ", p.rate, ", block ", p.block.bh, "x",
+                                                  p.block.bw, ", seed ", p.seed));
+  size_t kept = 0, total = 0;
+  for (auto& l : m.layers)
+    for (auto* c : {&l.w_ih, &l.w_hh, &l.w_hr}) {
+      if (c->rows == 0) continue;
+      kept += c->nnz();
+      total += size_t(c->rows) * c->cols;
+      if (c->cols < p.block.bw && c->bw == c->cols) c->bw = p.block.bw;
+      if (c->rows < p.block.bh && c->bh == c->rows) c->bh = p.block.bh;
+    }
+  info["weights_kept"] = kept;
+  info["weights_dense"] = total;
+  info["achieved_rate"] = kept ? double(total) / double(kept) : 0.0;
+  return m;
+}
+
+std::string cache_csb(const std::string& dir, const std::string& key) {
+  return path_in(dir, "cache/" + key + ".csb");
+}
+
+nlohmann::json analytic_json(const timing::TimingReport& r) {
+  return {{"cycles_per_step", r.cycles_per_step},
+          {"latency_us", r.latency_us},
+          {"frames_per_s", r.frames_per_s},
+          {"engine_cycles", r.engine_cycles},
+          {"pe_utilization", r.pe_utilization},
+          {"pe_utilization_step", r.pe_utilization_step},
+          {"group_occupancy", r.group_occupancy},
+          {"imbalance", r.imbalance},
+          {"tiles", r.tiles},
+          {"useful_macs", r.useful_macs}};
+}
+
+class Progress {
+ public:
+  Progress(bool on, int total, int skipped)
+      : on_(on), tty_(isatty(2)), total_(total), skipped_(skipped), t0_(Clock::now()) {}
+  void update(int done, int failed, int running, const std::string& phase) {
+    if (!on_) return;
+    const std::string s = cat("[sweep] ", phase, " ", done + skipped_, "/", total_, " done (",
+                              skipped_, " resumed, ", failed, " failed), ", running, " running, ",
+                              int(since(t0_)), " s");
+    if (tty_)
+      std::fprintf(stderr, "\r%-100s", s.c_str());
+    else
+      std::fprintf(stderr, "%s\n", s.c_str());
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (on_ && tty_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool on_, tty_;
+  int total_, skipped_;
+  Clock::time_point t0_;
+};
+
+}  // namespace
+
+std::vector<Point> read_manifest(const std::string& dir) {
+  const std::string f = path_in(dir, "manifest.jsonl");
+  std::istringstream in(read_text_file(f));
+  std::vector<Point> pts;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (trim(line).empty()) continue;
+    try {
+      pts.push_back(point_from_json(nlohmann::json::parse(line)));
+    } catch (const std::exception& e) {
+      fail(f, ":", n, ": not a sweep point: ", e.what());
+    }
+  }
+  return pts;
+}
+
+void prepare_cache_entry(const std::string& dir, const std::string& key) {
+  for (const Point& p : read_manifest(dir)) {
+    if (p.cache_key != key) continue;
+    const auto t0 = Clock::now();
+    nlohmann::json info = {{"model", p.model}, {"path", p.model_path}, {"method", p.method},
+                           {"rate", p.rate},   {"block", {p.block.bh, p.block.bw}},
+                           {"seed", p.seed}};
+    const CsbModel m = build_model(p, info);
+    info["seconds"] = since(t0);
+    save_csb_model(cache_csb(dir, key), m);
+    write_file_atomic(path_in(dir, "cache/" + key + ".json"), info.dump(2) + "\n");
+    std::printf("cache %s: %s %s rate %g block %dx%d: %s kept, %.2f s\n", key.c_str(),
+                p.model.c_str(), p.method.c_str(), p.rate, p.block.bh, p.block.bw,
+                info["weights_kept"].dump().c_str(), since(t0));
+    return;
+  }
+  fail(path_in(dir, "manifest.jsonl"), ": no point uses cache key ", key);
+}
+
+void run_point(const std::string& dir, const std::string& id, const std::string& exe_in) {
+  const auto t0 = Clock::now();
+  Point p;
+  bool found = false;
+  for (const Point& q : read_manifest(dir))
+    if (q.id == id) p = q, found = true;
+  if (!found) fail(path_in(dir, "manifest.jsonl"), ": no point with id ", id);
+
+  const std::string model_file = p.model_kind == "csb" ? p.model_path : cache_csb(dir, p.cache_key);
+  if (!fs::exists(model_file))
+    fail(model_file, ": pruned model missing (cache not prepared)");
+  const CsbModel m = load_csb_model(model_file);
+  const HwConfig hw = parse_hw_config(p.hw_yaml, "manifest point " + id);
+  nlohmann::json j = {{"id", id}, {"status", "ok"}, {"point", point_to_json(p)}};
+  if (p.model_kind != "csb") {
+    const std::string info = path_in(dir, "cache/" + p.cache_key + ".json");
+    if (fs::exists(info)) j["model"] = read_json(info);
+  }
+  CompileStats st;
+  CompileOptions co;
+  co.origin = model_file;
+  const Program prog = compile_program(m, hw, co, &st);
+  const timing::TimingReport r = timing::analyze(prog);
+  uint64_t max_bytes = 0;
+  for (const auto& b : st.buffers) max_bytes = std::max(max_bytes, b.max_group_bytes);
+  j["compile"] = {{"seconds", st.seconds},
+                  {"iterations", st.iterations},
+                  {"proven_optimal", st.proven_optimal},
+                  {"weight_buffer_overflow", st.weight_buffer_overflow},
+                  {"max_group_bytes", max_bytes},
+                  {"capacity_bytes", uint64_t(hw.buffers.weight_buffer_kib) * 1024}};
+  j["analytic"] = analytic_json(r);
+
+  if (p.mode == Mode::Simulate) {
+    const std::string run = path_in(dir, "runs/" + id);
+    fs::create_directories(run);
+    // deterministic random input, uniform in [-1, 1)
+    Tensor x;
+    x.shape = {p.timesteps, m.input_size};
+    std::mt19937 rng(uint32_t(p.seed));
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (int64_t i = 0; i < int64_t(p.timesteps) * m.input_size; ++i) x.data.push_back(u(rng));
+    const std::string xin = path_in(run, "input.npy"), hwf = path_in(run, "point.hw.yaml");
+    save_npy(xin, x);
+    write_file_atomic(hwf, p.hw_yaml);
+    const std::string exe = exe_in.empty() ? self_exe() : exe_in;
+    std::vector<std::string> args = {"simulate", model_file, "--input", xin, "--hw", hwf,
+                                     "--out",    run,        "--quiet"};
+    if (!p.check) args.push_back("--no-check");
+    const std::string log = path_in(run, "simulate.log");
+    const int code = wait_exit(spawn(exe, args, log));
+    if (code != 0) fail("csbrnn simulate (", log, "): ", error_line(log, code));
+    const nlohmann::json s = read_json(path_in(run, "stats.json"));
+    const int64_t total = s.at("cycles").at("total").get<int64_t>();
+    j["sim"] = {
+        {"cycles_total", total},
+        {"cycles_per_step", s.at("cycles").at("per_step_mean").get<double>()},
+        {"latency_us", s.at("latency_us_per_step").get<double>()},
+        {"frames_per_s", s.at("frames_per_s").get<double>()},
+        {"pe_utilization", s.at("pe_utilization").get<double>()},
+        {"group_occupancy", s.at("group_occupancy").get<double>()},
+        {"imbalance", s.at("imbalance").get<double>()},
+        {"stalls", s.at("stalls")},
+        {"analytic_cycles_total", s.at("comparison").at("analytic").get<int64_t>()},
+        {"difference_cycles", s.at("comparison").at("difference").get<int64_t>()},
+        {"causes", s.at("comparison").at("causes")},
+        {"check", s.at("check")},
+        {"wall_seconds", s.at("wall_seconds").get<double>()},
+        {"report_dir", run}};
+  }
+  j["wall_seconds"] = since(t0);
+  write_file_atomic(path_in(dir, "points/" + id + ".json"), j.dump(2) + "\n");
+  std::printf("point %s: %lld cycles/step, %.3f us\n", id.c_str(),
+              (long long)r.cycles_per_step, r.latency_us);
+}
+
+RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
+  const std::string dir = opt.out_dir;
+  const std::vector<Point> pts = expand(spec);
+  fs::create_directories(path_in(dir, "points"));
+  std::string manifest;
+  for (const Point& p : pts) manifest += point_to_json(p).dump() + "\n";
+  write_file_atomic(path_in(dir, "manifest.jsonl"), manifest);
+  write_file_atomic(path_in(dir, "spec.yaml"), read_text_file(spec.origin));
+
+  RunSummary sum;
+  sum.points = int(pts.size());
+  std::vector<const Point*> todo;
+  for (const Point& p : pts) {
+    if (point_status(dir, p.id) == "ok")
+      sum.skipped++;
+    else
+      todo.push_back(&p);
+  }
+  if (opt.dry_run) {
+    std::printf("%zu points (%d already done, %zu to run); manifest: %s\n", pts.size(),
+                sum.skipped, todo.size(), path_in(dir, "manifest.jsonl").c_str());
+    for (const Point& p : pts) {
+      std::string hw;
+      for (const auto& kv : p.hw) hw += " " + kv.first + "=" + kv.second;
+      std::printf("  %s %-4s %-14s %-10s %-10s rate %-6g block %dx%d%s%s\n", p.id.c_str(),
+                  point_status(dir, p.id) == "ok" ? "done" : "todo", p.model.c_str(),
+                  mode_name(p.mode), p.method.c_str(), p.rate, p.block.bh, p.block.bw,
+                  p.variant.empty() ? "" : (" variant=" + p.variant).c_str(), hw.c_str());
+    }
+    return sum;
+  }
+
+  int jobs = opt.jobs > 0 ? opt.jobs : spec.jobs;
+  if (jobs <= 0) jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  const std::string exe = opt.exe.empty() ? self_exe() : opt.exe;
+  std::ofstream slog(path_in(dir, "sweep.log"), std::ios::app);
+  slog << "start " << now_text() << " points=" << pts.size() << " skip=" << sum.skipped
+       << " todo=" << todo.size() << " jobs=" << jobs << "\n";
+  for (const Point& p : pts)
+    if (std::find(todo.begin(), todo.end(), &p) == todo.end()) slog << "skip " << p.id << "\n";
+  slog.flush();
+
+  Progress prog(opt.progress, sum.points, sum.skipped);
+  // Phase 1: the pruned-model cache, one process per missing entry.
+  std::map<std::string, std::string> cache_error;  // key -> error
+  {
+    std::vector<std::string> keys;
+    for (const Point* p : todo)
+      if (!p->cache_key.empty() && !fs::exists(cache_csb(dir, p->cache_key)) &&
+          std::find(keys.begin(), keys.end(), p->cache_key) == keys.end())
+        keys.push_back(p->cache_key);
+    std::map<pid_t, std::string> running;
+    size_t next = 0;
+    int done = 0;
+    while (next < keys.size() || !running.empty()) {
+      while (next < keys.size() && int(running.size()) < jobs) {
+        const std::string& k = keys[next++];
+        slog << "prepare " << k << "\n";
+        running[spawn(exe, {"sweep", "--prepare", k, "--out", dir},
+                      path_in(dir, "logs/cache-" + k + ".log"))] = k;
+      }
+      prog.update(0, 0, int(running.size()), cat("pruning ", done, "/", keys.size(), ";"));
+      int st = 0;
+      const pid_t pid = waitpid(-1, &st, 0);
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      if (code != 0 || !fs::exists(cache_csb(dir, it->second))) {
+        cache_error[it->second] =
+            "pruning failed: " + error_line(path_in(dir, "logs/cache-" + it->second + ".log"), code);
+        slog << "failed cache " << it->second << ": " << cache_error[it->second] << "\n";
+      }
+      slog.flush();
+      done++;
+      running.erase(it);
+    }
+  }
+
+  // Phase 2: the points.
+  {
+    std::map<pid_t, std::pair<const Point*, Clock::time_point>> running;
+    size_t next = 0;
+    int done = 0;
+    auto record = [&](const Point* p, int code, double secs) {
+      const std::string log = path_in(dir, "logs/" + p->id + ".log");
+      if (code == 0 && point_status(dir, p->id) == "ok") {
+        sum.ok++;
+        slog << "ok " << p->id << " " << secs << " s\n";
+      } else {
+        const std::string err =
+            code == 0 ? "point process wrote no result" : error_line(log, code);
+        write_failed(dir, *p, err, secs);
+        sum.failed++;
+        slog << "failed " << p->id << ": " << err << "\n";
+      }
+      slog.flush();
+    };
+    while (next < todo.size() || !running.empty()) {
+      while (next < todo.size() && int(running.size()) < jobs) {
+        const Point* p = todo[next++];
+        sum.ran++;
+        slog << "run " << p->id << "\n";
+        auto ce = cache_error.find(p->cache_key);
+        if (ce != cache_error.end()) {
+          write_failed(dir, *p, ce->second, 0);
+          sum.failed++;
+          slog << "failed " << p->id << ": " << ce->second << "\n";
+          done++;
+          continue;
+        }
+        running[spawn(exe, {"sweep", "--run-point", p->id, "--out", dir},
+                      path_in(dir, "logs/" + p->id + ".log"))] = {p, Clock::now()};
+      }
+      prog.update(done, sum.failed, int(running.size()), "points");
+      if (running.empty()) continue;
+      int st = 0;
+      const pid_t pid = waitpid(-1, &st, 0);
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      record(it->second.first, code, since(it->second.second));
+      done++;
+      running.erase(it);
+    }
+    prog.update(done, sum.failed, 0, "points");
+  }
+  prog.finish();
+  slog << "end " << now_text() << " ran=" << sum.ran << " ok=" << sum.ok
+       << " failed=" << sum.failed << "\n";
+  return sum;
+}
+
+}  // namespace csbrnn::sweep

@@ -1,0 +1,50 @@
+// Running a sweep (docs/sweep.md): manifest, pruned-model cache, one subprocess per point (the
+// same csbrnn binary), atomic per-point results, resume, merged table and plots.
+//
+// Layout of the output directory DIR:
+//   manifest.jsonl      one line per point (spec.h point_to_json), in expansion order
+//   sweep.log           appended per run: "start", "skip ID", "run ID", "ok ID", "failed ID: ..."
+//   cache/KEY.csb       pruned model per (model, seed, method, rate, block), made once
+//   points/ID.json      the point's result, written atomically ("status": "ok" or "failed")
+//   logs/ID.log         the point process's stdout+stderr
+//   runs/ID/            simulate mode: the `csbrnn simulate` report directory (stats.json ...)
+//   results.csv, results.md, *.svg
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweep/spec.h"
+
+namespace csbrnn::sweep {
+
+struct RunOptions {
+  std::string out_dir;
+  int jobs = 0;          // 0: spec's jobs, else number of processors
+  bool dry_run = false;  // write the manifest and print the plan only
+  bool progress = true;  // progress line on stderr
+  std::string exe;       // csbrnn binary for subprocesses ("" = /proc/self/exe)
+};
+
+struct RunSummary {
+  int points = 0, skipped = 0, ran = 0, ok = 0, failed = 0;
+};
+
+/// Runs (or resumes) the sweep; returns the counts. Point failures are recorded, not thrown.
+RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt);
+
+/// The point subprocess: prune into the cache if needed (`prepare`), or run point `id`
+/// (compile + analytic timing; simulate mode: a `csbrnn simulate` subprocess). Writes
+/// points/ID.json (ok) or throws Error (the parent records the failure).
+void prepare_cache_entry(const std::string& out_dir, const std::string& key);
+void run_point(const std::string& out_dir, const std::string& id, const std::string& exe = "");
+
+/// Reads manifest.jsonl.
+std::vector<Point> read_manifest(const std::string& out_dir);
+
+/// Writes results.csv, results.md and the SVG plots from the manifest and points/*.json.
+/// Returns the number of failed or missing points.
+int write_results(const std::string& out_dir, const std::string& title);
+
+}  // namespace csbrnn::sweep

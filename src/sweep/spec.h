@@ -1,0 +1,110 @@
+// Sweep specs (docs/sweep.md): a strict YAML file naming models, pruning settings, a base hardware
+// config and a grid of hardware overrides; its Cartesian product expands into design points, each
+// with a stable id (a hash of the point's resolved settings).
+//
+// Contract: unknown keys, wrong types and impossible values are csbrnn::Error naming file:line
+// (or the `--set` override) and, for misspelt keys, the closest valid key. Expansion order is
+// fixed: models (slowest), prune methods, rates, blocks, variants, then the grid keys in file
+// order (the last grid key varies fastest).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "prune/prune.h"
+
+namespace csbrnn::sweep {
+
+enum class Mode { Analytic, Simulate };
+const char* mode_name(Mode m);  // "analytic", "simulate"
+
+/// (canonical hw key path, YAML scalar value) pairs, applied in order.
+using HwSets = std::vector<std::pair<std::string, std::string>>;
+
+struct ModelEntry {
+  std::string label;  // shown in tables: the benchmark name (lower case) or the file's stem
+  std::string kind;   // "bench" (models/*.yaml), "weights" (.npz / .npy folder), "csb"
+  std::string path;   // resolved file (weights, csb) or the models/*.yaml spec (bench)
+  std::string fingerprint;       // identity for ids: content checksum of the file
+  std::vector<double> rates;     // per-model rates (empty: the spec's prune.rate)
+  bool has_mode = false;         // per-model mode
+  Mode mode = Mode::Analytic;
+  HwSets set;                    // per-model fixed hw overrides
+  double paper_latency_us = 0;   // 0: none
+  std::string paper_source;
+  std::string where;             // file:line of the entry
+};
+
+struct Variant {
+  std::string name;
+  HwSets set;
+};
+
+struct SweepSpec {
+  std::string origin;  // the spec file (or text origin)
+  std::string dir;     // directory relative paths are resolved against
+  std::string name;
+  Mode mode = Mode::Analytic;
+  std::vector<ModelEntry> models;
+  uint64_t seed = 1;
+  std::vector<PruneMethod> methods{PruneMethod::Csb};
+  std::vector<double> rates{0.0};  // 0 = the model spec's paper rate
+  std::vector<BlockSize> blocks{BlockSize{32, 32}};
+  int timesteps = 4;
+  int jobs = 0;  // 0: number of processors
+  bool check = true;  // simulate: bit-exact check against the fixed-point reference
+  std::string hw_base;  // resolved path; "" = built-in defaults
+  HwSets hw_set;
+  std::vector<Variant> variants;
+  std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
+};
+
+/// One design point, fully resolved.
+struct Point {
+  int index = 0;
+  std::string id;         // 16 hex digits
+  std::string model;      // label
+  std::string model_kind, model_path, model_fingerprint;
+  std::string method;     // method name, or "-" for a .csb model
+  double rate = 0;        // resolved compression rate (0 for a .csb model)
+  BlockSize block{0, 0};  // {0,0} for a .csb model
+  uint64_t seed = 1;
+  Mode mode = Mode::Analytic;
+  int timesteps = 4;
+  bool check = true;
+  std::string variant;    // "" when the spec has no variants
+  HwSets hw;              // every override applied to the base, in order
+  std::string hw_yaml;    // the resolved config (hw_config_to_yaml)
+  std::string cache_key;  // pruned-model cache entry ("" for a .csb model)
+  double paper_latency_us = 0;
+  std::string paper_source;
+};
+
+SweepSpec parse_sweep_spec(const std::string& yaml_text, const std::string& origin,
+                           const std::string& dir, const std::vector<std::string>& overrides = {});
+SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The Cartesian product (order in the header comment). Throws Error naming the spec when a
+/// combination is an impossible hardware config.
+std::vector<Point> expand(const SweepSpec& s);
+
+/// Stable id: FNV-1a 64 of the canonical text of the point's settings (canonical_settings).
+std::string point_id(const Point& p);
+std::string canonical_settings(const Point& p);
+/// Cache key of the pruned model (model identity, seed, method, rate, block).
+std::string cache_key(const Point& p);
+
+nlohmann::json point_to_json(const Point& p);
+Point point_from_json(const nlohmann::json& j);
+
+/// Hardware keys whose resolved value differs between points (in hw_keys() order).
+std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts);
+/// Resolved value of a hw key of a point (from hw_yaml).
+std::string hw_value(const Point& p, const std::string& key);
+
+std::string fnv1a64_hex(const std::string& s);
+
+}  // namespace csbrnn::sweep
