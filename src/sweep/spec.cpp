@@ -21,10 +21,10 @@ namespace fs = std::filesystem;
 const char* mode_name(Mode m) { return m == Mode::Simulate ? "simulate" : "analytic"; }
 
 std::string fnv1a64_hex(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
   for (unsigned char c : s) {
     h ^= c;
-    h *= 1099511628211ull;
+    h *= 0x100000001b3ull;  // FNV 64 prime
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
@@ -222,11 +222,12 @@ HwSets parse_hw_map(const Ctx& c, const YAML::Node& n, const std::string& what,
 ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
   ModelEntry m;
   m.where = c.at(n);
-  YAML::Node name_node = n;
+  YAML::Node name_node;
+  name_node.reset(n);  // (operator= would assign through to n's node)
   if (n.IsMap()) {
     check_keys(c, n, kModelKeys, "models[]");
     if (!n["model"]) fail(c.at(n), ": models[]: an entry given as a mapping needs 'model: NAME'");
-    name_node = n["model"];
+    name_node.reset(n["model"]);
     if (n["rate"])
       for (const auto& r : items(c, n["rate"], "models[].rate"))
         m.rates.push_back(to_rate(c, r, "models[].rate"));
