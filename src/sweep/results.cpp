@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "common/error.h"
 #include "common/file_util.h"
 #include "sweep/report.h"
@@ -49,8 +51,21 @@ std::string sanitize(const std::string& s) {
 
 }  // namespace
 
-int write_results(const std::string& dir, const std::string& title) {
+int write_results(const std::string& dir, const std::string& title_in) {
   const std::vector<Point> pts = read_manifest(dir);
+  std::string title = title_in;
+  if (title.empty() && fs::exists(fs::path(dir) / "spec.yaml")) {
+    try {  // --report-only: the name from the copy of the spec
+      const YAML::Node n = YAML::LoadFile((fs::path(dir) / "spec.yaml").string());
+      if (n.IsMap() && n["name"] && n["name"].IsScalar()) title = n["name"].Scalar();
+    } catch (const YAML::Exception&) {
+    }
+  }
+  // plots of an earlier run of this directory may belong to other dimensions
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("plot_", 0) == 0 && e.path().extension() == ".svg") fs::remove(e.path());
+  }
   const std::vector<std::string> hwk = varying_hw_keys(pts);
   bool any_variant = false, any_sim = false, any_paper = false;
   for (const Point& p : pts) {
@@ -231,10 +246,15 @@ int write_results(const std::string& dir, const std::string& title) {
   if (any_variant) dims.push_back("variant");
   dims.insert(dims.end(), hwk.begin(), hwk.end());
   std::vector<std::string> swept;
+  // A dimension is swept when it takes several values for one model (a per-model setting such as
+  // the paper latency spec's rate or PE grid is not an axis); "model" when there are several.
   for (const auto& d : dims) {
-    std::set<std::string> vals;
-    for (const Row& r : rows) vals.insert(r.cells.at(d));
-    if (vals.size() > 1 || (d == "model" && any_paper)) swept.push_back(d);
+    std::map<std::string, std::set<std::string>> vals;  // model -> values of d
+    std::set<std::string> all;
+    for (const Row& r : rows) vals[d == "model" ? "" : r.p.model].insert(r.cells.at(d));
+    bool swept_d = false;
+    for (const auto& kv : vals) swept_d |= kv.second.size() > 1;
+    if (swept_d || (d == "model" && any_paper)) swept.push_back(d);
   }
   std::vector<std::string> plots;
   for (const auto& d : swept) {

@@ -44,11 +44,12 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+/// The running binary. Spawning "/proc/self/exe" itself (not the path it points to) runs the very
+/// same executable image even when the file is rebuilt or deleted during a long sweep.
 std::string self_exe() {
-  std::error_code ec;
-  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) fail("csbrnn sweep: cannot find the csbrnn binary (/proc/self/exe): ", ec.message());
-  return p.string();
+  if (!fs::exists("/proc/self/exe"))
+    fail("csbrnn sweep: /proc/self/exe is not available (needs Linux procfs)");
+  return "/proc/self/exe";
 }
 
 std::string path_in(const std::string& dir, const std::string& rel) {
@@ -339,7 +340,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   std::string manifest;
   for (const Point& p : pts) manifest += point_to_json(p).dump() + "\n";
   write_file_atomic(path_in(dir, "manifest.jsonl"), manifest);
-  write_file_atomic(path_in(dir, "spec.yaml"), read_text_file(spec.origin));
+  if (fs::is_regular_file(spec.origin))
+    write_file_atomic(path_in(dir, "spec.yaml"), read_text_file(spec.origin));
 
   RunSummary sum;
   sum.points = int(pts.size());
