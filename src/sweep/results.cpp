@@ -108,8 +108,16 @@ int write_results(const std::string& dir, const std::string& title_in) {
       c["pe_utilization"] = full(a["pe_utilization"].get<double>());
       c["group_occupancy"] = full(a["group_occupancy"].get<double>());
       c["imbalance"] = full(a["imbalance"].get<double>());
-      c["weight_buffer_overflow"] = row.r["compile"]["weight_buffer_overflow"].get<bool>() ? "yes" : "no";
-      c["max_group_weight_kib"] = full(row.r["compile"]["max_group_bytes"].get<double>() / 1024.0);
+      for (const char* k : {"engine_cycles", "issue_cycles", "drain_cycles", "input_stall_cycles",
+                            "outside_engine_cycles", "ideal_cycles"})
+        if (a.contains(k)) c[k] = std::to_string(a[k].get<int64_t>());
+      const auto& cm = row.r["compile"];
+      c["mvm_weight_buffer_overflow"] = cm["weight_buffer_overflow"].get<bool>() ? "yes" : "no";
+      c["max_group_weight_kib"] = full(cm["max_group_bytes"].get<double>() / 1024.0);
+      if (cm.contains("model_overflow")) {
+        c["weight_buffer_overflow"] = cm["model_overflow"].get<bool>() ? "yes" : "no";
+        c["model_group_weight_kib"] = full(cm["model_max_group_bytes"].get<double>() / 1024.0);
+      }
       c["compile_s"] = full(row.r["compile"]["seconds"].get<double>());
       if (row.r.contains("model")) c["achieved_rate"] = full(row.r["model"].value("achieved_rate", 0.0));
       if (row.r.contains("sim")) {
@@ -142,7 +150,10 @@ int write_results(const std::string& dir, const std::string& title_in) {
   t.cols.insert(t.cols.end(), hwk.begin(), hwk.end());
   for (const char* k : {"status", "cycles_per_step", "latency_us", "frames_per_s",
                         "pe_utilization", "group_occupancy", "imbalance", "weight_buffer_overflow",
-                        "max_group_weight_kib", "achieved_rate"})
+                        "model_group_weight_kib", "mvm_weight_buffer_overflow",
+                        "max_group_weight_kib", "achieved_rate", "engine_cycles",
+                        "issue_cycles", "drain_cycles", "input_stall_cycles",
+                        "outside_engine_cycles", "ideal_cycles"})
     t.cols.push_back(k);
   if (any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",

@@ -180,8 +180,16 @@ std::string cache_csb(const std::string& dir, const std::string& key) {
   return path_in(dir, "cache/" + key + ".csb");
 }
 
-nlohmann::json analytic_json(const timing::TimingReport& r) {
+nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) {
+  int64_t issue = 0, drain = 0, stall = 0;
+  for (const auto& m : r.mvms) issue += m.issue_cycles, drain += m.drain_cycles, stall += m.input_stall;
+  const int64_t pes = hw.engine.pes();
   return {{"cycles_per_step", r.cycles_per_step},
+          {"issue_cycles", issue},
+          {"drain_cycles", drain},
+          {"input_stall_cycles", stall},
+          {"outside_engine_cycles", r.cycles_per_step - r.engine_cycles},
+          {"ideal_cycles", int64_t((r.useful_macs + uint64_t(pes) - 1) / uint64_t(pes))},
           {"latency_us", r.latency_us},
           {"frames_per_s", r.frames_per_s},
           {"engine_cycles", r.engine_cycles},
@@ -282,13 +290,25 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
   const timing::TimingReport r = timing::analyze(prog);
   uint64_t max_bytes = 0;
   for (const auto& b : st.buffers) max_bytes = std::max(max_bytes, b.max_group_bytes);
+  // The whole model's images per group (every MVM stays resident across timesteps, as the
+  // simulator places them): the compiler's flag above is per MVM.
+  uint64_t model_bytes = 0;
+  for (size_t g = 0; g < size_t(hw.engine.groups()); ++g) {
+    uint64_t b = 0;
+    for (const auto& mv : prog.mvms)
+      if (g < mv.images.size()) b += image_bytes(mv.images[g]);
+    model_bytes = std::max(model_bytes, b);
+  }
+  const uint64_t capacity = uint64_t(hw.buffers.weight_buffer_kib) * 1024;
   j["compile"] = {{"seconds", st.seconds},
+                  {"model_max_group_bytes", model_bytes},
+                  {"model_overflow", model_bytes > capacity},
                   {"iterations", st.iterations},
                   {"proven_optimal", st.proven_optimal},
                   {"weight_buffer_overflow", st.weight_buffer_overflow},
                   {"max_group_bytes", max_bytes},
-                  {"capacity_bytes", uint64_t(hw.buffers.weight_buffer_kib) * 1024}};
-  j["analytic"] = analytic_json(r);
+                  {"capacity_bytes", capacity}};
+  j["analytic"] = analytic_json(r, hw);
 
   if (p.mode == Mode::Simulate) {
     const std::string run = path_in(dir, "runs/" + id);
