@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -357,6 +358,16 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string dir = opt.out_dir;
   const std::vector<Point> pts = expand(spec);
   fs::create_directories(path_in(dir, "points"));
+  // one sweep per directory at a time (the lock goes with the process)
+  const int lock = ::open(path_in(dir, ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  struct Fd {
+    int fd;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock_guard{lock};
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0)
+    fail(dir, ": another csbrnn sweep is running in this directory");
   std::string manifest;
   for (const Point& p : pts) manifest += point_to_json(p).dump() + "\n";
   write_file_atomic(path_in(dir, "manifest.jsonl"), manifest);

@@ -336,6 +336,9 @@ hw:
             (j.at("compile").at("weight_buffer_overflow").get<bool>() ? "yes" : "no"));
     }
   }
+  const std::string md = read_text_file(out + "/results.md");
+  CHECK(md.find("| m | analytic | - | - | - | none | " + rows[0].at("cycles_per_step") + " |") !=
+        std::string::npos);
   CHECK(rows[0].at("method") == "-");
   CHECK(rows[2].at("method") == "csb");
   CHECK(rows[2].at("rate") == "23");
