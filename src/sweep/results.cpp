@@ -1,4 +1,5 @@
 // write_results: the merged table (results.csv, results.md) and plots of a sweep directory.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -183,6 +184,23 @@ int write_results(const std::string& dir, const std::string& title_in) {
   if (any_sim) md << "; `sim` columns: SystemC cycle-accurate run";
   md << "). PE util = useful MACs / (PEs x engine cycles); occupancy = tile-issue cycles / "
         "(groups x engine cycles).\n\n";
+  if (!pts.empty()) {
+    // the hardware settings every point shares (overrides of the base config not swept)
+    std::vector<std::string> common;
+    for (const auto& kv : pts[0].hw) {
+      if (std::find(hwk.begin(), hwk.end(), kv.first) != hwk.end() || kv.first == "name") continue;
+      const std::string v = hw_value(pts[0], kv.first);
+      if (std::find(common.begin(), common.end(), kv.first + "=" + v) == common.end())
+        common.push_back(kv.first + "=" + v);
+    }
+    md << "Hardware: the spec's `hw.base`";
+    if (!common.empty()) {
+      md << " with";
+      for (const auto& c : common) md << " `" << c << "`";
+    }
+    md << (hwk.empty() ? "" : "; keys that differ between points are columns")
+       << " (resolved configs: manifest.jsonl).\n\n";
+  }
   std::vector<std::string> mcols = {"model", "mode", "method", "rate", "block"};
   if (any_variant) mcols.push_back("variant");
   mcols.insert(mcols.end(), hwk.begin(), hwk.end());

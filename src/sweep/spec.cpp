@@ -469,10 +469,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
       s.grid.erase(std::remove_if(s.grid.begin(), s.grid.end(),
                                   [&](const auto& g) { return g.first == path; }),
                    s.grid.end());
-      s.hw_set.erase(std::remove_if(s.hw_set.begin(), s.hw_set.end(),
-                                    [&](const auto& g) { return g.first == path; }),
-                     s.hw_set.end());
-      s.hw_set.emplace_back(path, value);
+      s.cli_set.erase(std::remove_if(s.cli_set.begin(), s.cli_set.end(),
+                                     [&](const auto& g) { return g.first == path; }),
+                      s.cli_set.end());
+      s.cli_set.emplace_back(path, value);
     }
   }
   if (s.models.empty()) fail(origin, ": 'models' is missing: list at least one model");
@@ -560,6 +560,7 @@ std::vector<Point> expand(const SweepSpec& s) {
               p.hw.insert(p.hw.end(), m.set.begin(), m.set.end());
               p.hw.insert(p.hw.end(), var.set.begin(), var.set.end());
               p.hw.insert(p.hw.end(), combo.begin(), combo.end());
+              p.hw.insert(p.hw.end(), s.cli_set.begin(), s.cli_set.end());
               std::vector<std::string> sets;
               for (const auto& kv : p.hw) sets.push_back(kv.first + "=" + kv.second);
               try {

@@ -60,6 +60,7 @@ struct SweepSpec {
   HwSets hw_set;
   std::vector<Variant> variants;
   std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
+  HwSets cli_set;  // `--set` hw keys: applied last, to every point
 };
 
 /// One design point, fully resolved.

@@ -142,6 +142,13 @@ hw:
   CHECK(hw_value(v[2], "engine.pes_per_group") == "2x8");
   CHECK(hw_value(v[5], "sharing.mode") == "vertical");
   CHECK(v[0].timesteps == 3);
+  // --set hw keys win over per-model and variant settings too
+  const auto w = expand(parse_sweep_spec(R"(models: [{model: sr4, set: {eltwise.lanes: 32}}]
+hw: {variants: [{name: a, eltwise.lanes: 8}]}
+)",
+                                         "s.yaml", ".", {"eltwise.lanes=64"}));
+  REQUIRE(w.size() == 1);
+  CHECK(hw_value(w[0], "eltwise.lanes") == "64");
 }
 
 TEST_CASE("sweep spec: strict errors name file:line and suggest") {
