@@ -15,17 +15,19 @@ namespace {
 
 int run_sweep_cmd(const std::vector<std::string>& args) {
   po::options_description desc("sweep options");
-  desc.add_options()                                                                   //
-      ("spec", po::value<std::string>(), "SPEC.yaml: the sweep (docs/sweep.md)")      //
+  desc.add_options()                                                                           //
+      ("spec", po::value<std::string>(), "SPEC.yaml: the sweep (docs/sweep.md)")               //
       ("out,o", po::value<std::string>(), "output directory (resumes a sweep already there)")  //
-      ("jobs,j", po::value<int>(), "points run in parallel (default: the spec's jobs, else nproc)")  //
+      ("jobs,j", po::value<int>(),
+       "points run in parallel (default: the spec's jobs, else nproc)")     //
       ("dry-run,n", "write the manifest and list the points; run nothing")  //
       ("set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
        "override a spec key (timesteps=2, mode=simulate, models=[mt1], prune.rate=[8,12], "
        "hw.base=FILE) or fix any hw key for every point (engine.pe_groups=4x8), repeatable")  //
-      ("no-progress", "no progress line on stderr")                                      //
-      ("report-only", "rewrite results.csv/.md and the plots from DIR; run nothing")     //
-      ("prepare", po::value<std::string>()->value_name("KEY"), "internal: prune cache entry KEY")  //
+      ("no-progress", "no progress line on stderr")                                           //
+      ("report-only", "rewrite results.csv/.md and the plots from DIR; run nothing")          //
+      ("prepare", po::value<std::string>()->value_name("KEY"),
+       "internal: prune cache entry KEY")  //
       ("run-point", po::value<std::string>()->value_name("ID"), "internal: run point ID");
   po::positional_options_description pos;
   pos.add("spec", 1);

@@ -30,7 +30,9 @@ std::string fixed(double v, int digits) {
   return b;
 }
 
-std::string pct(double v) { return fixed(100 * v, 1) + "%"; }
+std::string pct(double v) {
+  return fixed(100 * v, 1) + "%";
+}
 
 struct Row {
   Point p;
@@ -120,7 +122,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
         c["model_group_weight_kib"] = full(cm["model_max_group_bytes"].get<double>() / 1024.0);
       }
       c["compile_s"] = full(row.r["compile"]["seconds"].get<double>());
-      if (row.r.contains("model")) c["achieved_rate"] = full(row.r["model"].value("achieved_rate", 0.0));
+      if (row.r.contains("model"))
+        c["achieved_rate"] = full(row.r["model"].value("achieved_rate", 0.0));
       if (row.r.contains("sim")) {
         const auto& s = row.r["sim"];
         c["sim_cycles_per_step"] = full(s["cycles_per_step"].get<double>());
@@ -128,7 +131,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
         c["sim_pe_utilization"] = full(s["pe_utilization"].get<double>());
         c["sim_minus_analytic_cycles"] = std::to_string(s["difference_cycles"].get<int64_t>());
         c["stall_input_cycles"] = std::to_string(s["stalls"]["input_load_cycles"].get<int64_t>());
-        c["stall_weight_cycles"] = std::to_string(s["stalls"]["weight_stream_cycles"].get<int64_t>());
+        c["stall_weight_cycles"] =
+            std::to_string(s["stalls"]["weight_stream_cycles"].get<int64_t>());
         c["stall_dram_cycles"] = std::to_string(s["stalls"]["dram_cycles"].get<int64_t>());
         c["sim_check"] = s["check"].value("passed", false) ? "passed" : "not passed";
         c["sim_wall_s"] = full(s["wall_seconds"].get<double>());
@@ -149,12 +153,12 @@ int write_results(const std::string& dir, const std::string& title_in) {
   t.cols = {"id", "model", "mode", "method", "rate", "block"};
   if (any_variant) t.cols.push_back("variant");
   t.cols.insert(t.cols.end(), hwk.begin(), hwk.end());
-  for (const char* k : {"status", "cycles_per_step", "latency_us", "frames_per_s",
-                        "pe_utilization", "group_occupancy", "imbalance", "weight_buffer_overflow",
-                        "model_group_weight_kib", "mvm_weight_buffer_overflow",
-                        "max_group_weight_kib", "achieved_rate", "engine_cycles",
-                        "issue_cycles", "drain_cycles", "input_stall_cycles",
-                        "outside_engine_cycles", "ideal_cycles"})
+  for (const char* k :
+       {"status", "cycles_per_step", "latency_us", "frames_per_s", "pe_utilization",
+        "group_occupancy", "imbalance", "weight_buffer_overflow", "model_group_weight_kib",
+        "mvm_weight_buffer_overflow", "max_group_weight_kib", "achieved_rate", "engine_cycles",
+        "issue_cycles", "drain_cycles", "input_stall_cycles", "outside_engine_cycles",
+        "ideal_cycles"})
     t.cols.push_back(k);
   if (any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",
@@ -162,7 +166,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
                           "stall_dram_cycles", "sim_check", "sim_wall_s"})
       t.cols.push_back(k);
   if (any_paper)
-    for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"}) t.cols.push_back(k);
+    for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"})
+      t.cols.push_back(k);
   for (const char* k : {"compile_s", "point_wall_s", "error"}) t.cols.push_back(k);
   for (const Row& r : rows) {
     std::vector<std::string> cells;
@@ -234,8 +239,9 @@ int write_results(const std::string& dir, const std::string& title_in) {
       continue;
     }
     const auto& a = r.r["analytic"];
-    md << " " << a["cycles_per_step"].get<int64_t>() << " | " << fixed(a["latency_us"].get<double>(), 3)
-       << " | " << fixed(a["frames_per_s"].get<double>(), 0) << " | "
+    md << " " << a["cycles_per_step"].get<int64_t>() << " | "
+       << fixed(a["latency_us"].get<double>(), 3) << " | "
+       << fixed(a["frames_per_s"].get<double>(), 0) << " | "
        << pct(a["pe_utilization"].get<double>()) << " | " << pct(a["group_occupancy"].get<double>())
        << " | " << fixed(a["imbalance"].get<double>(), 3) << " | " << cell("weight_buffer_overflow")
        << " |";
@@ -294,7 +300,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
       if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(v);
       std::string label;
       for (const auto& o : swept)
-        if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+        if (o != d)
+          label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
       if (label.empty()) label = "csbrnn";
       if (!ser_i.count(label)) ser_i[label] = names.size(), names.push_back(label);
     }
@@ -307,7 +314,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
         if (r.status != "ok") continue;
         std::string label;
         for (const auto& o : swept)
-          if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+          if (o != d)
+            label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
         if (label.empty()) label = "csbrnn";
         s[ser_i[label]].values[cat_i[r.cells.at(d)]] = scale * get(r.r, "analytic", metric);
         (void)sim;

@@ -183,7 +183,8 @@ std::string cache_csb(const std::string& dir, const std::string& key) {
 
 nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) {
   int64_t issue = 0, drain = 0, stall = 0;
-  for (const auto& m : r.mvms) issue += m.issue_cycles, drain += m.drain_cycles, stall += m.input_stall;
+  for (const auto& m : r.mvms)
+    issue += m.issue_cycles, drain += m.drain_cycles, stall += m.input_stall;
   const int64_t pes = hw.engine.pes();
   return {{"cycles_per_step", r.cycles_per_step},
           {"issue_cycles", issue},
@@ -208,9 +209,9 @@ class Progress {
       : on_(on), tty_(isatty(2)), total_(total), skipped_(skipped), t0_(Clock::now()) {}
   void update(int done, int failed, int running, const std::string& phase) {
     if (!on_) return;
-    const std::string s = cat("[sweep] ", phase, " ", done + skipped_, "/", total_, " done (",
-                              skipped_, " resumed, ", failed, " failed), ", running, " running, ",
-                              int(since(t0_)), " s");
+    const std::string s =
+        cat("[sweep] ", phase, " ", done + skipped_, "/", total_, " done (", skipped_, " resumed, ",
+            failed, " failed), ", running, " running, ", int(since(t0_)), " s");
     if (tty_)
       std::fprintf(stderr, "\r%-100s", s.c_str());
     else
@@ -251,8 +252,11 @@ void prepare_cache_entry(const std::string& dir, const std::string& key) {
   for (const Point& p : read_manifest(dir)) {
     if (p.cache_key != key) continue;
     const auto t0 = Clock::now();
-    nlohmann::json info = {{"model", p.model}, {"path", p.model_path}, {"method", p.method},
-                           {"rate", p.rate},   {"block", {p.block.bh, p.block.bw}},
+    nlohmann::json info = {{"model", p.model},
+                           {"path", p.model_path},
+                           {"method", p.method},
+                           {"rate", p.rate},
+                           {"block", {p.block.bh, p.block.bw}},
                            {"seed", p.seed}};
     const CsbModel m = build_model(p, info);
     info["seconds"] = since(t0);
@@ -275,8 +279,7 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
   if (!found) fail(path_in(dir, "manifest.jsonl"), ": no point with id ", id);
 
   const std::string model_file = p.model_kind == "csb" ? p.model_path : cache_csb(dir, p.cache_key);
-  if (!fs::exists(model_file))
-    fail(model_file, ": pruned model missing (cache not prepared)");
+  if (!fs::exists(model_file)) fail(model_file, ": pruned model missing (cache not prepared)");
   const CsbModel m = load_csb_model(model_file);
   const HwConfig hw = parse_hw_config(p.hw_yaml, "manifest point " + id);
   nlohmann::json j = {{"id", id}, {"status", "ok"}, {"point", point_to_json(p)}};
@@ -324,34 +327,33 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
     save_npy(xin, x);
     write_file_atomic(hwf, p.hw_yaml);
     const std::string exe = exe_in.empty() ? self_exe() : exe_in;
-    std::vector<std::string> args = {"simulate", model_file, "--input", xin, "--hw", hwf,
-                                     "--out",    run,        "--quiet"};
+    std::vector<std::string> args = {"simulate", model_file, "--input", xin,      "--hw",
+                                     hwf,        "--out",    run,       "--quiet"};
     if (!p.check) args.push_back("--no-check");
     const std::string log = path_in(run, "simulate.log");
     const int code = wait_exit(spawn(exe, args, log));
     if (code != 0) fail("csbrnn simulate (", log, "): ", error_line(log, code));
     const nlohmann::json s = read_json(path_in(run, "stats.json"));
     const int64_t total = s.at("cycles").at("total").get<int64_t>();
-    j["sim"] = {
-        {"cycles_total", total},
-        {"cycles_per_step", s.at("cycles").at("per_step_mean").get<double>()},
-        {"latency_us", s.at("latency_us_per_step").get<double>()},
-        {"frames_per_s", s.at("frames_per_s").get<double>()},
-        {"pe_utilization", s.at("pe_utilization").get<double>()},
-        {"group_occupancy", s.at("group_occupancy").get<double>()},
-        {"imbalance", s.at("imbalance").get<double>()},
-        {"stalls", s.at("stalls")},
-        {"analytic_cycles_total", s.at("comparison").at("analytic").get<int64_t>()},
-        {"difference_cycles", s.at("comparison").at("difference").get<int64_t>()},
-        {"causes", s.at("comparison").at("causes")},
-        {"check", s.at("check")},
-        {"wall_seconds", s.at("wall_seconds").get<double>()},
-        {"report_dir", run}};
+    j["sim"] = {{"cycles_total", total},
+                {"cycles_per_step", s.at("cycles").at("per_step_mean").get<double>()},
+                {"latency_us", s.at("latency_us_per_step").get<double>()},
+                {"frames_per_s", s.at("frames_per_s").get<double>()},
+                {"pe_utilization", s.at("pe_utilization").get<double>()},
+                {"group_occupancy", s.at("group_occupancy").get<double>()},
+                {"imbalance", s.at("imbalance").get<double>()},
+                {"stalls", s.at("stalls")},
+                {"analytic_cycles_total", s.at("comparison").at("analytic").get<int64_t>()},
+                {"difference_cycles", s.at("comparison").at("difference").get<int64_t>()},
+                {"causes", s.at("comparison").at("causes")},
+                {"check", s.at("check")},
+                {"wall_seconds", s.at("wall_seconds").get<double>()},
+                {"report_dir", run}};
   }
   j["wall_seconds"] = since(t0);
   write_file_atomic(path_in(dir, "points/" + id + ".json"), j.dump(2) + "\n");
-  std::printf("point %s: %lld cycles/step, %.3f us\n", id.c_str(),
-              (long long)r.cycles_per_step, r.latency_us);
+  std::printf("point %s: %lld cycles/step, %.3f us\n", id.c_str(), (long long)r.cycles_per_step,
+              r.latency_us);
 }
 
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
@@ -384,8 +386,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       todo.push_back(&p);
   }
   if (opt.dry_run) {
-    std::printf("%zu points (%d already done, %zu to run); manifest: %s\n", pts.size(),
-                sum.skipped, todo.size(), path_in(dir, "manifest.jsonl").c_str());
+    std::printf("%zu points (%d already done, %zu to run); manifest: %s\n", pts.size(), sum.skipped,
+                todo.size(), path_in(dir, "manifest.jsonl").c_str());
     for (const Point& p : pts) {
       std::string hw;
       for (const auto& kv : p.hw) hw += " " + kv.first + "=" + kv.second;
@@ -438,7 +440,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       if (code != 0 || !fs::exists(cache_csb(dir, it->second))) {
         cache_error[it->second] =
-            "pruning failed: " + error_line(path_in(dir, "logs/cache-" + it->second + ".log"), code);
+            "pruning failed: " +
+            error_line(path_in(dir, "logs/cache-" + it->second + ".log"), code);
         slog << "failed cache " << it->second << ": " << cache_error[it->second] << "\n";
       }
       slog.flush();
@@ -458,8 +461,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
         sum.ok++;
         slog << "ok " << p->id << " " << secs << " s\n";
       } else {
-        const std::string err =
-            code == 0 ? "point process wrote no result" : error_line(log, code);
+        const std::string err = code == 0 ? "point process wrote no result" : error_line(log, code);
         write_failed(dir, *p, err, secs);
         sum.failed++;
         slog << "failed " << p->id << ": " << err << "\n";
@@ -500,8 +502,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
     prog.update(done, sum.failed, 0, "points");
   }
   prog.finish();
-  slog << "end " << now_text() << " ran=" << sum.ran << " ok=" << sum.ok
-       << " failed=" << sum.failed << "\n";
+  slog << "end " << now_text() << " ran=" << sum.ran << " ok=" << sum.ok << " failed=" << sum.failed
+       << "\n";
   return sum;
 }
 

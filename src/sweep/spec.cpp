@@ -18,7 +18,9 @@
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
 
-const char* mode_name(Mode m) { return m == Mode::Simulate ? "simulate" : "analytic"; }
+const char* mode_name(Mode m) {
+  return m == Mode::Simulate ? "simulate" : "analytic";
+}
 
 std::string fnv1a64_hex(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
@@ -33,12 +35,12 @@ std::string fnv1a64_hex(const std::string& s) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",  "mode", "models", "seed",  "prune",
-                                           "timesteps", "jobs", "check", "hw"};
+const std::vector<std::string> kTopKeys = {"name",      "mode", "models", "seed", "prune",
+                                           "timesteps", "jobs", "check",  "hw"};
 const std::vector<std::string> kPruneKeys = {"method", "rate", "block"};
 const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
-const std::vector<std::string> kModelKeys = {"model", "rate", "mode", "set", "paper_latency_us",
-                                             "paper_source"};
+const std::vector<std::string> kModelKeys = {
+    "model", "rate", "mode", "set", "paper_latency_us", "paper_source"};
 
 std::string one_line(std::string s) {
   for (auto& ch : s)
@@ -81,9 +83,9 @@ void check_keys(const Ctx& c, const YAML::Node& map, const std::vector<std::stri
       std::string valid;
       for (const auto& s : known) valid += (valid.empty() ? "" : ", ") + s;
       fail(c.at(it->first), ": unknown key '", shown, "'",
-           near.empty() ? " (valid: " + valid + ")"
-                        : " (did you mean '" + (section.empty() ? "" : section + ".") + near +
-                              "'?)");
+           near.empty()
+               ? " (valid: " + valid + ")"
+               : " (did you mean '" + (section.empty() ? "" : section + ".") + near + "'?)");
     }
   }
 }
@@ -107,8 +109,7 @@ std::vector<YAML::Node> items(const Ctx& c, const YAML::Node& n, const std::stri
   return v;
 }
 
-int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64_t lo,
-               int64_t hi) {
+int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
   const std::string s = scalar(c, n, what);
   size_t used = 0;
   long long v = 0;
@@ -119,7 +120,8 @@ int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64
   }
   if (used != s.size() || s.empty())
     fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
-  if (v < lo || v > hi) fail(c.at(n), ": ", what, ": ", v, " is out of range (valid: ", lo, "..", hi, ")");
+  if (v < lo || v > hi)
+    fail(c.at(n), ": ", what, ": ", v, " is out of range (valid: ", lo, "..", hi, ")");
   return v;
 }
 
@@ -254,11 +256,11 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
     for (auto& ch : t) ch = char(std::tolower((unsigned char)ch));
     return t;
   }();
-  const bool looks_path = name.find('/') != std::string::npos ||
-                          (lower.size() > 4 && (lower.substr(lower.size() - 4) == ".npz" ||
-                                                lower.substr(lower.size() - 4) == ".csb" ||
-                                                lower.substr(lower.size() - 4) == ".npy" ||
-                                                lower.substr(lower.size() - 5) == ".yaml"));
+  const bool looks_path =
+      name.find('/') != std::string::npos ||
+      (lower.size() > 4 &&
+       (lower.substr(lower.size() - 4) == ".npz" || lower.substr(lower.size() - 4) == ".csb" ||
+        lower.substr(lower.size() - 4) == ".npy" || lower.substr(lower.size() - 5) == ".yaml"));
   if (!looks_path) {
     ModelSpec ms;
     try {
@@ -345,7 +347,8 @@ void apply_key(SweepSpec& s, const Ctx& c, const std::string& key, const YAML::N
 }
 
 void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
-  if (!hw.IsMap()) fail(c.at(hw), ": hw: expected a mapping (base, set, variants, grid), got ", describe(hw));
+  if (!hw.IsMap())
+    fail(c.at(hw), ": hw: expected a mapping (base, set, variants, grid), got ", describe(hw));
   check_keys(c, hw, kHwKeys, "hw");
   if (hw["base"]) {
     s.hw_base = resolve_path(scalar(c, hw["base"], "hw.base"), s.dir);
@@ -394,8 +397,8 @@ void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
 }
 
 const std::vector<std::string>& spec_override_keys() {
-  static const std::vector<std::string> k = {"name",   "mode",         "models",     "seed",
-                                             "timesteps", "jobs",      "check",      "prune.method",
+  static const std::vector<std::string> k = {"name",       "mode",        "models", "seed",
+                                             "timesteps",  "jobs",        "check",  "prune.method",
                                              "prune.rate", "prune.block", "hw.base"};
   return k;
 }
@@ -414,7 +417,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
   } catch (const YAML::Exception& e) {
     fail(origin, ":", e.mark.line + 1, ": invalid YAML: ", one_line(e.msg));
   }
-  if (!doc.IsMap()) fail(origin, ": expected a mapping of sweep keys at the top level, got ", describe(doc));
+  if (!doc.IsMap())
+    fail(origin, ": expected a mapping of sweep keys at the top level, got ", describe(doc));
   check_keys(c, doc, kTopKeys, "");
   // hw.base first: the other hw values are checked against it.
   if (doc["hw"]) parse_hw(s, c, doc["hw"]);
@@ -422,7 +426,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     if (doc[k]) apply_key(s, c, k, doc[k]);
   if (doc["prune"]) {
     const YAML::Node p = doc["prune"];
-    if (!p.IsMap()) fail(c.at(p), ": prune: expected a mapping (method, rate, block), got ", describe(p));
+    if (!p.IsMap())
+      fail(c.at(p), ": prune: expected a mapping (method, rate, block), got ", describe(p));
     check_keys(c, p, kPruneKeys, "prune");
     for (const std::string k : {"method", "rate", "block"})
       if (p[k]) apply_key(s, c, "prune." + k, p[k]);
@@ -488,11 +493,13 @@ SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string
 std::string canonical_settings(const Point& p) {
   return cat("csbrnn-sweep-point v1\nmodel=", p.model_fingerprint, "\nmethod=", p.method,
              "\nrate=", p.rate, "\nblock=", p.block.bh, "x", p.block.bw, "\nseed=", p.seed,
-             "\nmode=", mode_name(p.mode), "\ntimesteps=", p.timesteps,
-             "\ncheck=", p.check ? 1 : 0, "\nhw=\n", p.hw_yaml);
+             "\nmode=", mode_name(p.mode), "\ntimesteps=", p.timesteps, "\ncheck=", p.check ? 1 : 0,
+             "\nhw=\n", p.hw_yaml);
 }
 
-std::string point_id(const Point& p) { return fnv1a64_hex(canonical_settings(p)); }
+std::string point_id(const Point& p) {
+  return fnv1a64_hex(canonical_settings(p));
+}
 
 std::string cache_key(const Point& p) {
   if (p.model_kind == "csb") return "";
@@ -567,7 +574,8 @@ std::vector<Point> expand(const SweepSpec& s) {
                 p.hw_yaml = hw_config_to_yaml(load_hw_config(s.hw_base, sets));
               } catch (const Error& e) {
                 std::string what;
-                for (const auto& kv : p.hw) what += (what.empty() ? "" : ", ") + kv.first + "=" + kv.second;
+                for (const auto& kv : p.hw)
+                  what += (what.empty() ? "" : ", ") + kv.first + "=" + kv.second;
                 fail(s.origin, ": point ", pts.size(), " (", m.label, "; ", what,
                      "): impossible hardware config: ", e.what());
               }

@@ -25,17 +25,17 @@ const char* mode_name(Mode m);  // "analytic", "simulate"
 using HwSets = std::vector<std::pair<std::string, std::string>>;
 
 struct ModelEntry {
-  std::string label;  // shown in tables: the benchmark name (lower case) or the file's stem
-  std::string kind;   // "bench" (models/*.yaml), "weights" (.npz / .npy folder), "csb"
-  std::string path;   // resolved file (weights, csb) or the models/*.yaml spec (bench)
-  std::string fingerprint;       // identity for ids: content checksum of the file
-  std::vector<double> rates;     // per-model rates (empty: the spec's prune.rate)
-  bool has_mode = false;         // per-model mode
+  std::string label;          // shown in tables: the benchmark name (lower case) or the file's stem
+  std::string kind;           // "bench" (models/*.yaml), "weights" (.npz / .npy folder), "csb"
+  std::string path;           // resolved file (weights, csb) or the models/*.yaml spec (bench)
+  std::string fingerprint;    // identity for ids: content checksum of the file
+  std::vector<double> rates;  // per-model rates (empty: the spec's prune.rate)
+  bool has_mode = false;      // per-model mode
   Mode mode = Mode::Analytic;
-  HwSets set;                    // per-model fixed hw overrides
-  double paper_latency_us = 0;   // 0: none
+  HwSets set;                   // per-model fixed hw overrides
+  double paper_latency_us = 0;  // 0: none
   std::string paper_source;
-  std::string where;             // file:line of the entry
+  std::string where;  // file:line of the entry
 };
 
 struct Variant {
@@ -54,8 +54,8 @@ struct SweepSpec {
   std::vector<double> rates{0.0};  // 0 = the model spec's paper rate
   std::vector<BlockSize> blocks{BlockSize{32, 32}};
   int timesteps = 4;
-  int jobs = 0;  // 0: number of processors
-  bool check = true;  // simulate: bit-exact check against the fixed-point reference
+  int jobs = 0;         // 0: number of processors
+  bool check = true;    // simulate: bit-exact check against the fixed-point reference
   std::string hw_base;  // resolved path; "" = built-in defaults
   HwSets hw_set;
   std::vector<Variant> variants;
@@ -66,8 +66,8 @@ struct SweepSpec {
 /// One design point, fully resolved.
 struct Point {
   int index = 0;
-  std::string id;         // 16 hex digits
-  std::string model;      // label
+  std::string id;     // 16 hex digits
+  std::string model;  // label
   std::string model_kind, model_path, model_fingerprint;
   std::string method;     // method name, or "-" for a .csb model
   double rate = 0;        // resolved compression rate (0 for a .csb model)

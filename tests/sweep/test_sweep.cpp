@@ -41,9 +41,12 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
     for (size_t i = 0; i < line.size(); ++i) {
       const char c = line[i];
       if (q) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
-        else if (c == '"') q = false;
-        else cells.back() += c;
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+          cells.back() += '"', ++i;
+        else if (c == '"')
+          q = false;
+        else
+          cells.back() += c;
       } else if (c == '"') {
         q = true;
       } else if (c == ',') {
@@ -63,7 +66,9 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
   return out;
 }
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 /// Lines of sweep.log after the last "start" line.
 std::vector<std::string> last_run_log(const std::string& dir) {
@@ -186,7 +191,9 @@ TEST_CASE("sweep spec: strict errors name file:line and suggest") {
   e = errmsg("models: [no/such/file.npz]\n");
   CHECK(e.find("no such file") != std::string::npos);
   // a combination that is impossible although each value is fine alone
-  e = errmsg("models: [sr4]\nhw:\n  grid:\n    engine.pe_groups: [64x64]\n    engine.pes_per_group: [1x1, 8x8]\n");
+  e = errmsg(
+      "models: [sr4]\nhw:\n  grid:\n    engine.pe_groups: [64x64]\n    engine.pes_per_group: [1x1, "
+      "8x8]\n");
   CHECK(e.find("impossible hardware config") != std::string::npos);
 }
 
@@ -219,7 +226,9 @@ hw:
   for (const auto& p : c) ids_c.insert(p.id);
   CHECK(ids_c == ids);
   // a hw key set to its default value is the same point as leaving it out
-  const auto d = expand(parse_sweep_spec("models: [sr4]\nprune: {block: 32}\nhw: {set: {eltwise.lanes: 16, sharing.mode: none}}\n", "s.yaml", "."));
+  const auto d = expand(parse_sweep_spec(
+      "models: [sr4]\nprune: {block: 32}\nhw: {set: {eltwise.lanes: 16, sharing.mode: none}}\n",
+      "s.yaml", "."));
   CHECK(ids.count(d.at(0).id) == 1);
   // json round trip keeps every field that enters the id
   const Point r = point_from_json(nlohmann::json::parse(point_to_json(a[5]).dump()));
@@ -370,7 +379,8 @@ TEST_CASE("sweep fig12 spec agrees with csbrnn fig12 (sr4)") {
       if (row.at("sharing.mode") == e.at("sharing").get<std::string>()) {
         found = true;
         INFO(row.at("sharing.mode"));
-        CHECK(std::stod(row.at("group_occupancy")) == Approx(e.at("group_occupancy").get<double>()));
+        CHECK(std::stod(row.at("group_occupancy")) ==
+              Approx(e.at("group_occupancy").get<double>()));
         CHECK(std::stod(row.at("pe_utilization")) == Approx(e.at("pe_utilization").get<double>()));
         CHECK(std::stoll(row.at("cycles_per_step")) == e.at("cycles_per_step").get<int64_t>());
       }
