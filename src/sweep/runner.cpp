@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +58,37 @@ std::string path_in(const std::string& dir, const std::string& rel) {
   return (fs::path(dir) / rel).string();
 }
 
+// Running subprocesses, so that SIGINT/SIGTERM/SIGHUP to a sweep (or to a point process) stop
+// its children too instead of leaving them running as orphans. Plain array: the handler may only
+// read it (async-signal-safe).
+constexpr int kMaxChildren = 1024;
+volatile pid_t g_children[kMaxChildren];
+
+void on_signal(int sig) {
+  for (int i = 0; i < kMaxChildren; ++i)
+    if (g_children[i] > 0) ::kill(g_children[i], sig);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void track_child(pid_t pid) {
+  static bool installed = false;
+  if (!installed) {
+    installed = true;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_signal);
+  }
+  for (int i = 0; i < kMaxChildren; ++i)
+    if (g_children[i] == 0) {
+      g_children[i] = pid;
+      return;
+    }
+}
+
+void untrack_child(pid_t pid) {
+  for (int i = 0; i < kMaxChildren; ++i)
+    if (g_children[i] == pid) g_children[i] = 0;
+}
+
 /// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
   fs::create_directories(fs::path(log).parent_path());
@@ -73,6 +105,7 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const 
   const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) fail("csbrnn sweep: cannot start ", exe, ": ", std::strerror(rc));
+  track_child(pid);
   return pid;
 }
 
@@ -80,6 +113,7 @@ int wait_exit(pid_t pid) {
   int st = 0;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return -1;
+  untrack_child(pid);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -401,6 +435,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
 
   int jobs = opt.jobs > 0 ? opt.jobs : spec.jobs;
   if (jobs <= 0) jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  jobs = std::min(jobs, kMaxChildren);
   const std::string exe = opt.exe.empty() ? self_exe() : opt.exe;
   std::ofstream slog(path_in(dir, "sweep.log"), std::ios::app);
   slog << "start " << now_text() << " points=" << pts.size() << " skip=" << sum.skipped
@@ -435,6 +470,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
         if (errno == EINTR) continue;
         break;
       }
+      untrack_child(pid);
       auto it = running.find(pid);
       if (it == running.end()) continue;
       const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -492,6 +528,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
         if (errno == EINTR) continue;
         break;
       }
+      untrack_child(pid);
       auto it = running.find(pid);
       if (it == running.end()) continue;
       const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
