@@ -291,6 +291,29 @@ int write_results(const std::string& dir, const std::string& title_in) {
     for (const auto& kv : vals) swept_d |= kv.second.size() > 1;
     if (swept_d || (d == "model" && any_paper)) swept.push_back(d);
   }
+  // A setting that is a function of another swept one (engine.pe_groups of a variant) adds no
+  // axis: drop it (of two settings that determine each other, keep the first).
+  auto determines = [&](const std::string& e, const std::string& d) {
+    std::map<std::string, std::string> f;
+    for (const Row& r : rows) {
+      auto it = f.emplace(r.cells.at(e), r.cells.at(d)).first;
+      if (it->second != r.cells.at(d)) return false;
+    }
+    return true;
+  };
+  {
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < swept.size(); ++i) {
+      bool redundant = false;
+      for (size_t k = 0; k < swept.size() && !redundant; ++k) {
+        if (k == i || swept[i] == "model" || swept[k] == "model") continue;
+        if (determines(swept[k], swept[i]) && (!determines(swept[i], swept[k]) || k < i))
+          redundant = true;
+      }
+      if (!redundant) kept.push_back(swept[i]);
+    }
+    swept = kept;
+  }
   std::vector<std::string> plots;
   for (const auto& d : swept) {
     std::vector<std::string> cats, names;
