@@ -356,11 +356,13 @@ std::vector<MacroWord> list_schedule(const std::vector<PendingOp>& ops) {
         words.emplace_back();
       }
       bool claims_free = true;
-      for (int u = 0; u < kUnitCount; ++u) claims_free = claims_free && !(ops[i].claims[u] && busy[w][u]);
+      for (int u = 0; u < kUnitCount; ++u)
+        claims_free = claims_free && !(ops[i].claims[u] && busy[w][u]);
       if (!claims_free) continue;
       int chosen = -1;
       for (int alt = 0; alt < alternatives(ops[i].uc) && chosen < 0; ++alt)
-        if (!busy[w][int(unit_for(ops[i].uc, alt))] && !ops[i].claims[int(unit_for(ops[i].uc, alt))])
+        if (!busy[w][int(unit_for(ops[i].uc, alt))] &&
+            !ops[i].claims[int(unit_for(ops[i].uc, alt))])
           chosen = alt;
       if (chosen < 0) continue;
       Section s = ops[i].s;
@@ -682,32 +684,32 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
       MacroBuilder ch;
       auto bw_gate = [&](uint32_t q) { ch.bias_wb(at(pre, q * uH), q * uH, bias0 + q * uH, H); };
       if (lstm) {
-        bw_gate(0);                                                                   // i
-        bw_gate(2);                                                                   // g
-        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);                        // i
-        ch.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);      // g
-        ch.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                          // i*g
-        bw_gate(1);                                                                   // f
-        ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, uH), at(pre, uH), H);        // f
-        ch.binary(Op::Mul, fc, at(gates, uH), c[k], H);                               // f*c
-        ch.binary(Op::Add, c[k], fc, ig, H);                                          // c'
-        bw_gate(3);                                                                   // o
+        bw_gate(0);                                                                     // i
+        bw_gate(2);                                                                     // g
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);                          // i
+        ch.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);        // g
+        ch.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                            // i*g
+        bw_gate(1);                                                                     // f
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, uH), at(pre, uH), H);          // f
+        ch.binary(Op::Mul, fc, at(gates, uH), c[k], H);                                 // f*c
+        ch.binary(Op::Add, c[k], fc, ig, H);                                            // c'
+        bw_gate(3);                                                                     // o
         ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, 3 * uH), at(pre, 3 * uH), H);  // o
         ch.unary(Op::Tanh, UClass::Tanh, tc, c[k], H);
         ch.binary(Op::Mul, out, at(gates, 3 * uH), tc, H);  // h' (or m) = o*tanh(c')
       } else {
-        bw_gate(0);                                                       // r
-        bw_gate(3);                                                       // gh_n
-        bw_gate(2);                                                       // gi_n
-        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);            // r
-        ch.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);                // r*gh_n
-        ch.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);                   // gi_n + r*gh_n
-        ch.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                      // n
-        bw_gate(1);                                                       // z
+        bw_gate(0);                                                             // r
+        bw_gate(3);                                                             // gh_n
+        bw_gate(2);                                                             // gi_n
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);                  // r
+        ch.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);                      // r*gh_n
+        ch.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);                         // gi_n + r*gh_n
+        ch.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                            // n
+        bw_gate(1);                                                             // z
         ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, uH), at(pre, uH), H);  // z
-        ch.binary(Op::Sub, d_, h[k], n_, H);                              // h - n
-        ch.binary(Op::Mul, e_, at(gates, uH), d_, H);                     // z*(h-n)
-        ch.binary(Op::Add, out, n_, e_, H);                               // h'
+        ch.binary(Op::Sub, d_, h[k], n_, H);                                    // h - n
+        ch.binary(Op::Mul, e_, at(gates, uH), d_, H);                           // z*(h-n)
+        ch.binary(Op::Add, out, n_, e_, H);                                     // h'
       }
       attach_stream(prog.mvms[gates_mvm], ch.ops, hw.engine.K, H, 4);
       mb.mvm(gates_mvm, prog.mvms[gates_mvm]);

@@ -488,28 +488,28 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
   for (const BankInit& bi : p.init)
     o << "; init " << opnd(bi.dst) << " x" << bi.values.size() << "\n";
   auto print_section = [&](const Section& s, const char* indent) {
-      o << indent << std::left << std::setw(8) << unit_name(s.unit) << std::setw(8) << op_name(s.op)
-        << std::right;
-      switch (s.op) {
-        case Op::LoadX:
-          o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]";
-          break;
-        case Op::StoreY:
-          o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a);
-          break;
-        case Op::Mvm:
-          o << opnd(s.dst) << " <- mvm " << s.mvm;
-          break;
-        case Op::Sigmoid:
-        case Op::Tanh:
-        case Op::Copy:
-          o << opnd(s.dst) << " <- " << opnd(s.a);
-          break;
-        default:
-          o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b);
-          break;
-      }
-      o << "  n=" << s.count << "\n";
+    o << indent << std::left << std::setw(8) << unit_name(s.unit) << std::setw(8) << op_name(s.op)
+      << std::right;
+    switch (s.op) {
+      case Op::LoadX:
+        o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]";
+        break;
+      case Op::StoreY:
+        o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a);
+        break;
+      case Op::Mvm:
+        o << opnd(s.dst) << " <- mvm " << s.mvm;
+        break;
+      case Op::Sigmoid:
+      case Op::Tanh:
+      case Op::Copy:
+        o << opnd(s.dst) << " <- " << opnd(s.a);
+        break;
+      default:
+        o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b);
+        break;
+    }
+    o << "  n=" << s.count << "\n";
   };
   for (size_t w = 0; w < p.words.size(); ++w) {
     o << "word " << w << ":\n";

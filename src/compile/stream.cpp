@@ -97,7 +97,8 @@ void check_streams(const Program& p, const std::string& origin) {
     const MvmProgram& mv = p.mvms[i];
     const MvmStream& st = mv.stream;
     if (st.empty()) {
-      if (st.width != 0 || !st.chunk_end.empty()) bad("MVM ", i, " has stream chunks but no stages");
+      if (st.width != 0 || !st.chunk_end.empty())
+        bad("MVM ", i, " has stream chunks but no stages");
       continue;
     }
     if (st.width < 1 || st.width > cap) bad("MVM ", i, " stream width ", st.width);

@@ -47,7 +47,7 @@ class Controller : public sc_core::sc_module {
   const MvmStream* stream_ = nullptr;
   std::vector<int> reduced_;  // row-groups reduced, chunk not started yet (FIFO)
   size_t reduced_head_ = 0;
-  int chunk_ = -1;            // row-group whose chunk is running, -1 idle
+  int chunk_ = -1;  // row-group whose chunk is running, -1 idle
   int chunks_done_ = 0;
   size_t stage_ = 0;
   int stage_left_ = 0;

@@ -72,8 +72,7 @@ EltUnit elt_unit_of(Op op) {
 
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n) {
   int64_t c = 0;
-  for (const Section& s : stage.sections)
-    c = std::max(c, eltwise_cycles(hw, elt_unit_of(s.op), n));
+  for (const Section& s : stage.sections) c = std::max(c, eltwise_cycles(hw, elt_unit_of(s.op), n));
   return c;
 }
 

@@ -12,6 +12,8 @@
 #include "compile/program_io.h"
 #include "compile/stream.h"
 #include "fixed_ref.h"
+#include "timing/analytic.h"
+#include "tiny_model.h"
 
 using namespace csbrnn;
 
@@ -39,7 +41,7 @@ HwConfig hw_of(int K, int L, int P, int Q, SharingMode mode, bool stream) {
   return hw;
 }
 
-int g_early = 0;  // streams with a non-empty chunk before the last row-group
+int g_early = 0;                      // streams with a non-empty chunk before the last row-group
 size_t g_nonzero = 0, g_outputs = 0;  // outputs away from zero (the check is not vacuous)
 
 void check_streamed(const GenSpec& s, const HwConfig& hw) {
@@ -148,7 +150,8 @@ TEST_CASE("stream: block-rows interleaved so each row-group holds all gates of i
   s.hidden_size = 16;
   s.bh = 4;
   s.bw = 4;
-  const Program p = compile_program(generate_csb_model(s), hw_of(4, 2, 2, 2, SharingMode::TwoD, true));
+  const Program p =
+      compile_program(generate_csb_model(s), hw_of(4, 2, 2, 2, SharingMode::TwoD, true));
   const MvmProgram& mv = p.mvms[0];
   CHECK(mv.stream.chunk_end == std::vector<uint32_t>{4, 8, 12, 16});
   for (int br = 0; br < mv.BR; ++br)  // grid block-row br = gate br%4, neurons 4*(br/4)..
@@ -156,12 +159,13 @@ TEST_CASE("stream: block-rows interleaved so each row-group holds all gates of i
   // Without streaming the grid keeps the source order and nothing completes before the end.
   const Program q =
       compile_program(generate_csb_model(s), hw_of(4, 2, 2, 2, SharingMode::TwoD, false));
-  for (int br = 0; br < q.mvms[0].BR; ++br) CHECK(q.mvms[0].row_dest[size_t(br) * 4] == uint32_t(4 * br));
+  for (int br = 0; br < q.mvms[0].BR; ++br)
+    CHECK(q.mvms[0].row_dest[size_t(br) * 4] == uint32_t(4 * br));
 }
 
 TEST_CASE("stream: container round trip and disassembly", "[compile][stream][io]") {
-  for (const Program& p : {sample(CellType::LSTM, 0), sample(CellType::GRU, 0),
-                           sample(CellType::LSTM, 5)}) {
+  for (const Program& p :
+       {sample(CellType::LSTM, 0), sample(CellType::GRU, 0), sample(CellType::LSTM, 5)}) {
     const auto bytes = encode_program(p);
     CHECK(encode_program(p) == bytes);
     uint32_t version = 0;
@@ -241,4 +245,34 @@ TEST_CASE("stream: the decoder rejects broken streams", "[compile][stream][io]")
     std::swap(e.front(), e.back());
     expect_reject(q, "nondecreasing");
   }
+}
+
+TEST_CASE("stream: the tiny hand-worked LSTM, by hand", "[compile][stream]") {
+  // tests/compile/test_listing.cpp works the unstreamed program: 34 cycles per timestep, the
+  // Gates MVM's engine 13. Streamed (H = 2, one row-group, so one chunk of n = 2 after the
+  // reduction at 13), the chain is list-scheduled into 8 stages (lanes 16: ceil(2/16) = 1):
+  //   0 biaswb i                       sum            1 + 1 = 2
+  //   1 biaswb g, sigmoid i            sum, sigmoid   1 + 3 = 4
+  //   2 biaswb f, tanh g               sum, tanh      4
+  //   3 biaswb o, sigmoid f, mul i*g   sum, sig, mult 4
+  //   4 sigmoid o, mul f*c             sig, mult      4
+  //   5 add c'                         sum            2
+  //   6 tanh c'                        tanh           4
+  //   7 mul o*tanh(c') -> hn           mult           1 + 2 = 3      chunk = 27
+  // Words: loadx 8 B -> 1; mvm + stream max(13, 13 + 27) = 40; copy hn -> h (2 -> 1 + 1 = 2)
+  // beside storey of hn (4 B -> 1): 2. Total 1 + 40 + 2 = 43: streaming LOSES on this tiny model
+  // (the 4 per-gate biaswb serialise on Sum1 and nothing is left to overlap).
+  HwConfig hw = test::tiny_hw();
+  hw.eltwise.stream = true;
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const MvmStream& st = p.mvms[0].stream;
+  REQUIRE(st.stages.size() == 8);
+  const std::vector<size_t> widths = {1, 2, 2, 3, 2, 1, 1, 1};
+  for (size_t j = 0; j < 8; ++j) CHECK(st.stages[j].sections.size() == widths[j]);
+  CHECK(st.chunk_end == std::vector<uint32_t>{2});
+  const timing::TimingReport t = timing::analyze(p);
+  CHECK(t.mvms[0].engine_cycles == 13);
+  CHECK(t.mvms[0].stream_end == 40);
+  CHECK(t.word_cycles == std::vector<int64_t>{1, 40, 2});
+  CHECK(t.cycles_per_step == 43);
 }

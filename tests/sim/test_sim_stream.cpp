@@ -66,8 +66,7 @@ TEST_CASE("stream: bit-exact and cycle-exact, LSTM, GRU, LSTMP x sharing modes",
   run_cases(cases, base, 3);
 }
 
-TEST_CASE("stream: cycle-exact over random models and timing knobs (4x4 groups of 4x4)",
-          "[sim]") {
+TEST_CASE("stream: cycle-exact over random models and timing knobs (4x4 groups of 4x4)", "[sim]") {
   std::mt19937_64 rng(11);
   HwConfig base;
   base.buffers.vector_buffer = 4096;
