@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "compile/stream.h"
 #include "config/config_loader.h"
+#include "timing/analytic.h"
 
 namespace csbrnn {
 namespace {
@@ -655,11 +656,16 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         }
       }
     }
-    if (stream) permute_block_rows(g, dest, H);
     const int acc_rows = lstm ? 4 * H : 4 * H;
+    CompileStats gate_stats;  // counted once the row-group order is chosen (streaming)
     prog.mvms.push_back(make_mvm(k, MvmKind::Gates, g, acc_rows, in + S, std::move(sl),
-                                 std::move(dest), hw, stats));
+                                 std::move(dest), hw, stats ? &gate_stats : nullptr));
     const int gates_mvm = int(prog.mvms.size()) - 1;
+    auto count_gate_stats = [&] {
+      if (!stats) return;
+      stats->iterations += gate_stats.iterations;
+      stats->proven_optimal += gate_stats.proven_optimal;
+    };
     // Bias image for this layer: 4H entries at wf+af bits.
     const uint32_t bias0 = uint32_t(prog.bias.size());
     const int af = hw.numeric.af, wf = hw.numeric.wf;
@@ -711,7 +717,32 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         ch.binary(Op::Mul, e_, at(gates, uH), d_, H);                           // z*(h-n)
         ch.binary(Op::Add, out, n_, e_, H);                                     // h'
       }
-      attach_stream(prog.mvms[gates_mvm], ch.ops, hw.engine.K, H, 4);
+      // Row-group order: the source order, or block-rows interleaved (permute_block_rows); the
+      // compiler keeps whichever makes the Mvm section (engine and stream) shorter, ties going to
+      // the interleaved order (docs/compiler.md).
+      {
+        MvmProgram& nat = prog.mvms[gates_mvm];
+        attach_stream(nat, ch.ops, hw.engine.K, H, 4);
+        Grid gi = g;
+        std::vector<uint32_t> di = nat.row_dest;
+        permute_block_rows(gi, di, H);
+        CompileStats inter_stats;
+        MvmProgram inter = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices,
+                                    std::move(di), hw, stats ? &inter_stats : nullptr);
+        attach_stream(inter, ch.ops, hw.engine.K, H, 4);
+        Program probe;
+        probe.hw = hw;
+        probe.mvms.push_back(std::move(nat));
+        probe.mvms.push_back(std::move(inter));
+        const int64_t t_nat = timing::analyze_mvm(probe, 0).section_end;
+        const int64_t t_inter = timing::analyze_mvm(probe, 1).section_end;
+        const bool take_inter =
+            opt.row_order == CompileOptions::RowOrder::Interleaved ||
+            (opt.row_order == CompileOptions::RowOrder::Best && t_inter <= t_nat);
+        prog.mvms[gates_mvm] = std::move(probe.mvms[take_inter ? 1 : 0]);
+        if (take_inter) gate_stats = inter_stats;
+      }
+      count_gate_stats();
       mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
       if (Pj == 0) {
         mb.unary(Op::Copy, UClass::Sum2Only, h[k], hn[k], H);
@@ -738,6 +769,7 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
       }
       continue;
     }
+    count_gate_stats();
     mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
     mb.bias_wb(pre, 0, bias0, 4 * H);
     if (lstm) {

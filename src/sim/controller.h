@@ -55,7 +55,7 @@ class Controller : public sc_core::sc_module {
   std::array<bool, kUnitCount> stream_busy_{};
 
  public:
-  int stream_chunk = -1;  // traced: row-group of the running chunk
+  int stream_chunk = -1;  // row-group of the running stream chunk (-1: none)
 };
 
 }  // namespace csbrnn::sim

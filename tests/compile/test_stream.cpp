@@ -74,6 +74,12 @@ void check_streamed(const GenSpec& s, const HwConfig& hw) {
   g_nonzero += nonzero;
   g_outputs += ref.size();
   CHECK(interpret(q, x, T).y == r.y);
+  // Both row-group orders (Best picked one of them) are bit-exact too.
+  for (auto order : {CompileOptions::RowOrder::Source, CompileOptions::RowOrder::Interleaved}) {
+    CompileOptions o;
+    o.row_order = order;
+    CHECK(interpret(compile_program(m, hw, o), x, T).y == r.y);
+  }
 }
 
 Program sample(CellType cell, int proj) {
@@ -150,17 +156,29 @@ TEST_CASE("stream: block-rows interleaved so each row-group holds all gates of i
   s.hidden_size = 16;
   s.bh = 4;
   s.bw = 4;
-  const Program p =
-      compile_program(generate_csb_model(s), hw_of(4, 2, 2, 2, SharingMode::TwoD, true));
+  const CsbModel m = generate_csb_model(s);
+  const HwConfig hw = hw_of(4, 2, 2, 2, SharingMode::TwoD, true);
+  CompileOptions o;
+  o.row_order = CompileOptions::RowOrder::Interleaved;
+  const Program p = compile_program(m, hw, o);
   const MvmProgram& mv = p.mvms[0];
   CHECK(mv.stream.chunk_end == std::vector<uint32_t>{4, 8, 12, 16});
   for (int br = 0; br < mv.BR; ++br)  // grid block-row br = gate br%4, neurons 4*(br/4)..
     CHECK(mv.row_dest[size_t(br) * 4] == uint32_t((br % 4) * 16 + 4 * (br / 4)));
-  // Without streaming the grid keeps the source order and nothing completes before the end.
-  const Program q =
-      compile_program(generate_csb_model(s), hw_of(4, 2, 2, 2, SharingMode::TwoD, false));
+  // The source order: o's rows come last, so every neuron completes in the last row-group.
+  o.row_order = CompileOptions::RowOrder::Source;
+  const Program q = compile_program(m, hw, o);
   for (int br = 0; br < q.mvms[0].BR; ++br)
     CHECK(q.mvms[0].row_dest[size_t(br) * 4] == uint32_t(4 * br));
+  CHECK(q.mvms[0].stream.chunk_end == std::vector<uint32_t>{0, 0, 0, 16});
+  // Best keeps the shorter Mvm section of the two (and all three compute the same).
+  const Program b = compile_program(m, hw);
+  const int64_t ti = timing::analyze_mvm(p, 0).section_end;
+  const int64_t ts = timing::analyze_mvm(q, 0).section_end;
+  CHECK(timing::analyze_mvm(b, 0).section_end == std::min(ti, ts));
+  const auto x = random_input(2, s.input_size, 3, hw.numeric);
+  CHECK(interpret(p, x, 2).y == interpret(q, x, 2).y);
+  CHECK(interpret(b, x, 2).y == interpret(q, x, 2).y);
 }
 
 TEST_CASE("stream: container round trip and disassembly", "[compile][stream][io]") {
