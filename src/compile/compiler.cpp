@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "compile/stream.h"
 #include "config/config_loader.h"
+#include "timing/analytic.h"
 
 namespace csbrnn {
 namespace {
@@ -277,6 +279,7 @@ struct PendingOp {
   Section s;
   UClass uc;
   std::vector<Region> reads, writes;
+  std::array<bool, kUnitCount> claims{};  // further units the op occupies (an Mvm's stream)
 };
 
 class Allocator {
@@ -353,13 +356,20 @@ std::vector<MacroWord> list_schedule(const std::vector<PendingOp>& ops) {
         busy.back().fill(false);
         words.emplace_back();
       }
+      bool claims_free = true;
+      for (int u = 0; u < kUnitCount; ++u)
+        claims_free = claims_free && !(ops[i].claims[u] && busy[w][u]);
+      if (!claims_free) continue;
       int chosen = -1;
       for (int alt = 0; alt < alternatives(ops[i].uc) && chosen < 0; ++alt)
-        if (!busy[w][int(unit_for(ops[i].uc, alt))]) chosen = alt;
+        if (!busy[w][int(unit_for(ops[i].uc, alt))] &&
+            !ops[i].claims[int(unit_for(ops[i].uc, alt))])
+          chosen = alt;
       if (chosen < 0) continue;
       Section s = ops[i].s;
       s.unit = unit_for(ops[i].uc, chosen);
       busy[w][int(s.unit)] = true;
+      for (int u = 0; u < kUnitCount; ++u) busy[w][u] = busy[w][u] || ops[i].claims[u];
       words[w].sections.push_back(s);
       word_of[i] = w;
       break;
@@ -398,6 +408,16 @@ class MacroBuilder {
     p.uc = UClass::Engine;
     for (const ColumnSlice& cs : mv.col_slices) p.reads.push_back(reg(cs.src, cs.width));
     p.writes = {Region{Bank::Acc, 0, uint32_t(mv.rows)}};
+    // A stream runs inside the Mvm's word: the op also reads and writes what the chain does and
+    // occupies the chain's units.
+    for (const MacroWord& st : mv.stream.stages)
+      for (const Section& x : st.sections) {
+        p.reads.push_back(reg(x.a, x.count));
+        if (x.op == Op::BiasWb || x.op == Op::Add || x.op == Op::Sub || x.op == Op::Mul)
+          p.reads.push_back(reg(x.b, x.count));
+        p.writes.push_back(reg(x.dst, x.count));
+        p.claims[int(x.unit)] = true;
+      }
     ops.push_back(p);
   }
   void bias_wb(Operand dst, uint32_t acc, uint32_t bias, int n) {
@@ -446,6 +466,64 @@ class MacroBuilder {
     ops.push_back(p);
   }
 };
+
+// ---- streaming (eltwise.stream) ----------------------------------------------------------
+
+// Reorders whole block-rows of the grid (blocks and their row_dest rows together; the Acc layout
+// is unchanged) so that row-groups complete neurons early: stable sort by the smallest neuron
+// (Acc offset mod N) a block-row writes; block-rows writing nothing go last.
+void permute_block_rows(Grid& g, std::vector<uint32_t>& dest, int N) {
+  std::vector<std::pair<int64_t, int>> key(size_t(g.BR));
+  for (int i = 0; i < g.BR; ++i) {
+    int64_t k = INT64_MAX;
+    for (int r = 0; r < g.bh; ++r) {
+      const uint32_t d = dest[size_t(i) * g.bh + r];
+      if (d != kDiscard) k = std::min<int64_t>(k, d % uint32_t(N));
+    }
+    key[size_t(i)] = {k, i};
+  }
+  std::stable_sort(key.begin(), key.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  Grid h = g;
+  std::vector<uint32_t> d2(dest.size());
+  for (int i = 0; i < g.BR; ++i) {
+    const int src = key[size_t(i)].second;
+    for (int j = 0; j < g.BC; ++j) h.at(i, j) = g.at(src, j);
+    std::copy(dest.begin() + size_t(src) * g.bh, dest.begin() + size_t(src + 1) * g.bh,
+              d2.begin() + size_t(i) * g.bh);
+  }
+  g = std::move(h);
+  dest = std::move(d2);
+}
+
+// chunk_end[a]: the longest prefix of neurons 0..N-1 whose G Acc entries (neuron j: j + q*N,
+// q < G) have all been written by row-groups <= a.
+std::vector<uint32_t> chunk_ends(const MvmProgram& mv, int K, int N, int G) {
+  std::vector<int> cnt(size_t(N), 0);
+  std::vector<uint32_t> ends;
+  uint32_t p = 0;
+  for (int a = 0; a < mv.iter_rows; ++a) {
+    for (int k = 0; k < K && a * K + k < mv.BR; ++k)
+      for (int r = 0; r < mv.bh; ++r) {
+        const uint32_t d = mv.row_dest[size_t(a * K + k) * mv.bh + r];
+        if (d != kDiscard && d < uint32_t(N * G)) cnt[d % uint32_t(N)]++;
+      }
+    while (p < uint32_t(N) && cnt[p] == G) ++p;
+    ends.push_back(p);
+  }
+  CSBRNN_ASSERT(p == uint32_t(N), "stream: neurons never completed");
+  return ends;
+}
+
+// Attaches `chain` (element-wise ops over N neurons, in program order) to `mv` as its stream:
+// list-scheduled into stages; adds and subtracts stay on Sum1 so Sum2 is free for the h copy.
+void attach_stream(MvmProgram& mv, std::vector<PendingOp> chain, int K, int N, int G) {
+  for (PendingOp& op : chain)
+    if (op.uc == UClass::Sum) op.uc = UClass::Sum1Only;
+  mv.stream.width = uint32_t(N);
+  mv.stream.chunk_end = chunk_ends(mv, K, N, G);
+  mv.stream.stages = list_schedule(chain);
+}
 
 std::vector<ColumnSlice> slices_for(Operand src, int n, int bw) {
   std::vector<ColumnSlice> v;
@@ -504,6 +582,12 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
       prog.init.push_back(BankInit{c[k], std::vector<int16_t>(size_t(H), 0)});
     }
   }
+  // Streaming: the chain cannot write h in place (the MVM still reads it), so it writes hn and a
+  // copy hn -> h follows (in the next word, beside the next MVM); LSTMP writes m, not h.
+  const bool stream = hw.eltwise.stream;
+  std::vector<Operand> hn(m.num_layers());
+  if (stream && Pj == 0)
+    for (int k = 0; k < m.num_layers(); ++k) hn[k] = alloc.alloc(S, "hn_l" + std::to_string(k));
   // Temporaries, shared by all layers (the list scheduler orders the reuse).
   const Operand pre = alloc.alloc(4 * H, "pre");
   Operand gates, fc, ig, tc, mm, t_, u_, n_, d_, e_;
@@ -528,7 +612,7 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
   for (int k = 0; k < m.num_layers(); ++k) {
     const CsbLayer& Ly = m.layers[k];
     const int in = m.layer_input_size(k);
-    const Operand xin = k == 0 ? x0 : h[k - 1];
+    const Operand xin = k == 0 ? x0 : (stream && Pj == 0 ? hn[k - 1] : h[k - 1]);
     const int bh = Ly.w_ih.bh, bw = Ly.w_ih.bw;
     const int BCih = Ly.w_ih.block_cols(), BChh = Ly.w_hh.block_cols();
     // Gates MVM.
@@ -573,9 +657,15 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
       }
     }
     const int acc_rows = lstm ? 4 * H : 4 * H;
+    CompileStats gate_stats;  // counted once the row-group order is chosen (streaming)
     prog.mvms.push_back(make_mvm(k, MvmKind::Gates, g, acc_rows, in + S, std::move(sl),
-                                 std::move(dest), hw, stats));
+                                 std::move(dest), hw, stats ? &gate_stats : nullptr));
     const int gates_mvm = int(prog.mvms.size()) - 1;
+    auto count_gate_stats = [&] {
+      if (!stats) return;
+      stats->iterations += gate_stats.iterations;
+      stats->proven_optimal += gate_stats.proven_optimal;
+    };
     // Bias image for this layer: 4H entries at wf+af bits.
     const uint32_t bias0 = uint32_t(prog.bias.size());
     const int af = hw.numeric.af, wf = hw.numeric.wf;
@@ -594,6 +684,92 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         }
       }
     }
+    if (stream) {
+      // The same element-wise ops as below, per neuron, split per gate region.
+      const Operand out = lstm && Pj > 0 ? mm : hn[k];
+      MacroBuilder ch;
+      auto bw_gate = [&](uint32_t q) { ch.bias_wb(at(pre, q * uH), q * uH, bias0 + q * uH, H); };
+      if (lstm) {
+        bw_gate(0);                                                                     // i
+        bw_gate(2);                                                                     // g
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);                          // i
+        ch.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);        // g
+        ch.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                            // i*g
+        bw_gate(1);                                                                     // f
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, uH), at(pre, uH), H);          // f
+        ch.binary(Op::Mul, fc, at(gates, uH), c[k], H);                                 // f*c
+        ch.binary(Op::Add, c[k], fc, ig, H);                                            // c'
+        bw_gate(3);                                                                     // o
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, 3 * uH), at(pre, 3 * uH), H);  // o
+        ch.unary(Op::Tanh, UClass::Tanh, tc, c[k], H);
+        ch.binary(Op::Mul, out, at(gates, 3 * uH), tc, H);  // h' (or m) = o*tanh(c')
+      } else {
+        bw_gate(0);                                                             // r
+        bw_gate(3);                                                             // gh_n
+        bw_gate(2);                                                             // gi_n
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, H);                  // r
+        ch.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);                      // r*gh_n
+        ch.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);                         // gi_n + r*gh_n
+        ch.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                            // n
+        bw_gate(1);                                                             // z
+        ch.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, uH), at(pre, uH), H);  // z
+        ch.binary(Op::Sub, d_, h[k], n_, H);                                    // h - n
+        ch.binary(Op::Mul, e_, at(gates, uH), d_, H);                           // z*(h-n)
+        ch.binary(Op::Add, out, n_, e_, H);                                     // h'
+      }
+      // Row-group order: the source order, or block-rows interleaved (permute_block_rows); the
+      // compiler keeps whichever makes the Mvm section (engine and stream) shorter, ties going to
+      // the interleaved order (docs/compiler.md).
+      {
+        MvmProgram& nat = prog.mvms[gates_mvm];
+        attach_stream(nat, ch.ops, hw.engine.K, H, 4);
+        Grid gi = g;
+        std::vector<uint32_t> di = nat.row_dest;
+        permute_block_rows(gi, di, H);
+        CompileStats inter_stats;
+        MvmProgram inter = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices,
+                                    std::move(di), hw, stats ? &inter_stats : nullptr);
+        attach_stream(inter, ch.ops, hw.engine.K, H, 4);
+        Program probe;
+        probe.hw = hw;
+        probe.mvms.push_back(std::move(nat));
+        probe.mvms.push_back(std::move(inter));
+        const int64_t t_nat = timing::analyze_mvm(probe, 0).section_end;
+        const int64_t t_inter = timing::analyze_mvm(probe, 1).section_end;
+        const bool take_inter =
+            opt.row_order == CompileOptions::RowOrder::Interleaved ||
+            (opt.row_order == CompileOptions::RowOrder::Best && t_inter <= t_nat);
+        prog.mvms[gates_mvm] = std::move(probe.mvms[take_inter ? 1 : 0]);
+        if (take_inter) gate_stats = inter_stats;
+      }
+      count_gate_stats();
+      mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
+      if (Pj == 0) {
+        mb.unary(Op::Copy, UClass::Sum2Only, h[k], hn[k], H);
+      } else {
+        Grid gp;
+        const CsbMatrix& wr = Ly.w_hr;
+        gp.bh = wr.bh;
+        gp.bw = wr.bw;
+        gp.BR = wr.block_rows();
+        gp.BC = wr.block_cols();
+        gp.blocks.resize(size_t(gp.BR) * gp.BC);
+        for (int i = 0; i < gp.BR; ++i)
+          for (int j = 0; j < gp.BC; ++j) gp.at(i, j).b = &wr.block(i, j);
+        std::vector<uint32_t> pd(size_t(gp.BR) * gp.bh, kDiscard);
+        for (int r = 0; r < Pj; ++r) pd[r] = uint32_t(r);
+        prog.mvms.push_back(make_mvm(k, MvmKind::Projection, gp, Pj, H, slices_for(mm, H, gp.bw),
+                                     std::move(pd), hw, stats));
+        const uint32_t pb = uint32_t(prog.bias.size());
+        prog.bias.resize(prog.bias.size() + Pj, 0);  // projection has no bias
+        MacroBuilder pc;
+        pc.bias_wb(h[k], 0, pb, Pj);
+        attach_stream(prog.mvms.back(), pc.ops, hw.engine.K, Pj, 1);
+        mb.mvm(int(prog.mvms.size()) - 1, prog.mvms.back());
+      }
+      continue;
+    }
+    count_gate_stats();
     mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
     mb.bias_wb(pre, 0, bias0, 4 * H);
     if (lstm) {
@@ -636,9 +812,10 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
       mb.binary(Op::Add, h[k], n_, e_, H);                        // h'
     }
   }
-  mb.store_y(h[m.num_layers() - 1], S);
+  mb.store_y(stream && Pj == 0 ? hn[m.num_layers() - 1] : h[m.num_layers() - 1], S);
   if (prog.mvms.size() > 65535) fail(origin, ": too many MVMs");
   prog.words = list_schedule(mb.ops);
+  if (stream) check_streams(prog, origin);  // the compiler's own guarantees (program.h)
   if (stats) {
     stats->buffers = buffer_usage(prog);
     stats->weight_buffer_overflow = false;

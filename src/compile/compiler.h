@@ -18,6 +18,11 @@ namespace csbrnn {
 struct CompileOptions {
   /// Shown in errors ("<origin>: ...") and stored in Program::note.
   std::string origin = "model";
+  /// eltwise.stream only: the Gates MVMs' row-group order. Best: per MVM whichever of the two
+  /// gives the shorter Mvm section (analytic); Source: the pruned matrix's block-row order;
+  /// Interleaved: block-rows sorted by the first neuron they write (docs/compiler.md).
+  enum class RowOrder { Best, Source, Interleaved };
+  RowOrder row_order = RowOrder::Best;
 };
 
 /// What the compiler noticed that is not an error (reported, never silently dropped).

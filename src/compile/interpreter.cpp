@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "compile/semantics.h"
+#include "compile/stream.h"
 
 namespace csbrnn {
 
@@ -28,7 +29,7 @@ InterpretResult interpret(const Program& p, const std::vector<int16_t>& x, int s
             exec_store(s, m, yr, p.output_size);
             break;
           case Op::Mvm:
-            exec_mvm(p, s, m);
+            exec_mvm_streamed(p, s, m);
             break;
           default:
             exec_elementwise(s, m, p.fmt);

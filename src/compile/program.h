@@ -96,6 +96,25 @@ struct ColumnSlice {
 
 enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 
+/// An element-wise chain streamed behind an MVM (docs/isa.md "Streams", eltwise.stream). Normative
+/// semantics: after the reduction of row-group a has been written to Acc, the chain runs on the
+/// neurons [lo, hi) = [chunk_end[a-1], chunk_end[a]) (lo = 0 for a = 0): its stages in order, each
+/// stage's sections together, every section executed on the sub-range [lo, hi) — each of its
+/// operands (dst, a, b) shifted by lo, count hi - lo — with exactly the arithmetic of the
+/// element-wise op (so the same fx operations per element as the unstreamed program). Chunks run
+/// in row-group order, one after the other; an empty chunk (lo == hi) costs nothing.
+/// check_streams (compile/stream.h) guarantees: chunk a reads only Acc entries whose last writer
+/// in this MVM is a row-group <= a; the chain writes nothing the MVM reads (column slices) or
+/// writes (Acc); sections of one stage are independent; the word holding the Mvm section has no
+/// other section on a unit the stream uses. Hence running the whole MVM first and the chunks
+/// afterwards (the interpreter) computes the same as interleaving them (the machine).
+struct MvmStream {
+  uint32_t width = 0;              // neurons N; every stage section has count == width
+  std::vector<uint32_t> chunk_end;  // iter_rows entries, nondecreasing, last == width
+  std::vector<MacroWord> stages;    // element-wise sections only; empty = no stream
+  bool empty() const { return stages.empty(); }
+};
+
 struct MvmProgram {
   uint16_t layer = 0;
   MvmKind kind = MvmKind::Gates;
@@ -112,10 +131,14 @@ struct MvmProgram {
   // rows whose weights were all moved to the extra gh_n block-rows). GRU: block-rows
   // 0..ceil(3H/bh)-1 hold [W_ih | W_hh without n rows]; the extra block-rows after them hold
   // only W_hh's n rows (same block-local row indices as W_hh's block-rows, ih columns empty).
+  // With eltwise.stream the compiler permutes whole block-rows (the grid's block-row i is some
+  // source block-row; row_dest still sends every row to its Acc offset, so the Acc layout is
+  // unchanged) so that row-groups complete neurons early (docs/compiler.md).
   std::vector<uint32_t> row_dest;
   std::vector<GroupIteration> micro;    // ((a*B + b)*K + k)*L + l
   std::vector<GroupImage> images;       // K*L
   uint64_t useful_macs = 0;             // sum of kr*kc over blocks (kept weights)
+  MvmStream stream;                     // element-wise chain streamed behind the engine (or none)
   const GroupIteration& at(int a, int b, int k, int l, int K, int L) const {
     return micro[((size_t(a) * iter_cols + b) * K + k) * L + l];
   }

@@ -37,6 +37,16 @@ struct Writer {
   }
 };
 
+void put_section(Writer& w, const Section& s) {
+  w.u8(uint8_t(s.unit));
+  w.u8(uint8_t(s.op));
+  w.operand(s.dst);
+  w.operand(s.a);
+  w.operand(s.b);
+  w.u32(s.count);
+  w.u16(s.mvm);
+}
+
 void put_hw(Writer& w, const HwConfig& h) {
   const auto& e = h.engine;
   for (int v : {e.K, e.L, e.P, e.Q}) w.i32(v);
@@ -50,6 +60,7 @@ void put_hw(Writer& w, const HwConfig& h) {
     w.i32(v);
   const auto& el = h.eltwise;
   for (int v : {el.lanes, el.lat_sum, el.lat_mult, el.lat_sigmoid, el.lat_tanh}) w.i32(v);
+  w.u8(el.stream ? 1 : 0);
   w.u8(h.memory.ideal ? 1 : 0);
   w.f64(h.memory.dram_latency_ns);
   w.f64(h.memory.dram_bandwidth_gbps);
@@ -125,6 +136,7 @@ HwConfig get_hw(Reader& r) {
   auto& el = h.eltwise;
   for (int* v : {&el.lanes, &el.lat_sum, &el.lat_mult, &el.lat_sigmoid, &el.lat_tanh})
     *v = r.i32("hw");
+  el.stream = r.enum8(1, "eltwise.stream") != 0;
   h.memory.ideal = r.enum8(1, "memory.ideal") != 0;
   h.memory.dram_latency_ns = r.f64("hw");
   h.memory.dram_bandwidth_gbps = r.f64("hw");
@@ -135,6 +147,18 @@ HwConfig get_hw(Reader& r) {
   h.numeric.af = r.i32("hw");
   h.name = r.str("hw name");
   return h;
+}
+
+Section get_section(Reader& r) {
+  Section s;
+  s.unit = Unit(r.enum8(uint8_t(kUnitCount - 1), "unit"));
+  s.op = Op(r.enum8(uint8_t(Op::StoreY), "op"));
+  s.dst = r.operand("operand bank");
+  s.a = r.operand("operand bank");
+  s.b = r.operand("operand bank");
+  s.count = r.u32("section");
+  s.mvm = r.u16("section");
+  return s;
 }
 
 void put_u32le(uint8_t* d, uint32_t v) {
@@ -169,15 +193,7 @@ std::vector<uint8_t> encode_program(const Program& p) {
   w.u32(uint32_t(p.words.size()));
   for (const MacroWord& mw : p.words) {
     w.u8(uint8_t(mw.sections.size()));
-    for (const Section& s : mw.sections) {
-      w.u8(uint8_t(s.unit));
-      w.u8(uint8_t(s.op));
-      w.operand(s.dst);
-      w.operand(s.a);
-      w.operand(s.b);
-      w.u32(s.count);
-      w.u16(s.mvm);
-    }
+    for (const Section& s : mw.sections) put_section(w, s);
   }
   w.u32(uint32_t(p.mvms.size()));
   for (const MvmProgram& m : p.mvms) {
@@ -213,6 +229,14 @@ std::vector<uint8_t> encode_program(const Program& p) {
       for (uint16_t v : g.index) w.u16(v);
     }
     w.u64(m.useful_macs);
+    w.u32(m.stream.width);
+    w.u32(uint32_t(m.stream.chunk_end.size()));
+    for (uint32_t e : m.stream.chunk_end) w.u32(e);
+    w.u32(uint32_t(m.stream.stages.size()));
+    for (const MacroWord& st : m.stream.stages) {
+      w.u8(uint8_t(st.sections.size()));
+      for (const Section& x : st.sections) put_section(w, x);
+    }
   }
   std::vector<uint8_t> out(kHeader + w.b.size());
   std::memcpy(out.data(), kProgramMagic, 8);
@@ -262,15 +286,7 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
   p.words.resize(r.count(r.u32("words"), 1, "words"));
   for (MacroWord& mw : p.words) {
     mw.sections.resize(r.count(r.u8("word"), 23, "sections"));
-    for (Section& s : mw.sections) {
-      s.unit = Unit(r.enum8(uint8_t(kUnitCount - 1), "unit"));
-      s.op = Op(r.enum8(uint8_t(Op::StoreY), "op"));
-      s.dst = r.operand("operand bank");
-      s.a = r.operand("operand bank");
-      s.b = r.operand("operand bank");
-      s.count = r.u32("section");
-      s.mvm = r.u16("section");
-    }
+    for (Section& s : mw.sections) s = get_section(r);
   }
   p.mvms.resize(r.count(r.u32("mvms"), 59, "mvms"));
   for (MvmProgram& m : p.mvms) {
@@ -307,6 +323,14 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
       for (auto& v : g.index) v = r.u16("index");
     }
     m.useful_macs = r.u64("mvm");
+    m.stream.width = r.u32("stream");
+    m.stream.chunk_end.resize(r.count(r.u32("stream chunks"), 4, "stream chunks"));
+    for (auto& e : m.stream.chunk_end) e = r.u32("stream chunks");
+    m.stream.stages.resize(r.count(r.u32("stream stages"), 1, "stream stages"));
+    for (MacroWord& st : m.stream.stages) {
+      st.sections.resize(r.count(r.u8("stream stage"), 23, "stream sections"));
+      for (Section& x : st.sections) x = get_section(r);
+    }
   }
   if (r.left() != 0) fail(origin, ": ", r.left(), " trailing bytes after the program");
   check_program(p, origin);
@@ -329,6 +353,11 @@ bool eq(const Operand& a, const Operand& b) {
   return a.bank == b.bank && a.addr == b.addr;
 }
 }  // namespace
+
+static bool section_equal(const Section& x, const Section& y) {
+  return x.unit == y.unit && x.op == y.op && eq(x.dst, y.dst) && eq(x.a, y.a) && eq(x.b, y.b) &&
+         x.count == y.count && x.mvm == y.mvm;
+}
 
 bool program_equal(const Program& a, const Program& b, std::string* where) {
   auto diff = [&](const std::string& w) {
@@ -355,9 +384,7 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
     const auto &sa = a.words[i].sections, &sb = b.words[i].sections;
     if (sa.size() != sb.size()) return diff("word " + std::to_string(i));
     for (size_t j = 0; j < sa.size(); ++j)
-      if (sa[j].unit != sb[j].unit || sa[j].op != sb[j].op || !eq(sa[j].dst, sb[j].dst) ||
-          !eq(sa[j].a, sb[j].a) || !eq(sa[j].b, sb[j].b) || sa[j].count != sb[j].count ||
-          sa[j].mvm != sb[j].mvm)
+      if (!section_equal(sa[j], sb[j]))
         return diff("word " + std::to_string(i) + " section " + std::to_string(j));
   }
   if (a.mvms.size() != b.mvms.size()) return diff("mvm count");
@@ -390,6 +417,16 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
     for (size_t j = 0; j < x.images.size(); ++j)
       if (x.images[j].weights != y.images[j].weights || x.images[j].index != y.images[j].index)
         return diff(m + " image " + std::to_string(j));
+    if (x.stream.width != y.stream.width || x.stream.chunk_end != y.stream.chunk_end ||
+        x.stream.stages.size() != y.stream.stages.size())
+      return diff(m + " stream");
+    for (size_t j = 0; j < x.stream.stages.size(); ++j) {
+      const auto &sa = x.stream.stages[j].sections, &sb = y.stream.stages[j].sections;
+      if (sa.size() != sb.size()) return diff(m + " stream stage " + std::to_string(j));
+      for (size_t t = 0; t < sa.size(); ++t)
+        if (!section_equal(sa[t], sb[t]))
+          return diff(m + " stream stage " + std::to_string(j) + " section " + std::to_string(t));
+    }
   }
   return true;
 }
@@ -450,31 +487,44 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
   o << "; bias bank: " << p.bias.size() << " entries\n";
   for (const BankInit& bi : p.init)
     o << "; init " << opnd(bi.dst) << " x" << bi.values.size() << "\n";
+  auto print_section = [&](const Section& s, const char* indent) {
+    o << indent << std::left << std::setw(8) << unit_name(s.unit) << std::setw(8) << op_name(s.op)
+      << std::right;
+    switch (s.op) {
+      case Op::LoadX:
+        o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]";
+        break;
+      case Op::StoreY:
+        o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a);
+        break;
+      case Op::Mvm:
+        o << opnd(s.dst) << " <- mvm " << s.mvm;
+        break;
+      case Op::Sigmoid:
+      case Op::Tanh:
+      case Op::Copy:
+        o << opnd(s.dst) << " <- " << opnd(s.a);
+        break;
+      default:
+        o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b);
+        break;
+    }
+    o << "  n=" << s.count << "\n";
+  };
   for (size_t w = 0; w < p.words.size(); ++w) {
     o << "word " << w << ":\n";
     for (const Section& s : p.words[w].sections) {
-      o << "  " << std::left << std::setw(8) << unit_name(s.unit) << std::setw(8) << op_name(s.op)
-        << std::right;
-      switch (s.op) {
-        case Op::LoadX:
-          o << opnd(s.dst) << " <- X[t][" << s.a.addr << "]";
-          break;
-        case Op::StoreY:
-          o << "Y[t][" << s.dst.addr << "] <- " << opnd(s.a);
-          break;
-        case Op::Mvm:
-          o << opnd(s.dst) << " <- mvm " << s.mvm;
-          break;
-        case Op::Sigmoid:
-        case Op::Tanh:
-        case Op::Copy:
-          o << opnd(s.dst) << " <- " << opnd(s.a);
-          break;
-        default:
-          o << opnd(s.dst) << " <- " << opnd(s.a) << ", " << opnd(s.b);
-          break;
+      print_section(s, "  ");
+      if (s.op != Op::Mvm || s.mvm >= p.mvms.size()) continue;
+      const MvmStream& st = p.mvms[s.mvm].stream;
+      if (st.empty()) continue;
+      o << "    stream n=" << st.width << " chunks (end per row-group):";
+      for (uint32_t e : st.chunk_end) o << " " << e;
+      o << "\n";
+      for (size_t j = 0; j < st.stages.size(); ++j) {
+        o << "    stage " << j << ":\n";
+        for (const Section& x : st.stages[j].sections) print_section(x, "      ");
       }
-      o << "  n=" << s.count << "\n";
     }
   }
   if (opt.micro) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "compile/stream.h"
 
 namespace csbrnn {
 namespace {
@@ -311,6 +312,7 @@ void check_program(const Program& p, const std::string& origin) {
   for (const BankInit& bi : p.init)
     if (uint8_t(bi.dst.bank) > uint8_t(Bank::E) || size_t(bi.dst.addr) + bi.values.size() > cap)
       bad("initial state out of its bank");
+  check_streams(p, origin);
 }
 
 }  // namespace csbrnn

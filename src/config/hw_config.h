@@ -45,6 +45,9 @@ struct EltwiseConfig {
   int lat_mult = 2;      // eltwise.latency.mult
   int lat_sigmoid = 3;   // eltwise.latency.sigmoid
   int lat_tanh = 3;      // eltwise.latency.tanh
+  // eltwise.stream: the compiler attaches each layer's element-wise chain to its MVM as a
+  // Stream (docs/isa.md, docs/timing.md): it runs per completed neuron chunk behind the engine.
+  bool stream = false;
 };
 
 struct MemoryConfig {

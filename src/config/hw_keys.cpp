@@ -336,6 +336,10 @@ std::vector<HwKey> build_keys() {
   k.push_back(int_key(
       "eltwise.latency.tanh", [](HwConfig& c) -> int& { return c.eltwise.lat_tanh; }, 1, kLatMax,
       "pipeline latency of the Tanh unit (cycles)"));
+  k.push_back(bool_key(
+      "eltwise.stream", [](HwConfig& c) -> bool& { return c.eltwise.stream; },
+      "compiler: stream each layer's element-wise chain behind its MVM, per completed neuron "
+      "chunk (docs/timing.md)"));
   // memory
   k.push_back(bool_key(
       "memory.ideal", [](HwConfig& c) -> bool& { return c.memory.ideal; },

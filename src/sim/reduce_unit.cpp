@@ -27,6 +27,7 @@ void ReduceUnit::start(const MvmProgram& mvm, int a, uint32_t dst) {
     reduce_row_group(mvm, br, row, dst, ctx_.banks.acc);
   }
   ++reductions;
+  a_ = a;
   pending_ = timing::reduce_cycles(ctx_.hw, bh);
   busy = 1;
   go_.notify(SC_ZERO_TIME);
@@ -40,6 +41,7 @@ void ReduceUnit::proc() {
   }
   busy = 0;
   idle_event.notify();
+  if (ctx_.row_group_reduced) ctx_.row_group_reduced(a_);
 }
 
 }  // namespace csbrnn::sim

@@ -29,6 +29,7 @@ class ReduceUnit : public sc_core::sc_module {
   NeuronAccumBuffers& nab_;
   sc_core::sc_event go_;
   int64_t pending_ = 0;
+  int a_ = 0;  // row-group being reduced (reported to ctx.row_group_reduced at the end)
 };
 
 }  // namespace csbrnn::sim

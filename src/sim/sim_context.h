@@ -26,6 +26,7 @@ struct SimContext {
   SimStats stats;
   int t = 0;  // current timestep (Load/Store address X[t], Y[t])
   std::function<void(Unit)> section_done;  // the controller's retire hook
+  std::function<void(int)> row_group_reduced;  // reduction of row-group a ended (streams)
   // DRAM address map (bytes): X then Y then streamed weights.
   uint64_t x_base = 0, y_base = 0, w_base = 0;
 

@@ -120,8 +120,18 @@ MvmTiming analyze_mvm(const Program& p, int index) {
     drain_end_prev = drain_end;
     red_end_prev2 = red_end_prev;
     red_end_prev = red_end;
+    r.reduce_end.push_back(red_end);
   }
   r.engine_cycles = red_end_prev;
+  r.stream_end = stream_end_cycles(hw, mv.stream, r.reduce_end);
+  r.section_end = std::max(r.engine_cycles, r.stream_end);
+  if (!mv.stream.empty()) {
+    uint32_t lo = 0;
+    for (uint32_t hi : mv.stream.chunk_end) {
+      r.stream_cycles += stream_chunk_cycles(hw, mv.stream, hi - lo);
+      lo = hi;
+    }
+  }
   r.reduce_tail = red_end_prev - drain_end_prev;
   r.imbalance = imb_n ? imb_sum / imb_n : 1.0;
   if (r.engine_cycles > 0) {
@@ -155,7 +165,9 @@ TimingReport analyze(const Program& p) {
     for (const Section& s : w.sections) {
       int64_t sc;
       if (s.op == Op::Mvm) {
-        sc = r.mvms[s.mvm].engine_cycles;
+        sc = r.mvms[s.mvm].section_end;
+        r.layers[size_t(std::min<int>(p.mvms[s.mvm].layer, int(r.layers.size()) - 1))]
+            .eltwise_cycles += r.mvms[s.mvm].stream_cycles;
         cur_layer = std::max(cur_layer, int(p.mvms[s.mvm].layer));
       } else {
         sc = section_cycles(hw, s);
@@ -226,6 +238,8 @@ nlohmann::json timing_json(const TimingReport& r) {
                     {"layer", m.layer},
                     {"kind", m.kind == MvmKind::Gates ? "gates" : "projection"},
                     {"engine_cycles", m.engine_cycles},
+                    {"stream_end", m.stream_end},
+                    {"section_end", m.section_end},
                     {"first_load", m.first_load},
                     {"issue_cycles", m.issue_cycles},
                     {"input_stall", m.input_stall},

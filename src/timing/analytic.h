@@ -26,14 +26,18 @@ struct GroupStats {
 struct MvmTiming {
   int mvm = 0, layer = 0;
   MvmKind kind = MvmKind::Gates;
-  int64_t engine_cycles = 0;  // Mvm section: first load .. last reduction end
-  int64_t first_load = 0;     // ld(0)
-  int64_t issue_cycles = 0;   // sum of iteration makespans M(n)
-  int64_t input_stall = 0;    // sum of max(0, ld(n+1) - M(n))
-  int64_t drain_cycles = 0;   // sum over row-groups of the drain after the last iteration
-  int64_t reduce_wait = 0;    // cycles a row-group waited for the reduction two back
-  int64_t reduce_tail = 0;    // last reduction end - last drain end
-  int64_t tiles = 0;          // tiles issued by all groups
+  int64_t engine_cycles = 0;        // engine: first load .. last reduction end
+  int64_t stream_end = 0;           // end of the last stream chunk (0 without a stream)
+  int64_t section_end = 0;          // the Mvm section lasts max(engine_cycles, stream_end)
+  int64_t stream_cycles = 0;        // sum over chunks of their chain cycles (work, not the path)
+  std::vector<int64_t> reduce_end;  // per row-group: end of its reduction
+  int64_t first_load = 0;           // ld(0)
+  int64_t issue_cycles = 0;         // sum of iteration makespans M(n)
+  int64_t input_stall = 0;          // sum of max(0, ld(n+1) - M(n))
+  int64_t drain_cycles = 0;         // sum over row-groups of the drain after the last iteration
+  int64_t reduce_wait = 0;          // cycles a row-group waited for the reduction two back
+  int64_t reduce_tail = 0;          // last reduction end - last drain end
+  int64_t tiles = 0;                // tiles issued by all groups
   uint64_t useful_macs = 0;
   double pe_utilization = 0;       // useful_macs / (PEs x engine_cycles)
   double group_occupancy = 0;      // tiles / (groups x engine_cycles)

@@ -1,5 +1,7 @@
 #include "timing/cycle_rules.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace csbrnn::timing {
@@ -46,6 +48,53 @@ int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count) {
 int64_t transfer_cycles(const HwConfig& hw, int64_t bytes) {
   CSBRNN_ASSERT(hw.memory.burst_bytes > 0);
   return ceil_div(bytes, hw.memory.burst_bytes);
+}
+
+EltUnit elt_unit_of(Op op) {
+  switch (op) {
+    case Op::BiasWb:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Copy:
+      return EltUnit::Sum;
+    case Op::Mul:
+      return EltUnit::Mult;
+    case Op::Sigmoid:
+      return EltUnit::Sigmoid;
+    case Op::Tanh:
+      return EltUnit::Tanh;
+    default:
+      break;
+  }
+  CSBRNN_ASSERT(false, "not an element-wise op: ", int(op));
+  return EltUnit::Sum;
+}
+
+int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n) {
+  int64_t c = 0;
+  for (const Section& s : stage.sections) c = std::max(c, eltwise_cycles(hw, elt_unit_of(s.op), n));
+  return c;
+}
+
+int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n) {
+  if (n == 0) return 0;
+  int64_t c = 0;
+  for (const MacroWord& st : s.stages) c += stream_stage_cycles(hw, st, n);
+  return c;
+}
+
+int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
+                          const std::vector<int64_t>& red_end) {
+  if (s.empty()) return 0;
+  CSBRNN_ASSERT(red_end.size() == s.chunk_end.size(), "stream chunks != row-groups");
+  int64_t end = 0;
+  uint32_t lo = 0;
+  for (size_t a = 0; a < red_end.size(); ++a) {
+    const uint32_t hi = s.chunk_end[a];
+    if (hi > lo) end = std::max(red_end[a], end) + stream_chunk_cycles(hw, s, hi - lo);
+    lo = hi;
+  }
+  return end;
 }
 
 }  // namespace csbrnn::timing

@@ -17,9 +17,17 @@
 // Load/Store section with ideal memory: transfer_cycles(bytes) = ceil(bytes/burst_bytes)
 // (one burst per cycle); a real DRAM (memory.ideal = false) adds latency and bandwidth limits in
 // the simulator only. A word lasts as long as its longest section; words run back to back.
+//
+// Stream (an element-wise chain attached to an Mvm section, program.h MvmStream): chunk a (the
+// neurons completed by row-group a, n_a of them) starts at max(red_end(a), end of the previous
+// non-empty chunk) and lasts stream_chunk_cycles(n_a) = sum over its stages of
+// stream_stage_cycles = the longest of the stage's sections at count n_a (eltwise_cycles); an
+// empty chunk costs nothing. The Mvm section lasts max(engine cycles, end of the last chunk).
 #pragma once
 #include <cstdint>
+#include <vector>
 
+#include "compile/program.h"
 #include "config/hw_config.h"
 
 namespace csbrnn::timing {
@@ -31,5 +39,16 @@ int64_t drain_cycles(const HwConfig& hw, bool vertical_used);
 int64_t reduce_cycles(const HwConfig& hw, int bh);
 int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count);
 int64_t transfer_cycles(const HwConfig& hw, int64_t bytes);
+
+/// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
+EltUnit elt_unit_of(Op op);
+/// One stream stage on a chunk of n elements: max over its sections of eltwise_cycles(unit, n).
+int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n);
+/// One chunk of n elements through the whole chain (0 for n = 0).
+int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n);
+/// End of the last chunk, given red_end(a) (the end of every row-group's reduction, cycles from
+/// the start of the Mvm section); 0 without a stream.
+int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
+                          const std::vector<int64_t>& red_end);
 
 }  // namespace csbrnn::timing

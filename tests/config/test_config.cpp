@@ -36,7 +36,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.buffers.vector_buffer == b.buffers.vector_buffer && a.eltwise.lanes == b.eltwise.lanes &&
          a.eltwise.lat_sum == b.eltwise.lat_sum && a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
-         a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.memory.ideal == b.memory.ideal &&
+         a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
+         a.memory.ideal == b.memory.ideal &&
          a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
@@ -67,6 +68,7 @@ const std::vector<std::string> kExpectedKeys = {
     "eltwise.latency.mult",
     "eltwise.latency.sigmoid",
     "eltwise.latency.tanh",
+    "eltwise.stream",
     "memory.ideal",
     "memory.dram_latency_ns",
     "memory.dram_bandwidth_gbps",
@@ -120,6 +122,7 @@ const std::vector<Setting>& settings() {
       {"eltwise.latency.sigmoid", "4",
        [](const HwConfig& c) { return c.eltwise.lat_sigmoid == 4; }},
       {"eltwise.latency.tanh", "5", [](const HwConfig& c) { return c.eltwise.lat_tanh == 5; }},
+      {"eltwise.stream", "true", [](const HwConfig& c) { return c.eltwise.stream; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
       {"memory.dram_latency_ns", "0",
        [](const HwConfig& c) { return c.memory.dram_latency_ns == 0.0; }},

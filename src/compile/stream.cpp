@@ -1,0 +1,182 @@
+#include "compile/stream.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace csbrnn {
+namespace {
+
+bool is_eltwise(Op op) {
+  switch (op) {
+    case Op::BiasWb:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Sigmoid:
+    case Op::Tanh:
+    case Op::Copy:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool unit_runs(Unit u, Op op) {
+  switch (op) {
+    case Op::BiasWb:
+      return u == Unit::Sum1;
+    case Op::Add:
+    case Op::Sub:
+      return u == Unit::Sum1 || u == Unit::Sum2;
+    case Op::Mul:
+      return u == Unit::Mult1 || u == Unit::Mult2;
+    case Op::Sigmoid:
+      return u == Unit::Sigmoid;
+    case Op::Tanh:
+      return u == Unit::Tanh;
+    case Op::Copy:
+      return u == Unit::Sum2;
+    default:
+      return false;
+  }
+}
+
+struct Span {
+  Bank bank;
+  uint64_t lo, hi;
+};
+bool overlaps(const Span& x, const Span& y) {
+  return x.bank == y.bank && x.lo < y.hi && y.lo < x.hi;
+}
+bool binary(Op op) {
+  return op == Op::Add || op == Op::Sub || op == Op::Mul || op == Op::BiasWb;
+}
+std::vector<Span> reads_of(const Section& s) {
+  std::vector<Span> r{{s.a.bank, s.a.addr, uint64_t(s.a.addr) + s.count}};
+  if (binary(s.op)) r.push_back({s.b.bank, s.b.addr, uint64_t(s.b.addr) + s.count});
+  return r;
+}
+Span write_of(const Section& s) {
+  return {s.dst.bank, s.dst.addr, uint64_t(s.dst.addr) + s.count};
+}
+
+}  // namespace
+
+Section stream_section(const Section& s, uint32_t lo, uint32_t n) {
+  Section r = s;
+  r.dst.addr += lo;
+  r.a.addr += lo;
+  r.b.addr += lo;
+  r.count = n;
+  return r;
+}
+
+void exec_stream_chunk(const MvmStream& st, int a, MachineBanks& m, const fx::Format& f) {
+  const uint32_t lo = stream_chunk_lo(st, a), hi = st.chunk_end[size_t(a)];
+  if (hi <= lo) return;
+  for (const MacroWord& stage : st.stages)
+    for (const Section& s : stage.sections) exec_elementwise(stream_section(s, lo, hi - lo), m, f);
+}
+
+void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m) {
+  exec_mvm(p, s, m);
+  const MvmStream& st = p.mvms[s.mvm].stream;
+  if (st.empty()) return;
+  for (size_t a = 0; a < st.chunk_end.size(); ++a) exec_stream_chunk(st, int(a), m, p.fmt);
+}
+
+void check_streams(const Program& p, const std::string& origin) {
+  auto bad = [&](auto&&... what) { fail(origin, ": inconsistent program: ", what...); };
+  const size_t cap = size_t(p.hw.buffers.vector_buffer);
+  MachineBanks sizes;
+  for (auto& b : sizes.v) b.resize(cap);
+  sizes.acc.resize(cap);
+  sizes.bias.resize(p.bias.size());
+  for (size_t i = 0; i < p.mvms.size(); ++i) {
+    const MvmProgram& mv = p.mvms[i];
+    const MvmStream& st = mv.stream;
+    if (st.empty()) {
+      if (st.width != 0 || !st.chunk_end.empty())
+        bad("MVM ", i, " has stream chunks but no stages");
+      continue;
+    }
+    if (st.width < 1 || st.width > cap) bad("MVM ", i, " stream width ", st.width);
+    if (st.chunk_end.size() != size_t(mv.iter_rows)) bad("MVM ", i, " stream chunk count");
+    for (size_t a = 0; a < st.chunk_end.size(); ++a)
+      if (st.chunk_end[a] > st.width || (a > 0 && st.chunk_end[a] < st.chunk_end[a - 1]))
+        bad("MVM ", i, " stream chunk ends not nondecreasing within the width");
+    if (st.chunk_end.back() != st.width) bad("MVM ", i, " stream chunks do not cover the width");
+    if (st.stages.size() > 4096) bad("MVM ", i, " too many stream stages");
+    std::vector<Span> slices;
+    for (const ColumnSlice& cs : mv.col_slices)
+      slices.push_back({cs.src.bank, cs.src.addr, uint64_t(cs.src.addr) + cs.width});
+    for (const MacroWord& stage : st.stages) {
+      if (stage.sections.empty()) bad("MVM ", i, " empty stream stage");
+      bool used[kUnitCount] = {};
+      for (const Section& s : stage.sections) {
+        if (uint8_t(s.unit) >= kUnitCount || !is_eltwise(s.op) || !unit_runs(s.unit, s.op))
+          bad("MVM ", i, " stream section unit/op mismatch");
+        if (used[uint8_t(s.unit)]) bad("MVM ", i, " two stream sections on one unit in a stage");
+        used[uint8_t(s.unit)] = true;
+        if (s.count != st.width) bad("MVM ", i, " stream section count != stream width");
+        try {
+          check_section_bounds(s, sizes, p);
+        } catch (const Error& err) {
+          bad("MVM ", i, " stream: ", err.what());
+        }
+        for (const Span& sl : slices)
+          if (overlaps(write_of(s), sl)) bad("MVM ", i, " stream writes the MVM's inputs");
+      }
+      for (size_t x = 0; x < stage.sections.size(); ++x)
+        for (size_t y = 0; y < stage.sections.size(); ++y) {
+          if (x == y) continue;
+          const Span w = write_of(stage.sections[x]);
+          bool clash = y > x && overlaps(w, write_of(stage.sections[y]));
+          for (const Span& r : reads_of(stage.sections[y])) clash = clash || overlaps(w, r);
+          if (clash) bad("MVM ", i, " dependent sections in one stream stage");
+        }
+    }
+  }
+  // Per Mvm section: chunk a reads only Acc entries last written by a row-group <= a, and no
+  // other section of the word uses a unit of the stream.
+  const int K = p.hw.engine.K;
+  for (const MacroWord& w : p.words)
+    for (const Section& s : w.sections) {
+      if (s.op != Op::Mvm || s.mvm >= p.mvms.size()) continue;
+      const MvmProgram& mv = p.mvms[s.mvm];
+      const MvmStream& st = mv.stream;
+      if (st.empty()) continue;
+      bool stream_unit[kUnitCount] = {};
+      for (const MacroWord& stage : st.stages)
+        for (const Section& x : stage.sections) stream_unit[uint8_t(x.unit)] = true;
+      for (const Section& x : w.sections)
+        if (stream_unit[uint8_t(x.unit)]) bad("a word uses a unit its Mvm's stream uses");
+      std::vector<int> last(cap, -1);
+      for (int a = 0; a < mv.iter_rows; ++a)
+        for (int k = 0; k < K; ++k) {
+          const int br = a * K + k;
+          if (br >= mv.BR) break;
+          for (int r = 0; r < mv.bh; ++r) {
+            const uint32_t d = mv.row_dest[size_t(br) * mv.bh + r];
+            if (d != UINT32_MAX && size_t(s.dst.addr) + d < cap) last[s.dst.addr + d] = a;
+          }
+        }
+      for (int a = 0; a < mv.iter_rows; ++a) {
+        const uint32_t lo = stream_chunk_lo(st, a), hi = st.chunk_end[size_t(a)];
+        for (const MacroWord& stage : st.stages)
+          for (const Section& x : stage.sections)
+            for (const Span& r : reads_of(x)) {
+              if (r.bank != Bank::Acc) continue;
+              for (uint64_t j = lo; j < hi; ++j) {
+                const int lw = last[size_t(r.lo + j)];
+                if (lw < 0 || lw > a)
+                  bad("MVM ", s.mvm, " stream chunk ", a, " reads Acc[", r.lo + j,
+                      "] before the engine has written it");
+              }
+            }
+      }
+    }
+}
+
+}  // namespace csbrnn
