@@ -143,7 +143,9 @@ int run_simulate(const std::vector<std::string>& args) {
       info.check = "fixed-point reference (reference/fixed_rnn.h)";
       const RnnModel dense = csb_model_to_dense(model);
       const auto t0 = std::chrono::steady_clock::now();
+      const double c0 = sim::process_cpu_seconds();
       want = run_fixed_rnn(dense, xm, prog.fmt).output;
+      info.reference_cpu_seconds = sim::process_cpu_seconds() - c0;
       info.reference_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } else {

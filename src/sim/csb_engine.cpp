@@ -36,6 +36,26 @@ CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
 }
 
 void CsbEngine::place_images(const Program& prog) {
+  const int P = ctx_.hw.engine.P, Q = ctx_.hw.engine.Q;
+  flat_.assign(prog.mvms.size(), FlatMvm{});
+  for (size_t m = 0; m < prog.mvms.size(); ++m) {
+    const MvmProgram& mv = prog.mvms[m];
+    FlatMvm& f = flat_[m];
+    f.start.reserve(mv.micro.size() + 1);
+    f.vertical.assign(size_t(mv.iter_rows), 0);
+    for (size_t x = 0; x < mv.micro.size(); ++x) {
+      f.start.push_back(uint32_t(f.items.size()));
+      const int64_t n = int64_t(x / size_t(G_));
+      for (const MicroItem& it : mv.micro[x].items) {
+        const int64_t tiles = item_tiles(it, P, Q);
+        if (tiles == 0) continue;
+        f.items.push_back({it, tiles, uint64_t(it.rows) * it.cols});
+        if (it.kind == ItemKind::FromUp && n % mv.iter_cols == mv.iter_cols - 1)
+          f.vertical[size_t(n / mv.iter_cols)] = 1;
+      }
+    }
+    f.start.push_back(uint32_t(f.items.size()));
+  }
   any_streamed_ = false;
   for (int g = 0; g < G_; ++g) {
     std::vector<int64_t> bytes;
@@ -76,8 +96,6 @@ void CsbEngine::group_done() {
 }
 
 void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
-  const MvmProgram& mv = mvm();
-  const int a = int(n / mv.iter_cols), b = int(n % mv.iter_cols);
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
   for (int g = 0; g < G_; ++g) {
     ready[size_t(g)] = 0;
@@ -86,11 +104,11 @@ void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
     GroupImage& im = wb.images[size_t(m_)];
     const uint64_t base = stream_addr[size_t(m_)][size_t(g)];
     const uint64_t index_base = base + im.weights.size() * 2;
-    const GroupIteration& gi = mv.at(a, b, g / L_, g % L_, K_, L_);
     int64_t bytes = 0;
-    for (const MicroItem& it : gi.items) {
-      const int64_t tiles = item_tiles(it, ctx_.hw.engine.P, ctx_.hw.engine.Q);
-      if (tiles == 0) continue;
+    const FlatItems fi = items(n, g);
+    for (const FlatItem* f = fi.first; f != fi.last; ++f) {
+      const MicroItem& it = f->item;
+      const int64_t tiles = f->tiles;
       const uint64_t woff = uint64_t(it.weight_ptr) * tile_bytes;
       const uint64_t wlen = uint64_t(tiles) * tile_bytes;
       const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
@@ -172,12 +190,7 @@ void CsbEngine::end_iteration() {
   const int b = int(n_ % mv.iter_cols);
   if (b == mv.iter_cols - 1) {
     // last iteration of the row-group: the pipeline drains (longer if the vertical path is used)
-    const int a = int(n_ / mv.iter_cols);
-    bool vertical = false;
-    for (int k = 0; k < K_ && !vertical; ++k)
-      for (int l = 0; l < L_ && !vertical; ++l)
-        for (const auto& it : mv.at(a, b, k, l, K_, L_).items)
-          if (it.kind == ItemKind::FromUp && it.rows > 0 && it.cols > 0) vertical = true;
+    const bool vertical = flat_[size_t(m_)].vertical[size_t(n_ / mv.iter_cols)] != 0;
     state = 3;
     next_ = Next::DrainDone;
     const int64_t d = timing::drain_cycles(ctx_.hw, vertical);

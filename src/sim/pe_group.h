@@ -1,8 +1,8 @@
 // One PEGroup of P x Q PEs (one SC_METHOD; PE state in plain arrays, no per-PE signals).
-// At an iteration's start the engine hands the group its micro-items; the group computes the
-// whole iteration in one activation (the products of every tile, in the order the hardware
-// issues them) and re-arms itself exactly `weight_stall + tiles` cycles later, when its last
-// tile has issued; then it reports to the engine's barrier.
+// At an iteration's start the engine calls begin(): the group computes the whole iteration at
+// once (the products of every tile, in the order the hardware issues them) and schedules its
+// one activation `weight_stall + tiles` cycles later, when its last tile has issued; that
+// activation reports to the engine's barrier. One activation per group per iteration.
 #pragma once
 #include <cstdint>
 #include <systemc>
@@ -30,9 +30,7 @@ class PeGroup : public sc_core::sc_module {
   SimContext& ctx_;
   CsbEngine& eng_;
   int k_, l_;
-  int m_ = 0;
-  int64_t n_ = 0;
-  sc_core::sc_event go_;
+  sc_core::sc_event done_;
 };
 
 }  // namespace csbrnn::sim

@@ -134,6 +134,13 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
   j["reference_wall_seconds"] = info.reference_seconds;
   j["sim_to_reference_wall_ratio"] = safe_div(s.wall_seconds, info.reference_seconds);
   j["simulated_cycles_per_s"] = safe_div(double(s.total_cycles), s.wall_seconds);
+  // MACs per second: the cycles/s figure depends on how many MACs a cycle carries.
+  j["useful_macs_per_s"] = safe_div(double(s.useful_macs), s.wall_seconds);
+  j["cpu_seconds"] = s.cpu_seconds;
+  j["reference_cpu_seconds"] = info.reference_cpu_seconds;
+  j["sim_to_reference_cpu_ratio"] = safe_div(s.cpu_seconds, info.reference_cpu_seconds);
+  j["simulated_cycles_per_cpu_s"] = safe_div(double(s.total_cycles), s.cpu_seconds);
+  j["useful_macs_per_cpu_s"] = safe_div(double(s.useful_macs), s.cpu_seconds);
   return j;
 }
 
@@ -257,12 +264,16 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
                                 : std::string(info.check_passed ? "bit-exact vs the " : "FAILED vs the ") +
                                       info.check)
     << "\n";
-  std::snprintf(buf, sizeof buf, "  speed            %.3f s wall, %.2f M simulated cycles/s",
-                s.wall_seconds, j["simulated_cycles_per_s"].get<double>() / 1e6);
+  std::snprintf(buf, sizeof buf,
+                "  speed            %.3f s wall (%.3f s CPU), %.2f M simulated cycles/s, %.0f M "
+                "MACs/s",
+                s.wall_seconds, s.cpu_seconds, j["simulated_cycles_per_s"].get<double>() / 1e6,
+                j["useful_macs_per_s"].get<double>() / 1e6);
   o << buf;
   if (info.reference_seconds > 0) {
-    std::snprintf(buf, sizeof buf, "; fixed-point reference %.3f s (ratio %.2fx)",
-                  info.reference_seconds, s.wall_seconds / info.reference_seconds);
+    std::snprintf(buf, sizeof buf, "; fixed-point reference %.3f s (ratio %.2fx wall, %.2fx CPU)",
+                  info.reference_seconds, s.wall_seconds / info.reference_seconds,
+                  j["sim_to_reference_cpu_ratio"].get<double>());
     o << buf;
   }
   o << "\n";

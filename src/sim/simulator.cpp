@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <ctime>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -11,6 +12,12 @@
 namespace csbrnn::sim {
 
 using namespace sc_core;
+
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
 
 std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L) {
   std::vector<std::string> out;
@@ -161,6 +168,7 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   const sc_time T = top->ctx.T;
   const bool bar = opt.progress && ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = process_cpu_seconds();
   sc_trace_file* tf = nullptr;
   const bool vcd = !opt.vcd.file.empty();
   int64_t now_c = 0;  // cycles since time 0 (the first job starts at 0)
@@ -195,9 +203,11 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   if (!host->error.empty()) throw Error(host->error);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = process_cpu_seconds() - c0;
   for (auto& j : jobs) {
     CSBRNN_ASSERT(j.done, "job did not finish");
     j.stats.wall_seconds = wall / double(jobs.size());
+    j.stats.cpu_seconds = cpu / double(jobs.size());
   }
 }
 

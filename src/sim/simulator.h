@@ -28,6 +28,9 @@ std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L);
 /// Parses "FROM:TO" ("100:2000", "100:", ":500"); throws Error on malformed text.
 void parse_vcd_window(const std::string& text, int64_t& from, int64_t& to);
 
+/// CPU time of this process in seconds (CLOCK_PROCESS_CPUTIME_ID).
+double process_cpu_seconds();
+
 /// Runs the jobs; throws Error for a user error (program/config mismatch ...).
 void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptions& opt);
 
