@@ -186,8 +186,7 @@ void mac_tiles(const int16_t* __restrict w, int RT, int CT, const int16_t* __res
   }
 }
 
-void mac_tiles_any(const int16_t* w, int P, int Q, int RT, int CT, const int16_t* x,
-                   int64_t* acc) {
+void mac_tiles_any(const int16_t* w, int P, int Q, int RT, int CT, const int16_t* x, int64_t* acc) {
   for (int ct = 0; ct < CT; ++ct, x += Q) {
     int64_t* a = acc;
     for (int rt = 0; rt < RT; ++rt, w += P * Q, a += P)

@@ -60,8 +60,8 @@ void CsbEngine::place_images(const Program& prog) {
   for (int g = 0; g < G_; ++g) {
     std::vector<int64_t> bytes;
     for (const auto& m : prog.mvms) {
-      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ",
-                    G_, " groups");
+      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ", G_,
+                    " groups");
       bytes.push_back(WeightBuffer::image_bytes(m.images[size_t(g)]));
     }
     wbuf[size_t(g)]->place(bytes, int64_t(ctx_.hw.buffers.weight_buffer_kib) * 1024);
@@ -114,8 +114,8 @@ void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
       const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
       CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
                     "streamed item outside its image");
-      int64_t r1 = streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff,
-                                  wlen);
+      int64_t r1 =
+          streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff, wlen);
       int64_t r2 = streamer.fetch(index_base + ioff,
                                   reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
       ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});

@@ -89,11 +89,11 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   enum class Next { StartIter, EndIter, DrainDone, Finish } next_ = Next::StartIter;
   int64_t section_start_ = 0, iter_start_ = 0, issue_sum_ = 0;
   struct FlatMvm {
-    std::vector<uint32_t> start;      // iterations*G + 1 offsets into items
+    std::vector<uint32_t> start;  // iterations*G + 1 offsets into items
     std::vector<FlatItem> items;
-    std::vector<uint8_t> vertical;    // per row-group: a vertical piece issues in its last iteration
+    std::vector<uint8_t> vertical;  // per row-group: a vertical piece issues in its last iteration
   };
-  std::vector<FlatMvm> flat_;  // per MVM of the installed program
+  std::vector<FlatMvm> flat_;                    // per MVM of the installed program
   std::vector<int64_t> ready_cur_, ready_next_;  // streamed weights ready cycle per group
   bool any_streamed_ = false;
 };

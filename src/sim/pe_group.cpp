@@ -66,8 +66,8 @@ void PeGroup::begin(int m, int64_t n, int64_t stall) {
   if (n + 1 < eng_.iterations()) {
     const CsbEngine::FlatItems next = eng_.items(n + 1, g);
     for (const CsbEngine::FlatItem* f = next.first; f != next.last; ++f) {
-      const char* w = reinterpret_cast<const char*>(image.weights.data() +
-                                                    size_t(f->item.weight_ptr) * P * Q);
+      const char* w =
+          reinterpret_cast<const char*>(image.weights.data() + size_t(f->item.weight_ptr) * P * Q);
       const size_t wb = size_t(f->tiles) * P * Q * 2;
       for (size_t o = 0; o < wb; o += 64) __builtin_prefetch(w + o);
       const char* ix = reinterpret_cast<const char*>(image.index.data() + f->item.index_ptr);

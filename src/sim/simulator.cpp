@@ -1,10 +1,10 @@
 #include "sim/simulator.h"
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <ctime>
-#include <unistd.h>
+#include <iostream>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -21,8 +21,8 @@ double process_cpu_seconds() {
 
 std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L) {
   std::vector<std::string> out;
-  const std::vector<std::string> names = {"all", "controller", "engine", "groups", "eltwise",
-                                          "load", "store", "dram"};
+  const std::vector<std::string> names = {"all",     "controller", "engine", "groups",
+                                          "eltwise", "load",       "store",  "dram"};
   // split on commas outside parentheses
   std::string cur;
   int depth = 0;
@@ -52,7 +52,8 @@ std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L) 
     for (const auto& n : names) ok |= n == p;
     if (!ok) {
       const std::string near = closest_match(p, names);
-      fail("--vcd-scope: unknown unit '", p, "'", near.empty() ? "" : " (did you mean '" + near + "'?)",
+      fail("--vcd-scope: unknown unit '", p, "'",
+           near.empty() ? "" : " (did you mean '" + near + "'?)",
            "; valid: all, controller, engine, groups, group(k,l), eltwise, load, store, dram");
     }
     out.push_back(p);
@@ -148,8 +149,9 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v) {
 void draw_progress(int64_t cyc, int64_t total, double secs) {
   const double f = total > 0 ? std::min(1.0, double(cyc) / double(total)) : 0.0;
   const int w = 40, fill = int(f * w);
-  std::fprintf(stderr, "\r[%s%s] %5.1f%%  %lld cycles  %.1fs", std::string(size_t(fill), '#').c_str(),
-               std::string(size_t(w - fill), '.').c_str(), 100 * f, (long long)cyc, secs);
+  std::fprintf(stderr, "\r[%s%s] %5.1f%%  %lld cycles  %.1fs",
+               std::string(size_t(fill), '#').c_str(), std::string(size_t(w - fill), '.').c_str(),
+               100 * f, (long long)cyc, secs);
   std::fflush(stderr);
 }
 
@@ -201,8 +203,7 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   if (tf) sc_close_vcd_trace_file(tf);
   if (bar) std::fprintf(stderr, "\n");
   if (!host->error.empty()) throw Error(host->error);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = process_cpu_seconds() - c0;
   for (auto& j : jobs) {
     CSBRNN_ASSERT(j.done, "job did not finish");
