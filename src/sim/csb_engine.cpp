@@ -33,6 +33,13 @@ CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
   SC_METHOD(proc);
   sensitive << go_;
   dont_initialize();
+  SC_METHOD(groups_proc);
+  sensitive << groups_done_;
+  dont_initialize();
+}
+
+void CsbEngine::groups_proc() {
+  group_done();
 }
 
 void CsbEngine::place_images(const Program& prog) {
@@ -135,15 +142,17 @@ void CsbEngine::begin_iteration() {
   if (b == 0) nab.clear(a % 2);
   iter_start_ = ctx_.cycle();
   std::swap(ready_cur_, ready_next_);
-  waiting_ = G_ + (n_ + 1 < n_total_ ? 1 : 0);
+  waiting_ = (group_events ? G_ : 1) + (n_ + 1 < n_total_ ? 1 : 0);
   if (n_ + 1 < n_total_) {
     if (any_streamed_) fetch_weights(n_ + 1, ready_next_);
     bnb.start_load(mv, n_ + 1, [this] { group_done(); });
   }
+  int64_t span = 0;
   for (int g = 0; g < G_; ++g) {
     const int64_t stall = std::max<int64_t>(0, ready_cur_[size_t(g)] - iter_start_);
-    groups[size_t(g)]->begin(m_, n_, stall);
+    span = std::max(span, groups[size_t(g)]->begin(m_, n_, stall, group_events));
   }
+  if (!group_events) groups_done_.notify(span == 0 ? SC_ZERO_TIME : ctx_.cycles(span));
   next_ = Next::EndIter;
 }
 

@@ -70,18 +70,23 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   int current_mvm() const { return m_; }
   const MvmProgram& mvm() const { return ctx_.prog->mvms[size_t(m_)]; }
 
+  /// Per-group barrier reports (one activation per group per iteration) instead of one for
+  /// all; set when a VCD traces the groups' `busy`. Cycles are the same either way.
+  bool group_events = false;
+
   // traced
   int state = 0;  // 0 idle, 1 first load, 2 issue, 3 drain, 4 wait reduction, 5 final reduction
   int64_t iteration = 0, row_group = 0, block_col = 0;
 
  private:
   void proc();
+  void groups_proc();
   void begin_iteration();
   void end_iteration();
   void fetch_weights(int64_t n, std::vector<int64_t>& ready);
   SimContext& ctx_;
   int K_, L_, G_;
-  sc_core::sc_event go_, wake_;
+  sc_core::sc_event go_, wake_, groups_done_;
   Section sec_;
   int m_ = 0;
   int64_t n_ = 0, n_total_ = 0;

@@ -15,7 +15,7 @@ PeGroup::PeGroup(sc_module_name name, SimContext& ctx, CsbEngine& engine, int k,
   dont_initialize();
 }
 
-void PeGroup::begin(int m, int64_t n, int64_t stall) {
+int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
   const HwConfig& hw = ctx_.hw;
   const int L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
   const MvmProgram& mvm = ctx_.prog->mvms[size_t(m)];
@@ -76,12 +76,14 @@ void PeGroup::begin(int m, int64_t n, int64_t stall) {
     }
   }
   const int64_t span = weight_stall + load;
+  if (!self_report) return span;
   if (span == 0) {
     done_.notify(SC_ZERO_TIME);  // reports in the next delta, once the engine waits
-    return;
+    return span;
   }
   busy = 1;
   done_.notify(ctx_.cycles(span));  // the last tile of this iteration has issued
+  return span;
 }
 
 void PeGroup::proc() {

@@ -1,8 +1,9 @@
 // One PEGroup of P x Q PEs (one SC_METHOD; PE state in plain arrays, no per-PE signals).
 // At an iteration's start the engine calls begin(): the group computes the whole iteration at
-// once (the products of every tile, in the order the hardware issues them) and schedules its
-// one activation `weight_stall + tiles` cycles later, when its last tile has issued; that
-// activation reports to the engine's barrier. One activation per group per iteration.
+// once (the products of every tile, in the order the hardware issues them); its span ends
+// `weight_stall + tiles` cycles later, when its last tile has issued. Either the group's own
+// activation then reports to the engine's barrier (one per group per iteration; used when the
+// VCD traces `busy`), or the engine reports once for all groups at the longest span.
 #pragma once
 #include <cstdint>
 #include <systemc>
@@ -18,7 +19,10 @@ class PeGroup : public sc_core::sc_module {
   SC_HAS_PROCESS(PeGroup);
   PeGroup(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& engine, int k, int l);
   /// Issue iteration n of MVM `m` after `weight_stall` cycles (tiles still streaming in).
-  void begin(int m, int64_t n, int64_t weight_stall);
+  /// Returns the group's span (weight_stall + tiles). With `self_report` the group's own
+  /// activation reports to the barrier at the span's end (and `busy` is traced); without, the
+  /// engine reports for all groups at once at the longest span (same cycles, fewer events).
+  int64_t begin(int m, int64_t n, int64_t weight_stall, bool self_report);
   int64_t load = 0, weight_stall = 0;  // of the current iteration
 
   // traced

@@ -165,6 +165,7 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   // The modules live until the process ends (SystemC owns the hierarchy).
   Top* top = new Top("top", hw);
   Host* host = new Host("host", *top, jobs);
+  top->engine.group_events = !opt.vcd.file.empty();  // the VCD traces every group's busy
   top->ctx.stats.bucket_cycles =
       std::max<int64_t>(1, (opt.expected_cycles + opt.buckets - 1) / std::max(1, opt.buckets));
   const sc_time T = top->ctx.T;
