@@ -26,7 +26,7 @@ class PeGroup : public sc_core::sc_module {
   int64_t load = 0, weight_stall = 0;  // of the current iteration
 
   // traced
-  int busy = 0;           // 1 while issuing tiles in the current iteration
+  int busy = 0;  // 1 while issuing tiles in the current iteration
   int64_t tiles_issued = 0;
 
  private:

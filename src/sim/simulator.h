@@ -11,16 +11,17 @@
 namespace csbrnn::sim {
 
 struct VcdOptions {
-  std::string file;                // "" = no VCD
-  std::vector<std::string> scope;  // units: controller engine groups group(k,l) eltwise load store dram all
-  int64_t from = 0, to = -1;       // cycle window [from, to) of the first job; to < 0: to the end
+  std::string file;  // "" = no VCD
+  std::vector<std::string>
+      scope;  // units: controller engine groups group(k,l) eltwise load store dram all
+  int64_t from = 0, to = -1;  // cycle window [from, to) of the first job; to < 0: to the end
 };
 
 struct SimOptions {
   VcdOptions vcd;
-  bool progress = false;           // progress bar on stderr
-  int64_t expected_cycles = 0;     // for the progress bar and the utilization buckets (0: unknown)
-  int buckets = 100;               // utilization picture resolution
+  bool progress = false;        // progress bar on stderr
+  int64_t expected_cycles = 0;  // for the progress bar and the utilization buckets (0: unknown)
+  int buckets = 100;            // utilization picture resolution
 };
 
 /// Parses "--vcd-scope" text ("controller,group(0,1),eltwise"); throws Error on unknown names.
