@@ -22,9 +22,10 @@ int run_compile(const std::vector<std::string>& args) {
   desc.add_options()                                    //
       ("model", po::value<std::string>(), "MODEL.csb")  //
       ("bench", po::value<std::string>(),
-       "compile a synthetic benchmark model instead (mt1, mt2, sr1, sr2, sr4)")   //
-      ("block", po::value<int>()->default_value(32), "block size for --bench")    //
-      ("output,o", po::value<std::string>()->required(), "PROGRAM.bin to write")  //
+       "compile a benchmark model of models/*.yaml instead (generated weights, CSB-pruned at "
+       "the paper's rate)")                                                                     //
+      ("block", po::value<int>()->default_value(0), "block size for --bench (0: the paper's)")  //
+      ("output,o", po::value<std::string>()->required(), "PROGRAM.bin to write")                //
       ("report", po::value<std::string>(), "REPORT.json: compile statistics and analytic timing");
   add_hw_options(desc);
   po::positional_options_description pos;
@@ -45,7 +46,9 @@ int run_compile(const std::vector<std::string>& args) {
     m = load_csb_model(origin);
   } else {
     origin = vm["bench"].as<std::string>();
-    m = generate_csb_model(benchmark_spec(origin, vm["block"].as<int>()));
+    BenchModelOptions bo;
+    bo.block = vm["block"].as<int>();
+    m = benchmark_csb_model(origin, bo);
   }
   CompileStats st;
   const Program p = compile_program(m, hw, {origin}, &st);

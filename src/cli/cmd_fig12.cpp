@@ -12,8 +12,6 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "compile/model_gen.h"
-#include "prune/model_gen.h"
-#include "prune/prune.h"
 #include "timing/analytic.h"
 
 namespace csbrnn::cli {
@@ -38,12 +36,9 @@ int run_fig12(const std::vector<std::string>& args) {
   po::options_description desc("fig12 options");
   desc.add_options()  //
       ("models", po::value<std::string>()->default_value("mt1,mt2,sr1,sr2,sr3,sr4"),
-       "benchmark models (models/*.yaml)")  //
-      ("generator", po::value<std::string>()->default_value("prune"),
-       "prune: models/*.yaml weights (csbrnn genmodel) pruned by the paper's CSB projection at "
-       "the spec's rate; simple: the compiler's Gaussian stand-in (docs/compiler.md)")   //
-      ("block", po::value<std::string>()->default_value("32,64"), "square block sizes")  //
-      ("seed", po::value<uint64_t>()->default_value(1), "generator seed")                //
+       "benchmark models (models/*.yaml: generated weights, CSB-pruned at the paper's rate)")  //
+      ("block", po::value<std::string>()->default_value("32,64"), "square block sizes")        //
+      ("seed", po::value<uint64_t>()->default_value(1), "generator seed")                      //
       ("json", po::value<std::string>(), "also write the table as JSON");
   add_hw_options(desc);
   po::positional_options_description pos;
@@ -66,33 +61,10 @@ int run_fig12(const std::vector<std::string>& args) {
   int rows = 0;
   for (const std::string& name : split(vm["models"].as<std::string>(), ',')) {
     for (int b : blocks) {
-      CsbModel m;
-      const std::string gen = vm["generator"].as<std::string>();
-      if (gen == "simple") {
-        GenSpec s = benchmark_spec(trim(name), b);
-        s.seed = vm["seed"].as<uint64_t>();
-        m = generate_csb_model(s);
-      } else if (gen == "prune") {
-        const ModelSpec spec = load_model_spec(trim(name));
-        ModelPruneOptions popt;
-        popt.base.method = PruneMethod::Csb;
-        popt.base.rate = spec.paper_rate;
-        popt.base.block = BlockSize{b, b};
-        const RnnModel dense = generate_model(spec, vm["seed"].as<uint64_t>());
-        // A matrix narrower than the block (SR2/SR4: 39 inputs) is pruned with a block as wide
-        // as the matrix, then re-labelled to width b: one block-column either way, same indices.
-        for (const auto& nm : model_matrices(dense))
-          if (nm.second->cols < b) {
-            popt.block_for[nm.first] = BlockSize{std::min(b, nm.second->rows), nm.second->cols};
-          }
-        const ModelPrune mp = prune_model(dense, popt);
-        m = pruned_to_csb_model(mp, spec.name + " (synthetic weights, csb pruned)");
-        for (size_t k = 0; k < m.layers.size(); ++k)
-          for (auto* c : {&m.layers[k].w_ih, &m.layers[k].w_hh, &m.layers[k].w_hr})
-            if (c->rows > 0 && c->cols < b && c->bw == c->cols) c->bw = b;
-      } else {
-        fail("csbrnn fig12: --generator must be 'prune' or 'simple', not '", gen, "'");
-      }
+      BenchModelOptions bo;
+      bo.block = b;
+      bo.seed = vm["seed"].as<uint64_t>();
+      const CsbModel m = benchmark_csb_model(trim(name), bo);
       std::printf("%-6s %5d", trim(name).c_str(), b);
       for (size_t i = 0; i < modes.size(); ++i) {
         HwConfig hw = base;
@@ -146,9 +118,10 @@ int run_compile_bench(const std::vector<std::string>& args) {
                   vm))
     return 0;
   const HwConfig hw = hw_from_options(vm);
-  GenSpec s = benchmark_spec(vm["model"].as<std::string>(), vm["block"].as<int>());
+  BenchModelOptions bo;
+  bo.block = vm["block"].as<int>();
   const auto g0 = std::chrono::steady_clock::now();
-  const CsbModel m = generate_csb_model(s);
+  const CsbModel m = benchmark_csb_model(vm["model"].as<std::string>(), bo);
   const double gen = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   size_t nnz = 0, dense = 0;
   for (const CsbLayer& l : m.layers) {
@@ -157,9 +130,10 @@ int run_compile_bench(const std::vector<std::string>& args) {
       dense += size_t(c->rows) * c->cols;
     }
   }
-  std::printf("model %s block %d: %zu of %zu weights kept (%.1fx), generated in %.2f s\n",
-              vm["model"].as<std::string>().c_str(), vm["block"].as<int>(), nnz, dense,
-              double(dense) / double(nnz), gen);
+  std::printf(
+      "model %s block %d: %zu of %zu weights kept (%.1fx), generated and pruned in %.2f s\n",
+      vm["model"].as<std::string>().c_str(), vm["block"].as<int>(), nnz, dense,
+      double(dense) / double(nnz), gen);
   for (int i = 0; i < vm["repeat"].as<int>(); ++i) {
     CompileStats st;
     const Program p = compile_program(m, hw, {vm["model"].as<std::string>()}, &st);

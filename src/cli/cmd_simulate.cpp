@@ -4,17 +4,17 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <iostream>
+#include <random>
 
 #include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
+#include "common/strings.h"
 #include "compile/compiler.h"
 #include "compile/interpreter.h"
 #include "compile/model_gen.h"
-#include "common/strings.h"
 #include "compile/program_io.h"
 #include "config/config_loader.h"
 #include "io/npy.h"
@@ -29,20 +29,21 @@ namespace {
 
 int run_simulate(const std::vector<std::string>& args) {
   po::options_description desc("simulate options");
-  desc.add_options()                                                                 //
+  desc.add_options()  //
       ("program", po::value<std::string>()->required(),
-       "PROGRAM.bin, MODEL.csb, or bench:NAME[:BLOCK] (a synthetic CSB model of a paper "
-       "benchmark shape: mt1 mt2 sr1 sr2 sr4; random input)")  //
-      ("input", po::value<std::string>(), "X.npy: T x input_size float")  //
+       "PROGRAM.bin, MODEL.csb, or bench:NAME[:BLOCK] (a benchmark model of models/*.yaml: "
+       "generated weights CSB-pruned at the paper's rate; random input)")                        //
+      ("input", po::value<std::string>(), "X.npy: T x input_size float")                         //
       ("steps", po::value<int>()->default_value(100), "timesteps of the random input (bench:)")  //
-      ("rate", po::value<double>(), "pruning rate of the bench: model (default: the paper's)")  //
-      ("output", po::value<std::string>(), "Y.npy: T x output_size float32 (dequantized)")  //
+      ("rate", po::value<double>(), "pruning rate of the bench: model (default: the paper's)")   //
+      ("seed", po::value<uint64_t>()->default_value(1), "weight generator seed (bench:)")        //
+      ("output", po::value<std::string>(), "Y.npy: T x output_size float32 (dequantized)")       //
       ("out", po::value<std::string>()->required(),
        "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, summary.txt)")  //
       ("vcd", po::value<std::string>(), "write a VCD waveform to FILE")                    //
       ("vcd-scope", po::value<std::string>()->default_value("all"),
        "units to trace: all, controller, engine, groups, group(k,l), eltwise, load, store, "
-       "dram (comma separated)")  //
+       "dram (comma separated)")                                                             //
       ("vcd-window", po::value<std::string>(), "cycle window FROM:TO (default: whole run)")  //
       ("no-check", "skip the bit-exact output check")                                        //
       ("quiet,q", "no summary on stdout");
@@ -66,9 +67,21 @@ int run_simulate(const std::vector<std::string>& args) {
   const bool from_model = bench || is_csb_file(path);
   if (bench) {
     const auto parts = split(path.substr(6), ':');
-    GenSpec spec = benchmark_spec(parts.at(0), parts.size() > 1 ? std::stoi(parts[1]) : 32);
-    if (vm.count("rate")) spec.rate = vm["rate"].as<double>();
-    model = generate_csb_model(spec);
+    if (parts.empty() || parts.size() > 2 || parts[0].empty())
+      fail(path, ": expected bench:NAME[:BLOCK]");
+    BenchModelOptions bo;
+    if (parts.size() > 1) {
+      size_t used = 0;
+      try {
+        bo.block = std::stoi(parts[1], &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != parts[1].size() || bo.block < 1) fail(path, ": BLOCK must be a positive integer");
+    }
+    if (vm.count("rate")) bo.rate = vm["rate"].as<double>();
+    bo.seed = vm["seed"].as<uint64_t>();
+    model = benchmark_csb_model(parts[0], bo);
   }
   if (from_model) {
     if (!bench) model = load_csb_model(path);
@@ -112,7 +125,8 @@ int run_simulate(const std::vector<std::string>& args) {
   sim::SimOptions so;
   if (vm.count("vcd")) {
     so.vcd.file = vm["vcd"].as<std::string>();
-    so.vcd.scope = sim::parse_vcd_scope(vm["vcd-scope"].as<std::string>(), hw.engine.K, hw.engine.L);
+    so.vcd.scope =
+        sim::parse_vcd_scope(vm["vcd-scope"].as<std::string>(), hw.engine.K, hw.engine.L);
     if (vm.count("vcd-window"))
       sim::parse_vcd_window(vm["vcd-window"].as<std::string>(), so.vcd.from, so.vcd.to);
   } else if (vm.count("vcd-window") || !vm["vcd-scope"].defaulted()) {
@@ -143,7 +157,9 @@ int run_simulate(const std::vector<std::string>& args) {
       info.check = "fixed-point reference (reference/fixed_rnn.h)";
       const RnnModel dense = csb_model_to_dense(model);
       const auto t0 = std::chrono::steady_clock::now();
+      const double c0 = sim::process_cpu_seconds();
       want = run_fixed_rnn(dense, xm, prog.fmt).output;
+      info.reference_cpu_seconds = sim::process_cpu_seconds() - c0;
       info.reference_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } else {
@@ -167,7 +183,8 @@ int run_simulate(const std::vector<std::string>& args) {
     Tensor y;
     y.shape = {T, prog.output_size};
     y.data.resize(job.y.size());
-    for (size_t i = 0; i < job.y.size(); ++i) y.data[i] = float(fx::dequantize(job.y[i], prog.fmt.af));
+    for (size_t i = 0; i < job.y.size(); ++i)
+      y.data[i] = float(fx::dequantize(job.y[i], prog.fmt.af));
     save_npy(vm["output"].as<std::string>(), y);
   }
   const sim::Comparison cmp = sim::compare(job.stats, analytic, hw);

@@ -1,38 +1,13 @@
 #include "compile/model_gen.h"
 
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 #include <random>
 
 #include "common/error.h"
+#include "prune/model_gen.h"
+#include "prune/prune.h"
 
 namespace csbrnn {
-namespace {
-
-// Keeps the `keep` largest of `norm` (ties: lower index first); returns a 0/1 mask.
-std::vector<uint8_t> top(const std::vector<double>& norm, int keep) {
-  std::vector<int> idx(norm.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return norm[a] > norm[b]; });
-  std::vector<uint8_t> m(norm.size(), 0);
-  for (int i = 0; i < keep && i < int(idx.size()); ++i) m[idx[i]] = 1;
-  return m;
-}
-
-}  // namespace
-
-Matrix csb_matrix_dense(const CsbMatrix& c) {
-  Matrix d(c.rows, c.cols);
-  for (int i = 0; i < c.block_rows(); ++i)
-    for (int j = 0; j < c.block_cols(); ++j) {
-      const CsbBlock& b = c.block(i, j);
-      for (int r = 0; r < b.kr(); ++r)
-        for (int q = 0; q < b.kc(); ++q)
-          d.at(i * c.bh + b.rows[r], j * c.bw + b.cols[q]) = b.values[size_t(r) * b.kc() + q];
-    }
-  return d;
-}
 
 CsbMatrix generate_csb_matrix(int rows, int cols, const GenSpec& s, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -43,54 +18,17 @@ CsbMatrix generate_csb_matrix(int rows, int cols, const GenSpec& s, uint64_t see
   c.bw = s.bw;
   const int BR = c.block_rows(), BC = c.block_cols();
   c.blocks.resize(size_t(BR) * BC);
-  if (s.rate <= 0) {
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    for (int i = 0; i < BR; ++i)
-      for (int j = 0; j < BC; ++j) {
-        CsbBlock& b = c.block(i, j);
-        for (int r = 0; r < std::min(s.bh, rows - i * s.bh); ++r)
-          if (u(rng) < s.keep_row) b.rows.push_back(uint16_t(r));
-        for (int q = 0; q < std::min(s.bw, cols - j * s.bw); ++q)
-          if (u(rng) < s.keep_col) b.cols.push_back(uint16_t(q));
-        for (size_t t = 0; t < b.rows.size() * b.cols.size(); ++t)
-          b.values.push_back(float((2 * u(rng) - 1) * s.weight_scale));
-      }
-    return c;
-  }
-  // Paper's projection on a Gaussian matrix.
-  std::normal_distribution<double> nd(0.0, s.weight_scale);
-  Matrix w(rows, cols);
-  for (float& v : w.data) v = float(nd(rng));
-  const double frac = std::sqrt(1.0 / s.rate);
-  std::vector<uint8_t> rowkeep(size_t(rows) * BC);  // [r][strip]
-  for (int j = 0; j < BC; ++j) {
-    std::vector<double> norm(rows, 0.0);
-    for (int r = 0; r < rows; ++r)
-      for (int q = j * s.bw; q < std::min(cols, (j + 1) * s.bw); ++q)
-        norm[r] += double(w.at(r, q)) * w.at(r, q);
-    const auto m = top(norm, int(std::lround(rows * frac)));
-    for (int r = 0; r < rows; ++r) rowkeep[size_t(r) * BC + j] = m[r];
-  }
-  for (int i = 0; i < BR; ++i) {
-    std::vector<double> norm(cols, 0.0);
-    for (int r = i * s.bh; r < std::min(rows, (i + 1) * s.bh); ++r)
-      for (int q = 0; q < cols; ++q)
-        if (rowkeep[size_t(r) * BC + q / s.bw]) norm[q] += double(w.at(r, q)) * w.at(r, q);
-    const auto colkeep = top(norm, int(std::lround(cols * frac)));
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < BR; ++i)
     for (int j = 0; j < BC; ++j) {
       CsbBlock& b = c.block(i, j);
-      for (int r = i * s.bh; r < std::min(rows, (i + 1) * s.bh); ++r)
-        if (rowkeep[size_t(r) * BC + j]) b.rows.push_back(uint16_t(r - i * s.bh));
-      for (int q = j * s.bw; q < std::min(cols, (j + 1) * s.bw); ++q)
-        if (colkeep[q]) b.cols.push_back(uint16_t(q - j * s.bw));
-      if (b.rows.empty() || b.cols.empty()) {
-        b.rows.clear();
-        b.cols.clear();
-      }
-      for (uint16_t r : b.rows)
-        for (uint16_t q : b.cols) b.values.push_back(w.at(i * s.bh + r, j * s.bw + q));
+      for (int r = 0; r < std::min(s.bh, rows - i * s.bh); ++r)
+        if (u(rng) < s.keep_row) b.rows.push_back(uint16_t(r));
+      for (int q = 0; q < std::min(s.bw, cols - j * s.bw); ++q)
+        if (u(rng) < s.keep_col) b.cols.push_back(uint16_t(q));
+      for (size_t t = 0; t < b.rows.size() * b.cols.size(); ++t)
+        b.values.push_back(float((2 * u(rng) - 1) * s.weight_scale));
     }
-  }
   return c;
 }
 
@@ -120,30 +58,25 @@ CsbModel generate_csb_model(const GenSpec& s) {
   return m;
 }
 
-std::vector<std::string> benchmark_names() {
-  return {"mt1", "mt2", "sr1", "sr2", "sr4"};
-}
-
-GenSpec benchmark_spec(const std::string& name, int block) {
-  GenSpec s;
-  s.bh = s.bw = block;
-  s.layers = 2;
-  s.weight_scale = 0.1;
-  if (name == "mt1") {
-    s.cell = CellType::LSTM, s.input_size = 128, s.hidden_size = 256, s.rate = 13.2;
-  } else if (name == "mt2") {
-    s.cell = CellType::LSTM, s.input_size = 1500, s.hidden_size = 1500, s.rate = 12.0;
-  } else if (name == "sr1") {
-    s.cell = CellType::LSTM, s.input_size = 153, s.hidden_size = 1024, s.proj_size = 512;
-    s.rate = 14.5;
-  } else if (name == "sr2") {
-    s.cell = CellType::GRU, s.input_size = 39, s.hidden_size = 1024, s.rate = 21.7;
-  } else if (name == "sr4") {
-    s.cell = CellType::GRU, s.input_size = 39, s.hidden_size = 256, s.layers = 1, s.rate = 25.7;
-  } else {
-    fail("unknown benchmark model '", name, "' (known: mt1, mt2, sr1, sr2, sr4)");
-  }
-  return s;
+CsbModel benchmark_csb_model(const std::string& name, const BenchModelOptions& o) {
+  const ModelSpec spec = load_model_spec(name);
+  ModelPruneOptions popt;
+  popt.base.method = PruneMethod::Csb;
+  popt.base.rate = o.rate > 0 ? o.rate : spec.paper_rate;
+  popt.base.block = o.block > 0 ? BlockSize{o.block, o.block} : spec.block;
+  const int bh = popt.base.block.bh, bw = popt.base.block.bw;
+  const RnnModel dense = generate_model(spec, o.seed);
+  for (const auto& nm : model_matrices(dense))
+    if (nm.second->cols < bw)
+      popt.block_for[nm.first] = BlockSize{std::min(bh, nm.second->rows), nm.second->cols};
+  const ModelPrune mp = prune_model(dense, popt);
+  CsbModel m = pruned_to_csb_model(
+      mp, cat(spec.name, " (generated weights, seed ", o.seed, ", csb pruned at ", popt.base.rate,
+              "x, block ", bh, "x", bw, ")"));
+  for (CsbLayer& l : m.layers)
+    for (CsbMatrix* c : {&l.w_ih, &l.w_hh, &l.w_hr})
+      if (c->rows > 0 && c->cols < bw && c->bw == c->cols) c->bw = bw;
+  return m;
 }
 
 }  // namespace csbrnn

@@ -1,5 +1,12 @@
-// Synthetic CSB models for tests, benchmarks and the Fig.-12 study when no trained model is at
-// hand (docs/compiler.md "Synthetic models"). Deterministic for a given seed.
+// Models for tests and benchmarks.
+//  - benchmark_csb_model: a paper benchmark model (models/*.yaml) the one real way: weights from
+//    the prune area's generator (prune/model_gen.h, stand-ins for the trained weights), pruned by
+//    the paper's CSB projection (prune/prune.h) at the spec's paper rate. Used by
+//    `csbrnn simulate bench:NAME`, `csbrnn compile --bench`, `compile-bench`, `fig12`.
+//  - generate_csb_model: TEST SUPPORT. Small random CSB structures (every row/column segment of
+//    every block kept with a probability, odd shapes, empty blocks) with no pruning behind them;
+//    the compiler/simulator tests need such arbitrary patterns, which pruning at a rate does not
+//    produce. Deterministic for a given seed.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,31 +16,32 @@
 
 namespace csbrnn {
 
+/// Test support: a random CSB pattern (docs/compiler.md "Synthetic models").
 struct GenSpec {
   CellType cell = CellType::LSTM;
   int input_size = 16, hidden_size = 16, proj_size = 0, layers = 1;
   int bh = 8, bw = 8;
   bool has_bias = true;
-  /// Random pattern: every row (column) segment of a block is kept with probability keep_row
-  /// (keep_col), independently per block. Ignored when rate > 0.
+  /// Every row (column) segment of a block is kept with probability keep_row (keep_col),
+  /// independently per block.
   double keep_row = 0.6, keep_col = 0.6;
-  /// rate > 0: the paper's projection on a Gaussian matrix instead: per block-column strip keep
-  /// the round(bh_rows * sqrt(1/rate)) row segments of largest l2 norm, then per block-row the
-  /// column segments likewise (on the surviving rows).
-  double rate = 0.0;
-  double weight_scale = 0.5;  // uniform in [-scale, scale] (random pattern) or N(0, scale^2)
+  double weight_scale = 0.5;  // kept weights uniform in [-scale, scale]
   uint64_t seed = 1;
 };
 
 CsbMatrix generate_csb_matrix(int rows, int cols, const GenSpec& s, uint64_t seed);
 CsbModel generate_csb_model(const GenSpec& s);
 
-/// Dense float form of a CSB matrix (zeros outside the kernels).
-Matrix csb_matrix_dense(const CsbMatrix& c);
+struct BenchModelOptions {
+  int block = 0;      // square block size; 0: the spec's paper block
+  double rate = 0;    // CSB compression rate; 0: the spec's paper rate
+  uint64_t seed = 1;  // weight generator seed
+};
 
-/// The paper's benchmark shapes (Table 1) by name: mt1, mt2, sr1, sr2, sr4 (SR3's Li-GRU is not
-/// a PyTorch cell); rate = the paper's CSB rate. Throws Error on an unknown name.
-GenSpec benchmark_spec(const std::string& name, int block);
-std::vector<std::string> benchmark_names();
+/// A benchmark model of models/ (NAME or path, see load_model_spec) with generated weights,
+/// CSB-pruned. A matrix narrower than the block (SR2/SR4: 39 inputs) is pruned with a block as
+/// wide as the matrix, then re-labelled to the block width: one block-column either way, same
+/// indices. Throws Error on an unknown model or a bad rate/block.
+CsbModel benchmark_csb_model(const std::string& name, const BenchModelOptions& o = {});
 
 }  // namespace csbrnn

@@ -160,6 +160,47 @@ void load_bnb(const ColumnSlice& cs, const MachineBanks& m, int bw, int16_t* bnb
   std::copy(src, src + cs.width, bnb);
 }
 
+namespace {
+
+// The tiles of one piece, column tile outer, row tile inner: acc[rt*P + p] += sum_q
+// w[p][q] * x[ct*Q + q]. `x` holds the piece's gathered inputs zero-padded to CT*Q entries, so
+// weights in a partial tile's padding (zero by contract, but whatever they hold) add nothing to
+// a real row; padded rows land in acc entries past `rows`, which are dropped. Integer sums are
+// exact, so this order equals the hardware's (per PE row adder tree, then the accumulator).
+template <int P, int Q>
+void mac_tiles(const int16_t* __restrict w, int RT, int CT, const int16_t* __restrict x,
+               int64_t* __restrict acc) {
+  for (int ct = 0; ct < CT; ++ct, x += Q) {
+    int32_t xv[Q];
+#pragma GCC unroll 16
+    for (int q = 0; q < Q; ++q) xv[q] = x[q];
+    int64_t* a = acc;
+    for (int rt = 0; rt < RT; ++rt, w += P * Q, a += P) {
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) {
+        int64_t s = 0;  // |w*x| <= 2^30: each product fits int32, their sum needs int64
+#pragma GCC unroll 16
+        for (int q = 0; q < Q; ++q) s += int64_t(int32_t(w[p * Q + q]) * xv[q]);
+        a[p] += s;
+      }
+    }
+  }
+}
+
+void mac_tiles_any(const int16_t* w, int P, int Q, int RT, int CT, const int16_t* x, int64_t* acc) {
+  for (int ct = 0; ct < CT; ++ct, x += Q) {
+    int64_t* a = acc;
+    for (int rt = 0; rt < RT; ++rt, w += P * Q, a += P)
+      for (int p = 0; p < P; ++p) {
+        int64_t s = 0;
+        for (int q = 0; q < Q; ++q) s += int32_t(w[p * Q + q]) * int32_t(x[q]);
+        a[p] += s;
+      }
+  }
+}
+
+}  // namespace
+
 int64_t exec_micro_item(const MicroItem& it, const GroupImage& img, int P, int Q,
                         const int16_t* bnb, int64_t* nab) {
   if (it.rows == 0 || it.cols == 0) return 0;
@@ -167,19 +208,32 @@ int64_t exec_micro_item(const MicroItem& it, const GroupImage& img, int P, int Q
   const uint16_t* ci = ri + it.rows;
   const int16_t* w = img.weights.data() + size_t(it.weight_ptr) * P * Q;
   const int RT = ceil_div(it.rows, P), CT = ceil_div(it.cols, Q);
-  for (int ct = 0; ct < CT; ++ct)
-    for (int rt = 0; rt < RT; ++rt, w += P * Q)
-      for (int p = 0; p < P; ++p) {
-        const int r = rt * P + p;
-        if (r >= it.rows) break;
-        int64_t row_sum = 0;  // the PE row's adder tree
-        for (int q = 0; q < Q; ++q) {
-          const int c = ct * Q + q;
-          if (c >= it.cols) break;
-          row_sum += int64_t(w[p * Q + q]) * bnb[ci[c]];
-        }
-        nab[ri[r]] += row_sum;
-      }
+  // Scratch reused across calls (no allocation per item once grown).
+  thread_local std::vector<int16_t> xs;
+  thread_local std::vector<int64_t> as;
+  const size_t nx = size_t(CT) * Q, na = size_t(RT) * P;
+  if (xs.size() < nx) xs.resize(nx);
+  if (as.size() < na) as.resize(na);
+  int16_t* x = xs.data();
+  int64_t* acc = as.data();
+  for (int c = 0; c < it.cols; ++c) x[c] = bnb[ci[c]];
+  for (size_t c = it.cols; c < nx; ++c) x[c] = 0;
+  std::fill(acc, acc + na, int64_t(0));
+  if (P == 4 && Q == 4)
+    mac_tiles<4, 4>(w, RT, CT, x, acc);
+  else if (P == 4 && Q == 8)
+    mac_tiles<4, 8>(w, RT, CT, x, acc);
+  else if (P == 8 && Q == 4)
+    mac_tiles<8, 4>(w, RT, CT, x, acc);
+  else if (P == 8 && Q == 8)
+    mac_tiles<8, 8>(w, RT, CT, x, acc);
+  else if (P == 2 && Q == 4)
+    mac_tiles<2, 4>(w, RT, CT, x, acc);
+  else if (P == 2 && Q == 2)
+    mac_tiles<2, 2>(w, RT, CT, x, acc);
+  else
+    mac_tiles_any(w, P, Q, RT, CT, x, acc);
+  for (int r = 0; r < it.rows; ++r) nab[ri[r]] += acc[r];
   return int64_t(RT) * CT;
 }
 

@@ -69,27 +69,39 @@ std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p) {
 
 namespace {
 
+// Neighbours of every group g = k*L + l on the K x L torus.
+struct Torus {
+  std::vector<int> left, right, up, down;
+  explicit Torus(const ShareParams& p) {
+    const int G = p.K * p.L;
+    left.resize(G);
+    right.resize(G);
+    up.resize(G);
+    down.resize(G);
+    for (int k = 0; k < p.K; ++k)
+      for (int l = 0; l < p.L; ++l) {
+        const int g = k * p.L + l;
+        left[g] = k * p.L + (l + p.L - 1) % p.L;
+        right[g] = k * p.L + (l + 1) % p.L;
+        up[g] = ((k + p.K - 1) % p.K) * p.L + l;
+        down[g] = ((k + 1) % p.K) * p.L + l;
+      }
+  }
+};
+
 class Search {
  public:
   Search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
          const SolverOptions& o)
       : G_(int(opts.size())), opts_(opts), budget_(o.node_budget), work_budget_(o.work_budget) {
-    left_.resize(G_);
-    up_.resize(G_);
-    right_.resize(G_);
-    down_.resize(G_);
+    const Torus t(p);
+    left_ = t.left;
+    up_ = t.up;
+    right_ = t.right;
+    down_ = t.down;
     hv_.resize(G_);
     vv_.resize(G_);
     T_.resize(G_);
-    for (int k = 0; k < p.K; ++k) {
-      for (int l = 0; l < p.L; ++l) {
-        const int g = k * p.L + l;
-        left_[g] = k * p.L + (l + p.L - 1) % p.L;
-        right_[g] = k * p.L + (l + 1) % p.L;
-        up_[g] = ((k + p.K - 1) % p.K) * p.L + l;
-        down_[g] = ((k + 1) % p.K) * p.L + l;
-      }
-    }
     total_ = 0;
     for (int g = 0; g < G_; ++g) {
       T_[g] = opts_[g][0].local;  // option 0 is (0, 0)
@@ -390,15 +402,8 @@ int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const Sh
 int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
                      std::vector<int>& choice) {
   const int G = p.K * p.L;
-  std::vector<int> left(G), right(G), up(G), down(G);
-  for (int k = 0; k < p.K; ++k)
-    for (int l = 0; l < p.L; ++l) {
-      const int g = k * p.L + l;
-      left[g] = k * p.L + (l + p.L - 1) % p.L;
-      right[g] = k * p.L + (l + 1) % p.L;
-      up[g] = ((k + p.K - 1) % p.K) * p.L + l;
-      down[g] = ((k + 1) % p.K) * p.L + l;
-    }
+  const Torus t(p);
+  const std::vector<int>&left = t.left, &right = t.right, &up = t.up, &down = t.down;
   std::vector<int64_t> load(G, 0);
   for (int g = 0; g < G; ++g) {
     const TileOption& o = opts[g][choice[g]];

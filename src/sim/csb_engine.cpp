@@ -33,15 +33,42 @@ CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
   SC_METHOD(proc);
   sensitive << go_;
   dont_initialize();
+  SC_METHOD(groups_proc);
+  sensitive << groups_done_;
+  dont_initialize();
+}
+
+void CsbEngine::groups_proc() {
+  group_done();
 }
 
 void CsbEngine::place_images(const Program& prog) {
+  const int P = ctx_.hw.engine.P, Q = ctx_.hw.engine.Q;
+  flat_.assign(prog.mvms.size(), FlatMvm{});
+  for (size_t m = 0; m < prog.mvms.size(); ++m) {
+    const MvmProgram& mv = prog.mvms[m];
+    FlatMvm& f = flat_[m];
+    f.start.reserve(mv.micro.size() + 1);
+    f.vertical.assign(size_t(mv.iter_rows), 0);
+    for (size_t x = 0; x < mv.micro.size(); ++x) {
+      f.start.push_back(uint32_t(f.items.size()));
+      const int64_t n = int64_t(x / size_t(G_));
+      for (const MicroItem& it : mv.micro[x].items) {
+        const int64_t tiles = item_tiles(it, P, Q);
+        if (tiles == 0) continue;
+        f.items.push_back({it, tiles, uint64_t(it.rows) * it.cols});
+        if (it.kind == ItemKind::FromUp && n % mv.iter_cols == mv.iter_cols - 1)
+          f.vertical[size_t(n / mv.iter_cols)] = 1;
+      }
+    }
+    f.start.push_back(uint32_t(f.items.size()));
+  }
   any_streamed_ = false;
   for (int g = 0; g < G_; ++g) {
     std::vector<int64_t> bytes;
     for (const auto& m : prog.mvms) {
-      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ",
-                    G_, " groups");
+      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ", G_,
+                    " groups");
       bytes.push_back(WeightBuffer::image_bytes(m.images[size_t(g)]));
     }
     wbuf[size_t(g)]->place(bytes, int64_t(ctx_.hw.buffers.weight_buffer_kib) * 1024);
@@ -76,8 +103,6 @@ void CsbEngine::group_done() {
 }
 
 void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
-  const MvmProgram& mv = mvm();
-  const int a = int(n / mv.iter_cols), b = int(n % mv.iter_cols);
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
   for (int g = 0; g < G_; ++g) {
     ready[size_t(g)] = 0;
@@ -86,18 +111,18 @@ void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
     GroupImage& im = wb.images[size_t(m_)];
     const uint64_t base = stream_addr[size_t(m_)][size_t(g)];
     const uint64_t index_base = base + im.weights.size() * 2;
-    const GroupIteration& gi = mv.at(a, b, g / L_, g % L_, K_, L_);
     int64_t bytes = 0;
-    for (const MicroItem& it : gi.items) {
-      const int64_t tiles = item_tiles(it, ctx_.hw.engine.P, ctx_.hw.engine.Q);
-      if (tiles == 0) continue;
+    const FlatItems fi = items(n, g);
+    for (const FlatItem* f = fi.first; f != fi.last; ++f) {
+      const MicroItem& it = f->item;
+      const int64_t tiles = f->tiles;
       const uint64_t woff = uint64_t(it.weight_ptr) * tile_bytes;
       const uint64_t wlen = uint64_t(tiles) * tile_bytes;
       const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
       CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
                     "streamed item outside its image");
-      int64_t r1 = streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff,
-                                  wlen);
+      int64_t r1 =
+          streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff, wlen);
       int64_t r2 = streamer.fetch(index_base + ioff,
                                   reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
       ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});
@@ -117,15 +142,17 @@ void CsbEngine::begin_iteration() {
   if (b == 0) nab.clear(a % 2);
   iter_start_ = ctx_.cycle();
   std::swap(ready_cur_, ready_next_);
-  waiting_ = G_ + (n_ + 1 < n_total_ ? 1 : 0);
+  waiting_ = (group_events ? G_ : 1) + (n_ + 1 < n_total_ ? 1 : 0);
   if (n_ + 1 < n_total_) {
     if (any_streamed_) fetch_weights(n_ + 1, ready_next_);
     bnb.start_load(mv, n_ + 1, [this] { group_done(); });
   }
+  int64_t span = 0;
   for (int g = 0; g < G_; ++g) {
     const int64_t stall = std::max<int64_t>(0, ready_cur_[size_t(g)] - iter_start_);
-    groups[size_t(g)]->begin(m_, n_, stall);
+    span = std::max(span, groups[size_t(g)]->begin(m_, n_, stall, group_events));
   }
+  if (!group_events) groups_done_.notify(span == 0 ? SC_ZERO_TIME : ctx_.cycles(span));
   next_ = Next::EndIter;
 }
 
@@ -172,12 +199,7 @@ void CsbEngine::end_iteration() {
   const int b = int(n_ % mv.iter_cols);
   if (b == mv.iter_cols - 1) {
     // last iteration of the row-group: the pipeline drains (longer if the vertical path is used)
-    const int a = int(n_ / mv.iter_cols);
-    bool vertical = false;
-    for (int k = 0; k < K_ && !vertical; ++k)
-      for (int l = 0; l < L_ && !vertical; ++l)
-        for (const auto& it : mv.at(a, b, k, l, K_, L_).items)
-          if (it.kind == ItemKind::FromUp && it.rows > 0 && it.cols > 0) vertical = true;
+    const bool vertical = flat_[size_t(m_)].vertical[size_t(n_ / mv.iter_cols)] != 0;
     state = 3;
     next_ = Next::DrainDone;
     const int64_t d = timing::drain_cycles(ctx_.hw, vertical);

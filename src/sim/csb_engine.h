@@ -45,10 +45,34 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   /// DRAM byte address of streamed image (m, g) (weights, then index), set by the Top.
   std::vector<std::vector<uint64_t>> stream_addr;
 
+  /// A micro-item with its tile and MAC counts, flattened at program load so that an
+  /// iteration's items of a group are one contiguous run (no per-iteration lookups/divisions).
+  struct FlatItem {
+    MicroItem item;
+    int64_t tiles = 0;
+    uint64_t macs = 0;
+  };
+  struct FlatItems {
+    const FlatItem* first;
+    const FlatItem* last;
+  };
+  /// Iterations of the current MVM.
+  int64_t iterations() const { return n_total_; }
+  /// Items of group g in iteration n of the current MVM (empty items dropped).
+  FlatItems items(int64_t n, int g) const {
+    const FlatMvm& f = flat_[size_t(m_)];
+    const size_t x = size_t(n) * size_t(G_) + size_t(g);
+    return {f.items.data() + f.start[x], f.items.data() + f.start[x + 1]};
+  }
+
   // called by the parts
   void group_done();
   int current_mvm() const { return m_; }
   const MvmProgram& mvm() const { return ctx_.prog->mvms[size_t(m_)]; }
+
+  /// Per-group barrier reports (one activation per group per iteration) instead of one for
+  /// all; set when a VCD traces the groups' `busy`. Cycles are the same either way.
+  bool group_events = false;
 
   // traced
   int state = 0;  // 0 idle, 1 first load, 2 issue, 3 drain, 4 wait reduction, 5 final reduction
@@ -56,18 +80,25 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
 
  private:
   void proc();
+  void groups_proc();
   void begin_iteration();
   void end_iteration();
   void fetch_weights(int64_t n, std::vector<int64_t>& ready);
   SimContext& ctx_;
   int K_, L_, G_;
-  sc_core::sc_event go_, wake_;
+  sc_core::sc_event go_, wake_, groups_done_;
   Section sec_;
   int m_ = 0;
   int64_t n_ = 0, n_total_ = 0;
   int waiting_ = 0;
   enum class Next { StartIter, EndIter, DrainDone, Finish } next_ = Next::StartIter;
   int64_t section_start_ = 0, iter_start_ = 0, issue_sum_ = 0;
+  struct FlatMvm {
+    std::vector<uint32_t> start;  // iterations*G + 1 offsets into items
+    std::vector<FlatItem> items;
+    std::vector<uint8_t> vertical;  // per row-group: a vertical piece issues in its last iteration
+  };
+  std::vector<FlatMvm> flat_;                    // per MVM of the installed program
   std::vector<int64_t> ready_cur_, ready_next_;  // streamed weights ready cycle per group
   bool any_streamed_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "compile/program_io.h"
+#include "sim/tlm_util.h"
 
 namespace csbrnn::sim {
 
@@ -13,38 +14,33 @@ Host::Host(sc_module_name name, Top& top, std::vector<SimJob>& jobs)
   SC_THREAD(run);
 }
 
-void Host::write(uint64_t addr, const void* data, uint64_t len, sc_time& delay) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
+namespace {
+
+// One host access as 4 KiB TLM transactions (the host interface is not part of the timed run).
+template <class Socket>
+void host_access(Socket& socket, tlm::tlm_command cmd, uint64_t addr, uint8_t* p, uint64_t len,
+                 sc_time& delay) {
   tlm::tlm_generic_payload tr;
   for (uint64_t off = 0; off < len; off += 4096) {
     const unsigned n = unsigned(std::min<uint64_t>(4096, len - off));
-    tr.set_command(tlm::TLM_WRITE_COMMAND);
-    tr.set_address(addr + off);
-    tr.set_data_ptr(const_cast<uint8_t*>(p + off));
-    tr.set_data_length(n);
-    tr.set_streaming_width(n);
-    tr.set_byte_enable_ptr(nullptr);
-    tr.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    isocket->b_transport(tr, delay);
-    CSBRNN_ASSERT(tr.is_response_ok(), "host write to 0x", std::hex, addr + off, " failed");
+    set_payload(tr, cmd, addr + off, p + off, n);
+    socket->b_transport(tr, delay);
+    CSBRNN_ASSERT(tr.is_response_ok(), "host ",
+                  cmd == tlm::TLM_WRITE_COMMAND ? "write to" : "read from", " 0x", std::hex,
+                  addr + off, " failed");
   }
 }
 
+}  // namespace
+
+void Host::write(uint64_t addr, const void* data, uint64_t len, sc_time& delay) {
+  // TLM data pointers are not const; a write target only reads them.
+  host_access(isocket, tlm::TLM_WRITE_COMMAND, addr,
+              const_cast<uint8_t*>(static_cast<const uint8_t*>(data)), len, delay);
+}
+
 void Host::read(uint64_t addr, void* data, uint64_t len, sc_time& delay) {
-  uint8_t* p = static_cast<uint8_t*>(data);
-  tlm::tlm_generic_payload tr;
-  for (uint64_t off = 0; off < len; off += 4096) {
-    const unsigned n = unsigned(std::min<uint64_t>(4096, len - off));
-    tr.set_command(tlm::TLM_READ_COMMAND);
-    tr.set_address(addr + off);
-    tr.set_data_ptr(p + off);
-    tr.set_data_length(n);
-    tr.set_streaming_width(n);
-    tr.set_byte_enable_ptr(nullptr);
-    tr.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    isocket->b_transport(tr, delay);
-    CSBRNN_ASSERT(tr.is_response_ok(), "host read from 0x", std::hex, addr + off, " failed");
-  }
+  host_access(isocket, tlm::TLM_READ_COMMAND, addr, static_cast<uint8_t*>(data), len, delay);
 }
 
 void Host::run() {
@@ -65,7 +61,8 @@ void Host::run() {
     for (size_t m = 0; m < p.mvms.size(); ++m)
       for (int g = 0; g < G; ++g) {
         const GroupImage& im = p.mvms[m].images[size_t(g)];
-        write(host_addr(Region::Weights, m * G + g, 0), im.weights.data(), im.weights.size() * 2, d);
+        write(host_addr(Region::Weights, m * G + g, 0), im.weights.data(), im.weights.size() * 2,
+              d);
         write(host_addr(Region::Index, m * G + g, 0), im.index.data(), im.index.size() * 2, d);
       }
     write(host_addr(Region::Bias, 0, 0), p.bias.data(), p.bias.size() * 8, d);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "sim/tlm_util.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::sim {
@@ -18,9 +19,9 @@ LoadStoreUnit::LoadStoreUnit(sc_module_name name, SimContext& ctx, Unit unit)
 
 void LoadStoreUnit::start_section(const Section& s) {
   CSBRNN_ASSERT(!busy, name(), " started while busy");
-  CSBRNN_ASSERT((unit_ == Unit::Load && s.op == Op::LoadX) ||
-                    (unit_ == Unit::Store && s.op == Op::StoreY),
-                name(), " cannot run ", int(s.op));
+  CSBRNN_ASSERT(
+      (unit_ == Unit::Load && s.op == Op::LoadX) || (unit_ == Unit::Store && s.op == Op::StoreY),
+      name(), " cannot run ", int(s.op));
   sec_ = s;
   busy = 1;
   go_.notify(SC_ZERO_TIME);
@@ -51,14 +52,8 @@ void LoadStoreUnit::proc() {
   tlm::tlm_generic_payload tr;
   for (uint64_t off = 0, i = 0; off < bytes; off += burst, ++i) {
     const unsigned len = unsigned(std::min<uint64_t>(burst, bytes - off));
-    tr.set_command(load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
-    tr.set_address(dram_addr + off);
-    tr.set_data_ptr(buf_.data() + off);
-    tr.set_data_length(len);
-    tr.set_streaming_width(len);
-    tr.set_byte_enable_ptr(nullptr);
-    tr.set_dmi_allowed(false);
-    tr.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    set_payload(tr, load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND, dram_addr + off,
+                buf_.data() + off, len);
     sc_time delay = ctx_.cycles(int64_t(i));  // one transaction issued per cycle
     isocket->b_transport(tr, delay);
     CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", dram_addr + off);

@@ -1,9 +1,8 @@
 #include "sim/pe_group.h"
 
 #include "common/error.h"
-#include "sim/csb_engine.h"
-#include "compile/compiler.h"
 #include "compile/semantics.h"
+#include "sim/csb_engine.h"
 
 namespace csbrnn::sim {
 
@@ -12,35 +11,26 @@ using namespace sc_core;
 PeGroup::PeGroup(sc_module_name name, SimContext& ctx, CsbEngine& engine, int k, int l)
     : sc_module(name), ctx_(ctx), eng_(engine), k_(k), l_(l) {
   SC_METHOD(proc);
-  sensitive << go_;
+  sensitive << done_;
   dont_initialize();
 }
 
-void PeGroup::begin(int m, int64_t n, int64_t stall) {
-  m_ = m;
-  n_ = n;
-  weight_stall = stall;
-  go_.notify(SC_ZERO_TIME);
-}
-
-void PeGroup::proc() {
-  if (busy) {  // the last tile of this iteration has issued
-    busy = 0;
-    eng_.group_done();
-    return;
-  }
+int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
   const HwConfig& hw = ctx_.hw;
-  const int K = hw.engine.K, L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
-  const MvmProgram& mvm = ctx_.prog->mvms[size_t(m_)];
-  const int a = int(n_ / mvm.iter_cols), b = int(n_ % mvm.iter_cols);
+  const int L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
+  const MvmProgram& mvm = ctx_.prog->mvms[size_t(m)];
+  const int a = int(n / mvm.iter_cols);
   const int g = k_ * L + l_;
-  const GroupIteration& gi = mvm.at(a, b, k_, l_, K, L);
-  const GroupImage& image = eng_.wbuf[size_t(g)]->images[size_t(m_)];
-  const int bhalf = int(n_ % 2), nhalf = a % 2;
+  const GroupImage& image = eng_.wbuf[size_t(g)]->images[size_t(m)];
+  const int bhalf = int(n % 2), nhalf = a % 2;
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
+  weight_stall = stall;
   load = 0;
-  for (const MicroItem& it : gi.items) {
-    const int64_t tiles = item_tiles(it, P, Q);
+  uint64_t macs = 0;
+  const CsbEngine::FlatItems items = eng_.items(n, g);
+  for (const CsbEngine::FlatItem* f = items.first; f != items.last; ++f) {
+    const MicroItem& it = f->item;
+    const int64_t tiles = f->tiles;
     const int16_t* in = nullptr;
     int64_t* acc = nullptr;
     switch (it.kind) {
@@ -64,21 +54,41 @@ void PeGroup::proc() {
     }
     const int64_t issued = exec_micro_item(it, image, P, Q, in, acc);
     CSBRNN_ASSERT(issued == tiles, "tile count mismatch");
-    const uint64_t macs = uint64_t(it.rows) * it.cols;
-    gs.useful_macs += macs;
-    ctx_.stats.useful_macs += macs;
+    macs += f->macs;
     load += tiles;
   }
-  (void)K;
+  gs.useful_macs += macs;
+  ctx_.stats.useful_macs += macs;
   tiles_issued += load;
   ctx_.stats.tiles_issued += load;
+  // Host-side speed only: pull the next iteration's tiles and indices into the cache while the
+  // other groups compute (the simulated machine's timing is unaffected).
+  if (n + 1 < eng_.iterations()) {
+    const CsbEngine::FlatItems next = eng_.items(n + 1, g);
+    for (const CsbEngine::FlatItem* f = next.first; f != next.last; ++f) {
+      const char* w =
+          reinterpret_cast<const char*>(image.weights.data() + size_t(f->item.weight_ptr) * P * Q);
+      const size_t wb = size_t(f->tiles) * P * Q * 2;
+      for (size_t o = 0; o < wb; o += 64) __builtin_prefetch(w + o);
+      const char* ix = reinterpret_cast<const char*>(image.index.data() + f->item.index_ptr);
+      const size_t ib = size_t(f->item.rows + f->item.cols) * 2;
+      for (size_t o = 0; o < ib; o += 64) __builtin_prefetch(ix + o);
+    }
+  }
   const int64_t span = weight_stall + load;
+  if (!self_report) return span;
   if (span == 0) {
-    eng_.group_done();
-    return;
+    done_.notify(SC_ZERO_TIME);  // reports in the next delta, once the engine waits
+    return span;
   }
   busy = 1;
-  next_trigger(ctx_.cycles(span));
+  done_.notify(ctx_.cycles(span));  // the last tile of this iteration has issued
+  return span;
+}
+
+void PeGroup::proc() {
+  busy = 0;
+  eng_.group_done();
 }
 
 }  // namespace csbrnn::sim

@@ -44,7 +44,9 @@ Comparison compare(const SimStats& s, const timing::TimingReport& a, const HwCon
 }
 
 namespace {
-double safe_div(double a, double b) { return b > 0 ? a / b : 0.0; }
+double safe_div(double a, double b) {
+  return b > 0 ? a / b : 0.0;
+}
 }  // namespace
 
 json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparison& c,
@@ -87,9 +89,8 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
   j["dram"] = {{"bytes_read", s.dram_bytes_read},
                {"bytes_written", s.dram_bytes_written},
                {"transactions", s.dram_transactions}};
-  j["host"] = {{"bytes", s.host_bytes},
-               {"transactions", s.host_transactions},
-               {"load_ns", s.host_load_ns}};
+  j["host"] = {
+      {"bytes", s.host_bytes}, {"transactions", s.host_transactions}, {"load_ns", s.host_load_ns}};
   json units = json::array();
   for (const auto& u : s.units)
     units.push_back({{"unit", u.name},
@@ -134,6 +135,13 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
   j["reference_wall_seconds"] = info.reference_seconds;
   j["sim_to_reference_wall_ratio"] = safe_div(s.wall_seconds, info.reference_seconds);
   j["simulated_cycles_per_s"] = safe_div(double(s.total_cycles), s.wall_seconds);
+  // MACs per second: the cycles/s figure depends on how many MACs a cycle carries.
+  j["useful_macs_per_s"] = safe_div(double(s.useful_macs), s.wall_seconds);
+  j["cpu_seconds"] = s.cpu_seconds;
+  j["reference_cpu_seconds"] = info.reference_cpu_seconds;
+  j["sim_to_reference_cpu_ratio"] = safe_div(s.cpu_seconds, info.reference_cpu_seconds);
+  j["simulated_cycles_per_cpu_s"] = safe_div(double(s.total_cycles), s.cpu_seconds);
+  j["useful_macs_per_cpu_s"] = safe_div(double(s.useful_macs), s.cpu_seconds);
   return j;
 }
 
@@ -145,8 +153,7 @@ std::string stats_csv(const SimStats& s) {
   for (const auto& g : s.groups)
     o << g.k << ',' << g.l << ',' << g.busy << ',' << g.barrier_idle << ',' << g.stall_input << ','
       << g.stall_weights << ',' << g.engine_overhead << ',' << g.outside << ','
-      << (g.busy + g.barrier_idle + g.stall_input + g.stall_weights + g.engine_overhead +
-          g.outside)
+      << (g.busy + g.barrier_idle + g.stall_input + g.stall_weights + g.engine_overhead + g.outside)
       << ',' << g.tiles_local << ',' << g.tiles_given_h << ',' << g.tiles_given_v << ','
       << g.tiles_received_h << ',' << g.tiles_received_v << ',' << g.useful_macs << ','
       << g.weight_bytes_total << ',' << g.weight_bytes_resident << ',' << g.weight_bytes_streamed
@@ -161,12 +168,14 @@ std::string utilization_svg(const SimStats& s, const HwConfig& hw) {
   nb = std::max<size_t>(nb, size_t((s.total_cycles + w - 1) / w));
   const int cell_w = std::max(2, int(800 / std::max<size_t>(nb, 1))), cell_h = 14;
   const int left = 70, top = 40;
-  const int width = left + cell_w * int(nb) + 120, height = top + cell_h * int(s.groups.size()) + 50;
+  const int width = left + cell_w * int(nb) + 120,
+            height = top + cell_h * int(s.groups.size()) + 50;
   std::ostringstream o;
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" font-family=\"monospace\" font-size=\"11\">\n";
   o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o << "<text x=\"" << left << "\" y=\"18\" font-size=\"13\">PEGroup utilization (tile-issue "
+  o << "<text x=\"" << left
+    << "\" y=\"18\" font-size=\"13\">PEGroup utilization (tile-issue "
        "cycles / bucket of "
     << w << " cycles) - " << hw.engine.K << "x" << hw.engine.L << " groups, " << s.total_cycles
     << " cycles</text>\n";
@@ -177,13 +186,14 @@ std::string utilization_svg(const SimStats& s, const HwConfig& hw) {
     for (size_t b = 0; b < nb; ++b) {
       const int64_t start = int64_t(b) * w;
       const int64_t span = std::max<int64_t>(1, std::min(w, s.total_cycles - start));
-      const double u = b < g.busy_buckets.size() ? std::min(1.0, double(g.busy_buckets[b]) / span) : 0;
+      const double u =
+          b < g.busy_buckets.size() ? std::min(1.0, double(g.busy_buckets[b]) / span) : 0;
       // white (idle) -> dark blue (fully busy)
       const int r = int(255 - 225 * u), gg = int(255 - 185 * u), bl = int(255 - 95 * u);
       o << "<rect x=\"" << left + int(b) * cell_w << "\" y=\"" << y << "\" width=\"" << cell_w
         << "\" height=\"" << cell_h - 1 << "\" fill=\"rgb(" << r << "," << gg << "," << bl
-        << ")\"><title>group (" << g.k << "," << g.l << ") cycles " << start << ".."
-        << start + span << ": " << int(u * 100 + 0.5) << "%</title></rect>\n";
+        << ")\"><title>group (" << g.k << "," << g.l << ") cycles " << start << ".." << start + span
+        << ": " << int(u * 100 + 0.5) << "%</title></rect>\n";
     }
   }
   const int ly = top + cell_h * int(s.groups.size()) + 20;
@@ -223,7 +233,8 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
   std::snprintf(buf, sizeof buf,
                 "  PE utilization   %.1f%% of engine cycles (%.1f%% of all cycles)\n"
                 "  group occupancy  %.1f%%   imbalance %.3f (max/mean group load)\n",
-                100 * j["pe_utilization"].get<double>(), 100 * j["pe_utilization_run"].get<double>(),
+                100 * j["pe_utilization"].get<double>(),
+                100 * j["pe_utilization_run"].get<double>(),
                 100 * j["group_occupancy"].get<double>(), j["imbalance"].get<double>());
   o << buf;
   std::snprintf(buf, sizeof buf,
@@ -253,16 +264,20 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
   o << buf;
   for (const auto& cause : c.causes) o << "    cause: " << cause << "\n";
   o << "  output check     "
-    << (info.check == "skipped" ? std::string("skipped (--no-check)")
-                                : std::string(info.check_passed ? "bit-exact vs the " : "FAILED vs the ") +
-                                      info.check)
+    << (info.check == "skipped"
+            ? std::string("skipped (--no-check)")
+            : std::string(info.check_passed ? "bit-exact vs the " : "FAILED vs the ") + info.check)
     << "\n";
-  std::snprintf(buf, sizeof buf, "  speed            %.3f s wall, %.2f M simulated cycles/s",
-                s.wall_seconds, j["simulated_cycles_per_s"].get<double>() / 1e6);
+  std::snprintf(buf, sizeof buf,
+                "  speed            %.3f s wall (%.3f s CPU), %.2f M simulated cycles/s, %.0f M "
+                "MACs/s",
+                s.wall_seconds, s.cpu_seconds, j["simulated_cycles_per_s"].get<double>() / 1e6,
+                j["useful_macs_per_s"].get<double>() / 1e6);
   o << buf;
   if (info.reference_seconds > 0) {
-    std::snprintf(buf, sizeof buf, "; fixed-point reference %.3f s (ratio %.2fx)",
-                  info.reference_seconds, s.wall_seconds / info.reference_seconds);
+    std::snprintf(buf, sizeof buf, "; fixed-point reference %.3f s (ratio %.2fx wall, %.2fx CPU)",
+                  info.reference_seconds, s.wall_seconds / info.reference_seconds,
+                  j["sim_to_reference_cpu_ratio"].get<double>());
     o << buf;
   }
   o << "\n";

@@ -17,6 +17,7 @@ struct RunInfo {
   bool check_passed = false;
   int steps = 0;
   double reference_seconds = 0;  // wall time of the fixed-point reference (0: not run)
+  double reference_cpu_seconds = 0;  // its process CPU time
 };
 
 /// The analytic model of `p` under the simulated machine's timing knobs (`hw`).

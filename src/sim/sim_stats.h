@@ -59,6 +59,7 @@ struct SimStats {
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;                // modelled host-interface time (before cycle 0)
   double wall_seconds = 0;
+  double cpu_seconds = 0;  // process CPU time of the run (robust on a loaded machine)
 };
 
 }  // namespace csbrnn::sim

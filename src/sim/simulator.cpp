@@ -1,9 +1,10 @@
 #include "sim/simulator.h"
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -12,10 +13,16 @@ namespace csbrnn::sim {
 
 using namespace sc_core;
 
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L) {
   std::vector<std::string> out;
-  const std::vector<std::string> names = {"all", "controller", "engine", "groups", "eltwise",
-                                          "load", "store", "dram"};
+  const std::vector<std::string> names = {"all",     "controller", "engine", "groups",
+                                          "eltwise", "load",       "store",  "dram"};
   // split on commas outside parentheses
   std::string cur;
   int depth = 0;
@@ -45,7 +52,8 @@ std::vector<std::string> parse_vcd_scope(const std::string& text, int K, int L) 
     for (const auto& n : names) ok |= n == p;
     if (!ok) {
       const std::string near = closest_match(p, names);
-      fail("--vcd-scope: unknown unit '", p, "'", near.empty() ? "" : " (did you mean '" + near + "'?)",
+      fail("--vcd-scope: unknown unit '", p, "'",
+           near.empty() ? "" : " (did you mean '" + near + "'?)",
            "; valid: all, controller, engine, groups, group(k,l), eltwise, load, store, dram");
     }
     out.push_back(p);
@@ -141,8 +149,9 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v) {
 void draw_progress(int64_t cyc, int64_t total, double secs) {
   const double f = total > 0 ? std::min(1.0, double(cyc) / double(total)) : 0.0;
   const int w = 40, fill = int(f * w);
-  std::fprintf(stderr, "\r[%s%s] %5.1f%%  %lld cycles  %.1fs", std::string(size_t(fill), '#').c_str(),
-               std::string(size_t(w - fill), '.').c_str(), 100 * f, (long long)cyc, secs);
+  std::fprintf(stderr, "\r[%s%s] %5.1f%%  %lld cycles  %.1fs",
+               std::string(size_t(fill), '#').c_str(), std::string(size_t(w - fill), '.').c_str(),
+               100 * f, (long long)cyc, secs);
   std::fflush(stderr);
 }
 
@@ -156,11 +165,13 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   // The modules live until the process ends (SystemC owns the hierarchy).
   Top* top = new Top("top", hw);
   Host* host = new Host("host", *top, jobs);
+  top->engine.group_events = !opt.vcd.file.empty();  // the VCD traces every group's busy
   top->ctx.stats.bucket_cycles =
       std::max<int64_t>(1, (opt.expected_cycles + opt.buckets - 1) / std::max(1, opt.buckets));
   const sc_time T = top->ctx.T;
   const bool bar = opt.progress && ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = process_cpu_seconds();
   sc_trace_file* tf = nullptr;
   const bool vcd = !opt.vcd.file.empty();
   int64_t now_c = 0;  // cycles since time 0 (the first job starts at 0)
@@ -193,11 +204,12 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   if (tf) sc_close_vcd_trace_file(tf);
   if (bar) std::fprintf(stderr, "\n");
   if (!host->error.empty()) throw Error(host->error);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = process_cpu_seconds() - c0;
   for (auto& j : jobs) {
     CSBRNN_ASSERT(j.done, "job did not finish");
     j.stats.wall_seconds = wall / double(jobs.size());
+    j.stats.cpu_seconds = cpu / double(jobs.size());
   }
 }
 

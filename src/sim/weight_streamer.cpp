@@ -1,6 +1,7 @@
 #include "sim/weight_streamer.h"
 
 #include "common/error.h"
+#include "sim/tlm_util.h"
 
 namespace csbrnn::sim {
 
@@ -14,14 +15,7 @@ int64_t WeightStreamer::fetch(uint64_t addr, uint8_t* dst, uint64_t bytes) {
   tlm::tlm_generic_payload tr;
   for (uint64_t off = 0; off < bytes; off += burst, ++issue) {
     const unsigned len = unsigned(std::min<uint64_t>(burst, bytes - off));
-    tr.set_command(tlm::TLM_READ_COMMAND);
-    tr.set_address(addr + off);
-    tr.set_data_ptr(dst + off);
-    tr.set_data_length(len);
-    tr.set_streaming_width(len);
-    tr.set_byte_enable_ptr(nullptr);
-    tr.set_dmi_allowed(false);
-    tr.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    set_payload(tr, tlm::TLM_READ_COMMAND, addr + off, dst + off, len);
     sc_time delay = ctx_.cycles(issue - now);
     isocket->b_transport(tr, delay);
     CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", addr + off);
