@@ -534,15 +534,45 @@ std::vector<ColumnSlice> slices_for(Operand src, int n, int bw) {
 
 }  // namespace
 
-std::vector<CompileStats::MvmBuffer> buffer_usage(const Program& p) {
-  std::vector<CompileStats::MvmBuffer> r;
+bool WeightPlacement::any_streamed() const {
+  for (const auto& g : streamed)
+    for (bool s : g)
+      if (s) return true;
+  return false;
+}
+
+WeightPlacement place_weights(const Program& p) {
+  const size_t G = size_t(p.hw.engine.groups());
   const uint64_t cap = uint64_t(p.hw.buffers.weight_buffer_kib) * 1024;
+  WeightPlacement w;
+  w.streamed.assign(G, std::vector<bool>(p.mvms.size(), false));
+  w.resident_bytes.assign(G, 0);
+  w.total_bytes.assign(G, 0);
+  for (size_t g = 0; g < G; ++g)
+    for (size_t m = 0; m < p.mvms.size(); ++m) {
+      CSBRNN_ASSERT(p.mvms[m].images.size() == G, "MVM ", m, " has ", p.mvms[m].images.size(),
+                    " images for ", G, " groups");
+      const uint64_t b = image_bytes(p.mvms[m].images[g]);
+      w.total_bytes[g] += b;
+      if (w.resident_bytes[g] + b <= cap)
+        w.resident_bytes[g] += b;
+      else
+        w.streamed[g][m] = true;
+    }
+  return w;
+}
+
+std::vector<CompileStats::MvmBuffer> buffer_usage(const Program& p) {
+  const WeightPlacement w = place_weights(p);
+  std::vector<CompileStats::MvmBuffer> r;
   for (size_t i = 0; i < p.mvms.size(); ++i) {
     CompileStats::MvmBuffer mb;
     mb.mvm = int(i);
-    for (const GroupImage& g : p.mvms[i].images)
-      mb.max_group_bytes = std::max(mb.max_group_bytes, image_bytes(g));
-    mb.overflow = mb.max_group_bytes > cap;
+    for (size_t g = 0; g < p.mvms[i].images.size(); ++g) {
+      mb.max_group_bytes = std::max(mb.max_group_bytes, image_bytes(p.mvms[i].images[g]));
+      if (w.streamed[g][i]) ++mb.streamed_groups;
+    }
+    mb.overflow = mb.streamed_groups > 0;
     r.push_back(mb);
   }
   return r;
@@ -820,6 +850,8 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
     stats->buffers = buffer_usage(prog);
     stats->weight_buffer_overflow = false;
     for (const auto& b : stats->buffers) stats->weight_buffer_overflow |= b.overflow;
+    for (uint64_t b : place_weights(prog).total_bytes)
+      stats->model_max_group_bytes = std::max(stats->model_max_group_bytes, b);
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return prog;

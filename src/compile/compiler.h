@@ -27,15 +27,18 @@ struct CompileOptions {
 
 /// What the compiler noticed that is not an error (reported, never silently dropped).
 struct CompileStats {
-  /// Per group and MVM: bytes of weight tiles + index memory; a group exceeding
-  /// buffers.weight_buffer_kib streams from DRAM in the simulator (not an error).
+  /// Per MVM: the busiest group's image bytes (weight tiles + index memory) and how many groups
+  /// cannot keep this MVM's image resident under place_weights() (they stream it from DRAM in
+  /// the simulator; not an error).
   struct MvmBuffer {
     int mvm = 0;
     uint64_t max_group_bytes = 0;
-    bool overflow = false;
+    int streamed_groups = 0;
+    bool overflow = false;  // streamed_groups > 0
   };
   std::vector<MvmBuffer> buffers;
-  bool weight_buffer_overflow = false;
+  bool weight_buffer_overflow = false;  // any MVM image streamed in any group
+  uint64_t model_max_group_bytes = 0;   // the busiest group's images of the whole program
   int iterations = 0;      // temporal block iterations over all MVMs
   int proven_optimal = 0;  // iterations whose schedule the scheduler proved optimal
   double seconds = 0.0;    // wall time of compile()
@@ -52,7 +55,19 @@ inline uint64_t image_bytes(const GroupImage& g) {
   return 2 * uint64_t(g.weights.size()) + 2 * uint64_t(g.index.size());
 }
 
-/// Weight-buffer overflow per MVM (max over groups of image_bytes vs weight_buffer_kib).
+/// Weight-buffer residency: the ONE rule the compiler's report, the sweep and the simulator
+/// share. Every MVM runs every timestep, so all images of a group compete for its
+/// buffers.weight_buffer_kib: they are placed first-fit in program order; an image that does not
+/// fit is streamed from DRAM each time its MVM runs.
+struct WeightPlacement {
+  std::vector<std::vector<bool>> streamed;  // [group][mvm]
+  std::vector<uint64_t> resident_bytes;     // per group
+  std::vector<uint64_t> total_bytes;        // per group: all images of the program
+  bool any_streamed() const;
+};
+WeightPlacement place_weights(const Program& p);
+
+/// Per-MVM buffer figures under place_weights().
 std::vector<CompileStats::MvmBuffer> buffer_usage(const Program& p);
 
 /// Tiles a micro-item issues: ceil(rows/P) * ceil(cols/Q) (0 when empty).

@@ -64,22 +64,15 @@ void CsbEngine::place_images(const Program& prog) {
     f.start.push_back(uint32_t(f.items.size()));
   }
   any_streamed_ = false;
+  // Residency follows the one rule the compiler reports (compile/compiler.h place_weights).
+  const WeightPlacement placement = place_weights(prog);
   for (int g = 0; g < G_; ++g) {
-    std::vector<int64_t> bytes;
-    for (const auto& m : prog.mvms) {
-      CSBRNN_ASSERT(m.images.size() == size_t(G_), "MVM with ", m.images.size(), " images for ", G_,
-                    " groups");
-      bytes.push_back(WeightBuffer::image_bytes(m.images[size_t(g)]));
-    }
-    wbuf[size_t(g)]->place(bytes, int64_t(ctx_.hw.buffers.weight_buffer_kib) * 1024);
+    wbuf[size_t(g)]->place(placement, size_t(g));
     auto& gs = ctx_.stats.groups[size_t(g)];
-    gs.weight_bytes_resident = wbuf[size_t(g)]->used;
-    gs.weight_bytes_total = 0;
-    for (size_t m = 0; m < bytes.size(); ++m) {
-      gs.weight_bytes_total += bytes[m];
-      if (wbuf[size_t(g)]->streamed[m]) any_streamed_ = true;
-    }
+    gs.weight_bytes_resident = int64_t(placement.resident_bytes[size_t(g)]);
+    gs.weight_bytes_total = int64_t(placement.total_bytes[size_t(g)]);
   }
+  any_streamed_ = placement.any_streamed();
 }
 
 void CsbEngine::start_section(const Section& s) {

@@ -132,7 +132,7 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
       dst.index.assign(im.index.size(), 0);
       if (engine.wbuf[size_t(g)]->streamed[m]) {
         engine.stream_addr[m][size_t(g)] = top;
-        top += (uint64_t(WeightBuffer::image_bytes(im)) + 63) / 64 * 64;
+        top += (uint64_t(image_bytes(im)) + 63) / 64 * 64;
       }
     }
   dram.resize(top);

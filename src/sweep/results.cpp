@@ -115,7 +115,6 @@ int write_results(const std::string& dir, const std::string& title_in) {
                             "outside_engine_cycles", "ideal_cycles"})
         if (a.contains(k)) c[k] = std::to_string(a[k].get<int64_t>());
       const auto& cm = row.r["compile"];
-      c["mvm_weight_buffer_overflow"] = cm["weight_buffer_overflow"].get<bool>() ? "yes" : "no";
       c["max_group_weight_kib"] = full(cm["max_group_bytes"].get<double>() / 1024.0);
       if (cm.contains("model_overflow")) {
         c["weight_buffer_overflow"] = cm["model_overflow"].get<bool>() ? "yes" : "no";
@@ -156,7 +155,7 @@ int write_results(const std::string& dir, const std::string& title_in) {
   for (const char* k :
        {"status", "cycles_per_step", "latency_us", "frames_per_s", "pe_utilization",
         "group_occupancy", "imbalance", "weight_buffer_overflow", "model_group_weight_kib",
-        "mvm_weight_buffer_overflow", "max_group_weight_kib", "achieved_rate", "engine_cycles",
+        "max_group_weight_kib", "achieved_rate", "engine_cycles",
         "issue_cycles", "drain_cycles", "input_stall_cycles", "outside_engine_cycles",
         "ideal_cycles"})
     t.cols.push_back(k);

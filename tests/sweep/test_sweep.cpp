@@ -348,7 +348,7 @@ hw:
       CHECK(std::stod(rows[row].at("latency_us")) == Approx(tm.at("latency_us").get<double>()));
       CHECK(std::stod(rows[row].at("pe_utilization")) ==
             Approx(tm.at("pe_utilization").get<double>()));
-      CHECK(rows[row].at("mvm_weight_buffer_overflow") ==
+      CHECK(rows[row].at("weight_buffer_overflow") ==
             (j.at("compile").at("weight_buffer_overflow").get<bool>() ? "yes" : "no"));
     }
   }
