@@ -525,6 +525,29 @@ void attach_stream(MvmProgram& mv, std::vector<PendingOp> chain, int K, int N, i
   mv.stream.stages = list_schedule(chain);
 }
 
+// The Mvm section length of `mv` (analytic: max(engine cycles, stream end)).
+int64_t mvm_section_len(const HwConfig& hw, MvmProgram& mv) {
+  Program probe;
+  probe.hw = hw;
+  probe.mvms.push_back(std::move(mv));
+  const int64_t c = timing::analyze_mvm(probe, 0).section_end;
+  mv = std::move(probe.mvms[0]);
+  return c;
+}
+
+// Cycles of `words` (sum of their longest sections), Mvm sections taking mvm_len[index].
+int64_t program_cycles(const HwConfig& hw, const std::vector<MacroWord>& words,
+                       const std::vector<int64_t>& mvm_len) {
+  int64_t total = 0;
+  for (const MacroWord& w : words) {
+    int64_t c = 0;
+    for (const Section& s : w.sections)
+      c = std::max(c, s.op == Op::Mvm ? mvm_len.at(s.mvm) : timing::section_cycles(hw, s));
+    total += c;
+  }
+  return total;
+}
+
 std::vector<ColumnSlice> slices_for(Operand src, int n, int bw) {
   std::vector<ColumnSlice> v;
   for (int j = 0; j * bw < n; ++j)
@@ -638,11 +661,13 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
 
   MacroBuilder mb;
   const uint32_t uH = uint32_t(H);
+  std::vector<Operand> layer_out(m.num_layers());  // each layer's new state (chosen variant)
+  std::vector<int64_t> mvm_len;                    // Mvm section lengths of prog.mvms
   mb.load_x(x0, m.input_size);
   for (int k = 0; k < m.num_layers(); ++k) {
     const CsbLayer& Ly = m.layers[k];
     const int in = m.layer_input_size(k);
-    const Operand xin = k == 0 ? x0 : (stream && Pj == 0 ? hn[k - 1] : h[k - 1]);
+    const Operand xin = k == 0 ? x0 : layer_out[k - 1];
     const int bh = Ly.w_ih.bh, bw = Ly.w_ih.bw;
     const int BCih = Ly.w_ih.block_cols(), BChh = Ly.w_hh.block_cols();
     // Gates MVM.
@@ -686,16 +711,11 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         }
       }
     }
-    const int acc_rows = lstm ? 4 * H : 4 * H;
-    CompileStats gate_stats;  // counted once the row-group order is chosen (streaming)
-    prog.mvms.push_back(make_mvm(k, MvmKind::Gates, g, acc_rows, in + S, std::move(sl),
-                                 std::move(dest), hw, stats ? &gate_stats : nullptr));
-    const int gates_mvm = int(prog.mvms.size()) - 1;
-    auto count_gate_stats = [&] {
-      if (!stats) return;
-      stats->iterations += gate_stats.iterations;
-      stats->proven_optimal += gate_stats.proven_optimal;
-    };
+    const int acc_rows = 4 * H;
+    CompileStats gate_stats;  // counted once the layer's variant is chosen
+    MvmProgram nat = make_mvm(k, MvmKind::Gates, g, acc_rows, in + S, std::move(sl),
+                              std::move(dest), hw, stats ? &gate_stats : nullptr);
+    const int gates_mvm = int(prog.mvms.size());
     // Bias image for this layer: 4H entries at wf+af bits.
     const uint32_t bias0 = uint32_t(prog.bias.size());
     const int af = hw.numeric.af, wf = hw.numeric.wf;
@@ -714,8 +734,37 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         }
       }
     }
+    // LSTMP's projection MVM: compiled once, shared by every variant of the layer.
+    MvmProgram proj;
+    uint32_t pb = 0;
+    if (Pj > 0) {
+      Grid gp;
+      const CsbMatrix& wr = Ly.w_hr;
+      gp.bh = wr.bh;
+      gp.bw = wr.bw;
+      gp.BR = wr.block_rows();
+      gp.BC = wr.block_cols();
+      gp.blocks.resize(size_t(gp.BR) * gp.BC);
+      for (int i = 0; i < gp.BR; ++i)
+        for (int j = 0; j < gp.BC; ++j) gp.at(i, j).b = &wr.block(i, j);
+      std::vector<uint32_t> pd(size_t(gp.BR) * gp.bh, kDiscard);
+      for (int r = 0; r < Pj; ++r) pd[r] = uint32_t(r);
+      proj = make_mvm(k, MvmKind::Projection, gp, Pj, H, slices_for(mm, H, gp.bw), std::move(pd),
+                      hw, stats);
+      pb = uint32_t(prog.bias.size());
+      prog.bias.resize(prog.bias.size() + Pj, 0);  // projection has no bias
+    }
+    // The layer's variants: streamed in the interleaved / source row-group order, unstreamed.
+    struct Variant {
+      MvmProgram gates, proj;
+      int64_t gates_len = 0, proj_len = 0;  // Mvm section lengths (analytic)
+      CompileStats st;
+      MacroBuilder ops;
+      Operand out;  // the layer's new state (what the next layer and storey read)
+    };
+    std::vector<Variant> vars;
     if (stream) {
-      // The same element-wise ops as below, per neuron, split per gate region.
+      // The same element-wise ops as the unstreamed program, per neuron, split per gate region.
       const Operand out = lstm && Pj > 0 ? mm : hn[k];
       MacroBuilder ch;
       auto bw_gate = [&](uint32_t q) { ch.bias_wb(at(pre, q * uH), q * uH, bias0 + q * uH, H); };
@@ -747,102 +796,115 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         ch.binary(Op::Mul, e_, at(gates, uH), d_, H);                           // z*(h-n)
         ch.binary(Op::Add, out, n_, e_, H);                                     // h'
       }
-      // Row-group order: the source order, or block-rows interleaved (permute_block_rows); the
-      // compiler keeps whichever makes the Mvm section (engine and stream) shorter, ties going to
-      // the interleaved order (docs/compiler.md).
-      {
-        MvmProgram& nat = prog.mvms[gates_mvm];
-        attach_stream(nat, ch.ops, hw.engine.K, H, 4);
-        Grid gi = g;
-        std::vector<uint32_t> di = nat.row_dest;
-        permute_block_rows(gi, di, H);
-        CompileStats inter_stats;
-        MvmProgram inter = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices,
-                                    std::move(di), hw, stats ? &inter_stats : nullptr);
-        attach_stream(inter, ch.ops, hw.engine.K, H, 4);
-        Program probe;
-        probe.hw = hw;
-        probe.mvms.push_back(std::move(nat));
-        probe.mvms.push_back(std::move(inter));
-        const int64_t t_nat = timing::analyze_mvm(probe, 0).section_end;
-        const int64_t t_inter = timing::analyze_mvm(probe, 1).section_end;
-        const bool take_inter =
-            opt.row_order == CompileOptions::RowOrder::Interleaved ||
-            (opt.row_order == CompileOptions::RowOrder::Best && t_inter <= t_nat);
-        prog.mvms[gates_mvm] = std::move(probe.mvms[take_inter ? 1 : 0]);
-        if (take_inter) gate_stats = inter_stats;
+      for (const bool inter : {true, false}) {
+        if (opt.row_order == (inter ? CompileOptions::RowOrder::Source
+                                    : CompileOptions::RowOrder::Interleaved))
+          continue;
+        Variant v;
+        if (inter) {
+          // Block-rows interleaved (permute_block_rows).
+          Grid gi = g;
+          std::vector<uint32_t> di = nat.row_dest;
+          permute_block_rows(gi, di, H);
+          v.gates = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices,
+                             std::move(di), hw, stats ? &v.st : nullptr);
+        } else {
+          v.gates = nat;
+          v.st = gate_stats;
+        }
+        attach_stream(v.gates, ch.ops, hw.engine.K, H, 4);
+        v.ops.mvm(gates_mvm, v.gates);
+        if (Pj == 0) {
+          v.ops.unary(Op::Copy, UClass::Sum2Only, h[k], hn[k], H);
+          v.out = hn[k];
+        } else {
+          v.proj = proj;
+          MacroBuilder pc;
+          pc.bias_wb(h[k], 0, pb, Pj);
+          attach_stream(v.proj, pc.ops, hw.engine.K, Pj, 1);
+          v.ops.mvm(gates_mvm + 1, v.proj);
+          v.out = h[k];
+        }
+        vars.push_back(std::move(v));
       }
-      count_gate_stats();
-      mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
-      if (Pj == 0) {
-        mb.unary(Op::Copy, UClass::Sum2Only, h[k], hn[k], H);
-      } else {
-        Grid gp;
-        const CsbMatrix& wr = Ly.w_hr;
-        gp.bh = wr.bh;
-        gp.bw = wr.bw;
-        gp.BR = wr.block_rows();
-        gp.BC = wr.block_cols();
-        gp.blocks.resize(size_t(gp.BR) * gp.BC);
-        for (int i = 0; i < gp.BR; ++i)
-          for (int j = 0; j < gp.BC; ++j) gp.at(i, j).b = &wr.block(i, j);
-        std::vector<uint32_t> pd(size_t(gp.BR) * gp.bh, kDiscard);
-        for (int r = 0; r < Pj; ++r) pd[r] = uint32_t(r);
-        prog.mvms.push_back(make_mvm(k, MvmKind::Projection, gp, Pj, H, slices_for(mm, H, gp.bw),
-                                     std::move(pd), hw, stats));
-        const uint32_t pb = uint32_t(prog.bias.size());
-        prog.bias.resize(prog.bias.size() + Pj, 0);  // projection has no bias
-        MacroBuilder pc;
-        pc.bias_wb(h[k], 0, pb, Pj);
-        attach_stream(prog.mvms.back(), pc.ops, hw.engine.K, Pj, 1);
-        mb.mvm(int(prog.mvms.size()) - 1, prog.mvms.back());
-      }
-      continue;
     }
-    count_gate_stats();
-    mb.mvm(gates_mvm, prog.mvms[gates_mvm]);
-    mb.bias_wb(pre, 0, bias0, 4 * H);
-    if (lstm) {
-      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);                      // i, f
-      mb.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);        // g
-      mb.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, 3 * uH), at(pre, 3 * uH), H);  // o
-      mb.binary(Op::Mul, fc, at(gates, uH), c[k], H);                                 // f*c
-      mb.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                            // i*g
-      mb.binary(Op::Add, c[k], fc, ig, H);                                            // c'
-      mb.unary(Op::Tanh, UClass::Tanh, tc, c[k], H);
-      if (Pj == 0) {
-        mb.binary(Op::Mul, h[k], at(gates, 3 * uH), tc, H);  // h' = o*tanh(c')
+    if (!stream || opt.streaming == CompileOptions::Streaming::Best) {
+      Variant v;
+      v.gates = std::move(nat);
+      v.proj = std::move(proj);
+      v.st = gate_stats;
+      v.out = h[k];
+      MacroBuilder& b = v.ops;
+      b.mvm(gates_mvm, v.gates);
+      b.bias_wb(pre, 0, bias0, 4 * H);
+      if (lstm) {
+        b.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);                      // i, f
+        b.unary(Op::Tanh, UClass::Tanh, at(gates, 2 * uH), at(pre, 2 * uH), H);        // g
+        b.unary(Op::Sigmoid, UClass::Sigmoid, at(gates, 3 * uH), at(pre, 3 * uH), H);  // o
+        b.binary(Op::Mul, fc, at(gates, uH), c[k], H);                                 // f*c
+        b.binary(Op::Mul, ig, gates, at(gates, 2 * uH), H);                            // i*g
+        b.binary(Op::Add, c[k], fc, ig, H);                                            // c'
+        b.unary(Op::Tanh, UClass::Tanh, tc, c[k], H);
+        if (Pj == 0) {
+          b.binary(Op::Mul, h[k], at(gates, 3 * uH), tc, H);  // h' = o*tanh(c')
+        } else {
+          b.binary(Op::Mul, mm, at(gates, 3 * uH), tc, H);  // m
+          b.mvm(gates_mvm + 1, v.proj);
+          b.bias_wb(h[k], 0, pb, Pj);
+        }
       } else {
-        mb.binary(Op::Mul, mm, at(gates, 3 * uH), tc, H);  // m
-        Grid gp;
-        const CsbMatrix& wr = Ly.w_hr;
-        gp.bh = wr.bh;
-        gp.bw = wr.bw;
-        gp.BR = wr.block_rows();
-        gp.BC = wr.block_cols();
-        gp.blocks.resize(size_t(gp.BR) * gp.BC);
-        for (int i = 0; i < gp.BR; ++i)
-          for (int j = 0; j < gp.BC; ++j) gp.at(i, j).b = &wr.block(i, j);
-        std::vector<uint32_t> pd(size_t(gp.BR) * gp.bh, kDiscard);
-        for (int r = 0; r < Pj; ++r) pd[r] = uint32_t(r);
-        prog.mvms.push_back(make_mvm(k, MvmKind::Projection, gp, Pj, H, slices_for(mm, H, gp.bw),
-                                     std::move(pd), hw, stats));
-        const uint32_t pb = uint32_t(prog.bias.size());
-        prog.bias.resize(prog.bias.size() + Pj, 0);  // projection has no bias
-        mb.mvm(int(prog.mvms.size()) - 1, prog.mvms.back());
-        mb.bias_wb(h[k], 0, pb, Pj);
+        b.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);  // r, z
+        b.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);          // r*gh_n
+        b.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);             // gi_n + r*gh_n
+        b.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                // n
+        b.binary(Op::Sub, d_, h[k], n_, H);                        // h - n
+        b.binary(Op::Mul, e_, at(gates, uH), d_, H);               // z*(h-n)
+        b.binary(Op::Add, h[k], n_, e_, H);                        // h'
       }
-    } else {
-      mb.unary(Op::Sigmoid, UClass::Sigmoid, gates, pre, 2 * H);  // r, z
-      mb.binary(Op::Mul, t_, gates, at(pre, 3 * uH), H);          // r*gh_n
-      mb.binary(Op::Add, u_, at(pre, 2 * uH), t_, H);             // gi_n + r*gh_n
-      mb.unary(Op::Tanh, UClass::Tanh, n_, u_, H);                // n
-      mb.binary(Op::Sub, d_, h[k], n_, H);                        // h - n
-      mb.binary(Op::Mul, e_, at(gates, uH), d_, H);               // z*(h-n)
-      mb.binary(Op::Add, h[k], n_, e_, H);                        // h'
+      vars.push_back(std::move(v));
     }
+    // The choice (docs/compiler.md "Streaming"): the variant whose program prefix — layers 0..k
+    // with the earlier layers' chosen variants, then storey of this layer's new state — has the
+    // fewest cycles (sum of its list-scheduled words, analytic); ties go to the earlier variant
+    // in the order interleaved, source, unstreamed.
+    size_t best = 0;
+    for (Variant& v : vars) {
+      v.gates_len = mvm_section_len(hw, v.gates);
+      if (Pj > 0) v.proj_len = mvm_section_len(hw, v.proj);
+    }
+    if (vars.size() > 1) {
+      int64_t best_c = -1;
+      for (size_t i = 0; i < vars.size(); ++i) {
+        std::vector<PendingOp> ops = mb.ops;
+        ops.insert(ops.end(), vars[i].ops.ops.begin(), vars[i].ops.ops.end());
+        MacroBuilder tail;
+        tail.store_y(vars[i].out, S);
+        ops.push_back(tail.ops[0]);
+        std::vector<int64_t> len = mvm_len;
+        len.push_back(vars[i].gates_len);
+        if (Pj > 0) len.push_back(vars[i].proj_len);
+        const int64_t c = program_cycles(hw, list_schedule(ops), len);
+        if (best_c < 0 || c < best_c) {
+          best = i;
+          best_c = c;
+        }
+      }
+    }
+    Variant& v = vars[best];
+    if (stats) {
+      stats->iterations += v.st.iterations;
+      stats->proven_optimal += v.st.proven_optimal;
+    }
+    prog.mvms.push_back(std::move(v.gates));
+    mvm_len.push_back(v.gates_len);
+    if (Pj > 0) {
+      prog.mvms.push_back(std::move(v.proj));
+      mvm_len.push_back(v.proj_len);
+    }
+    mb.ops.insert(mb.ops.end(), v.ops.ops.begin(), v.ops.ops.end());
+    layer_out[k] = v.out;
   }
-  mb.store_y(stream && Pj == 0 ? hn[m.num_layers() - 1] : h[m.num_layers() - 1], S);
+  mb.store_y(layer_out[m.num_layers() - 1], S);
   if (prog.mvms.size() > 65535) fail(origin, ": too many MVMs");
   prog.words = list_schedule(mb.ops);
   if (stream) check_streams(prog, origin);  // the compiler's own guarantees (program.h)

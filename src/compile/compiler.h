@@ -23,6 +23,12 @@ struct CompileOptions {
   /// Interleaved: block-rows sorted by the first neuron they write (docs/compiler.md).
   enum class RowOrder { Best, Source, Interleaved };
   RowOrder row_order = RowOrder::Best;
+  /// eltwise.stream only: Best: per layer the compiler also considers NOT streaming it and keeps
+  /// the variant (unstreamed, streamed in source order, streamed interleaved) whose program
+  /// prefix is shortest (docs/compiler.md "Streaming"); Always: every layer is streamed (only
+  /// the row order is chosen).
+  enum class Streaming { Best, Always };
+  Streaming streaming = Streaming::Best;
 };
 
 /// What the compiler noticed that is not an error (reported, never silently dropped).

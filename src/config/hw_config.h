@@ -47,7 +47,8 @@ struct EltwiseConfig {
   int lat_tanh = 3;      // eltwise.latency.tanh
   // eltwise.stream: the compiler attaches each layer's element-wise chain to its MVM as a
   // Stream (docs/isa.md, docs/timing.md): it runs per completed neuron chunk behind the engine.
-  bool stream = false;
+  // On by default: the compiler streams a layer only where that is faster (docs/compiler.md).
+  bool stream = true;
 };
 
 struct MemoryConfig {

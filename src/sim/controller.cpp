@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "compile/stream.h"
+#include "sim/eltwise_unit.h"
 #include "sim/unit_names.h"
 
 namespace csbrnn::sim {
@@ -31,17 +32,27 @@ void Controller::run(int steps) {
   go_.notify(SC_ZERO_TIME);
 }
 
+void Controller::bind_unit(Unit u, SectionUnit* su) {
+  units_[size_t(u)] = su;
+  if (auto* e = dynamic_cast<EltwiseUnit*>(su)) e->on_issued = [this](Unit x) { section_issued(x); };
+}
+
 void Controller::section_done(Unit u) {
-  if (stream_ && stream_busy_[size_t(u)]) {  // a stage section of the running chunk
-    stream_busy_[size_t(u)] = false;
-    if (--stage_left_ > 0) return;
-    if (++stage_ < stream_->stages.size()) {
-      start_stage();
+  if (stream_ && !inflight_[size_t(u)].empty()) {  // a stage section of the stream
+    const int c = inflight_[size_t(u)].front();
+    inflight_[size_t(u)].pop_front();
+    Chunk& ch = chunks_[size_t(c)];
+    if (--ch.left > 0) return;
+    if (++ch.stage < stream_->stages.size()) {
+      ch.ready = true;
+      try_start();
       return;
     }
-    chunk_ = stream_chunk = -1;
-    ++chunks_done_;
-    next_chunk();
+    if (++chunks_finished_ == int(chunks_.size())) {  // the last chunk has finished
+      stream_ = nullptr;
+      stream_chunk = -1;
+      section_done(Unit::Engine);
+    }
     return;
   }
   CSBRNN_ASSERT(outstanding > 0, "section_done from ", sim_unit_name(u), " with nothing outstanding");
@@ -57,11 +68,23 @@ void Controller::issue() {
   for (const Section& s : w.sections)
     if (s.op == Op::Mvm && !ctx_.prog->mvms[s.mvm].stream.empty()) {
       stream_ = &ctx_.prog->mvms[s.mvm].stream;
-      reduced_.clear();
-      reduced_head_ = 0;
-      chunk_ = stream_chunk = -1;
-      chunks_done_ = 0;
-      stream_busy_.fill(false);
+      chunks_.clear();
+      chunk_of_.assign(stream_->chunk_end.size(), -1);
+      for (auto& v : unit_order_) v.clear();
+      unit_next_.fill(0);
+      issuing_.fill(false);
+      for (auto& q : inflight_) q.clear();
+      for (size_t a = 0; a < stream_->chunk_end.size(); ++a) {
+        const uint32_t lo = stream_chunk_lo(*stream_, int(a)), hi = stream_->chunk_end[a];
+        if (hi <= lo) continue;  // empty chunk: nothing to do
+        chunk_of_[a] = int(chunks_.size());
+        for (size_t st = 0; st < stream_->stages.size(); ++st)
+          for (const Section& x : stream_->stages[st].sections)
+            unit_order_[size_t(x.unit)].emplace_back(int(chunks_.size()), st);
+        chunks_.push_back(Chunk{lo, hi - lo, 0, false, 0});
+      }
+      chunks_finished_ = 0;
+      stream_chunk = -1;
       ++outstanding;  // the stream finishes separately from the engine
     }
   for (const Section& s : w.sections) units_[size_t(s.unit)]->start_section(s);
@@ -69,38 +92,57 @@ void Controller::issue() {
 
 void Controller::row_group_reduced(int a) {
   if (!stream_) return;
-  reduced_.push_back(a);
-  if (chunk_ < 0) next_chunk();
+  const int c = chunk_of_[size_t(a)];
+  if (c < 0) return;
+  chunks_[size_t(c)].ready = true;
+  try_start();
 }
 
-void Controller::next_chunk() {
-  while (reduced_head_ < reduced_.size()) {
-    const int a = reduced_[reduced_head_++];
-    lo_ = stream_chunk_lo(*stream_, a);
-    const uint32_t hi = stream_->chunk_end[size_t(a)];
-    if (hi <= lo_) {  // empty chunk: nothing to do
-      ++chunks_done_;
-      continue;
+void Controller::section_issued(Unit u) {
+  if (!issuing_[size_t(u)]) return;  // not a stream section
+  issuing_[size_t(u)] = false;
+  try_start();
+}
+
+// Starts every stage instance whose inputs are ready and whose units have issued every earlier
+// instance on them (timing/cycle_rules.h, stream_end_cycles). Only the instance at the head of
+// some unit's order can be startable.
+void Controller::try_start() {
+  if (!stream_) return;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int u = 0; u < kUnitCount; ++u) {
+      if (unit_next_[size_t(u)] >= unit_order_[size_t(u)].size()) continue;
+      const auto [c, st] = unit_order_[size_t(u)][unit_next_[size_t(u)]];
+      const Chunk& ch = chunks_[size_t(c)];
+      if (!ch.ready || ch.stage != st) continue;
+      bool ok = true;
+      for (const Section& x : stream_->stages[st].sections) {
+        const size_t v = size_t(x.unit);
+        ok = ok && !issuing_[v] && unit_next_[v] < unit_order_[v].size() &&
+             unit_order_[v][unit_next_[v]] == std::make_pair(c, st);
+      }
+      if (!ok) continue;
+      start_stage(c);
+      progress = true;
     }
-    n_ = hi - lo_;
-    chunk_ = stream_chunk = a;
-    stage_ = 0;
-    start_stage();
-    return;
-  }
-  if (chunks_done_ == int(stream_->chunk_end.size())) {  // the last chunk has finished
-    stream_ = nullptr;
-    section_done(Unit::Engine);
   }
 }
 
-void Controller::start_stage() {
-  const MacroWord& st = stream_->stages[stage_];
-  stage_left_ = int(st.sections.size());
+void Controller::start_stage(int c) {
+  Chunk& ch = chunks_[size_t(c)];
+  const MacroWord& st = stream_->stages[ch.stage];
+  ch.ready = false;
+  ch.left = int(st.sections.size());
+  stream_chunk = c;
   for (const Section& s : st.sections) {
-    stream_busy_[size_t(s.unit)] = true;
-    units_[size_t(s.unit)]->start_section(stream_section(s, lo_, n_));
+    const size_t u = size_t(s.unit);
+    ++unit_next_[u];
+    issuing_[u] = true;
+    inflight_[u].push_back(c);
   }
+  for (const Section& s : st.sections)
+    units_[size_t(s.unit)]->start_section(stream_section(s, ch.lo, ch.n));
 }
 
 bool Controller::retire() {

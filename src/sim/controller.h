@@ -2,11 +2,16 @@
 // sections start together on their units; the word retires when all have reported done; the
 // next word issues in the same cycle (words run back to back); timesteps run back to back.
 // Streams (program.h MvmStream): while an Mvm section with a stream runs, the controller starts
-// chunk a's stages on the element-wise units once row-group a's reduction has ended (and the
-// previous chunk has finished); the stream is one more outstanding part of the word.
+// the stage instances (chunk, stage) on the element-wise units by the pipelined rule of
+// timing/cycle_rules.h, as events: a stage instance starts once its inputs are ready (row-group
+// a's reduction ended, or the chunk's previous stage reported done) and each of its units has
+// issued every earlier instance (chunk-major order) on it; the stream is one more outstanding
+// part of the word.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <systemc>
 #include <vector>
 
@@ -18,7 +23,7 @@ class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
   Controller(sc_core::sc_module_name name, SimContext& ctx);
-  void bind_unit(Unit u, SectionUnit* su) { units_[size_t(u)] = su; }
+  void bind_unit(Unit u, SectionUnit* su);
   /// Runs `steps` timesteps of ctx.prog from now; `finished_event` fires at the end.
   void run(int steps);
   void section_done(Unit u);
@@ -34,8 +39,9 @@ class Controller : public sc_core::sc_module {
   void issue();
   bool retire();  // true when the run has finished
   void row_group_reduced(int a);
-  void next_chunk();
-  void start_stage();
+  void section_issued(Unit u);
+  void try_start();
+  void start_stage(int c);
   SimContext& ctx_;
   std::array<SectionUnit*, kUnitCount> units_{};
   sc_core::sc_event go_, done_;
@@ -45,17 +51,23 @@ class Controller : public sc_core::sc_module {
   int64_t word_start_ = 0, step_start_ = 0;
   // stream of the current word's Mvm section (nullptr: none)
   const MvmStream* stream_ = nullptr;
-  std::vector<int> reduced_;  // row-groups reduced, chunk not started yet (FIFO)
-  size_t reduced_head_ = 0;
-  int chunk_ = -1;  // row-group whose chunk is running, -1 idle
-  int chunks_done_ = 0;
-  size_t stage_ = 0;
-  int stage_left_ = 0;
-  uint32_t lo_ = 0, n_ = 0;
-  std::array<bool, kUnitCount> stream_busy_{};
+  struct Chunk {
+    uint32_t lo = 0, n = 0;
+    size_t stage = 0;  // next stage to start (or running)
+    bool ready = false;  // stage `stage`'s inputs are ready and it has not started
+    int left = 0;        // sections of the running stage not done yet
+  };
+  std::vector<Chunk> chunks_;   // the non-empty chunks, in row-group order
+  std::vector<int> chunk_of_;   // row-group -> index in chunks_ (-1: empty chunk)
+  int chunks_finished_ = 0;
+  // per unit: the stage instances (chunk, stage) it serves, in chunk-major order; the next one
+  std::array<std::vector<std::pair<int, size_t>>, kUnitCount> unit_order_;
+  std::array<size_t, kUnitCount> unit_next_{};
+  std::array<bool, kUnitCount> issuing_{};
+  std::array<std::deque<int>, kUnitCount> inflight_;  // chunks with a section on the unit
 
  public:
-  int stream_chunk = -1;  // row-group of the running stream chunk (-1: none)
+  int stream_chunk = -1;  // non-empty chunk whose stage started last (-1: none)
 };
 
 }  // namespace csbrnn::sim

@@ -26,40 +26,63 @@ timing::EltUnit EltwiseUnit::kind_of(Unit u) {
 }
 
 EltwiseUnit::EltwiseUnit(sc_module_name name, SimContext& ctx, Unit unit)
-    : sc_module(name), ctx_(ctx), unit_(unit) {
+    : sc_module(name), ctx_(ctx), unit_(unit), done_q_("done_q") {
   kind_of(unit);
   SC_METHOD(proc);
   sensitive << go_;
   dont_initialize();
+  SC_METHOD(issued_proc);
+  sensitive << issue_end_;
+  dont_initialize();
+  SC_METHOD(done_proc);
+  sensitive << done_q_;
+  dont_initialize();
 }
 
 void EltwiseUnit::start_section(const Section& s) {
-  CSBRNN_ASSERT(!busy, name(), " started while busy");
+  CSBRNN_ASSERT(!issuing_, name(), " started while issuing");
   sec_ = s;
-  busy = 1;
+  issuing_ = true;
+  ++busy;
   go_.notify(SC_ZERO_TIME);
 }
 
 void EltwiseUnit::proc() {
-  if (busy == 2) {  // last element left the pipeline
-    busy = 0;
-    ctx_.section_done(unit_);
-    return;
-  }
+  // The section's arithmetic happens at its start: its inputs are final then (the controller
+  // starts a section only when what it reads is ready), and nothing reads its outputs before it
+  // reports done.
   exec_elementwise(sec_, ctx_.banks, ctx_.prog->fmt);
   const int64_t cyc = timing::eltwise_cycles(ctx_.hw, kind_of(unit_), sec_.count);
+  const int64_t iss = timing::eltwise_issue_cycles(ctx_.hw, sec_.count);
   elements += sec_.count;
   auto& us = ctx_.stats.units[size_t(unit_)];
   ++us.sections;
   us.busy_cycles += cyc;
   us.elements += sec_.count;
-  busy = 2;
+  if (iss == 0)
+    issued();
+  else
+    issue_end_.notify(ctx_.cycles(iss));
   if (cyc == 0) {
-    busy = 0;
+    --busy;
     ctx_.section_done(unit_);
   } else {
-    next_trigger(ctx_.cycles(cyc));
+    done_q_.notify(ctx_.cycles(cyc));
   }
+}
+
+void EltwiseUnit::issued() {
+  issuing_ = false;
+  if (on_issued) on_issued(unit_);
+}
+
+void EltwiseUnit::issued_proc() {
+  issued();
+}
+
+void EltwiseUnit::done_proc() {  // the oldest section's last element left the pipeline
+  --busy;
+  ctx_.section_done(unit_);
 }
 
 }  // namespace csbrnn::sim

@@ -1,6 +1,7 @@
 #include "timing/cycle_rules.h"
 
 #include <algorithm>
+#include <array>
 
 #include "common/error.h"
 
@@ -83,15 +84,31 @@ int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n) {
   return c;
 }
 
+int64_t eltwise_issue_cycles(const HwConfig& hw, int64_t count) {
+  CSBRNN_ASSERT(hw.eltwise.lanes > 0);
+  return ceil_div(count, hw.eltwise.lanes);
+}
+
 int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
                           const std::vector<int64_t>& red_end) {
   if (s.empty()) return 0;
   CSBRNN_ASSERT(red_end.size() == s.chunk_end.size(), "stream chunks != row-groups");
+  std::array<int64_t, kUnitCount> unit_free{};  // issue end of the unit's last stage instance
   int64_t end = 0;
   uint32_t lo = 0;
   for (size_t a = 0; a < red_end.size(); ++a) {
     const uint32_t hi = s.chunk_end[a];
-    if (hi > lo) end = std::max(red_end[a], end) + stream_chunk_cycles(hw, s, hi - lo);
+    if (hi > lo) {
+      const int64_t n = hi - lo, issue = eltwise_issue_cycles(hw, n);
+      int64_t t = red_end[a];  // the chunk's next stage may start (its inputs are ready)
+      for (const MacroWord& st : s.stages) {
+        int64_t start = t;
+        for (const Section& x : st.sections) start = std::max(start, unit_free[size_t(x.unit)]);
+        for (const Section& x : st.sections) unit_free[size_t(x.unit)] = start + issue;
+        t = start + stream_stage_cycles(hw, st, n);
+      }
+      end = std::max(end, t);
+    }
     lo = hi;
   }
   return end;

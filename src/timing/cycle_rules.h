@@ -18,11 +18,18 @@
 // (one burst per cycle); a real DRAM (memory.ideal = false) adds latency and bandwidth limits in
 // the simulator only. A word lasts as long as its longest section; words run back to back.
 //
-// Stream (an element-wise chain attached to an Mvm section, program.h MvmStream): chunk a (the
-// neurons completed by row-group a, n_a of them) starts at max(red_end(a), end of the previous
-// non-empty chunk) and lasts stream_chunk_cycles(n_a) = sum over its stages of
-// stream_stage_cycles = the longest of the stage's sections at count n_a (eltwise_cycles); an
-// empty chunk costs nothing. The Mvm section lasts max(engine cycles, end of the last chunk).
+// Stream (an element-wise chain attached to an Mvm section, program.h MvmStream), pipelined
+// through the element-wise units. Chunk a holds the n_a neurons completed by row-group a; empty
+// chunks cost nothing. Stage instances (a, s) are taken in chunk-major order (a, then s):
+//   start(a, s) = max(ready(a, s), max over the units u of stage s of free(u)), where
+//   ready(a, 0) = red_end(a), ready(a, s) = done(a, s-1) (the chunk's previous stage's results);
+//   done(a, s)  = start(a, s) + stream_stage_cycles(stage s, n_a) (issue + the unit latency);
+//   free(u)     = start + eltwise_issue_cycles(n) of the last earlier stage instance on unit u
+//                 (0 before any): a unit accepts the next instance once the previous one has
+//                 been issued (ceil(n/lanes) cycles), its results still in the pipeline.
+// So each unit serves its stage instances in chunk-major order, one issue at a time, and chunk
+// a+1's stage s can run while chunk a is in its later stages. stream end = max done(a, last
+// stage); the Mvm section lasts max(engine cycles, stream end).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -46,7 +53,9 @@ EltUnit elt_unit_of(Op op);
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n);
 /// One chunk of n elements through the whole chain (0 for n = 0).
 int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n);
-/// End of the last chunk, given red_end(a) (the end of every row-group's reduction, cycles from
+/// Cycles a section of n elements occupies its element-wise unit's issue: ceil(n / lanes).
+int64_t eltwise_issue_cycles(const HwConfig& hw, int64_t count);
+/// End of the last chunk (the pipelined rule above), given red_end(a) (the end of every row-group's reduction, cycles from
 /// the start of the Mvm section); 0 without a stream.
 int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
                           const std::vector<int64_t>& red_end);

@@ -44,9 +44,15 @@ HwConfig hw_of(int K, int L, int P, int Q, SharingMode mode, bool stream) {
 int g_early = 0;                      // streams with a non-empty chunk before the last row-group
 size_t g_nonzero = 0, g_outputs = 0;  // outputs away from zero (the check is not vacuous)
 
+CompileOptions always() {
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  return o;
+}
+
 void check_streamed(const GenSpec& s, const HwConfig& hw) {
   const CsbModel m = generate_csb_model(s);
-  const Program p = compile_program(m, hw);
+  const Program p = compile_program(m, hw, always());
   HwConfig off = hw;
   off.eltwise.stream = false;
   const Program q = compile_program(m, off);
@@ -76,7 +82,7 @@ void check_streamed(const GenSpec& s, const HwConfig& hw) {
   CHECK(interpret(q, x, T).y == r.y);
   // Both row-group orders (Best picked one of them) are bit-exact too.
   for (auto order : {CompileOptions::RowOrder::Source, CompileOptions::RowOrder::Interleaved}) {
-    CompileOptions o;
+    CompileOptions o = always();
     o.row_order = order;
     CHECK(interpret(compile_program(m, hw, o), x, T).y == r.y);
   }
@@ -94,7 +100,7 @@ Program sample(CellType cell, int proj) {
   s.seed = 5;
   HwConfig hw = hw_of(2, 3, 2, 2, SharingMode::TwoD, true);
   hw.name = "stream-io";
-  return compile_program(generate_csb_model(s), hw);
+  return compile_program(generate_csb_model(s), hw, always());
 }
 
 void expect_reject(const Program& p, const std::string& piece) {
@@ -158,7 +164,7 @@ TEST_CASE("stream: block-rows interleaved so each row-group holds all gates of i
   s.bw = 4;
   const CsbModel m = generate_csb_model(s);
   const HwConfig hw = hw_of(4, 2, 2, 2, SharingMode::TwoD, true);
-  CompileOptions o;
+  CompileOptions o = always();
   o.row_order = CompileOptions::RowOrder::Interleaved;
   const Program p = compile_program(m, hw, o);
   const MvmProgram& mv = p.mvms[0];
@@ -172,7 +178,7 @@ TEST_CASE("stream: block-rows interleaved so each row-group holds all gates of i
     CHECK(q.mvms[0].row_dest[size_t(br) * 4] == uint32_t(4 * br));
   CHECK(q.mvms[0].stream.chunk_end == std::vector<uint32_t>{0, 0, 0, 16});
   // Best keeps the shorter Mvm section of the two (and all three compute the same).
-  const Program b = compile_program(m, hw);
+  const Program b = compile_program(m, hw, always());
   const int64_t ti = timing::analyze_mvm(p, 0).section_end;
   const int64_t ts = timing::analyze_mvm(q, 0).section_end;
   CHECK(timing::analyze_mvm(b, 0).section_end == std::min(ti, ts));
@@ -282,7 +288,7 @@ TEST_CASE("stream: the tiny hand-worked LSTM, by hand", "[compile][stream]") {
   // (the 4 per-gate biaswb serialise on Sum1 and nothing is left to overlap).
   HwConfig hw = test::tiny_hw();
   hw.eltwise.stream = true;
-  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Program p = compile_program(test::tiny_lstm(), hw, always());
   const MvmStream& st = p.mvms[0].stream;
   REQUIRE(st.stages.size() == 8);
   const std::vector<size_t> widths = {1, 2, 2, 3, 2, 1, 1, 1};
@@ -293,4 +299,58 @@ TEST_CASE("stream: the tiny hand-worked LSTM, by hand", "[compile][stream]") {
   CHECK(t.mvms[0].stream_end == 40);
   CHECK(t.word_cycles == std::vector<int64_t>{1, 40, 2});
   CHECK(t.cycles_per_step == 43);
+  // The default choice (Streaming::Best) compares the one layer's variants by their program
+  // prefix (here the whole program: loadx, the layer, storey): interleaved and source streamed
+  // are both 43 (one row-group: the same chunk), unstreamed 34 (test_listing.cpp), so the layer
+  // stays unstreamed: the program is exactly the unstreamed one.
+  const Program b = compile_program(test::tiny_lstm(), hw);
+  CHECK(b.mvms[0].stream.empty());
+  CHECK(timing::analyze(b).cycles_per_step == 34);
+  HwConfig off = hw;
+  off.eltwise.stream = false;
+  const Program q = compile_program(test::tiny_lstm(), off);
+  CHECK(b.words.size() == q.words.size());
+  CHECK(timing::analyze(q).word_cycles == timing::analyze(b).word_cycles);
+}
+
+TEST_CASE("stream: the per-layer choice is never slower than not streaming",
+          "[compile][stream]") {
+  // Over random models, machines and latencies: the default (Best) program is never longer than
+  // the unstreamed one, never longer than the all-streamed one on single-layer models (where the
+  // prefix is the whole program), and some layers go each way.
+  std::mt19937_64 rng(5);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int streamed = 0, unstreamed = 0;
+  for (int i = 0; i < 30; ++i) {
+    GenSpec s;
+    s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
+    s.input_size = r(3, 40);
+    s.hidden_size = r(3, 48);
+    s.proj_size = s.cell == CellType::LSTM && r(0, 3) == 0 ? r(2, std::min(9, s.hidden_size - 1)) : 0;
+    s.layers = r(1, 3);
+    s.bh = r(2, 8);
+    s.bw = r(2, 8);
+    s.seed = uint64_t(100 + i);
+    HwConfig hw = hw_of(r(1, 4), r(1, 4), r(1, 4), r(1, 4), kModes[r(0, 3)], true);
+    hw.buffers.vector_buffer = 8192;
+    hw.eltwise.lanes = r(1, 16);
+    hw.eltwise.lat_sigmoid = r(1, 6);
+    hw.eltwise.lat_tanh = r(1, 6);
+    hw.engine.reduce_lanes = r(1, 16);
+    const CsbModel m = generate_csb_model(s);
+    HwConfig off = hw;
+    off.eltwise.stream = false;
+    const Program b = compile_program(m, hw);
+    const int64_t cb = timing::analyze(b).cycles_per_step;
+    INFO("case " << i);
+    CHECK(cb <= timing::analyze(compile_program(m, off)).cycles_per_step);
+    if (s.layers == 1)
+      CHECK(cb <= timing::analyze(compile_program(m, hw, always())).cycles_per_step);
+    for (const MvmProgram& mv : b.mvms)
+      if (mv.kind == MvmKind::Gates) (mv.stream.empty() ? unstreamed : streamed)++;
+    const auto x = random_input(2, s.input_size, s.seed, hw.numeric);
+    CHECK(interpret(b, x, 2).y == test::fixed_ref(m, hw.numeric, x, 2));
+  }
+  CHECK(streamed > 0);
+  CHECK(unstreamed > 0);
 }

@@ -122,7 +122,7 @@ const std::vector<Setting>& settings() {
       {"eltwise.latency.sigmoid", "4",
        [](const HwConfig& c) { return c.eltwise.lat_sigmoid == 4; }},
       {"eltwise.latency.tanh", "5", [](const HwConfig& c) { return c.eltwise.lat_tanh == 5; }},
-      {"eltwise.stream", "true", [](const HwConfig& c) { return c.eltwise.stream; }},
+      {"eltwise.stream", "false", [](const HwConfig& c) { return !c.eltwise.stream; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
       {"memory.dram_latency_ns", "0",
        [](const HwConfig& c) { return c.memory.dram_latency_ns == 0.0; }},

@@ -1,5 +1,6 @@
 // SystemC model with eltwise.stream: bit-exact with the interpreter (hence the reference), and
 // cycle-exact with the analytic model's streaming rule over random models and timing knobs.
+#include "compile/stream.h"
 #include "sim_test_util.h"
 
 using namespace csbrnn;
@@ -8,6 +9,12 @@ namespace {
 
 const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical,
                               SharingMode::TwoD};
+
+CompileOptions always() {  // every layer streamed (the rule under test)
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  return o;
+}
 
 struct Case {
   Program prog;
@@ -24,14 +31,26 @@ void run_cases(std::vector<Case>& cases, const HwConfig& base, int steps) {
     jobs[i].hw = cases[i].hw;
   }
   sim::simulate_jobs(base, jobs, {});
-  int streamed_after_engine = 0;
+  int streamed_after_engine = 0, overlapped = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
     for (const MvmProgram& mv : cases[i].prog.mvms) REQUIRE_FALSE(mv.stream.empty());
     test::check_job(jobs[i], cases[i].hw);
     const timing::TimingReport a = sim::analytic_for(cases[i].prog, cases[i].hw);
-    for (const auto& m : a.mvms) streamed_after_engine += m.stream_end > m.engine_cycles;
+    for (const auto& m : a.mvms) {
+      streamed_after_engine += m.stream_end > m.engine_cycles;
+      // Chunks run one at a time would end at `serial`: the pipelined rule really overlaps.
+      const MvmStream& st = cases[i].prog.mvms[size_t(m.mvm)].stream;
+      int64_t serial = 0;
+      for (size_t r = 0; r < m.reduce_end.size(); ++r) {
+        const int64_t n = st.chunk_end[r] - stream_chunk_lo(st, int(r));
+        if (n > 0)
+          serial = std::max(serial, m.reduce_end[r]) + timing::stream_chunk_cycles(cases[i].hw, st, n);
+      }
+      overlapped += m.stream_end < serial;
+    }
   }
   CHECK(streamed_after_engine > 0);  // the stream decides some section ends (rule exercised)
+  CHECK(overlapped > 0);             // chunks overlap on the element-wise units
 }
 
 }  // namespace
@@ -61,7 +80,7 @@ TEST_CASE("stream: bit-exact and cycle-exact, LSTM, GRU, LSTMP x sharing modes",
         s.seed = ++seed;
         HwConfig hw = base;
         hw.sharing = mode;
-        cases.push_back({compile_program(generate_csb_model(s), hw), hw});
+        cases.push_back({compile_program(generate_csb_model(s), hw, always()), hw});
       }
   run_cases(cases, base, 3);
 }
@@ -88,7 +107,7 @@ TEST_CASE("stream: cycle-exact over random models and timing knobs (4x4 groups o
     HwConfig hw = base;
     hw.sharing = kModes[r(0, 3)];
     test::randomize_timing(hw, rng);
-    cases.push_back({compile_program(generate_csb_model(s), hw), hw});
+    cases.push_back({compile_program(generate_csb_model(s), hw, always()), hw});
   }
   run_cases(cases, base, 2);
 }

@@ -52,7 +52,7 @@ Program three_row_groups() {
 
 }  // namespace
 
-TEST_CASE("stream rule: chunks after their reduction, serialised, empty chunks free", "[timing]") {
+TEST_CASE("stream rule: chunks after their reduction, empty chunks free", "[timing]") {
   Program p = three_row_groups();
   p.hw.eltwise.lanes = 2;  // latencies: sum 1, mult 2, sigmoid 3
   MvmStream& st = p.mvms[0].stream;
@@ -76,20 +76,33 @@ TEST_CASE("stream rule: chunks after their reduction, serialised, empty chunks f
   CHECK(analyze(p).cycles_per_step == 45);
 }
 
-TEST_CASE("stream rule: a chunk waits for the previous one, not only for its reduction",
+TEST_CASE("stream rule: chunks pipeline through the units (a chunk waits only for a unit)",
           "[timing]") {
   Program p = three_row_groups();
-  p.hw.eltwise.lanes = 1;
+  p.hw.eltwise.lanes = 1;  // issue ceil(n/1) = n; sum n + 1, sigmoid n + 3, mult n + 2
   MvmStream& st = p.mvms[0].stream;
   st.width = 7;
   st.chunk_end = {5, 7, 7};
-  // lanes 1: chunk(n) = (n + 1) + max(n + 3, n + 2) = 2n + 4: n=5 -> 14, n=2 -> 8.
-  // a=0: 17 -> 31. a=1: max(27, 31) = 31 (waits 4 beyond its reduction) -> 39. a=2 empty.
-  // The Mvm section ends at max(37, 39) = 39.
-  const MvmTiming t = analyze_mvm(p, 0);
-  CHECK(t.stream_end == 39);
-  CHECK(t.section_end == 39);
-  CHECK(analyze(p).cycles_per_step == 39);
+  // a=0 (n=5): stage 0 starts 17 (reduction), Sum1 issues until 22, done 23; stage 1 starts 23,
+  //   Sigmoid/Mult1 issue until 28, done 23 + max(8, 7) = 31.
+  // a=1 (n=2): stage 0 ready 27, Sum1 free since 22: starts 27, done 30; stage 1 ready 30,
+  //   Sigmoid/Mult1 free since 28: starts 30, done 30 + max(5, 4) = 35. a=2 empty.
+  // (Serialised chunks would end at max(27, 31) + 8 = 39.) Section: max(37, 35) = 37.
+  MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.stream_end == 35);
+  CHECK(t.section_end == 37);
+  CHECK(analyze(p).cycles_per_step == 37);
+  // A chunk waiting for a unit: chunk_end {9, 11, 11}.
+  // a=0 (n=9): stage 0 17 -> Sum1 free 26, done 27; stage 1 27 -> units free 36, done 39.
+  // a=1 (n=2): stage 0 27 (Sum1 free since 26), done 30; stage 1 ready 30 but Sigmoid/Mult1 issue
+  //   chunk 0 until 36: starts 36, done 41. Stream end 41 (serialised: 39 + 8 = 47).
+  st.width = 11;
+  st.chunk_end = {9, 11, 11};
+  t = analyze_mvm(p, 0);
+  CHECK(t.stream_end == 41);
+  CHECK(t.section_end == 41);
+  CHECK(t.stream_cycles == 22 + 8);  // work: chunk 9 = 10 + 12, chunk 2 = 3 + 5
+  CHECK(analyze(p).cycles_per_step == 41);
   // The stream ends before the engine: the section lasts the engine's 37 cycles.
   st.chunk_end = {1, 1, 1};
   st.width = 1;  // a=0: 17 + (2 + 4) = 23 < 37
@@ -99,4 +112,24 @@ TEST_CASE("stream rule: a chunk waits for the previous one, not only for its red
   p.mvms[0].stream = MvmStream{};
   CHECK(analyze_mvm(p, 0).stream_end == 0);
   CHECK(analyze(p).cycles_per_step == 37);
+}
+
+TEST_CASE("stream rule: a unit serves its stage instances in chunk-major order", "[timing]") {
+  // Stages: 0 BiasWb on Sum1, 1 Sigmoid, 2 Add on Sum1 again; lanes 1 (sum n + 1, sigmoid n + 3).
+  Program p = three_row_groups();
+  p.hw.eltwise.lanes = 1;
+  MvmStream& st = p.mvms[0].stream;
+  st.stages[1].sections = {sec(Unit::Sigmoid, Op::Sigmoid, 0)};
+  st.stages.push_back(MacroWord{});
+  st.stages[2].sections = {sec(Unit::Sum1, Op::Add, 0)};
+  st.width = 8;
+  st.chunk_end = {4, 8, 8};
+  // a=0 (n=4): s0 17 -> Sum1 free 21, done 22; s1 22 -> done 29; s2 29 -> Sum1 free 33, done 34.
+  // a=1 (n=4): s0 ready 27, and Sum1 is idle at 27, but chunk 0's stage 2 comes first on Sum1
+  //   (it issues 29..33): s0 starts 33 -> Sum1 free 37, done 38; s1 38 -> done 45;
+  //   s2 45 -> done 50. Stream end 50 > engine 37.
+  const MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.stream_end == 50);
+  CHECK(t.section_end == 50);
+  CHECK(analyze(p).cycles_per_step == 50);
 }
