@@ -225,18 +225,18 @@ TEST_CASE("shipped 256-PE config equals the defaults and spells out every key") 
   }
 }
 
-TEST_CASE("shipped 512-PE config has 512 PEs as 4x8 groups of 4x4") {
+TEST_CASE("shipped 512-PE config has 512 PEs as 8x4 groups of 4x4") {
   const std::string path = test::source_path("configs/hw_512pe.yaml");
   const HwConfig c = load_hw_config(path);
   CHECK(c.engine.pes() == 512);
-  CHECK(c.engine.K == 4);
-  CHECK(c.engine.L == 8);
+  CHECK(c.engine.K == 8);
+  CHECK(c.engine.L == 4);
   CHECK(c.engine.P == 4);
   CHECK(c.engine.Q == 4);
   CHECK(c.engine.clock_mhz == 200.0);
   // Everything else is the 256-PE design.
   HwConfig expect;
-  expect.engine.L = 8;
+  expect.engine.K = 8;
   expect.name = "csb-512pe";
   CHECK(same(c, expect));
 }
