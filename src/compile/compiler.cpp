@@ -797,8 +797,8 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
         ch.binary(Op::Add, out, n_, e_, H);                                     // h'
       }
       for (const bool inter : {true, false}) {
-        if (opt.row_order == (inter ? CompileOptions::RowOrder::Source
-                                    : CompileOptions::RowOrder::Interleaved))
+        if (opt.row_order ==
+            (inter ? CompileOptions::RowOrder::Source : CompileOptions::RowOrder::Interleaved))
           continue;
         Variant v;
         if (inter) {
@@ -806,8 +806,8 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
           Grid gi = g;
           std::vector<uint32_t> di = nat.row_dest;
           permute_block_rows(gi, di, H);
-          v.gates = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices,
-                             std::move(di), hw, stats ? &v.st : nullptr);
+          v.gates = make_mvm(k, MvmKind::Gates, gi, acc_rows, in + S, nat.col_slices, std::move(di),
+                             hw, stats ? &v.st : nullptr);
         } else {
           v.gates = nat;
           v.st = gate_stats;

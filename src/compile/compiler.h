@@ -45,9 +45,9 @@ struct CompileStats {
   std::vector<MvmBuffer> buffers;
   bool weight_buffer_overflow = false;  // any MVM image streamed in any group
   uint64_t model_max_group_bytes = 0;   // the busiest group's images of the whole program
-  int iterations = 0;      // temporal block iterations over all MVMs
-  int proven_optimal = 0;  // iterations whose schedule the scheduler proved optimal
-  double seconds = 0.0;    // wall time of compile()
+  int iterations = 0;                   // temporal block iterations over all MVMs
+  int proven_optimal = 0;               // iterations whose schedule the scheduler proved optimal
+  double seconds = 0.0;                 // wall time of compile()
 };
 
 /// Compiles `m` for `hw`. Throws Error("<origin>: ...") when the hardware cannot hold the model

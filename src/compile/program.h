@@ -101,8 +101,10 @@ enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 /// neurons [lo, hi) = [chunk_end[a-1], chunk_end[a]) (lo = 0 for a = 0): its stages in order, each
 /// stage's sections together, every section executed on the sub-range [lo, hi) — each of its
 /// operands (dst, a, b) shifted by lo, count hi - lo — with exactly the arithmetic of the
-/// element-wise op (so the same fx operations per element as the unstreamed program). Chunks run
-/// in row-group order, one after the other; an empty chunk (lo == hi) costs nothing.
+/// element-wise op (so the same fx operations per element as the unstreamed program). Chunks are
+/// taken in row-group order and pipelined through the units (timing/cycle_rules.h); they touch
+/// disjoint neurons, so this equals running them one after the other. An empty chunk (lo == hi)
+/// costs nothing.
 /// check_streams (compile/stream.h) guarantees: chunk a reads only Acc entries whose last writer
 /// in this MVM is a row-group <= a; the chain writes nothing the MVM reads (column slices) or
 /// writes (Acc); sections of one stage are independent; the word holding the Mvm section has no

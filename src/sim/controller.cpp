@@ -34,7 +34,8 @@ void Controller::run(int steps) {
 
 void Controller::bind_unit(Unit u, SectionUnit* su) {
   units_[size_t(u)] = su;
-  if (auto* e = dynamic_cast<EltwiseUnit*>(su)) e->on_issued = [this](Unit x) { section_issued(x); };
+  if (auto* e = dynamic_cast<EltwiseUnit*>(su))
+    e->on_issued = [this](Unit x) { section_issued(x); };
 }
 
 void Controller::section_done(Unit u) {
@@ -55,7 +56,8 @@ void Controller::section_done(Unit u) {
     }
     return;
   }
-  CSBRNN_ASSERT(outstanding > 0, "section_done from ", sim_unit_name(u), " with nothing outstanding");
+  CSBRNN_ASSERT(outstanding > 0, "section_done from ", sim_unit_name(u),
+                " with nothing outstanding");
   if (--outstanding == 0) done_.notify();
 }
 

@@ -11,8 +11,8 @@
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <utility>
 #include <systemc>
+#include <utility>
 #include <vector>
 
 #include "sim/sim_context.h"
@@ -53,12 +53,12 @@ class Controller : public sc_core::sc_module {
   const MvmStream* stream_ = nullptr;
   struct Chunk {
     uint32_t lo = 0, n = 0;
-    size_t stage = 0;  // next stage to start (or running)
+    size_t stage = 0;    // next stage to start (or running)
     bool ready = false;  // stage `stage`'s inputs are ready and it has not started
     int left = 0;        // sections of the running stage not done yet
   };
-  std::vector<Chunk> chunks_;   // the non-empty chunks, in row-group order
-  std::vector<int> chunk_of_;   // row-group -> index in chunks_ (-1: empty chunk)
+  std::vector<Chunk> chunks_;  // the non-empty chunks, in row-group order
+  std::vector<int> chunk_of_;  // row-group -> index in chunks_ (-1: empty chunk)
   int chunks_finished_ = 0;
   // per unit: the stage instances (chunk, stage) it serves, in chunk-major order; the next one
   std::array<std::vector<std::pair<int, size_t>>, kUnitCount> unit_order_;

@@ -55,8 +55,8 @@ int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t 
 int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n);
 /// Cycles a section of n elements occupies its element-wise unit's issue: ceil(n / lanes).
 int64_t eltwise_issue_cycles(const HwConfig& hw, int64_t count);
-/// End of the last chunk (the pipelined rule above), given red_end(a) (the end of every row-group's reduction, cycles from
-/// the start of the Mvm section); 0 without a stream.
+/// End of the last chunk (the pipelined rule above), given red_end(a) (the end of every row-group's
+/// reduction, cycles from the start of the Mvm section); 0 without a stream.
 int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
                           const std::vector<int64_t>& red_end);
 

@@ -313,8 +313,7 @@ TEST_CASE("stream: the tiny hand-worked LSTM, by hand", "[compile][stream]") {
   CHECK(timing::analyze(q).word_cycles == timing::analyze(b).word_cycles);
 }
 
-TEST_CASE("stream: the per-layer choice is never slower than not streaming",
-          "[compile][stream]") {
+TEST_CASE("stream: the per-layer choice is never slower than not streaming", "[compile][stream]") {
   // Over random models, machines and latencies: the default (Best) program is never longer than
   // the unstreamed one, never longer than the all-streamed one on single-layer models (where the
   // prefix is the whole program), and some layers go each way.
@@ -326,7 +325,8 @@ TEST_CASE("stream: the per-layer choice is never slower than not streaming",
     s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
     s.input_size = r(3, 40);
     s.hidden_size = r(3, 48);
-    s.proj_size = s.cell == CellType::LSTM && r(0, 3) == 0 ? r(2, std::min(9, s.hidden_size - 1)) : 0;
+    s.proj_size =
+        s.cell == CellType::LSTM && r(0, 3) == 0 ? r(2, std::min(9, s.hidden_size - 1)) : 0;
     s.layers = r(1, 3);
     s.bh = r(2, 8);
     s.bw = r(2, 8);

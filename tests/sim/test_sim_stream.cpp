@@ -44,7 +44,8 @@ void run_cases(std::vector<Case>& cases, const HwConfig& base, int steps) {
       for (size_t r = 0; r < m.reduce_end.size(); ++r) {
         const int64_t n = st.chunk_end[r] - stream_chunk_lo(st, int(r));
         if (n > 0)
-          serial = std::max(serial, m.reduce_end[r]) + timing::stream_chunk_cycles(cases[i].hw, st, n);
+          serial =
+              std::max(serial, m.reduce_end[r]) + timing::stream_chunk_cycles(cases[i].hw, st, n);
       }
       overlapped += m.stream_end < serial;
     }
