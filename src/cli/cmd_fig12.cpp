@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "compile/model_gen.h"
+#include "prune/model_gen.h"
 #include "timing/analytic.h"
 
 namespace csbrnn::cli {
@@ -48,6 +49,10 @@ int run_fig12(const std::vector<std::string>& args) {
     return 0;
   const HwConfig base = hw_from_options(vm);
   const auto blocks = parse_int_list(vm["block"].as<std::string>(), "--block");
+  // every model name and the output path fail before the table starts
+  for (const std::string& name : split(vm["models"].as<std::string>(), ','))
+    (void)load_model_spec(trim(name));
+  if (vm.count("json")) check_writable(vm["json"].as<std::string>());
   const std::vector<SharingMode> modes = {SharingMode::None, SharingMode::Horizontal,
                                           SharingMode::Vertical, SharingMode::TwoD};
   nlohmann::json out = nlohmann::json::array();

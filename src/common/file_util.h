@@ -18,6 +18,14 @@ inline void write_file_atomic(const std::string& path, const std::vector<uint8_t
   write_file_atomic(path, bytes.data(), bytes.size());
 }
 
+/// Checks up front that <path> can be written by write_file_atomic (creating missing parent
+/// directories as it would), so a long run fails before doing its work. Throws
+/// Error("<path>: ...") naming the problem.
+void check_writable(const std::string& path);
+
+/// Creates <dir> and its parents; throws Error("<dir>: cannot create directory: <reason>").
+void make_directories(const std::string& dir);
+
 /// CRC-32 (zlib polynomial) of a byte range.
 uint32_t crc32_of(const void* data, size_t size, uint32_t seed = 0);
 

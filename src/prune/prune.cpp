@@ -567,6 +567,9 @@ ModelPrune prune_model(const RnnModel& m, const ModelPruneOptions& o) {
     if (auto it = o.block_for.find(info.name); it != o.block_for.end())
       info.params.block = it->second;
     info.result = prune_matrix(*mats[t].second, info.params, info.name);
+    if (info.result.kept == 0)
+      fail(info.name, ": compression rate ", info.params.rate, " keeps no weight of its ",
+           mats[t].second->size(), " (use a rate below ", mats[t].second->size(), ")");
     apply_mask(*out[t].second, info.result.keep);
     mp.matrices.push_back(std::move(info));
   }

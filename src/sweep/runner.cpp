@@ -91,7 +91,7 @@ void untrack_child(pid_t pid) {
 
 /// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
-  fs::create_directories(fs::path(log).parent_path());
+  make_directories(fs::path(log).parent_path().string());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -341,7 +341,7 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
 
   if (p.mode == Mode::Simulate) {
     const std::string run = path_in(dir, "runs/" + id);
-    fs::create_directories(run);
+    make_directories(run);
     // deterministic random input, uniform in [-1, 1)
     Tensor x;
     x.shape = {p.timesteps, m.input_size};
@@ -384,7 +384,8 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string dir = opt.out_dir;
   const std::vector<Point> pts = expand(spec);
-  fs::create_directories(path_in(dir, "points"));
+  if (fs::exists(dir) && !fs::is_directory(dir)) fail(dir, ": --out exists and is not a directory");
+  make_directories(path_in(dir, "points"));
   // one sweep per directory at a time (the lock goes with the process)
   const int lock = ::open(path_in(dir, ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   struct Fd {
