@@ -21,14 +21,10 @@ namespace {
 std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
   std::vector<int> v;
   for (const std::string& t : split(s, ',')) {
-    try {
-      size_t n = 0;
-      const int x = std::stoi(trim(t), &n);
-      if (n != trim(t).size() || x < 1) throw std::invalid_argument(t);
-      v.push_back(x);
-    } catch (const std::exception&) {
-      fail("csbrnn: ", what, ": '", t, "' is not a positive integer");
-    }
+    long long x = 0;
+    if (!parse_int(trim(t), x) || x < 1 || x > 65535)
+      fail(what, ": '", t, "' is not a block size in 1..65535");
+    v.push_back(int(x));
   }
   return v;
 }

@@ -12,4 +12,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 std::vector<std::string> split(const std::string& s, char sep);
 std::string trim(const std::string& s);
 
+/// Parses all of `s` (no leading/trailing text) as a finite number; false otherwise.
+bool parse_double(const std::string& s, double& v);
+/// Parses all of `s` as a decimal integer; false otherwise (also on overflow).
+bool parse_int(const std::string& s, long long& v);
+
 }  // namespace csbrnn

@@ -244,6 +244,8 @@ float element(const uint8_t* p, Kind k) {
   return 0.0f;
 }
 
+}  // namespace
+
 std::string shape_str(const std::vector<int64_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -254,7 +256,6 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   return s + ")";
 }
 
-}  // namespace
 
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   if (!host_is_little_endian())

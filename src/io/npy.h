@@ -22,6 +22,9 @@ struct Tensor {
   int dims() const { return static_cast<int>(shape.size()); }
 };
 
+/// A shape as numpy prints it: "(5, 39)", "(5,)", "()".
+std::string shape_str(const std::vector<int64_t>& shape);
+
 /// Parses the bytes of one .npy file; `origin` names it in errors ("w.npz:weight_ih_l0.npy").
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin);
 Tensor load_npy(const std::string& path);

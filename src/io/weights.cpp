@@ -44,16 +44,6 @@ bool parse_param_name(const std::string& name, ParamName& out) {
   return true;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) s += ",";
-  return s + ")";
-}
-
 Matrix to_matrix(const Tensor& t) {
   Matrix m;
   m.rows = static_cast<int>(t.shape[0]);
@@ -190,11 +180,11 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
     const size_t want = is_bias ? 1 : 2;
     if (t->shape.size() != want)
       fail(origin, ": ", full(key.first, key.second), " must be ", want, "-D, has shape ",
-           shape_text(t->shape));
+           shape_str(t->shape));
     for (int64_t d : t->shape)
       if (d <= 0 || d > INT_MAX)
         fail(origin, ": ", full(key.first, key.second), " has unusable shape ",
-             shape_text(t->shape));
+             shape_str(t->shape));
   }
 
   // 4. Infer the cell and sizes from layer 0.
@@ -211,15 +201,15 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
     m.hidden_size = static_cast<int>(hr.shape[1]);
     m.proj_size = static_cast<int>(hr.shape[0]);
     if (rows != 4 * int64_t(m.hidden_size))
-      fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_text(hh.shape), " but ",
-           full("weight_hr", 0), " ", shape_text(hr.shape), " implies hidden size ", m.hidden_size,
+      fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_str(hh.shape), " but ",
+           full("weight_hr", 0), " ", shape_str(hr.shape), " implies hidden size ", m.hidden_size,
            ": an LSTM with projection needs ", 4 * int64_t(m.hidden_size), " rows");
   } else {
     m.hidden_size = static_cast<int>(cols);
     if (force_cell) {
       m.cell = *force_cell;
       if (rows != gate_count(m.cell) * cols)
-        fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_text(hh.shape), "; a ",
+        fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_str(hh.shape), "; a ",
              cell_name(m.cell), " with hidden size ", cols, " needs (", gate_count(m.cell) * cols,
              ", ", cols, ")");
     } else if (rows == 4 * cols) {
@@ -228,7 +218,7 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
       m.cell = CellType::GRU;
     } else {
       fail(origin, ": cannot infer the cell type: ", full("weight_hh", 0), " has shape ",
-           shape_text(hh.shape), ", expected (4H, H) for an LSTM or (3H, H) for a GRU");
+           shape_str(hh.shape), ", expected (4H, H) for an LSTM or (3H, H) for a GRU");
     }
   }
   m.input_size = static_cast<int>(get("weight_ih", 0)->shape[1]);

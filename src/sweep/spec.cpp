@@ -111,15 +111,8 @@ std::vector<YAML::Node> items(const Ctx& c, const YAML::Node& n, const std::stri
 
 int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
   const std::string s = scalar(c, n, what);
-  size_t used = 0;
   long long v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty())
-    fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
+  if (!parse_int(s, v)) fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
   if (v < lo || v > hi)
     fail(c.at(n), ": ", what, ": ", v, " is out of range (valid: ", lo, "..", hi, ")");
   return v;
@@ -128,19 +121,11 @@ int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64
 double to_rate(const Ctx& c, const YAML::Node& n, const std::string& what) {
   const std::string s = scalar(c, n, what);
   if (s == "paper") return 0.0;
-  size_t used = 0;
   double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty())
+  if (!parse_double(s, v))
     fail(c.at(n), ": ", what, ": expected a compression rate (a number > 1) or 'paper', got '", s,
          "'");
-  if (!std::isfinite(v) || v <= 1.0)
-    fail(c.at(n), ": ", what, ": compression rate must be > 1 (got ", s, ")");
-  return v;
+  return parse_rate(s, c.at(n) + ": " + what);
 }
 
 bool to_bool(const Ctx& c, const YAML::Node& n, const std::string& what) {
@@ -240,11 +225,8 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
     if (n["set"]) m.set = parse_hw_map(c, n["set"], "models[].set", s.hw_base);
     if (n["paper_latency_us"]) {
       const std::string v = scalar(c, n["paper_latency_us"], "models[].paper_latency_us");
-      try {
-        m.paper_latency_us = std::stod(v);
-      } catch (const std::exception&) {
+      if (!parse_double(v, m.paper_latency_us))
         fail(c.at(n["paper_latency_us"]), ": paper_latency_us: expected a number, got '", v, "'");
-      }
       if (!(m.paper_latency_us > 0))
         fail(c.at(n["paper_latency_us"]), ": paper_latency_us: must be > 0");
     }
