@@ -9,6 +9,8 @@ namespace csbrnn {
 /// Reads a whole file; throws Error("<path>: cannot open: <reason>") on failure.
 std::vector<uint8_t> read_file(const std::string& path);
 std::string read_text_file(const std::string& path);
+/// The first `n` bytes of a file (fewer if it is shorter); empty when it cannot be read.
+std::string read_file_head(const std::string& path, size_t n);
 
 /// Writes to "<path>.tmp.<pid>" then renames over <path>, so a reader never sees a partial file
 /// and an interrupted run never destroys a finished one. Creates missing parent directories.

@@ -73,16 +73,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// First bytes of a file (fewer if it is shorter); empty when unreadable.
-std::string file_head(const std::string& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string buf(n, '\0');
-  if (!in) return {};
-  in.read(buf.data(), static_cast<std::streamsize>(n));
-  buf.resize(static_cast<size_t>(in.gcount()));
-  return buf;
-}
-
 }  // namespace
 
 bool looks_like_rnn_state_dict(const std::map<std::string, Tensor>& tensors) {
@@ -114,13 +104,12 @@ std::map<std::string, Tensor> load_tensor_set(const std::string& path) {
     }
     return out;
   }
-  const std::string head = file_head(path, 6);
-  if (head.size() == 6 && head == std::string("\x93NUMPY", 6)) {
+  if (is_npy_file(path)) {
     std::map<std::string, Tensor> out;
     out[fs::path(path).stem().string()] = load_npy(path);
     return out;
   }
-  if (head.size() >= 2 && head[0] == 'P' && head[1] == 'K') return load_npz(path);
+  if (is_npz_file(path)) return load_npz(path);
   if (ends_with(path, ".npz")) return load_npz(path);  // gives the precise error
   fail(path, ": not an .npz archive, a .npy file or a folder of .npy files");
 }
@@ -241,12 +230,10 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
 
 RnnModel load_weights(const std::string& path, std::optional<CellType> force_cell) {
   std::error_code ec;
-  if (!fs::is_directory(path, ec)) {
-    const std::string head = file_head(path, 6);
-    if (head == std::string("\x93NUMPY", 6))
-      fail(path,
-           ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
-           ".npy files named like a state_dict");
+  if (!fs::is_directory(path, ec) && is_npy_file(path)) {
+    fail(path,
+         ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
+         ".npy files named like a state_dict");
   }
   return model_from_state_dict(load_tensor_set(path), path, force_cell);
 }

@@ -5,11 +5,11 @@
 // Each block keeps kr rows and kc columns (block-local, ascending indices); its kernel is the
 // dense kr x kc matrix of the values at their cross-points, row-major.
 #pragma once
-#include "common/bits.h"  // ceil_log2
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/bits.h"  // ceil_log2
 #include "model/matrix.h"
 #include "model/rnn_model.h"
 
@@ -24,8 +24,8 @@ struct CsbBlock {
 };
 
 struct CsbMatrix {
-  int rows = 0, cols = 0;  // logical (unpadded) size
-  int bh = 0, bw = 0;      // block size
+  int rows = 0, cols = 0;        // logical (unpadded) size
+  int bh = 0, bw = 0;            // block size
   std::vector<CsbBlock> blocks;  // BR*BC, row-major over blocks
 
   int block_rows() const { return (rows + bh - 1) / bh; }

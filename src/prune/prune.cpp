@@ -574,14 +574,14 @@ ModelPrune prune_model(const RnnModel& m, const ModelPruneOptions& o) {
     if (auto it = o.rate_for.find(info.name); it != o.rate_for.end()) info.params.rate = it->second;
     if (auto it = o.block_for.find(info.name); it != o.block_for.end())
       info.params.block = it->second;
+    // A rate that asks for (or a structure that yields) no weight at all is refused.
     const size_t n = mats[t].second->size();
-    if (std::isfinite(info.params.rate) && std::llround(double(n) / info.params.rate) < 1)
-      fail(info.name, ": compression rate ", info.params.rate, " keeps no weight of its ", n,
-           " (use a rate below ", n, ")");
-    info.result = prune_matrix(*mats[t].second, info.params, info.name);
-    if (info.result.kept == 0)
-      fail(info.name, ": compression rate ", info.params.rate, " keeps no weight of its ",
-           mats[t].second->size(), " (use a rate below ", mats[t].second->size(), ")");
+    const bool asks_none =
+        std::isfinite(info.params.rate) && std::llround(double(n) / info.params.rate) < 1;
+    if (!asks_none) info.result = prune_matrix(*mats[t].second, info.params, info.name);
+    if (asks_none || info.result.kept == 0)
+      fail(info.name, ": compression rate ", info.params.rate, " keeps none of its ", n,
+           " weights (use a rate below ", n, ")");
     apply_mask(*out[t].second, info.result.keep);
     mp.matrices.push_back(std::move(info));
   }

@@ -89,6 +89,22 @@ void untrack_child(pid_t pid) {
     if (g_children[i] == pid) g_children[i] = 0;
 }
 
+/// Waits for any child to end; returns its pid and sets `code` to its exit status (128 + signal
+/// when killed), or returns -1 when no child is left.
+pid_t reap_child(int& code) {
+  for (;;) {
+    int st = 0;
+    const pid_t pid = waitpid(-1, &st, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    untrack_child(pid);
+    code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return pid;
+  }
+}
+
 /// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
   make_directories(fs::path(log).parent_path().string());
@@ -456,16 +472,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
                       path_in(dir, "logs/cache-" + k + ".log"))] = k;
       }
       prog.update(0, 0, int(running.size()), cat("pruning ", done, "/", keys.size(), ";"));
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      untrack_child(pid);
+      int code = 0;
+      const pid_t pid = reap_child(code);
+      if (pid < 0) break;
       auto it = running.find(pid);
       if (it == running.end()) continue;
-      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       if (code != 0 || !fs::exists(cache_csb(dir, it->second))) {
         cache_error[it->second] =
             "pruning failed: " +
@@ -514,16 +525,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       }
       prog.update(done, sum.failed, int(running.size()), "points");
       if (running.empty()) continue;
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      untrack_child(pid);
+      int code = 0;
+      const pid_t pid = reap_child(code);
+      if (pid < 0) break;
       auto it = running.find(pid);
       if (it == running.end()) continue;
-      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       record(it->second.first, code, since(it->second.second));
       done++;
       running.erase(it);

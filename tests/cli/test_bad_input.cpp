@@ -16,7 +16,9 @@ namespace {
 
 const std::string kWeights = source_path("tests/fixtures/io/gru_2l.npz");  // GRU, input 5, H 7
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
 
 /// Runs `csbrnn <args>` and checks the refusal: exit 1..127, exactly one line of output, the
 /// line names `needle` (the file or option) and holds no C++ runtime text.
@@ -101,8 +103,7 @@ TEST_CASE("bad input: prune refuses NaN weights, absurd rates and blocks, bad ou
   expect_refused("prune " + w + " --rate 4 --block 4x4 -o /proc/x/out.csb", "/proc/x/out.csb");
   expect_refused("prune " + w + " --rate 4 --block 4x4 --export-dense /proc/x/out.npz",
                  "/proc/x/out.npz");
-  expect_refused("prune " + w + " --rate 4 --block 4x4 -o " + q(d.path.string()),
-                 d.path.string());
+  expect_refused("prune " + w + " --rate 4 --block 4x4 -o " + q(d.path.string()), d.path.string());
 }
 
 TEST_CASE("bad input: genmodel and compare refuse negative seeds, bad outputs, absurd rates",
@@ -149,16 +150,20 @@ TEST_CASE("bad input: reference refuses NaN/Inf, empty and 1-D inputs and bad ou
 TEST_CASE("bad input: sweep refuses bad specs, -j 0 and unusable output folders", "[cli][bad]") {
   TempDir d("bad-sweep");
   const std::string base = source_path("configs/hw_256pe.yaml");
-  const std::string ok = "name: t\nmode: analytic\nmodels: [sr4]\nprune: {method: csb, rate: 8, "
-                         "block: 32}\nhw: {base: " + base + "}\n";
+  const std::string ok =
+      "name: t\nmode: analytic\nmodels: [sr4]\nprune: {method: csb, rate: 8, "
+      "block: 32}\nhw: {base: " +
+      base + "}\n";
   write_bytes(d.file("ok.yaml"), ok);
   write_bytes(d.file("unknown.yaml"), ok + "bogus: 1\n");
   write_bytes(d.file("block.yaml"),
               "name: t\nmode: analytic\nmodels: [sr4]\nprune: {method: csb, rate: 8, block: "
-              "0x0}\nhw: {base: " + base + "}\n");
+              "0x0}\nhw: {base: " +
+                  base + "}\n");
   write_bytes(d.file("rate.yaml"),
               "name: t\nmode: analytic\nmodels: [sr4]\nprune: {method: csb, rate: abc, block: "
-              "32}\nhw: {base: " + base + "}\n");
+              "32}\nhw: {base: " +
+                  base + "}\n");
   write_bytes(d.file("afile"), "x");
   const std::string out = " --out " + q(d.file("out"));
   expect_refused("sweep " + q(d.file("unknown.yaml")) + out, "bogus");
