@@ -48,6 +48,8 @@ int run_compare(const std::vector<std::string>& args) {
   if (vm.count("rate")) {
     o.rate = vm["rate"].as<double>();
     if (!(o.rate > 1)) fail("--rate: compression rate must be > 1");
+    if (!(o.rate < o.max_rate))
+      fail("--rate: compression rate must be below the bisection cap ", o.max_rate);
   }
   if (vm.count("block")) o.block = parse_block(vm["block"].as<std::string>(), "--block");
   o.banks = vm["banks"].as<int>();
@@ -57,6 +59,8 @@ int run_compare(const std::vector<std::string>& args) {
   if (o.bisect_iters < 1 || o.bisect_iters > 60) fail("--bisect-iters: must be in 1..60");
   // Load every spec first, so a typo fails before the long run.
   for (const auto& n : o.models) (void)load_model_spec(n);
+  for (const char* opt : {"md", "csv", "json"})
+    if (vm.count(opt)) check_writable(vm[opt].as<std::string>());
   const Comparison c = run_comparison(o);
   const std::string md = comparison_markdown(c);
   std::cout << md;

@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "compile/model_gen.h"
+#include "prune/model_gen.h"
 #include "timing/analytic.h"
 
 namespace csbrnn::cli {
@@ -20,14 +21,10 @@ namespace {
 std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
   std::vector<int> v;
   for (const std::string& t : split(s, ',')) {
-    try {
-      size_t n = 0;
-      const int x = std::stoi(trim(t), &n);
-      if (n != trim(t).size() || x < 1) throw std::invalid_argument(t);
-      v.push_back(x);
-    } catch (const std::exception&) {
-      fail("csbrnn: ", what, ": '", t, "' is not a positive integer");
-    }
+    long long x = 0;
+    if (!parse_int(trim(t), x) || x < 1 || x > 65535)
+      fail(what, ": '", t, "' is not a block size in 1..65535");
+    v.push_back(int(x));
   }
   return v;
 }
@@ -48,6 +45,10 @@ int run_fig12(const std::vector<std::string>& args) {
     return 0;
   const HwConfig base = hw_from_options(vm);
   const auto blocks = parse_int_list(vm["block"].as<std::string>(), "--block");
+  // every model name and the output path fail before the table starts
+  for (const std::string& name : split(vm["models"].as<std::string>(), ','))
+    (void)load_model_spec(trim(name));
+  if (vm.count("json")) check_writable(vm["json"].as<std::string>());
   const std::vector<SharingMode> modes = {SharingMode::None, SharingMode::Horizontal,
                                           SharingMode::Vertical, SharingMode::TwoD};
   nlohmann::json out = nlohmann::json::array();

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/file_util.h"
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb.h"
@@ -19,25 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string shape_str(const std::vector<int64_t>& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) out += ", ";
-    out += std::to_string(s[i]);
-  }
-  if (s.size() == 1) out += ",";
-  return out + ")";
-}
-
-std::string head_bytes(const std::string& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string buf(n, '\0');
-  if (!in) return {};
-  in.read(buf.data(), static_cast<std::streamsize>(n));
-  buf.resize(static_cast<size_t>(in.gcount()));
-  return buf;
-}
 
 json rnn_summary(const RnnModel& m) {
   uint64_t weights = 0, biases = 0;
@@ -199,8 +181,7 @@ int run_info(const std::vector<std::string>& args) {
   if (fs::is_directory(st)) {
     j = info_tensor_set(path, true);
   } else {
-    const std::string head = head_bytes(path, 6);
-    if (head == std::string("\x93NUMPY", 6)) {
+    if (is_npy_file(path)) {
       const Tensor t = load_npy(path);
       j = json{{"file", path},
                {"kind", "npy"},
@@ -209,7 +190,7 @@ int run_info(const std::vector<std::string>& args) {
                {"elements", t.numel()}};
     } else if (is_csb_file(path)) {
       j = info_csb(path);
-    } else if (head.size() >= 2 && head[0] == 'P' && head[1] == 'K') {
+    } else if (is_npz_file(path)) {
       j = info_tensor_set(path, false);
     } else {
       fail(path, ": not a .npy, .npz or .csb file, nor a folder of .npy files");

@@ -24,20 +24,6 @@ double secs(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-double parse_rate(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty()) fail(what, ": bad rate '", s, "' (expected a number > 1)");
-  if (!std::isfinite(v) || v <= 1.0)
-    fail(what, ": compression rate must be > 1 (got ", s, "); rate R keeps 1/R of the weights");
-  return v;
-}
-
 std::pair<std::string, std::string> split_assign(const std::string& s, const std::string& opt) {
   const auto eq = s.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())

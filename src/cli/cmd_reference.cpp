@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/file_util.h"
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb.h"
@@ -62,6 +63,8 @@ void save_matrix(const std::string& path, int rows, int cols, const std::vector<
 int run_measure(const po::variables_map& vm) {
   const int steps = vm["steps"].as<int>();
   const int seeds = vm["seeds"].as<int>();
+  if (steps < 1 || steps > 100000) fail("--steps: must be in 1..100000 (got ", steps, ")");
+  if (seeds < 1 || seeds > 1000) fail("--seeds: must be in 1..1000 (got ", seeds, ")");
   std::cout << "fixed-point vs float reference, T = " << steps << ", " << seeds
             << " random model(s) per row (weights and biases ~ U(-s/sqrt(H), "
                "s/sqrt(H)), "
@@ -130,6 +133,8 @@ int run(const std::vector<std::string>& args) {
   }
 
   const std::string out_path = vm["output"].as<std::string>();
+  check_writable(out_path);
+  if (vm.count("output-int16")) check_writable(vm["output-int16"].as<std::string>());
   const int T = x.rows, S = m.state_size();
   std::cout << "reference: " << cell_name(m.cell) << (m.proj_size ? "p" : "") << " "
             << m.num_layers() << " layer(s), input " << m.input_size << ", hidden "

@@ -32,6 +32,15 @@ std::string read_text_file(const std::string& path) {
   return std::string(b.begin(), b.end());
 }
 
+std::string read_file_head(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string buf(n, '\0');
+  if (!in) return {};
+  in.read(buf.data(), static_cast<std::streamsize>(n));
+  buf.resize(static_cast<size_t>(in.gcount()));
+  return buf;
+}
+
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   namespace fs = std::filesystem;
   fs::path p(path);
@@ -58,6 +67,30 @@ void write_file_atomic(const std::string& path, const void* data, size_t size) {
 
 void write_file_atomic(const std::string& path, const std::string& text) {
   write_file_atomic(path, text.data(), text.size());
+}
+
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  std::error_code ec;
+  if (path.empty()) fail("output path is empty");
+  if (fs::is_directory(p, ec)) fail(path, ": is a directory, expected a file");
+  if (p.has_parent_path()) {
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) fail(path, ": cannot write: ", ec.message());
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(path, ": cannot write: ", std::strerror(errno));
+  }
+  std::remove(tmp.c_str());
+}
+
+void make_directories(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail(dir, ": cannot create directory: ", ec.message());
 }
 
 uint32_t crc32_of(const void* data, size_t size, uint32_t seed) {

@@ -11,5 +11,12 @@ size_t edit_distance(const std::string& a, const std::string& b);
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 std::vector<std::string> split(const std::string& s, char sep);
 std::string trim(const std::string& s);
+/// `s` with line breaks turned into spaces (error messages are one line).
+std::string one_line(std::string s);
+
+/// Parses all of `s` (no leading/trailing text) as a finite number; false otherwise.
+bool parse_double(const std::string& s, double& v);
+/// Parses all of `s` as a decimal integer; false otherwise (also on overflow).
+bool parse_int(const std::string& s, long long& v);
 
 }  // namespace csbrnn

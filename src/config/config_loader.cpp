@@ -16,19 +16,6 @@ namespace {
 
 constexpr int64_t kMaxPes = 65536;
 
-std::string one_line(std::string s) {
-  for (auto& ch : s)
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  return s;
-}
-
-std::string describe_node(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "'" + n.Scalar() + "'";
-}
-
 /// Where each key got its value: "FILE:LINE" or "--set KEY=VALUE"; keys not listed come from the
 /// defaults (errors about them name the origin).
 using Locations = std::map<std::string, std::string>;
@@ -66,7 +53,7 @@ class Loader {
     if (!doc.IsDefined() || doc.IsNull()) return;  // empty file: the defaults
     if (!doc.IsMap())
       fail(at(doc), ": expected a mapping of config sections at the top level, got ",
-           describe_node(doc));
+           describe_yaml_node(doc));
     // The sections may sit under a single top-level `hw:` key.
     // (yaml-cpp's Node::operator= assigns through to the node referred to; reset() rebinds.)
     YAML::Node root;
@@ -89,7 +76,8 @@ class Loader {
       }
       if (root.IsNull()) return;
       if (!root.IsMap())
-        fail(at(hw_key), ": hw: expected a mapping of config sections, got ", describe_node(root));
+        fail(at(hw_key), ": hw: expected a mapping of config sections, got ",
+             describe_yaml_node(root));
       walk(root, "", "hw.");
     } else {
       walk(root, "", "");
@@ -125,7 +113,7 @@ class Loader {
     return m.is_null() ? origin_ : cat(origin_, ":", m.line + 1);
   }
   static std::string key_text(const YAML::Node& k) {
-    return k.IsScalar() ? k.Scalar() : describe_node(k);
+    return k.IsScalar() ? k.Scalar() : describe_yaml_node(k);
   }
 
   // `shown` is the prefix written in front of paths in messages ("hw." under a `hw:` root).
@@ -136,7 +124,7 @@ class Loader {
       const YAML::Node v = it->second;
       const std::string here = at(k);
       if (!k.IsScalar())
-        fail(here, ": a key must be a plain name, got ", describe_node(k),
+        fail(here, ": a key must be a plain name, got ", describe_yaml_node(k),
              prefix.empty() ? "" : " in section '" + shown + prefix + "'");
       const std::string name = k.Scalar();
       const std::string path = prefix.empty() ? name : prefix + "." + name;
@@ -157,7 +145,7 @@ class Loader {
         if (v.IsNull()) continue;  // an empty section keeps its defaults
         if (!v.IsMap())
           fail(here, ": ", shown, path, ": expected a section (a mapping of keys), got ",
-               describe_node(v));
+               describe_yaml_node(v));
         walk(v, path, shown);
         continue;
       }
@@ -235,6 +223,13 @@ std::string hw_config_to_yaml(const HwConfig& c) {
     out += "\n";
   }
   return out;
+}
+
+std::string describe_yaml_node(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "'" + n.Scalar() + "'";
 }
 
 }  // namespace csbrnn

@@ -11,6 +11,10 @@
 
 #include "config/hw_config.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace csbrnn {
 
 HwConfig load_hw_config(const std::string& path, const std::vector<std::string>& overrides = {});
@@ -20,6 +24,9 @@ HwConfig parse_hw_config(const std::string& yaml_text, const std::string& origin
 /// Throws Error("<origin>: ...") when the configuration is impossible (0 PEs, fractional bits
 /// outside 1..15, ...).
 void validate_hw_config(const HwConfig& c, const std::string& origin);
+/// How a YAML node reads in an error message: "nothing", "a list", "a mapping" or "'text'".
+std::string describe_yaml_node(const YAML::Node& n);
+
 /// The fully resolved configuration as YAML that load_hw_config reads back identically.
 std::string hw_config_to_yaml(const HwConfig& c);
 

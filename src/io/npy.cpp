@@ -244,6 +244,16 @@ float element(const uint8_t* p, Kind k) {
   return 0.0f;
 }
 
+}  // namespace
+
+bool is_npy_file(const std::string& path) {
+  return read_file_head(path, 6) == std::string("\x93NUMPY", 6);
+}
+
+bool is_npz_file(const std::string& path) {
+  return read_file_head(path, 2) == "PK";
+}
+
 std::string shape_str(const std::vector<int64_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -253,8 +263,6 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   }
   return s + ")";
 }
-
-}  // namespace
 
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
   if (!host_is_little_endian())

@@ -14,13 +14,20 @@
 namespace csbrnn {
 
 struct Tensor {
-  std::vector<int64_t> shape;    // numpy shape; () for a scalar
-  std::vector<float> data;       // C order, product(shape) elements
-  std::string source_dtype;      // dtype as it was in the file, e.g. "<f4", "<i2"
+  std::vector<int64_t> shape;  // numpy shape; () for a scalar
+  std::vector<float> data;     // C order, product(shape) elements
+  std::string source_dtype;    // dtype as it was in the file, e.g. "<f4", "<i2"
 
   int64_t numel() const;
   int dims() const { return static_cast<int>(shape.size()); }
 };
+
+/// A shape as numpy prints it: "(5, 39)", "(5,)", "()".
+std::string shape_str(const std::vector<int64_t>& shape);
+
+/// True when the file starts with the .npy magic "\x93NUMPY" / the zip magic "PK" of an .npz.
+bool is_npy_file(const std::string& path);
+bool is_npz_file(const std::string& path);
 
 /// Parses the bytes of one .npy file; `origin` names it in errors ("w.npz:weight_ih_l0.npy").
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin);

@@ -44,16 +44,6 @@ bool parse_param_name(const std::string& name, ParamName& out) {
   return true;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) s += ",";
-  return s + ")";
-}
-
 Matrix to_matrix(const Tensor& t) {
   Matrix m;
   m.rows = static_cast<int>(t.shape[0]);
@@ -81,16 +71,6 @@ Tensor from_vector(const std::vector<float>& v) {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// First bytes of a file (fewer if it is shorter); empty when unreadable.
-std::string file_head(const std::string& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string buf(n, '\0');
-  if (!in) return {};
-  in.read(buf.data(), static_cast<std::streamsize>(n));
-  buf.resize(static_cast<size_t>(in.gcount()));
-  return buf;
 }
 
 }  // namespace
@@ -124,13 +104,12 @@ std::map<std::string, Tensor> load_tensor_set(const std::string& path) {
     }
     return out;
   }
-  const std::string head = file_head(path, 6);
-  if (head.size() == 6 && head == std::string("\x93NUMPY", 6)) {
+  if (is_npy_file(path)) {
     std::map<std::string, Tensor> out;
     out[fs::path(path).stem().string()] = load_npy(path);
     return out;
   }
-  if (head.size() >= 2 && head[0] == 'P' && head[1] == 'K') return load_npz(path);
+  if (is_npz_file(path)) return load_npz(path);
   if (ends_with(path, ".npz")) return load_npz(path);  // gives the precise error
   fail(path, ": not an .npz archive, a .npy file or a folder of .npy files");
 }
@@ -190,11 +169,11 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
     const size_t want = is_bias ? 1 : 2;
     if (t->shape.size() != want)
       fail(origin, ": ", full(key.first, key.second), " must be ", want, "-D, has shape ",
-           shape_text(t->shape));
+           shape_str(t->shape));
     for (int64_t d : t->shape)
       if (d <= 0 || d > INT_MAX)
         fail(origin, ": ", full(key.first, key.second), " has unusable shape ",
-             shape_text(t->shape));
+             shape_str(t->shape));
   }
 
   // 4. Infer the cell and sizes from layer 0.
@@ -211,15 +190,15 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
     m.hidden_size = static_cast<int>(hr.shape[1]);
     m.proj_size = static_cast<int>(hr.shape[0]);
     if (rows != 4 * int64_t(m.hidden_size))
-      fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_text(hh.shape), " but ",
-           full("weight_hr", 0), " ", shape_text(hr.shape), " implies hidden size ", m.hidden_size,
+      fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_str(hh.shape), " but ",
+           full("weight_hr", 0), " ", shape_str(hr.shape), " implies hidden size ", m.hidden_size,
            ": an LSTM with projection needs ", 4 * int64_t(m.hidden_size), " rows");
   } else {
     m.hidden_size = static_cast<int>(cols);
     if (force_cell) {
       m.cell = *force_cell;
       if (rows != gate_count(m.cell) * cols)
-        fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_text(hh.shape), "; a ",
+        fail(origin, ": ", full("weight_hh", 0), " has shape ", shape_str(hh.shape), "; a ",
              cell_name(m.cell), " with hidden size ", cols, " needs (", gate_count(m.cell) * cols,
              ", ", cols, ")");
     } else if (rows == 4 * cols) {
@@ -228,7 +207,7 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
       m.cell = CellType::GRU;
     } else {
       fail(origin, ": cannot infer the cell type: ", full("weight_hh", 0), " has shape ",
-           shape_text(hh.shape), ", expected (4H, H) for an LSTM or (3H, H) for a GRU");
+           shape_str(hh.shape), ", expected (4H, H) for an LSTM or (3H, H) for a GRU");
     }
   }
   m.input_size = static_cast<int>(get("weight_ih", 0)->shape[1]);
@@ -251,12 +230,10 @@ RnnModel model_from_state_dict(const std::map<std::string, Tensor>& tensors,
 
 RnnModel load_weights(const std::string& path, std::optional<CellType> force_cell) {
   std::error_code ec;
-  if (!fs::is_directory(path, ec)) {
-    const std::string head = file_head(path, 6);
-    if (head == std::string("\x93NUMPY", 6))
-      fail(path,
-           ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
-           ".npy files named like a state_dict");
+  if (!fs::is_directory(path, ec) && is_npy_file(path)) {
+    fail(path,
+         ": a single .npy array cannot hold an RNN; give an .npz archive or a folder of "
+         ".npy files named like a state_dict");
   }
   return model_from_state_dict(load_tensor_set(path), path, force_cell);
 }

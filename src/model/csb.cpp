@@ -9,13 +9,6 @@ namespace csbrnn {
 
 namespace {
 
-// Number of bits needed to write any value in [0, n-1]; 0 for n <= 1.
-uint64_t bits_for_count(uint64_t n) {
-  uint64_t b = 0;
-  while (b < 64 && (uint64_t(1) << b) < n) ++b;
-  return b;
-}
-
 void check_block_size(int bh, int bw, const std::string& what) {
   if (bh < 1 || bw < 1 || bh > kCsbMaxBlockSize || bw > kCsbMaxBlockSize)
     fail(what, ": block size ", bh, "x", bw, " out of range (each side 1..", kCsbMaxBlockSize, ")");
@@ -31,11 +24,29 @@ bool is_zero(float v) {
   return v == 0.0f;
 }  // both +0 and -0 (see docs/csb-format.md §2)
 
-}  // namespace
-
-uint64_t ceil_log2(uint64_t n) {
-  return bits_for_count(n);
+// Calls f(i, j, r0, c0, h, w, row_nz, col_nz) for every bh x bw block (i,j) of m, row-major;
+// row_nz[r] / col_nz[k] say whether block-local row r / column k holds a non-zero. Stops early
+// when f returns false; returns false then.
+template <class F>
+bool for_each_block_lines(const Matrix& m, int bh, int bw, F&& f) {
+  const int BR = (m.rows + bh - 1) / bh, BC = (m.cols + bw - 1) / bw;
+  std::vector<char> row_nz(bh), col_nz(bw);
+  for (int i = 0; i < BR; ++i) {
+    const int r0 = i * bh, h = block_extent(m.rows, bh, i);
+    for (int j = 0; j < BC; ++j) {
+      const int c0 = j * bw, w = block_extent(m.cols, bw, j);
+      std::fill(row_nz.begin(), row_nz.end(), 0);
+      std::fill(col_nz.begin(), col_nz.end(), 0);
+      for (int r = 0; r < h; ++r)
+        for (int k = 0; k < w; ++k)
+          if (!is_zero(m.at(r0 + r, c0 + k))) row_nz[r] = col_nz[k] = 1;
+      if (!f(i, j, r0, c0, h, w, row_nz, col_nz)) return false;
+    }
+  }
+  return true;
 }
+
+}  // namespace
 
 size_t CsbMatrix::nnz() const {
   size_t n = 0;
@@ -53,53 +64,37 @@ CsbMatrix dense_to_csb(const Matrix& m, int bh, int bw) {
   c.cols = m.cols;
   c.bh = bh;
   c.bw = bw;
-  const int BR = c.block_rows(), BC = c.block_cols();
-  c.blocks.resize(size_t(BR) * size_t(BC));
-  std::vector<char> row_nz(bh), col_nz(bw);
-  for (int i = 0; i < BR; ++i) {
-    const int r0 = i * bh, h = block_extent(m.rows, bh, i);
-    for (int j = 0; j < BC; ++j) {
-      const int c0 = j * bw, w = block_extent(m.cols, bw, j);
-      std::fill(row_nz.begin(), row_nz.end(), 0);
-      std::fill(col_nz.begin(), col_nz.end(), 0);
-      for (int r = 0; r < h; ++r)
-        for (int k = 0; k < w; ++k)
-          if (!is_zero(m.at(r0 + r, c0 + k))) row_nz[r] = col_nz[k] = 1;
-      CsbBlock& b = c.block(i, j);
-      for (int r = 0; r < h; ++r)
-        if (row_nz[r]) b.rows.push_back(static_cast<uint16_t>(r));
-      for (int k = 0; k < w; ++k)
-        if (col_nz[k]) b.cols.push_back(static_cast<uint16_t>(k));
-      b.values.reserve(b.rows.size() * b.cols.size());
-      for (uint16_t r : b.rows)
-        for (uint16_t k : b.cols) b.values.push_back(m.at(r0 + r, c0 + k));
-    }
-  }
+  c.blocks.resize(size_t(c.block_rows()) * size_t(c.block_cols()));
+  for_each_block_lines(m, bh, bw,
+                       [&](int i, int j, int r0, int c0, int h, int w,
+                           const std::vector<char>& row_nz, const std::vector<char>& col_nz) {
+                         CsbBlock& b = c.block(i, j);
+                         for (int r = 0; r < h; ++r)
+                           if (row_nz[r]) b.rows.push_back(static_cast<uint16_t>(r));
+                         for (int k = 0; k < w; ++k)
+                           if (col_nz[k]) b.cols.push_back(static_cast<uint16_t>(k));
+                         b.values.reserve(b.rows.size() * b.cols.size());
+                         for (uint16_t r : b.rows)
+                           for (uint16_t k : b.cols) b.values.push_back(m.at(r0 + r, c0 + k));
+                         return true;
+                       });
   return c;
 }
 
 bool has_csb_structure(const Matrix& m, int bh, int bw) {
   check_block_size(bh, bw, "has_csb_structure");
-  const int BR = (m.rows + bh - 1) / bh, BC = (m.cols + bw - 1) / bw;
-  std::vector<char> row_nz(bh), col_nz(bw);
-  for (int i = 0; i < BR; ++i) {
-    const int r0 = i * bh, h = block_extent(m.rows, bh, i);
-    for (int j = 0; j < BC; ++j) {
-      const int c0 = j * bw, w = block_extent(m.cols, bw, j);
-      std::fill(row_nz.begin(), row_nz.end(), 0);
-      std::fill(col_nz.begin(), col_nz.end(), 0);
-      for (int r = 0; r < h; ++r)
-        for (int k = 0; k < w; ++k)
-          if (!is_zero(m.at(r0 + r, c0 + k))) row_nz[r] = col_nz[k] = 1;
-      // Tight iff every cross-point of a non-zero row and a non-zero column is itself non-zero.
-      for (int r = 0; r < h; ++r) {
-        if (!row_nz[r]) continue;
-        for (int k = 0; k < w; ++k)
-          if (col_nz[k] && is_zero(m.at(r0 + r, c0 + k))) return false;
-      }
-    }
-  }
-  return true;
+  // Tight iff every cross-point of a non-zero row and a non-zero column is itself non-zero.
+  return for_each_block_lines(
+      m, bh, bw,
+      [&](int, int, int r0, int c0, int h, int w, const std::vector<char>& row_nz,
+          const std::vector<char>& col_nz) {
+        for (int r = 0; r < h; ++r) {
+          if (!row_nz[r]) continue;
+          for (int k = 0; k < w; ++k)
+            if (col_nz[k] && is_zero(m.at(r0 + r, c0 + k))) return false;
+        }
+        return true;
+      });
 }
 
 namespace {
@@ -214,11 +209,7 @@ void validate_csb_model(const CsbModel& m, const std::string& origin) {
 
 CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw) {
   CsbModel c;
-  c.cell = m.cell;
-  c.input_size = m.input_size;
-  c.hidden_size = m.hidden_size;
-  c.proj_size = m.proj_size;
-  c.has_bias = m.has_bias;
+  copy_model_shape(c, m);
   c.layers.reserve(m.layers.size());
   for (const LayerWeights& L : m.layers) {
     CsbLayer cl;
@@ -234,11 +225,7 @@ CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw) {
 
 RnnModel csb_model_to_dense(const CsbModel& m) {
   RnnModel d;
-  d.cell = m.cell;
-  d.input_size = m.input_size;
-  d.hidden_size = m.hidden_size;
-  d.proj_size = m.proj_size;
-  d.has_bias = m.has_bias;
+  copy_model_shape(d, m);
   d.layers.reserve(m.layers.size());
   for (const CsbLayer& L : m.layers) {
     LayerWeights w;

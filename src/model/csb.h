@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bits.h"  // ceil_log2
 #include "model/matrix.h"
 #include "model/rnn_model.h"
 
@@ -23,8 +24,8 @@ struct CsbBlock {
 };
 
 struct CsbMatrix {
-  int rows = 0, cols = 0;  // logical (unpadded) size
-  int bh = 0, bw = 0;      // block size
+  int rows = 0, cols = 0;        // logical (unpadded) size
+  int bh = 0, bw = 0;            // block size
   std::vector<CsbBlock> blocks;  // BR*BC, row-major over blocks
 
   int block_rows() const { return (rows + bh - 1) / bh; }
@@ -77,9 +78,6 @@ bool has_csb_structure(const Matrix& m, int bh, int bw);
 /// values, all finite. Throws Error "<what>: block (i,j): <problem>".
 void check_csb(const CsbMatrix& c, const std::string& what);
 
-/// ceil(log2(n)) for n >= 1 (0 for n <= 1): bits to address n distinct items.
-uint64_t ceil_log2(uint64_t n);
-
 /// Index storage of the CSB format in bits: per block kr and kc counters
 /// (ceil(log2(bh+1)), ceil(log2(bw+1)) bits) plus kr*ceil(log2 bh) + kc*ceil(log2 bw) index bits.
 uint64_t csb_index_bits(const CsbMatrix& c);
@@ -89,6 +87,17 @@ uint64_t csb_index_bits(const CsbMatrix& c);
 void validate_csb_model(const CsbModel& m, const std::string& origin);
 
 CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw);
+
+/// Copies the fields that describe a model's shape (cell, input/hidden/proj sizes, bias flag)
+/// between RnnModel and CsbModel.
+template <class To, class From>
+void copy_model_shape(To& to, const From& from) {
+  to.cell = from.cell;
+  to.input_size = from.input_size;
+  to.hidden_size = from.hidden_size;
+  to.proj_size = from.proj_size;
+  to.has_bias = from.has_bias;
+}
 RnnModel csb_model_to_dense(const CsbModel& m);
 
 }  // namespace csbrnn

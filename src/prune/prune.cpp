@@ -397,11 +397,19 @@ std::vector<PruneMethod> all_methods() {
   return v;
 }
 
+double parse_rate(const std::string& s, const std::string& what) {
+  double v = 0;
+  if (!parse_double(s, v)) fail(what, ": bad rate '", s, "' (expected a number > 1)");
+  if (v <= 1.0)
+    fail(what, ": compression rate must be > 1 (got ", s, "); rate R keeps 1/R of the weights");
+  return v;
+}
+
 BlockSize parse_block(const std::string& s, const std::string& what) {
   auto num = [&](const std::string& t) {
     if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos)
       fail(what, ": bad block size '", s, "' (expected BHxBW, e.g. 32x32, or one number)");
-    const int v = std::stoi(t);
+    const int v = std::stoi(t);  // at most 6 digits: cannot throw
     if (v < 1) fail(what, ": block size '", s, "' must be at least 1x1");
     if (v > 65535) fail(what, ": block size '", s, "' too large (max 65535)");
     return v;
@@ -566,7 +574,14 @@ ModelPrune prune_model(const RnnModel& m, const ModelPruneOptions& o) {
     if (auto it = o.rate_for.find(info.name); it != o.rate_for.end()) info.params.rate = it->second;
     if (auto it = o.block_for.find(info.name); it != o.block_for.end())
       info.params.block = it->second;
-    info.result = prune_matrix(*mats[t].second, info.params, info.name);
+    // A rate that asks for (or a structure that yields) no weight at all is refused.
+    const size_t n = mats[t].second->size();
+    const bool asks_none =
+        std::isfinite(info.params.rate) && std::llround(double(n) / info.params.rate) < 1;
+    if (!asks_none) info.result = prune_matrix(*mats[t].second, info.params, info.name);
+    if (asks_none || info.result.kept == 0)
+      fail(info.name, ": compression rate ", info.params.rate, " keeps none of its ", n,
+           " weights (use a rate below ", n, ")");
     apply_mask(*out[t].second, info.result.keep);
     mp.matrices.push_back(std::move(info));
   }
@@ -576,11 +591,7 @@ ModelPrune prune_model(const RnnModel& m, const ModelPruneOptions& o) {
 CsbModel pruned_to_csb_model(const ModelPrune& mp, const std::string& note) {
   const RnnModel& d = mp.pruned;
   CsbModel c;
-  c.cell = d.cell;
-  c.input_size = d.input_size;
-  c.hidden_size = d.hidden_size;
-  c.proj_size = d.proj_size;
-  c.has_bias = d.has_bias;
+  copy_model_shape(c, d);
   c.note = note;
   c.layers.resize(d.layers.size());
   auto mats = model_matrices(d);

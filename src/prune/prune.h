@@ -38,6 +38,8 @@ struct BlockSize {
 };
 /// Parses "BHxBW" (or "B" for a square block); throws Error naming `what` on bad syntax.
 BlockSize parse_block(const std::string& s, const std::string& what);
+/// Parses a compression rate (a finite number > 1); throws Error naming `what` otherwise.
+double parse_rate(const std::string& s, const std::string& what);
 
 /// Parameters for pruning one matrix.
 struct PruneParams {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "common/bits.h"
 #include "common/error.h"
 
 namespace csbrnn {
@@ -37,9 +38,7 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 int index_bits_for(uint64_t n) {
-  int b = 0;
-  while (b < 64 && (uint64_t(1) << b) < n) ++b;
-  return b;
+  return int(ceil_log2(n));
 }
 
 uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPrune& r,

@@ -89,9 +89,25 @@ void untrack_child(pid_t pid) {
     if (g_children[i] == pid) g_children[i] = 0;
 }
 
+/// Waits for any child to end; returns its pid and sets `code` to its exit status (128 + signal
+/// when killed), or returns -1 when no child is left.
+pid_t reap_child(int& code) {
+  for (;;) {
+    int st = 0;
+    const pid_t pid = waitpid(-1, &st, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    untrack_child(pid);
+    code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return pid;
+  }
+}
+
 /// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
-  fs::create_directories(fs::path(log).parent_path());
+  make_directories(fs::path(log).parent_path().string());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -341,7 +357,7 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
 
   if (p.mode == Mode::Simulate) {
     const std::string run = path_in(dir, "runs/" + id);
-    fs::create_directories(run);
+    make_directories(run);
     // deterministic random input, uniform in [-1, 1)
     Tensor x;
     x.shape = {p.timesteps, m.input_size};
@@ -384,7 +400,8 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string dir = opt.out_dir;
   const std::vector<Point> pts = expand(spec);
-  fs::create_directories(path_in(dir, "points"));
+  if (fs::exists(dir) && !fs::is_directory(dir)) fail(dir, ": --out exists and is not a directory");
+  make_directories(path_in(dir, "points"));
   // one sweep per directory at a time (the lock goes with the process)
   const int lock = ::open(path_in(dir, ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   struct Fd {
@@ -455,16 +472,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
                       path_in(dir, "logs/cache-" + k + ".log"))] = k;
       }
       prog.update(0, 0, int(running.size()), cat("pruning ", done, "/", keys.size(), ";"));
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      untrack_child(pid);
+      int code = 0;
+      const pid_t pid = reap_child(code);
+      if (pid < 0) break;
       auto it = running.find(pid);
       if (it == running.end()) continue;
-      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       if (code != 0 || !fs::exists(cache_csb(dir, it->second))) {
         cache_error[it->second] =
             "pruning failed: " +
@@ -513,16 +525,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       }
       prog.update(done, sum.failed, int(running.size()), "points");
       if (running.empty()) continue;
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      untrack_child(pid);
+      int code = 0;
+      const pid_t pid = reap_child(code);
+      if (pid < 0) break;
       auto it = running.find(pid);
       if (it == running.end()) continue;
-      const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       record(it->second.first, code, since(it->second.second));
       done++;
       running.erase(it);

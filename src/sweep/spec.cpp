@@ -42,19 +42,6 @@ const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
 const std::vector<std::string> kModelKeys = {
     "model", "rate", "mode", "set", "paper_latency_us", "paper_source"};
 
-std::string one_line(std::string s) {
-  for (auto& ch : s)
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  return s;
-}
-
-std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "'" + n.Scalar() + "'";
-}
-
 /// Parsing context: where a node sits ("spec.yaml:12" or "--set k=v").
 class Ctx {
  public:
@@ -91,7 +78,8 @@ void check_keys(const Ctx& c, const YAML::Node& map, const std::vector<std::stri
 }
 
 std::string scalar(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  if (!n.IsScalar()) fail(c.at(n), ": ", what, ": expected a single value, got ", describe(n));
+  if (!n.IsScalar())
+    fail(c.at(n), ": ", what, ": expected a single value, got ", describe_yaml_node(n));
   return n.Scalar();
 }
 
@@ -104,22 +92,16 @@ std::vector<YAML::Node> items(const Ctx& c, const YAML::Node& n, const std::stri
   } else if (n.IsScalar()) {
     v.push_back(n);
   } else {
-    fail(c.at(n), ": ", what, ": expected a value or a list of values, got ", describe(n));
+    fail(c.at(n), ": ", what, ": expected a value or a list of values, got ",
+         describe_yaml_node(n));
   }
   return v;
 }
 
 int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
   const std::string s = scalar(c, n, what);
-  size_t used = 0;
   long long v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty())
-    fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
+  if (!parse_int(s, v)) fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
   if (v < lo || v > hi)
     fail(c.at(n), ": ", what, ": ", v, " is out of range (valid: ", lo, "..", hi, ")");
   return v;
@@ -128,19 +110,11 @@ int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64
 double to_rate(const Ctx& c, const YAML::Node& n, const std::string& what) {
   const std::string s = scalar(c, n, what);
   if (s == "paper") return 0.0;
-  size_t used = 0;
   double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty())
+  if (!parse_double(s, v))
     fail(c.at(n), ": ", what, ": expected a compression rate (a number > 1) or 'paper', got '", s,
          "'");
-  if (!std::isfinite(v) || v <= 1.0)
-    fail(c.at(n), ": ", what, ": compression rate must be > 1 (got ", s, ")");
-  return v;
+  return parse_rate(s, c.at(n) + ": " + what);
 }
 
 bool to_bool(const Ctx& c, const YAML::Node& n, const std::string& what) {
@@ -207,7 +181,8 @@ std::string check_hw_set(const Ctx& c, const YAML::Node& at, const std::string& 
 
 HwSets parse_hw_map(const Ctx& c, const YAML::Node& n, const std::string& what,
                     const std::string& base, const std::vector<std::string>& skip = {}) {
-  if (!n.IsMap()) fail(c.at(n), ": ", what, ": expected a mapping of hw keys, got ", describe(n));
+  if (!n.IsMap())
+    fail(c.at(n), ": ", what, ": expected a mapping of hw keys, got ", describe_yaml_node(n));
   HwSets out;
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string key = scalar(c, it->first, what + " key");
@@ -240,11 +215,8 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
     if (n["set"]) m.set = parse_hw_map(c, n["set"], "models[].set", s.hw_base);
     if (n["paper_latency_us"]) {
       const std::string v = scalar(c, n["paper_latency_us"], "models[].paper_latency_us");
-      try {
-        m.paper_latency_us = std::stod(v);
-      } catch (const std::exception&) {
+      if (!parse_double(v, m.paper_latency_us))
         fail(c.at(n["paper_latency_us"]), ": paper_latency_us: expected a number, got '", v, "'");
-      }
       if (!(m.paper_latency_us > 0))
         fail(c.at(n["paper_latency_us"]), ": paper_latency_us: must be > 0");
     }
@@ -348,7 +320,8 @@ void apply_key(SweepSpec& s, const Ctx& c, const std::string& key, const YAML::N
 
 void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
   if (!hw.IsMap())
-    fail(c.at(hw), ": hw: expected a mapping (base, set, variants, grid), got ", describe(hw));
+    fail(c.at(hw), ": hw: expected a mapping (base, set, variants, grid), got ",
+         describe_yaml_node(hw));
   check_keys(c, hw, kHwKeys, "hw");
   if (hw["base"]) {
     s.hw_base = resolve_path(scalar(c, hw["base"], "hw.base"), s.dir);
@@ -365,7 +338,8 @@ void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
     if (!vs.IsSequence() || vs.size() == 0)
       fail(c.at(vs), ": hw.variants: expected a list of mappings (name: ..., KEY: VALUE ...)");
     for (const auto& v : vs) {
-      if (!v.IsMap()) fail(c.at(v), ": hw.variants[]: expected a mapping, got ", describe(v));
+      if (!v.IsMap())
+        fail(c.at(v), ": hw.variants[]: expected a mapping, got ", describe_yaml_node(v));
       Variant var;
       if (!v["name"]) fail(c.at(v), ": hw.variants[]: each variant needs 'name: TEXT'");
       var.name = scalar(c, v["name"], "hw.variants[].name");
@@ -377,7 +351,8 @@ void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
   }
   if (hw["grid"]) {
     const YAML::Node g = hw["grid"];
-    if (!g.IsMap()) fail(c.at(g), ": hw.grid: expected a mapping KEY: [values], got ", describe(g));
+    if (!g.IsMap())
+      fail(c.at(g), ": hw.grid: expected a mapping KEY: [values], got ", describe_yaml_node(g));
     for (auto it = g.begin(); it != g.end(); ++it) {
       const std::string key = scalar(c, it->first, "hw.grid key");
       std::vector<std::string> values;
@@ -418,7 +393,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     fail(origin, ":", e.mark.line + 1, ": invalid YAML: ", one_line(e.msg));
   }
   if (!doc.IsMap())
-    fail(origin, ": expected a mapping of sweep keys at the top level, got ", describe(doc));
+    fail(origin, ": expected a mapping of sweep keys at the top level, got ",
+         describe_yaml_node(doc));
   check_keys(c, doc, kTopKeys, "");
   // hw.base first: the other hw values are checked against it.
   if (doc["hw"]) parse_hw(s, c, doc["hw"]);
@@ -427,7 +403,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
   if (doc["prune"]) {
     const YAML::Node p = doc["prune"];
     if (!p.IsMap())
-      fail(c.at(p), ": prune: expected a mapping (method, rate, block), got ", describe(p));
+      fail(c.at(p), ": prune: expected a mapping (method, rate, block), got ",
+           describe_yaml_node(p));
     check_keys(c, p, kPruneKeys, "prune");
     for (const std::string k : {"method", "rate", "block"})
       if (p[k]) apply_key(s, c, "prune." + k, p[k]);
