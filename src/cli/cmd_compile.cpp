@@ -39,6 +39,9 @@ int run_compile(const std::vector<std::string>& args) {
   if (vm.count("model") == vm.count("bench"))
     fail("csbrnn compile: give exactly one of MODEL.csb or --bench NAME");
   const HwConfig hw = hw_from_options(vm);
+  // Refuse unwritable outputs before the work (and before anything is written).
+  check_writable(vm["output"].as<std::string>());
+  if (vm.count("report")) check_writable(vm["report"].as<std::string>());
   CsbModel m;
   std::string origin;
   if (vm.count("model")) {
@@ -48,6 +51,7 @@ int run_compile(const std::vector<std::string>& args) {
     origin = vm["bench"].as<std::string>();
     BenchModelOptions bo;
     bo.block = vm["block"].as<int>();
+    if (bo.block < 0) fail("--block: ", bo.block, " is not a block size (0 = the paper's)");
     m = benchmark_csb_model(origin, bo);
   }
   CompileStats st;

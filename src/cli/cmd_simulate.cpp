@@ -59,6 +59,8 @@ int run_simulate(const std::vector<std::string>& args) {
   const HwConfig hw = hw_from_options(vm);
   const std::string path = vm["program"].as<std::string>();
   const std::string out_dir = vm["out"].as<std::string>();
+  if (vm.count("output")) check_writable(vm["output"].as<std::string>());
+  make_directories(out_dir);
 
   // program (compiled in-process from a model)
   Program prog;
@@ -79,7 +81,11 @@ int run_simulate(const std::vector<std::string>& args) {
       }
       if (used != parts[1].size() || bo.block < 1) fail(path, ": BLOCK must be a positive integer");
     }
-    if (vm.count("rate")) bo.rate = vm["rate"].as<double>();
+    if (vm.count("rate")) {
+      bo.rate = vm["rate"].as<double>();
+      if (!(bo.rate > 1.0) || !std::isfinite(bo.rate))
+        fail("--rate: compression rate must be a finite number > 1 (got ", bo.rate, ")");
+    }
     bo.seed = vm["seed"].as<uint64_t>();
     model = benchmark_csb_model(parts[0], bo);
   }
@@ -125,6 +131,7 @@ int run_simulate(const std::vector<std::string>& args) {
   sim::SimOptions so;
   if (vm.count("vcd")) {
     so.vcd.file = vm["vcd"].as<std::string>();
+    check_writable(so.vcd.file);
     so.vcd.scope =
         sim::parse_vcd_scope(vm["vcd-scope"].as<std::string>(), hw.engine.K, hw.engine.L);
     if (vm.count("vcd-window"))

@@ -1,6 +1,7 @@
 // Bad input to every command: each case must end in ONE line naming the file or option and the
 // problem, with a non-zero exit (never a crash, an uncaught exception's text, or a success).
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -173,4 +174,30 @@ TEST_CASE("bad input: sweep refuses bad specs, -j 0 and unusable output folders"
   expect_refused("sweep " + q(d.file("ok.yaml")) + out + " -j 0", "-j");
   expect_refused("sweep " + q(d.file("ok.yaml")) + " --out /proc/x/out", "/proc/x/out");
   expect_refused("sweep " + q(d.file("ok.yaml")) + " --out " + q(d.file("afile")), "afile");
+}
+
+TEST_CASE("compile and simulate refuse bad outputs and options before working") {
+  test::TempDir t("badout");
+  struct Case {
+    std::string args, names;
+  };
+  const std::vector<Case> cases = {
+      {"compile --bench sr4 -o " + t.file("p.bin") + " --report /proc/x/r.json", "/proc/x/r.json"},
+      {"compile --bench sr4 --block -1 -o " + t.file("p.bin"), "--block"},
+      {"simulate bench:sr4 --steps 2 --rate 0 --out " + t.file("so"), "--rate"},
+      {"simulate bench:sr4 --steps 2 --rate nan --out " + t.file("so"), "--rate"},
+      {"simulate bench:sr4 --steps 2 --out " + t.file("so") + " --vcd /proc/x/a.vcd",
+       "/proc/x/a.vcd"},
+      {"simulate bench:sr4 --steps 2 --out " + t.file("so") + " --output /proc/x/y.npy",
+       "/proc/x/y.npy"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const auto r = test::run_cli(c.args);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(r.output.find("csbrnn: error:") == 0);
+    CHECK(r.output.find(c.names) != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(t.file("p.bin")));  // nothing written before the refusal
 }
