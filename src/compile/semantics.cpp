@@ -23,7 +23,9 @@ size_t bank_size(const MachineBanks& m, Bank b) {
   return 0;
 }
 
-// Unit that may execute each op (Sum1/Sum2 both add and subtract; Mult1/Mult2 both multiply).
+
+}  // namespace
+
 bool unit_can_run(Unit u, Op op) {
   switch (op) {
     case Op::LoadX:
@@ -48,8 +50,6 @@ bool unit_can_run(Unit u, Op op) {
   }
   return false;
 }
-
-}  // namespace
 
 void MachineBanks::reset(const Program& p) {
   for (auto& b : v) b.assign(size_t(p.hw.buffers.vector_buffer), 0);

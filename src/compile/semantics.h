@@ -53,6 +53,10 @@ void exec_mvm(const Program& p, const Section& s, MachineBanks& m);
 
 /// Checks a decoded program's internal consistency (pointers inside images, sizes, indices);
 /// throws Error("<origin>: ...") naming the first problem.
+/// Whether unit `u` may execute `op` (Sum1/Sum2 both add and subtract, Mult1/Mult2 both
+/// multiply, biaswb only on Sum1, copy only on Sum2): the ISA's one unit/op rule.
+bool unit_can_run(Unit u, Op op);
+
 void check_program(const Program& p, const std::string& origin);
 
 }  // namespace csbrnn

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "compile/semantics.h"
 
 namespace csbrnn {
 namespace {
@@ -17,26 +18,6 @@ bool is_eltwise(Op op) {
     case Op::Tanh:
     case Op::Copy:
       return true;
-    default:
-      return false;
-  }
-}
-
-bool unit_runs(Unit u, Op op) {
-  switch (op) {
-    case Op::BiasWb:
-      return u == Unit::Sum1;
-    case Op::Add:
-    case Op::Sub:
-      return u == Unit::Sum1 || u == Unit::Sum2;
-    case Op::Mul:
-      return u == Unit::Mult1 || u == Unit::Mult2;
-    case Op::Sigmoid:
-      return u == Unit::Sigmoid;
-    case Op::Tanh:
-      return u == Unit::Tanh;
-    case Op::Copy:
-      return u == Unit::Sum2;
     default:
       return false;
   }
@@ -115,7 +96,7 @@ void check_streams(const Program& p, const std::string& origin) {
       if (stage.sections.empty()) bad("MVM ", i, " empty stream stage");
       bool used[kUnitCount] = {};
       for (const Section& s : stage.sections) {
-        if (uint8_t(s.unit) >= kUnitCount || !is_eltwise(s.op) || !unit_runs(s.unit, s.op))
+        if (uint8_t(s.unit) >= kUnitCount || !is_eltwise(s.op) || !unit_can_run(s.unit, s.op))
           bad("MVM ", i, " stream section unit/op mismatch");
         if (used[uint8_t(s.unit)]) bad("MVM ", i, " two stream sections on one unit in a stage");
         used[uint8_t(s.unit)] = true;
