@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
+#include "config/config_loader.h"
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb.h"
@@ -151,6 +152,8 @@ int run(const std::vector<std::string>& args) {
   const fx::Format f = hw.numeric;
   const FixedRnnResult fi = run_fixed_rnn(m, x, f, init);
   save_matrix(out_path, T, S, fi.output_float.data, "<f4");
+  // The resolved configuration the fixed-point result depends on, saved beside it.
+  write_file_atomic(out_path + ".hw.yaml", hw_config_to_yaml(hw));
   if (vm.count("output-int16")) {
     const std::string p16 = vm["output-int16"].as<std::string>();
     save_matrix(p16, T, S, std::vector<float>(fi.output.begin(), fi.output.end()), "<i2");
@@ -161,7 +164,7 @@ int run(const std::vector<std::string>& args) {
     max_err = std::max(max_err, std::fabs(fx::dequantize(fi.output[i], f.af) - fl.output_d[i]));
   std::cout << "fixed-point reference (weights Q." << f.wf << ", activations Q." << f.af << ") -> "
             << out_path << " (" << T << " x " << S << "); max |fixed - float| = " << max_err
-            << "\n";
+            << "; config -> " << out_path << ".hw.yaml\n";
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // `csbrnn reference` end to end on the PyTorch fixtures.
 #include <catch2/catch.hpp>
+
+#include "config/config_loader.h"
 #include <cmath>
 #include <limits>
 
@@ -100,6 +102,8 @@ TEST_CASE("cli reference: fixed point is bit-exact with the Python oracle", "[cl
   REQUIRE(r10.exit_code == 0);
   CHECK(max_abs_diff(load_npy(y16), want) > 0.0);
   CHECK(max_abs_diff(load_npy(y), load_npz(fixture("gru_h0_data.npz")).at("y")) < 0.01);
+  // The resolved config is saved beside the result and reads back with the override applied.
+  CHECK(load_hw_config(y + ".hw.yaml").numeric.af == 10);
 }
 
 TEST_CASE("cli reference: bad inputs give one-line errors naming the file", "[cli]") {
