@@ -420,21 +420,21 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
 
   RunSummary sum;
   sum.points = int(pts.size());
-  std::vector<const Point*> todo;
+  std::vector<const Point*> pending;
   for (const Point& p : pts) {
     if (point_status(dir, p.id) == "ok")
       sum.skipped++;
     else
-      todo.push_back(&p);
+      pending.push_back(&p);
   }
   if (opt.dry_run) {
     std::printf("%zu points (%d already done, %zu to run); manifest: %s\n", pts.size(), sum.skipped,
-                todo.size(), path_in(dir, "manifest.jsonl").c_str());
+                pending.size(), path_in(dir, "manifest.jsonl").c_str());
     for (const Point& p : pts) {
       std::string hw;
       for (const auto& kv : p.hw) hw += " " + kv.first + "=" + kv.second;
       std::printf("  %s %-4s %-14s %-10s %-10s rate %-6g block %dx%d%s%s\n", p.id.c_str(),
-                  point_status(dir, p.id) == "ok" ? "done" : "todo", p.model.c_str(),
+                  point_status(dir, p.id) == "ok" ? "done" : "pending", p.model.c_str(),
                   mode_name(p.mode), p.method.c_str(), p.rate, p.block.bh, p.block.bw,
                   p.variant.empty() ? "" : (" variant=" + p.variant).c_str(), hw.c_str());
     }
@@ -447,9 +447,10 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string exe = opt.exe.empty() ? self_exe() : opt.exe;
   std::ofstream slog(path_in(dir, "sweep.log"), std::ios::app);
   slog << "start " << now_text() << " points=" << pts.size() << " skip=" << sum.skipped
-       << " todo=" << todo.size() << " jobs=" << jobs << "\n";
+       << " pending=" << pending.size() << " jobs=" << jobs << "\n";
   for (const Point& p : pts)
-    if (std::find(todo.begin(), todo.end(), &p) == todo.end()) slog << "skip " << p.id << "\n";
+    if (std::find(pending.begin(), pending.end(), &p) == pending.end())
+      slog << "skip " << p.id << "\n";
   slog.flush();
 
   Progress prog(opt.progress, sum.points, sum.skipped);
@@ -457,7 +458,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   std::map<std::string, std::string> cache_error;  // key -> error
   {
     std::vector<std::string> keys;
-    for (const Point* p : todo)
+    for (const Point* p : pending)
       if (!p->cache_key.empty() && !fs::exists(cache_csb(dir, p->cache_key)) &&
           std::find(keys.begin(), keys.end(), p->cache_key) == keys.end())
         keys.push_back(p->cache_key);
@@ -507,9 +508,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       }
       slog.flush();
     };
-    while (next < todo.size() || !running.empty()) {
-      while (next < todo.size() && int(running.size()) < jobs) {
-        const Point* p = todo[next++];
+    while (next < pending.size() || !running.empty()) {
+      while (next < pending.size() && int(running.size()) < jobs) {
+        const Point* p = pending[next++];
         sum.ran++;
         slog << "run " << p->id << "\n";
         auto ce = cache_error.find(p->cache_key);

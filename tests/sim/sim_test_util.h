@@ -117,4 +117,36 @@ inline void check_job(const sim::SimJob& j, const HwConfig& hw) {
   check_counters(j.stats);
 }
 
+struct SimCase {
+  Program prog;
+  HwConfig hw;
+};
+
+/// LSTM, GRU and LSTMP (2 layers, input 13, hidden 11, proj 5, block bh x 5) x the four sharing
+/// modes, compiled for `base` with `opt`: the cell x mode matrix both sim test files run.
+inline std::vector<SimCase> cell_mode_cases(const HwConfig& base, int bh, uint64_t first_seed,
+                                            const CompileOptions& opt = {}) {
+  std::vector<SimCase> cases;
+  uint64_t seed = first_seed;
+  for (CellType cell : {CellType::LSTM, CellType::GRU})
+    for (int proj : {0, 5})
+      for (SharingMode mode :
+           {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical, SharingMode::TwoD}) {
+        if (cell == CellType::GRU && proj) continue;
+        GenSpec s;
+        s.cell = cell;
+        s.input_size = 13;
+        s.hidden_size = 11;
+        s.proj_size = proj;
+        s.layers = 2;
+        s.bh = bh;
+        s.bw = 5;
+        s.seed = ++seed;
+        HwConfig hw = base;
+        hw.sharing = mode;
+        cases.push_back({compile_program(generate_csb_model(s), hw, opt), hw});
+      }
+  return cases;
+}
+
 }  // namespace csbrnn::test

@@ -19,34 +19,13 @@ HwConfig small_hw(int K, int L, int P, int Q) {
   return hw;
 }
 
-struct Case {
-  Program prog;
-  HwConfig hw;
-};
+using Case = test::SimCase;
 
 }  // namespace
 
 TEST_CASE("bit-exact and cycle-exact: LSTM, GRU, LSTMP x sharing modes x odd shapes", "[sim]") {
   const HwConfig base = small_hw(2, 3, 2, 4);
-  std::vector<Case> cases;
-  uint64_t seed = 1;
-  for (CellType cell : {CellType::LSTM, CellType::GRU})
-    for (int proj : {0, 5})
-      for (SharingMode mode : kModes) {
-        if (cell == CellType::GRU && proj) continue;
-        GenSpec s;
-        s.cell = cell;
-        s.input_size = 13;
-        s.hidden_size = 11;
-        s.proj_size = proj;
-        s.layers = 2;
-        s.bh = 6;
-        s.bw = 5;
-        s.seed = ++seed;
-        HwConfig hw = base;
-        hw.sharing = mode;
-        cases.push_back({compile_program(generate_csb_model(s), hw), hw});
-      }
+  std::vector<Case> cases = test::cell_mode_cases(base, 6, 1);
   std::vector<sim::SimJob> jobs(cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
     jobs[i].prog = &cases[i].prog;

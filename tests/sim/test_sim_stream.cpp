@@ -16,10 +16,7 @@ CompileOptions always() {  // every layer streamed (the rule under test)
   return o;
 }
 
-struct Case {
-  Program prog;
-  HwConfig hw;
-};
+using Case = test::SimCase;
 
 void run_cases(std::vector<Case>& cases, const HwConfig& base, int steps) {
   std::vector<sim::SimJob> jobs(cases.size());
@@ -64,25 +61,7 @@ TEST_CASE("stream: bit-exact and cycle-exact, LSTM, GRU, LSTMP x sharing modes",
   base.engine.Q = 4;
   base.buffers.vector_buffer = 4096;
   base.eltwise.stream = true;
-  std::vector<Case> cases;
-  uint64_t seed = 0;
-  for (CellType cell : {CellType::LSTM, CellType::GRU})
-    for (int proj : {0, 5})
-      for (SharingMode mode : kModes) {
-        if (cell == CellType::GRU && proj) continue;
-        GenSpec s;
-        s.cell = cell;
-        s.input_size = 13;
-        s.hidden_size = 11;
-        s.proj_size = proj;
-        s.layers = 2;
-        s.bh = 3;
-        s.bw = 5;
-        s.seed = ++seed;
-        HwConfig hw = base;
-        hw.sharing = mode;
-        cases.push_back({compile_program(generate_csb_model(s), hw, always()), hw});
-      }
+  std::vector<Case> cases = test::cell_mode_cases(base, 3, 0, always());
   run_cases(cases, base, 3);
 }
 
