@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes every benchmark model's compiled program, compile report, simulator stats and outputs
-# on the 256- and 512-PE designs into DIR, with the tool's own timing fields (wall seconds)
-# removed, so that two snapshots (before / after a refactoring) can be compared with diff -r.
+# on the 256- and 512-PE designs into DIR, without the tool's own speed fields (wall seconds,
+# cycles per second) and output paths, so that two snapshots (before / after a refactoring)
+# compare with diff -r.
 # Usage: scripts/snapshot.sh DIR [BUILD_DIR] [MODEL ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,12 +12,14 @@ shift $(( $# >= 2 ? 2 : 1 ))
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(mt1 mt2 sr1 sr2 sr3 sr4 spp sc1 sc2 qa barc-speech barc-translation)
 mkdir -p "$dir"
-strip_timing() {  # removes wall-time fields from a JSON file, in place
+strip_timing() {  # removes the tool's own speed fields from a JSON file, in place
   /usr/bin/python3 - "$1" <<'PY'
-import json, sys
+import json, os, re, sys
+speed = re.compile(r"seconds|wall|_per_s$|_per_cpu_s$|_cpu_ratio$")
 def clean(v):
     if isinstance(v, dict):
-        return {k: clean(x) for k, x in v.items() if "seconds" not in k and "wall" not in k}
+        return {k: (os.path.basename(x) if k == "program" and isinstance(x, str) else clean(x))
+                for k, x in v.items() if not speed.search(k)}
     if isinstance(v, list):
         return [clean(x) for x in v]
     return v

@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
-#include "prune/compare.h"
+#include "workload/compare.h"
 
 namespace csbrnn::cli {
 namespace {

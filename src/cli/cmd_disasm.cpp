@@ -3,7 +3,7 @@
 
 #include "cli/command.h"
 #include "cli/options.h"
-#include "compile/program_io.h"
+#include "isa/program_io.h"
 
 namespace csbrnn::cli {
 namespace {

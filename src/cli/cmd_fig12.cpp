@@ -11,8 +11,8 @@
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "compile/compiler.h"
-#include "compile/model_gen.h"
-#include "prune/model_gen.h"
+#include "workload/bench_model.h"
+#include "workload/model_spec.h"
 #include "timing/analytic.h"
 
 namespace csbrnn::cli {

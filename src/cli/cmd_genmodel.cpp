@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "io/weights.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn::cli {
 namespace {

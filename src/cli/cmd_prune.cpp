@@ -12,7 +12,7 @@
 #include "io/weights.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
 

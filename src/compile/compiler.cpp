@@ -6,7 +6,8 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "compile/stream.h"
+#include "isa/stream.h"
+#include "compile/sharing.h"
 #include "config/config_loader.h"
 #include "timing/analytic.h"
 
@@ -556,50 +557,6 @@ std::vector<ColumnSlice> slices_for(Operand src, int n, int bw) {
 }
 
 }  // namespace
-
-bool WeightPlacement::any_streamed() const {
-  for (const auto& g : streamed)
-    for (bool s : g)
-      if (s) return true;
-  return false;
-}
-
-WeightPlacement place_weights(const Program& p) {
-  const size_t G = size_t(p.hw.engine.groups());
-  const uint64_t cap = uint64_t(p.hw.buffers.weight_buffer_kib) * 1024;
-  WeightPlacement w;
-  w.streamed.assign(G, std::vector<bool>(p.mvms.size(), false));
-  w.resident_bytes.assign(G, 0);
-  w.total_bytes.assign(G, 0);
-  for (size_t g = 0; g < G; ++g)
-    for (size_t m = 0; m < p.mvms.size(); ++m) {
-      CSBRNN_ASSERT(p.mvms[m].images.size() == G, "MVM ", m, " has ", p.mvms[m].images.size(),
-                    " images for ", G, " groups");
-      const uint64_t b = image_bytes(p.mvms[m].images[g]);
-      w.total_bytes[g] += b;
-      if (w.resident_bytes[g] + b <= cap)
-        w.resident_bytes[g] += b;
-      else
-        w.streamed[g][m] = true;
-    }
-  return w;
-}
-
-std::vector<CompileStats::MvmBuffer> buffer_usage(const Program& p) {
-  const WeightPlacement w = place_weights(p);
-  std::vector<CompileStats::MvmBuffer> r;
-  for (size_t i = 0; i < p.mvms.size(); ++i) {
-    CompileStats::MvmBuffer mb;
-    mb.mvm = int(i);
-    for (size_t g = 0; g < p.mvms[i].images.size(); ++g) {
-      mb.max_group_bytes = std::max(mb.max_group_bytes, image_bytes(p.mvms[i].images[g]));
-      if (w.streamed[g][i]) ++mb.streamed_groups;
-    }
-    mb.overflow = mb.streamed_groups > 0;
-    r.push_back(mb);
-  }
-  return r;
-}
 
 Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOptions& opt,
                         CompileStats* stats) {

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "compile/program.h"
+#include "isa/program.h"
+#include "isa/residency.h"
 #include "config/hw_config.h"
 #include "model/csb.h"
 
@@ -33,15 +34,8 @@ struct CompileOptions {
 
 /// What the compiler noticed that is not an error (reported, never silently dropped).
 struct CompileStats {
-  /// Per MVM: the busiest group's image bytes (weight tiles + index memory) and how many groups
-  /// cannot keep this MVM's image resident under place_weights() (they stream it from DRAM in
-  /// the simulator; not an error).
-  struct MvmBuffer {
-    int mvm = 0;
-    uint64_t max_group_bytes = 0;
-    int streamed_groups = 0;
-    bool overflow = false;  // streamed_groups > 0
-  };
+  /// Per MVM: the busiest group's image bytes and its streamed groups (isa/residency.h).
+  using MvmBuffer = MvmBufferUsage;
   std::vector<MvmBuffer> buffers;
   bool weight_buffer_overflow = false;  // any MVM image streamed in any group
   uint64_t model_max_group_bytes = 0;   // the busiest group's images of the whole program
@@ -55,31 +49,5 @@ struct CompileStats {
 /// when the model is malformed, or when ih and hh of a layer use different block sizes.
 Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOptions& opt = {},
                         CompileStats* stats = nullptr);
-
-/// Bytes a group's image occupies in its WeightBuffer: 2 per weight, 2 per index entry.
-inline uint64_t image_bytes(const GroupImage& g) {
-  return 2 * uint64_t(g.weights.size()) + 2 * uint64_t(g.index.size());
-}
-
-/// Weight-buffer residency: the ONE rule the compiler's report, the sweep and the simulator
-/// share. Every MVM runs every timestep, so all images of a group compete for its
-/// buffers.weight_buffer_kib: they are placed first-fit in program order; an image that does not
-/// fit is streamed from DRAM each time its MVM runs.
-struct WeightPlacement {
-  std::vector<std::vector<bool>> streamed;  // [group][mvm]
-  std::vector<uint64_t> resident_bytes;     // per group
-  std::vector<uint64_t> total_bytes;        // per group: all images of the program
-  bool any_streamed() const;
-};
-WeightPlacement place_weights(const Program& p);
-
-/// Per-MVM buffer figures under place_weights().
-std::vector<CompileStats::MvmBuffer> buffer_usage(const Program& p);
-
-/// Tiles a micro-item issues: ceil(rows/P) * ceil(cols/Q) (0 when empty).
-inline int64_t item_tiles(const MicroItem& it, int P, int Q) {
-  if (it.rows == 0 || it.cols == 0) return 0;
-  return int64_t((it.rows + P - 1) / P) * ((it.cols + Q - 1) / Q);
-}
 
 }  // namespace csbrnn

@@ -17,12 +17,6 @@ struct TileOption {
   GroupShare share;
 };
 
-/// Whether group sharing is possible in each direction under `p` (mode and torus sizes: a
-/// direction whose torus size is 1 would make a group its own neighbour, so it is disabled).
-bool horizontal_allowed(const ShareParams& p);
-bool vertical_allowed(const ShareParams& p);
-/// floor(fraction * kc): the widest legal vertical piece of a kernel with kc columns.
-int max_vertical_cols(int kc, double fraction);
 
 /// All legal decisions of one kernel, deduplicated by (h, v) tile counts, sorted by h then v.
 /// Always contains the no-sharing option (0, 0).

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::sim {

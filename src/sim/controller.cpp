@@ -1,7 +1,7 @@
 #include "sim/controller.h"
 
 #include "common/error.h"
-#include "compile/stream.h"
+#include "isa/stream.h"
 #include "sim/eltwise_unit.h"
 #include "sim/unit_names.h"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "compile/compiler.h"
+#include "isa/residency.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::sim {
@@ -64,7 +64,7 @@ void CsbEngine::place_images(const Program& prog) {
     f.start.push_back(uint32_t(f.items.size()));
   }
   any_streamed_ = false;
-  // Residency follows the one rule the compiler reports (compile/compiler.h place_weights).
+  // Residency follows the one rule the compiler reports (isa/residency.h place_weights).
   const WeightPlacement placement = place_weights(prog);
   for (int g = 0; g < G_; ++g) {
     wbuf[size_t(g)]->place(placement, size_t(g));

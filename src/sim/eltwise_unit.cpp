@@ -1,7 +1,7 @@
 #include "sim/eltwise_unit.h"
 
 #include "common/error.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 
 namespace csbrnn::sim {
 

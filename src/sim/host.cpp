@@ -1,7 +1,7 @@
 #include "sim/host.h"
 
 #include "common/error.h"
-#include "compile/program_io.h"
+#include "isa/program_io.h"
 #include "sim/tlm_util.h"
 
 namespace csbrnn::sim {

@@ -1,7 +1,7 @@
 #include "sim/pe_group.h"
 
 #include "common/error.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 #include "sim/csb_engine.h"
 
 namespace csbrnn::sim {

@@ -1,7 +1,7 @@
 #include "sim/reduce_unit.h"
 
 #include "common/error.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::sim {

@@ -5,8 +5,8 @@
 #include <functional>
 #include <systemc>
 
-#include "compile/program.h"
-#include "compile/semantics.h"
+#include "isa/program.h"
+#include "isa/semantics.h"
 #include "sim/sim_stats.h"
 
 namespace csbrnn::sim {

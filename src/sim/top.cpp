@@ -3,8 +3,9 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "compile/program_io.h"
-#include "compile/semantics.h"
+#include "isa/program_io.h"
+#include "isa/residency.h"
+#include "isa/semantics.h"
 #include "sim/unit_names.h"
 
 namespace csbrnn::sim {

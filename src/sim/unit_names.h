@@ -1,6 +1,6 @@
 // Display names of units, banks and ops (reports, VCD scopes, error messages).
 #pragma once
-#include "compile/program.h"
+#include "isa/program.h"
 
 namespace csbrnn::sim {
 

@@ -1,6 +1,6 @@
 // WeightBuffer + index memory of one PEGroup: the group's images of every MVM (loaded by the
 // host over TLM). Capacity is buffers.weight_buffer_kib (values and indices, 2 bytes each);
-// residency is decided by compile/compiler.h place_weights (first-fit in program order, the same
+// residency is decided by isa/residency.h place_weights (first-fit in program order, the same
 // rule the compiler reports); an MVM image that does not fit is *streamed*:
 // it lives in DRAM and each iteration's tiles are fetched by the engine's WeightStreamer
 // (double-buffered: the next iteration's tiles are fetched while the current one issues).
@@ -9,8 +9,8 @@
 #include <systemc>
 #include <vector>
 
-#include "compile/compiler.h"
-#include "compile/program.h"
+#include "isa/residency.h"
+#include "isa/program.h"
 
 namespace csbrnn::sim {
 

@@ -30,7 +30,7 @@
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb_file.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "timing/analytic.h"
 

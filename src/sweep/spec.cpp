@@ -13,7 +13,7 @@
 #include "common/strings.h"
 #include "config/config_loader.h"
 #include "config/hw_keys.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compile/program.h"
+#include "isa/program.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::timing {

@@ -34,7 +34,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "compile/program.h"
+#include "isa/program.h"
 #include "config/hw_config.h"
 
 namespace csbrnn::timing {

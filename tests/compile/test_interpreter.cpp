@@ -3,8 +3,8 @@
 #include <random>
 
 #include "compile/compiler.h"
-#include "compile/interpreter.h"
-#include "compile/model_gen.h"
+#include "isa/interpreter.h"
+#include "workload/bench_model.h"
 #include "fixed_ref.h"
 
 using namespace csbrnn;

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "compile/compiler.h"
-#include "compile/interpreter.h"
-#include "compile/program_io.h"
+#include "isa/interpreter.h"
+#include "isa/program_io.h"
 #include "fixed_ref.h"
 #include "timing/analytic.h"
 #include "tiny_model.h"

@@ -4,9 +4,9 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
-#include "compile/interpreter.h"
-#include "compile/model_gen.h"
-#include "compile/program_io.h"
+#include "isa/interpreter.h"
+#include "workload/bench_model.h"
+#include "isa/program_io.h"
 #include "support/test_util.h"
 #include "tiny_model.h"
 

@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
-#include "compile/model_gen.h"
+#include "workload/bench_model.h"
 #include "tiny_model.h"
 
 using namespace csbrnn;

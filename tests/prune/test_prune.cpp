@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/error.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
 

@@ -4,7 +4,7 @@
 
 #include "model/csb.h"
 #include "model/csb_stats.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
 

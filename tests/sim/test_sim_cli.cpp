@@ -8,8 +8,8 @@
 
 #include "common/file_util.h"
 #include "compile/compiler.h"
-#include "compile/model_gen.h"
-#include "compile/program_io.h"
+#include "workload/bench_model.h"
+#include "isa/program_io.h"
 #include "io/npy.h"
 #include "model/csb_file.h"
 #include "support/test_util.h"

@@ -1,6 +1,6 @@
 // SystemC model with eltwise.stream: bit-exact with the interpreter (hence the reference), and
 // cycle-exact with the analytic model's streaming rule over random models and timing knobs.
-#include "compile/stream.h"
+#include "isa/stream.h"
 #include "sim_test_util.h"
 
 using namespace csbrnn;

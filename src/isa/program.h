@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/sharing.h"
+#include "isa/sharing_geometry.h"
 #include "config/hw_config.h"
 #include "model/rnn_model.h"
 #include "numeric/fixed_point.h"
@@ -77,6 +77,12 @@ struct MicroItem {
   uint32_t index_ptr = 0;
   uint32_t weight_ptr = 0;  // in tiles
 };
+
+/// Tiles a micro-item issues: ceil(rows/P) * ceil(cols/Q) (0 when empty).
+inline int64_t item_tiles(const MicroItem& it, int P, int Q) {
+  if (it.rows == 0 || it.cols == 0) return 0;
+  return int64_t((it.rows + P - 1) / P) * ((it.cols + Q - 1) / Q);
+}
 
 struct GroupIteration {
   std::vector<MicroItem> items;  // 0..3, at most one of each kind, issued in this order

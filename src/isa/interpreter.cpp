@@ -1,8 +1,8 @@
-#include "compile/interpreter.h"
+#include "isa/interpreter.h"
 
 #include "common/error.h"
-#include "compile/semantics.h"
-#include "compile/stream.h"
+#include "isa/semantics.h"
+#include "isa/stream.h"
 
 namespace csbrnn {
 

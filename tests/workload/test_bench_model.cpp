@@ -5,10 +5,10 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
-#include "compile/interpreter.h"
-#include "compile/model_gen.h"
-#include "fixed_ref.h"
-#include "prune/model_gen.h"
+#include "isa/interpreter.h"
+#include "workload/bench_model.h"
+#include "compile/fixed_ref.h"
+#include "workload/model_spec.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;

@@ -1,9 +1,9 @@
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 
 #include <algorithm>
 
 #include "common/error.h"
-#include "compile/stream.h"
+#include "isa/stream.h"
 
 namespace csbrnn {
 namespace {

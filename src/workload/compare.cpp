@@ -1,4 +1,4 @@
-#include "prune/compare.h"
+#include "workload/compare.h"
 
 #include <algorithm>
 #include <chrono>

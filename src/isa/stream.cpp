@@ -1,9 +1,9 @@
-#include "compile/stream.h"
+#include "isa/stream.h"
 
 #include <algorithm>
 
 #include "common/error.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 
 namespace csbrnn {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "compile/program.h"
+#include "isa/program.h"
 
 namespace csbrnn {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/program.h"
+#include "isa/program.h"
 
 namespace csbrnn {
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "compile/program.h"
-#include "compile/semantics.h"
+#include "isa/program.h"
+#include "isa/semantics.h"
 
 namespace csbrnn {
 

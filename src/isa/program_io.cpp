@@ -1,4 +1,4 @@
-#include "compile/program_io.h"
+#include "isa/program_io.h"
 
 #include <cstring>
 #include <iomanip>
@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
-#include "compile/semantics.h"
+#include "isa/semantics.h"
 
 namespace csbrnn {
 namespace {

@@ -1,10 +1,10 @@
-#include "compile/model_gen.h"
+#include "workload/bench_model.h"
 
 #include <algorithm>
 #include <random>
 
 #include "common/error.h"
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 
 namespace csbrnn {

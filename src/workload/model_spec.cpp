@@ -1,4 +1,4 @@
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -243,8 +243,8 @@ std::string models_dir() {
           exe.parent_path().parent_path() / "share/csbrnn/models"})
       if (fs::exists(cand / "mt1.yaml", ec)) return cand.string();
   }
-  // The source tree this was built from (src/prune/model_gen.cpp -> <root>/models).
-  const fs::path src = fs::path(__FILE__).parent_path().parent_path().parent_path() / "models";
+  // The source tree this was built from (CMake defines CSBRNN_SOURCE_DIR).
+  const fs::path src = fs::path(CSBRNN_SOURCE_DIR) / "models";
   if (fs::exists(src / "mt1.yaml", ec)) return src.string();
   fail("cannot find the models directory (set CSBRNN_MODELS_DIR)");
 }

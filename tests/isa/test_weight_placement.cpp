@@ -1,7 +1,7 @@
-// The one weight-residency rule (compile/compiler.h place_weights), worked by hand.
+// The one weight-residency rule (isa/residency.h place_weights), worked by hand.
 #include <catch2/catch.hpp>
 
-#include "compile/compiler.h"
+#include "isa/residency.h"
 
 using namespace csbrnn;
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "prune/compare.h"
-#include "prune/model_gen.h"
+#include "workload/compare.h"
+#include "workload/model_spec.h"
 #include "prune/prune_stats.h"
 
 using namespace csbrnn;

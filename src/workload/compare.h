@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "prune/model_gen.h"
+#include "workload/model_spec.h"
 #include "prune/prune.h"
 
 namespace csbrnn {
