@@ -4,6 +4,7 @@
 // 'shape', padded with spaces and ended by '\n', then the raw array data.
 #include "io/npy.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -330,9 +331,12 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
     fail(origin, ": .npy array has ", shape.size(), " dimensions (max ", kMaxDims, ")");
   const DType dt = parse_descr(descr, origin);
 
-  int64_t n = 1;
+  // An array with a zero-length dimension is empty whatever its other dimensions are.
+  const bool empty = std::find(shape.begin(), shape.end(), int64_t(0)) != shape.end();
+  int64_t n = empty ? 0 : 1;
   for (int64_t d : shape) {
-    if (d != 0 && n > kMaxElements / d)
+    if (empty) break;
+    if (n > kMaxElements / d)
       fail(origin, ": .npy shape ", shape_str(shape),
            " is absurdly large (more than 2^34 elements)");
     n *= d;
@@ -356,9 +360,10 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& origin) {
     if (n > 0) std::memcpy(t.data.data(), src, size_t(n) * 4);  // little-endian host
   } else if (!fortran || shape.size() < 2) {
     for (int64_t i = 0; i < n; ++i) t.data[size_t(i)] = element(src + size_t(i) * dt.size, dt.kind);
-  } else {
+  } else if (n > 0) {
     // Walk the file in Fortran order (first index fastest) and place each element at its C
-    // offset. C strides: stride[last] = 1.
+    // offset. C strides: stride[last] = 1. With n > 0 every dimension is >= 1, so every partial
+    // product is <= n <= 2^34 (a zero-length dimension beside huge ones would overflow int64).
     const size_t nd = shape.size();
     std::array<int64_t, kMaxDims> cstride{};
     int64_t s = 1;

@@ -89,6 +89,18 @@ TEST_CASE("npy: Fortran order is transposed into C order (hand-worked)") {
   CHECK(t3.data == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7});
 }
 
+TEST_CASE("npy: an empty Fortran-order array with huge other dimensions (issue 14)") {
+  // The C-stride product 2^32 * 2^32 overflowed int64 before the empty array was recognised
+  // (UBSan: signed overflow). The array has no elements, so it is valid and empty.
+  const Tensor t = parse(make_npy(
+      "{'descr': '<f4', 'fortran_order': True, 'shape': (4294967296, 4294967296, 0), }", {}));
+  CHECK(t.shape == std::vector<int64_t>{4294967296LL, 4294967296LL, 0});
+  CHECK(t.data.empty());
+  const Tensor u = parse(make_npy(
+      "{'descr': '<f4', 'fortran_order': True, 'shape': (0, 4294967296, 4294967296), }", {}));
+  CHECK(u.data.empty());
+}
+
 TEST_CASE("npy: header parser tolerates spacing, quotes, trailing commas and key order") {
   const auto data = f32_bytes({1, 2, 3, 4, 5, 6});
   const char* headers[] = {
