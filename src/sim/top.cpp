@@ -15,8 +15,9 @@ using namespace sc_core;
 namespace {
 sc_time period(const HwConfig& hw) {
   // whole picoseconds: every event time is an exact multiple of the period
+  // engine.clock_mhz is validated to 0.001..10000 MHz (config/hw_keys.cpp): 100 ps .. 1e9 ps.
   const double ps = 1e6 / hw.engine.clock_mhz;
-  if (!(ps >= 1.0) || ps > 1e9) fail("hw: clock_mhz ", hw.engine.clock_mhz, " out of range");
+  CSBRNN_ASSERT(ps >= 1.0 && ps <= 1e9, "clock_mhz ", hw.engine.clock_mhz, " passed validation");
   return sc_time(double(int64_t(ps + 0.5)), SC_PS);
 }
 }  // namespace

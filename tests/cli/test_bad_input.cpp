@@ -201,3 +201,32 @@ TEST_CASE("compile and simulate refuse bad outputs and options before working") 
   }
   CHECK_FALSE(std::filesystem::exists(t.file("p.bin")));  // nothing written before the refusal
 }
+
+TEST_CASE("one clock range, one message, in config, compile and simulate (issue 14)") {
+  // 1e-6 MHz passed config and compile but simulate refused it with its own message; the key
+  // table's range is now the simulator's (a period of whole picoseconds, at most 1 ms).
+  test::TempDir t("clock");
+  const std::string bad = " --set engine.clock_mhz=0.000001";
+  const std::vector<std::string> cmds = {
+      "config --check" + bad,
+      "compile --bench sr4 -o " + t.file("p.bin") + bad,
+      "simulate bench:sr4 --steps 1 --out " + t.file("so") + bad,
+  };
+  std::vector<std::string> lines;
+  for (const auto& c : cmds) {
+    INFO(c);
+    const auto r = test::run_cli(c);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(r.output.find("engine.clock_mhz") != std::string::npos);
+    CHECK(r.output.find("0.001..10000 MHz") != std::string::npos);
+    lines.push_back(r.output);
+  }
+  CHECK(lines[0] == lines[1]);
+  CHECK(lines[1] == lines[2]);
+  // The slowest accepted clock simulates (period 1e9 ps), and its latency follows the clock.
+  const auto r = test::run_cli("simulate bench:sr4 --steps 1 -q --set engine.clock_mhz=0.001 --out " +
+                               t.file("slow"));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+}
