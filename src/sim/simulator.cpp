@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <memory>
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "common/write_relay.h"
 
 namespace csbrnn::sim {
 
@@ -85,9 +87,8 @@ bool in_scope(const std::vector<std::string>& scope, const std::string& unit) {
   return false;
 }
 
-sc_trace_file* open_vcd(Top& top, const VcdOptions& v) {
-  std::string base = v.file;
-  if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
+// SystemC writes the VCD to `base` + ".vcd": the pipe of a WriteRelay, which checks every write.
+sc_trace_file* open_vcd(Top& top, const VcdOptions& v, const std::string& base) {
   sc_trace_file* tf = sc_create_vcd_trace_file(base.c_str());
   if (!tf) fail(v.file, ": cannot create the VCD file");
   tf->set_time_unit(1, SC_PS);  // finer than any clock: no W713
@@ -188,20 +189,27 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
   };
+  std::unique_ptr<WriteRelay> relay;  // the VCD is complete or absent, never truncated
+  auto close_vcd = [&] {
+    if (tf) sc_close_vcd_trace_file(tf);
+    tf = nullptr;
+    if (relay) relay->finish();
+    relay.reset();
+  };
   if (vcd) {
     run_until(opt.vcd.from);
     if (!host->all_done || opt.vcd.from == 0) {
-      tf = open_vcd(*top, opt.vcd);
+      relay = std::make_unique<WriteRelay>(opt.vcd.file);
+      tf = open_vcd(*top, opt.vcd, relay->writer_base());
       sc_write_comment(tf, "csbrnn window from cycle " + std::to_string(opt.vcd.from));
     }
     if (opt.vcd.to >= 0) {
       run_until(opt.vcd.to);
-      if (tf) sc_close_vcd_trace_file(tf);
-      tf = nullptr;
+      close_vcd();
     }
   }
   run_until(INT64_MAX);
-  if (tf) sc_close_vcd_trace_file(tf);
+  close_vcd();
   if (bar) std::fprintf(stderr, "\n");
   if (!host->error.empty()) throw Error(host->error);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,7 +1,7 @@
 // Bad input to every command: each case must end in ONE line naming the file or option and the
 // problem, with a non-zero exit (never a crash, an uncaught exception's text, or a success).
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -225,8 +225,32 @@ TEST_CASE("one clock range, one message, in config, compile and simulate (issue 
   CHECK(lines[0] == lines[1]);
   CHECK(lines[1] == lines[2]);
   // The slowest accepted clock simulates (period 1e9 ps), and its latency follows the clock.
-  const auto r = test::run_cli("simulate bench:sr4 --steps 1 -q --set engine.clock_mhz=0.001 --out " +
-                               t.file("slow"));
+  const auto r = test::run_cli(
+      "simulate bench:sr4 --steps 1 -q --set engine.clock_mhz=0.001 --out " + t.file("slow"));
   INFO(r.output);
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("simulate --vcd on a full disk fails the run and leaves no waveform (issue 14)") {
+  test::SmallFs fs("vcd", 16);  // the waveform of 3 steps is ~56 KB
+  if (!fs.ok) {
+    WARN("skipped: " << fs.why);
+    return;
+  }
+  test::TempDir t("vcdfull");
+  const std::string vcd = fs.file("w.vcd");
+  const auto r =
+      test::run_cli("simulate bench:sr4 --steps 3 -q --out " + t.file("so") + " --vcd " + vcd);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  CHECK(r.output.find("csbrnn: error: " + vcd + ": write failed: No space left on device") == 0);
+  CHECK(std::filesystem::is_empty(fs.path));
+  // The same run with room for the waveform succeeds and writes a whole VCD.
+  const auto ok = test::run_cli("simulate bench:sr4 --steps 3 -q --out " + t.file("so2") +
+                                " --vcd " + t.file("w.vcd"));
+  CHECK(ok.exit_code == 0);
+  const std::string text = read_text_file(t.file("w.vcd"));
+  CHECK(text.find("$enddefinitions") != std::string::npos);
+  CHECK(std::filesystem::file_size(t.file("w.vcd")) > 16 * 1024);
 }

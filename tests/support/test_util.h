@@ -19,8 +19,9 @@ struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag) {
     static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("csbrnn-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    path =
+        std::filesystem::temp_directory_path() /
+        ("csbrnn-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
@@ -49,5 +50,34 @@ inline RunResult run_cli(const std::string& args) {
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
 }
+
+/// A tiny tmpfs (a full disk on demand) mounted at a temporary directory for the scope: tests of
+/// failed writes. Needs root and mount(8); where either is missing `ok` is false and `why`
+/// says so (the test then skips with that message).
+struct SmallFs {
+  std::filesystem::path path;
+  bool ok = false;
+  std::string why;
+  explicit SmallFs(const std::string& tag, int kib) {
+    path = std::filesystem::temp_directory_path() /
+           ("csbrnn-fullfs-" + tag + "-" + std::to_string(::getpid()));
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (::geteuid() != 0) {
+      why = "not root: cannot mount a small tmpfs to fill";
+      return;
+    }
+    const std::string cmd = "mount -t tmpfs -o size=" + std::to_string(kib) + "k tmpfs '" +
+                            path.string() + "' 2>/dev/null";
+    ok = std::system(cmd.c_str()) == 0;
+    if (!ok) why = "mount -t tmpfs failed (no mount privilege in this container?)";
+  }
+  ~SmallFs() {
+    if (ok) std::system(("umount '" + path.string() + "' 2>/dev/null").c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 }  // namespace csbrnn::test
