@@ -1,7 +1,5 @@
 #include "config/config_loader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -10,6 +8,7 @@
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "config/hw_keys.h"
+#include "config/strict_yaml.h"
 
 namespace csbrnn {
 namespace {
@@ -39,49 +38,37 @@ void validate_impl(const HwConfig& c, const std::string& origin, const Locations
   }
 }
 
+/// The names a section's mapping may hold: its keys' and sub-sections' next path component.
+std::vector<std::string> section_children(const std::string& prefix) {
+  std::vector<std::string> out;
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  for (const auto& k : hw_keys()) {
+    if (k.path.compare(0, p.size(), p) != 0) continue;
+    const std::string rest = k.path.substr(p.size());
+    const std::string name = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
 class Loader {
  public:
   explicit Loader(std::string origin) : origin_(std::move(origin)) {}
 
   void load_text(const std::string& text) {
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      fail(origin_, ":", e.mark.line + 1, ": invalid YAML: ", one_line(e.msg));
-    }
-    if (!doc.IsDefined() || doc.IsNull()) return;  // empty file: the defaults
-    if (!doc.IsMap())
-      fail(at(doc), ": expected a mapping of config sections at the top level, got ",
-           describe_yaml_node(doc));
+    const yaml::Value doc = yaml::parse(text, origin_);
+    if (doc.is_null()) return;  // empty file: the defaults
     // The sections may sit under a single top-level `hw:` key.
-    // (yaml-cpp's Node::operator= assigns through to the node referred to; reset() rebinds.)
-    YAML::Node root;
-    root.reset(doc);
-    YAML::Node hw_key;
-    bool nested = false;
-    for (auto it = doc.begin(); it != doc.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == "hw") {
-        hw_key.reset(it->first);
-        root.reset(it->second);
-        nested = true;
-      }
-    if (nested) {
-      if (doc.size() != 1) {
-        for (auto it = doc.begin(); it != doc.end(); ++it)
-          if (!(it->first.IsScalar() && it->first.Scalar() == "hw"))
-            fail(at(it->first), ": unknown key '", key_text(it->first),
-                 "' beside 'hw' (put every section under 'hw:', or drop 'hw:')");
-        fail(at(hw_key), ": duplicate key 'hw'");
-      }
-      if (root.IsNull()) return;
-      if (!root.IsMap())
-        fail(at(hw_key), ": hw: expected a mapping of config sections, got ",
-             describe_yaml_node(root));
-      walk(root, "", "hw.");
-    } else {
-      walk(root, "", "");
-    }
+    yaml::Keys top = section_keys("", "");
+    top.names.push_back("hw");
+    const yaml::Map m = doc.map(top, "a mapping of config sections at the top level");
+    const auto hw = m.get("hw");
+    if (!hw) return walk(m, "", "");
+    for (const auto& [name, v] : m.entries())
+      if (name != "hw")
+        v.renamed("").fail("unknown key '" + name +
+                           "' beside 'hw' (put every section under 'hw:', or drop 'hw:')");
+    walk(hw->map(section_keys("", "hw."), "a mapping of config sections"), "", "hw.");
   }
 
   void apply_override(const std::string& s) {
@@ -89,18 +76,7 @@ class Loader {
     const auto eq = s.find('=');
     if (eq == std::string::npos) fail(context, ": expected KEY=VALUE, e.g. engine.pe_groups=8x4");
     const HwKey& key = resolve_hw_key(s.substr(0, eq), context);
-    YAML::Node value;
-    try {
-      value = YAML::Load(s.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-      fail(context, ": ", key.path, ": invalid value: ", one_line(e.msg),
-           " (quote it if it is text)");
-    }
-    try {
-      key.set(cfg_, value);
-    } catch (const KeyValueError& e) {
-      fail(context, ": ", key.path, ": ", e.message);
-    }
+    key.set(cfg_, yaml::parse_value(s.substr(eq + 1), context, key.path));
     where_[key.path] = context;
   }
 
@@ -108,51 +84,28 @@ class Loader {
   const HwConfig& config() const { return cfg_; }
 
  private:
-  std::string at(const YAML::Node& n) const {
-    const auto m = n.Mark();
-    return m.is_null() ? origin_ : cat(origin_, ":", m.line + 1);
-  }
-  static std::string key_text(const YAML::Node& k) {
-    return k.IsScalar() ? k.Scalar() : describe_yaml_node(k);
+  /// The keys of section `prefix`; `shown` is written in front of paths in messages ("hw."
+  /// under a `hw:` root).
+  static yaml::Keys section_keys(const std::string& prefix, const std::string& shown) {
+    yaml::Keys k(section_children(prefix));
+    k.suggest = [prefix, shown](const std::string& name) {
+      const std::string near = suggest_hw_key(prefix.empty() ? name : prefix + "." + name);
+      return near.empty() ? near : shown + near;
+    };
+    k.otherwise = "; see 'csbrnn config --list-keys'";
+    return k;
   }
 
-  // `shown` is the prefix written in front of paths in messages ("hw." under a `hw:` root).
-  void walk(const YAML::Node& map, const std::string& prefix, const std::string& shown) {
-    std::map<std::string, int> seen;  // key -> line of its first occurrence
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node k = it->first;
-      const YAML::Node v = it->second;
-      const std::string here = at(k);
-      if (!k.IsScalar())
-        fail(here, ": a key must be a plain name, got ", describe_yaml_node(k),
-             prefix.empty() ? "" : " in section '" + shown + prefix + "'");
-      const std::string name = k.Scalar();
+  void walk(const yaml::Map& section, const std::string& prefix, const std::string& shown) {
+    for (const auto& [name, v] : section.entries()) {
       const std::string path = prefix.empty() ? name : prefix + "." + name;
-      const auto first = seen.emplace(name, k.Mark().line + 1);
-      if (!first.second)
-        fail(here, ": duplicate key '", shown, path, "' (first at line ", first.first->second, ")");
       if (const HwKey* key = find_hw_key(path)) {
-        try {
-          key->set(cfg_, v);
-        } catch (const KeyValueError& e) {
-          fail(here, ": ", shown, path, ": ", e.message);
-        }
-        where_[path] = here;
+        key->set(cfg_, v);
+        where_[path] = v.where();
         continue;
       }
-      const auto& sections = hw_sections();
-      if (std::find(sections.begin(), sections.end(), path) != sections.end()) {
-        if (v.IsNull()) continue;  // an empty section keeps its defaults
-        if (!v.IsMap())
-          fail(here, ": ", shown, path, ": expected a section (a mapping of keys), got ",
-               describe_yaml_node(v));
-        walk(v, path, shown);
-        continue;
-      }
-      const std::string near = suggest_hw_key(path);
-      fail(here, ": unknown key '", shown, path, "'",
-           near.empty() ? std::string("; see 'csbrnn config --list-keys'")
-                        : " (did you mean '" + shown + near + "'?)");
+      // A section (the key check let nothing else through); an empty one keeps its defaults.
+      walk(v.map(section_keys(path, shown), "a section (a mapping of keys)"), path, shown);
     }
   }
 
@@ -223,13 +176,6 @@ std::string hw_config_to_yaml(const HwConfig& c) {
     out += "\n";
   }
   return out;
-}
-
-std::string describe_yaml_node(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "'" + n.Scalar() + "'";
 }
 
 }  // namespace csbrnn

@@ -1,66 +1,26 @@
 #include "config/hw_keys.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <set>
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "config/strict_yaml.h"
 
 namespace csbrnn {
 namespace {
 
-// ---- scalar parsing shared by every key ---------------------------------------------------------
-
-std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "'" + n.Scalar() + "'";
-}
-
-[[noreturn]] void wrong_type(const char* expected, const YAML::Node& n) {
-  throw KeyValueError{cat("expected ", expected, ", got ", describe(n))};
-}
+// ---- scalar text ------------------------------------------------------------------------------
 
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
-}
-
-bool parse_int(const std::string& text, long long& v) {
-  std::string t = trim(text);
-  if (!t.empty() && t[0] == '+') t.erase(0, 1);
-  if (t.empty()) return false;
-  const char* b = t.data();
-  const char* e = b + t.size();
-  auto r = std::from_chars(b, e, v);
-  if (r.ec == std::errc::result_out_of_range) {
-    v = t[0] == '-' ? std::numeric_limits<long long>::min() : std::numeric_limits<long long>::max();
-    return r.ptr == e;
-  }
-  return r.ec == std::errc() && r.ptr == e;
-}
-
-bool parse_real(const std::string& text, double& v) {
-  const std::string t = trim(text);
-  if (t.empty()) return false;
-  // Plain decimal notation only (no hex floats, inf or nan).
-  for (char ch : t)
-    if (!(std::isdigit(static_cast<unsigned char>(ch)) || ch == '+' || ch == '-' || ch == '.' ||
-          ch == 'e' || ch == 'E'))
-      return false;
-  char* end = nullptr;
-  v = std::strtod(t.c_str(), &end);
-  return end == t.c_str() + t.size() && std::isfinite(v);
 }
 
 /// Shortest decimal text that reads back as exactly `v` (plain notation unless that is long).
@@ -117,12 +77,11 @@ HwKey int_key(std::string path, Ref<int> ref, long long lo, long long hi, std::s
   k.valid = int_range_text(lo, hi);
   k.get = [ref](const HwConfig& c) { return std::to_string(at(ref, c)); };
   const std::string valid = k.valid;
-  k.set = [ref, valid, why](HwConfig& c, const YAML::Node& n) {
-    long long v = 0;
-    if (!n.IsScalar() || !parse_int(n.Scalar(), v)) wrong_type("an integer", n);
-    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
-      throw KeyValueError{out_of_range(trim(n.Scalar()), valid, why)};
-    ref(c) = static_cast<int>(v);
+  k.set = [ref, valid, why](HwConfig& c, const yaml::Value& v) {
+    // Only "does it fit an int" here; the key's own range is `check`'s, on the final config.
+    ref(c) =
+        static_cast<int>(v.as_int(std::numeric_limits<int>::min(), std::numeric_limits<int>::max(),
+                                  why.empty() ? valid : valid + "; " + why));
   };
   k.check = [ref, lo, hi, valid, why](const HwConfig& c) -> std::string {
     const int v = at(ref, c);
@@ -148,11 +107,7 @@ HwKey real_key(std::string path, Ref<double> ref, RealRange r, std::string unit,
   else
     k.valid = cat(format_real(r.lo), "..", format_real(r.hi), u);
   k.get = [ref](const HwConfig& c) { return format_real(at(ref, c)); };
-  k.set = [ref](HwConfig& c, const YAML::Node& n) {
-    double v = 0;
-    if (!n.IsScalar() || !parse_real(n.Scalar(), v)) wrong_type("a number", n);
-    ref(c) = v;
-  };
+  k.set = [ref](HwConfig& c, const yaml::Value& v) { ref(c) = v.as_double(); };
   const std::string valid = k.valid;
   k.check = [ref, r, valid](const HwConfig& c) -> std::string {
     const double v = at(ref, c);
@@ -172,18 +127,21 @@ HwKey dims_key(std::string path, Ref<int> first, Ref<int> second, const char* le
   k.get = [first, second](const HwConfig& c) { return cat(at(first, c), "x", at(second, c)); };
   const std::string expected = cat("'", letters, "' such as '4x4'");
   const std::string valid = k.valid;
-  k.set = [first, second, expected, valid](HwConfig& c, const YAML::Node& n) {
-    if (!n.IsScalar()) wrong_type(expected.c_str(), n);
-    const std::string t = lower(trim(n.Scalar()));
-    const auto parts = split(t, 'x');
-    long long a = 0, b = 0;
-    if (parts.size() != 2 || !parse_int(parts[0], a) || !parse_int(parts[1], b))
-      wrong_type(expected.c_str(), n);
-    const long long imin = std::numeric_limits<int>::min(), imax = std::numeric_limits<int>::max();
-    if (a < imin || a > imax || b < imin || b > imax)
-      throw KeyValueError{out_of_range(trim(n.Scalar()), valid, "")};
-    first(c) = static_cast<int>(a);
-    second(c) = static_cast<int>(b);
+  k.set = [first, second, expected, valid](HwConfig& c, const yaml::Value& v) {
+    const std::string text = trim(v.scalar(expected));
+    const auto parts = split(lower(text), 'x');
+    if (parts.size() != 2) v.wrong_type(expected);
+    long long ab[2] = {0, 0};
+    bool fits = true;
+    for (int i = 0; i < 2; ++i) {
+      const yaml::IntText r = yaml::read_integer(parts[i], ab[i]);
+      if (r == yaml::IntText::NotInteger) v.wrong_type(expected);
+      fits = fits && r == yaml::IntText::Ok && ab[i] >= std::numeric_limits<int>::min() &&
+             ab[i] <= std::numeric_limits<int>::max();
+    }
+    if (!fits) v.fail(out_of_range(text, valid, ""));
+    first(c) = static_cast<int>(ab[0]);
+    second(c) = static_cast<int>(ab[1]);
   };
   k.check = [first, second, lo, hi, valid](const HwConfig& c) -> std::string {
     const int a = at(first, c), b = at(second, c);
@@ -200,16 +158,7 @@ HwKey bool_key(std::string path, Ref<bool> ref, std::string desc) {
   k.description = std::move(desc);
   k.valid = "true or false";
   k.get = [ref](const HwConfig& c) { return std::string(at(ref, c) ? "true" : "false"); };
-  k.set = [ref](HwConfig& c, const YAML::Node& n) {
-    if (!n.IsScalar()) wrong_type("true or false", n);
-    const std::string t = lower(trim(n.Scalar()));
-    if (t == "true" || t == "yes" || t == "on")
-      ref(c) = true;
-    else if (t == "false" || t == "no" || t == "off")
-      ref(c) = false;
-    else
-      wrong_type("true or false", n);
-  };
+  k.set = [ref](HwConfig& c, const yaml::Value& v) { ref(c) = v.as_bool(); };
   k.check = [](const HwConfig&) { return std::string(); };
   return k;
 }
@@ -221,10 +170,7 @@ HwKey name_key() {
   k.description = "free text naming the design, shown in reports";
   k.valid = "1..200 printable characters";
   k.get = [](const HwConfig& c) { return quote(c.name); };
-  k.set = [](HwConfig& c, const YAML::Node& n) {
-    if (!n.IsScalar()) wrong_type("a string", n);
-    c.name = n.Scalar();
-  };
+  k.set = [](HwConfig& c, const yaml::Value& v) { c.name = v.as_string(); };
   k.check = [](const HwConfig& c) -> std::string {
     if (c.name.empty() || c.name.size() > 200)
       return cat("a name of ", c.name.size(), " characters is out of range (valid: 1..200)");
@@ -245,13 +191,9 @@ HwKey sharing_key() {
   k.description = "workload sharing between neighbouring PEGroups";
   k.valid = "none, horizontal, vertical or 2d";
   k.get = [](const HwConfig& c) { return std::string(sharing_name(c.sharing)); };
-  k.set = [](HwConfig& c, const YAML::Node& n) {
-    if (!n.IsScalar()) wrong_type("one of none, horizontal, vertical, 2d", n);
-    try {
-      c.sharing = parse_sharing(n.Scalar());
-    } catch (const Error& e) {
-      throw KeyValueError{e.what()};
-    }
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.sharing = static_cast<SharingMode>(
+        v.as_enum(std::vector<std::string>(std::begin(kSharingNames), std::end(kSharingNames))));
   };
   k.check = [](const HwConfig& c) -> std::string {
     const int m = static_cast<int>(c.sharing);

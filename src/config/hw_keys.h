@@ -8,16 +8,11 @@
 
 #include "config/hw_config.h"
 
-namespace YAML {
-class Node;
-}
-
 namespace csbrnn {
 
-/// Thrown by HwKey::set for a value of the wrong type; the loader prefixes file:line and key.
-struct KeyValueError {
-  std::string message;  // e.g. "expected a number, got 'fast'"
-};
+namespace yaml {
+class Value;
+}
 
 struct HwKey {
   std::string path;         // dotted YAML path, e.g. "engine.pe_groups"
@@ -26,9 +21,10 @@ struct HwKey {
   std::string valid;        // the valid range in words, e.g. "1..65536", "> 0 and <= 10000"
   /// The field's value as YAML scalar text that `set` reads back identically.
   std::function<std::string(const HwConfig&)> get;
-  /// Sets the field from a YAML node; throws KeyValueError on a value of the wrong type (range
-  /// problems are left to `check`, except values that do not fit the field at all).
-  std::function<void(HwConfig&, const YAML::Node&)> set;
+  /// Sets the field from a YAML value (config/strict_yaml.h: its location and name are in every
+  /// message); throws Error on a value of the wrong type (range problems are left to `check`,
+  /// except values that do not fit the field at all).
+  std::function<void(HwConfig&, const yaml::Value&)> set;
   /// "" when the field's value is valid, else the problem (e.g. "0 is out of range
   /// (valid: 1..256)").
   std::function<std::string(const HwConfig&)> check;

@@ -1,7 +1,5 @@
 #include "sweep/spec.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include "common/strings.h"
 #include "config/config_loader.h"
 #include "config/hw_keys.h"
+#include "config/strict_yaml.h"
 #include "workload/model_spec.h"
 
 namespace csbrnn::sweep {
@@ -42,95 +41,18 @@ const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
 const std::vector<std::string> kModelKeys = {
     "model", "rate", "mode", "set", "paper_latency_us", "paper_source"};
 
-/// Parsing context: where a node sits ("spec.yaml:12" or "--set k=v").
-class Ctx {
- public:
-  Ctx(std::string origin, bool is_override) : origin_(std::move(origin)), ovr_(is_override) {}
-  std::string at(const YAML::Node& n) const {
-    if (ovr_) return origin_;
-    const auto m = n.Mark();
-    return m.is_null() ? origin_ : cat(origin_, ":", m.line + 1);
-  }
+using yaml::Value;
 
- private:
-  std::string origin_;
-  bool ovr_;
-};
-
-void check_keys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& known,
-                const std::string& section) {
-  std::set<std::string> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (!it->first.IsScalar()) fail(c.at(it->first), ": a key must be a plain name");
-    const std::string k = it->first.Scalar();
-    const std::string shown = section.empty() ? k : section + "." + k;
-    if (!seen.insert(k).second) fail(c.at(it->first), ": duplicate key '", shown, "'");
-    if (std::find(known.begin(), known.end(), k) == known.end()) {
-      const std::string near = closest_match(k, known);
-      std::string valid;
-      for (const auto& s : known) valid += (valid.empty() ? "" : ", ") + s;
-      fail(c.at(it->first), ": unknown key '", shown, "'",
-           near.empty()
-               ? " (valid: " + valid + ")"
-               : " (did you mean '" + (section.empty() ? "" : section + ".") + near + "'?)");
-    }
-  }
-}
-
-std::string scalar(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  if (!n.IsScalar())
-    fail(c.at(n), ": ", what, ": expected a single value, got ", describe_yaml_node(n));
-  return n.Scalar();
-}
-
-/// A value or a list of values (a scalar is a one-element list).
-std::vector<YAML::Node> items(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  std::vector<YAML::Node> v;
-  if (n.IsSequence()) {
-    for (const auto& e : n) v.push_back(e);
-    if (v.empty()) fail(c.at(n), ": ", what, ": empty list");
-  } else if (n.IsScalar()) {
-    v.push_back(n);
-  } else {
-    fail(c.at(n), ": ", what, ": expected a value or a list of values, got ",
-         describe_yaml_node(n));
-  }
-  return v;
-}
-
-int64_t to_int(const Ctx& c, const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
-  const std::string s = scalar(c, n, what);
-  long long v = 0;
-  if (!parse_int(s, v)) fail(c.at(n), ": ", what, ": expected an integer, got '", s, "'");
-  if (v < lo || v > hi)
-    fail(c.at(n), ": ", what, ": ", v, " is out of range (valid: ", lo, "..", hi, ")");
-  return v;
-}
-
-double to_rate(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  const std::string s = scalar(c, n, what);
+double to_rate(const Value& v) {
+  const std::string s = trim(v.scalar());
   if (s == "paper") return 0.0;
-  double v = 0;
-  if (!parse_double(s, v))
-    fail(c.at(n), ": ", what, ": expected a compression rate (a number > 1) or 'paper', got '", s,
-         "'");
-  return parse_rate(s, c.at(n) + ": " + what);
+  double r = 0;
+  if (!yaml::read_number(s, r)) v.wrong_type("a compression rate (a number > 1) or 'paper'");
+  return parse_rate(s, v.where() + ": " + v.key());
 }
 
-bool to_bool(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  const std::string s = scalar(c, n, what);
-  if (s == "true" || s == "yes" || s == "on") return true;
-  if (s == "false" || s == "no" || s == "off") return false;
-  fail(c.at(n), ": ", what, ": expected true or false, got '", s, "'");
-}
-
-Mode to_mode(const Ctx& c, const YAML::Node& n, const std::string& what) {
-  const std::string s = scalar(c, n, what);
-  if (s == "analytic") return Mode::Analytic;
-  if (s == "simulate") return Mode::Simulate;
-  const std::string near = closest_match(s, {"analytic", "simulate"});
-  fail(c.at(n), ": ", what, ": expected analytic or simulate, got '", s, "'",
-       near.empty() ? "" : " (did you mean '" + near + "'?)");
+Mode to_mode(const Value& v) {
+  return v.as_enum({"analytic", "simulate"}) == 1 ? Mode::Simulate : Mode::Analytic;
 }
 
 /// Resolves a relative path against the spec directory (then the working directory).
@@ -165,64 +87,58 @@ std::string file_fingerprint(const std::string& path) {
 }
 
 /// Validates one hw override against the base config; returns the canonical key path.
-std::string check_hw_set(const Ctx& c, const YAML::Node& at, const std::string& key,
-                         const std::string& value, const std::string& base) {
-  const HwKey& k = resolve_hw_key(key, c.at(at));
+std::string check_hw_set(const Value& at, const std::string& key, const std::string& value,
+                         const std::string& base) {
+  const HwKey& k = resolve_hw_key(key, at.where());
   try {
     load_hw_config(base, {k.path + "=" + value});
   } catch (const Error& e) {
     std::string msg = e.what();
     const std::string pre = "--set " + k.path + "=" + value + ": ";
     if (msg.rfind(pre, 0) == 0) msg = msg.substr(pre.size());
-    fail(c.at(at), ": ", k.path, ": value '", value, "': ", msg);
+    fail(at.where(), ": ", k.path, ": value '", value, "': ", msg);
   }
   return k.path;
 }
 
-HwSets parse_hw_map(const Ctx& c, const YAML::Node& n, const std::string& what,
-                    const std::string& base, const std::vector<std::string>& skip = {}) {
-  if (!n.IsMap())
-    fail(c.at(n), ": ", what, ": expected a mapping of hw keys, got ", describe_yaml_node(n));
+/// A mapping of hw keys (any spelling resolve_hw_key accepts) to values, minus `skip`.
+HwSets parse_hw_map(const Value& n, const std::string& base,
+                    const std::vector<std::string>& skip = {}) {
   HwSets out;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string key = scalar(c, it->first, what + " key");
+  const yaml::Map m = n.map(yaml::Keys::any(), "a mapping of hw keys");
+  for (const auto& [key, v] : m.entries()) {
     if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
-    const std::string value = scalar(c, it->second, what + "." + key);
-    const std::string path = check_hw_set(c, it->first, key, value, base);
+    const std::string path = check_hw_set(v, key, v.scalar(), base);
     for (const auto& kv : out)
-      if (kv.first == path) fail(c.at(it->first), ": ", what, ": key '", path, "' given twice");
-    out.emplace_back(path, value);
+      if (kv.first == path) v.renamed(n.key()).fail("key '" + path + "' given twice");
+    out.emplace_back(path, v.scalar());
   }
   return out;
 }
 
-ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
+ModelEntry parse_model(const Value& n, const SweepSpec& s) {
   ModelEntry m;
-  m.where = c.at(n);
-  YAML::Node name_node;
-  name_node.reset(n);  // (operator= would assign through to n's node)
-  if (n.IsMap()) {
-    check_keys(c, n, kModelKeys, "models[]");
-    if (!n["model"]) fail(c.at(n), ": models[]: an entry given as a mapping needs 'model: NAME'");
-    name_node.reset(n["model"]);
-    if (n["rate"])
-      for (const auto& r : items(c, n["rate"], "models[].rate"))
-        m.rates.push_back(to_rate(c, r, "models[].rate"));
-    if (n["mode"]) {
+  m.where = n.where();
+  Value name_node = n;
+  if (n.is_map()) {
+    const yaml::Map e = n.map(kModelKeys);
+    if (!e.has("model")) n.fail("an entry given as a mapping needs 'model: NAME'");
+    name_node = e.required("model");
+    if (const auto r = e.get("rate"))
+      for (const auto& x : r->items()) m.rates.push_back(to_rate(x));
+    if (const auto md = e.get("mode")) {
       m.has_mode = true;
-      m.mode = to_mode(c, n["mode"], "models[].mode");
+      m.mode = to_mode(*md);
     }
-    if (n["set"]) m.set = parse_hw_map(c, n["set"], "models[].set", s.hw_base);
-    if (n["paper_latency_us"]) {
-      const std::string v = scalar(c, n["paper_latency_us"], "models[].paper_latency_us");
-      if (!parse_double(v, m.paper_latency_us))
-        fail(c.at(n["paper_latency_us"]), ": paper_latency_us: expected a number, got '", v, "'");
-      if (!(m.paper_latency_us > 0))
-        fail(c.at(n["paper_latency_us"]), ": paper_latency_us: must be > 0");
+    if (const auto st = e.get("set")) m.set = parse_hw_map(*st, s.hw_base);
+    if (const auto p = e.get("paper_latency_us")) {
+      m.paper_latency_us = p->as_double();
+      if (!(m.paper_latency_us > 0)) p->fail("must be > 0");
     }
-    if (n["paper_source"]) m.paper_source = scalar(c, n["paper_source"], "paper_source");
+    if (const auto p = e.get("paper_source")) m.paper_source = p->as_string();
   }
-  const std::string name = scalar(c, name_node, "models[]");
+  const std::string name = name_node.scalar("a model name or path, or a mapping with 'model:'");
+  const std::string where = name_node.where();
   const std::string lower = [&] {
     std::string t = name;
     for (auto& ch : t) ch = char(std::tolower((unsigned char)ch));
@@ -238,7 +154,7 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
     try {
       ms = load_model_spec(name);
     } catch (const Error& e) {
-      fail(c.at(name_node), ": models: ", e.what());
+      fail(where, ": models: ", e.what());
     }
     m.kind = "bench";
     m.label = lower;
@@ -247,7 +163,7 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
     return m;
   }
   m.path = resolve_path(name, s.dir);
-  if (!fs::exists(m.path)) fail(c.at(name_node), ": models: no such file: ", m.path);
+  if (!fs::exists(m.path)) fail(where, ": models: no such file: ", m.path);
   m.label = fs::path(m.path).stem().string();
   if (lower.size() > 5 && lower.substr(lower.size() - 5) == ".yaml") {
     try {
@@ -256,7 +172,7 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
       m.label = ms.name;
       for (auto& ch : m.label) ch = char(std::tolower((unsigned char)ch));
     } catch (const Error& e) {
-      fail(c.at(name_node), ": models: ", e.what());
+      fail(where, ": models: ", e.what());
     }
   } else if (lower.substr(lower.size() - 4) == ".csb") {
     m.kind = "csb";
@@ -267,50 +183,51 @@ ModelEntry parse_model(const Ctx& c, const YAML::Node& n, const SweepSpec& s) {
   return m;
 }
 
-/// Applies the value of one top-level (or prune.*) key to the spec.
-void apply_key(SweepSpec& s, const Ctx& c, const std::string& key, const YAML::Node& v) {
+/// Applies the value of one top-level (or prune.*) key to the spec; `key` is its full name.
+void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
   if (key == "name") {
-    s.name = scalar(c, v, "name");
+    s.name = v.as_string();
   } else if (key == "mode") {
-    s.mode = to_mode(c, v, "mode");
+    s.mode = to_mode(v);
   } else if (key == "models") {
     s.models.clear();
-    for (const auto& e : items(c, v, "models")) s.models.push_back(parse_model(c, e, s));
+    for (const auto& e : v.items()) s.models.push_back(parse_model(e.renamed("models[]"), s));
   } else if (key == "seed") {
-    s.seed = uint64_t(to_int(c, v, "seed", 0, INT64_MAX));
+    s.seed = uint64_t(v.as_int(0, INT64_MAX));
   } else if (key == "timesteps") {
-    s.timesteps = int(to_int(c, v, "timesteps", 1, 1000000));
+    s.timesteps = int(v.as_int(1, 1000000));
   } else if (key == "jobs") {
-    s.jobs = int(to_int(c, v, "jobs", 0, 1024));
+    s.jobs = int(v.as_int(0, 1024));
   } else if (key == "check") {
-    s.check = to_bool(c, v, "check");
+    s.check = v.as_bool();
   } else if (key == "prune.method") {
     s.methods.clear();
-    for (const auto& e : items(c, v, "prune.method")) {
+    for (const auto& e : v.items()) {
       PruneMethod m;
       try {
-        m = parse_method(scalar(c, e, "prune.method"));
+        m = parse_method(e.scalar());
       } catch (const Error& err) {
-        fail(c.at(e), ": prune.method: ", err.what());
+        e.fail(err.what());
       }
       if (!is_csb_method(m))
-        fail(c.at(e), ": prune.method: '", method_name(m),
-             "' is not a CSB method; the CSB engine runs csb or csb-global models only "
-             "(compare baselines with 'csbrnn compare')");
+        e.fail(cat("'", method_name(m),
+                   "' is not a CSB method; the CSB engine runs csb or csb-global models only "
+                   "(compare baselines with 'csbrnn compare')"));
       s.methods.push_back(m);
     }
   } else if (key == "prune.rate") {
     s.rates.clear();
-    for (const auto& e : items(c, v, "prune.rate")) s.rates.push_back(to_rate(c, e, "prune.rate"));
+    for (const auto& e : v.items()) s.rates.push_back(to_rate(e));
   } else if (key == "prune.block") {
     s.blocks.clear();
-    for (const auto& e : items(c, v, "prune.block")) {
+    for (const auto& e : v.items()) {
+      const std::string what = e.where() + ": " + e.key();
       try {
-        s.blocks.push_back(parse_block(scalar(c, e, "prune.block"), c.at(e) + ": prune.block"));
+        s.blocks.push_back(parse_block(e.scalar(), what));
       } catch (const Error& err) {
         const std::string msg = err.what();
-        if (msg.rfind(c.at(e), 0) == 0) throw;
-        fail(c.at(e), ": prune.block: ", msg);
+        if (msg.rfind(e.where(), 0) == 0) throw;
+        e.fail(msg);
       }
     }
   } else {
@@ -318,54 +235,47 @@ void apply_key(SweepSpec& s, const Ctx& c, const std::string& key, const YAML::N
   }
 }
 
-void parse_hw(SweepSpec& s, const Ctx& c, const YAML::Node& hw) {
-  if (!hw.IsMap())
-    fail(c.at(hw), ": hw: expected a mapping (base, set, variants, grid), got ",
-         describe_yaml_node(hw));
-  check_keys(c, hw, kHwKeys, "hw");
-  if (hw["base"]) {
-    s.hw_base = resolve_path(scalar(c, hw["base"], "hw.base"), s.dir);
-    if (!fs::exists(s.hw_base)) fail(c.at(hw["base"]), ": hw.base: no such file: ", s.hw_base);
+void parse_hw(SweepSpec& s, const Value& hw_value) {
+  const yaml::Map hw = hw_value.map(kHwKeys, "a mapping (base, set, variants, grid)");
+  if (const auto b = hw.get("base")) {
+    s.hw_base = resolve_path(b->as_string(), s.dir);
+    if (!fs::exists(s.hw_base)) b->fail("no such file: " + s.hw_base);
     try {
       load_hw_config(s.hw_base);
     } catch (const Error& e) {
-      fail(c.at(hw["base"]), ": hw.base: ", e.what());
+      b->fail(e.what());
     }
   }
-  if (hw["set"]) s.hw_set = parse_hw_map(c, hw["set"], "hw.set", s.hw_base);
-  if (hw["variants"]) {
-    const YAML::Node vs = hw["variants"];
-    if (!vs.IsSequence() || vs.size() == 0)
-      fail(c.at(vs), ": hw.variants: expected a list of mappings (name: ..., KEY: VALUE ...)");
-    for (const auto& v : vs) {
-      if (!v.IsMap())
-        fail(c.at(v), ": hw.variants[]: expected a mapping, got ", describe_yaml_node(v));
+  if (const auto st = hw.get("set")) s.hw_set = parse_hw_map(*st, s.hw_base);
+  if (const auto vs = hw.get("variants")) {
+    const auto list = vs->list("a list of mappings (name: ..., KEY: VALUE ...)");
+    if (list.empty()) vs->fail("expected a list of mappings (name: ..., KEY: VALUE ...), got []");
+    for (const auto& v : list) {
+      const Value named = v.renamed("hw.variants[]");
+      const yaml::Map vm = named.map(yaml::Keys::any());
       Variant var;
-      if (!v["name"]) fail(c.at(v), ": hw.variants[]: each variant needs 'name: TEXT'");
-      var.name = scalar(c, v["name"], "hw.variants[].name");
+      if (!vm.has("name")) named.fail("each variant needs 'name: TEXT'");
+      var.name = vm.required("name").as_string();
       for (const auto& o : s.variants)
-        if (o.name == var.name) fail(c.at(v), ": hw.variants: duplicate name '", var.name, "'");
-      var.set = parse_hw_map(c, v, "hw.variants[" + var.name + "]", s.hw_base, {"name"});
+        if (o.name == var.name) named.fail("duplicate variant name '" + var.name + "'");
+      var.set = parse_hw_map(v.renamed("hw.variants[" + var.name + "]"), s.hw_base, {"name"});
       s.variants.push_back(var);
     }
   }
-  if (hw["grid"]) {
-    const YAML::Node g = hw["grid"];
-    if (!g.IsMap())
-      fail(c.at(g), ": hw.grid: expected a mapping KEY: [values], got ", describe_yaml_node(g));
-    for (auto it = g.begin(); it != g.end(); ++it) {
-      const std::string key = scalar(c, it->first, "hw.grid key");
+  if (const auto g = hw.get("grid")) {
+    const yaml::Map grid = g->map(yaml::Keys::any(), "a mapping KEY: [values]");
+    for (const auto& [key, axis] : grid.entries()) {
       std::vector<std::string> values;
       std::string path;
-      for (const auto& e : items(c, it->second, "hw.grid." + key)) {
-        const std::string val = scalar(c, e, "hw.grid." + key);
-        path = check_hw_set(c, e, key, val, s.hw_base);
+      for (const auto& e : axis.items()) {
+        const std::string val = e.scalar();
+        path = check_hw_set(e, key, val, s.hw_base);
         if (std::find(values.begin(), values.end(), val) != values.end())
-          fail(c.at(e), ": hw.grid.", path, ": value '", val, "' listed twice");
+          fail(e.where(), ": hw.grid.", path, ": value '", val, "' listed twice");
         values.push_back(val);
       }
       for (const auto& kv : s.grid)
-        if (kv.first == path) fail(c.at(it->first), ": hw.grid: key '", path, "' given twice");
+        if (kv.first == path) g->fail("key '" + path + "' given twice");
       s.grid.emplace_back(path, values);
     }
   }
@@ -385,29 +295,16 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
   SweepSpec s;
   s.origin = origin;
   s.dir = dir;
-  const Ctx c(origin, false);
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail(origin, ":", e.mark.line + 1, ": invalid YAML: ", one_line(e.msg));
-  }
-  if (!doc.IsMap())
-    fail(origin, ": expected a mapping of sweep keys at the top level, got ",
-         describe_yaml_node(doc));
-  check_keys(c, doc, kTopKeys, "");
+  const Value doc = yaml::parse(text, origin);
+  const yaml::Map top = doc.map(kTopKeys, "a mapping of sweep keys at the top level");
   // hw.base first: the other hw values are checked against it.
-  if (doc["hw"]) parse_hw(s, c, doc["hw"]);
+  if (const auto hw = top.get("hw")) parse_hw(s, *hw);
   for (const std::string k : {"name", "mode", "seed", "timesteps", "jobs", "check", "models"})
-    if (doc[k]) apply_key(s, c, k, doc[k]);
-  if (doc["prune"]) {
-    const YAML::Node p = doc["prune"];
-    if (!p.IsMap())
-      fail(c.at(p), ": prune: expected a mapping (method, rate, block), got ",
-           describe_yaml_node(p));
-    check_keys(c, p, kPruneKeys, "prune");
+    if (const auto v = top.get(k)) apply_key(s, k, *v);
+  if (const auto p = top.get("prune")) {
+    const yaml::Map pm = p->map(kPruneKeys, "a mapping (method, rate, block)");
     for (const std::string k : {"method", "rate", "block"})
-      if (p[k]) apply_key(s, c, "prune." + k, p[k]);
+      if (const auto v = pm.get(k)) apply_key(s, "prune." + k, *v);
   }
 
   // --set overrides: spec keys, or any hw key (fixed for every point; replaces a grid axis).
@@ -417,21 +314,15 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     if (eq == std::string::npos || eq == 0)
       fail(ctx, ": expected KEY=VALUE (e.g. timesteps=2, engine.pe_groups=4x8)");
     const std::string key = trim(o.substr(0, eq)), val = o.substr(eq + 1);
-    YAML::Node v;
-    try {
-      v = YAML::Load(val);
-    } catch (const YAML::Exception& e) {
-      fail(ctx, ": invalid value: ", one_line(e.msg));
-    }
-    const Ctx oc(ctx, true);
+    const Value v = yaml::parse_value(val, ctx, key);
     const auto& sk = spec_override_keys();
     if (key == "hw.base") {
       YAML::Node hw;
-      hw["base"] = v;
+      hw["base"] = v.node();
       s.hw_base = "";
-      parse_hw(s, oc, hw);
+      parse_hw(s, Value::fixed(hw, ctx, "hw"));
     } else if (std::find(sk.begin(), sk.end(), key) != sk.end()) {
-      apply_key(s, oc, key, v);
+      apply_key(s, key, v);
     } else {
       std::string hk = key;
       const HwKey* found = nullptr;
@@ -446,8 +337,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
                                         "check, prune.*, hw.base; or any hw key)")
                           : " (did you mean '" + near + "'?)");
       }
-      const std::string value = scalar(oc, v, key);
-      const std::string path = check_hw_set(oc, v, found->path, value, s.hw_base);
+      const std::string value = v.scalar();
+      const std::string path = check_hw_set(v, found->path, value, s.hw_base);
       s.grid.erase(std::remove_if(s.grid.begin(), s.grid.end(),
                                   [&](const auto& g) { return g.first == path; }),
                    s.grid.end());

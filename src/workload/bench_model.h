@@ -1,6 +1,6 @@
 // Models for tests and benchmarks.
 //  - benchmark_csb_model: a paper benchmark model (models/*.yaml) the one real way: weights from
-//    the prune area's generator (prune/model_gen.h, stand-ins for the trained weights), pruned by
+//    the stand-in generator (workload/model_spec.h, stand-ins for the trained weights), pruned by
 //    the paper's CSB projection (prune/prune.h) at the spec's paper rate. Used by
 //    `csbrnn simulate bench:NAME`, `csbrnn compile --bench`, `compile-bench`, `fig12`.
 //  - generate_csb_model: TEST SUPPORT. Small random CSB structures (every row/column segment of

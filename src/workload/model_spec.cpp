@@ -1,7 +1,6 @@
 #include "workload/model_spec.h"
 
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +10,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
+#include "config/strict_yaml.h"
 
 namespace csbrnn {
 
@@ -130,101 +130,56 @@ const std::vector<std::string> kGenKeys = {"neuron_sigma", "input_sigma",    "ro
                                            "col_sigma",    "clusters",       "cluster_sigma",
                                            "cluster_gain", "cluster_shuffle"};
 
-std::string where(const std::string& origin, const YAML::Node& n) {
-  const auto m = n.Mark();
-  return m.line >= 0 ? cat(origin, ":", m.line + 1) : origin;
-}
-
-void check_keys(const YAML::Node& n, const std::vector<std::string>& keys,
-                const std::string& origin, const std::string& section) {
-  if (!n.IsMap())
-    fail(where(origin, n), ": ", section.empty() ? "spec" : section, " must be a mapping");
-  for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
-    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-      const std::string near = closest_match(k, keys);
-      fail(where(origin, kv.first), ": unknown key '", section.empty() ? "" : section + ".", k, "'",
-           near.empty() ? "" : " (did you mean '" + near + "'?)");
-    }
-  }
-}
-
-template <class T>
-T get(const YAML::Node& parent, const std::string& key, const std::string& origin,
-      const std::string& what) {
-  const YAML::Node n = parent[key];
-  try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    fail(where(origin, n), ": ", what, " '", key, "' has a bad value");
-  }
-}
-
 }  // namespace
 
 ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail(origin, ": YAML syntax error at line ", e.mark.line + 1, ": ", e.msg);
-  }
-  check_keys(root, kTopKeys, origin, "");
+  const yaml::Value doc = yaml::parse(text, origin);
+  const yaml::Map root = doc.map(kTopKeys, "a mapping of model spec keys");
   ModelSpec s;
   s.origin = origin;
-  for (const char* req : {"name", "cell", "input_size", "hidden_size", "layers"})
-    if (!root[req]) fail(origin, ": missing required key '", req, "'");
-  s.name = get<std::string>(root, "name", origin, "key");
-  if (root["task"]) s.task = get<std::string>(root, "task", origin, "key");
-  if (root["source"]) s.source = get<std::string>(root, "source", origin, "key");
-  if (root["notes"]) s.notes = get<std::string>(root, "notes", origin, "key");
-  const std::string cell = get<std::string>(root, "cell", origin, "key");
-  if (cell == "lstm")
-    s.cell = CellType::LSTM;
-  else if (cell == "gru")
-    s.cell = CellType::GRU;
-  else
-    fail(where(origin, root["cell"]), ": cell must be 'lstm' or 'gru' (got '", cell, "')");
-  s.input_size = get<int>(root, "input_size", origin, "key");
-  s.hidden_size = get<int>(root, "hidden_size", origin, "key");
-  if (root["proj_size"]) s.proj_size = get<int>(root, "proj_size", origin, "key");
-  s.layers = get<int>(root, "layers", origin, "key");
-  if (root["bias"]) s.bias = get<bool>(root, "bias", origin, "key");
-  if (s.input_size < 1 || s.hidden_size < 1 || s.layers < 1 || s.layers > 64 ||
-      s.input_size > 1000000 || s.hidden_size > 100000)
-    fail(origin, ": input_size, hidden_size and layers must be positive (and sane)");
-  if (s.proj_size < 0 ||
-      (s.proj_size > 0 && (s.cell != CellType::LSTM || s.proj_size >= s.hidden_size)))
-    fail(origin, ": proj_size must be 0, or < hidden_size for an LSTM");
-  if (const auto p = root["paper"]) {
-    check_keys(p, kPaperKeys, origin, "paper");
-    if (p["rate"]) s.paper_rate = get<double>(p, "rate", origin, "paper key");
-    if (p["rate_source"])
-      s.paper_rate_source = get<std::string>(p, "rate_source", origin, "paper key");
-    if (p["block"])
-      s.block =
-          parse_block(get<std::string>(p, "block", origin, "paper key"), where(origin, p["block"]));
-    if (p["rate"] && !(s.paper_rate > 1))
-      fail(where(origin, p["rate"]), ": paper.rate must be > 1");
+  s.name = root.required("name").as_string();
+  if (const auto v = root.get("task")) s.task = v->as_string();
+  if (const auto v = root.get("source")) s.source = v->as_string();
+  if (const auto v = root.get("notes")) s.notes = v->as_string();
+  s.cell = root.required("cell").as_enum({"lstm", "gru"}) == 0 ? CellType::LSTM : CellType::GRU;
+  s.input_size = int(root.required("input_size").as_int(1, 1000000));
+  s.hidden_size = int(root.required("hidden_size").as_int(1, 100000));
+  s.layers = int(root.required("layers").as_int(1, 64));
+  if (const auto v = root.get("proj_size")) {
+    s.proj_size = int(v->as_int(0, 100000));
+    if (s.proj_size > 0 && (s.cell != CellType::LSTM || s.proj_size >= s.hidden_size))
+      v->fail("must be 0, or < hidden_size for an LSTM");
   }
-  if (const auto g = root["generator"]) {
-    check_keys(g, kGenKeys, origin, "generator");
-    auto d = [&](const char* k, double& v) {
-      if (g[k]) v = get<double>(g, k, origin, "generator key");
-      if (!std::isfinite(v) || v < 0) fail(where(origin, g[k]), ": generator.", k, " must be >= 0");
+  if (const auto v = root.get("bias")) s.bias = v->as_bool();
+  if (const auto p = root.get("paper")) {
+    const yaml::Map paper = p->map(kPaperKeys);
+    if (const auto v = paper.get("rate")) {
+      s.paper_rate = v->as_double();
+      if (!(s.paper_rate > 1)) v->fail("must be > 1");
+    }
+    if (const auto v = paper.get("rate_source")) s.paper_rate_source = v->as_string();
+    if (const auto v = paper.get("block"))
+      s.block = parse_block(v->as_string(), v->where() + ": " + v->key());
+  }
+  if (const auto g = root.get("generator")) {
+    const yaml::Map gen = g->map(kGenKeys);
+    // Sigmas and gains are >= 0; cluster_shuffle is a fraction.
+    auto d = [&](const char* k, double& x, bool fraction) {
+      const auto v = gen.get(k);
+      if (!v) return;
+      x = v->as_double();
+      if (x < 0 || (fraction && x > 1))
+        v->fail(
+            cat(trim(v->scalar()), " is out of range (valid: ", fraction ? "0..1" : ">= 0", ")"));
     };
-    d("neuron_sigma", s.gen.neuron_sigma);
-    d("input_sigma", s.gen.input_sigma);
-    d("row_sigma", s.gen.row_sigma);
-    d("col_sigma", s.gen.col_sigma);
-    d("cluster_sigma", s.gen.cluster_sigma);
-    d("cluster_gain", s.gen.cluster_gain);
-    d("cluster_shuffle", s.gen.cluster_shuffle);
-    if (g["clusters"]) s.gen.clusters = get<int>(g, "clusters", origin, "generator key");
-    if (s.gen.clusters < 1 || s.gen.clusters > 4096)
-      fail(where(origin, g["clusters"]), ": generator.clusters must be in 1..4096");
-    if (s.gen.cluster_shuffle > 1)
-      fail(where(origin, g["cluster_shuffle"]), ": generator.cluster_shuffle must be in 0..1");
+    d("neuron_sigma", s.gen.neuron_sigma, false);
+    d("input_sigma", s.gen.input_sigma, false);
+    d("row_sigma", s.gen.row_sigma, false);
+    d("col_sigma", s.gen.col_sigma, false);
+    d("cluster_sigma", s.gen.cluster_sigma, false);
+    d("cluster_gain", s.gen.cluster_gain, false);
+    d("cluster_shuffle", s.gen.cluster_shuffle, true);
+    if (const auto v = gen.get("clusters")) s.gen.clusters = int(v->as_int(1, 4096));
   }
   return s;
 }

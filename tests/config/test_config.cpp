@@ -37,8 +37,7 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.eltwise.lat_sum == b.eltwise.lat_sum && a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
          a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
-         a.memory.ideal == b.memory.ideal &&
-         a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
+         a.memory.ideal == b.memory.ideal && a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
          a.max_vertical_fraction == b.max_vertical_fraction && a.numeric.wf == b.numeric.wf &&
@@ -324,11 +323,12 @@ TEST_CASE("wrong types name file, line, key and the value") {
                     {"cfg.yaml:2:", "engine.neuron_load_width", "out of range (valid: 1..65536)"});
 }
 
-TEST_CASE("malformed YAML is one line with file and line") {
-  expect_file_error("engine:\n  clock_mhz: [1,\n  2\nbuffers: 3\n", {"cfg.yaml:4: invalid YAML:"});
-  expect_file_error("engine:\n  clock_mhz: 1\n bad: 2\n", {"cfg.yaml:3: invalid YAML:"});
-  expect_file_error("name: x\nengine:\n  clock_mhz: 1\n  - 3\n", {"cfg.yaml:4: invalid YAML:"});
-  expect_file_error("name: &a x\nengine: *b\n", {"cfg.yaml:2: invalid YAML:", "anchor"});
+TEST_CASE("malformed YAML is one line with file, line and column") {
+  expect_file_error("engine:\n  clock_mhz: [1,\n  2\nbuffers: 3\n",
+                    {"cfg.yaml:4:8: invalid YAML:"});
+  expect_file_error("engine:\n  clock_mhz: 1\n bad: 2\n", {"cfg.yaml:3:2: invalid YAML:"});
+  expect_file_error("name: x\nengine:\n  clock_mhz: 1\n  - 3\n", {"cfg.yaml:4:3: invalid YAML:"});
+  expect_file_error("name: &a x\nengine: *b\n", {"cfg.yaml:2:9: invalid YAML:", "anchor"});
 }
 
 TEST_CASE("duplicate keys are errors") {
@@ -526,4 +526,34 @@ TEST_CASE("csbrnn config prints, checks and lists, and bad files exit 2 with one
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("ambiguous key 'lanes'") != std::string::npos);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+}
+
+TEST_CASE("the shipped config with a duplicate or an unknown key added is refused at its line") {
+  // configs/hw_256pe.yaml as shipped, one line repeated or misspelt; the expected line numbers
+  // are counted in the text itself.
+  const std::string orig = read_text_file(test::source_path("configs/hw_256pe.yaml"));
+  auto line_of = [](const std::string& text, size_t pos) {
+    return 1 + std::count(text.begin(), text.begin() + long(pos), '\n');
+  };
+  const size_t at = orig.find("  clock_mhz: 200");
+  REQUIRE(at != std::string::npos);
+  const size_t eol = orig.find('\n', at) + 1;
+  const auto first = line_of(orig, at);
+  test::TempDir t("hw-real");
+  const std::string f = t.file("hw.yaml");
+  write_file_atomic(f, orig.substr(0, eol) + "  clock_mhz: 250\n" + orig.substr(eol));
+  expect_error(
+      [&] { load_hw_config(f); },
+      {cat(f, ":", first + 1, ": duplicate key 'engine.clock_mhz' (first at line ", first, ")")});
+  std::string misspelt = orig;
+  const size_t w = misspelt.find("  neuron_load_width:");
+  REQUIRE(w != std::string::npos);
+  misspelt.replace(w, 20, "  neuron_load_widht:");
+  write_file_atomic(f, misspelt);
+  expect_error([&] { load_hw_config(f); },
+               {cat(f, ":", line_of(misspelt, w),
+                    ": unknown key 'engine.neuron_load_widht' (did you mean "
+                    "'engine.neuron_load_width'?)")});
+  write_file_atomic(f, orig);
+  CHECK(same(load_hw_config(f), HwConfig{}));
 }

@@ -1,5 +1,6 @@
 // csbrnn sweep: spec parsing and expansion, point ids, resume, failures, and the merged table
 // checked against `csbrnn compile --report` and `csbrnn fig12` (independent routes).
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -434,4 +435,45 @@ TEST_CASE("sweep --dry-run writes the manifest and runs nothing") {
   CHECK(b.exit_code == 2);
   CHECK(b.output.find("bad.yaml:2") != std::string::npos);
   CHECK(b.output.find("eltwise.lanes") != std::string::npos);
+}
+
+TEST_CASE("sweep spec: a shipped spec with a duplicate or an unknown key is refused at its line") {
+  // configs/sweeps/fig12.yaml as shipped, one key repeated or misspelt; the expected line numbers
+  // are counted in the text itself. (Parsed from memory, relative paths against its folder.)
+  const std::string dir = source_path("configs/sweeps");
+  const std::string orig = read_text_file(dir + "/fig12.yaml");
+  auto line_of = [](const std::string& text, size_t pos) {
+    return 1 + std::count(text.begin(), text.begin() + long(pos), '\n');
+  };
+  auto error_of = [&](const std::string& text) {
+    try {
+      parse_sweep_spec(text, "fig12.yaml", dir);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(expand(parse_sweep_spec(orig, "fig12.yaml", dir)).size() == 6 * 2 * 4);
+  // a duplicate top-level key
+  const size_t seed = orig.find("\nseed: 1\n");
+  REQUIRE(seed != std::string::npos);
+  const std::string dup =
+      orig.substr(0, seed + 9) + "seed: 2\n" + orig.substr(seed + 9);  // after "seed: 1\n"
+  const auto first = line_of(orig, seed + 1);
+  CHECK(error_of(dup) ==
+        cat("fig12.yaml:", first + 1, ": duplicate key 'seed' (first at line ", first, ")"));
+  // a duplicate grid axis, written twice the same way
+  const size_t axis = orig.find("    sharing.mode: [none, horizontal, vertical, 2d]\n");
+  REQUIRE(axis != std::string::npos);
+  const std::string dup_axis = orig + "    sharing.mode: [none]\n";
+  CHECK(error_of(dup_axis) == cat("fig12.yaml:", line_of(dup_axis, dup_axis.size() - 1),
+                                  ": duplicate key 'hw.grid.sharing.mode' (first at line ",
+                                  line_of(orig, axis + 1), ")"));
+  // an unknown key in a section
+  std::string misspelt = orig;
+  const size_t b = misspelt.find("  block: [32, 64]");
+  REQUIRE(b != std::string::npos);
+  misspelt.replace(b, 7, "  blokc");
+  CHECK(error_of(misspelt) == cat("fig12.yaml:", line_of(misspelt, b),
+                                  ": unknown key 'prune.blokc' (did you mean 'prune.block'?)"));
 }
