@@ -13,20 +13,7 @@ models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(mt1 mt2 sr1 sr2 sr3 sr4 spp sc1 sc2 qa barc-speech barc-translation)
 mkdir -p "$dir"
 strip_timing() {  # removes the tool's own speed fields from a JSON file, in place
-  /usr/bin/python3 - "$1" <<'PY'
-import json, os, re, sys
-speed = re.compile(r"seconds|wall|_per_s$|_per_cpu_s$|_cpu_ratio$")
-def clean(v):
-    if isinstance(v, dict):
-        return {k: (os.path.basename(x) if k == "program" and isinstance(x, str) else clean(x))
-                for k, x in v.items() if not speed.search(k)}
-    if isinstance(v, list):
-        return [clean(x) for x in v]
-    return v
-p = sys.argv[1]
-j = clean(json.load(open(p)))
-open(p, "w").write(json.dumps(j, indent=1, sort_keys=True) + "\n")
-PY
+  /usr/bin/python3 scripts/strip_timing.py "$1"
 }
 for m in "${models[@]}"; do
   hidden=$(awk '/^hidden_size:/ {print $2}' "models/$m.yaml")
