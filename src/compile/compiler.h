@@ -4,14 +4,16 @@
 // so gi_n and gh_n reach the Acc bank separately), and for LSTMP one Projection MVM (W_hr).
 // The macro program is list-scheduled ASAP from the cell's dataflow graph; the micro program
 // comes from schedule_iteration (compile/sharing.h) for every temporal block iteration.
+// The phases, one file each (internal headers of src/compile/): validate.h, block_grid.h,
+// micro_emit.h, macro_schedule.h, cell_lowering.h, variant_choice.h; compiler.cpp drives them.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "config/hw_config.h"
 #include "isa/program.h"
 #include "isa/residency.h"
-#include "config/hw_config.h"
 #include "model/csb.h"
 
 namespace csbrnn {

@@ -1,0 +1,149 @@
+#include "compile/micro_emit.h"
+
+#include "common/error.h"
+#include "compile/sharing.h"
+
+namespace csbrnn::compile {
+namespace {
+
+void emit_item(GroupImage& img, GroupIteration& gi, ItemKind kind, const VBlock& vb,
+               const Piece& pc, int P, int Q) {
+  if (pc.empty()) return;
+  MicroItem it;
+  it.kind = kind;
+  it.rows = uint16_t(pc.rows);
+  it.cols = uint16_t(pc.cols);
+  it.index_ptr = uint32_t(img.index.size());
+  it.weight_ptr = uint32_t(img.weights.size() / size_t(P * Q));
+  if (img.index.size() + pc.rows + pc.cols > UINT32_MAX ||
+      img.weights.size() / size_t(P * Q) > UINT32_MAX - 1)
+    fail("program: a group image exceeds the ISA's 32-bit pointers");
+  for (int i = 0; i < pc.rows; ++i) img.index.push_back(vb.row(pc.row0 + i));
+  for (int j = 0; j < pc.cols; ++j) img.index.push_back(vb.b->cols[pc.col0 + j]);
+  gi.items.push_back(it);
+}
+
+void emit_weights(GroupImage& img, const VBlock& vb, const Piece& pc, int P, int Q, int wf) {
+  if (pc.empty()) return;
+  const int RT = ceil_div(pc.rows, P), CT = ceil_div(pc.cols, Q);
+  const size_t base = img.weights.size();
+  img.weights.resize(base + size_t(RT) * CT * P * Q, 0);
+  int16_t* w = img.weights.data() + base;
+  for (int ct = 0; ct < CT; ++ct)
+    for (int rt = 0; rt < RT; ++rt, w += P * Q)
+      for (int p = 0; p < P; ++p) {
+        const int r = rt * P + p;
+        if (r >= pc.rows) break;
+        for (int q = 0; q < Q; ++q) {
+          const int c = ct * Q + q;
+          if (c >= pc.cols) break;
+          w[p * Q + q] = fx::quantize(vb.val(pc.row0 + r, pc.col0 + c), wf);
+        }
+      }
+}
+
+void emit_piece(GroupImage& img, GroupIteration& gi, ItemKind kind, const VBlock& vb,
+                const Piece& pc, const HwConfig& hw) {
+  const int P = hw.engine.P, Q = hw.engine.Q;
+  emit_item(img, gi, kind, vb, pc, P, Q);
+  emit_weights(img, vb, pc, P, Q, hw.numeric.wf);
+}
+
+class IterationEmitter {
+ public:
+  IterationEmitter(MvmProgram& mv, const Grid& g, const HwConfig& hw)
+      : mv_(mv), g_(g), hw_(hw), K_(hw.engine.K), L_(hw.engine.L) {
+    sp_.K = K_;
+    sp_.L = L_;
+    sp_.P = hw.engine.P;
+    sp_.Q = hw.engine.Q;
+    sp_.mode = hw.sharing;
+    sp_.max_vertical_fraction = hw.max_vertical_fraction;
+  }
+
+  // Schedules iteration (a, b) and emits every group's items.
+  void emit(int a, int b, CompileStats* stats) {
+    std::vector<KernelSize> kernels(size_t(K_) * L_);
+    for (int k = 0; k < K_; ++k)
+      for (int l = 0; l < L_; ++l) {
+        const VBlock& vb = block_at(a * K_ + k, b * L_ + l);
+        KernelSize ks{vb.kr(), vb.kc()};
+        if (ks.kr == 0 || ks.kc == 0) ks = KernelSize{};
+        kernels[size_t(k) * L_ + l] = ks;
+      }
+    const IterationSchedule sch = schedule_iteration(kernels, sp_);
+    CSBRNN_ASSERT(sch.share.size() == kernels.size(), "scheduler returned wrong size");
+    if (stats) {
+      stats->iterations++;
+      if (sch.proven_optimal) stats->proven_optimal++;
+    }
+    std::vector<SplitPieces> split(kernels.size());
+    for (size_t x = 0; x < kernels.size(); ++x) {
+      CSBRNN_ASSERT(share_is_legal(kernels[x], sch.share[x], sp_), "illegal share decision");
+      split[x] = split_kernel(kernels[x], sch.share[x]);
+    }
+    for (int k = 0; k < K_; ++k)
+      for (int l = 0; l < L_; ++l) emit_group(a, b, k, l, sch, split);
+  }
+
+ private:
+  const VBlock& block_at(int i, int j) const {
+    static const VBlock kNone;
+    return (i < g_.BR && j < g_.BC) ? g_.at(i, j) : kNone;
+  }
+
+  void emit_group(int a, int b, int k, int l, const IterationSchedule& sch,
+                  const std::vector<SplitPieces>& split) {
+    const size_t gidx = size_t(k) * L_ + l;
+    const int kl = (l - 1 + L_) % L_, ku = (k - 1 + K_) % K_;
+    GroupIteration& gi = mv_.micro[((size_t(a) * mv_.iter_cols + b) * K_ + k) * L_ + l];
+    gi.share = sch.share[gidx];
+    GroupImage& img = mv_.images[gidx];
+    emit_piece(img, gi, ItemKind::Local, block_at(a * K_ + k, b * L_ + l), split[gidx].local, hw_);
+    emit_piece(img, gi, ItemKind::FromLeft, block_at(a * K_ + k, b * L_ + kl),
+               split[size_t(k) * L_ + kl].horizontal, hw_);
+    emit_piece(img, gi, ItemKind::FromUp, block_at(a * K_ + ku, b * L_ + l),
+               split[size_t(ku) * L_ + l].vertical, hw_);
+    int64_t load = 0;
+    for (const MicroItem& it : gi.items) load += item_tiles(it, hw_.engine.P, hw_.engine.Q);
+    CSBRNN_ASSERT(load == sch.load[gidx], "group load ", load, " != scheduler load ",
+                  sch.load[gidx]);
+  }
+
+  MvmProgram& mv_;
+  const Grid& g_;
+  const HwConfig& hw_;
+  const int K_, L_;
+  ShareParams sp_;
+};
+
+}  // namespace
+
+MvmProgram make_mvm(int layer, MvmKind kind, const MappedGrid& grid, int rows, int cols,
+                    std::vector<ColumnSlice> slices, const HwConfig& hw, CompileStats* stats) {
+  const Grid& g = grid.grid;
+  const int K = hw.engine.K, L = hw.engine.L;
+  MvmProgram mv;
+  mv.layer = uint16_t(layer);
+  mv.kind = kind;
+  mv.rows = rows;
+  mv.cols = cols;
+  mv.bh = g.bh;
+  mv.bw = g.bw;
+  mv.BR = g.BR;
+  mv.BC = g.BC;
+  mv.iter_rows = ceil_div(g.BR, K);
+  mv.iter_cols = ceil_div(g.BC, L);
+  mv.col_slices = std::move(slices);
+  mv.row_dest = grid.row_dest;
+  mv.images.assign(size_t(K) * L, GroupImage{});
+  mv.micro.assign(size_t(mv.iter_rows) * mv.iter_cols * K * L, GroupIteration{});
+  IterationEmitter em(mv, g, hw);
+  for (int a = 0; a < mv.iter_rows; ++a)
+    for (int b = 0; b < mv.iter_cols; ++b) em.emit(a, b, stats);
+  mv.useful_macs = 0;
+  for (const VBlock& vb : g.blocks) mv.useful_macs += uint64_t(vb.kr()) * vb.kc();
+  return mv;
+}
+
+}  // namespace csbrnn::compile
