@@ -48,7 +48,8 @@ MvmTiming analyze_mvm(const Program& p, int index) {
   r.layer = mv.layer;
   r.kind = mv.kind;
   r.useful_macs = mv.useful_macs;
-  r.groups.assign(G, GroupStats{});
+  r.groups.assign(G, stats::GroupStats{});
+  for (size_t g = 0; g < G; ++g) r.groups[g].k = int(g) / L, r.groups[g].l = int(g) % L;
   // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
   std::vector<int64_t> ld_b(size_t(B), 0);
   for (int b = 0; b < B; ++b) {
@@ -82,12 +83,15 @@ MvmTiming analyze_mvm(const Program& p, int index) {
           for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
             const int64_t tl = tiles_of(it, P, Q);
             load[g] += tl;
-            if (it.kind == ItemKind::FromLeft) {
-              r.groups[g].recv_h += tl;
-              r.groups[size_t(k) * L + (l - 1 + L) % L].given_h += tl;
+            if (tl > 0) r.groups[g].useful_macs += int64_t(it.rows) * it.cols;
+            if (it.kind == ItemKind::Local) {
+              r.groups[g].tiles_local += tl;
+            } else if (it.kind == ItemKind::FromLeft) {
+              r.groups[g].tiles_received_h += tl;
+              r.groups[size_t(k) * L + (l - 1 + L) % L].tiles_given_h += tl;
             } else if (it.kind == ItemKind::FromUp) {
-              r.groups[g].recv_v += tl;
-              r.groups[size_t((k - 1 + K) % K) * L + l].given_v += tl;
+              r.groups[g].tiles_received_v += tl;
+              r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
               vertical = vertical || tl > 0;
             }
           }
@@ -99,7 +103,7 @@ MvmTiming analyze_mvm(const Program& p, int index) {
       for (size_t g = 0; g < G; ++g) {
         r.groups[g].busy += load[g];
         r.groups[g].barrier_idle += M - load[g];
-        r.groups[g].input_stall += stall;
+        r.groups[g].stall_input += stall;
         sum += load[g];
       }
       if (sum > 0) {
@@ -123,6 +127,8 @@ MvmTiming analyze_mvm(const Program& p, int index) {
     r.reduce_end.push_back(red_end);
   }
   r.engine_cycles = red_end_prev;
+  // the engine runs but no iteration issues: everything but the iterations' max(M(n), ld(n+1))
+  for (auto& g : r.groups) g.engine_overhead = r.engine_cycles - r.issue_cycles - r.input_stall;
   r.stream_end = stream_end_cycles(hw, mv.stream, r.reduce_end);
   r.section_end = std::max(r.engine_cycles, r.stream_end);
   if (!mv.stream.empty()) {
@@ -216,24 +222,12 @@ nlohmann::json timing_json(const TimingReport& r) {
   j["word_cycles"] = r.word_cycles;
   j["word_layer"] = r.word_layer;
   json layers = json::array();
-  for (const LayerTiming& l : r.layers)
-    layers.push_back({{"layer", l.layer},
-                      {"cycles", l.cycles},
-                      {"engine_cycles", l.engine_cycles},
-                      {"eltwise_cycles", l.eltwise_cycles},
-                      {"load_store_cycles", l.load_store_cycles}});
+  for (const stats::LayerStats& l : r.layers) layers.push_back(stats::layer_analytic_json(l));
   j["layers"] = layers;
   json mvms = json::array();
   for (const MvmTiming& m : r.mvms) {
     json g = json::array();
-    for (const GroupStats& s : m.groups)
-      g.push_back({{"busy", s.busy},
-                   {"barrier_idle", s.barrier_idle},
-                   {"input_stall", s.input_stall},
-                   {"given_h", s.given_h},
-                   {"given_v", s.given_v},
-                   {"recv_h", s.recv_h},
-                   {"recv_v", s.recv_v}});
+    for (const stats::GroupStats& s : m.groups) g.push_back(stats::group_analytic_json(s));
     mvms.push_back({{"mvm", m.mvm},
                     {"layer", m.layer},
                     {"kind", m.kind == MvmKind::Gates ? "gates" : "projection"},
@@ -256,6 +250,29 @@ nlohmann::json timing_json(const TimingReport& r) {
   }
   j["mvms"] = mvms;
   return j;
+}
+
+std::vector<stats::GroupStats> run_groups(const TimingReport& r, int steps) {
+  std::vector<stats::GroupStats> g;
+  for (const MvmTiming& m : r.mvms) {
+    if (g.empty()) g = std::vector<stats::GroupStats>(m.groups.size());
+    for (size_t i = 0; i < m.groups.size(); ++i) {
+      g[i].k = m.groups[i].k, g[i].l = m.groups[i].l;
+      stats::add(g[i], m.groups[i], steps);
+    }
+  }
+  for (auto& x : g) x.outside = int64_t(steps) * (r.cycles_per_step - r.engine_cycles);
+  return g;
+}
+
+std::vector<stats::LayerStats> run_layers(const TimingReport& r, int steps) {
+  std::vector<stats::LayerStats> out;
+  for (const stats::LayerStats& l : r.layers) {
+    out.push_back(stats::LayerStats{});
+    out.back().layer = l.layer;
+    stats::add(out.back(), l, steps);
+  }
+  return out;
 }
 
 }  // namespace csbrnn::timing
