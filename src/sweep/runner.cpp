@@ -253,6 +253,28 @@ nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) 
           {"useful_macs", r.useful_macs}};
 }
 
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& sim_point_keys() {
+  static const std::vector<std::pair<std::string, std::string>> k = {
+      {"cycles_total", "cycles.total"},
+      {"cycles_per_step", "cycles.per_step_mean"},
+      {"latency_us", "latency_us_per_step"},
+      {"frames_per_s", "frames_per_s"},
+      {"pe_utilization", "pe_utilization"},
+      {"group_occupancy", "group_occupancy"},
+      {"imbalance", "imbalance"},
+      {"stalls", "stalls"},
+      {"analytic_cycles_total", "comparison.analytic"},
+      {"difference_cycles", "comparison.difference"},
+      {"causes", "comparison.causes"},
+      {"check", "check"},
+      {"wall_seconds", "wall_seconds"}};
+  return k;
+}
+
+namespace {
+
 class Progress {
  public:
   Progress(bool on, int total, int skipped)
@@ -375,21 +397,13 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
     const int code = wait_exit(spawn(exe, args, log));
     if (code != 0) fail("csbrnn simulate (", log, "): ", error_line(log, code));
     const nlohmann::json s = read_json(path_in(run, "stats.json"));
-    const int64_t total = s.at("cycles").at("total").get<int64_t>();
-    j["sim"] = {{"cycles_total", total},
-                {"cycles_per_step", s.at("cycles").at("per_step_mean").get<double>()},
-                {"latency_us", s.at("latency_us_per_step").get<double>()},
-                {"frames_per_s", s.at("frames_per_s").get<double>()},
-                {"pe_utilization", s.at("pe_utilization").get<double>()},
-                {"group_occupancy", s.at("group_occupancy").get<double>()},
-                {"imbalance", s.at("imbalance").get<double>()},
-                {"stalls", s.at("stalls")},
-                {"analytic_cycles_total", s.at("comparison").at("analytic").get<int64_t>()},
-                {"difference_cycles", s.at("comparison").at("difference").get<int64_t>()},
-                {"causes", s.at("comparison").at("causes")},
-                {"check", s.at("check")},
-                {"wall_seconds", s.at("wall_seconds").get<double>()},
-                {"report_dir", run}};
+    nlohmann::json& js = j["sim"];
+    for (const auto& [key, path] : sim_point_keys()) {
+      std::string ptr = "/" + path;
+      std::replace(ptr.begin(), ptr.end(), '.', '/');
+      js[key] = s.at(nlohmann::json::json_pointer(ptr));
+    }
+    js["report_dir"] = run;
   }
   j["wall_seconds"] = since(t0);
   write_file_atomic(path_in(dir, "points/" + id + ".json"), j.dump(2) + "\n");

@@ -2,6 +2,7 @@
 // checked against `csbrnn compile --report` and `csbrnn fig12` (independent routes).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,7 +11,9 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "sim/report.h"
 #include "support/test_util.h"
+#include "sweep/runner.h"
 #include "sweep/spec.h"
 
 using namespace csbrnn;
@@ -410,6 +413,25 @@ hw:
     CHECK(row.at("sim_minus_analytic_cycles") == "0");
     CHECK(std::stod(row.at("sim_cycles_per_step")) == std::stod(row.at("cycles_per_step")));
     CHECK(std::filesystem::exists(out + "/runs/" + row.at("id") + "/stats.json"));
+    // the point's "sim" record copies documented stats.json keys (sim/report.cpp run_stats)
+    const auto point =
+        nlohmann::json::parse(read_text_file(out + "/points/" + row.at("id") + ".json"))["sim"];
+    const auto stats =
+        nlohmann::json::parse(read_text_file(out + "/runs/" + row.at("id") + "/stats.json"));
+    const std::vector<std::string> documented = sim::stats_json_paths();
+    CHECK(point.size() == sim_point_keys().size() + 1);  // + report_dir
+    for (const auto& [key, path] : sim_point_keys()) {
+      INFO(key << " <- " << path);
+      // a documented key, or an object of documented keys ("stalls")
+      CHECK(std::count_if(documented.begin(), documented.end(), [&](const std::string& d) {
+              return d == path || d.rfind(path + ".", 0) == 0;
+            }) > 0);
+      std::string ptr = "/" + path;
+      std::replace(ptr.begin(), ptr.end(), '.', '/');
+      CHECK(point.at(key) == stats.at(nlohmann::json::json_pointer(ptr)));
+    }
+    CHECK(row.at("stall_input_cycles") ==
+          std::to_string(stats["stalls"]["input_load_cycles"].get<int64_t>()));
   }
 }
 
