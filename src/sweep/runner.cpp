@@ -231,26 +231,25 @@ std::string cache_csb(const std::string& dir, const std::string& key) {
   return path_in(dir, "cache/" + key + ".csb");
 }
 
+// points/ID.json "analytic": keys of the compile report's timing section (timing_json, docs/
+// timing.md "Compile report") and the sweep's sums over MVMs.
 nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) {
+  const nlohmann::json t = timing::timing_json(r);
+  nlohmann::json a = nlohmann::json::object();
+  for (const char* k :
+       {"cycles_per_step", "latency_us", "frames_per_s", "engine_cycles", "pe_utilization",
+        "pe_utilization_step", "group_occupancy", "imbalance", "tiles", "useful_macs"})
+    a[k] = t.at(k);
   int64_t issue = 0, drain = 0, stall = 0;
   for (const auto& m : r.mvms)
     issue += m.issue_cycles, drain += m.drain_cycles, stall += m.input_stall;
   const int64_t pes = hw.engine.pes();
-  return {{"cycles_per_step", r.cycles_per_step},
-          {"issue_cycles", issue},
-          {"drain_cycles", drain},
-          {"input_stall_cycles", stall},
-          {"outside_engine_cycles", r.cycles_per_step - r.engine_cycles},
-          {"ideal_cycles", int64_t((r.useful_macs + uint64_t(pes) - 1) / uint64_t(pes))},
-          {"latency_us", r.latency_us},
-          {"frames_per_s", r.frames_per_s},
-          {"engine_cycles", r.engine_cycles},
-          {"pe_utilization", r.pe_utilization},
-          {"pe_utilization_step", r.pe_utilization_step},
-          {"group_occupancy", r.group_occupancy},
-          {"imbalance", r.imbalance},
-          {"tiles", r.tiles},
-          {"useful_macs", r.useful_macs}};
+  a["issue_cycles"] = issue;
+  a["drain_cycles"] = drain;
+  a["input_stall_cycles"] = stall;
+  a["outside_engine_cycles"] = r.cycles_per_step - r.engine_cycles;
+  a["ideal_cycles"] = int64_t((r.useful_macs + uint64_t(pes) - 1) / uint64_t(pes));
+  return a;
 }
 
 }  // namespace

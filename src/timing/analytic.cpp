@@ -205,51 +205,132 @@ TimingReport analyze(const Program& p) {
   return r;
 }
 
+namespace {
+
+using nlohmann::json;
+
+// The compile report's `timing` section (csbrnn compile --report): one row per key, walked by
+// timing_json and by the docs table (docs/timing.md "Compile report").
+template <class R>
+struct ReportKey {
+  const char* key;
+  const char* unit;
+  const char* description;
+  json (*value)(const R&);
+};
+
+const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
+  using M = const MvmTiming&;
+  static const std::vector<ReportKey<MvmTiming>> t = {
+      {"mvm", "-", "index of the MVM in the program", [](M m) -> json { return m.mvm; }},
+      {"layer", "-", "its layer", [](M m) -> json { return m.layer; }},
+      {"kind", "-", "gates or projection",
+       [](M m) -> json { return m.kind == MvmKind::Gates ? "gates" : "projection"; }},
+      {"engine_cycles", "cycles", "engine: first load .. last reduction end",
+       [](M m) -> json { return m.engine_cycles; }},
+      {"stream_end", "cycles", "end of the last stream chunk (0 without a stream)",
+       [](M m) -> json { return m.stream_end; }},
+      {"section_end", "cycles", "the Mvm section lasts max(engine_cycles, stream_end)",
+       [](M m) -> json { return m.section_end; }},
+      {"first_load", "cycles", "ld(0): the first BlockNeuronBuffer slices load",
+       [](M m) -> json { return m.first_load; }},
+      {"issue_cycles", "cycles", "sum of the iteration makespans M(n)",
+       [](M m) -> json { return m.issue_cycles; }},
+      {"input_stall", "cycles", "sum of max(0, ld(n+1) - M(n))",
+       [](M m) -> json { return m.input_stall; }},
+      {"drain_cycles", "cycles", "sum over row-groups of the drain after their last iteration",
+       [](M m) -> json { return m.drain_cycles; }},
+      {"reduce_wait", "cycles", "cycles row-groups waited for the reduction two back",
+       [](M m) -> json { return m.reduce_wait; }},
+      {"reduce_tail", "cycles", "last reduction end - last drain end",
+       [](M m) -> json { return m.reduce_tail; }},
+      {"tiles", "tiles", "tiles issued by all groups", [](M m) -> json { return m.tiles; }},
+      {"useful_macs", "MACs", "multiply-accumulates on kept weights",
+       [](M m) -> json { return m.useful_macs; }},
+      {"pe_utilization", "ratio", "useful MACs / (PEs x engine cycles)",
+       [](M m) -> json { return m.pe_utilization; }},
+      {"group_occupancy", "ratio", "tiles / (groups x engine cycles)",
+       [](M m) -> json { return m.group_occupancy; }},
+      {"imbalance", "ratio", "mean over iterations with work of max/mean group tiles",
+       [](M m) -> json { return m.imbalance; }},
+      {"iterations", "iterations", "iterations of the engine walk",
+       [](M m) -> json { return m.makespan.size(); }},
+      {"groups", "-",
+       "per PEGroup, the analytic counters of the shared record (docs/simulator.md "
+       "\"Statistics\", bracketed keys)",
+       [](M m) -> json {
+         json g = json::array();
+         for (const stats::GroupStats& s : m.groups) g.push_back(stats::group_analytic_json(s));
+         return g;
+       }},
+  };
+  return t;
+}
+
+const std::vector<ReportKey<TimingReport>>& report_keys() {
+  using R = const TimingReport&;
+  static const std::vector<ReportKey<TimingReport>> t = {
+      {"clock_mhz", "MHz", "engine clock", [](R r) -> json { return r.clock_mhz; }},
+      {"cycles_per_step", "cycles", "one timestep, all layers (sum of the word cycles)",
+       [](R r) -> json { return r.cycles_per_step; }},
+      {"latency_us", "µs", "cycles_per_step / clock", [](R r) -> json { return r.latency_us; }},
+      {"frames_per_s", "1/s", "1e6 / latency_us", [](R r) -> json { return r.frames_per_s; }},
+      {"engine_cycles", "cycles", "sum over MVMs of their engine cycles",
+       [](R r) -> json { return r.engine_cycles; }},
+      {"tiles", "tiles", "tiles issued by all groups, all MVMs",
+       [](R r) -> json { return r.tiles; }},
+      {"useful_macs", "MACs", "multiply-accumulates on kept weights, one timestep",
+       [](R r) -> json { return r.useful_macs; }},
+      {"pe_utilization", "ratio", "useful MACs / (PEs x engine cycles)",
+       [](R r) -> json { return r.pe_utilization; }},
+      {"group_occupancy", "ratio", "tiles / (groups x engine cycles)",
+       [](R r) -> json { return r.group_occupancy; }},
+      {"pe_utilization_step", "ratio", "useful MACs / (PEs x cycles_per_step)",
+       [](R r) -> json { return r.pe_utilization_step; }},
+      {"imbalance", "ratio", "iteration-weighted mean over MVMs of their imbalance",
+       [](R r) -> json { return r.imbalance; }},
+      {"word_cycles", "cycles", "per macro word (array)",
+       [](R r) -> json { return r.word_cycles; }},
+      {"word_layer", "-", "the layer each word is attributed to (array)",
+       [](R r) -> json { return r.word_layer; }},
+      {"layers", "-",
+       "per layer, the analytic counters of the shared record (docs/simulator.md "
+       "\"Statistics\")",
+       [](R r) -> json {
+         json layers = json::array();
+         for (const stats::LayerStats& l : r.layers)
+           layers.push_back(stats::layer_analytic_json(l));
+         return layers;
+       }},
+      {"mvms", "-", "per MVM: the `mvms[].` keys",
+       [](R r) -> json {
+         json mvms = json::array();
+         for (const MvmTiming& m : r.mvms) {
+           json o = json::object();
+           for (const auto& k : mvm_keys()) o[k.key] = k.value(m);
+           mvms.push_back(o);
+         }
+         return mvms;
+       }},
+  };
+  return t;
+}
+
+}  // namespace
+
 nlohmann::json timing_json(const TimingReport& r) {
-  using nlohmann::json;
-  json j;
-  j["clock_mhz"] = r.clock_mhz;
-  j["cycles_per_step"] = r.cycles_per_step;
-  j["latency_us"] = r.latency_us;
-  j["frames_per_s"] = r.frames_per_s;
-  j["engine_cycles"] = r.engine_cycles;
-  j["tiles"] = r.tiles;
-  j["useful_macs"] = r.useful_macs;
-  j["pe_utilization"] = r.pe_utilization;
-  j["group_occupancy"] = r.group_occupancy;
-  j["pe_utilization_step"] = r.pe_utilization_step;
-  j["imbalance"] = r.imbalance;
-  j["word_cycles"] = r.word_cycles;
-  j["word_layer"] = r.word_layer;
-  json layers = json::array();
-  for (const stats::LayerStats& l : r.layers) layers.push_back(stats::layer_analytic_json(l));
-  j["layers"] = layers;
-  json mvms = json::array();
-  for (const MvmTiming& m : r.mvms) {
-    json g = json::array();
-    for (const stats::GroupStats& s : m.groups) g.push_back(stats::group_analytic_json(s));
-    mvms.push_back({{"mvm", m.mvm},
-                    {"layer", m.layer},
-                    {"kind", m.kind == MvmKind::Gates ? "gates" : "projection"},
-                    {"engine_cycles", m.engine_cycles},
-                    {"stream_end", m.stream_end},
-                    {"section_end", m.section_end},
-                    {"first_load", m.first_load},
-                    {"issue_cycles", m.issue_cycles},
-                    {"input_stall", m.input_stall},
-                    {"drain_cycles", m.drain_cycles},
-                    {"reduce_wait", m.reduce_wait},
-                    {"reduce_tail", m.reduce_tail},
-                    {"tiles", m.tiles},
-                    {"useful_macs", m.useful_macs},
-                    {"pe_utilization", m.pe_utilization},
-                    {"group_occupancy", m.group_occupancy},
-                    {"imbalance", m.imbalance},
-                    {"iterations", m.makespan.size()},
-                    {"groups", g}});
-  }
-  j["mvms"] = mvms;
+  json j = json::object();
+  for (const auto& k : report_keys()) j[k.key] = k.value(r);
   return j;
+}
+
+std::string timing_markdown() {
+  std::vector<stats::StatDoc> rows;
+  for (const auto& k : report_keys())
+    rows.push_back({std::string("`") + k.key + "`", k.unit, "analytic", k.description});
+  for (const auto& k : mvm_keys())
+    rows.push_back({std::string("`mvms[].") + k.key + "`", k.unit, "analytic", k.description});
+  return stats::markdown_table(rows);
 }
 
 std::vector<stats::GroupStats> run_groups(const TimingReport& r, int steps) {

@@ -64,7 +64,10 @@ int64_t section_cycles(const HwConfig& hw, const Section& s);
 /// The engine walk of one MVM (cycle_rules.h).
 MvmTiming analyze_mvm(const Program& p, int mvm);
 TimingReport analyze(const Program& p);
+/// The compile report's `timing` section.
 nlohmann::json timing_json(const TimingReport& r);
+/// Its keys with unit and description (docs/timing.md "Compile report", checked by a test).
+std::string timing_markdown();
 
 /// The per-group counters of a run of `steps` timesteps: the MVMs' groups summed, times
 /// `steps`, plus outside = steps x (cycles_per_step - engine_cycles) (what the simulator counts).

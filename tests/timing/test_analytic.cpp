@@ -2,6 +2,10 @@
 // (cycle_rules.h, docs/timing.md) in the comments.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "timing/analytic.h"
 
 using namespace csbrnn;
@@ -167,4 +171,38 @@ TEST_CASE("program timing: words last as long as their longest section", "[timin
   CHECK(l[0].engine_cycles == 39);
   CHECK(l[0].eltwise_cycles == 24);
   CHECK(l[0].load_store_cycles == 12);
+}
+
+TEST_CASE("compile report: every timing key documented in docs/timing.md", "[timing]") {
+  Program p = machine(1, 1, 1, 1, 4, {4});
+  p.mvms[0].micro[0].items = {item(ItemKind::Local, 4, 4)};
+  const nlohmann::json j = timing_json(analyze(p));
+  const std::string md = timing_markdown();
+  REQUIRE(j.contains("mvms"));
+  REQUIRE(j["mvms"].size() == 1);
+  size_t keys = 0;
+  for (auto it = j.begin(); it != j.end(); ++it, ++keys) {
+    INFO(it.key());
+    CHECK(md.find("| `" + it.key() + "` | ") != std::string::npos);
+  }
+  const nlohmann::json& m = j["mvms"][0];
+  for (auto it = m.begin(); it != m.end(); ++it, ++keys) {
+    INFO(it.key());
+    CHECK(md.find("| `mvms[]." + it.key() + "` | ") != std::string::npos);
+  }
+  // one row per key, each with a unit and a description
+  size_t rows = 0;
+  for (size_t at = md.find("\n| `"); at != std::string::npos; at = md.find("\n| `", at + 1)) {
+    ++rows;
+    const std::string line = md.substr(at + 1, md.find('\n', at + 1) - at - 1);
+    INFO(line);
+    CHECK(line.find("|  |") == std::string::npos);
+    CHECK(std::count(line.begin(), line.end(), '|') == 5);
+  }
+  CHECK(rows == keys);
+  std::ifstream f(std::string(CSBRNN_SOURCE_DIR) + "/docs/timing.md");
+  std::stringstream doc;
+  doc << f.rdbuf();
+  INFO("docs/timing.md \"Compile report\" must contain exactly:\n" << md);
+  CHECK(doc.str().find(md) != std::string::npos);
 }
