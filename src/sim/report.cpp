@@ -252,11 +252,7 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
                 const HwConfig& hw, const RunInfo& info) {
   const RunView v{s, a, c, hw, info};
   json j = json::object();
-  for (const RunStat& r : run_stats()) {
-    std::string ptr = std::string("/") + r.path;
-    std::replace(ptr.begin(), ptr.end(), '.', '/');
-    j[json::json_pointer(ptr)] = r.value(v);
-  }
+  for (const RunStat& r : run_stats()) j[stats::pointer(r.path)] = r.value(v);
   return j;
 }
 

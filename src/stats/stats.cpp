@@ -1,5 +1,6 @@
 #include "stats/stats.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace csbrnn::stats {
@@ -135,6 +136,12 @@ nlohmann::json layer_analytic_json(const LayerStats& l) {
   for (const auto& c : layer_counters())
     if (c.analytic_key) j[c.analytic_key] = l.*c.field;
   return j;
+}
+
+nlohmann::json::json_pointer pointer(const std::string& dotted) {
+  std::string p = "/" + dotted;
+  std::replace(p.begin(), p.end(), '.', '/');
+  return nlohmann::json::json_pointer(p);
 }
 
 std::vector<StatDoc> group_docs() {

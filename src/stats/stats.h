@@ -69,6 +69,10 @@ nlohmann::json group_analytic_json(const GroupStats& g);
 /// Compile report record of a layer: "layer" and the counters with an analytic_key.
 nlohmann::json layer_analytic_json(const LayerStats& l);
 
+/// The JSON pointer of a dotted key ("cycles.total" -> /cycles/total), as the docs tables and
+/// the sweep name stats.json keys.
+nlohmann::json::json_pointer pointer(const std::string& dotted);
+
 /// A row of a docs table (name: markdown, its compile-report key in brackets when it has one).
 struct StatDoc {
   std::string name, unit, source, description;

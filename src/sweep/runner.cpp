@@ -32,6 +32,7 @@
 #include "model/csb_file.h"
 #include "prune/model_gen.h"
 #include "prune/prune.h"
+#include "stats/stats.h"
 #include "timing/analytic.h"
 
 extern char** environ;
@@ -397,11 +398,7 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
     if (code != 0) fail("csbrnn simulate (", log, "): ", error_line(log, code));
     const nlohmann::json s = read_json(path_in(run, "stats.json"));
     nlohmann::json& js = j["sim"];
-    for (const auto& [key, path] : sim_point_keys()) {
-      std::string ptr = "/" + path;
-      std::replace(ptr.begin(), ptr.end(), '.', '/');
-      js[key] = s.at(nlohmann::json::json_pointer(ptr));
-    }
+    for (const auto& [key, path] : sim_point_keys()) js[key] = s.at(stats::pointer(path));
     js["report_dir"] = run;
   }
   j["wall_seconds"] = since(t0);

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "sim/report.h"
+#include "stats/stats.h"
 #include "support/test_util.h"
 #include "sweep/runner.h"
 #include "sweep/spec.h"
@@ -416,7 +417,7 @@ hw:
     // the point's "sim" record copies documented stats.json keys (sim/report.cpp run_stats)
     const auto point =
         nlohmann::json::parse(read_text_file(out + "/points/" + row.at("id") + ".json"))["sim"];
-    const auto stats =
+    const auto st =
         nlohmann::json::parse(read_text_file(out + "/runs/" + row.at("id") + "/stats.json"));
     const std::vector<std::string> documented = sim::stats_json_paths();
     CHECK(point.size() == sim_point_keys().size() + 1);  // + report_dir
@@ -426,12 +427,10 @@ hw:
       CHECK(std::count_if(documented.begin(), documented.end(), [&](const std::string& d) {
               return d == path || d.rfind(path + ".", 0) == 0;
             }) > 0);
-      std::string ptr = "/" + path;
-      std::replace(ptr.begin(), ptr.end(), '.', '/');
-      CHECK(point.at(key) == stats.at(nlohmann::json::json_pointer(ptr)));
+      CHECK(point.at(key) == st.at(csbrnn::stats::pointer(path)));
     }
     CHECK(row.at("stall_input_cycles") ==
-          std::to_string(stats["stalls"]["input_load_cycles"].get<int64_t>()));
+          std::to_string(st["stalls"]["input_load_cycles"].get<int64_t>()));
   }
 }
 
