@@ -212,6 +212,11 @@ int run_simulate(const std::vector<std::string>& args) {
   if (cmp.must_match && cmp.difference != 0)
     throw InternalError(cat("simulated cycles ", cmp.simulated, " != analytic ", cmp.analytic,
                             " with ideal memory and resident weights"));
+  if (cmp.must_match && !cmp.counters.empty())
+    throw InternalError(
+        cat("simulated and analytic counters differ with ideal memory and "
+            "resident weights: ",
+            cmp.counters.front(), " (", cmp.counters.size(), " in all)"));
   return 0;
 }
 

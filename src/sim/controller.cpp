@@ -150,7 +150,7 @@ void Controller::start_stage(int c) {
 bool Controller::retire() {
   const int64_t now = ctx_.cycle();
   auto& st = ctx_.stats;
-  st.layer_cycles[size_t(st.word_layer[size_t(word)])] += now - word_start_;
+  st.layers[size_t(st.word_layer[size_t(word)])].cycles += now - word_start_;
   ++words_retired;
   if (++word < int(ctx_.prog->words.size())) return false;
   st.step_cycles.push_back(now - step_start_);

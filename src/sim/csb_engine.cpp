@@ -181,11 +181,12 @@ void CsbEngine::end_iteration() {
     // utilization picture: busy interval [iter_start + stall, + load)
     int64_t s = iter_start_ + gp.weight_stall, e = s + gp.load;
     const int64_t w = st.bucket_cycles;
+    std::vector<int64_t>& buckets = st.busy_buckets[size_t(g)];
     while (s < e) {
       const size_t bk = size_t(s / w);
-      if (gs.busy_buckets.size() <= bk) gs.busy_buckets.resize(bk + 1, 0);
+      if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
       const int64_t upto = std::min(e, int64_t(bk + 1) * w);
-      gs.busy_buckets[bk] += upto - s;
+      buckets[bk] += upto - s;
       s = upto;
     }
   }
@@ -262,6 +263,7 @@ void CsbEngine::proc() {
       const int64_t dur = ctx_.cycle() - section_start_;
       SimStats& st = ctx_.stats;
       st.engine_cycles += dur;
+      if (size_t(mv.layer) < st.layers.size()) st.layers[size_t(mv.layer)].engine_cycles += dur;
       for (auto& gs : st.groups) gs.engine_overhead += dur - issue_sum_;
       auto& us = st.units[size_t(Unit::Engine)];
       ++us.sections;

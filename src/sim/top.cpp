@@ -101,18 +101,21 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   st.host_transactions = ht;
   st.steps = steps;
   st.groups.resize(size_t(ctx.hw.engine.groups()));
+  st.busy_buckets.resize(st.groups.size());
   for (int g = 0; g < ctx.hw.engine.groups(); ++g) {
     st.groups[size_t(g)].k = g / ctx.hw.engine.L;
     st.groups[size_t(g)].l = g % ctx.hw.engine.L;
   }
-  for (int u = 0; u < kUnitCount; ++u) st.units.push_back(UnitStats{sim_unit_name(Unit(u)), 0, 0, 0});
+  for (int u = 0; u < kUnitCount; ++u)
+    st.units.push_back(UnitStats{sim_unit_name(Unit(u)), 0, 0, 0});
   int layer = 0;
   for (const auto& w : p.words) {
     for (const auto& s : w.sections)
       if (s.op == Op::Mvm) layer = std::max(layer, int(p.mvms[s.mvm].layer));
     st.word_layer.push_back(std::min(layer, std::max(1, p.num_layers) - 1));
   }
-  st.layer_cycles.assign(size_t(std::max(1, p.num_layers)), 0);
+  st.layers.resize(size_t(std::max(1, p.num_layers)));
+  for (size_t k = 0; k < st.layers.size(); ++k) st.layers[k].layer = int(k);
   // banks (contents written by the host)
   auto& b = ctx.banks;
   for (auto& v : b.v) v.assign(size_t(p.hw.buffers.vector_buffer), 0);
@@ -170,8 +173,8 @@ void Top::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
       }
       GroupImage& im = engine.wbuf[g]->images[m];
       if (engine.wbuf[g]->streamed[m]) {  // lives in DRAM; the engine fetches it per iteration
-        const uint64_t base = engine.stream_addr[m][g] +
-                              (r == Region::Index ? im.weights.size() * 2 : 0);
+        const uint64_t base =
+            engine.stream_addr[m][g] + (r == Region::Index ? im.weights.size() * 2 : 0);
         const uint64_t size = (r == Region::Index ? im.index.size() : im.weights.size()) * 2;
         if (off + len > size) {
           trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

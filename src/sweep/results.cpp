@@ -52,10 +52,24 @@ std::string sanitize(const std::string& s) {
   return o;
 }
 
-}  // namespace
+// What the tables and plots of one sweep depend on besides the rows.
+struct Layout {
+  std::vector<std::string> hwk;  // hardware keys that differ between points
+  bool any_variant = false, any_sim = false, any_paper = false;
+};
 
-int write_results(const std::string& dir, const std::string& title_in) {
-  const std::vector<Point> pts = read_manifest(dir);
+Layout layout_of(const std::vector<Point>& pts) {
+  Layout f;
+  f.hwk = varying_hw_keys(pts);
+  for (const Point& p : pts) {
+    f.any_variant |= !p.variant.empty();
+    f.any_sim |= p.mode == Mode::Simulate;
+    f.any_paper |= p.paper_latency_us > 0;
+  }
+  return f;
+}
+
+std::string spec_title(const std::string& dir, const std::string& title_in) {
   std::string title = title_in;
   if (title.empty() && fs::exists(fs::path(dir) / "spec.yaml")) {
     try {  // --report-only: the name from the copy of the spec
@@ -64,107 +78,103 @@ int write_results(const std::string& dir, const std::string& title_in) {
     } catch (const YAML::Exception&) {
     }
   }
-  // plots of an earlier run of this directory may belong to other dimensions
+  return title;
+}
+
+// Plots of an earlier run of this directory may belong to other dimensions.
+void remove_old_plots(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string f = e.path().filename().string();
     if (f.rfind("plot_", 0) == 0 && e.path().extension() == ".svg") fs::remove(e.path());
   }
-  const std::vector<std::string> hwk = varying_hw_keys(pts);
-  bool any_variant = false, any_sim = false, any_paper = false;
-  for (const Point& p : pts) {
-    any_variant |= !p.variant.empty();
-    any_sim |= p.mode == Mode::Simulate;
-    any_paper |= p.paper_latency_us > 0;
-  }
-  std::vector<Row> rows;
-  int bad = 0;
-  for (const Point& p : pts) {
-    Row row;
-    row.p = p;
-    const std::string f = (fs::path(dir) / "points" / (p.id + ".json")).string();
-    row.r = nlohmann::json::object();
-    if (fs::exists(f)) {
-      try {
-        row.r = nlohmann::json::parse(read_text_file(f));
-      } catch (const std::exception&) {
-        row.r = nlohmann::json::object();
-      }
-    }
-    row.status = row.r.value("status", std::string("missing"));
-    if (row.status != "ok") bad++;
-    auto& c = row.cells;
-    c["id"] = p.id;
-    c["model"] = p.model;
-    c["mode"] = mode_name(p.mode);
-    c["method"] = p.method;
-    c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
-    c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
-    c["variant"] = p.variant;
-    for (const auto& k : hwk) c[k] = hw_value(p, k);
-    c["status"] = row.status;
-    c["error"] = row.r.value("error", std::string());
-    if (row.status == "ok") {
-      const auto& a = row.r["analytic"];
-      c["cycles_per_step"] = std::to_string(a["cycles_per_step"].get<int64_t>());
-      c["latency_us"] = full(a["latency_us"].get<double>());
-      c["frames_per_s"] = full(a["frames_per_s"].get<double>());
-      c["pe_utilization"] = full(a["pe_utilization"].get<double>());
-      c["group_occupancy"] = full(a["group_occupancy"].get<double>());
-      c["imbalance"] = full(a["imbalance"].get<double>());
-      for (const char* k : {"engine_cycles", "issue_cycles", "drain_cycles", "input_stall_cycles",
-                            "outside_engine_cycles", "ideal_cycles"})
-        if (a.contains(k)) c[k] = std::to_string(a[k].get<int64_t>());
-      const auto& cm = row.r["compile"];
-      c["max_group_weight_kib"] = full(cm["max_group_bytes"].get<double>() / 1024.0);
-      if (cm.contains("model_overflow")) {
-        c["weight_buffer_overflow"] = cm["model_overflow"].get<bool>() ? "yes" : "no";
-        c["model_group_weight_kib"] = full(cm["model_max_group_bytes"].get<double>() / 1024.0);
-      }
-      c["compile_s"] = full(row.r["compile"]["seconds"].get<double>());
-      if (row.r.contains("model"))
-        c["achieved_rate"] = full(row.r["model"].value("achieved_rate", 0.0));
-      if (row.r.contains("sim")) {
-        const auto& s = row.r["sim"];
-        c["sim_cycles_per_step"] = full(s["cycles_per_step"].get<double>());
-        c["sim_latency_us"] = full(s["latency_us"].get<double>());
-        c["sim_pe_utilization"] = full(s["pe_utilization"].get<double>());
-        c["sim_minus_analytic_cycles"] = std::to_string(s["difference_cycles"].get<int64_t>());
-        c["stall_input_cycles"] = std::to_string(s["stalls"]["input_load_cycles"].get<int64_t>());
-        c["stall_weight_cycles"] =
-            std::to_string(s["stalls"]["weight_stream_cycles"].get<int64_t>());
-        c["stall_dram_cycles"] = std::to_string(s["stalls"]["dram_cycles"].get<int64_t>());
-        c["sim_check"] = s["check"].value("passed", false) ? "passed" : "not passed";
-        c["sim_wall_s"] = full(s["wall_seconds"].get<double>());
-      }
-      c["point_wall_s"] = full(row.r.value("wall_seconds", 0.0));
-      if (p.paper_latency_us > 0)
-        c["latency_vs_paper"] = full(a["latency_us"].get<double>() / p.paper_latency_us);
-    }
-    if (p.paper_latency_us > 0) {
-      c["paper_latency_us"] = full(p.paper_latency_us);
-      c["paper_source"] = p.paper_source;
-    }
-    rows.push_back(std::move(row));
-  }
+}
 
-  // CSV
+// The columns of an "ok" point: its analytic figures, compile figures and, when simulated, the
+// figures its points/ID.json copied from the run's stats.json (sweep/runner.cpp).
+void result_cells(const Point& p, const nlohmann::json& r, std::map<std::string, std::string>& c) {
+  const auto& a = r["analytic"];
+  c["cycles_per_step"] = std::to_string(a["cycles_per_step"].get<int64_t>());
+  for (const char* k :
+       {"latency_us", "frames_per_s", "pe_utilization", "group_occupancy", "imbalance"})
+    c[k] = full(a[k].get<double>());
+  for (const char* k : {"engine_cycles", "issue_cycles", "drain_cycles", "input_stall_cycles",
+                        "outside_engine_cycles", "ideal_cycles"})
+    if (a.contains(k)) c[k] = std::to_string(a[k].get<int64_t>());
+  const auto& cm = r["compile"];
+  c["max_group_weight_kib"] = full(cm["max_group_bytes"].get<double>() / 1024.0);
+  if (cm.contains("model_overflow")) {
+    c["weight_buffer_overflow"] = cm["model_overflow"].get<bool>() ? "yes" : "no";
+    c["model_group_weight_kib"] = full(cm["model_max_group_bytes"].get<double>() / 1024.0);
+  }
+  c["compile_s"] = full(r["compile"]["seconds"].get<double>());
+  if (r.contains("model")) c["achieved_rate"] = full(r["model"].value("achieved_rate", 0.0));
+  if (r.contains("sim")) {
+    const auto& s = r["sim"];
+    c["sim_cycles_per_step"] = full(s["cycles_per_step"].get<double>());
+    c["sim_latency_us"] = full(s["latency_us"].get<double>());
+    c["sim_pe_utilization"] = full(s["pe_utilization"].get<double>());
+    c["sim_minus_analytic_cycles"] = std::to_string(s["difference_cycles"].get<int64_t>());
+    // stats.json "stalls" (sim/report.cpp run_stats)
+    c["stall_input_cycles"] = std::to_string(s["stalls"]["input_load_cycles"].get<int64_t>());
+    c["stall_weight_cycles"] = std::to_string(s["stalls"]["weight_stream_cycles"].get<int64_t>());
+    c["stall_dram_cycles"] = std::to_string(s["stalls"]["dram_cycles"].get<int64_t>());
+    c["sim_check"] = s["check"].value("passed", false) ? "passed" : "not passed";
+    c["sim_wall_s"] = full(s["wall_seconds"].get<double>());
+  }
+  c["point_wall_s"] = full(r.value("wall_seconds", 0.0));
+  if (p.paper_latency_us > 0)
+    c["latency_vs_paper"] = full(a["latency_us"].get<double>() / p.paper_latency_us);
+}
+
+Row read_row(const std::string& dir, const Point& p, const Layout& f) {
+  Row row;
+  row.p = p;
+  const std::string file = (fs::path(dir) / "points" / (p.id + ".json")).string();
+  row.r = nlohmann::json::object();
+  if (fs::exists(file)) {
+    try {
+      row.r = nlohmann::json::parse(read_text_file(file));
+    } catch (const std::exception&) {
+      row.r = nlohmann::json::object();
+    }
+  }
+  row.status = row.r.value("status", std::string("missing"));
+  auto& c = row.cells;
+  c["id"] = p.id;
+  c["model"] = p.model;
+  c["mode"] = mode_name(p.mode);
+  c["method"] = p.method;
+  c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
+  c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
+  c["variant"] = p.variant;
+  for (const auto& k : f.hwk) c[k] = hw_value(p, k);
+  c["status"] = row.status;
+  c["error"] = row.r.value("error", std::string());
+  if (row.status == "ok") result_cells(p, row.r, c);
+  if (p.paper_latency_us > 0) {
+    c["paper_latency_us"] = full(p.paper_latency_us);
+    c["paper_source"] = p.paper_source;
+  }
+  return row;
+}
+
+Table csv_table(const std::vector<Row>& rows, const Layout& f) {
   Table t;
   t.cols = {"id", "model", "mode", "method", "rate", "block"};
-  if (any_variant) t.cols.push_back("variant");
-  t.cols.insert(t.cols.end(), hwk.begin(), hwk.end());
+  if (f.any_variant) t.cols.push_back("variant");
+  t.cols.insert(t.cols.end(), f.hwk.begin(), f.hwk.end());
   for (const char* k :
        {"status", "cycles_per_step", "latency_us", "frames_per_s", "pe_utilization",
         "group_occupancy", "imbalance", "weight_buffer_overflow", "model_group_weight_kib",
-        "max_group_weight_kib", "achieved_rate", "engine_cycles",
-        "issue_cycles", "drain_cycles", "input_stall_cycles", "outside_engine_cycles",
-        "ideal_cycles"})
+        "max_group_weight_kib", "achieved_rate", "engine_cycles", "issue_cycles", "drain_cycles",
+        "input_stall_cycles", "outside_engine_cycles", "ideal_cycles"})
     t.cols.push_back(k);
-  if (any_sim)
+  if (f.any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",
                           "sim_minus_analytic_cycles", "stall_input_cycles", "stall_weight_cycles",
                           "stall_dram_cycles", "sim_check", "sim_wall_s"})
       t.cols.push_back(k);
-  if (any_paper)
+  if (f.any_paper)
     for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"})
       t.cols.push_back(k);
   for (const char* k : {"compile_s", "point_wall_s", "error"}) t.cols.push_back(k);
@@ -176,46 +186,86 @@ int write_results(const std::string& dir, const std::string& title_in) {
     }
     t.rows.push_back(cells);
   }
-  write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(t));
+  return t;
+}
 
-  // Markdown
-  std::ostringstream md;
+// The title, the counts and the hardware settings every point shares.
+void md_preamble(std::ostringstream& md, const std::string& title, const std::vector<Point>& pts,
+                 const std::vector<Row>& rows, const Layout& f) {
   md << "# " << (title.empty() ? "csbrnn sweep" : title) << "\n\n";
   int ok = 0;
   for (const Row& r : rows) ok += r.status == "ok";
   md << pts.size() << " points: " << ok << " ok, " << rows.size() - ok
      << " failed or missing. Latency = cycles per timestep / clock (analytic model";
-  if (any_sim) md << "; `sim` columns: SystemC cycle-accurate run";
+  if (f.any_sim) md << "; `sim` columns: SystemC cycle-accurate run";
   md << "). PE util = useful MACs / (PEs x engine cycles); occupancy = tile-issue cycles / "
         "(groups x engine cycles).\n\n";
-  if (!pts.empty()) {
-    // the hardware settings every point shares (overrides of the base config not swept)
-    std::vector<std::string> common;
-    for (const auto& kv : pts[0].hw) {
-      if (std::find(hwk.begin(), hwk.end(), kv.first) != hwk.end() || kv.first == "name") continue;
-      const std::string v = hw_value(pts[0], kv.first);
-      if (std::find(common.begin(), common.end(), kv.first + "=" + v) == common.end())
-        common.push_back(kv.first + "=" + v);
-    }
-    md << "Hardware: the spec's `hw.base`";
-    if (!common.empty()) {
-      md << " with";
-      for (const auto& c : common) md << " `" << c << "`";
-    }
-    md << (hwk.empty() ? "" : "; keys that differ between points are columns")
-       << " (resolved configs: manifest.jsonl).\n\n";
+  if (pts.empty()) return;
+  // the hardware settings every point shares (overrides of the base config not swept)
+  std::vector<std::string> common;
+  for (const auto& kv : pts[0].hw) {
+    if (std::find(f.hwk.begin(), f.hwk.end(), kv.first) != f.hwk.end() || kv.first == "name")
+      continue;
+    const std::string v = hw_value(pts[0], kv.first);
+    if (std::find(common.begin(), common.end(), kv.first + "=" + v) == common.end())
+      common.push_back(kv.first + "=" + v);
   }
+  md << "Hardware: the spec's `hw.base`";
+  if (!common.empty()) {
+    md << " with";
+    for (const auto& c : common) md << " `" << c << "`";
+  }
+  md << (f.hwk.empty() ? "" : "; keys that differ between points are columns")
+     << " (resolved configs: manifest.jsonl).\n\n";
+}
+
+std::string cell_of(const Row& r, const std::string& k) {
+  auto it = r.cells.find(k);
+  return it == r.cells.end() ? std::string() : it->second;
+}
+
+// One Markdown row of an "ok" point after its `mcols` cells.
+void md_result_cells(std::ostringstream& md, const Row& r, const Layout& f) {
+  const auto& a = r.r["analytic"];
+  md << " " << a["cycles_per_step"].get<int64_t>() << " | "
+     << fixed(a["latency_us"].get<double>(), 3) << " | "
+     << fixed(a["frames_per_s"].get<double>(), 0) << " | " << pct(a["pe_utilization"].get<double>())
+     << " | " << pct(a["group_occupancy"].get<double>()) << " | "
+     << fixed(a["imbalance"].get<double>(), 3) << " | " << cell_of(r, "weight_buffer_overflow")
+     << " |";
+  if (f.any_sim) {
+    if (r.r.contains("sim")) {
+      const auto& s = r.r["sim"];
+      md << " " << fixed(s["cycles_per_step"].get<double>(), 1) << " | "
+         << s["difference_cycles"].get<int64_t>() << " | " << cell_of(r, "stall_input_cycles")
+         << "/" << cell_of(r, "stall_weight_cycles") << "/" << cell_of(r, "stall_dram_cycles")
+         << " | " << fixed(s["wall_seconds"].get<double>(), 2) << " |";
+    } else {
+      md << " – | – | – | – |";
+    }
+  }
+  if (f.any_paper) {
+    if (r.p.paper_latency_us > 0)
+      md << " " << r.p.paper_latency_us << " | "
+         << fixed(a["latency_us"].get<double>() / r.p.paper_latency_us, 2) << "x |";
+    else
+      md << " – | – |";
+  }
+  md << " " << fixed(r.r["compile"]["seconds"].get<double>(), 2) << " |\n";
+}
+
+void md_table(std::ostringstream& md, const std::vector<Row>& rows, const Layout& f) {
   std::vector<std::string> mcols = {"model", "mode", "method", "rate", "block"};
-  if (any_variant) mcols.push_back("variant");
-  mcols.insert(mcols.end(), hwk.begin(), hwk.end());
+  if (f.any_variant) mcols.push_back("variant");
+  mcols.insert(mcols.end(), f.hwk.begin(), f.hwk.end());
   std::vector<std::string> heads = mcols;
   for (const char* h : {"cycles/step", "latency µs", "frames/s", "PE util", "occupancy",
                         "imbalance", "WB overflow"})
     heads.push_back(h);
-  if (any_sim)
+  if (f.any_sim)
     for (const char* h : {"sim cycles/step", "sim − analytic", "stalls in/wt/dram", "sim wall s"})
       heads.push_back(h);
-  if (any_paper)
+  if (f.any_paper)
     for (const char* h : {"paper µs", "ours/paper"}) heads.push_back(h);
   heads.push_back("compile s");
   md << "|";
@@ -224,45 +274,15 @@ int write_results(const std::string& dir, const std::string& title_in) {
   for (size_t i = 0; i < heads.size(); ++i) md << (i < mcols.size() ? "---|" : "---:|");
   md << "\n";
   for (const Row& r : rows) {
-    const auto& c = r.cells;
-    auto cell = [&](const std::string& k) {
-      auto it = c.find(k);
-      return it == c.end() ? std::string() : it->second;
-    };
     md << "|";
-    for (const auto& k : mcols) md << " " << cell(k) << " |";
+    for (const auto& k : mcols) md << " " << cell_of(r, k) << " |";
     if (r.status != "ok") {
-      md << " **" << r.status << "**: " << cell("error");
+      md << " **" << r.status << "**: " << cell_of(r, "error");
       for (size_t i = mcols.size() + 1; i < heads.size(); ++i) md << " |";
       md << " |\n";
       continue;
     }
-    const auto& a = r.r["analytic"];
-    md << " " << a["cycles_per_step"].get<int64_t>() << " | "
-       << fixed(a["latency_us"].get<double>(), 3) << " | "
-       << fixed(a["frames_per_s"].get<double>(), 0) << " | "
-       << pct(a["pe_utilization"].get<double>()) << " | " << pct(a["group_occupancy"].get<double>())
-       << " | " << fixed(a["imbalance"].get<double>(), 3) << " | " << cell("weight_buffer_overflow")
-       << " |";
-    if (any_sim) {
-      if (r.r.contains("sim")) {
-        const auto& s = r.r["sim"];
-        md << " " << fixed(s["cycles_per_step"].get<double>(), 1) << " | "
-           << s["difference_cycles"].get<int64_t>() << " | " << cell("stall_input_cycles") << "/"
-           << cell("stall_weight_cycles") << "/" << cell("stall_dram_cycles") << " | "
-           << fixed(s["wall_seconds"].get<double>(), 2) << " |";
-      } else {
-        md << " – | – | – | – |";
-      }
-    }
-    if (any_paper) {
-      if (r.p.paper_latency_us > 0)
-        md << " " << r.p.paper_latency_us << " | "
-           << fixed(a["latency_us"].get<double>() / r.p.paper_latency_us, 2) << "x |";
-      else
-        md << " – | – |";
-    }
-    md << " " << fixed(r.r["compile"]["seconds"].get<double>(), 2) << " |\n";
+    md_result_cells(md, r, f);
   }
   std::vector<const Row*> failed;
   for (const Row& r : rows)
@@ -273,92 +293,115 @@ int write_results(const std::string& dir, const std::string& title_in) {
       md << "- `" << r->p.id << "` (" << r->p.model << "): " << r->cells.at("error")
          << " — log: `logs/" << r->p.id << ".log`\n";
   }
+}
 
-  // Plots: one file per swept dimension, x = its values, one bar series per combination of the
-  // other swept settings; latency and PE utilization stacked.
+// The swept dimensions that get a plot. A dimension is swept when it takes several values for
+// one model (a per-model setting such as the paper latency spec's rate or PE grid is not an
+// axis); "model" when there are several. A setting that is a function of another swept one
+// (engine.pe_groups of a variant) adds no axis: of two settings that determine each other, the
+// first is kept.
+std::vector<std::string> plot_dims(const std::vector<Row>& rows, const Layout& f) {
   std::vector<std::string> dims = {"model", "method", "rate", "block"};
-  if (any_variant) dims.push_back("variant");
-  dims.insert(dims.end(), hwk.begin(), hwk.end());
+  if (f.any_variant) dims.push_back("variant");
+  dims.insert(dims.end(), f.hwk.begin(), f.hwk.end());
   std::vector<std::string> swept;
-  // A dimension is swept when it takes several values for one model (a per-model setting such as
-  // the paper latency spec's rate or PE grid is not an axis); "model" when there are several.
   for (const auto& d : dims) {
     std::map<std::string, std::set<std::string>> vals;  // model -> values of d
-    std::set<std::string> all;
     for (const Row& r : rows) vals[d == "model" ? "" : r.p.model].insert(r.cells.at(d));
     bool swept_d = false;
     for (const auto& kv : vals) swept_d |= kv.second.size() > 1;
-    if (swept_d || (d == "model" && any_paper)) swept.push_back(d);
+    if (swept_d || (d == "model" && f.any_paper)) swept.push_back(d);
   }
-  // A setting that is a function of another swept one (engine.pe_groups of a variant) adds no
-  // axis: drop it (of two settings that determine each other, keep the first).
   auto determines = [&](const std::string& e, const std::string& d) {
-    std::map<std::string, std::string> f;
+    std::map<std::string, std::string> fn;
     for (const Row& r : rows) {
-      auto it = f.emplace(r.cells.at(e), r.cells.at(d)).first;
+      auto it = fn.emplace(r.cells.at(e), r.cells.at(d)).first;
       if (it->second != r.cells.at(d)) return false;
     }
     return true;
   };
-  {
-    std::vector<std::string> kept;
-    for (size_t i = 0; i < swept.size(); ++i) {
-      bool redundant = false;
-      for (size_t k = 0; k < swept.size() && !redundant; ++k) {
-        if (k == i || swept[i] == "model" || swept[k] == "model") continue;
-        if (determines(swept[k], swept[i]) && (!determines(swept[i], swept[k]) || k < i))
-          redundant = true;
-      }
-      if (!redundant) kept.push_back(swept[i]);
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < swept.size(); ++i) {
+    bool redundant = false;
+    for (size_t k = 0; k < swept.size() && !redundant; ++k) {
+      if (k == i || swept[i] == "model" || swept[k] == "model") continue;
+      if (determines(swept[k], swept[i]) && (!determines(swept[i], swept[k]) || k < i))
+        redundant = true;
     }
-    swept = kept;
+    if (!redundant) kept.push_back(swept[i]);
   }
+  return kept;
+}
+
+// The series label of a row in the plot of `d`: its values of the other swept settings.
+std::string series_label(const Row& r, const std::vector<std::string>& swept,
+                         const std::string& d) {
+  std::string label;
+  for (const auto& o : swept)
+    if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+  return label.empty() ? "csbrnn" : label;
+}
+
+// plot_D.svg: x = the values of d, one bar series per combination of the other swept
+// settings; latency and PE utilization stacked.
+std::string write_plot(const std::string& dir, const std::vector<Row>& rows,
+                       const std::vector<std::string>& swept, const std::string& d,
+                       const Layout& f) {
+  std::vector<std::string> cats, names;
+  std::map<std::string, size_t> cat_i, ser_i;
+  for (const Row& r : rows) {
+    const std::string v = r.cells.at(d);
+    if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(v);
+    const std::string label = series_label(r, swept, d);
+    if (!ser_i.count(label)) ser_i[label] = names.size(), names.push_back(label);
+  }
+  auto make = [&](const std::string& metric, double scale) {
+    std::vector<BarSeries> s(names.size());
+    for (size_t i = 0; i < names.size(); ++i)
+      s[i].name = names[i], s[i].values.assign(cats.size(), NAN);
+    for (const Row& r : rows)
+      if (r.status == "ok")
+        s[ser_i[series_label(r, swept, d)]].values[cat_i[r.cells.at(d)]] =
+            scale * get(r.r, "analytic", metric);
+    return s;
+  };
+  auto lat = make("latency_us", 1.0);
+  if (d == "model" && f.any_paper) {
+    BarSeries paper{"paper", std::vector<double>(cats.size(), NAN)};
+    for (const Row& r : rows)
+      if (r.p.paper_latency_us > 0) paper.values[cat_i[r.cells.at(d)]] = r.p.paper_latency_us;
+    lat.push_back(paper);
+  }
+  const auto util = make("pe_utilization", 100.0);
+  const std::string svg = stack_svgs(
+      {bar_chart_svg("Latency per timestep vs " + d + " (analytic)", "µs", cats, lat, true),
+       bar_chart_svg("PE utilization vs " + d + " (analytic)", "%", cats, util, false)});
+  const std::string name = "plot_" + sanitize(d) + ".svg";
+  write_file_atomic((fs::path(dir) / name).string(), svg);
+  return name;
+}
+
+}  // namespace
+
+int write_results(const std::string& dir, const std::string& title_in) {
+  const std::vector<Point> pts = read_manifest(dir);
+  const std::string title = spec_title(dir, title_in);
+  remove_old_plots(dir);
+  const Layout f = layout_of(pts);
+  std::vector<Row> rows;
+  int bad = 0;
+  for (const Point& p : pts) {
+    rows.push_back(read_row(dir, p, f));
+    if (rows.back().status != "ok") bad++;
+  }
+  write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(csv_table(rows, f)));
+
+  std::ostringstream md;
+  md_preamble(md, title, pts, rows, f);
+  md_table(md, rows, f);
+  const std::vector<std::string> swept = plot_dims(rows, f);
   std::vector<std::string> plots;
-  for (const auto& d : swept) {
-    std::vector<std::string> cats, names;
-    std::map<std::string, size_t> cat_i, ser_i;
-    for (const Row& r : rows) {
-      const std::string v = r.cells.at(d);
-      if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(v);
-      std::string label;
-      for (const auto& o : swept)
-        if (o != d)
-          label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
-      if (label.empty()) label = "csbrnn";
-      if (!ser_i.count(label)) ser_i[label] = names.size(), names.push_back(label);
-    }
-    auto make = [&](const std::string& metric, double scale, bool sim) {
-      std::vector<BarSeries> s(names.size());
-      for (size_t i = 0; i < names.size(); ++i)
-        s[i].name = names[i], s[i].values.assign(cats.size(), NAN);
-      std::vector<BarSeries> extra;
-      for (const Row& r : rows) {
-        if (r.status != "ok") continue;
-        std::string label;
-        for (const auto& o : swept)
-          if (o != d)
-            label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
-        if (label.empty()) label = "csbrnn";
-        s[ser_i[label]].values[cat_i[r.cells.at(d)]] = scale * get(r.r, "analytic", metric);
-        (void)sim;
-      }
-      return s;
-    };
-    auto lat = make("latency_us", 1.0, false);
-    if (d == "model" && any_paper) {
-      BarSeries paper{"paper", std::vector<double>(cats.size(), NAN)};
-      for (const Row& r : rows)
-        if (r.p.paper_latency_us > 0) paper.values[cat_i[r.cells.at(d)]] = r.p.paper_latency_us;
-      lat.push_back(paper);
-    }
-    const auto util = make("pe_utilization", 100.0, false);
-    const std::string svg = stack_svgs(
-        {bar_chart_svg("Latency per timestep vs " + d + " (analytic)", "µs", cats, lat, true),
-         bar_chart_svg("PE utilization vs " + d + " (analytic)", "%", cats, util, false)});
-    const std::string name = "plot_" + sanitize(d) + ".svg";
-    write_file_atomic((fs::path(dir) / name).string(), svg);
-    plots.push_back(name);
-  }
+  for (const auto& d : swept) plots.push_back(write_plot(dir, rows, swept, d, f));
   if (!plots.empty()) {
     md << "\n## Plots\n\n";
     for (const auto& p : plots) md << "![" << p << "](" << p << ")\n";

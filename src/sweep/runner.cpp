@@ -32,6 +32,7 @@
 #include "model/csb_file.h"
 #include "workload/model_spec.h"
 #include "prune/prune.h"
+#include "stats/stats.h"
 #include "timing/analytic.h"
 
 extern char** environ;
@@ -231,27 +232,48 @@ std::string cache_csb(const std::string& dir, const std::string& key) {
   return path_in(dir, "cache/" + key + ".csb");
 }
 
+// points/ID.json "analytic": keys of the compile report's timing section (timing_json, docs/
+// timing.md "Compile report") and the sweep's sums over MVMs.
 nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) {
+  const nlohmann::json t = timing::timing_json(r);
+  nlohmann::json a = nlohmann::json::object();
+  for (const char* k :
+       {"cycles_per_step", "latency_us", "frames_per_s", "engine_cycles", "pe_utilization",
+        "pe_utilization_step", "group_occupancy", "imbalance", "tiles", "useful_macs"})
+    a[k] = t.at(k);
   int64_t issue = 0, drain = 0, stall = 0;
   for (const auto& m : r.mvms)
     issue += m.issue_cycles, drain += m.drain_cycles, stall += m.input_stall;
   const int64_t pes = hw.engine.pes();
-  return {{"cycles_per_step", r.cycles_per_step},
-          {"issue_cycles", issue},
-          {"drain_cycles", drain},
-          {"input_stall_cycles", stall},
-          {"outside_engine_cycles", r.cycles_per_step - r.engine_cycles},
-          {"ideal_cycles", int64_t((r.useful_macs + uint64_t(pes) - 1) / uint64_t(pes))},
-          {"latency_us", r.latency_us},
-          {"frames_per_s", r.frames_per_s},
-          {"engine_cycles", r.engine_cycles},
-          {"pe_utilization", r.pe_utilization},
-          {"pe_utilization_step", r.pe_utilization_step},
-          {"group_occupancy", r.group_occupancy},
-          {"imbalance", r.imbalance},
-          {"tiles", r.tiles},
-          {"useful_macs", r.useful_macs}};
+  a["issue_cycles"] = issue;
+  a["drain_cycles"] = drain;
+  a["input_stall_cycles"] = stall;
+  a["outside_engine_cycles"] = r.cycles_per_step - r.engine_cycles;
+  a["ideal_cycles"] = int64_t((r.useful_macs + uint64_t(pes) - 1) / uint64_t(pes));
+  return a;
 }
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& sim_point_keys() {
+  static const std::vector<std::pair<std::string, std::string>> k = {
+      {"cycles_total", "cycles.total"},
+      {"cycles_per_step", "cycles.per_step_mean"},
+      {"latency_us", "latency_us_per_step"},
+      {"frames_per_s", "frames_per_s"},
+      {"pe_utilization", "pe_utilization"},
+      {"group_occupancy", "group_occupancy"},
+      {"imbalance", "imbalance"},
+      {"stalls", "stalls"},
+      {"analytic_cycles_total", "comparison.analytic"},
+      {"difference_cycles", "comparison.difference"},
+      {"causes", "comparison.causes"},
+      {"check", "check"},
+      {"wall_seconds", "wall_seconds"}};
+  return k;
+}
+
+namespace {
 
 class Progress {
  public:
@@ -375,21 +397,9 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
     const int code = wait_exit(spawn(exe, args, log));
     if (code != 0) fail("csbrnn simulate (", log, "): ", error_line(log, code));
     const nlohmann::json s = read_json(path_in(run, "stats.json"));
-    const int64_t total = s.at("cycles").at("total").get<int64_t>();
-    j["sim"] = {{"cycles_total", total},
-                {"cycles_per_step", s.at("cycles").at("per_step_mean").get<double>()},
-                {"latency_us", s.at("latency_us_per_step").get<double>()},
-                {"frames_per_s", s.at("frames_per_s").get<double>()},
-                {"pe_utilization", s.at("pe_utilization").get<double>()},
-                {"group_occupancy", s.at("group_occupancy").get<double>()},
-                {"imbalance", s.at("imbalance").get<double>()},
-                {"stalls", s.at("stalls")},
-                {"analytic_cycles_total", s.at("comparison").at("analytic").get<int64_t>()},
-                {"difference_cycles", s.at("comparison").at("difference").get<int64_t>()},
-                {"causes", s.at("comparison").at("causes")},
-                {"check", s.at("check")},
-                {"wall_seconds", s.at("wall_seconds").get<double>()},
-                {"report_dir", run}};
+    nlohmann::json& js = j["sim"];
+    for (const auto& [key, path] : sim_point_keys()) js[key] = s.at(stats::pointer(path));
+    js["report_dir"] = run;
   }
   j["wall_seconds"] = since(t0);
   write_file_atomic(path_in(dir, "points/" + id + ".json"), j.dump(2) + "\n");

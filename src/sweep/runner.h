@@ -11,6 +11,7 @@
 //   results.csv, results.md, *.svg
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,10 @@ std::vector<Point> read_manifest(const std::string& out_dir);
 
 /// Writes results.csv, results.md and the SVG plots from the manifest and points/*.json.
 /// Returns the number of failed or missing points.
+/// A simulated point's "sim" record in points/ID.json: {its key, the stats.json key it copies
+/// (dotted; sim/report.h stats_json_paths)}; results.csv's sim columns read these.
+const std::vector<std::pair<std::string, std::string>>& sim_point_keys();
+
 int write_results(const std::string& out_dir, const std::string& title);
 
 }  // namespace csbrnn::sweep

@@ -48,7 +48,8 @@ MvmTiming analyze_mvm(const Program& p, int index) {
   r.layer = mv.layer;
   r.kind = mv.kind;
   r.useful_macs = mv.useful_macs;
-  r.groups.assign(G, GroupStats{});
+  r.groups.assign(G, stats::GroupStats{});
+  for (size_t g = 0; g < G; ++g) r.groups[g].k = int(g) / L, r.groups[g].l = int(g) % L;
   // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
   std::vector<int64_t> ld_b(size_t(B), 0);
   for (int b = 0; b < B; ++b) {
@@ -82,12 +83,15 @@ MvmTiming analyze_mvm(const Program& p, int index) {
           for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
             const int64_t tl = tiles_of(it, P, Q);
             load[g] += tl;
-            if (it.kind == ItemKind::FromLeft) {
-              r.groups[g].recv_h += tl;
-              r.groups[size_t(k) * L + (l - 1 + L) % L].given_h += tl;
+            if (tl > 0) r.groups[g].useful_macs += int64_t(it.rows) * it.cols;
+            if (it.kind == ItemKind::Local) {
+              r.groups[g].tiles_local += tl;
+            } else if (it.kind == ItemKind::FromLeft) {
+              r.groups[g].tiles_received_h += tl;
+              r.groups[size_t(k) * L + (l - 1 + L) % L].tiles_given_h += tl;
             } else if (it.kind == ItemKind::FromUp) {
-              r.groups[g].recv_v += tl;
-              r.groups[size_t((k - 1 + K) % K) * L + l].given_v += tl;
+              r.groups[g].tiles_received_v += tl;
+              r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
               vertical = vertical || tl > 0;
             }
           }
@@ -99,7 +103,7 @@ MvmTiming analyze_mvm(const Program& p, int index) {
       for (size_t g = 0; g < G; ++g) {
         r.groups[g].busy += load[g];
         r.groups[g].barrier_idle += M - load[g];
-        r.groups[g].input_stall += stall;
+        r.groups[g].stall_input += stall;
         sum += load[g];
       }
       if (sum > 0) {
@@ -123,6 +127,8 @@ MvmTiming analyze_mvm(const Program& p, int index) {
     r.reduce_end.push_back(red_end);
   }
   r.engine_cycles = red_end_prev;
+  // the engine runs but no iteration issues: everything but the iterations' max(M(n), ld(n+1))
+  for (auto& g : r.groups) g.engine_overhead = r.engine_cycles - r.issue_cycles - r.input_stall;
   r.stream_end = stream_end_cycles(hw, mv.stream, r.reduce_end);
   r.section_end = std::max(r.engine_cycles, r.stream_end);
   if (!mv.stream.empty()) {
@@ -199,63 +205,155 @@ TimingReport analyze(const Program& p) {
   return r;
 }
 
+namespace {
+
+using nlohmann::json;
+
+// The compile report's `timing` section (csbrnn compile --report): one row per key, walked by
+// timing_json and by the docs table (docs/timing.md "Compile report").
+template <class R>
+struct ReportKey {
+  const char* key;
+  const char* unit;
+  const char* description;
+  json (*value)(const R&);
+};
+
+const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
+  using M = const MvmTiming&;
+  static const std::vector<ReportKey<MvmTiming>> t = {
+      {"mvm", "-", "index of the MVM in the program", [](M m) -> json { return m.mvm; }},
+      {"layer", "-", "its layer", [](M m) -> json { return m.layer; }},
+      {"kind", "-", "gates or projection",
+       [](M m) -> json { return m.kind == MvmKind::Gates ? "gates" : "projection"; }},
+      {"engine_cycles", "cycles", "engine: first load .. last reduction end",
+       [](M m) -> json { return m.engine_cycles; }},
+      {"stream_end", "cycles", "end of the last stream chunk (0 without a stream)",
+       [](M m) -> json { return m.stream_end; }},
+      {"section_end", "cycles", "the Mvm section lasts max(engine_cycles, stream_end)",
+       [](M m) -> json { return m.section_end; }},
+      {"first_load", "cycles", "ld(0): the first BlockNeuronBuffer slices load",
+       [](M m) -> json { return m.first_load; }},
+      {"issue_cycles", "cycles", "sum of the iteration makespans M(n)",
+       [](M m) -> json { return m.issue_cycles; }},
+      {"input_stall", "cycles", "sum of max(0, ld(n+1) - M(n))",
+       [](M m) -> json { return m.input_stall; }},
+      {"drain_cycles", "cycles", "sum over row-groups of the drain after their last iteration",
+       [](M m) -> json { return m.drain_cycles; }},
+      {"reduce_wait", "cycles", "cycles row-groups waited for the reduction two back",
+       [](M m) -> json { return m.reduce_wait; }},
+      {"reduce_tail", "cycles", "last reduction end - last drain end",
+       [](M m) -> json { return m.reduce_tail; }},
+      {"tiles", "tiles", "tiles issued by all groups", [](M m) -> json { return m.tiles; }},
+      {"useful_macs", "MACs", "multiply-accumulates on kept weights",
+       [](M m) -> json { return m.useful_macs; }},
+      {"pe_utilization", "ratio", "useful MACs / (PEs x engine cycles)",
+       [](M m) -> json { return m.pe_utilization; }},
+      {"group_occupancy", "ratio", "tiles / (groups x engine cycles)",
+       [](M m) -> json { return m.group_occupancy; }},
+      {"imbalance", "ratio", "mean over iterations with work of max/mean group tiles",
+       [](M m) -> json { return m.imbalance; }},
+      {"iterations", "iterations", "iterations of the engine walk",
+       [](M m) -> json { return m.makespan.size(); }},
+      {"groups", "-",
+       "per PEGroup, the analytic counters of the shared record (docs/simulator.md "
+       "\"Statistics\", bracketed keys)",
+       [](M m) -> json {
+         json g = json::array();
+         for (const stats::GroupStats& s : m.groups) g.push_back(stats::group_analytic_json(s));
+         return g;
+       }},
+  };
+  return t;
+}
+
+const std::vector<ReportKey<TimingReport>>& report_keys() {
+  using R = const TimingReport&;
+  static const std::vector<ReportKey<TimingReport>> t = {
+      {"clock_mhz", "MHz", "engine clock", [](R r) -> json { return r.clock_mhz; }},
+      {"cycles_per_step", "cycles", "one timestep, all layers (sum of the word cycles)",
+       [](R r) -> json { return r.cycles_per_step; }},
+      {"latency_us", "µs", "cycles_per_step / clock", [](R r) -> json { return r.latency_us; }},
+      {"frames_per_s", "1/s", "1e6 / latency_us", [](R r) -> json { return r.frames_per_s; }},
+      {"engine_cycles", "cycles", "sum over MVMs of their engine cycles",
+       [](R r) -> json { return r.engine_cycles; }},
+      {"tiles", "tiles", "tiles issued by all groups, all MVMs",
+       [](R r) -> json { return r.tiles; }},
+      {"useful_macs", "MACs", "multiply-accumulates on kept weights, one timestep",
+       [](R r) -> json { return r.useful_macs; }},
+      {"pe_utilization", "ratio", "useful MACs / (PEs x engine cycles)",
+       [](R r) -> json { return r.pe_utilization; }},
+      {"group_occupancy", "ratio", "tiles / (groups x engine cycles)",
+       [](R r) -> json { return r.group_occupancy; }},
+      {"pe_utilization_step", "ratio", "useful MACs / (PEs x cycles_per_step)",
+       [](R r) -> json { return r.pe_utilization_step; }},
+      {"imbalance", "ratio", "iteration-weighted mean over MVMs of their imbalance",
+       [](R r) -> json { return r.imbalance; }},
+      {"word_cycles", "cycles", "per macro word (array)",
+       [](R r) -> json { return r.word_cycles; }},
+      {"word_layer", "-", "the layer each word is attributed to (array)",
+       [](R r) -> json { return r.word_layer; }},
+      {"layers", "-",
+       "per layer, the analytic counters of the shared record (docs/simulator.md "
+       "\"Statistics\")",
+       [](R r) -> json {
+         json layers = json::array();
+         for (const stats::LayerStats& l : r.layers)
+           layers.push_back(stats::layer_analytic_json(l));
+         return layers;
+       }},
+      {"mvms", "-", "per MVM: the `mvms[].` keys",
+       [](R r) -> json {
+         json mvms = json::array();
+         for (const MvmTiming& m : r.mvms) {
+           json o = json::object();
+           for (const auto& k : mvm_keys()) o[k.key] = k.value(m);
+           mvms.push_back(o);
+         }
+         return mvms;
+       }},
+  };
+  return t;
+}
+
+}  // namespace
+
 nlohmann::json timing_json(const TimingReport& r) {
-  using nlohmann::json;
-  json j;
-  j["clock_mhz"] = r.clock_mhz;
-  j["cycles_per_step"] = r.cycles_per_step;
-  j["latency_us"] = r.latency_us;
-  j["frames_per_s"] = r.frames_per_s;
-  j["engine_cycles"] = r.engine_cycles;
-  j["tiles"] = r.tiles;
-  j["useful_macs"] = r.useful_macs;
-  j["pe_utilization"] = r.pe_utilization;
-  j["group_occupancy"] = r.group_occupancy;
-  j["pe_utilization_step"] = r.pe_utilization_step;
-  j["imbalance"] = r.imbalance;
-  j["word_cycles"] = r.word_cycles;
-  j["word_layer"] = r.word_layer;
-  json layers = json::array();
-  for (const LayerTiming& l : r.layers)
-    layers.push_back({{"layer", l.layer},
-                      {"cycles", l.cycles},
-                      {"engine_cycles", l.engine_cycles},
-                      {"eltwise_cycles", l.eltwise_cycles},
-                      {"load_store_cycles", l.load_store_cycles}});
-  j["layers"] = layers;
-  json mvms = json::array();
-  for (const MvmTiming& m : r.mvms) {
-    json g = json::array();
-    for (const GroupStats& s : m.groups)
-      g.push_back({{"busy", s.busy},
-                   {"barrier_idle", s.barrier_idle},
-                   {"input_stall", s.input_stall},
-                   {"given_h", s.given_h},
-                   {"given_v", s.given_v},
-                   {"recv_h", s.recv_h},
-                   {"recv_v", s.recv_v}});
-    mvms.push_back({{"mvm", m.mvm},
-                    {"layer", m.layer},
-                    {"kind", m.kind == MvmKind::Gates ? "gates" : "projection"},
-                    {"engine_cycles", m.engine_cycles},
-                    {"stream_end", m.stream_end},
-                    {"section_end", m.section_end},
-                    {"first_load", m.first_load},
-                    {"issue_cycles", m.issue_cycles},
-                    {"input_stall", m.input_stall},
-                    {"drain_cycles", m.drain_cycles},
-                    {"reduce_wait", m.reduce_wait},
-                    {"reduce_tail", m.reduce_tail},
-                    {"tiles", m.tiles},
-                    {"useful_macs", m.useful_macs},
-                    {"pe_utilization", m.pe_utilization},
-                    {"group_occupancy", m.group_occupancy},
-                    {"imbalance", m.imbalance},
-                    {"iterations", m.makespan.size()},
-                    {"groups", g}});
-  }
-  j["mvms"] = mvms;
+  json j = json::object();
+  for (const auto& k : report_keys()) j[k.key] = k.value(r);
   return j;
+}
+
+std::string timing_markdown() {
+  std::vector<stats::StatDoc> rows;
+  for (const auto& k : report_keys())
+    rows.push_back({std::string("`") + k.key + "`", k.unit, "analytic", k.description});
+  for (const auto& k : mvm_keys())
+    rows.push_back({std::string("`mvms[].") + k.key + "`", k.unit, "analytic", k.description});
+  return stats::markdown_table(rows);
+}
+
+std::vector<stats::GroupStats> run_groups(const TimingReport& r, int steps) {
+  std::vector<stats::GroupStats> g;
+  for (const MvmTiming& m : r.mvms) {
+    if (g.empty()) g = std::vector<stats::GroupStats>(m.groups.size());
+    for (size_t i = 0; i < m.groups.size(); ++i) {
+      g[i].k = m.groups[i].k, g[i].l = m.groups[i].l;
+      stats::add(g[i], m.groups[i], steps);
+    }
+  }
+  for (auto& x : g) x.outside = int64_t(steps) * (r.cycles_per_step - r.engine_cycles);
+  return g;
+}
+
+std::vector<stats::LayerStats> run_layers(const TimingReport& r, int steps) {
+  std::vector<stats::LayerStats> out;
+  for (const stats::LayerStats& l : r.layers) {
+    out.push_back(stats::LayerStats{});
+    out.back().layer = l.layer;
+    stats::add(out.back(), l, steps);
+  }
+  return out;
 }
 
 }  // namespace csbrnn::timing

@@ -10,18 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "isa/program.h"
+#include "stats/stats.h"
 #include "timing/cycle_rules.h"
 
 namespace csbrnn::timing {
-
-/// Per PEGroup, summed over the iterations of one MVM. Tiles are issue cycles.
-struct GroupStats {
-  int64_t busy = 0;                  // tiles issued (own local piece + received pieces)
-  int64_t barrier_idle = 0;          // sum over iterations of makespan - own load
-  int64_t input_stall = 0;           // cycles waiting for BlockNeuronBuffer loads (ld(n+1) > M(n))
-  int64_t given_h = 0, given_v = 0;  // tiles given to the right / lower neighbour
-  int64_t recv_h = 0, recv_v = 0;    // tiles received from the left / upper neighbour
-};
 
 struct MvmTiming {
   int mvm = 0, layer = 0;
@@ -39,19 +31,13 @@ struct MvmTiming {
   int64_t reduce_tail = 0;          // last reduction end - last drain end
   int64_t tiles = 0;                // tiles issued by all groups
   uint64_t useful_macs = 0;
-  double pe_utilization = 0;       // useful_macs / (PEs x engine_cycles)
-  double group_occupancy = 0;      // tiles / (groups x engine_cycles)
-  double imbalance = 0;            // mean over non-empty iterations of max/mean group load
-  std::vector<int64_t> makespan;   // per iteration (a-major)
-  std::vector<GroupStats> groups;  // K*L, index k*L + l
-};
-
-struct LayerTiming {
-  int layer = 0;
-  int64_t cycles = 0;          // word cycles attributed to the layer (see docs/timing.md)
-  int64_t engine_cycles = 0;   // its MVMs
-  int64_t eltwise_cycles = 0;  // sum of its element-wise sections (not the critical path)
-  int64_t load_store_cycles = 0;
+  double pe_utilization = 0;      // useful_macs / (PEs x engine_cycles)
+  double group_occupancy = 0;     // tiles / (groups x engine_cycles)
+  double imbalance = 0;           // mean over non-empty iterations of max/mean group load
+  std::vector<int64_t> makespan;  // per iteration (a-major)
+  // per PEGroup (K*L, index k*L + l), summed over the iterations (stats/stats.h; tiles are
+  // issue cycles): outside and the simulator-only counters stay 0
+  std::vector<stats::GroupStats> groups;
 };
 
 struct TimingReport {
@@ -69,7 +55,7 @@ struct TimingReport {
   std::vector<int64_t> word_cycles;
   std::vector<int> word_layer;
   std::vector<MvmTiming> mvms;
-  std::vector<LayerTiming> layers;
+  std::vector<stats::LayerStats> layers;  // one timestep
   int64_t total_cycles(int steps) const { return int64_t(steps) * cycles_per_step; }
 };
 
@@ -78,6 +64,15 @@ int64_t section_cycles(const HwConfig& hw, const Section& s);
 /// The engine walk of one MVM (cycle_rules.h).
 MvmTiming analyze_mvm(const Program& p, int mvm);
 TimingReport analyze(const Program& p);
+/// The compile report's `timing` section.
 nlohmann::json timing_json(const TimingReport& r);
+/// Its keys with unit and description (docs/timing.md "Compile report", checked by a test).
+std::string timing_markdown();
+
+/// The per-group counters of a run of `steps` timesteps: the MVMs' groups summed, times
+/// `steps`, plus outside = steps x (cycles_per_step - engine_cycles) (what the simulator counts).
+std::vector<stats::GroupStats> run_groups(const TimingReport& r, int steps);
+/// The per-layer counters of a run of `steps` timesteps.
+std::vector<stats::LayerStats> run_layers(const TimingReport& r, int steps);
 
 }  // namespace csbrnn::timing

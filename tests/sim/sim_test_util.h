@@ -64,7 +64,7 @@ inline void check_counters(const sim::SimStats& s) {
   CHECK(macs == s.useful_macs);
   int64_t steps = 0, layers = 0;
   for (auto c : s.step_cycles) steps += c;
-  for (auto c : s.layer_cycles) layers += c;
+  for (const auto& l : s.layers) layers += l.cycles;
   CHECK(steps == s.total_cycles);
   CHECK(layers == s.total_cycles);
 }
@@ -89,7 +89,7 @@ inline void check_job(const sim::SimJob& j, const HwConfig& hw) {
   CHECK(j.stats.total_cycles == a.total_cycles(j.steps));
   for (auto c : j.stats.step_cycles) CHECK(c == a.cycles_per_step);
   for (size_t k = 0; k < a.layers.size(); ++k)
-    CHECK(j.stats.layer_cycles[k] == int64_t(j.steps) * a.layers[k].cycles);
+    CHECK(j.stats.layers[k].cycles == int64_t(j.steps) * a.layers[k].cycles);
   CHECK(j.stats.engine_cycles == int64_t(j.steps) * a.engine_cycles);
   // per group: busy, barrier idle, input stall, given/received, summed over MVMs
   for (size_t g = 0; g < j.stats.groups.size(); ++g) {
@@ -97,11 +97,11 @@ inline void check_job(const sim::SimJob& j, const HwConfig& hw) {
     for (const auto& m : a.mvms) {
       busy += m.groups[g].busy;
       idle += m.groups[g].barrier_idle;
-      stall += m.groups[g].input_stall;
-      gh += m.groups[g].given_h;
-      gv += m.groups[g].given_v;
-      rh += m.groups[g].recv_h;
-      rv += m.groups[g].recv_v;
+      stall += m.groups[g].stall_input;
+      gh += m.groups[g].tiles_given_h;
+      gv += m.groups[g].tiles_given_v;
+      rh += m.groups[g].tiles_received_h;
+      rv += m.groups[g].tiles_received_v;
     }
     const auto& sg = j.stats.groups[g];
     const int64_t T = j.steps;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,7 +12,10 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "sim/report.h"
+#include "stats/stats.h"
 #include "support/test_util.h"
+#include "sweep/runner.h"
 #include "sweep/spec.h"
 
 using namespace csbrnn;
@@ -411,6 +415,23 @@ hw:
     CHECK(row.at("sim_minus_analytic_cycles") == "0");
     CHECK(std::stod(row.at("sim_cycles_per_step")) == std::stod(row.at("cycles_per_step")));
     CHECK(std::filesystem::exists(out + "/runs/" + row.at("id") + "/stats.json"));
+    // the point's "sim" record copies documented stats.json keys (sim/report.cpp run_stats)
+    const auto point =
+        nlohmann::json::parse(read_text_file(out + "/points/" + row.at("id") + ".json"))["sim"];
+    const auto st =
+        nlohmann::json::parse(read_text_file(out + "/runs/" + row.at("id") + "/stats.json"));
+    const std::vector<std::string> documented = sim::stats_json_paths();
+    CHECK(point.size() == sim_point_keys().size() + 1);  // + report_dir
+    for (const auto& [key, path] : sim_point_keys()) {
+      INFO(key << " <- " << path);
+      // a documented key, or an object of documented keys ("stalls")
+      CHECK(std::count_if(documented.begin(), documented.end(), [&](const std::string& d) {
+              return d == path || d.rfind(path + ".", 0) == 0;
+            }) > 0);
+      CHECK(point.at(key) == st.at(csbrnn::stats::pointer(path)));
+    }
+    CHECK(row.at("stall_input_cycles") ==
+          std::to_string(st["stalls"]["input_load_cycles"].get<int64_t>()));
   }
 }
 

@@ -2,6 +2,10 @@
 // (cycle_rules.h, docs/timing.md) in the comments.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "timing/analytic.h"
 
 using namespace csbrnn;
@@ -82,12 +86,35 @@ TEST_CASE("engine walk: input stall, vertical drain, two row-groups", "[timing]"
   CHECK(t.group_occupancy == Approx(7.0 / (2 * 26)));
   CHECK(t.groups[0].busy == 2);
   CHECK(t.groups[0].barrier_idle == 3);
-  CHECK(t.groups[0].input_stall == 3);
+  CHECK(t.groups[0].stall_input == 3);
   CHECK(t.groups[1].busy == 5);
   CHECK(t.groups[1].barrier_idle == 0);
-  CHECK(t.groups[1].recv_v == 2);
-  CHECK(t.groups[1].given_v == 2);  // K = 1: the lower neighbour is the group itself
-  CHECK(t.groups[0].recv_h + t.groups[0].given_h + t.groups[1].recv_h == 0);
+  CHECK(t.groups[1].tiles_received_v == 2);
+  CHECK(t.groups[1].tiles_given_v == 2);  // K = 1: the lower neighbour is the group itself
+  CHECK(t.groups[0].tiles_received_h + t.groups[0].tiles_given_h + t.groups[1].tiles_received_h ==
+        0);
+  // the rest of the shared record (stats/stats.h): 26 - issue 5 - input stall 3 = 18 cycles
+  // without issue; per group busy + barrier idle + input stall + overhead = the engine's 26
+  CHECK(t.groups[0].engine_overhead == 18);
+  CHECK(t.groups[1].engine_overhead == 18);
+  CHECK(t.groups[0].tiles_local == 2);
+  CHECK(t.groups[1].tiles_local == 3);
+  CHECK(t.groups[0].useful_macs == 2 * 2 + 1 * 2);
+  CHECK(t.groups[1].useful_macs == 2 * 2 + 4 * 1 + 4 * 2);
+  CHECK(t.groups[1].k == 0);
+  CHECK(t.groups[1].l == 1);
+  CHECK(t.groups[0].outside + t.groups[0].stall_weights + t.groups[0].weight_bytes_total == 0);
+  // the compile report keeps its keys for the group record
+  TimingReport r;
+  r.mvms.push_back(t);
+  const nlohmann::json g = timing_json(r)["mvms"][0]["groups"][1];
+  CHECK(g == nlohmann::json{{"busy", 5},
+                            {"barrier_idle", 0},
+                            {"input_stall", 3},
+                            {"given_h", 0},
+                            {"given_v", 2},
+                            {"recv_h", 0},
+                            {"recv_v", 2}});
 }
 
 TEST_CASE("engine walk: a row-group waits for the reduction two back", "[timing]") {
@@ -128,4 +155,54 @@ TEST_CASE("program timing: words last as long as their longest section", "[timin
   CHECK(r.layers[0].eltwise_cycles == 2 + 6);
   CHECK(r.layers[0].load_store_cycles == 4);
   CHECK(timing_json(r)["mvms"][0]["engine_cycles"] == 13);
+  // a run of 3 timesteps: per group 4 busy, 13 - 4 = 9 engine overhead, 23 - 13 = 10 outside
+  // per step (they add up to the 23 cycles of a step)
+  const auto g = run_groups(r, 3);
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].busy == 12);
+  CHECK(g[0].engine_overhead == 27);
+  CHECK(g[0].outside == 30);
+  CHECK(g[0].busy + g[0].barrier_idle + g[0].stall_input + g[0].engine_overhead + g[0].outside ==
+        r.total_cycles(3));
+  CHECK(g[0].tiles_local == 12);
+  const auto l = run_layers(r, 3);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0].cycles == 69);
+  CHECK(l[0].engine_cycles == 39);
+  CHECK(l[0].eltwise_cycles == 24);
+  CHECK(l[0].load_store_cycles == 12);
+}
+
+TEST_CASE("compile report: every timing key documented in docs/timing.md", "[timing]") {
+  Program p = machine(1, 1, 1, 1, 4, {4});
+  p.mvms[0].micro[0].items = {item(ItemKind::Local, 4, 4)};
+  const nlohmann::json j = timing_json(analyze(p));
+  const std::string md = timing_markdown();
+  REQUIRE(j.contains("mvms"));
+  REQUIRE(j["mvms"].size() == 1);
+  size_t keys = 0;
+  for (auto it = j.begin(); it != j.end(); ++it, ++keys) {
+    INFO(it.key());
+    CHECK(md.find("| `" + it.key() + "` | ") != std::string::npos);
+  }
+  const nlohmann::json& m = j["mvms"][0];
+  for (auto it = m.begin(); it != m.end(); ++it, ++keys) {
+    INFO(it.key());
+    CHECK(md.find("| `mvms[]." + it.key() + "` | ") != std::string::npos);
+  }
+  // one row per key, each with a unit and a description
+  size_t rows = 0;
+  for (size_t at = md.find("\n| `"); at != std::string::npos; at = md.find("\n| `", at + 1)) {
+    ++rows;
+    const std::string line = md.substr(at + 1, md.find('\n', at + 1) - at - 1);
+    INFO(line);
+    CHECK(line.find("|  |") == std::string::npos);
+    CHECK(std::count(line.begin(), line.end(), '|') == 5);
+  }
+  CHECK(rows == keys);
+  std::ifstream f(std::string(CSBRNN_SOURCE_DIR) + "/docs/timing.md");
+  std::stringstream doc;
+  doc << f.rdbuf();
+  INFO("docs/timing.md \"Compile report\" must contain exactly:\n" << md);
+  CHECK(doc.str().find(md) != std::string::npos);
 }

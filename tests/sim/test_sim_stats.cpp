@@ -1,0 +1,167 @@
+// The one stats schema (stats/stats.h) seen from the simulator: the analytic model and a
+// simulated run fill the same per-group and per-layer records, equal field by field with ideal
+// memory; stats.json writes and docs/simulator.md lists every stat.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "sim_test_util.h"
+
+using namespace csbrnn;
+
+namespace {
+
+HwConfig small_hw() {
+  HwConfig hw;
+  hw.engine.K = 2;
+  hw.engine.L = 3;
+  hw.engine.P = 2;
+  hw.engine.Q = 4;
+  hw.buffers.vector_buffer = 4096;
+  return hw;
+}
+
+// One simulated job of each case (3 timesteps), ideal memory, weights resident.
+std::vector<sim::SimJob> run(std::vector<test::SimCase>& cases, const HwConfig& base) {
+  std::vector<sim::SimJob> jobs(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    jobs[i].prog = &cases[i].prog;
+    jobs[i].origin = "case" + std::to_string(i);
+    jobs[i].steps = 3;
+    jobs[i].x = test::random_input(3, cases[i].prog.input_size, 300 + i, base.numeric);
+    jobs[i].hw = cases[i].hw;
+  }
+  sim::simulate_jobs(base, jobs, {});
+  return jobs;
+}
+
+// Every key of a JSON object, dotted ("cycles.total"); arrays are leaves.
+void flatten(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string k = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object())
+      flatten(*it, k, out);
+    else
+      out.insert(k);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("analytic and simulated per-group and per-layer records are equal field by field",
+          "[sim][stats]") {
+  const HwConfig base = small_hw();
+  std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 40);
+  const std::vector<sim::SimJob> jobs = run(cases, base);
+  int64_t shared = 0;  // tiles given over all cases: the sharing counters are exercised
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    INFO("case " << i << " sharing " << sharing_name(cases[i].hw.sharing));
+    const sim::SimStats& s = jobs[i].stats;
+    const timing::TimingReport a = sim::analytic_for(cases[i].prog, cases[i].hw);
+    const auto ag = timing::run_groups(a, jobs[i].steps);
+    const auto al = timing::run_layers(a, jobs[i].steps);
+    REQUIRE(ag.size() == s.groups.size());
+    REQUIRE(al.size() == s.layers.size());
+    int64_t given = 0, overhead = 0, outside = 0, macs = 0;
+    for (size_t g = 0; g < ag.size(); ++g) {
+      CHECK(ag[g].k == s.groups[g].k);
+      CHECK(ag[g].l == s.groups[g].l);
+      for (const auto& c : stats::group_counters()) {
+        INFO("group " << g << " " << c.name);
+        if (c.source == stats::Source::Both)
+          CHECK(ag[g].*c.field == s.groups[g].*c.field);
+        else  // simulator-only: the analytic model leaves it at 0
+          CHECK(ag[g].*c.field == 0);
+      }
+      CHECK(s.groups[g].stall_weights == 0);
+      CHECK(s.groups[g].weight_bytes_streamed == 0);
+      CHECK(s.groups[g].weight_bytes_resident == s.groups[g].weight_bytes_total);
+      given += s.groups[g].tiles_given_h + s.groups[g].tiles_given_v;
+      overhead += s.groups[g].engine_overhead;
+      outside += s.groups[g].outside;
+      macs += s.groups[g].useful_macs;
+    }
+    // the records are not trivially equal: the run has overhead, words outside the engine, MACs
+    CHECK(overhead > 0);
+    CHECK(outside > 0);
+    CHECK(uint64_t(macs) == s.useful_macs);
+    if (cases[i].hw.sharing == SharingMode::None) CHECK(given == 0);
+    shared += given;
+    for (size_t k = 0; k < al.size(); ++k)
+      for (const auto& c : stats::layer_counters()) {
+        INFO("layer " << k << " " << c.name);
+        if (c.source == stats::Source::Both)
+          CHECK(al[k].*c.field == s.layers[k].*c.field);
+        else  // analytic-only: the simulator leaves it at 0
+          CHECK(s.layers[k].*c.field == 0);
+      }
+    CHECK(s.layers[0].engine_cycles > 0);
+    // the comparison walks the same records
+    const sim::Comparison cmp = sim::compare(s, a, cases[i].hw);
+    CHECK(cmp.must_match);
+    CHECK(cmp.counters.empty());
+    // and names a counter that differs
+    sim::SimStats t = s;
+    t.groups[1].barrier_idle += 1;
+    t.layers[0].engine_cycles -= 2;
+    const auto d = sim::counter_differences(t, a);
+    REQUIRE(d.size() == 2);
+    CHECK(d[0] == "groups[1].barrier_idle: " + std::to_string(s.groups[1].barrier_idle + 1) +
+                      " != " + std::to_string(s.groups[1].barrier_idle));
+    CHECK(d[1].rfind("layers[0].engine_cycles: ", 0) == 0);
+  }
+  CHECK(shared > 0);
+}
+
+TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md lists them all",
+          "[sim][stats]") {
+  const HwConfig base = small_hw();
+  std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 60);
+  cases.resize(1);
+  const std::vector<sim::SimJob> jobs = run(cases, base);
+  const timing::TimingReport a = sim::analytic_for(cases[0].prog, cases[0].hw);
+  const sim::Comparison cmp = sim::compare(jobs[0].stats, a, cases[0].hw);
+  const nlohmann::json j = sim::stats_json(jobs[0].stats, a, cmp, cases[0].hw, {});
+  const std::string md = sim::stats_markdown();
+  // every key stats.json writes has a documented row (group records: k, l, utilization are
+  // described with `groups`, the counters in the per-group table)
+  std::set<std::string> keys;
+  flatten(j, "", keys);
+  CHECK(keys.size() > 50);
+  for (const auto& k : keys) {
+    INFO(k);
+    CHECK(md.find("| `" + k + "` |") != std::string::npos);
+  }
+  REQUIRE(j["groups"].size() == size_t(base.engine.groups()));
+  std::set<std::string> gkeys;
+  flatten(j["groups"][0], "", gkeys);
+  CHECK(gkeys.size() == stats::group_counters().size() + 3);
+  for (const auto& c : stats::group_counters()) {
+    CHECK(gkeys.count(c.name) == 1);
+    CHECK(md.find(std::string("| `") + c.name + "`") != std::string::npos);
+  }
+  // every row has a unit and a description
+  std::istringstream in(md);
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    ++rows;
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream ls(line.substr(1));
+    while (std::getline(ls, cell, '|')) cells.push_back(cell);
+    INFO(line);
+    REQUIRE(cells.size() == 4);
+    for (const auto& c : cells) CHECK(c.find_first_not_of(' ') != std::string::npos);
+  }
+  // one row per stats.json key (the arrays "units" and "groups" one each), per counter
+  CHECK(size_t(rows) ==
+        keys.size() + stats::group_counters().size() + stats::layer_counters().size());
+  // docs/simulator.md carries the generated tables verbatim
+  std::ifstream f(std::string(CSBRNN_SOURCE_DIR) + "/docs/simulator.md");
+  std::stringstream doc;
+  doc << f.rdbuf();
+  INFO("docs/simulator.md \"Statistics\" must contain exactly:\n" << md);
+  CHECK(doc.str().find(md) != std::string::npos);
+}
