@@ -1,18 +1,16 @@
-// `csbrnn compare`: every pruning scheme on the benchmark models, in the shape of the ICS'20
-// paper's Table 2 (rate at equal quality, quality at equal rate).
+#include "cli/cmd_compare.h"
+
 #include <iostream>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
-#include "workload/compare.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn::cli {
-namespace {
 
-int run_compare(const std::vector<std::string>& args) {
+std::optional<CompareCmdOptions> parse_compare(const Args& args) {
   po::options_description desc("options");
   desc.add_options()  //
       ("models", po::value<std::vector<std::string>>()->value_name("NAME"),
@@ -37,8 +35,9 @@ int run_compare(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args("compare", "[NAME ...] [--methods M,...] [--md F] [--csv F] [--json F]", args,
                   desc, pos, vm))
-    return 0;
-  CompareOptions o;
+    return std::nullopt;
+  CompareCmdOptions opts;
+  CompareOptions& o = opts.compare;
   o.models =
       vm.count("models") ? vm["models"].as<std::vector<std::string>>() : builtin_model_names();
   if (vm.count("methods"))
@@ -57,22 +56,25 @@ int run_compare(const std::vector<std::string>& args) {
   o.max_matrix_weights = vm.count("full") ? 0 : vm["max-matrix-weights"].as<size_t>();
   o.bisect_iters = vm["bisect-iters"].as<int>();
   if (o.bisect_iters < 1 || o.bisect_iters > 60) fail("--bisect-iters: must be in 1..60");
-  // Load every spec first, so a typo fails before the long run.
+  if (vm.count("md")) opts.md = vm["md"].as<std::string>();
+  if (vm.count("csv")) opts.csv = vm["csv"].as<std::string>();
+  if (vm.count("json")) opts.json = vm["json"].as<std::string>();
+  return opts;
+}
+
+int run_compare(const CompareCmdOptions& opts) {
+  const CompareOptions& o = opts.compare;
+  // Load every spec first, so a typo fails before the long run; then the outputs.
   for (const auto& n : o.models) (void)load_model_spec(n);
-  for (const char* opt : {"md", "csv", "json"})
-    if (vm.count(opt)) check_writable(vm[opt].as<std::string>());
+  for (const auto* path : {&opts.md, &opts.csv, &opts.json})
+    if (*path) check_writable(**path);
   const Comparison c = run_comparison(o);
   const std::string md = comparison_markdown(c);
   std::cout << md;
-  if (vm.count("md")) write_file_atomic(vm["md"].as<std::string>(), md);
-  if (vm.count("csv")) write_file_atomic(vm["csv"].as<std::string>(), comparison_csv(c));
-  if (vm.count("json"))
-    write_file_atomic(vm["json"].as<std::string>(), comparison_json(c).dump(2) + "\n");
+  if (opts.md) write_file_atomic(*opts.md, md);
+  if (opts.csv) write_file_atomic(*opts.csv, comparison_csv(c));
+  if (opts.json) write_file_atomic(*opts.json, comparison_json(c).dump(2) + "\n");
   return 0;
 }
 
-CommandRegistrar reg({"compare", "compare the pruning schemes on the benchmark models (Table 2)",
-                      run_compare});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,16 +1,17 @@
-// `csbrnn config`: print the resolved hardware config, list the keys, or only validate.
+#include "cli/cmd_config.h"
+
 #include <iostream>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/file_util.h"
 #include "config/config_loader.h"
 #include "config/hw_keys.h"
 
 namespace csbrnn::cli {
-namespace {
 
-int run_config(const std::vector<std::string>& args) {
+using Mode = ConfigCmdOptions::Mode;
+
+std::optional<ConfigCmdOptions> parse_config(const Args& args) {
   po::options_description desc("options");
   add_hw_options(desc);
   desc.add_options()                                                                       //
@@ -24,30 +25,44 @@ int run_config(const std::vector<std::string>& args) {
   if (!parse_args("config",
                   "[--hw FILE] [--set KEY=VALUE ...] [--check | --list-keys [--markdown]]", args,
                   desc, pos, vm))
-    return 0;
+    return std::nullopt;
+  ConfigCmdOptions o;
   if (vm.count("list-keys")) {
-    std::cout << (vm.count("markdown") ? hw_keys_table_markdown() : hw_keys_table_text());
-    return 0;
+    o.mode = Mode::ListKeys;
+    o.markdown = vm.count("markdown") > 0;
+    return o;
   }
-  const HwConfig hw = hw_from_options(vm);
+  o.hw = hw_from_options(vm);
   if (vm.count("check")) {
-    const std::string src = vm.count("hw") ? vm["hw"].as<std::string>() : "built-in defaults";
-    std::cout << src << ": ok: '" << hw.name << "', " << hw.engine.K << "x" << hw.engine.L
-              << " groups of " << hw.engine.P << "x" << hw.engine.Q << " PEs = " << hw.engine.pes()
-              << " PEs at " << hw.engine.clock_mhz << " MHz, sharing " << sharing_name(hw.sharing)
-              << "\n";
-    return 0;
+    o.mode = Mode::Check;
+    o.source = vm.count("hw") ? vm["hw"].as<std::string>() : "built-in defaults";
+    return o;
+  }
+  if (vm.count("output")) o.output = vm["output"].as<std::string>();
+  return o;
+}
+
+int run_config(const ConfigCmdOptions& o) {
+  const HwConfig& hw = o.hw;
+  switch (o.mode) {
+    case Mode::ListKeys:
+      std::cout << (o.markdown ? hw_keys_table_markdown() : hw_keys_table_text());
+      return 0;
+    case Mode::Check:
+      std::cout << o.source << ": ok: '" << hw.name << "', " << hw.engine.K << "x" << hw.engine.L
+                << " groups of " << hw.engine.P << "x" << hw.engine.Q
+                << " PEs = " << hw.engine.pes() << " PEs at " << hw.engine.clock_mhz
+                << " MHz, sharing " << sharing_name(hw.sharing) << "\n";
+      return 0;
+    case Mode::Print:
+      break;
   }
   const std::string yaml = hw_config_to_yaml(hw);
-  if (vm.count("output"))
-    write_file_atomic(vm["output"].as<std::string>(), yaml);
+  if (o.output)
+    write_file_atomic(*o.output, yaml);
   else
     std::cout << yaml;
   return 0;
 }
 
-CommandRegistrar reg({"config", "print the resolved hardware config, list its keys, or check it",
-                      run_config});
-
-}  // namespace
 }  // namespace csbrnn::cli

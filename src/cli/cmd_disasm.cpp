@@ -1,14 +1,12 @@
-// csbrnn disasm PROGRAM.bin [--micro] [--images]: readable listing of a compiled program.
+#include "cli/cmd_disasm.h"
+
 #include <iostream>
 
-#include "cli/command.h"
 #include "cli/options.h"
-#include "isa/program_io.h"
 
 namespace csbrnn::cli {
-namespace {
 
-int run_disasm(const std::vector<std::string>& args) {
+std::optional<DisasmCmdOptions> parse_disasm(const Args& args) {
   po::options_description desc("disasm options");
   desc.add_options()                                                    //
       ("program", po::value<std::string>()->required(), "PROGRAM.bin")  //
@@ -19,17 +17,19 @@ int run_disasm(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("program", 1);
   po::variables_map vm;
-  if (!parse_args("disasm", "PROGRAM.bin [--micro] [--images]", args, desc, pos, vm)) return 0;
-  const Program p = load_program(vm["program"].as<std::string>());
-  DisasmOptions o;
-  o.micro = vm.count("micro") > 0;
-  o.images = vm.count("images") > 0;
-  std::cout << disassemble(p, o);
+  if (!parse_args("disasm", "PROGRAM.bin [--micro] [--images]", args, desc, pos, vm))
+    return std::nullopt;
+  DisasmCmdOptions o;
+  o.program = vm["program"].as<std::string>();
+  o.listing.micro = vm.count("micro") > 0;
+  o.listing.images = vm.count("images") > 0;
+  return o;
+}
+
+int run_disasm(const DisasmCmdOptions& o) {
+  const Program p = load_program(o.program);
+  std::cout << disassemble(p, o.listing);
   return 0;
 }
 
-CommandRegistrar reg({"disasm", "list a compiled program (macro words, micro-items, images)",
-                      run_disasm});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,19 +1,18 @@
-// csbrnn fig12: the paper's Fig. 12 in our terms (group occupancy and PE utilization per sharing
-// mode on the benchmark models), and csbrnn compile-bench: compile-time benchmark.
+#include "cli/cmd_fig12.h"
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "compile/compiler.h"
+#include "timing/analytic.h"
 #include "workload/bench_model.h"
 #include "workload/model_spec.h"
-#include "timing/analytic.h"
 
 namespace csbrnn::cli {
 namespace {
@@ -29,7 +28,55 @@ std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
   return v;
 }
 
-int run_fig12(const std::vector<std::string>& args) {
+const std::vector<SharingMode> kModes = {SharingMode::None, SharingMode::Horizontal,
+                                         SharingMode::Vertical, SharingMode::TwoD};
+
+/// Column sums over the table's rows, per sharing mode.
+struct Means {
+  std::vector<double> occ = std::vector<double>(kModes.size(), 0.0);
+  std::vector<double> util = std::vector<double>(kModes.size(), 0.0);
+  int rows = 0;
+};
+
+/// One table row (model, block): compiled under every sharing mode; appends to `out`.
+void fig12_row(const Fig12CmdOptions& o, const std::string& name, int b, Means& means,
+               nlohmann::json& out) {
+  BenchModelOptions bo;
+  bo.block = b;
+  bo.seed = o.seed;
+  const CsbModel m = benchmark_csb_model(name, bo);
+  std::printf("%-6s %5d", name.c_str(), b);
+  for (size_t i = 0; i < kModes.size(); ++i) {
+    HwConfig hw = o.hw;
+    hw.sharing = kModes[i];
+    const Program p = compile_program(m, hw, {name});
+    const timing::TimingReport r = timing::analyze(p);
+    std::printf(" | %10.1f%% %10.1f%%", 100 * r.group_occupancy, 100 * r.pe_utilization);
+    means.occ[i] += r.group_occupancy;
+    means.util[i] += r.pe_utilization;
+    int64_t issue = 0;
+    for (const auto& mt : r.mvms) issue += mt.issue_cycles;
+    const double balance =
+        issue > 0 ? double(r.tiles) / (double(hw.engine.groups()) * double(issue)) : 0.0;
+    out.push_back({{"model", name},
+                   {"issue_balance", balance},
+                   {"block", b},
+                   {"sharing", sharing_name(kModes[i])},
+                   {"group_occupancy", r.group_occupancy},
+                   {"pe_utilization", r.pe_utilization},
+                   {"imbalance", r.imbalance},
+                   {"engine_cycles", r.engine_cycles},
+                   {"cycles_per_step", r.cycles_per_step},
+                   {"latency_us", r.latency_us}});
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+  means.rows++;
+}
+
+}  // namespace
+
+std::optional<Fig12CmdOptions> parse_fig12(const Args& args) {
   po::options_description desc("fig12 options");
   desc.add_options()  //
       ("models", po::value<std::string>()->default_value("mt1,mt2,sr1,sr2,sr3,sr4"),
@@ -42,71 +89,45 @@ int run_fig12(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args("fig12", "[--models LIST] [--block 32,64] [--hw HW.yaml] [--json OUT]", args,
                   desc, pos, vm))
-    return 0;
-  const HwConfig base = hw_from_options(vm);
-  const auto blocks = parse_int_list(vm["block"].as<std::string>(), "--block");
-  // every model name and the output path fail before the table starts
+    return std::nullopt;
+  Fig12CmdOptions o;
+  o.hw = hw_from_options(vm);
+  o.blocks = parse_int_list(vm["block"].as<std::string>(), "--block");
   for (const std::string& name : split(vm["models"].as<std::string>(), ','))
-    (void)load_model_spec(trim(name));
-  if (vm.count("json")) check_writable(vm["json"].as<std::string>());
-  const std::vector<SharingMode> modes = {SharingMode::None, SharingMode::Horizontal,
-                                          SharingMode::Vertical, SharingMode::TwoD};
-  nlohmann::json out = nlohmann::json::array();
+    o.models.push_back(trim(name));
+  o.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("json")) o.json = vm["json"].as<std::string>();
+  return o;
+}
+
+int run_fig12(const Fig12CmdOptions& o) {
+  // every model name and the output path fail before the table starts
+  for (const std::string& name : o.models) (void)load_model_spec(name);
+  if (o.json) check_writable(*o.json);
+  const HwConfig& base = o.hw;
   std::printf(
       "Fig. 12 (ours): %dx%d groups of %dx%d PEs; occupancy = tiles/(groups x engine "
       "cycles), PE util = useful MACs/(PEs x engine cycles)\n",
       base.engine.K, base.engine.L, base.engine.P, base.engine.Q);
   std::printf("%-6s %5s | %-23s | %-23s | %-23s | %-23s\n", "model", "block", "none occ/util",
               "horizontal occ/util", "vertical occ/util", "2d occ/util");
-  std::vector<double> mean_occ(modes.size(), 0), mean_util(modes.size(), 0);
-  int rows = 0;
-  for (const std::string& name : split(vm["models"].as<std::string>(), ',')) {
-    for (int b : blocks) {
-      BenchModelOptions bo;
-      bo.block = b;
-      bo.seed = vm["seed"].as<uint64_t>();
-      const CsbModel m = benchmark_csb_model(trim(name), bo);
-      std::printf("%-6s %5d", trim(name).c_str(), b);
-      for (size_t i = 0; i < modes.size(); ++i) {
-        HwConfig hw = base;
-        hw.sharing = modes[i];
-        const Program p = compile_program(m, hw, {trim(name)});
-        const timing::TimingReport r = timing::analyze(p);
-        std::printf(" | %10.1f%% %10.1f%%", 100 * r.group_occupancy, 100 * r.pe_utilization);
-        mean_occ[i] += r.group_occupancy;
-        mean_util[i] += r.pe_utilization;
-        int64_t issue = 0;
-        for (const auto& mt : r.mvms) issue += mt.issue_cycles;
-        const double balance =
-            issue > 0 ? double(r.tiles) / (double(hw.engine.groups()) * double(issue)) : 0.0;
-        out.push_back({{"model", trim(name)},
-                       {"issue_balance", balance},
-                       {"block", b},
-                       {"sharing", sharing_name(modes[i])},
-                       {"group_occupancy", r.group_occupancy},
-                       {"pe_utilization", r.pe_utilization},
-                       {"imbalance", r.imbalance},
-                       {"engine_cycles", r.engine_cycles},
-                       {"cycles_per_step", r.cycles_per_step},
-                       {"latency_us", r.latency_us}});
-      }
-      std::printf("\n");
-      std::fflush(stdout);
-      rows++;
-    }
-  }
-  if (rows > 0) {
+  Means means;
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string& name : o.models)
+    for (int b : o.blocks) fig12_row(o, name, b, means, out);
+  if (means.rows > 0) {
     std::printf("%-12s", "mean");
-    for (size_t i = 0; i < modes.size(); ++i)
-      std::printf(" | %10.1f%% %10.1f%%", 100 * mean_occ[i] / rows, 100 * mean_util[i] / rows);
+    for (size_t i = 0; i < kModes.size(); ++i)
+      std::printf(" | %10.1f%% %10.1f%%", 100 * means.occ[i] / means.rows,
+                  100 * means.util[i] / means.rows);
     std::printf(
         "\n(paper, 2d vs none vs one direction: 94%% / 42%% / 72%% pipeline utilization)\n");
   }
-  if (vm.count("json")) write_file_atomic(vm["json"].as<std::string>(), out.dump(2) + "\n");
+  if (o.json) write_file_atomic(*o.json, out.dump(2) + "\n");
   return 0;
 }
 
-int run_compile_bench(const std::vector<std::string>& args) {
+std::optional<CompileBenchCmdOptions> parse_compile_bench(const Args& args) {
   po::options_description desc("compile-bench options");
   desc.add_options()                                                                //
       ("model", po::value<std::string>()->default_value("mt2"), "benchmark model")  //
@@ -117,12 +138,20 @@ int run_compile_bench(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args("compile-bench", "[--model mt2] [--block 32] [--hw HW.yaml]", args, desc, pos,
                   vm))
-    return 0;
-  const HwConfig hw = hw_from_options(vm);
+    return std::nullopt;
+  CompileBenchCmdOptions o;
+  o.hw = hw_from_options(vm);
+  o.block = vm["block"].as<int>();
+  o.model = vm["model"].as<std::string>();
+  o.repeat = vm["repeat"].as<int>();
+  return o;
+}
+
+int run_compile_bench(const CompileBenchCmdOptions& o) {
   BenchModelOptions bo;
-  bo.block = vm["block"].as<int>();
+  bo.block = o.block;
   const auto g0 = std::chrono::steady_clock::now();
-  const CsbModel m = benchmark_csb_model(vm["model"].as<std::string>(), bo);
+  const CsbModel m = benchmark_csb_model(o.model, bo);
   const double gen = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   size_t nnz = 0, dense = 0;
   for (const CsbLayer& l : m.layers) {
@@ -133,20 +162,14 @@ int run_compile_bench(const std::vector<std::string>& args) {
   }
   std::printf(
       "model %s block %d: %zu of %zu weights kept (%.1fx), generated and pruned in %.2f s\n",
-      vm["model"].as<std::string>().c_str(), vm["block"].as<int>(), nnz, dense,
-      double(dense) / double(nnz), gen);
-  for (int i = 0; i < vm["repeat"].as<int>(); ++i) {
+      o.model.c_str(), o.block, nnz, dense, double(dense) / double(nnz), gen);
+  for (int i = 0; i < o.repeat; ++i) {
     CompileStats st;
-    const Program p = compile_program(m, hw, {vm["model"].as<std::string>()}, &st);
+    const Program p = compile_program(m, o.hw, {o.model}, &st);
     std::printf("compile (sharing %s, %d iterations, %d proven optimal): %.3f s\n",
-                sharing_name(hw.sharing), st.iterations, st.proven_optimal, st.seconds);
+                sharing_name(o.hw.sharing), st.iterations, st.proven_optimal, st.seconds);
   }
   return 0;
 }
 
-CommandRegistrar reg({"fig12", "paper Fig. 12: occupancy/utilization per sharing mode", run_fig12});
-CommandRegistrar reg2({"compile-bench", "time the compiler on a benchmark model (MT2: goal < 10 s)",
-                       run_compile_bench});
-
-}  // namespace
 }  // namespace csbrnn::cli

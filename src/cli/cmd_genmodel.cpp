@@ -1,10 +1,10 @@
-// `csbrnn genmodel`: synthetic stand-in weights for a benchmark model spec (models/*.yaml).
+#include "cli/cmd_genmodel.h"
+
 #include <cstdio>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
@@ -42,7 +42,22 @@ nlohmann::json spec_json(const ModelSpec& s, uint64_t seed) {
             {"cluster_shuffle", g.cluster_shuffle}}}};
 }
 
-int run_genmodel(const std::vector<std::string>& args) {
+int list_models() {
+  std::printf("%-18s %-5s %6s %7s %5s %5s %12s %8s  %s\n", "name", "cell", "input", "hidden",
+              "proj", "layers", "weights", "rate", "source");
+  for (const auto& n : builtin_model_names()) {
+    const ModelSpec s = load_model_spec(n);
+    std::printf("%-18s %-5s %6d %7d %5d %5d %12zu %7gx  %s\n", n.c_str(), cell_name(s.cell),
+                s.input_size, s.hidden_size, s.proj_size, s.layers, spec_weight_count(s),
+                s.paper_rate, s.source.c_str());
+  }
+  std::cout << "(" << kSyntheticNotice << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+std::optional<GenmodelCmdOptions> parse_genmodel(const Args& args) {
   po::options_description desc("options");
   desc.add_options()  //
       ("model", po::value<std::string>()->value_name("NAME|SPEC.yaml"),
@@ -56,40 +71,35 @@ int run_genmodel(const std::vector<std::string>& args) {
   pos.add("model", 1);
   po::variables_map vm;
   if (!parse_args("genmodel", "NAME|SPEC.yaml [--seed S] -o W.npz | --list", args, desc, pos, vm))
-    return 0;
+    return std::nullopt;
+  GenmodelCmdOptions o;
   if (vm.count("list")) {
-    std::printf("%-18s %-5s %6s %7s %5s %5s %12s %8s  %s\n", "name", "cell", "input", "hidden",
-                "proj", "layers", "weights", "rate", "source");
-    for (const auto& n : builtin_model_names()) {
-      const ModelSpec s = load_model_spec(n);
-      std::printf("%-18s %-5s %6d %7d %5d %5d %12zu %7gx  %s\n", n.c_str(), cell_name(s.cell),
-                  s.input_size, s.hidden_size, s.proj_size, s.layers, spec_weight_count(s),
-                  s.paper_rate, s.source.c_str());
-    }
-    std::cout << "(" << kSyntheticNotice << ")\n";
-    return 0;
+    o.list = true;
+    return o;
   }
   if (!vm.count("model")) fail("csbrnn genmodel: missing NAME|SPEC.yaml (see --list)");
   if (!vm.count("output")) fail("csbrnn genmodel: missing -o W.npz");
-  const ModelSpec spec = load_model_spec(vm["model"].as<std::string>());
-  const uint64_t seed = vm["seed"].as<uint64_t>();
-  const std::string out = vm["output"].as<std::string>();
-  const RnnModel m = generate_model(spec, seed);
+  o.model = vm["model"].as<std::string>();
+  o.seed = vm["seed"].as<uint64_t>();
+  o.output = vm["output"].as<std::string>();
+  o.info = !vm.count("no-info");
+  return o;
+}
+
+int run_genmodel(const GenmodelCmdOptions& o) {
+  if (o.list) return list_models();
+  const ModelSpec spec = load_model_spec(o.model);
+  const std::string& out = o.output;
+  const RnnModel m = generate_model(spec, o.seed);
   save_weights(out, m);
-  if (!vm.count("no-info"))
-    write_file_atomic(out + ".info.json", spec_json(spec, seed).dump(2) + "\n");
+  if (o.info) write_file_atomic(out + ".info.json", spec_json(spec, o.seed).dump(2) + "\n");
   std::cout << out << ": " << spec.name << " (" << cell_name(spec.cell) << ", " << spec.layers
             << " layers, " << spec.input_size << "->" << spec.hidden_size
             << (spec.proj_size ? "/proj " + std::to_string(spec.proj_size) : "") << "), "
             << spec_weight_count(spec) << " weights + " << spec_bias_count(spec) << " biases, seed "
-            << seed << "\nnote: " << kSyntheticNotice << "\n";
+            << o.seed << "\nnote: " << kSyntheticNotice << "\n";
   if (!spec.notes.empty()) std::cout << "note: " << spec.notes << "\n";
   return 0;
 }
 
-CommandRegistrar reg({"genmodel",
-                      "generate synthetic stand-in weights for a benchmark model (models/*.yaml)",
-                      run_genmodel});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,4 +1,5 @@
-// `csbrnn info FILE`: what a .npy, .npz, folder of .npy or .csb container holds.
+#include "cli/cmd_info.h"
+
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -6,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
@@ -163,7 +163,28 @@ void print_text(std::ostream& os, const json& j) {
      << "\n";
 }
 
-int run_info(const std::vector<std::string>& args) {
+/// What `path` holds, as JSON (the kind decides the fields).
+json info_json(const std::string& path) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) fail(path, ": no such file or directory");
+  if (fs::is_directory(st)) return info_tensor_set(path, true);
+  if (is_npy_file(path)) {
+    const Tensor t = load_npy(path);
+    return json{{"file", path},
+                {"kind", "npy"},
+                {"shape", t.shape},
+                {"dtype", t.source_dtype},
+                {"elements", t.numel()}};
+  }
+  if (is_csb_file(path)) return info_csb(path);
+  if (is_npz_file(path)) return info_tensor_set(path, false);
+  fail(path, ": not a .npy, .npz or .csb file, nor a folder of .npy files");
+}
+
+}  // namespace
+
+std::optional<InfoCmdOptions> parse_info(const Args& args) {
   po::options_description desc("options");
   desc.add_options()("file", po::value<std::string>()->required(),
                      "a .npy, .npz, folder of .npy files, or .csb model")(
@@ -171,40 +192,20 @@ int run_info(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  if (!parse_args("info", "FILE [--json]", args, desc, pos, vm)) return 0;
-  const std::string path = vm["file"].as<std::string>();
+  if (!parse_args("info", "FILE [--json]", args, desc, pos, vm)) return std::nullopt;
+  InfoCmdOptions o;
+  o.file = vm["file"].as<std::string>();
+  o.json = vm["json"].as<bool>();
+  return o;
+}
 
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) fail(path, ": no such file or directory");
-  json j;
-  if (fs::is_directory(st)) {
-    j = info_tensor_set(path, true);
-  } else {
-    if (is_npy_file(path)) {
-      const Tensor t = load_npy(path);
-      j = json{{"file", path},
-               {"kind", "npy"},
-               {"shape", t.shape},
-               {"dtype", t.source_dtype},
-               {"elements", t.numel()}};
-    } else if (is_csb_file(path)) {
-      j = info_csb(path);
-    } else if (is_npz_file(path)) {
-      j = info_tensor_set(path, false);
-    } else {
-      fail(path, ": not a .npy, .npz or .csb file, nor a folder of .npy files");
-    }
-  }
-  if (vm["json"].as<bool>())
+int run_info(const InfoCmdOptions& o) {
+  const json j = info_json(o.file);
+  if (o.json)
     std::cout << j.dump(2) << "\n";
   else
     print_text(std::cout, j);
   return 0;
 }
 
-CommandRegistrar reg({"info", "show what a .npy/.npz/folder of weights or a .csb model holds",
-                      run_info});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,20 +1,19 @@
-// `csbrnn prune`: prune PyTorch RNN weights with CSB or a baseline scheme; write the .csb
-// container (csb methods), the pruned dense weights (every method) and a report.
+#include "cli/cmd_prune.h"
+
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "io/weights.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
-#include "workload/model_spec.h"
-#include "prune/prune.h"
 #include "prune/prune_stats.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn::cli {
 namespace {
@@ -32,7 +31,7 @@ std::pair<std::string, std::string> split_assign(const std::string& s, const std
   return {s.substr(0, eq), s.substr(eq + 1)};
 }
 
-int run_prune(const std::vector<std::string>& args) {
+po::options_description prune_options() {
   po::options_description desc("options");
   desc.add_options()  //
       ("weights", po::value<std::string>()->value_name("WEIGHTS"),
@@ -60,18 +59,11 @@ int run_prune(const std::vector<std::string>& args) {
       ("report", po::value<std::string>()->value_name("REPORT.json"), "write the JSON report")  //
       ("time", "print the time taken by each stage")                                            //
       ("quiet,q", "do not print the table");
-  po::positional_options_description pos;
-  pos.add("weights", 1);
-  po::variables_map vm;
-  if (!parse_args("prune",
-                  "WEIGHTS --method M --rate R [--block BHxBW] [-o MODEL.csb] "
-                  "[--export-dense PRUNED.npz] [--report REPORT.json]",
-                  args, desc, pos, vm))
-    return 0;
-  if (!vm.count("weights")) fail("csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
-  if (!vm.count("rate")) fail("csbrnn prune: missing --rate R (compression rate > 1)");
-  const std::string in = vm["weights"].as<std::string>();
+  return desc;
+}
 
+/// The method, rates and blocks of the pruning (ModelPruneOptions).
+ModelPruneOptions parse_prune_params(const po::variables_map& vm) {
   ModelPruneOptions o;
   o.base.method = parse_method(vm["method"].as<std::string>());
   o.base.rate = parse_rate(vm["rate"].as<std::string>(), "--rate");
@@ -90,37 +82,11 @@ int run_prune(const std::vector<std::string>& args) {
       auto [name, val] = split_assign(s, "--block-for");
       o.block_for[name] = parse_block(val, "--block-for " + name);
     }
-  if (vm.count("output") && !is_csb_method(o.base.method))
-    fail("-o/--output: the .csb container holds CSB models only (method '",
-         method_name(o.base.method), "'); use --export-dense for the pruned weights");
-  std::optional<CellType> cell;
-  if (vm.count("cell")) {
-    const std::string c = vm["cell"].as<std::string>();
-    if (c == "lstm")
-      cell = CellType::LSTM;
-    else if (c == "gru")
-      cell = CellType::GRU;
-    else
-      fail("--cell: expected lstm or gru, got '", c, "'");
-  }
+  return o;
+}
 
-  const auto t0 = Clock::now();
-  const RnnModel model = load_weights(in, cell);
-  const auto t1 = Clock::now();
-  ModelPrune mp;
-  try {
-    mp = prune_model(model, o);
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.find("larger than the matrix") != std::string::npos)
-      fail(in, ": ", msg, " (give a smaller --block, or --block-for NAME=BHxBW)");
-    fail(in, ": ", msg);
-  }
-  const auto t2 = Clock::now();
-  const ModelStats stats = model_stats(model, mp);
-  const auto t3 = Clock::now();
-
-  std::string provenance;
+/// The input's provenance sidecar (<weights>.info.json, written by genmodel), if any.
+nlohmann::json read_sidecar(const std::string& in) {
   nlohmann::json info_json;
   const std::string sidecar = in + ".info.json";
   if (std::filesystem::exists(sidecar)) {
@@ -130,62 +96,130 @@ int run_prune(const std::vector<std::string>& args) {
       fail(sidecar, ": not valid JSON: ", e.what());
     }
   }
-  const bool synthetic = info_json.is_object() && info_json.value("synthetic", false);
+  return info_json;
+}
 
+/// The .csb container (-o) and the pruned dense weights (--export-dense).
+void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthetic) {
+  const ModelPruneOptions& o = opts.prune;
+  const std::string& in = opts.weights;
   const std::string note =
       cat("csbrnn prune: method=", method_name(o.base.method), " rate=", o.base.rate,
           " block=", o.base.block.bh, "x", o.base.block.bw, " input=", in,
           synthetic ? " (synthetic stand-in weights)" : "");
-  if (vm.count("output")) {
+  if (opts.output) {
     const CsbModel cm = pruned_to_csb_model(mp, note);
     for (int k = 0; k < cm.num_layers(); ++k) {
       check_csb(cm.layers[k].w_ih, param_name("weight_ih", k));
       check_csb(cm.layers[k].w_hh, param_name("weight_hh", k));
       if (cm.proj_size > 0) check_csb(cm.layers[k].w_hr, param_name("weight_hr", k));
     }
-    save_csb_model(vm["output"].as<std::string>(), cm);
+    save_csb_model(*opts.output, cm);
   }
-  if (vm.count("export-dense")) save_weights(vm["export-dense"].as<std::string>(), mp.pruned);
-  const auto t4 = Clock::now();
+  if (opts.export_dense) save_weights(*opts.export_dense, mp.pruned);
+}
 
-  if (vm.count("report")) {
-    nlohmann::json j = stats_to_json(stats);
-    j["tool"] = "csbrnn prune";
-    j["input"] = in;
-    j["method"] = method_name(o.base.method);
-    j["rate"] = o.base.rate;
-    j["block"] = {o.base.block.bh, o.base.block.bw};
-    if (o.base.method == PruneMethod::BankBalanced) j["banks"] = o.base.banks;
-    if (o.base.method == PruneMethod::CsbGlobal) j["refine"] = o.base.refine_iters;
-    j["model"] = {{"cell", cell_name(model.cell)},
-                  {"layers", model.num_layers()},
-                  {"input_size", model.input_size},
-                  {"hidden_size", model.hidden_size},
-                  {"proj_size", model.proj_size}};
-    if (synthetic) {
-      j["synthetic"] = true;
-      j["notice"] = kSyntheticNotice;
-      j["generator"] = info_json;
-    }
-    j["seconds"] = {{"load", secs(t0, t1)},
-                    {"prune", secs(t1, t2)},
-                    {"stats", secs(t2, t3)},
-                    {"write", secs(t3, t4)}};
-    write_file_atomic(vm["report"].as<std::string>(), j.dump(2) + "\n");
+/// When each stage ended: t[0] start, load, prune, stats, write.
+using Stages = std::array<Clock::time_point, 5>;
+
+void write_report(const PruneCmdOptions& opts, const RnnModel& model, const ModelStats& stats,
+                  const nlohmann::json& info_json, bool synthetic, const Stages& t) {
+  const ModelPruneOptions& o = opts.prune;
+  nlohmann::json j = stats_to_json(stats);
+  j["tool"] = "csbrnn prune";
+  j["input"] = opts.weights;
+  j["method"] = method_name(o.base.method);
+  j["rate"] = o.base.rate;
+  j["block"] = {o.base.block.bh, o.base.block.bw};
+  if (o.base.method == PruneMethod::BankBalanced) j["banks"] = o.base.banks;
+  if (o.base.method == PruneMethod::CsbGlobal) j["refine"] = o.base.refine_iters;
+  j["model"] = {{"cell", cell_name(model.cell)},
+                {"layers", model.num_layers()},
+                {"input_size", model.input_size},
+                {"hidden_size", model.hidden_size},
+                {"proj_size", model.proj_size}};
+  if (synthetic) {
+    j["synthetic"] = true;
+    j["notice"] = kSyntheticNotice;
+    j["generator"] = info_json;
   }
-  if (!vm.count("quiet")) {
+  j["seconds"] = {{"load", secs(t[0], t[1])},
+                  {"prune", secs(t[1], t[2])},
+                  {"stats", secs(t[2], t[3])},
+                  {"write", secs(t[3], t[4])}};
+  write_file_atomic(*opts.report, j.dump(2) + "\n");
+}
+
+}  // namespace
+
+std::optional<PruneCmdOptions> parse_prune(const Args& args) {
+  po::options_description desc = prune_options();
+  po::positional_options_description pos;
+  pos.add("weights", 1);
+  po::variables_map vm;
+  if (!parse_args("prune",
+                  "WEIGHTS --method M --rate R [--block BHxBW] [-o MODEL.csb] "
+                  "[--export-dense PRUNED.npz] [--report REPORT.json]",
+                  args, desc, pos, vm))
+    return std::nullopt;
+  if (!vm.count("weights")) fail("csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
+  if (!vm.count("rate")) fail("csbrnn prune: missing --rate R (compression rate > 1)");
+  PruneCmdOptions opts;
+  opts.weights = vm["weights"].as<std::string>();
+  const ModelPruneOptions& o = opts.prune = parse_prune_params(vm);
+  if (vm.count("output") && !is_csb_method(o.base.method))
+    fail("-o/--output: the .csb container holds CSB models only (method '",
+         method_name(o.base.method), "'); use --export-dense for the pruned weights");
+  if (vm.count("cell")) {
+    const std::string c = vm["cell"].as<std::string>();
+    if (c == "lstm")
+      opts.cell = CellType::LSTM;
+    else if (c == "gru")
+      opts.cell = CellType::GRU;
+    else
+      fail("--cell: expected lstm or gru, got '", c, "'");
+  }
+  if (vm.count("output")) opts.output = vm["output"].as<std::string>();
+  if (vm.count("export-dense")) opts.export_dense = vm["export-dense"].as<std::string>();
+  if (vm.count("report")) opts.report = vm["report"].as<std::string>();
+  opts.time = vm.count("time") > 0;
+  opts.quiet = vm.count("quiet") > 0;
+  return opts;
+}
+
+int run_prune(const PruneCmdOptions& opts) {
+  const std::string& in = opts.weights;
+  Stages t;
+  t[0] = Clock::now();
+  const RnnModel model = load_weights(in, opts.cell);
+  t[1] = Clock::now();
+  ModelPrune mp;
+  try {
+    mp = prune_model(model, opts.prune);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.find("larger than the matrix") != std::string::npos)
+      fail(in, ": ", msg, " (give a smaller --block, or --block-for NAME=BHxBW)");
+    fail(in, ": ", msg);
+  }
+  t[2] = Clock::now();
+  const ModelStats stats = model_stats(model, mp);
+  t[3] = Clock::now();
+  const nlohmann::json info_json = read_sidecar(in);
+  const bool synthetic = info_json.is_object() && info_json.value("synthetic", false);
+  write_models(opts, mp, synthetic);
+  t[4] = Clock::now();
+
+  if (opts.report) write_report(opts, model, stats, info_json, synthetic, t);
+  if (!opts.quiet) {
     if (synthetic) std::cout << "note: " << kSyntheticNotice << "\n";
     print_stats_table(std::cout, stats);
   }
-  if (vm.count("time"))
-    std::cout << "time: load " << secs(t0, t1) << " s, prune " << secs(t1, t2) << " s ("
-              << stats.weights << " weights, 1 thread), stats " << secs(t2, t3) << " s, write "
-              << secs(t3, t4) << " s\n";
+  if (opts.time)
+    std::cout << "time: load " << secs(t[0], t[1]) << " s, prune " << secs(t[1], t[2]) << " s ("
+              << stats.weights << " weights, 1 thread), stats " << secs(t[2], t[3]) << " s, write "
+              << secs(t[3], t[4]) << " s\n";
   return 0;
 }
 
-CommandRegistrar reg({"prune", "prune RNN weights (CSB or a baseline scheme) and report",
-                      run_prune});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,33 +1,29 @@
-// csbrnn simulate --hw HW.yaml PROGRAM_OR_MODEL --input X.npy --output Y.npy --out DIR
-//   [--vcd FILE --vcd-scope UNITS --vcd-window FROM:TO] [--no-check] [--set k=v]
-// Runs the cycle-accurate SystemC model on a whole input sequence (docs/simulator.md).
+#include "cli/cmd_simulate.h"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <random>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "compile/compiler.h"
-#include "isa/interpreter.h"
-#include "workload/bench_model.h"
-#include "isa/program_io.h"
 #include "config/config_loader.h"
 #include "io/npy.h"
+#include "isa/interpreter.h"
+#include "isa/program_io.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
 #include "reference/fixed_rnn.h"
 #include "sim/report.h"
-#include "sim/simulator.h"
 
 namespace csbrnn::cli {
 namespace {
 
-int run_simulate(const std::vector<std::string>& args) {
+po::options_description simulate_options() {
   po::options_description desc("simulate options");
   desc.add_options()  //
       ("program", po::value<std::string>()->required(),
@@ -48,72 +44,84 @@ int run_simulate(const std::vector<std::string>& args) {
       ("no-check", "skip the bit-exact output check")                                        //
       ("quiet,q", "no summary on stdout");
   add_hw_options(desc);
-  po::positional_options_description pos;
-  pos.add("program", 1);
-  po::variables_map vm;
-  if (!parse_args("simulate",
-                  "--hw HW.yaml PROGRAM_OR_MODEL --input X.npy --output Y.npy --out DIR "
-                  "[--vcd FILE --vcd-scope UNITS --vcd-window FROM:TO] [--no-check]",
-                  args, desc, pos, vm))
-    return 0;
-  const HwConfig hw = hw_from_options(vm);
-  const std::string path = vm["program"].as<std::string>();
-  const std::string out_dir = vm["out"].as<std::string>();
-  if (vm.count("output")) check_writable(vm["output"].as<std::string>());
-  make_directories(out_dir);
+  return desc;
+}
 
-  // program (compiled in-process from a model)
+/// bench:NAME[:BLOCK] with --rate and --seed.
+void parse_bench(const po::variables_map& vm, SimulateCmdOptions& o) {
+  const std::string& path = o.program;
+  const auto parts = split(path.substr(6), ':');
+  if (parts.empty() || parts.size() > 2 || parts[0].empty())
+    fail(path, ": expected bench:NAME[:BLOCK]");
+  o.bench_name = parts[0];
+  BenchModelOptions& bo = o.bench_model;
+  if (parts.size() > 1) {
+    size_t used = 0;
+    try {
+      bo.block = std::stoi(parts[1], &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != parts[1].size() || bo.block < 1) fail(path, ": BLOCK must be a positive integer");
+  }
+  if (vm.count("rate")) {
+    bo.rate = vm["rate"].as<double>();
+    if (!(bo.rate > 1.0) || !std::isfinite(bo.rate))
+      fail("--rate: compression rate must be a finite number > 1 (got ", bo.rate, ")");
+  }
+  bo.seed = vm["seed"].as<uint64_t>();
+}
+
+/// --vcd FILE, --vcd-scope, --vcd-window.
+void parse_vcd(const po::variables_map& vm, SimulateCmdOptions& o) {
+  if (vm.count("vcd")) {
+    o.vcd_given = true;
+    o.vcd.file = vm["vcd"].as<std::string>();
+    o.vcd.scope =
+        sim::parse_vcd_scope(vm["vcd-scope"].as<std::string>(), o.hw.engine.K, o.hw.engine.L);
+    if (vm.count("vcd-window"))
+      sim::parse_vcd_window(vm["vcd-window"].as<std::string>(), o.vcd.from, o.vcd.to);
+  } else if (vm.count("vcd-window") || !vm["vcd-scope"].defaulted()) {
+    fail("--vcd-scope/--vcd-window need --vcd FILE");
+  }
+}
+
+/// What runs: the program, compiled in-process when a model was given.
+struct Workload {
   Program prog;
   CsbModel model;
-  const bool bench = path.rfind("bench:", 0) == 0;
-  const bool from_model = bench || is_csb_file(path);
-  if (bench) {
-    const auto parts = split(path.substr(6), ':');
-    if (parts.empty() || parts.size() > 2 || parts[0].empty())
-      fail(path, ": expected bench:NAME[:BLOCK]");
-    BenchModelOptions bo;
-    if (parts.size() > 1) {
-      size_t used = 0;
-      try {
-        bo.block = std::stoi(parts[1], &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != parts[1].size() || bo.block < 1) fail(path, ": BLOCK must be a positive integer");
-    }
-    if (vm.count("rate")) {
-      bo.rate = vm["rate"].as<double>();
-      if (!(bo.rate > 1.0) || !std::isfinite(bo.rate))
-        fail("--rate: compression rate must be a finite number > 1 (got ", bo.rate, ")");
-    }
-    bo.seed = vm["seed"].as<uint64_t>();
-    model = benchmark_csb_model(parts[0], bo);
-  }
-  if (from_model) {
-    if (!bench) model = load_csb_model(path);
-    CompileOptions co;
-    co.origin = path;
-    prog = compile_program(model, hw, co);
-  } else {
-    prog = load_program(path);
-  }
-  sim::check_program_matches(prog, hw, path);
+  bool from_model = false;  // bench: or a .csb model (checked against the reference)
+};
 
-  // input
+Workload load_workload(const SimulateCmdOptions& o) {
+  Workload w;
+  w.from_model = o.bench || is_csb_file(o.program);
+  if (o.bench) w.model = benchmark_csb_model(o.bench_name, o.bench_model);
+  if (w.from_model) {
+    if (!o.bench) w.model = load_csb_model(o.program);
+    CompileOptions co;
+    co.origin = o.program;
+    w.prog = compile_program(w.model, o.hw, co);
+  } else {
+    w.prog = load_program(o.program);
+  }
+  sim::check_program_matches(w.prog, o.hw, o.program);
+  return w;
+}
+
+/// The input sequence (T x input_size): --input X.npy, else random in [-1, 1) (bench:).
+Matrix load_input(const SimulateCmdOptions& o, const Program& prog) {
   Tensor xt;
   std::string xpath = "random input";
-  if (vm.count("input")) {
-    xpath = vm["input"].as<std::string>();
+  if (o.input) {
+    xpath = *o.input;
     xt = load_npy(xpath);
-  } else if (bench) {
-    const int steps = vm["steps"].as<int>();
-    if (steps <= 0) fail("--steps must be positive");
-    xt.shape = {steps, prog.input_size};
+  } else {
+    CSBRNN_ASSERT(o.bench, "parse_simulate lets a missing --input through for bench: only");
+    xt.shape = {o.steps, prog.input_size};
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1.f, 1.f);
-    for (int64_t i = 0; i < int64_t(steps) * prog.input_size; ++i) xt.data.push_back(u(rng));
-  } else {
-    fail("csbrnn simulate: missing --input X.npy");
+    for (int64_t i = 0; i < int64_t(o.steps) * prog.input_size; ++i) xt.data.push_back(u(rng));
   }
   if (xt.dims() != 2 || xt.shape[1] != prog.input_size)
     fail(xpath, ": expected shape (T, ", prog.input_size, "), got ", xt.dims(), " dims",
@@ -125,78 +133,61 @@ int run_simulate(const std::vector<std::string>& args) {
     if (!std::isfinite(xt.data[i])) fail(xpath, ": non-finite value at element ", i);
     xm.data[i] = xt.data[i];
   }
-  const std::vector<int16_t> xq = quantize_input(xm, prog.fmt);
+  return xm;
+}
 
-  // VCD options
-  sim::SimOptions so;
-  if (vm.count("vcd")) {
-    so.vcd.file = vm["vcd"].as<std::string>();
-    check_writable(so.vcd.file);
-    so.vcd.scope =
-        sim::parse_vcd_scope(vm["vcd-scope"].as<std::string>(), hw.engine.K, hw.engine.L);
-    if (vm.count("vcd-window"))
-      sim::parse_vcd_window(vm["vcd-window"].as<std::string>(), so.vcd.from, so.vcd.to);
-  } else if (vm.count("vcd-window") || !vm["vcd-scope"].defaulted()) {
-    fail("--vcd-scope/--vcd-window need --vcd FILE");
-  }
-  const timing::TimingReport analytic = sim::analytic_for(prog, hw);
-  so.expected_cycles = analytic.total_cycles(T);
-  so.progress = true;
-
-  std::vector<sim::SimJob> jobs(1);
-  jobs[0].prog = &prog;
-  jobs[0].origin = path;
-  jobs[0].x = xq;
-  jobs[0].steps = T;
-  sim::simulate_jobs(hw, jobs, so);
-  const sim::SimJob& job = jobs[0];
-
-  // bit-exact check
-  sim::RunInfo info;
-  info.program = path;
-  info.steps = T;
-  std::string mismatch;
-  if (vm.count("no-check")) {
+/// The bit-exact check of the simulated outputs against the fixed-point reference (a model was
+/// given) or the functional interpreter (a program). Fills `info`; returns the first mismatch
+/// ("" when none, or the check was skipped).
+std::string check_outputs(const SimulateCmdOptions& o, const Workload& w, const Matrix& xm,
+                          const std::vector<int16_t>& xq, const std::vector<int16_t>& y,
+                          sim::RunInfo& info) {
+  if (!o.check) {
     info.check = "skipped";
-  } else {
-    std::vector<int16_t> want;
-    if (from_model) {
-      info.check = "fixed-point reference (reference/fixed_rnn.h)";
-      const RnnModel dense = csb_model_to_dense(model);
-      const auto t0 = std::chrono::steady_clock::now();
-      const double c0 = sim::process_cpu_seconds();
-      want = run_fixed_rnn(dense, xm, prog.fmt).output;
-      info.reference_cpu_seconds = sim::process_cpu_seconds() - c0;
-      info.reference_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } else {
-      info.check = "functional interpreter (compile/interpreter.h; no model given)";
-      want = interpret(prog, xq, T).y;
-    }
-    CSBRNN_ASSERT(want.size() == job.y.size(), "output sizes differ");
-    info.check_passed = true;
-    for (size_t i = 0; i < want.size(); ++i)
-      if (want[i] != job.y[i]) {
-        const size_t t = i / size_t(prog.output_size), j = i % size_t(prog.output_size);
-        mismatch = cat("output mismatch at t=", t, " index=", j, ": simulated ", job.y[i],
-                       ", expected ", want[i], " (", info.check, ")");
-        info.check_passed = false;
-        break;
-      }
+    return "";
   }
+  const Program& prog = w.prog;
+  std::vector<int16_t> want;
+  if (w.from_model) {
+    info.check = "fixed-point reference (reference/fixed_rnn.h)";
+    const RnnModel dense = csb_model_to_dense(w.model);
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = sim::process_cpu_seconds();
+    want = run_fixed_rnn(dense, xm, prog.fmt).output;
+    info.reference_cpu_seconds = sim::process_cpu_seconds() - c0;
+    info.reference_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    info.check = "functional interpreter (compile/interpreter.h; no model given)";
+    want = interpret(prog, xq, info.steps).y;
+  }
+  CSBRNN_ASSERT(want.size() == y.size(), "output sizes differ");
+  info.check_passed = true;
+  for (size_t i = 0; i < want.size(); ++i)
+    if (want[i] != y[i]) {
+      const size_t t = i / size_t(prog.output_size), j = i % size_t(prog.output_size);
+      info.check_passed = false;
+      return cat("output mismatch at t=", t, " index=", j, ": simulated ", y[i], ", expected ",
+                 want[i], " (", info.check, ")");
+    }
+  return "";
+}
 
-  // outputs and reports
-  if (vm.count("output")) {
+/// Y.npy (dequantized) and the report directory; prints the summary unless --quiet.
+void write_outputs(const SimulateCmdOptions& o, const Program& prog, const sim::SimJob& job,
+                   const timing::TimingReport& analytic, const sim::Comparison& cmp,
+                   const sim::RunInfo& info) {
+  if (!o.output.empty()) {
     Tensor y;
-    y.shape = {T, prog.output_size};
+    y.shape = {job.steps, prog.output_size};
     y.data.resize(job.y.size());
     for (size_t i = 0; i < job.y.size(); ++i)
       y.data[i] = float(fx::dequantize(job.y[i], prog.fmt.af));
-    save_npy(vm["output"].as<std::string>(), y);
+    save_npy(o.output, y);
   }
-  const sim::Comparison cmp = sim::compare(job.stats, analytic, hw);
+  const HwConfig& hw = o.hw;
   namespace fs = std::filesystem;
-  const fs::path dir(out_dir);
+  const fs::path dir(o.out_dir);
   write_file_atomic((dir / "stats.json").string(),
                     sim::stats_json(job.stats, analytic, cmp, hw, info).dump(2) + "\n");
   write_file_atomic((dir / "stats.csv").string(), sim::stats_csv(job.stats));
@@ -204,7 +195,72 @@ int run_simulate(const std::vector<std::string>& args) {
   write_file_atomic((dir / "utilization.svg").string(), sim::utilization_svg(job.stats, hw));
   const std::string summary = sim::summary_text(job.stats, analytic, cmp, hw, info);
   write_file_atomic((dir / "summary.txt").string(), summary);
-  if (!vm.count("quiet")) std::cout << summary << "  reports          " << out_dir << "/\n";
+  if (!o.quiet) std::cout << summary << "  reports          " << o.out_dir << "/\n";
+}
+
+}  // namespace
+
+std::optional<SimulateCmdOptions> parse_simulate(const Args& args) {
+  po::options_description desc = simulate_options();
+  po::positional_options_description pos;
+  pos.add("program", 1);
+  po::variables_map vm;
+  if (!parse_args("simulate",
+                  "--hw HW.yaml PROGRAM_OR_MODEL --input X.npy --output Y.npy --out DIR "
+                  "[--vcd FILE --vcd-scope UNITS --vcd-window FROM:TO] [--no-check]",
+                  args, desc, pos, vm))
+    return std::nullopt;
+  SimulateCmdOptions o;
+  o.hw = hw_from_options(vm);
+  o.program = vm["program"].as<std::string>();
+  o.out_dir = vm["out"].as<std::string>();
+  if (vm.count("output")) {
+    o.output = vm["output"].as<std::string>();
+    check_writable(o.output);
+  }
+  make_directories(o.out_dir);
+  o.bench = o.program.rfind("bench:", 0) == 0;
+  if (o.bench) parse_bench(vm, o);
+  o.steps = vm["steps"].as<int>();
+  if (vm.count("input"))
+    o.input = vm["input"].as<std::string>();
+  else if (!o.bench)
+    fail("csbrnn simulate: missing --input X.npy");
+  else if (o.steps <= 0)
+    fail("--steps must be positive");
+  parse_vcd(vm, o);
+  o.check = !vm.count("no-check");
+  o.quiet = vm.count("quiet") > 0;
+  return o;
+}
+
+int run_simulate(const SimulateCmdOptions& o) {
+  const Workload w = load_workload(o);
+  const Program& prog = w.prog;
+  const Matrix xm = load_input(o, prog);
+  const int T = xm.rows;
+  const std::vector<int16_t> xq = quantize_input(xm, prog.fmt);
+  if (o.vcd_given) check_writable(o.vcd.file);  // after the inputs, as always (theirs win)
+
+  sim::SimOptions so;
+  so.vcd = o.vcd;
+  const timing::TimingReport analytic = sim::analytic_for(prog, o.hw);
+  so.expected_cycles = analytic.total_cycles(T);
+  so.progress = true;
+  std::vector<sim::SimJob> jobs(1);
+  jobs[0].prog = &prog;
+  jobs[0].origin = o.program;
+  jobs[0].x = xq;
+  jobs[0].steps = T;
+  sim::simulate_jobs(o.hw, jobs, so);
+  const sim::SimJob& job = jobs[0];
+
+  sim::RunInfo info;
+  info.program = o.program;
+  info.steps = T;
+  const std::string mismatch = check_outputs(o, w, xm, xq, job.y, info);
+  const sim::Comparison cmp = sim::compare(job.stats, analytic, o.hw);
+  write_outputs(o, prog, job, analytic, cmp, info);
   if (!mismatch.empty()) {
     std::cerr << "csbrnn: error: " << mismatch << "\n";
     return 1;
@@ -220,8 +276,4 @@ int run_simulate(const std::vector<std::string>& args) {
   return 0;
 }
 
-CommandRegistrar reg({"simulate", "run a program or model on the cycle-accurate SystemC model",
-                      run_simulate});
-
-}  // namespace
 }  // namespace csbrnn::cli

@@ -1,10 +1,8 @@
-// csbrnn sweep SPEC.yaml --out DIR [-j N] [--dry-run] [--set KEY=VALUE]...
-// Many design points in parallel (one csbrnn process per point) -> one table and plots
-// (docs/sweep.md). --prepare KEY / --run-point ID are the per-point subprocesses (internal).
+#include "cli/cmd_sweep.h"
+
 #include <cstdio>
 #include <iostream>
 
-#include "cli/command.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "sweep/runner.h"
@@ -13,7 +11,41 @@
 namespace csbrnn::cli {
 namespace {
 
-int run_sweep_cmd(const std::vector<std::string>& args) {
+using Mode = SweepCmdOptions::Mode;
+
+int report_only(const std::string& out) {
+  const int bad = sweep::write_results(out, "");
+  std::printf("%s/results.csv, results.md written (%d failed or missing points)\n", out.c_str(),
+              bad);
+  return bad ? 1 : 0;
+}
+
+int run_all(const SweepCmdOptions& o) {
+  const std::string& out = o.out;
+  const sweep::SweepSpec spec = sweep::load_sweep_spec(o.spec, o.sets);
+  sweep::RunOptions ro;
+  ro.out_dir = out;
+  ro.dry_run = o.dry_run;
+  ro.progress = o.progress;
+  ro.jobs = o.jobs;
+  const sweep::RunSummary s = sweep::run_sweep(spec, ro);
+  if (ro.dry_run) return 0;
+  const int bad = sweep::write_results(out, spec.name);
+  std::printf(
+      "%d points: %d skipped (already done), %d run: %d ok, %d failed. Results: %s/results.csv, "
+      "%s/results.md\n",
+      s.points, s.skipped, s.ran, s.ok, s.failed, out.c_str(), out.c_str());
+  if (bad) {
+    std::fprintf(stderr, "csbrnn sweep: %d point(s) failed; see %s/results.md and %s/logs/\n", bad,
+                 out.c_str(), out.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<SweepCmdOptions> parse_sweep(const Args& args) {
   po::options_description desc("sweep options");
   desc.add_options()                                                                           //
       ("spec", po::value<std::string>(), "SPEC.yaml: the sweep (docs/sweep.md)")               //
@@ -34,52 +66,51 @@ int run_sweep_cmd(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args("sweep", "SPEC.yaml --out DIR [-j N] [--dry-run] [--set KEY=VALUE]...", args,
                   desc, pos, vm))
-    return 0;
+    return std::nullopt;
   if (!vm.count("out")) fail("csbrnn sweep: missing --out DIR");
-  const std::string out = vm["out"].as<std::string>();
+  SweepCmdOptions o;
+  o.out = vm["out"].as<std::string>();
+  // The internal modes and --report-only take nothing else (the other options are ignored).
   if (vm.count("prepare")) {
-    sweep::prepare_cache_entry(out, vm["prepare"].as<std::string>());
-    return 0;
+    o.mode = Mode::Prepare;
+    o.key = vm["prepare"].as<std::string>();
+    return o;
   }
   if (vm.count("run-point")) {
-    sweep::run_point(out, vm["run-point"].as<std::string>());
-    return 0;
+    o.mode = Mode::RunPoint;
+    o.key = vm["run-point"].as<std::string>();
+    return o;
   }
   if (vm.count("report-only")) {
-    const int bad = sweep::write_results(out, "");
-    std::printf("%s/results.csv, results.md written (%d failed or missing points)\n", out.c_str(),
-                bad);
-    return bad ? 1 : 0;
+    o.mode = Mode::ReportOnly;
+    return o;
   }
   if (!vm.count("spec")) fail("csbrnn sweep: missing SPEC.yaml (see docs/sweep.md)");
-  const std::vector<std::string> sets =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>();
-  const sweep::SweepSpec spec = sweep::load_sweep_spec(vm["spec"].as<std::string>(), sets);
-  sweep::RunOptions ro;
-  ro.out_dir = out;
-  ro.dry_run = vm.count("dry-run") > 0;
-  ro.progress = !vm.count("no-progress");
+  o.spec = vm["spec"].as<std::string>();
+  if (vm.count("set")) o.sets = vm["set"].as<std::vector<std::string>>();
+  o.dry_run = vm.count("dry-run") > 0;
+  o.progress = !vm.count("no-progress");
   if (vm.count("jobs")) {
-    ro.jobs = vm["jobs"].as<int>();
-    if (ro.jobs < 1) fail("csbrnn sweep: -j/--jobs must be at least 1");
+    o.jobs = vm["jobs"].as<int>();
+    if (o.jobs < 1) fail("csbrnn sweep: -j/--jobs must be at least 1");
   }
-  const sweep::RunSummary s = sweep::run_sweep(spec, ro);
-  if (ro.dry_run) return 0;
-  const int bad = sweep::write_results(out, spec.name);
-  std::printf(
-      "%d points: %d skipped (already done), %d run: %d ok, %d failed. Results: %s/results.csv, "
-      "%s/results.md\n",
-      s.points, s.skipped, s.ran, s.ok, s.failed, out.c_str(), out.c_str());
-  if (bad) {
-    std::fprintf(stderr, "csbrnn sweep: %d point(s) failed; see %s/results.md and %s/logs/\n", bad,
-                 out.c_str(), out.c_str());
-    return 1;
-  }
-  return 0;
+  return o;
 }
 
-CommandRegistrar reg({"sweep", "run many design points in parallel -> one table and plots",
-                      run_sweep_cmd});
+int run_sweep(const SweepCmdOptions& o) {
+  switch (o.mode) {
+    case Mode::Prepare:
+      sweep::prepare_cache_entry(o.out, o.key);
+      return 0;
+    case Mode::RunPoint:
+      sweep::run_point(o.out, o.key);
+      return 0;
+    case Mode::ReportOnly:
+      return report_only(o.out);
+    case Mode::Run:
+      break;
+  }
+  return run_all(o);
+}
 
-}  // namespace
 }  // namespace csbrnn::cli
