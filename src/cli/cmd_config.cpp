@@ -8,8 +8,9 @@
 #include "config/hw_keys.h"
 
 namespace csbrnn::cli {
-
+namespace {
 using Mode = ConfigCmdOptions::Mode;
+}  // namespace
 
 std::optional<ConfigCmdOptions> parse_config(const Args& args) {
   po::options_description desc("options");
