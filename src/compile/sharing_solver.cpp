@@ -106,9 +106,9 @@ class Search {
     for (int g = 0; g < G_; ++g) {
       T_[g] = opts_[g][0].local;  // option 0 is (0, 0)
       total_ += T_[g];
-      for (const auto& o : opts_[g]) {
-        hv_[g].push_back(o.h);
-        vv_[g].push_back(o.v);
+      for (const auto& opt : opts_[g]) {
+        hv_[g].push_back(opt.h);
+        vv_[g].push_back(opt.v);
       }
       for (auto* d : {&hv_[g], &vv_[g]}) {
         std::sort(d->begin(), d->end());

@@ -519,7 +519,7 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
       const MvmStream& st = p.mvms[s.mvm].stream;
       if (st.empty()) continue;
       o << "    stream n=" << st.width << " chunks (end per row-group):";
-      for (uint32_t e : st.chunk_end) o << " " << e;
+      for (uint32_t end : st.chunk_end) o << " " << end;
       o << "\n";
       for (size_t j = 0; j < st.stages.size(); ++j) {
         o << "    stage " << j << ":\n";
