@@ -12,7 +12,6 @@
 #include "io/weights.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
-#include "prune/method.h"
 #include "prune/model_gen.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"

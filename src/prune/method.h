@@ -13,10 +13,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "prune/prune.h"
-
 namespace csbrnn {
 
+// prune/prune.h (which includes this header) and prune/prune_stats.h define these.
+struct Matrix;
+struct PruneParams;
+struct MatrixPrune;
 struct MatrixStats;
 
 class PruneMethod {

@@ -15,6 +15,7 @@
 #include "model/csb.h"
 #include "model/matrix.h"
 #include "model/rnn_model.h"
+#include "prune/method.h"
 #include "prune/registry.h"
 
 namespace csbrnn {

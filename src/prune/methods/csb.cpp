@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "prune/methods/csb_common.h"
+#include "prune/prune.h"
 #include "prune/prune_stats.h"
 #include "prune/rank.h"
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "prune/method.h"
+#include "prune/prune.h"
 
 namespace csbrnn {
 

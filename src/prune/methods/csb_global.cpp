@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "prune/methods/csb_common.h"
+#include "prune/prune.h"
 #include "prune/prune_stats.h"
 #include "prune/rank.h"
 

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "prune/method.h"
+#include "prune/prune.h"
 #include "prune/prune_stats.h"
 #include "prune/rank.h"
 
