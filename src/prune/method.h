@@ -1,6 +1,7 @@
 // The interface of one pruning method. Each method is one file in src/prune/methods/ (a class
 // implementing this interface and a function returning its one instance) plus one line in the
-// registry (src/prune/registry.cpp); nothing else in the tree names a method.
+// registry (src/prune/registry.cpp); nothing else changes to add one (code that needs one
+// particular method, like compare's reference "csb", looks it up by name).
 // docs/pruning.md §Adding a method walks through it.
 //
 // Contract: a method is stateless (one const instance serves every call, from any thread); it
