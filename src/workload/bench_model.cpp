@@ -61,7 +61,7 @@ CsbModel generate_csb_model(const GenSpec& s) {
 CsbModel benchmark_csb_model(const std::string& name, const BenchModelOptions& o) {
   const ModelSpec spec = load_model_spec(name);
   ModelPruneOptions popt;
-  popt.base.method = PruneMethod::Csb;
+  popt.base.method = parse_method("csb");
   popt.base.rate = o.rate > 0 ? o.rate : spec.paper_rate;
   popt.base.block = o.block > 0 ? BlockSize{o.block, o.block} : spec.block;
   const int bh = popt.base.block.bh, bw = popt.base.block.bw;

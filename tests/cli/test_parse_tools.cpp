@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli/cmd_compare.h"
+#include "prune/registry.h"
 #include "cli/cmd_config.h"
 #include "cli/cmd_disasm.h"
 #include "cli/cmd_fig12.h"
@@ -112,7 +113,8 @@ TEST_CASE("parse compare: models, methods, rates, outputs", "[cli][parse]") {
                                           "--json",
                                           "/proc/x/c.json"});
   CHECK(o.compare.models == std::vector<std::string>{"sr4", "nope"});  // specs are read by run
-  CHECK(o.compare.methods == std::vector<PruneMethod>{PruneMethod::Csb, PruneMethod::Unstructured});
+  CHECK(o.compare.methods ==
+        std::vector<const PruneMethod*>{find_method("csb"), find_method("unstructured")});
   CHECK(o.compare.seed == 5);
   CHECK(o.compare.rate == 10.0);
   REQUIRE(o.compare.block.has_value());
