@@ -197,10 +197,7 @@ int run_prune(const PruneCmdOptions& opts) {
   try {
     mp = prune_model(model, opts.prune);
   } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.find("larger than the matrix") != std::string::npos)
-      fail(in, ": ", msg, " (give a smaller --block, or --block-for NAME=BHxBW)");
-    fail(in, ": ", msg);
+    fail(in, ": ", e.what());
   }
   t[2] = Clock::now();
   const ModelStats stats = model_stats(model, mp);

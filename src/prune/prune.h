@@ -53,8 +53,8 @@ struct MatrixPrune {
 };
 
 /// Validates params against the matrix (`what` names it in errors): a non-empty matrix, rate > 1
-/// and finite, then the method's own checks (PruneMethod::check_params: e.g. the csb block no
-/// larger than the matrix, banks in 1..cols).
+/// and finite, then the method's own checks (PruneMethod::check_params: e.g. the csb block at least
+/// 1x1 (a block larger than the matrix is one partial edge block), banks in 1..cols).
 void check_prune_params(const Matrix& w, const PruneParams& p, const std::string& what);
 
 /// Prunes one matrix (no change to `w`) with p.method's projection. Calls check_prune_params

@@ -4,9 +4,9 @@
 
 #include "model/csb.h"
 #include "model/csb_stats.h"
-#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 

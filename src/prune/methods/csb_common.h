@@ -35,9 +35,9 @@ struct CsbState {
   double energy(const Matrix& w) const;
 };
 
-/// Base of the CSB methods: is_csb, the block check (no larger than the matrix), the
-/// CSB index format (per-block kr/kc counters + kept row/column indices, = csb_index_bits) and
-/// a count step of one segment, max(bh, bw). Reads PruneParams::block.
+/// Base of the CSB methods: is_csb, the block check (at least 1x1; larger than the matrix is one
+/// partial edge block), the CSB index format (per-block kr/kc counters + kept row/column indices, =
+/// csb_index_bits) and a count step of one segment, max(bh, bw). Reads PruneParams::block.
 class CsbStructuredMethod : public PruneMethod {
  public:
   bool is_csb() const override { return true; }
