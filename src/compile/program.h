@@ -1,7 +1,7 @@
 // The program the compiler emits and both the functional interpreter and the SystemC model run.
 // docs/isa.md is the normative description; this header is the in-memory form.
 //
-// Machine state (ARCHITECTURE.md §3):
+// Machine state (docs/architecture.md §5.1, §6):
 //  - vector banks A..E: int16 entries (buffers.vector_buffer each), activations at af bits;
 //  - Acc bank: int64 entries (48-bit), the CSB-Engine's outputs at wf+af bits;
 //  - Bias bank: int64 entries at wf+af bits, loaded by the host;

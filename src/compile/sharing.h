@@ -1,6 +1,6 @@
-// Neighbour workload sharing (ARCHITECTURE.md §3.2): how a group's kernel is cut into a local
-// piece, a horizontal piece (given to the right neighbour (k, l+1 mod L)) and a vertical piece
-// (given to the lower neighbour (k+1 mod K, l)), and the scheduler that picks the cuts.
+// Neighbour workload sharing (docs/architecture.md §4, §9.3): how a group's kernel is cut into a
+// local piece, a horizontal piece (given to the right neighbour (k, l+1 mod L)) and a vertical
+// piece (given to the lower neighbour (k+1 mod K, l)), and the scheduler that picks the cuts.
 //
 // Geometry (kernel coordinates, rows 0..kr-1, cols 0..kc-1); h_rows, v_cols are the cut sizes:
 //   RowsFirst: horizontal = rows [0,h_rows) x cols [0,kc)

@@ -1,6 +1,7 @@
-// The resolved hardware configuration (ARCHITECTURE.md §3). Every knob of the machine lives here;
-// defaults are the paper's 256-PE design (configs/hw_256pe.yaml spells them out). Modules take
-// this struct, never raw YAML. The YAML key of each field is given in its comment (section.key).
+// The resolved hardware configuration (the machine: docs/architecture.md §3-§8). Every knob of
+// the machine lives here; defaults are the paper's 256-PE design (configs/hw_256pe.yaml spells
+// them out). Modules take this struct, never raw YAML. The YAML key of each field is given in
+// its comment (section.key).
 #pragma once
 #include <string>
 

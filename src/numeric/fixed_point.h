@@ -1,6 +1,7 @@
-// The machine's number system (ARCHITECTURE.md §4). Every stage that computes in fixed point
-// (the reference oracle, the program interpreter, the SystemC model) calls these functions and
-// nothing else, so they agree bit for bit by construction. docs/numerics.md is the spec.
+// The machine's number system (docs/architecture.md §8, §9.1). Every stage that computes in
+// fixed point (the reference oracle, the program interpreter, the SystemC model) calls these
+// functions and nothing else, so they agree bit for bit by construction. docs/numerics.md is the
+// spec.
 //
 //  - weights:     int16, `wf` fractional bits          (Q(15-wf).wf)
 //  - activations: int16, `af` fractional bits          (x, h, c, gates)
