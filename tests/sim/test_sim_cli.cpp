@@ -1,10 +1,12 @@
 // `csbrnn simulate` end to end (subprocess): reference check, reports, VCD, DRAM stalls, errors.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "common/file_util.h"
 #include "compile/compiler.h"
@@ -105,6 +107,80 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   CHECK(hi <= 400 * 5000);
   const std::string cmd = "vcd2fst " + vcd + " " + f.dir.file("w.fst") + " >/dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("VCD: engine.state takes the documented values and durations", "[sim][cli]") {
+  // csb_engine.h / docs/simulator.md "VCD": 0 idle, 6 first load, 2 issue, 3 drain, 4 wait
+  // reduction, 5 final reduction; 1 lasts one delta cycle and is never sampled. The expected
+  // counts and durations below come from the model's shape and the cycle rules, not the run.
+  Fixture f;  // LSTM 21 -> 19, 2 layers, 8x8 blocks, T = 4, default 4x4 groups of 4x4 PEs
+  const std::string vcd = f.dir.file("e.vcd");
+  // neuron_load_width 3: the first slices (widest 8) take ceil(8/3) = 3 cycles; a reduction of
+  // ceil(8/16) + 40 = 41 cycles outlasts a row-group, so the engine waits for it (state 4).
+  const auto r = f.sim("--vcd " + vcd + " --vcd-scope engine --set sharing.mode=none " +
+                       "--set engine.neuron_load_width=3 --set engine.reduce.latency=40");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string text = read_text_file(vcd);
+  std::smatch m;
+  REQUIRE(std::regex_search(text, m, std::regex(R"(\$var\s+\S+\s+\d+\s+(\S+)\s+state\b)")));
+  const std::string id = m[1];
+  // (cycle, value) at every change of state (5000 ps per cycle at 200 MHz)
+  std::vector<std::pair<int64_t, int>> seq;
+  std::istringstream in(text.substr(text.find("$enddefinitions")));
+  std::string line;
+  int64_t t = 0;
+  const std::regex change(R"(b([01]+)\s+(\S+))");
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') {
+      t = std::stoll(line.substr(1));
+    } else if (std::regex_match(line, m, change) && m[2] == id) {
+      REQUIRE(t % 5000 == 0);
+      seq.emplace_back(t / 5000, std::stoi(m[1], nullptr, 2));
+    }
+  }
+  REQUIRE(seq.size() > 2);
+  CHECK(seq.front() == std::make_pair(int64_t(0), 0));
+  CHECK(seq.back().second == 0);
+  // Per Gates MVM: 4H = 76 rows in 8-row blocks = 10 block-rows = ceil(10/4) = 3 row-groups.
+  // Two layers x four timesteps = 8 MVMs.
+  std::map<int, int> count;
+  for (size_t i = 0; i + 1 < seq.size(); ++i) {
+    const int s = seq[i].second, next = seq[i + 1].second;
+    const int64_t len = seq[i + 1].first - seq[i].first;
+    count[s]++;
+    INFO("state " << s << " at cycle " << seq[i].first << " -> " << next);
+    CHECK(s != 1);
+    switch (s) {
+      case 0:
+        CHECK(next == 6);
+        break;
+      case 6:  // ld(0) cycles
+        CHECK(next == 2);
+        CHECK(len == 3);
+        break;
+      case 2:  // the iterations of a row-group change no state
+        CHECK(next == 3);
+        break;
+      case 3:  // drain: weight read 1 + multiply 1 + adder tree 2 + accumulate 1 (no vertical)
+        CHECK((next == 2 || next == 4 || next == 5));
+        CHECK(len == 1 + 1 + 2 + 1);
+        break;
+      case 4:
+        CHECK((next == 2 || next == 5));
+        break;
+      case 5:
+        CHECK(next == 0);
+        break;
+      default:
+        FAIL("undocumented engine state " << s);
+    }
+  }
+  CHECK(count[6] == 8);
+  CHECK(count[2] == 8 * 3);
+  CHECK(count[3] == 8 * 3);
+  CHECK(count[5] == 8);
+  CHECK(count[4] > 0);
 }
 
 TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes", "[sim][cli]") {
