@@ -2,9 +2,9 @@
 // SystemC banner and enters through sc_elab_and_sim, which calls sc_main = the dispatcher.
 // Commands that do not simulate never touch the SystemC kernel.
 #include <cstdlib>
-#include <systemc>
 #include <exception>
 #include <iostream>
+#include <systemc>
 
 #include "cli/command.h"
 #include "common/error.h"
@@ -59,7 +59,6 @@ int dispatch(int argc, char** argv) {
 
 }  // namespace
 }  // namespace csbrnn::cli
-
 
 int sc_main(int argc, char** argv) {
   try {

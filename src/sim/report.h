@@ -12,11 +12,11 @@
 namespace csbrnn::sim {
 
 struct RunInfo {
-  std::string program;      // what was simulated (path)
-  std::string check;        // "reference", "interpreter" or "skipped"
+  std::string program;  // what was simulated (path)
+  std::string check;    // "reference", "interpreter" or "skipped"
   bool check_passed = false;
   int steps = 0;
-  double reference_seconds = 0;  // wall time of the fixed-point reference (0: not run)
+  double reference_seconds = 0;      // wall time of the fixed-point reference (0: not run)
   double reference_cpu_seconds = 0;  // its process CPU time
 };
 

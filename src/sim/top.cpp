@@ -103,7 +103,8 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
     st.groups[size_t(g)].k = g / ctx.hw.engine.L;
     st.groups[size_t(g)].l = g % ctx.hw.engine.L;
   }
-  for (int u = 0; u < kUnitCount; ++u) st.units.push_back(UnitStats{sim_unit_name(Unit(u)), 0, 0, 0});
+  for (int u = 0; u < kUnitCount; ++u)
+    st.units.push_back(UnitStats{sim_unit_name(Unit(u)), 0, 0, 0});
   int layer = 0;
   for (const auto& w : p.words) {
     for (const auto& s : w.sections)
@@ -168,8 +169,8 @@ void Top::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
       }
       GroupImage& im = engine.wbuf[g]->images[m];
       if (engine.wbuf[g]->streamed[m]) {  // lives in DRAM; the engine fetches it per iteration
-        const uint64_t base = engine.stream_addr[m][g] +
-                              (r == Region::Index ? im.weights.size() * 2 : 0);
+        const uint64_t base =
+            engine.stream_addr[m][g] + (r == Region::Index ? im.weights.size() * 2 : 0);
         const uint64_t size = (r == Region::Index ? im.index.size() : im.weights.size()) * 2;
         if (off + len > size) {
           trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

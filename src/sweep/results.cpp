@@ -155,9 +155,8 @@ int write_results(const std::string& dir, const std::string& title_in) {
   for (const char* k :
        {"status", "cycles_per_step", "latency_us", "frames_per_s", "pe_utilization",
         "group_occupancy", "imbalance", "weight_buffer_overflow", "model_group_weight_kib",
-        "max_group_weight_kib", "achieved_rate", "engine_cycles",
-        "issue_cycles", "drain_cycles", "input_stall_cycles", "outside_engine_cycles",
-        "ideal_cycles"})
+        "max_group_weight_kib", "achieved_rate", "engine_cycles", "issue_cycles", "drain_cycles",
+        "input_stall_cycles", "outside_engine_cycles", "ideal_cycles"})
     t.cols.push_back(k);
   if (any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",

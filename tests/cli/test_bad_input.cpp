@@ -1,7 +1,7 @@
 // Bad input to every command: each case must end in ONE line naming the file or option and the
 // problem, with a non-zero exit (never a crash, an uncaught exception's text, or a success).
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <limits>

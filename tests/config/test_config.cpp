@@ -37,8 +37,7 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.eltwise.lat_sum == b.eltwise.lat_sum && a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
          a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
-         a.memory.ideal == b.memory.ideal &&
-         a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
+         a.memory.ideal == b.memory.ideal && a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
          a.max_vertical_fraction == b.max_vertical_fraction && a.numeric.wf == b.numeric.wf &&

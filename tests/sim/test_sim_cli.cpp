@@ -78,7 +78,8 @@ TEST_CASE("simulate a .csb: bit-exact vs reference, exact analytic cycles, repor
 TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarchy", "[sim][cli]") {
   Fixture f;
   const std::string vcd = f.dir.file("w.vcd");
-  const auto r = f.sim("--vcd " + vcd + " --vcd-scope 'controller,group(1,2),eltwise' --vcd-window 50:400");
+  const auto r =
+      f.sim("--vcd " + vcd + " --vcd-scope 'controller,group(1,2),eltwise' --vcd-window 50:400");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const std::string text = read_text_file(vcd);
@@ -86,7 +87,8 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   CHECK(text.find("$timescale") != std::string::npos);
   std::set<std::string> scopes;
   std::regex sc(R"(\$scope module (\S+) \$end)");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), sc); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), sc); it != std::sregex_iterator();
+       ++it)
     scopes.insert((*it)[1]);
   CHECK(scopes.count("top"));
   CHECK(scopes.count("controller"));
@@ -98,7 +100,8 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   // value changes only inside the window: timestamps within [50, 400) cycles of 5000 ps
   std::regex ts(R"(\n#(\d+))");
   int64_t lo = INT64_MAX, hi = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), ts); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), ts); it != std::sregex_iterator();
+       ++it) {
     const int64_t v = std::stoll((*it)[1]);
     lo = std::min(lo, v);
     hi = std::max(hi, v);
@@ -183,13 +186,15 @@ TEST_CASE("VCD: engine.state takes the documented values and durations", "[sim][
   CHECK(count[4] > 0);
 }
 
-TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes", "[sim][cli]") {
+TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes",
+          "[sim][cli]") {
   Fixture f;
   REQUIRE(f.sim("", "ideal").exit_code == 0);
   const int64_t ideal = f.stats("ideal")["cycles"]["total"];
-  const auto r = f.sim("--set memory.ideal=false --set memory.dram_latency_ns=300 "
-                       "--set memory.dram_bandwidth_gbps=0.5",
-                       "dram");
+  const auto r = f.sim(
+      "--set memory.ideal=false --set memory.dram_latency_ns=300 "
+      "--set memory.dram_bandwidth_gbps=0.5",
+      "dram");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json d = f.stats("dram");
@@ -235,20 +240,23 @@ TEST_CASE("bad programs, contradicting configs and bad options are refused clear
   auto bytes = read_file(bin);
   bytes[bytes.size() / 2] ^= 0x5a;
   write_file_atomic(f.dir.file("bad.bin"), bytes);
-  r = test::run_cli("simulate " + f.dir.file("bad.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.dir.file("bad.bin") + " --input " + f.x + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("bad.bin") != std::string::npos);
   // truncated
   bytes.resize(10);
   write_file_atomic(f.dir.file("short.bin"), bytes);
-  r = test::run_cli("simulate " + f.dir.file("short.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.dir.file("short.bin") + " --input " + f.x + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   // wrong input width
   Tensor t;
   t.shape = {3, 5};
   t.data.assign(15, 0.f);
   save_npy(f.dir.file("x5.npy"), t);
-  r = test::run_cli("simulate " + f.model + " --input " + f.dir.file("x5.npy") + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.model + " --input " + f.dir.file("x5.npy") + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("x5.npy") != std::string::npos);
   // unknown VCD unit, window without VCD, impossible config

@@ -19,8 +19,9 @@ struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag) {
     static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("csbrnn-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    path =
+        std::filesystem::temp_directory_path() /
+        ("csbrnn-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
