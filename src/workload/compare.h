@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/model_spec.h"
 #include "prune/prune.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn {
 

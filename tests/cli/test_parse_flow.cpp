@@ -8,10 +8,10 @@
 
 #include "cli/cmd_compile.h"
 #include "cli/cmd_prune.h"
-#include "prune/registry.h"
 #include "cli/cmd_simulate.h"
 #include "cli/cmd_sweep.h"
 #include "cli/parse_util.h"
+#include "prune/registry.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;

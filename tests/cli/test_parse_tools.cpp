@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "cli/cmd_compare.h"
-#include "prune/registry.h"
 #include "cli/cmd_config.h"
 #include "cli/cmd_disasm.h"
 #include "cli/cmd_fig12.h"
@@ -15,6 +14,7 @@
 #include "cli/cmd_info.h"
 #include "cli/cmd_reference.h"
 #include "cli/parse_util.h"
+#include "prune/registry.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;

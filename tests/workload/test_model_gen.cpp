@@ -6,10 +6,10 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
-#include "workload/compare.h"
-#include "workload/model_spec.h"
 #include "prune/prune_stats.h"
 #include "support/test_util.h"
+#include "workload/compare.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 
