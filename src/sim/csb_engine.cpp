@@ -166,6 +166,7 @@ void CsbEngine::end_iteration() {
   st.iterations++;
   st.engine_issue_cycles += D;
   st.stall_input_cycles += in_stall;
+  if (st.record_iterations) st.iteration_cycles.push_back(D);
   st.stall_weight_cycles += E - maxload;
   if (sumload > 0) {
     st.imbalance_sum += double(maxload) / (double(sumload) / G_);

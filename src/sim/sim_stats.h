@@ -39,6 +39,8 @@ struct SimStats {
   std::vector<std::vector<int64_t>> busy_buckets;  // per group: busy cycles per time bucket
   std::vector<UnitStats> units;                    // by Unit
   int64_t bucket_cycles = 1;                       // width of a utilization bucket
+  bool record_iterations = false;         // fill iteration_cycles (tests: per-iteration checks)
+  std::vector<int64_t> iteration_cycles;  // D(n) of every iteration run, in order
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)
