@@ -304,15 +304,8 @@ void DetailedEngine::settle(int64_t b) {
       case Phase::Final: {
         if (reduce_.busy()) break;
         const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
-        const int64_t dur = b - section_start_;
-        SimStats& st = ctx_.stats;
-        st.engine_cycles += dur;
-        if (size_t(mv.layer) < st.layers.size()) st.layers[size_t(mv.layer)].engine_cycles += dur;
-        for (auto& gs : st.groups) gs.engine_overhead += dur - issue_sum_;
-        auto& us = st.units[size_t(Unit::Engine)];
-        ++us.sections;
-        us.busy_cycles += dur;
-        us.elements += sec_.count;
+        add_engine_section(ctx_.stats, size_t(mv.layer), b - section_start_, issue_sum_,
+                           sec_.count);
         phase_ = Phase::Idle;
         state = 0;
         ctx_.section_done(Unit::Engine);
