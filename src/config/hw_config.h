@@ -68,6 +68,7 @@ enum class TimingMode { Fast, Detailed };
 struct DetailedConfig {
   int barrier_latency = 0;  // detailed.barrier_latency: cycles from the last done to the go
   int item_bubble = 0;      // detailed.item_bubble: idle cycles between items of different origin
+  int link_latency = 0;     // detailed.link_latency: cycles a from-left item waits for its inputs
 };
 
 struct HwConfig {

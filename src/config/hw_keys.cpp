@@ -365,6 +365,10 @@ std::vector<HwKey> build_keys() {
       "detailed.item_bubble", [](HwConfig& c) -> int& { return c.detailed.item_bubble; },
       "detailed mode: idle cycles a PEGroup inserts between consecutive micro-items of different "
       "origin (local / from left / from up; 0 = ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
+      "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
+      "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
   return k;
 }
 

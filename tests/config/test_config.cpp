@@ -43,7 +43,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.max_vertical_fraction == b.max_vertical_fraction && a.numeric.wf == b.numeric.wf &&
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
-         a.detailed.item_bubble == b.detailed.item_bubble;
+         a.detailed.item_bubble == b.detailed.item_bubble &&
+         a.detailed.link_latency == b.detailed.link_latency;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -81,6 +82,7 @@ const std::vector<std::string> kExpectedKeys = {
     "sim.timing",
     "detailed.barrier_latency",
     "detailed.item_bubble",
+    "detailed.link_latency",
 };
 
 // A non-default value for every key and the field it must land in.
@@ -144,6 +146,8 @@ const std::vector<Setting>& settings() {
       {"detailed.barrier_latency", "2",
        [](const HwConfig& c) { return c.detailed.barrier_latency == 2; }},
       {"detailed.item_bubble", "1", [](const HwConfig& c) { return c.detailed.item_bubble == 1; }},
+      {"detailed.link_latency", "4",
+       [](const HwConfig& c) { return c.detailed.link_latency == 4; }},
   };
   return s;
 }

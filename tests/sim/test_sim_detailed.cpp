@@ -427,6 +427,16 @@ TEST_CASE("detailed hand trace: two groups sharing (tiny LSTM)", "[sim][detailed
     CHECK(figure(b, "group 1 busy") == 3);
     CHECK(figure(b, "group 1 barrier_idle") == 2);
     CHECK(b.y == det.y);
+    // detailed.link_latency = 3: (0,1)'s from-left item waits cycles 3-5 for its inputs, issues
+    // in 6-7: D(0) = 6, the MVM lasts 15, 36 per timestep; with item_bubble = 2 as well the
+    // wait is the larger of the two (3), not their sum
+    HwConfig hl = detailed_of(hw);
+    hl.detailed.link_latency = 3;
+    const Run l = simulate(p, hl, 1, 5);
+    CHECK(l.iterations == std::vector<int64_t>{6});
+    CHECK(figure(l, "total") == 36);
+    hl.detailed.item_bubble = 2;
+    CHECK(simulate(p, hl, 1, 5).iterations == std::vector<int64_t>{6});
   }
   {
     HwConfig hw = test::tiny_hw(SharingMode::Vertical);

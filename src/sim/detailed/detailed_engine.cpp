@@ -87,6 +87,8 @@ void DetailedEngine::start_item(int g) {
   item_left_[size_t(g)] = f.tiles;
   if (last_kind_[size_t(g)] != kNoKind && last_kind_[size_t(g)] != kind)
     bubble_left_[size_t(g)] = ctx_.hw.detailed.item_bubble;
+  if (it.kind == ItemKind::FromLeft)  // its first inputs cross the horizontal link meanwhile
+    bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
   last_kind_[size_t(g)] = kind;
   // the shared datapath: the item's products into its accumulators
   const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];

@@ -5,8 +5,9 @@
 // of src/timing: the cycles come from these state machines, which read only latency and width
 // knobs (docs/simulator.md "Detailed timing"):
 //   group sequencer: walks its micro-items of the iteration, one tile per cycle, with
-//                    detailed.item_bubble idle cycles between items of different origin; raises
-//                    `done` after its last tile;
+//                    detailed.item_bubble idle cycles between items of different origin and
+//                    detailed.link_latency before a from-left item (its inputs cross the link;
+//                    the larger of the two when both apply); raises `done` after its last tile;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
