@@ -64,6 +64,19 @@ struct MemoryConfig {
   int burst_bytes = 64;               // memory.burst_bytes: TLM transaction size
 };
 
+// sim.timing: how the simulator times the machine. Fast: every unit sleeps for the duration its
+// cycle rule gives (src/timing/cycle_rules.h). Detailed: clocked state machines step the machine
+// cycle by cycle (src/sim/detailed/, docs/simulator.md "Detailed timing").
+enum class TimingMode { Fast, Detailed };
+
+// detailed.*: realism knobs of the detailed timing mode; 0 = ideal (the fast mode's assumption).
+// Fast mode refuses any other value (config/hw_keys.cpp).
+struct DetailedConfig {
+  int barrier_latency = 0;  // detailed.barrier_latency: cycles from the last done to the go
+  int item_bubble = 0;      // detailed.item_bubble: idle cycles between items of different origin
+  int link_latency = 0;     // detailed.link_latency: cycles a from-left item waits for its inputs
+};
+
 struct HwConfig {
   EngineConfig engine;
   BufferConfig buffers;
@@ -73,6 +86,8 @@ struct HwConfig {
   double max_vertical_fraction = 0.5;       // sharing.max_vertical_fraction (paper: 1/2)
   fx::Format numeric{12, 12};               // numeric.weight_frac_bits / numeric.act_frac_bits
   std::string name = "csb-256pe";           // name: free text shown in reports
+  TimingMode timing = TimingMode::Fast;     // sim.timing
+  DetailedConfig detailed;                  // detailed.*
 
   double cycle_ns() const { return 1000.0 / engine.clock_mhz; }
 };

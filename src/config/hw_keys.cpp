@@ -237,6 +237,42 @@ HwKey sharing_key() {
   return k;
 }
 
+HwKey timing_key() {
+  HwKey k;
+  k.path = "sim.timing";
+  k.type = "enum";
+  k.description =
+      "simulator timing: fast (units sleep for their cycle rule) or detailed (clocked state "
+      "machines, docs/simulator.md)";
+  k.valid = "fast or detailed";
+  k.get = [](const HwConfig& c) {
+    return std::string(c.timing == TimingMode::Detailed ? "detailed" : "fast");
+  };
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.timing = static_cast<TimingMode>(v.as_enum({"fast", "detailed"}));
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    const int m = static_cast<int>(c.timing);
+    return m == 0 || m == 1 ? "" : cat("invalid timing mode ", m, " (valid: fast or detailed)");
+  };
+  return k;
+}
+
+/// A realism knob of the detailed mode: 0 is ideal; fast mode refuses any other value.
+HwKey detailed_key(std::string path, Ref<int> ref, std::string desc) {
+  HwKey k = int_key(std::move(path), ref, 0, 1000, std::move(desc));
+  k.valid = "0..1000 (other than 0 only with sim.timing=detailed)";
+  auto range = k.check;
+  k.check = [ref, range](const HwConfig& c) -> std::string {
+    const std::string r = range(c);
+    if (!r.empty()) return r;
+    if (at(ref, c) != 0 && c.timing != TimingMode::Detailed)
+      return cat(at(ref, c), " needs sim.timing=detailed (the fast mode models it as 0)");
+    return "";
+  };
+  return k;
+}
+
 std::vector<HwKey> build_keys() {
   constexpr long long kLatMax = 1000;
   std::vector<HwKey> k;
@@ -353,6 +389,19 @@ std::vector<HwKey> build_keys() {
   k.push_back(int_key(
       "numeric.act_frac_bits", [](HwConfig& c) -> int& { return c.numeric.af; }, 1, 15,
       "fractional bits of the int16 activations", "int16 keeps a sign bit"));
+  // simulator timing
+  k.push_back(timing_key());
+  k.push_back(detailed_key(
+      "detailed.barrier_latency", [](HwConfig& c) -> int& { return c.detailed.barrier_latency; },
+      "detailed mode: cycles from the iteration barrier's last done to its go (0 = ideal)"));
+  k.push_back(detailed_key(
+      "detailed.item_bubble", [](HwConfig& c) -> int& { return c.detailed.item_bubble; },
+      "detailed mode: idle cycles a PEGroup inserts between consecutive micro-items of different "
+      "origin (local / from left / from up; 0 = ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
+      "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
+      "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
   return k;
 }
 

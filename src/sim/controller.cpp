@@ -2,7 +2,6 @@
 
 #include "common/error.h"
 #include "isa/stream.h"
-#include "sim/eltwise_unit.h"
 #include "sim/unit_names.h"
 
 namespace csbrnn::sim {
@@ -34,8 +33,7 @@ void Controller::run(int steps) {
 
 void Controller::bind_unit(Unit u, SectionUnit* su) {
   units_[size_t(u)] = su;
-  if (auto* e = dynamic_cast<EltwiseUnit*>(su))
-    e->on_issued = [this](Unit x) { section_issued(x); };
+  su->on_issued = [this](Unit x) { section_issued(x); };
 }
 
 void Controller::section_done(Unit u) {

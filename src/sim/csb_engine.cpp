@@ -166,6 +166,7 @@ void CsbEngine::end_iteration() {
   st.iterations++;
   st.engine_issue_cycles += D;
   st.stall_input_cycles += in_stall;
+  if (st.record_iterations) st.iteration_cycles.push_back(D);
   st.stall_weight_cycles += E - maxload;
   if (sumload > 0) {
     st.imbalance_sum += double(maxload) / (double(sumload) / G_);
@@ -260,15 +261,8 @@ void CsbEngine::proc() {
         next_trigger(reduce.idle_event);
         return;
       }
-      const int64_t dur = ctx_.cycle() - section_start_;
-      SimStats& st = ctx_.stats;
-      st.engine_cycles += dur;
-      if (size_t(mv.layer) < st.layers.size()) st.layers[size_t(mv.layer)].engine_cycles += dur;
-      for (auto& gs : st.groups) gs.engine_overhead += dur - issue_sum_;
-      auto& us = st.units[size_t(Unit::Engine)];
-      ++us.sections;
-      us.busy_cycles += dur;
-      us.elements += sec_.count;
+      add_engine_section(ctx_.stats, size_t(mv.layer), ctx_.cycle() - section_start_, issue_sum_,
+                         sec_.count);
       state = 0;
       ctx_.section_done(Unit::Engine);
       return;

@@ -56,6 +56,14 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
     const FlatItem* first;
     const FlatItem* last;
   };
+  /// Items of group g in iteration n of MVM m (the detailed engine reads them too).
+  FlatItems items(int m, int64_t n, int g) const {
+    const FlatMvm& f = flat_[size_t(m)];
+    const size_t x = size_t(n) * size_t(G_) + size_t(g);
+    return {f.items.data() + f.start[x], f.items.data() + f.start[x + 1]};
+  }
+  /// Some image of the installed program streams from DRAM (exceeds its WeightBuffer).
+  bool any_streamed() const { return any_streamed_; }
   /// Iterations of the current MVM.
   int64_t iterations() const { return n_total_; }
   /// Items of group g in iteration n of the current MVM (empty items dropped).

@@ -21,8 +21,6 @@ class EltwiseUnit : public sc_core::sc_module, public SectionUnit {
   EltwiseUnit(sc_core::sc_module_name name, SimContext& ctx, Unit unit);
   void start_section(const Section& s) override;
   static timing::EltUnit kind_of(Unit u);
-  /// Called when the current section's issue ends (the unit accepts the next section).
-  std::function<void(Unit)> on_issued;
 
   // traced
   int busy = 0;  // sections in flight (issuing or in the pipeline)

@@ -15,6 +15,9 @@ namespace csbrnn::sim {
 struct SectionUnit {
   virtual ~SectionUnit() = default;
   virtual void start_section(const Section& s) = 0;
+  /// Set by the controller; an element-wise unit calls it when a section's issue ends (the unit
+  /// accepts the next section while earlier results are still in its pipeline).
+  std::function<void(Unit)> on_issued;
 };
 
 struct SimContext {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "isa/program.h"
 #include "stats/stats.h"
 
 namespace csbrnn::sim {
@@ -39,11 +40,27 @@ struct SimStats {
   std::vector<std::vector<int64_t>> busy_buckets;  // per group: busy cycles per time bucket
   std::vector<UnitStats> units;                    // by Unit
   int64_t bucket_cycles = 1;                       // width of a utilization bucket
+  bool record_iterations = false;         // fill iteration_cycles (tests: per-iteration checks)
+  std::vector<int64_t> iteration_cycles;  // D(n) of every iteration run, in order
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)
   double wall_seconds = 0;
   double cpu_seconds = 0;  // process CPU time of the run (robust on a loaded machine)
 };
+
+/// An Mvm section's engine part ended after `dur` cycles, `issue` of them in iterations: the
+/// engine's totals, its layer's, every group's engine overhead and the Engine unit's record
+/// (both timing modes).
+inline void add_engine_section(SimStats& st, size_t layer, int64_t dur, int64_t issue,
+                               int64_t elements) {
+  st.engine_cycles += dur;
+  if (layer < st.layers.size()) st.layers[layer].engine_cycles += dur;
+  for (auto& gs : st.groups) gs.engine_overhead += dur - issue;
+  auto& us = st.units[size_t(Unit::Engine)];
+  ++us.sections;
+  us.busy_cycles += dur;
+  us.elements += elements;
+}
 
 }  // namespace csbrnn::sim

@@ -162,11 +162,14 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   static bool elaborated = false;
   CSBRNN_ASSERT(!elaborated, "simulate_jobs called twice in one process");
   elaborated = true;
+  if (hw.timing == TimingMode::Detailed && !opt.vcd.file.empty())
+    fail("--vcd: not available with sim.timing=detailed yet (its units are not traced)");
   sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
   // The modules live until the process ends (SystemC owns the hierarchy).
   Top* top = new Top("top", hw);
   Host* host = new Host("host", *top, jobs);
-  top->engine.group_events = !opt.vcd.file.empty();  // the VCD traces every group's busy
+  top->engine.group_events = !opt.vcd.file.empty();
+  top->ctx.stats.record_iterations = opt.record_iterations;  // the VCD traces every group's busy
   top->ctx.stats.bucket_cycles =
       std::max<int64_t>(1, (opt.expected_cycles + opt.buckets - 1) / std::max(1, opt.buckets));
   const sc_time T = top->ctx.T;

@@ -22,6 +22,7 @@ struct SimOptions {
   bool progress = false;        // progress bar on stderr
   int64_t expected_cycles = 0;  // for the progress bar and the utilization buckets (0: unknown)
   int buckets = 100;            // utilization picture resolution
+  bool record_iterations = false;  // fill SimStats::iteration_cycles (tests)
 };
 
 /// Parses "--vcd-scope" text ("controller,group(0,1),eltwise"); throws Error on unknown names.

@@ -63,10 +63,16 @@ Top::Top(sc_module_name name, const HwConfig& hw)
   ctx.stats.groups.resize(size_t(hw.engine.groups()));
   const Unit elt[] = {Unit::Sum1, Unit::Sum2, Unit::Mult1, Unit::Mult2, Unit::Sigmoid, Unit::Tanh};
   for (Unit u : elt) eltwise.emplace_back(new EltwiseUnit(sim_unit_name(u), ctx, u));
-  controller.bind_unit(Unit::Load, &load);
-  controller.bind_unit(Unit::Store, &store);
-  controller.bind_unit(Unit::Engine, &engine);
-  for (size_t i = 0; i < 6; ++i) controller.bind_unit(elt[i], eltwise[i].get());
+  if (hw.timing == TimingMode::Detailed) {
+    detailed = std::make_unique<detailed::DetailedMachine>("detailed", ctx, engine);
+    for (int u = 0; u < kUnitCount; ++u) controller.bind_unit(Unit(u), detailed->unit(Unit(u)));
+    detailed->load_store.isocket.bind(dram.tsocket);
+  } else {
+    controller.bind_unit(Unit::Load, &load);
+    controller.bind_unit(Unit::Store, &store);
+    controller.bind_unit(Unit::Engine, &engine);
+    for (size_t i = 0; i < 6; ++i) controller.bind_unit(elt[i], eltwise[i].get());
+  }
   ctx.section_done = [this](Unit u) { controller.section_done(u); };
   load.isocket.bind(dram.tsocket);
   store.isocket.bind(dram.tsocket);
@@ -95,8 +101,10 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   // statistics
   SimStats& st = ctx.stats;
   const int64_t bucket = st.bucket_cycles, hb = st.host_bytes, ht = st.host_transactions;
+  const bool rec = st.record_iterations;
   st = SimStats{};
   st.bucket_cycles = bucket;
+  st.record_iterations = rec;
   st.host_bytes = hb;
   st.host_transactions = ht;
   st.steps = steps;
@@ -123,6 +131,7 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   b.bias.assign(p.bias.size(), 0);
   // weight buffers and the DRAM map: X, Y, streamed images
   engine.place_images(p);
+  detailed::check_detailed_supported(hw, elaborated_, engine.any_streamed(), origin);
   ctx.x_base = 0;
   ctx.y_base = (uint64_t(steps) * p.input_size * 2 + 63) / 64 * 64;
   uint64_t top = (ctx.y_base + uint64_t(steps) * p.output_size * 2 + 63) / 64 * 64;

@@ -18,6 +18,7 @@
 
 #include "sim/controller.h"
 #include "sim/csb_engine.h"
+#include "sim/detailed/detailed_machine.h"
 #include "sim/dram.h"
 #include "sim/eltwise_unit.h"
 #include "sim/load_store_unit.h"
@@ -39,6 +40,9 @@ class Top : public sc_core::sc_module {
   std::vector<std::unique_ptr<EltwiseUnit>> eltwise;  // sum1 sum2 mult1 mult2 sigmoid tanh
   LoadStoreUnit load, store;
   Dram dram;
+  /// sim.timing = detailed: the clocked units the controller drives instead of the fast ones
+  /// (whose storage they share); null in fast mode.
+  std::unique_ptr<detailed::DetailedMachine> detailed;
 
   Top(sc_core::sc_module_name name, const HwConfig& hw);
   /// Checks the program against this machine (throws Error naming `origin`), installs it in

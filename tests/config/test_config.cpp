@@ -41,7 +41,10 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
          a.max_vertical_fraction == b.max_vertical_fraction && a.numeric.wf == b.numeric.wf &&
-         a.numeric.af == b.numeric.af && a.name == b.name;
+         a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
+         a.detailed.barrier_latency == b.detailed.barrier_latency &&
+         a.detailed.item_bubble == b.detailed.item_bubble &&
+         a.detailed.link_latency == b.detailed.link_latency;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -76,6 +79,10 @@ const std::vector<std::string> kExpectedKeys = {
     "sharing.max_vertical_fraction",
     "numeric.weight_frac_bits",
     "numeric.act_frac_bits",
+    "sim.timing",
+    "detailed.barrier_latency",
+    "detailed.item_bubble",
+    "detailed.link_latency",
 };
 
 // A non-default value for every key and the field it must land in.
@@ -134,6 +141,13 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.max_vertical_fraction == 0.3333333333333333; }},
       {"numeric.weight_frac_bits", "15", [](const HwConfig& c) { return c.numeric.wf == 15; }},
       {"numeric.act_frac_bits", "1", [](const HwConfig& c) { return c.numeric.af == 1; }},
+      {"sim.timing", "detailed",
+       [](const HwConfig& c) { return c.timing == TimingMode::Detailed; }},
+      {"detailed.barrier_latency", "2",
+       [](const HwConfig& c) { return c.detailed.barrier_latency == 2; }},
+      {"detailed.item_bubble", "1", [](const HwConfig& c) { return c.detailed.item_bubble == 1; }},
+      {"detailed.link_latency", "4",
+       [](const HwConfig& c) { return c.detailed.link_latency == 4; }},
   };
   return s;
 }
@@ -191,12 +205,16 @@ TEST_CASE("every key is settable and lands in its own field") {
   for (const auto& s : settings()) {
     INFO(s.key << "=" << s.value);
     CHECK_FALSE(s.landed(d));
-    const HwConfig viaset = load_hw_config("", {s.key + "=" + s.value});
+    // a detailed.* knob away from its ideal value needs the detailed timing mode
+    const bool det = s.key.rfind("detailed.", 0) == 0;
+    std::vector<std::string> sets = {s.key + "=" + s.value};
+    if (det) sets.push_back("sim.timing=detailed");
+    const HwConfig viaset = load_hw_config("", sets);
     CHECK(s.landed(viaset));
     CHECK_FALSE(same(viaset, d));
     // The same key from a YAML file (nested sections built from the dotted path).
     const auto parts = split(s.key, '.');
-    std::string yaml;
+    std::string yaml = det ? "sim:\n  timing: detailed\n" : "";
     for (size_t i = 0; i < parts.size(); ++i)
       yaml += std::string(2 * i, ' ') + parts[i] + ":" +
               (i + 1 == parts.size() ? " " + s.value : "") + "\n";

@@ -268,3 +268,34 @@ TEST_CASE("bad programs, contradicting configs and bad options are refused clear
   r = f.sim("--set engine.pe_groups=0x4");
   CHECK(r.exit_code == 2);
 }
+
+TEST_CASE("simulate --set sim.timing=detailed: bit-exact and refusals name the mode", "[sim][cli]") {
+  Fixture f(CellType::LSTM, 7);
+  // reduce lanes >= K x bh (4 x 8): the two reduction rules agree (docs/simulator.md "Detailed
+  // timing", divergence 1), so the detailed run equals the fast one and the analytic model
+  const auto fast = f.sim("--set engine.reduce.lanes=32", "fast");
+  REQUIRE(fast.exit_code == 0);
+  const auto r = f.sim("--set sim.timing=detailed --set engine.reduce.lanes=32", "det");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("bit-exact vs the fixed-point reference") != std::string::npos);
+  const json j = f.stats("det");
+  CHECK(j["check"]["passed"] == true);
+  CHECK(j["comparison"]["must_match"] == false);
+  CHECK(j["cycles"]["total"] == f.stats("fast")["cycles"]["total"]);
+  CHECK(j["comparison"]["difference"] == 0);
+  // with 4 lanes the detailed reduction (up to K x bh = 32 neurons at 4 per cycle) is longer
+  // than the fast rule's ceil(8 / 4): the last row-group (2 block-rows) alone adds 2 per MVM
+  const auto d4 = f.sim("--set sim.timing=detailed --set engine.reduce.lanes=4", "det4");
+  REQUIRE(d4.exit_code == 0);
+  CHECK(f.stats("det4")["comparison"]["difference"].get<int64_t>() > 0);
+  const auto slow = f.sim("--set sim.timing=detailed --set memory.ideal=false", "slow");
+  CHECK(slow.exit_code == 2);
+  CHECK(slow.output.find("sim.timing=detailed") != std::string::npos);
+  const auto knob = f.sim("--set detailed.barrier_latency=1", "knob");
+  CHECK(knob.exit_code == 2);
+  CHECK(knob.output.find("needs sim.timing=detailed") != std::string::npos);
+  const auto vcd = f.sim("--set sim.timing=detailed --vcd " + f.dir.file("w.vcd"), "vcd");
+  CHECK(vcd.exit_code == 2);
+  CHECK(vcd.output.find("sim.timing=detailed") != std::string::npos);
+}

@@ -1,0 +1,320 @@
+#include "sim/detailed/detailed_engine.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "isa/semantics.h"
+
+namespace csbrnn::sim::detailed {
+
+using namespace sc_core;
+
+namespace {
+constexpr uint8_t kTile = 1, kTileV = 2, kMarker = 4, kMarkerV = 8;
+constexpr uint8_t kNoKind = 0xff;
+}  // namespace
+
+DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& store)
+    : sc_module(name),
+      clk("clk"),
+      ctx_(ctx),
+      st_(store),
+      K_(ctx.hw.engine.K),
+      L_(ctx.hw.engine.L),
+      G_(ctx.hw.engine.groups()),
+      depth_(ctx.hw.engine.pipeline_depth()),
+      vdepth_(ctx.hw.engine.pipeline_depth() + ctx.hw.engine.lat_vertical_path),
+      loader_(ctx.hw.engine.L, ctx.hw.engine.neuron_load_width),
+      reduce_(ctx.hw.engine.reduce_lanes, ctx.hw.engine.lat_reduce) {
+  const size_t G = size_t(G_);
+  cur_.assign(G, nullptr);
+  end_.assign(G, nullptr);
+  item_left_.assign(G, 0);
+  load_.assign(G, 0);
+  done_at_.assign(G, 0);
+  bubble_left_.assign(G, 0);
+  last_kind_.assign(G, kNoKind);
+  issuing_.assign(G, 0);
+  vertical_iter_.assign(G, 0);
+  occupancy_.assign(G, 0);
+  pipe_.assign(G * size_t(vdepth_), 0);
+  SC_METHOD(tick);
+  sensitive << clk.pos() << kick_;
+  dont_initialize();
+}
+
+void DetailedEngine::start_section(const Section& s) {
+  CSBRNN_ASSERT(phase_ == Phase::Idle, name(), " started while busy");
+  CSBRNN_ASSERT(s.op == Op::Mvm && s.mvm < ctx_.prog->mvms.size(), "bad Mvm section");
+  CSBRNN_ASSERT((sc_time_stamp() - ctx_.origin).value() % ctx_.T.value() == 0,
+                "detailed engine started between clock edges");
+  sec_ = s;
+  m_ = s.mvm;
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  n_ = 0;
+  n_total_ = int64_t(mv.iter_rows) * mv.iter_cols;
+  st_.nab.configure(mv.bh);
+  const int64_t b = ctx_.cycle();
+  section_start_ = b;
+  work_cycle_ = b;
+  issue_sum_ = 0;
+  phase_ = Phase::FirstLoad;
+  state = 1;
+  loader_.start(mv, 0, ctx_.banks);
+  settle(b);
+  kick_.notify(SC_ZERO_TIME);
+}
+
+void DetailedEngine::tick() {
+  const int64_t p = ctx_.cycle();
+  if (phase_ != Phase::Idle && p == work_cycle_ + 1) {
+    work(work_cycle_);
+    work_cycle_ = p;
+    settle(p);
+  } else {
+    CSBRNN_ASSERT(phase_ == Phase::Idle || p == work_cycle_, name(), ": missed a clock edge");
+  }
+  if (phase_ == Phase::Idle)
+    next_trigger(kick_);  // idle: not woken by the clock until the next section
+  else
+    next_trigger();
+}
+
+void DetailedEngine::start_item(int g) {
+  const CsbEngine::FlatItem& f = *cur_[size_t(g)];
+  const MicroItem& it = f.item;
+  const uint8_t kind = uint8_t(it.kind);
+  item_left_[size_t(g)] = f.tiles;
+  if (last_kind_[size_t(g)] != kNoKind && last_kind_[size_t(g)] != kind)
+    bubble_left_[size_t(g)] = ctx_.hw.detailed.item_bubble;
+  if (it.kind == ItemKind::FromLeft)  // its first inputs cross the horizontal link meanwhile
+    bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
+  last_kind_[size_t(g)] = kind;
+  // the shared datapath: the item's products into its accumulators
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  const int k = g / L_, l = g % L_, bhalf = int(n_ % 2), nhalf = int(n_ / mv.iter_cols) % 2;
+  const GroupImage& image = st_.wbuf[size_t(g)]->images[size_t(m_)];
+  GroupStats& gs = ctx_.stats.groups[size_t(g)];
+  const int16_t* in = nullptr;
+  int64_t* acc = nullptr;
+  switch (it.kind) {
+    case ItemKind::Local:
+      in = loader_.slice(bhalf, l);
+      acc = st_.nab.at(nhalf, g);
+      gs.tiles_local += f.tiles;
+      break;
+    case ItemKind::FromLeft: {
+      const int left = st_.links.left(k, l);
+      in = loader_.slice(bhalf, (l - 1 + L_) % L_);
+      acc = st_.nab.at(nhalf, g);
+      st_.links.h_tiles[size_t(left)] += f.tiles;
+      gs.tiles_received_h += f.tiles;
+      ctx_.stats.groups[size_t(left)].tiles_given_h += f.tiles;
+      break;
+    }
+    case ItemKind::FromUp: {
+      const int up = st_.links.up(k, l);
+      in = loader_.slice(bhalf, l);
+      acc = st_.nab.at(nhalf, up);
+      st_.links.v_tiles[size_t(up)] += f.tiles;
+      gs.tiles_received_v += f.tiles;
+      ctx_.stats.groups[size_t(up)].tiles_given_v += f.tiles;
+      vertical_iter_[size_t(g)] = 1;
+      break;
+    }
+  }
+  const int64_t issued = exec_micro_item(it, image, ctx_.hw.engine.P, ctx_.hw.engine.Q, in, acc);
+  CSBRNN_ASSERT(issued == f.tiles, "tile count mismatch");
+  gs.useful_macs += f.macs;
+  ctx_.stats.useful_macs += f.macs;
+  ctx_.stats.tiles_issued += f.tiles;
+}
+
+void DetailedEngine::work(int64_t c) {
+  loader_.step();
+  reduce_.step();
+  if (phase_ == Phase::Issue && barrier_left_ > 0) --barrier_left_;
+  SimStats& st = ctx_.stats;
+  const size_t bk = size_t(c / st.bucket_cycles);
+  for (int g = 0; g < G_; ++g) {
+    const size_t gi = size_t(g);
+    if (occupancy_[gi] == 0 && !issuing_[gi]) continue;  // idle by its own state
+    uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
+    if (occupancy_[gi] > 0) {  // the pipeline registers advance one stage
+      for (int i = vdepth_ - 1; i >= 0; --i) {
+        uint8_t v = pipe[i];
+        if (!v) continue;
+        pipe[i] = 0;
+        uint8_t out = 0;
+        if (i == depth_ - 1) out |= v & (kTile | kMarker);     // local path ends: accumulated
+        if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV);  // vertical path ends
+        v = uint8_t(v & ~out);
+        if (out & (kTile | kTileV)) --occupancy_[gi];
+        if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
+        if (v) pipe[i + 1] |= v;
+      }
+    }
+    if (!issuing_[gi]) continue;
+    if (bubble_left_[gi] > 0) {
+      --bubble_left_[gi];
+      continue;
+    }
+    // the sequencer issues one tile of its current item into the pipeline
+    pipe[0] |= cur_[gi]->item.kind == ItemKind::FromUp ? kTileV : kTile;
+    ++occupancy_[gi];
+    ++load_[gi];
+    std::vector<int64_t>& buckets = st.busy_buckets[gi];
+    if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
+    ++buckets[bk];
+    if (--item_left_[gi] > 0) continue;
+    if (++cur_[gi] == end_[gi]) {
+      issuing_[gi] = 0;
+      done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
+    } else {
+      start_item(g);
+    }
+  }
+}
+
+void DetailedEngine::begin_iteration(int64_t b) {
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  const int a = int(n_ / mv.iter_cols), bc = int(n_ % mv.iter_cols);
+  iteration = n_;
+  if (bc == 0) st_.nab.clear(a % 2);
+  iter_start_ = b;
+  loader_end_ = b;
+  if (n_ + 1 < n_total_) loader_.start(mv, n_ + 1, ctx_.banks);
+  barrier_left_ = -1;
+  phase_ = Phase::Issue;
+  state = 2;
+  for (int g = 0; g < G_; ++g) {
+    const size_t gi = size_t(g);
+    const CsbEngine::FlatItems fi = st_.items(m_, n_, g);
+    cur_[gi] = fi.first;
+    end_[gi] = fi.last;
+    load_[gi] = 0;
+    last_kind_[gi] = kNoKind;
+    bubble_left_[gi] = 0;
+    vertical_iter_[gi] = 0;
+    issuing_[gi] = fi.first != fi.last;
+    done_at_[gi] = b;
+    if (issuing_[gi]) start_item(g);
+  }
+}
+
+void DetailedEngine::end_iteration(int64_t b) {
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  const int64_t D = b - iter_start_, ld = loader_end_ - iter_start_;
+  int64_t E = 0, maxload = 0, sumload = 0;
+  for (int g = 0; g < G_; ++g) {
+    E = std::max(E, done_at_[size_t(g)] - iter_start_);
+    maxload = std::max(maxload, load_[size_t(g)]);
+    sumload += load_[size_t(g)];
+  }
+  const int64_t in_stall = std::max<int64_t>(0, ld - E);
+  SimStats& st = ctx_.stats;
+  st.iterations++;
+  st.engine_issue_cycles += D;
+  st.stall_input_cycles += in_stall;
+  if (st.record_iterations) st.iteration_cycles.push_back(D);
+  if (sumload > 0) {
+    st.imbalance_sum += double(maxload) / (double(sumload) / G_);
+    st.imbalance_iters++;
+  }
+  for (int g = 0; g < G_; ++g) {
+    GroupStats& gs = st.groups[size_t(g)];
+    gs.busy += load_[size_t(g)];
+    gs.stall_input += in_stall;
+    gs.barrier_idle += D - in_stall - load_[size_t(g)];  // imbalance, bubbles, barrier latency
+  }
+  issue_sum_ += D;
+  if (n_ % mv.iter_cols == mv.iter_cols - 1) {  // the row-group's last iteration: drain markers
+    for (int g = 0; g < G_; ++g) {
+      pipe_[size_t(g) * size_t(vdepth_)] |= vertical_iter_[size_t(g)] ? kMarkerV : kMarker;
+      ++occupancy_[size_t(g)];
+    }
+    markers_ += G_;
+    phase_ = Phase::Drain;
+    state = 4;
+    return;
+  }
+  ++n_;
+  begin_iteration(b);
+}
+
+void DetailedEngine::settle(int64_t b) {
+  for (bool again = true; again;) {
+    again = false;
+    if (reduce_.finish_if_done()) {
+      if (ctx_.row_group_reduced) ctx_.row_group_reduced(reduce_.row_group());
+      again = true;
+    }
+    if (loader_.busy() && loader_.finish_if_done()) loader_end_ = b;
+    switch (phase_) {
+      case Phase::Idle:
+        break;
+      case Phase::FirstLoad:
+        if (!loader_.busy()) {
+          begin_iteration(b);
+          again = true;
+        }
+        break;
+      case Phase::Issue: {
+        bool all = !loader_.busy();
+        for (int g = 0; all && g < G_; ++g) all = !issuing_[size_t(g)];
+        if (!all) break;
+        if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
+        if (barrier_left_ > 0) {
+          state = 3;
+          break;
+        }
+        end_iteration(b);  // go
+        again = true;
+        break;
+      }
+      case Phase::Drain:
+        if (markers_ == 0) {
+          phase_ = Phase::WaitReduce;
+          state = 5;
+          again = true;
+        }
+        break;
+      case Phase::WaitReduce: {
+        if (reduce_.busy()) break;
+        const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+        const int a = int(n_ / mv.iter_cols);
+        std::vector<int64_t*> row(size_t(L_), nullptr);
+        int rows = 0;
+        for (int k = 0; k < K_; ++k) {
+          const int br = a * K_ + k;
+          if (br >= mv.BR) break;
+          for (int l = 0; l < L_; ++l) row[size_t(l)] = st_.nab.at(a % 2, k * L_ + l);
+          reduce_row_group(mv, br, row, sec_.dst.addr, ctx_.banks.acc);
+          ++rows;
+        }
+        reduce_.start(a, int64_t(rows) * mv.bh);
+        if (n_ + 1 < n_total_) {
+          ++n_;
+          begin_iteration(b);
+        } else {
+          phase_ = Phase::Final;
+          state = 6;
+        }
+        again = true;
+        break;
+      }
+      case Phase::Final: {
+        if (reduce_.busy()) break;
+        const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+        add_engine_section(ctx_.stats, size_t(mv.layer), b - section_start_, issue_sum_,
+                           sec_.count);
+        phase_ = Phase::Idle;
+        state = 0;
+        ctx_.section_done(Unit::Engine);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace csbrnn::sim::detailed

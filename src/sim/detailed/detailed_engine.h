@@ -1,0 +1,83 @@
+// Detailed timing (sim.timing = detailed): the CSB-Engine as clocked state machines. One
+// SC_METHOD on the clock's rising edge steps the whole unit family (PEGroups, BlockNeuronBuffer
+// loader, barrier, drain, reduction); the state lives in plain arrays, and a group that is idle
+// by its own state (no tile left, empty pipeline) is skipped. Nothing here uses the cycle rules
+// of src/timing: the cycles come from these state machines, which read only latency and width
+// knobs (docs/simulator.md "Detailed timing"):
+//   group sequencer: walks its micro-items of the iteration, one tile per cycle, with
+//                    detailed.item_bubble idle cycles between items of different origin and
+//                    detailed.link_latency before a from-left item (its inputs cross the link;
+//                    the larger of the two when both apply); raises `done` after its last tile;
+//   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
+//                    configured depths (+ engine.pipeline.vertical_path for vertically shared
+//                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
+//   loader:          (bnb_loader.h) fills the other BlockNeuronBuffer half during an iteration;
+//   barrier:         done/go handshake: go detailed.barrier_latency cycles after the last done
+//                    (groups and loader); the next iteration's groups start at the go;
+//   drain:           at the go of a row-group's last iteration every group sends a drain marker
+//                    down its pipeline behind its last tile (through the vertical path if it
+//                    issued a vertical tile); the row-group's accumulators are final when all
+//                    markers have left;
+//   reduction:       (reduce_fsm.h) starts when the drain is over and the unit is free; the next
+//                    row-group's first iteration goes at the same moment (other NAB half).
+// The arithmetic is the shared datapath (isa/semantics.h): an item's products are accumulated
+// when its first tile issues (its inputs and accumulators are final then), so outputs are
+// bit-exact with the fast mode and the interpreter.
+#pragma once
+#include <cstdint>
+#include <systemc>
+#include <vector>
+
+#include "sim/csb_engine.h"
+#include "sim/detailed/bnb_loader.h"
+#include "sim/detailed/reduce_fsm.h"
+#include "sim/sim_context.h"
+
+namespace csbrnn::sim::detailed {
+
+class DetailedEngine : public sc_core::sc_module, public SectionUnit {
+ public:
+  SC_HAS_PROCESS(DetailedEngine);
+  /// `store` is the fast engine's storage (WeightBuffers, flattened items, NeuronAccumBuffers,
+  /// link counters), which the host fills; its timing processes are never started.
+  DetailedEngine(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& store);
+  sc_core::sc_in<bool> clk;
+  void start_section(const Section& s) override;
+
+  // traced / inspected by tests
+  int state = 0;  // 0 idle, 1 first load, 2 issue, 3 barrier latency, 4 drain, 5 wait reduction,
+                  // 6 final reduction
+  int64_t iteration = 0;
+
+ private:
+  enum class Phase { Idle, FirstLoad, Issue, Drain, WaitReduce, Final };
+  void tick();
+  void work(int64_t c);    // what happens during cycle c
+  void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
+  void begin_iteration(int64_t b);
+  void end_iteration(int64_t b);
+  void start_item(int g);
+  SimContext& ctx_;
+  CsbEngine& st_;
+  int K_, L_, G_, depth_, vdepth_;
+  BnbLoader loader_;
+  ReduceFsm reduce_;
+  sc_core::sc_event kick_;
+  Phase phase_ = Phase::Idle;
+  Section sec_;
+  int m_ = 0;
+  int64_t n_ = 0, n_total_ = 0, work_cycle_ = 0;
+  int64_t section_start_ = 0, iter_start_ = 0, issue_sum_ = 0, loader_end_ = 0;
+  int barrier_left_ = -1;  // -1: not all done yet
+  int markers_ = 0;        // drain markers still in the pipelines
+  // per group (index g = k*L + l)
+  std::vector<const CsbEngine::FlatItem*> cur_, end_;
+  std::vector<int64_t> item_left_, load_, done_at_;
+  std::vector<int> bubble_left_;
+  std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
+  std::vector<int> occupancy_;  // tiles + marker in the pipeline
+  std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
+                                // tile, bit2 local marker, bit3 vertical marker
+};
+
+}  // namespace csbrnn::sim::detailed

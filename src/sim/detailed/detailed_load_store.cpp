@@ -1,0 +1,110 @@
+#include "sim/detailed/detailed_load_store.h"
+
+#include <cstring>
+
+#include "common/error.h"
+#include "sim/tlm_util.h"
+
+namespace csbrnn::sim::detailed {
+
+using namespace sc_core;
+
+DetailedLoadStore::DetailedLoadStore(sc_module_name name, SimContext& ctx)
+    : sc_module(name), clk("clk"), isocket("isocket"), ctx_(ctx) {
+  ports_[0].fam = ports_[1].fam = this;
+  ports_[0].u = Unit::Load;
+  ports_[1].u = Unit::Store;
+  SC_METHOD(tick);
+  sensitive << clk.pos() << kick_;
+  dont_initialize();
+}
+
+SectionUnit* DetailedLoadStore::unit(Unit u) {
+  CSBRNN_ASSERT(u == Unit::Load || u == Unit::Store, "not a load/store unit: ", int(u));
+  return &ports_[u == Unit::Load ? 0 : 1];
+}
+
+void DetailedLoadStore::start(Unit u, const Section& s) {
+  const bool load = u == Unit::Load;
+  State& x = st_[load ? 0 : 1];
+  CSBRNN_ASSERT(!x.busy, name(), ": ", load ? "load" : "store", " started while busy");
+  CSBRNN_ASSERT((load && s.op == Op::LoadX) || (!load && s.op == Op::StoreY), name(),
+                " cannot run ", int(s.op));
+  CSBRNN_ASSERT((sc_time_stamp() - ctx_.origin).value() % ctx_.T.value() == 0,
+                "load/store section started between clock edges");
+  const Program& p = *ctx_.prog;
+  const int64_t n = s.count;
+  auto& bank = ctx_.banks.v[size_t(load ? s.dst.bank : s.a.bank)];
+  const uint32_t bank_addr = load ? s.dst.addr : s.a.addr;
+  CSBRNN_ASSERT(bank_addr + n <= int64_t(bank.size()), name(), ": bank range");
+  const uint64_t row_elems = load ? uint64_t(p.input_size) : uint64_t(p.output_size);
+  const uint32_t mem_off = load ? s.a.addr : s.dst.addr;
+  CSBRNN_ASSERT(mem_off + n <= int64_t(row_elems), name(), ": DRAM row range");
+  x.sec = s;
+  x.bytes = uint64_t(n) * 2;
+  x.next = 0;
+  x.dram = (load ? ctx_.x_base : ctx_.y_base) + (uint64_t(ctx_.t) * row_elems + mem_off) * 2;
+  x.buf.resize(x.bytes);
+  if (!load) std::memcpy(x.buf.data(), bank.data() + bank_addr, x.bytes);
+  const int64_t b = ctx_.cycle();
+  if (!running_) work_cycle_ = b;
+  running_ = true;
+  x.busy = true;
+  x.start = b;
+  x.arrive = b;
+  kick_.notify(SC_ZERO_TIME);  // a section of no byte is done at once (settled in the kick)
+}
+
+void DetailedLoadStore::work(int64_t c) {
+  const int burst = ctx_.hw.memory.burst_bytes;
+  for (State& x : st_) {
+    if (!x.busy || x.start > c || x.next >= x.bytes) continue;
+    const bool load = x.sec.op == Op::LoadX;
+    const unsigned len = unsigned(std::min<uint64_t>(uint64_t(burst), x.bytes - x.next));
+    tlm::tlm_generic_payload tr;
+    set_payload(tr, load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND, x.dram + x.next,
+                x.buf.data() + x.next, len);
+    sc_time delay = SC_ZERO_TIME;
+    isocket->b_transport(tr, delay);
+    CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", x.dram + x.next);
+    // the DRAM answers relative to now (the end of cycle c); its data arrive `delay` after the
+    // issue at the start of cycle c
+    x.arrive = std::max(x.arrive, c + ceil_cycles(delay, ctx_.T));
+    x.next += len;
+  }
+}
+
+void DetailedLoadStore::settle(int64_t b) {
+  for (int i = 0; i < 2; ++i) {
+    State& x = st_[size_t(i)];
+    if (!x.busy || x.next < x.bytes || b < x.arrive) continue;
+    const Section& s = x.sec;
+    const bool load = s.op == Op::LoadX;
+    if (load) {
+      auto& bank = ctx_.banks.v[size_t(s.dst.bank)];
+      std::memcpy(bank.data() + s.dst.addr, x.buf.data(), x.bytes);
+    }
+    auto& us = ctx_.stats.units[size_t(load ? Unit::Load : Unit::Store)];
+    ++us.sections;
+    us.busy_cycles += b - x.start;
+    us.elements += s.count;
+    x.busy = false;
+    ctx_.section_done(load ? Unit::Load : Unit::Store);
+  }
+}
+
+void DetailedLoadStore::tick() {
+  const int64_t p = ctx_.cycle();
+  if (running_ && p == work_cycle_ + 1) {
+    work(work_cycle_);
+    work_cycle_ = p;
+  }
+  settle(p);
+  running_ = st_[0].busy || st_[1].busy;
+  if (running_)
+    next_trigger();
+  else
+    next_trigger(kick_);
+}
+
+}  // namespace csbrnn::sim::detailed

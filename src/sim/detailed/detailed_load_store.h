@@ -1,0 +1,52 @@
+// Detailed timing: the Load and Store units as one clocked unit family. A section moves
+// 2*count bytes as bursts of memory.burst_bytes; the unit issues one TLM-2.0 b_transport per
+// cycle to the DRAM and is done when the data of its last burst have arrived (the DRAM's
+// annotated delay, whole cycles). Loads write the vector bank when their last data arrive;
+// stores read it at the start. Only the ideal memory is modelled (Top refuses memory.ideal =
+// false with sim.timing = detailed).
+#pragma once
+#include <tlm_utils/simple_initiator_socket.h>
+#include <array>
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "sim/sim_context.h"
+
+namespace csbrnn::sim::detailed {
+
+class DetailedLoadStore : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(DetailedLoadStore);
+  DetailedLoadStore(sc_core::sc_module_name name, SimContext& ctx);
+  sc_core::sc_in<bool> clk;
+  tlm_utils::simple_initiator_socket<DetailedLoadStore> isocket;
+  SectionUnit* unit(Unit u);  // Load or Store
+
+ private:
+  struct Port : SectionUnit {
+    DetailedLoadStore* fam = nullptr;
+    Unit u = Unit::Load;
+    void start_section(const Section& s) override { fam->start(u, s); }
+  };
+  struct State {
+    bool busy = false;
+    Section sec;
+    int64_t start = 0, arrive = 0;  // start cycle; cycle the last issued burst's data arrive
+    uint64_t next = 0, bytes = 0, dram = 0;  // next byte to issue, total, DRAM address
+    std::vector<uint8_t> buf;
+  };
+  void start(Unit u, const Section& s);
+  void tick();
+  void work(int64_t c);
+  void settle(int64_t b);
+  SimContext& ctx_;
+  std::array<Port, 2> ports_;
+  std::array<State, 2> st_;
+  sc_core::sc_event kick_;
+  int64_t work_cycle_ = 0;
+  bool running_ = false;
+};
+
+}  // namespace csbrnn::sim::detailed

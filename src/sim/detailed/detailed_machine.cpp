@@ -1,0 +1,71 @@
+#include "sim/detailed/detailed_machine.h"
+
+#include "common/error.h"
+
+namespace csbrnn::sim::detailed {
+
+using namespace sc_core;
+
+namespace {
+// The clock's high phase in whole picoseconds (the period is whole picoseconds, sim/top.cpp).
+double duty(const sc_time& T) {
+  const uint64_t p = T.value();
+  return double(p / 2) / double(p);
+}
+}  // namespace
+
+DetailedMachine::DetailedMachine(sc_module_name name, SimContext& ctx, CsbEngine& store)
+    : sc_module(name),
+      clock("clk", ctx.T, duty(ctx.T), SC_ZERO_TIME, true),
+      engine("engine", ctx, store),
+      eltwise("eltwise", ctx),
+      load_store("load_store", ctx) {
+  engine.clk(clock);
+  eltwise.clk(clock);
+  load_store.clk(clock);
+}
+
+SectionUnit* DetailedMachine::unit(Unit u) {
+  switch (u) {
+    case Unit::Engine:
+      return &engine;
+    case Unit::Load:
+    case Unit::Store:
+      return load_store.unit(u);
+    default:
+      return eltwise.unit(u);
+  }
+}
+
+void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated, bool any_streamed,
+                              const std::string& origin) {
+  if (hw.timing != elaborated.timing)
+    fail(origin, ": sim.timing differs between the jobs of one run (elaborated: ",
+         elaborated.timing == TimingMode::Detailed ? "detailed" : "fast", ")");
+  if (hw.timing != TimingMode::Detailed) return;
+  if (hw.engine.clock_mhz != elaborated.engine.clock_mhz)
+    fail(origin, ": sim.timing=detailed runs on one sc_clock: every job needs engine.clock_mhz = ",
+         elaborated.engine.clock_mhz);
+  if (!hw.memory.ideal)
+    fail(origin,
+         ": sim.timing=detailed does not model a non-ideal DRAM yet (memory.ideal = false)");
+  if (any_streamed)
+    fail(origin,
+         ": sim.timing=detailed does not model weight streaming yet (images exceed "
+         "buffers.weight_buffer_kib)");
+  const auto& a = hw.engine;
+  const auto& b = elaborated.engine;
+  if (a.pipeline_depth() != b.pipeline_depth() || a.lat_vertical_path != b.lat_vertical_path ||
+      a.reduce_lanes != b.reduce_lanes || a.lat_reduce != b.lat_reduce ||
+      a.neuron_load_width != b.neuron_load_width ||
+      hw.eltwise.lat_sum != elaborated.eltwise.lat_sum ||
+      hw.eltwise.lat_mult != elaborated.eltwise.lat_mult ||
+      hw.eltwise.lat_sigmoid != elaborated.eltwise.lat_sigmoid ||
+      hw.eltwise.lat_tanh != elaborated.eltwise.lat_tanh)
+    fail(origin,
+         ": sim.timing=detailed sizes its pipelines at elaboration: every job of one run needs the "
+         "elaborated engine.pipeline.*, engine.reduce.*, engine.neuron_load_width and "
+         "eltwise.latency.*");
+}
+
+}  // namespace csbrnn::sim::detailed

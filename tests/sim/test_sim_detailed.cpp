@@ -1,0 +1,455 @@
+// sim.timing = detailed: the clocked state machines against the fast mode (each simulation in its
+// own forked process: SystemC elaborates once per process), hand-worked cycle traces of tiny
+// programs, the divergences the detailed model found in the fast mode's rules, and the realism
+// knobs. docs/simulator.md "Detailed timing".
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim_test_util.h"
+// after sim_test_util.h, which brings the HwConfig it uses
+#include "compile/tiny_model.h"
+#include "config/config_loader.h"
+
+using namespace csbrnn;
+
+namespace {
+
+/// What one simulation yields, flattened: named figures in a fixed order, then the outputs.
+struct Run {
+  std::vector<std::string> names;
+  std::vector<int64_t> values;
+  std::vector<int64_t> iterations;  // D(n) of every iteration
+  std::vector<int16_t> y;
+  std::vector<int64_t> unit_busy;
+  std::string error;
+};
+
+void flatten(const sim::SimJob& j, Run& r) {
+  const sim::SimStats& s = j.stats;
+  auto add = [&](const std::string& n, int64_t v) {
+    r.names.push_back(n);
+    r.values.push_back(v);
+  };
+  add("total", s.total_cycles);
+  for (size_t t = 0; t < s.step_cycles.size(); ++t)
+    add("step " + std::to_string(t), s.step_cycles[t]);
+  for (const auto& l : s.layers) {
+    add("layer " + std::to_string(l.layer) + " cycles", l.cycles);
+    add("layer " + std::to_string(l.layer) + " engine_cycles", l.engine_cycles);
+  }
+  add("engine_cycles", s.engine_cycles);
+  add("engine_issue_cycles", s.engine_issue_cycles);
+  add("iterations", s.iterations);
+  add("stall_input_cycles", s.stall_input_cycles);
+  add("tiles_issued", s.tiles_issued);
+  add("useful_macs", int64_t(s.useful_macs));
+  for (size_t g = 0; g < s.groups.size(); ++g) {
+    const auto& x = s.groups[g];
+    const std::string p = "group " + std::to_string(g) + " ";
+    add(p + "busy", x.busy);
+    add(p + "barrier_idle", x.barrier_idle);
+    add(p + "stall_input", x.stall_input);
+    add(p + "engine_overhead", x.engine_overhead);
+    add(p + "outside", x.outside);
+    add(p + "tiles_local", x.tiles_local);
+    add(p + "tiles_given_h", x.tiles_given_h);
+    add(p + "tiles_given_v", x.tiles_given_v);
+    add(p + "tiles_received_h", x.tiles_received_h);
+    add(p + "tiles_received_v", x.tiles_received_v);
+    add(p + "useful_macs", int64_t(x.useful_macs));
+  }
+  r.iterations = s.iteration_cycles;
+  r.y = j.y;
+  for (const auto& u : s.units) r.unit_busy.push_back(u.busy_cycles);
+}
+
+void put(int fd, const void* p, size_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, c, n);
+    if (w <= 0) ::_exit(9);
+    c += w;
+    n -= size_t(w);
+  }
+}
+bool get(int fd, void* p, size_t n) {
+  char* c = static_cast<char*>(p);
+  while (n > 0) {
+    const ssize_t r = ::read(fd, c, n);
+    if (r <= 0) return false;
+    c += r;
+    n -= size_t(r);
+  }
+  return true;
+}
+template <class T>
+void put_vec(int fd, const std::vector<T>& v) {
+  const uint64_t n = v.size();
+  put(fd, &n, 8);
+  put(fd, v.data(), n * sizeof(T));
+}
+template <class T>
+bool get_vec(int fd, std::vector<T>& v) {
+  uint64_t n = 0;
+  if (!get(fd, &n, 8)) return false;
+  v.resize(n);
+  return get(fd, v.data(), n * sizeof(T));
+}
+
+/// Simulates `steps` timesteps of `prog` on `hw` in a child process (one elaboration each).
+Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    Run r;
+    try {
+      std::vector<sim::SimJob> jobs(1);
+      jobs[0].prog = &prog;
+      jobs[0].origin = "case";
+      jobs[0].steps = steps;
+      jobs[0].x = test::random_input(steps, prog.input_size, seed, hw.numeric);
+      sim::SimOptions o;
+      o.record_iterations = true;
+      sim::simulate_jobs(hw, jobs, o);
+      flatten(jobs[0], r);
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    std::vector<char> err(r.error.begin(), r.error.end());
+    put_vec(fds[1], err);
+    put_vec(fds[1], r.values);
+    put_vec(fds[1], r.iterations);
+    put_vec(fds[1], r.y);
+    put_vec(fds[1], r.unit_busy);
+    for (const auto& n : r.names) put_vec(fds[1], std::vector<char>(n.begin(), n.end()));
+    ::close(fds[1]);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  Run r;
+  std::vector<char> err;
+  bool ok = get_vec(fds[0], err) && get_vec(fds[0], r.values) && get_vec(fds[0], r.iterations) &&
+            get_vec(fds[0], r.y) && get_vec(fds[0], r.unit_busy);
+  for (size_t i = 0; ok && i < r.values.size(); ++i) {
+    std::vector<char> n;
+    ok = get_vec(fds[0], n);
+    r.names.emplace_back(n.begin(), n.end());
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(ok);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  r.error.assign(err.begin(), err.end());
+  return r;
+}
+
+HwConfig detailed_of(HwConfig hw) {
+  hw.timing = TimingMode::Detailed;
+  return hw;
+}
+
+/// Fast and detailed agree on every figure; a mismatch names the first one and the first
+/// iteration that diverges.
+void check_equal(const std::string& what, const Run& fast, const Run& det) {
+  INFO(what);
+  REQUIRE(fast.error.empty());
+  REQUIRE(det.error.empty());
+  REQUIRE(fast.names == det.names);
+  std::string first;
+  for (size_t i = 0; i < fast.values.size() && first.empty(); ++i)
+    if (fast.values[i] != det.values[i])
+      first = fast.names[i] + ": fast " + std::to_string(fast.values[i]) + ", detailed " +
+              std::to_string(det.values[i]);
+  size_t it = 0;
+  while (it < fast.iterations.size() && it < det.iterations.size() &&
+         fast.iterations[it] == det.iterations[it])
+    ++it;
+  INFO("first differing figure: " << (first.empty() ? "none" : first));
+  INFO("first differing iteration: " << it << " of " << fast.iterations.size());
+  CHECK(first.empty());
+  CHECK(fast.iterations == det.iterations);
+  CHECK(fast.y == det.y);
+  CHECK(!det.iterations.empty());
+}
+
+const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical,
+                              SharingMode::TwoD};
+
+/// Random models and timing knobs on a KxL grid of PxQ groups, fast vs detailed.
+void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < count; ++i) {
+    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    GenSpec s;
+    s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
+    s.input_size = r(3, 40);
+    s.hidden_size = r(3, 30);
+    s.proj_size = s.cell == CellType::LSTM && r(0, 2) == 0 ? r(2, s.hidden_size) : 0;
+    s.layers = r(1, 2);
+    s.bh = r(2, 16);
+    s.bw = r(2, 16);
+    s.keep_row = 0.3 + 0.6 * r(0, 10) / 10.0;
+    s.keep_col = 0.3 + 0.6 * r(0, 10) / 10.0;
+    s.seed = seed * 100 + uint64_t(i);
+    HwConfig hw;
+    hw.engine.K = K;
+    hw.engine.L = L;
+    hw.engine.P = P;
+    hw.engine.Q = Q;
+    hw.buffers.vector_buffer = 4096;
+    hw.sharing = kModes[r(0, 3)];
+    hw.eltwise.stream = r(0, 1) == 1;
+    test::randomize_timing(hw, rng);
+    // The fast rule reduces K x bh neurons in ceil(bh / lanes) cycles, the detailed unit in
+    // ceil(K x bh / lanes) (divergence 1, below): with K = 1, or lanes >= K x bh, they agree.
+    if (K > 1) hw.engine.reduce_lanes = K * 16;
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
+    const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
+    check_equal("random case " + std::to_string(i) + " sharing " + sharing_name(hw.sharing) +
+                    " stream " + std::to_string(hw.eltwise.stream),
+                fast, det);
+  }
+}
+
+int64_t figure(const Run& r, const std::string& name) {
+  for (size_t i = 0; i < r.names.size(); ++i)
+    if (r.names[i] == name) return r.values[i];
+  FAIL("no figure " << name);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("detailed == fast: LSTM GRU LSTMP x sharing modes x odd shapes (2x3 of 2x4)",
+          "[sim][detailed]") {
+  HwConfig base;
+  base.engine.K = 2;
+  base.engine.L = 3;
+  base.engine.P = 2;
+  base.engine.Q = 4;
+  base.buffers.vector_buffer = 4096;
+  base.engine.reduce_lanes = 2 * 6;  // lanes >= K x bh: the two reduction rules agree
+  const std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 1);
+  for (size_t i = 0; i < cases.size(); ++i)
+    check_equal("case " + std::to_string(i), simulate(cases[i].prog, cases[i].hw, 3, 100 + i),
+                simulate(cases[i].prog, detailed_of(cases[i].hw), 3, 100 + i));
+}
+
+TEST_CASE("detailed == fast: random models and knobs on 4x4 groups of 4x4", "[sim][detailed]") {
+  random_equality(4, 4, 4, 4, 11, 10);
+}
+
+TEST_CASE("detailed == fast: random models and knobs on 1x4 groups of 2x4 (any reduce lanes)",
+          "[sim][detailed]") {
+  random_equality(1, 4, 2, 4, 12, 10);
+}
+
+TEST_CASE("detailed == fast: random models and knobs on 3x2 groups of 4x2", "[sim][detailed]") {
+  random_equality(3, 2, 4, 2, 13, 10);
+}
+
+// Hand-worked trace (docs/timing.md "Worked example"): tiny LSTM, 2x2 groups of 2x2 PEs, one
+// iteration, group tiles 4, 1, 1, 2. Cycle by cycle in the detailed machine, the MVM word
+// starting at cycle 1 (after the 1-cycle loadx):
+//   cycle 1      the loader moves both slices (widths 4 and 2 <= 16 per cycle): done at 2;
+//   edge 2       barrier go (no group has work yet): iteration 0 starts;
+//   cycles 2-5   group (0,0) issues its 4 tiles (done at 6); (0,1), (1,0) one tile (done at 3);
+//                (1,1) two (done at 4); no next load;
+//   edge 6       last done -> go: D(0) = 4; the drain markers enter the pipelines;
+//   cycles 6-10  markers through weight read 1 + multiply 1 + adder tree 2 + accumulate 1 = 5
+//                stages (the last tile, issued in cycle 5, accumulates at the end of cycle 10);
+//   edge 11      drain over; the reduction starts: 2 block-rows x 4 neurons = 8 <= 16 lanes;
+//   cycle 11     neurons in; cycles 12-13 the latency of 2; edge 14: the MVM ends: 13 cycles.
+// The other words as in docs/timing.md: 34 cycles per timestep.
+TEST_CASE("detailed hand trace: one kernel per group (tiny LSTM)", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  const Run r = simulate(p, detailed_of(test::tiny_hw()), 2, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{4, 4});
+  CHECK(figure(r, "total") == 68);
+  CHECK(figure(r, "step 0") == 34);
+  CHECK(figure(r, "engine_cycles") == 26);
+  CHECK(figure(r, "group 0 busy") == 8);
+  CHECK(figure(r, "group 1 barrier_idle") == 6);      // 3 of 4 cycles per iteration
+  CHECK(figure(r, "group 0 engine_overhead") == 18);  // 13 - 4 per step: load, drain, reduction
+}
+
+// Realism knobs on the same trace: detailed.barrier_latency = 3 moves the go from edge 6 to
+// edge 9, so D(0) = 7 and the MVM lasts 16 (37 per timestep); the extra cycles are barrier
+// idle of every group. detailed.item_bubble changes nothing here (one item per group).
+TEST_CASE("detailed realism knobs: barrier latency and item bubble (tiny LSTM)",
+          "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  HwConfig hw = detailed_of(test::tiny_hw());
+  hw.detailed.barrier_latency = 3;
+  const Run r = simulate(p, hw, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{7});
+  CHECK(figure(r, "total") == 37);
+  CHECK(figure(r, "group 0 barrier_idle") == 3);
+  CHECK(figure(r, "group 1 barrier_idle") == 6);
+  HwConfig hb = detailed_of(test::tiny_hw());
+  hb.detailed.item_bubble = 5;
+  CHECK(figure(simulate(p, hb, 1, 5), "total") == 34);
+}
+
+// Divergence 1 (docs/simulator.md "Detailed timing"): engine.reduce.lanes is neurons per cycle,
+// but the fast rule reduce_cycles(bh) = ceil(bh / lanes) + latency covers the K x bh neurons of
+// a row-group, i.e. K x lanes per cycle. Tiny LSTM with lanes = 4: the reduction of its one
+// row-group (2 block-rows x 4 = 8 neurons) takes ceil(8/4) + 2 = 4 cycles in the detailed unit,
+// ceil(4/4) + 2 = 3 by the fast rule: the MVM lasts 14 instead of 13, the timestep 35 instead of
+// 34. The fast rule is the wrong one (it reduces 8 neurons in 1 cycle on 4 lanes); it is left
+// unchanged here (a fix changes the golden traces: a separate commit).
+TEST_CASE("detailed vs fast divergence: reduction lanes (hand-worked)", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  HwConfig hw = test::tiny_hw();
+  hw.engine.reduce_lanes = 4;
+  const Run fast = simulate(p, hw, 1, 5);
+  const Run det = simulate(p, detailed_of(hw), 1, 5);
+  CHECK(figure(fast, "total") == 34);
+  CHECK(figure(det, "total") == 35);
+  CHECK(figure(fast, "engine_cycles") == 13);
+  CHECK(figure(det, "engine_cycles") == 14);
+  CHECK(fast.y == det.y);
+}
+
+// Divergence 2: the fast element-wise units add ceil(n/lanes) + latency to busy_cycles for
+// every section, so pipelined stream sections that overlap in the pipeline are counted twice;
+// the detailed units count the cycles in which they hold work (issuing or in the pipeline).
+// Cycles are unaffected. Streamed tiny LSTM (docs/timing.md): the chain's Sum1 serves biaswb
+// (2 elements: issue 1 + latency 1) and later add; there the two sections never overlap, so the
+// counts agree; on a random streamed model with several row-groups the detailed count is <= the
+// fast one, and equal where no section overlaps another on its unit.
+TEST_CASE("detailed vs fast divergence: element-wise busy cycles under streams",
+          "[sim][detailed]") {
+  GenSpec s;
+  s.cell = CellType::LSTM;
+  s.input_size = 20;
+  s.hidden_size = 24;
+  s.layers = 1;
+  s.bh = 2;
+  s.bw = 8;
+  s.seed = 3;
+  HwConfig hw;
+  hw.engine.K = 2;
+  hw.engine.L = 2;
+  hw.engine.P = hw.engine.Q = 2;
+  hw.buffers.vector_buffer = 4096;
+  hw.engine.reduce_lanes = 64;
+  hw.eltwise.lanes = 1;         // chunk a+1's section follows chunk a's on a unit ...
+  hw.eltwise.lat_sigmoid = 30;  // ... while chunk a's results are still in the pipeline
+  hw.eltwise.lat_tanh = 30;
+  hw.eltwise.lat_mult = 30;
+  CompileOptions opt;
+  opt.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(generate_csb_model(s), hw, opt);
+  REQUIRE(!p.mvms[0].stream.empty());
+  const Run fast = simulate(p, hw, 1, 9);
+  const Run det = simulate(p, detailed_of(hw), 1, 9);
+  check_equal("streamed", fast, det);
+  int64_t det_elt = 0, fast_elt = 0;
+  for (Unit u : {Unit::Sum1, Unit::Sum2, Unit::Mult1, Unit::Mult2, Unit::Sigmoid, Unit::Tanh}) {
+    INFO("unit " << int(u) << " fast " << fast.unit_busy[size_t(u)] << " detailed "
+                 << det.unit_busy[size_t(u)]);
+    CHECK(det.unit_busy[size_t(u)] <= fast.unit_busy[size_t(u)]);
+    det_elt += det.unit_busy[size_t(u)];
+    fast_elt += fast.unit_busy[size_t(u)];
+  }
+  CHECK(det_elt < fast_elt);  // overlapped sections counted once
+  CHECK(det.unit_busy[size_t(Unit::Load)] == fast.unit_busy[size_t(Unit::Load)]);
+  CHECK(det.unit_busy[size_t(Unit::Engine)] == fast.unit_busy[size_t(Unit::Engine)]);
+}
+
+TEST_CASE("detailed mode refuses what it does not model and fast mode refuses detailed knobs",
+          "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  HwConfig slow = detailed_of(test::tiny_hw());
+  slow.memory.ideal = false;
+  const Run r = simulate(p, slow, 1, 5);
+  CHECK(r.error.find("sim.timing=detailed") != std::string::npos);
+  CHECK(r.error.find("memory.ideal") != std::string::npos);
+  HwConfig small = detailed_of(test::tiny_hw());
+  small.buffers.weight_buffer_kib = 1;
+  GenSpec s;
+  s.input_size = 200;
+  s.hidden_size = 200;
+  s.layers = 1;
+  s.bh = s.bw = 16;
+  s.keep_row = s.keep_col = 1.0;
+  const Program big = compile_program(generate_csb_model(s), small);
+  const Run rs = simulate(big, small, 1, 5);
+  CHECK(rs.error.find("sim.timing=detailed") != std::string::npos);
+  CHECK(rs.error.find("weight streaming") != std::string::npos);
+  // fast mode: a detailed.* knob away from its ideal value is a config error
+  CHECK_THROWS_WITH(parse_hw_config("detailed:\n  barrier_latency: 2\n", "hw.yaml", {}),
+                    Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
+  CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
+                                "hw.yaml", {}));
+}
+
+// Hand-worked trace, two groups sharing (tiny LSTM, horizontal sharing): group (0,0) gives the
+// 2 tiles of its kernel's lower rows to (0,1) ([local 2x4: 2 tiles] on (0,0); [local 2x2: 1]
+// [from-left 2x4: 2] on (0,1); (1,0) 1 tile, (1,1) 2). The MVM starts at cycle 1:
+//   cycle 1      slices load; edge 2: go;
+//   cycles 2-4   (0,1) issues its local tile (cycle 2), then the two received ones (3, 4),
+//                reading (0,0)'s BlockNeuronBuffer: done at 5; (0,0) and (1,1) done at 4, (1,0) 3;
+//   edge 5       go: D(0) = 3; drain markers, 5 stages -> edge 10; reduction 1 + 2 -> edge 13:
+//                the MVM lasts 12, the timestep 34 - 1 = 33.
+// With detailed.item_bubble = 2, (0,1) idles cycles 3-4 between its local and its from-left item:
+// its received tiles issue in cycles 5-6, D(0) = 5, the MVM lasts 14: 35 per timestep.
+// Vertical sharing: (1,0) issues [local 1x2: 1] and [from-up 4x2: 2] (for (0,0)); D(0) = 3; its
+// drain marker takes the vertical path (1 more stage): edge 2 + 3 + 6 = 11, reduction -> 14:
+// the MVM lasts 13 (34 per step); with engine.pipeline.vertical_path = 3 it lasts 15 (36).
+TEST_CASE("detailed hand trace: two groups sharing (tiny LSTM)", "[sim][detailed]") {
+  {
+    const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    const Run det = simulate(p, detailed_of(hw), 1, 5);
+    REQUIRE(det.error.empty());
+    CHECK(det.iterations == std::vector<int64_t>{3});
+    CHECK(figure(det, "total") == 33);
+    CHECK(figure(det, "engine_cycles") == 12);
+    CHECK(figure(det, "group 0 tiles_given_h") == 2);
+    CHECK(figure(det, "group 1 tiles_received_h") == 2);
+    CHECK(figure(det, "group 1 busy") == 3);
+    check_equal("horizontal", simulate(p, hw, 1, 5), det);
+    HwConfig hb = detailed_of(hw);
+    hb.detailed.item_bubble = 2;
+    const Run b = simulate(p, hb, 1, 5);
+    CHECK(b.iterations == std::vector<int64_t>{5});
+    CHECK(figure(b, "total") == 35);
+    CHECK(figure(b, "group 1 busy") == 3);
+    CHECK(figure(b, "group 1 barrier_idle") == 2);
+    CHECK(b.y == det.y);
+    // detailed.link_latency = 3: (0,1)'s from-left item waits cycles 3-5 for its inputs, issues
+    // in 6-7: D(0) = 6, the MVM lasts 15, 36 per timestep; with item_bubble = 2 as well the
+    // wait is the larger of the two (3), not their sum
+    HwConfig hl = detailed_of(hw);
+    hl.detailed.link_latency = 3;
+    const Run l = simulate(p, hl, 1, 5);
+    CHECK(l.iterations == std::vector<int64_t>{6});
+    CHECK(figure(l, "total") == 36);
+    hl.detailed.item_bubble = 2;
+    CHECK(simulate(p, hl, 1, 5).iterations == std::vector<int64_t>{6});
+  }
+  {
+    HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    const Run det = simulate(p, detailed_of(hw), 1, 5);
+    REQUIRE(det.error.empty());
+    CHECK(det.iterations == std::vector<int64_t>{3});
+    CHECK(figure(det, "engine_cycles") == 13);
+    CHECK(figure(det, "total") == 34);
+    CHECK(figure(det, "group 0 tiles_given_v") == 2);
+    CHECK(figure(det, "group 2 tiles_received_v") == 2);
+    check_equal("vertical", simulate(p, hw, 1, 5), det);
+    hw.engine.lat_vertical_path = 3;
+    CHECK(figure(simulate(p, detailed_of(hw), 1, 5), "engine_cycles") == 15);
+  }
+}
