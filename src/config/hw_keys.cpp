@@ -239,7 +239,7 @@ HwKey sharing_key() {
 
 HwKey timing_key() {
   HwKey k;
-  k.path = "sim.timing";
+  k.path = "sim.timing";  // a simulator setting: no fields in a compiled program's hw record
   k.type = "enum";
   k.description =
       "simulator timing: fast (units sleep for their cycle rule) or detailed (clocked state "
@@ -261,6 +261,7 @@ HwKey timing_key() {
 /// A realism knob of the detailed mode: 0 is ideal; fast mode refuses any other value.
 HwKey detailed_key(std::string path, Ref<int> ref, std::string desc) {
   HwKey k = int_key(std::move(path), ref, 0, 1000, std::move(desc));
+  k.fields.clear();  // a simulator setting: not part of a compiled program's hw record
   k.valid = "0..1000 (other than 0 only with sim.timing=detailed)";
   auto range = k.check;
   k.check = [ref, range](const HwConfig& c) -> std::string {

@@ -32,7 +32,8 @@ struct HwKey {
 
   /// The key's fields as typed values, in the order the key holds them (a KxL key: two ints),
   /// for binary records: the program container's hw record (isa/program_io.cpp) walks the table
-  /// instead of listing HwConfig's fields again.
+  /// instead of listing HwConfig's fields again. Empty for the simulator's own settings
+  /// (sim.timing, detailed.*): a program is compiled once and simulated in either mode.
   struct Field {
     enum class Kind { Int, Real, Bool, Enum, Text };
     Kind kind = Kind::Int;
