@@ -19,9 +19,9 @@ struct VcdOptions {
 
 struct SimOptions {
   VcdOptions vcd;
-  bool progress = false;        // progress bar on stderr
-  int64_t expected_cycles = 0;  // for the progress bar and the utilization buckets (0: unknown)
-  int buckets = 100;            // utilization picture resolution
+  bool progress = false;           // progress bar on stderr
+  int64_t expected_cycles = 0;     // for the progress bar and the utilization buckets (0: unknown)
+  int buckets = 100;               // utilization picture resolution
   bool record_iterations = false;  // fill SimStats::iteration_cycles (tests)
 };
 

@@ -269,7 +269,8 @@ TEST_CASE("bad programs, contradicting configs and bad options are refused clear
   CHECK(r.exit_code == 2);
 }
 
-TEST_CASE("simulate --set sim.timing=detailed: bit-exact and refusals name the mode", "[sim][cli]") {
+TEST_CASE("simulate --set sim.timing=detailed: bit-exact and refusals name the mode",
+          "[sim][cli]") {
   Fixture f(CellType::LSTM, 7);
   // reduce lanes >= K x bh (4 x 8): the two reduction rules agree (docs/simulator.md "Detailed
   // timing", divergence 1), so the detailed run equals the fast one and the analytic model
