@@ -2,7 +2,10 @@
 # Installs what csbrnn needs from Debian's packages, only if something is missing (idempotent).
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libyaml-cpp-dev
-      catch2 nlohmann-json3-dev libzip-dev zlib1g-dev libz3-dev python3-numpy python3-torch gtkwave)
+      catch2 nlohmann-json3-dev libzip-dev zlib1g-dev libz3-dev python3-numpy python3-torch gtkwave
+      # csbrnn sweep --launcher parallel (GNU parallel), and --launcher slurm: the single-node
+      # Slurm of scripts/slurm_up.sh for the tests (controller, node daemon, clients, munge auth)
+      parallel slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

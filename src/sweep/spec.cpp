@@ -17,6 +17,17 @@
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
 
+const char* launcher_name(Launcher l) {
+  return l == Launcher::Slurm ? "slurm" : l == Launcher::Parallel ? "parallel" : "local";
+}
+
+Launcher parse_launcher(const std::string& s, const std::string& what) {
+  if (s == "local") return Launcher::Local;
+  if (s == "slurm") return Launcher::Slurm;
+  if (s == "parallel") return Launcher::Parallel;
+  fail(what, ": unknown launcher '", s, "' (local, slurm or parallel)");
+}
+
 const char* mode_name(Mode m) {
   return m == Mode::Simulate ? "simulate" : "analytic";
 }
@@ -34,8 +45,12 @@ std::string fnv1a64_hex(const std::string& s) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",      "mode", "models", "seed", "prune",
-                                           "timesteps", "jobs", "check",  "hw"};
+const std::vector<std::string> kTopKeys = {"name",  "mode",      "models", "seed",
+                                           "prune", "timesteps", "jobs",   "check",
+                                           "hw",    "launcher",  "slurm",  "parallel"};
+const std::vector<std::string> kSlurmKeys = {"partition", "time",           "mem",
+                                             "account",   "sbatch_options", "points_per_task"};
+const std::vector<std::string> kParallelKeys = {"sshlogin", "sshloginfile", "points_per_task"};
 const std::vector<std::string> kPruneKeys = {"method", "rate", "block"};
 const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
 const std::vector<std::string> kModelKeys = {
@@ -200,6 +215,38 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
     s.jobs = int(v.as_int(0, 1024));
   } else if (key == "check") {
     s.check = v.as_bool();
+  } else if (key == "launcher") {
+    s.launcher = Launcher(v.as_enum({"local", "slurm", "parallel"}));
+  } else if (key == "slurm.partition" || key == "slurm.time" || key == "slurm.mem" ||
+             key == "slurm.account") {
+    const std::string t = trim(v.as_string());
+    if (t.empty() || t.find_first_of(" \t\n") != std::string::npos)
+      v.fail("expected one word (as sbatch takes it), got '" + t + "'");
+    (key == "slurm.partition" ? s.slurm.partition
+     : key == "slurm.time"    ? s.slurm.time
+     : key == "slurm.mem"     ? s.slurm.mem
+                              : s.slurm.account) = t;
+  } else if (key == "slurm.sbatch_options") {
+    s.slurm.sbatch_options.clear();
+    for (const auto& e : v.items()) {
+      const std::string t = e.as_string();
+      if (t.rfind("-", 0) != 0)
+        e.fail("expected an sbatch option starting with '-', got '" + t + "'");
+      for (const char* own : {"--array", "-a", "--output", "-o", "--parsable", "--wrap"})
+        if (t == own || t.rfind(std::string(own) + "=", 0) == 0)
+          e.fail(cat("'", t, "' is set by csbrnn sweep itself"));
+      s.slurm.sbatch_options.push_back(t);
+    }
+  } else if (key == "slurm.points_per_task") {
+    s.slurm.points_per_task = int(v.as_int(0, 1000000));
+  } else if (key == "parallel.sshlogin") {
+    s.parallel.sshlogin.clear();
+    for (const auto& e : v.items()) s.parallel.sshlogin.push_back(e.as_string());
+  } else if (key == "parallel.sshloginfile") {
+    s.parallel.sshloginfile = resolve_path(v.as_string(), s.dir);
+    if (!fs::exists(s.parallel.sshloginfile)) v.fail("no such file: " + s.parallel.sshloginfile);
+  } else if (key == "parallel.points_per_task") {
+    s.parallel.points_per_task = int(v.as_int(1, 1000000));
   } else if (key == "prune.method") {
     s.methods.clear();
     for (const auto& e : v.items()) {
@@ -282,9 +329,27 @@ void parse_hw(SweepSpec& s, const Value& hw_value) {
 }
 
 const std::vector<std::string>& spec_override_keys() {
-  static const std::vector<std::string> k = {"name",       "mode",        "models", "seed",
-                                             "timesteps",  "jobs",        "check",  "prune.method",
-                                             "prune.rate", "prune.block", "hw.base"};
+  static const std::vector<std::string> k = {"name",
+                                             "mode",
+                                             "models",
+                                             "seed",
+                                             "timesteps",
+                                             "jobs",
+                                             "check",
+                                             "prune.method",
+                                             "prune.rate",
+                                             "prune.block",
+                                             "hw.base",
+                                             "launcher",
+                                             "slurm.partition",
+                                             "slurm.time",
+                                             "slurm.mem",
+                                             "slurm.account",
+                                             "slurm.sbatch_options",
+                                             "slurm.points_per_task",
+                                             "parallel.sshlogin",
+                                             "parallel.sshloginfile",
+                                             "parallel.points_per_task"};
   return k;
 }
 
@@ -305,6 +370,18 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     const yaml::Map pm = p->map(kPruneKeys, "a mapping (method, rate, block)");
     for (const std::string k : {"method", "rate", "block"})
       if (const auto v = pm.get(k)) apply_key(s, "prune." + k, *v);
+  }
+  if (const auto v = top.get("launcher")) apply_key(s, "launcher", *v);
+  if (const auto p = top.get("slurm")) {
+    const yaml::Map m = p->map(kSlurmKeys, "a mapping (partition, time, mem, account, ...)");
+    for (const auto& k : kSlurmKeys)
+      if (const auto v = m.get(k)) apply_key(s, "slurm." + k, *v);
+  }
+  if (const auto p = top.get("parallel")) {
+    const yaml::Map m =
+        p->map(kParallelKeys, "a mapping (sshlogin, sshloginfile, points_per_task)");
+    for (const auto& k : kParallelKeys)
+      if (const auto v = m.get(k)) apply_key(s, "parallel." + k, *v);
   }
 
   // --set overrides: spec keys, or any hw key (fixed for every point; replaces a grid axis).
@@ -334,7 +411,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
         const std::string near = closest_match(key, all);
         fail(ctx, ": unknown key '", key, "'",
              near.empty() ? std::string(" (sweep keys: mode, models, seed, timesteps, jobs, "
-                                        "check, prune.*, hw.base; or any hw key)")
+                                        "check, prune.*, hw.base, launcher, slurm.*, parallel.*; "
+                                        "or any hw key)")
                           : " (did you mean '" + near + "'?)");
       }
       const std::string value = v.scalar();

@@ -43,6 +43,23 @@ struct Variant {
   HwSets set;
 };
 
+/// Where the points run (docs/sweep.md "Launchers"): subprocesses here, a Slurm job array, or
+/// GNU parallel (local or over ssh). Not part of a point's identity.
+enum class Launcher { Local, Slurm, Parallel };
+const char* launcher_name(Launcher l);  // "local", "slurm", "parallel"
+
+struct SlurmOptions {
+  std::string partition, time, mem, account;  // "" = the cluster's default (sbatch option left out)
+  std::vector<std::string> sbatch_options;    // passed to sbatch as they are
+  int points_per_task = 0;                    // 0: ceil(points / 1000), at least 1
+};
+
+struct ParallelOptions {
+  std::vector<std::string> sshlogin;  // each one --sshlogin S; none: this host only
+  std::string sshloginfile;           // --sshloginfile FILE ("" = none)
+  int points_per_task = 1;
+};
+
 struct SweepSpec {
   std::string origin;  // the spec file (or text origin)
   std::string dir;     // directory relative paths are resolved against
@@ -61,7 +78,13 @@ struct SweepSpec {
   std::vector<Variant> variants;
   std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
   HwSets cli_set;  // `--set` hw keys: applied last, to every point
+  Launcher launcher = Launcher::Local;
+  SlurmOptions slurm;
+  ParallelOptions parallel;
 };
+
+/// "local" | "slurm" | "parallel"; throws Error naming `what` otherwise.
+Launcher parse_launcher(const std::string& s, const std::string& what);
 
 /// One design point, fully resolved.
 struct Point {
