@@ -67,7 +67,7 @@ int run_all(const SweepCmdOptions& o) {
         s.points, s.skipped, s.ran, s.submitted.c_str(), out.c_str(), out.c_str());
     return 0;
   }
-  const int bad = sweep::write_results(out, spec.name);
+  const int bad = sweep::write_results(out, spec.name, spec.pareto ? 1 : 0);
   std::printf(
       "%d points: %d skipped (already done), %d run: %d ok, %d failed. Results: %s/results.csv, "
       "%s/results.md\n",

@@ -65,6 +65,8 @@ std::vector<Point> read_manifest(const std::string& out_dir);
 /// (dotted; sim/report.h stats_json_paths)}; results.csv's sim columns read these.
 const std::vector<std::pair<std::string, std::string>>& sim_point_keys();
 
-int write_results(const std::string& out_dir, const std::string& title);
+/// `pareto` 1: also pareto.md and pareto_pes.svg, pareto_weight_buffer.svg (docs/sweep.md
+/// "Search and Pareto front"); 0: not; -1: as the copy DIR/spec.yaml says (--report-only).
+int write_results(const std::string& out_dir, const std::string& title, int pareto = -1);
 
 }  // namespace csbrnn::sweep

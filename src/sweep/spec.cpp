@@ -12,10 +12,15 @@
 #include "config/config_loader.h"
 #include "config/hw_keys.h"
 #include "config/strict_yaml.h"
+#include "sweep/search.h"
 #include "workload/model_spec.h"
 
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
+
+const char* search_name(Search s) {
+  return s == Search::Random ? "random" : s == Search::LatinHypercube ? "latin-hypercube" : "grid";
+}
 
 const char* launcher_name(Launcher l) {
   return l == Launcher::Slurm ? "slurm" : l == Launcher::Parallel ? "parallel" : "local";
@@ -45,9 +50,9 @@ std::string fnv1a64_hex(const std::string& s) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",  "mode",      "models", "seed",
-                                           "prune", "timesteps", "jobs",   "check",
-                                           "hw",    "launcher",  "slurm",  "parallel"};
+const std::vector<std::string> kTopKeys = {
+    "name", "mode",     "models", "seed",     "prune",  "timesteps",     "jobs",        "check",
+    "hw",   "launcher", "slurm",  "parallel", "search", "search_points", "search_seed", "pareto"};
 const std::vector<std::string> kSlurmKeys = {"partition", "time",           "mem",
                                              "account",   "sbatch_options", "points_per_task"};
 const std::vector<std::string> kParallelKeys = {"sshlogin", "sshloginfile", "points_per_task"};
@@ -215,6 +220,16 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
     s.jobs = int(v.as_int(0, 1024));
   } else if (key == "check") {
     s.check = v.as_bool();
+  } else if (key == "search") {
+    s.search = Search(v.as_enum({"grid", "random", "latin-hypercube"}));
+    if (!s.pareto_set) s.pareto = s.search != Search::Grid;
+  } else if (key == "search_points") {
+    s.search_points = int(v.as_int(1, 10000000));
+  } else if (key == "search_seed") {
+    s.search_seed = uint64_t(v.as_int(0, INT64_MAX));
+  } else if (key == "pareto") {
+    s.pareto = v.as_bool();
+    s.pareto_set = true;
   } else if (key == "launcher") {
     s.launcher = Launcher(v.as_enum({"local", "slurm", "parallel"}));
   } else if (key == "slurm.partition" || key == "slurm.time" || key == "slurm.mem" ||
@@ -340,6 +355,10 @@ const std::vector<std::string>& spec_override_keys() {
                                              "prune.rate",
                                              "prune.block",
                                              "hw.base",
+                                             "search",
+                                             "search_points",
+                                             "search_seed",
+                                             "pareto",
                                              "launcher",
                                              "slurm.partition",
                                              "slurm.time",
@@ -371,7 +390,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     for (const std::string k : {"method", "rate", "block"})
       if (const auto v = pm.get(k)) apply_key(s, "prune." + k, *v);
   }
-  if (const auto v = top.get("launcher")) apply_key(s, "launcher", *v);
+  for (const std::string k : {"pareto", "search", "search_points", "search_seed", "launcher"})
+    if (const auto v = top.get(k)) apply_key(s, k, *v);
   if (const auto p = top.get("slurm")) {
     const yaml::Map m = p->map(kSlurmKeys, "a mapping (partition, time, mem, account, ...)");
     for (const auto& k : kSlurmKeys)
@@ -427,6 +447,15 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     }
   }
   if (s.models.empty()) fail(origin, ": 'models' is missing: list at least one model");
+  if (s.search != Search::Grid) {
+    if (s.search_points <= 0)
+      fail(origin, ": search: ", search_name(s.search), " needs search_points: N (the budget)");
+    bool numeric = false;
+    for (const auto& g : s.grid) numeric |= grid_axis_numeric(g.second);
+    if (!numeric)
+      fail(origin, ": search: ", search_name(s.search),
+           " samples the numeric hw.grid axes, and this spec has none");
+  }
   return s;
 }
 
@@ -453,21 +482,75 @@ std::string cache_key(const Point& p) {
                          p.method, "\n", p.rate, "\n", p.block.bh, "x", p.block.bw));
 }
 
+bool grid_axis_numeric(const std::vector<std::string>& values) {
+  for (const auto& v : values) {
+    double x;
+    if (!yaml::read_number(trim(v), x)) return false;
+  }
+  return true;
+}
+
+std::vector<std::vector<int>> search_choices(const SweepSpec& s) {
+  std::vector<std::vector<int>> out;
+  std::vector<int> dims;  // grid index of each numeric axis
+  for (size_t g = 0; g < s.grid.size(); ++g)
+    if (grid_axis_numeric(s.grid[g].second)) dims.push_back(int(g));
+  const auto u = s.search == Search::LatinHypercube
+                     ? latin_hypercube(s.search_points, int(dims.size()), s.search_seed)
+                     : random_samples(s.search_points, int(dims.size()), s.search_seed);
+  std::set<std::vector<int>> seen;
+  for (const auto& sample : u) {
+    std::vector<int> c;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      const size_t k = s.grid[size_t(dims[d])].second.size();
+      c.push_back(int(std::min(k - 1, size_t(sample[d] * double(k)))));
+    }
+    if (seen.insert(c).second) out.push_back(c);
+  }
+  return out;
+}
+
 std::vector<Point> expand(const SweepSpec& s) {
   std::vector<Point> pts;
   std::vector<Variant> variants = s.variants;
   if (variants.empty()) variants.push_back(Variant{});
   // grid combinations, last key fastest
   std::vector<HwSets> combos{HwSets{}};
-  for (const auto& [key, values] : s.grid) {
-    std::vector<HwSets> next;
-    for (const auto& c : combos)
-      for (const auto& v : values) {
-        HwSets n = c;
-        n.emplace_back(key, v);
-        next.push_back(n);
+  if (s.search == Search::Grid) {
+    for (const auto& [key, values] : s.grid) {
+      std::vector<HwSets> next;
+      for (const auto& c : combos)
+        for (const auto& v : values) {
+          HwSets n = c;
+          n.emplace_back(key, v);
+          next.push_back(n);
+        }
+      combos = next;
+    }
+  } else {
+    // the sampled values of the numeric axes (sample order), crossed with every combination of
+    // the other axes (last fastest); entries in the grid's key order
+    combos.clear();
+    for (const auto& choice : search_choices(s)) {
+      std::vector<HwSets> part{HwSets{}};
+      size_t d = 0;
+      for (const auto& [key, values] : s.grid) {
+        std::vector<HwSets> next;
+        if (grid_axis_numeric(values)) {
+          const std::string& v = values[size_t(choice[d++])];
+          for (auto& c : part) c.emplace_back(key, v);
+          continue;
+        }
+        for (const auto& c : part)
+          for (const auto& v : values) {
+            HwSets n = c;
+            n.emplace_back(key, v);
+            next.push_back(n);
+          }
+        part = next;
       }
-    combos = next;
+      combos.insert(combos.end(), part.begin(), part.end());
+    }
   }
   std::set<std::string> ids;
   for (const ModelEntry& m : s.models) {

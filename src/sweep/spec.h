@@ -60,6 +60,10 @@ struct ParallelOptions {
   int points_per_task = 1;
 };
 
+/// How the hw.grid axes are combined (docs/sweep.md "Search and Pareto front").
+enum class Search { Grid, Random, LatinHypercube };
+const char* search_name(Search s);  // "grid", "random", "latin-hypercube"
+
 struct SweepSpec {
   std::string origin;  // the spec file (or text origin)
   std::string dir;     // directory relative paths are resolved against
@@ -78,6 +82,11 @@ struct SweepSpec {
   std::vector<Variant> variants;
   std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
   HwSets cli_set;  // `--set` hw keys: applied last, to every point
+  Search search = Search::Grid;
+  int search_points = 0;     // random / latin-hypercube: samples of the numeric grid axes
+  uint64_t search_seed = 1;  // their generator's seed
+  bool pareto = false;       // write pareto.md and the pareto_*.svg plots (default: search != grid)
+  bool pareto_set = false;   // pareto given explicitly
   Launcher launcher = Launcher::Local;
   SlurmOptions slurm;
   ParallelOptions parallel;
@@ -114,6 +123,12 @@ SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string
 /// The Cartesian product (order in the header comment). Throws Error naming the spec when a
 /// combination is an impossible hardware config.
 std::vector<Point> expand(const SweepSpec& s);
+
+/// A grid axis is numeric when every value is a number (the axes random / latin-hypercube sample).
+bool grid_axis_numeric(const std::vector<std::string>& values);
+/// random / latin-hypercube: the chosen value index of each numeric grid axis (in grid order),
+/// per sample, duplicates dropped (first kept), in sample order.
+std::vector<std::vector<int>> search_choices(const SweepSpec& s);
 
 /// Stable id: FNV-1a 64 of the canonical text of the point's settings (canonical_settings).
 std::string point_id(const Point& p);
