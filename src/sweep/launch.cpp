@@ -244,7 +244,9 @@ RunSummary launch_remote(const SweepSpec& spec, const RunOptions& opt,
         land, opt, "slurm job " + job,
         [&] {
           std::vector<std::string> states;
-          if (!job_states(job, states)) fail("csbrnn sweep: squeue cannot be run");
+          if (!job_states(job, states))
+            fail("csbrnn sweep: squeue cannot be asked about job ", job,
+                 " (the job goes on: csbrnn sweep --status --out ", dir, " follows it)");
           gone = states.empty() ? gone + 1 : 0;
           return gone < 2;
         },

@@ -40,6 +40,21 @@ std::string num(double v) {
 const char* kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
                          "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b"};
 
+/// About five round ticks (1, 2 or 5 x 10^k apart) from the first multiple >= lo to hi.
+std::vector<double> linear_ticks(double lo, double hi) {
+  const double raw = (hi - lo) / 5;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-12; v += step) t.push_back(v);
+  return t;
+}
+
 }  // namespace
 
 int Table::col(const std::string& name) const {
@@ -96,15 +111,7 @@ std::string bar_chart_svg(const std::string& title, const std::string& y_label,
   if (logy) {
     for (double e = y0; e <= y1 + 1e-9; e += 1) ticks.push_back(std::pow(10.0, e));
   } else {
-    const double raw = (y1 - y0) / 5;
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = mag;
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-      if (m * mag >= raw) {
-        step = m * mag;
-        break;
-      }
-    for (double v = 0; v <= y1 + 1e-12; v += step) ticks.push_back(v);
+    ticks = linear_ticks(y0, y1);
   }
   for (double v : ticks) {
     const double y = ypix(v);
@@ -174,16 +181,7 @@ struct Axis {
       for (double e = lo; e <= hi + 1e-9; e += 1) t.push_back(std::pow(10.0, e));
       return t;
     }
-    const double raw = (hi - lo) / 5;
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = mag;
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-      if (m * mag >= raw) {
-        step = m * mag;
-        break;
-      }
-    for (double v = std::ceil(lo / step) * step; v <= hi + 1e-12; v += step) t.push_back(v);
-    return t;
+    return linear_ticks(lo, hi);
   }
 };
 

@@ -26,6 +26,7 @@
 #include "sweep/spec.h"
 
 using namespace csbrnn;
+using csbrnn::test::csv_cells;
 using csbrnn::test::run_cli;
 using csbrnn::test::source_path;
 using csbrnn::test::TempDir;
@@ -35,30 +36,6 @@ namespace {
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
-}
-
-/// Cells of a CSV line (quoted cells may hold commas and "").
-std::vector<std::string> csv_cells(const std::string& line) {
-  std::vector<std::string> cells(1);
-  bool q = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (q) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-        cells.back() += '"', ++i;
-      else if (c == '"')
-        q = false;
-      else
-        cells.back() += c;
-    } else if (c == '"') {
-      q = true;
-    } else if (c == ',') {
-      cells.emplace_back();
-    } else {
-      cells.back() += c;
-    }
-  }
-  return cells;
 }
 
 /// results.csv without its timing columns (wall and compile seconds differ run to run), cells

@@ -46,7 +46,7 @@ std::string hw_of(const Point& p, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("latin hypercube: every bin of every axis exactly once, in [0,1)") {
+TEST_CASE("latin hypercube: every bin of every axis exactly once, all in 0..1") {
   for (uint64_t seed : {1ull, 2ull, 77ull})
     for (int n : {1, 2, 5, 13}) {
       const auto s = latin_hypercube(n, 3, seed);
