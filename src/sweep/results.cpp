@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
-#include "config/config_loader.h"
+#include "config/hw_keys.h"
 #include "sweep/report.h"
 #include "sweep/runner.h"
 #include "sweep/search.h"
@@ -56,13 +56,15 @@ std::string sanitize(const std::string& s) {
 
 // What the tables and plots of one sweep depend on besides the rows.
 struct Layout {
+  std::vector<HwConfig> cfgs;    // each point's resolved config, in manifest order (parsed once)
   std::vector<std::string> hwk;  // hardware keys that differ between points
   bool any_variant = false, any_sim = false, any_paper = false;
 };
 
 Layout layout_of(const std::vector<Point>& pts) {
   Layout f;
-  f.hwk = varying_hw_keys(pts);
+  f.cfgs = point_hw_configs(pts);
+  f.hwk = varying_hw_keys(f.cfgs);
   for (const Point& p : pts) {
     f.any_variant |= !p.variant.empty();
     f.any_sim |= p.mode == Mode::Simulate;
@@ -128,7 +130,7 @@ void result_cells(const Point& p, const nlohmann::json& r, std::map<std::string,
     c["latency_vs_paper"] = full(a["latency_us"].get<double>() / p.paper_latency_us);
 }
 
-Row read_row(const std::string& dir, const Point& p, const Layout& f) {
+Row read_row(const std::string& dir, const Point& p, const HwConfig& cfg, const Layout& f) {
   Row row;
   row.p = p;
   const std::string file = (fs::path(dir) / "points" / (p.id + ".json")).string();
@@ -149,7 +151,7 @@ Row read_row(const std::string& dir, const Point& p, const Layout& f) {
   c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
   c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
   c["variant"] = p.variant;
-  for (const auto& k : f.hwk) c[k] = hw_value(p, k);
+  for (const auto& k : f.hwk) c[k] = find_hw_key(k)->get(cfg);
   c["status"] = row.status;
   c["error"] = row.r.value("error", std::string());
   if (row.status == "ok") result_cells(p, row.r, c);
@@ -428,9 +430,10 @@ std::vector<std::string> write_pareto(const std::string& dir, const std::vector<
       ScatterSeries s;
       s.name = m;
       std::vector<const Row*> of;
-      for (const Row& r : rows) {
+      for (size_t ri = 0; ri < rows.size(); ++ri) {
+        const Row& r = rows[ri];
         if (r.status != "ok" || r.p.model != m) continue;
-        const HwConfig hw = parse_hw_config(r.p.hw_yaml, "point " + r.p.id);
+        const HwConfig& hw = f.cfgs[ri];
         const double x = std::string(o.col) == "pes"
                              ? double(hw.engine.pes())
                              : double(hw.engine.groups()) * hw.buffers.weight_buffer_kib * 1024.0;
@@ -467,7 +470,7 @@ int write_results(const std::string& dir, const std::string& title_in, int paret
   std::vector<Row> rows;
   int bad = 0;
   for (const Point& p : pts) {
-    rows.push_back(read_row(dir, p, f));
+    rows.push_back(read_row(dir, p, f.cfgs[rows.size()], f));
     if (rows.back().status != "ok") bad++;
   }
   write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(csv_table(rows, f)));

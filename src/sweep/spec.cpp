@@ -677,11 +677,20 @@ std::string hw_value(const Point& p, const std::string& key) {
   return k->get(c);
 }
 
-std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts) {
-  std::vector<std::string> out;
-  if (pts.empty()) return out;
+std::vector<HwConfig> point_hw_configs(const std::vector<Point>& pts) {
   std::vector<HwConfig> cfgs;
+  cfgs.reserve(pts.size());
   for (const auto& p : pts) cfgs.push_back(parse_hw_config(p.hw_yaml, "point " + p.id));
+  return cfgs;
+}
+
+std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts) {
+  return varying_hw_keys(point_hw_configs(pts));
+}
+
+std::vector<std::string> varying_hw_keys(const std::vector<HwConfig>& cfgs) {
+  std::vector<std::string> out;
+  if (cfgs.empty()) return out;
   for (const auto& k : hw_keys()) {
     if (k.path == "name") continue;
     const std::string first = k.get(cfgs[0]);

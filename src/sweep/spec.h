@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/hw_config.h"
 #include "prune/prune.h"
 
 namespace csbrnn::sweep {
@@ -141,6 +142,9 @@ Point point_from_json(const nlohmann::json& j);
 
 /// Hardware keys whose resolved value differs between points (in hw_keys() order).
 std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts);
+std::vector<std::string> varying_hw_keys(const std::vector<HwConfig>& cfgs);
+/// The resolved hw config of each point (parsed from its hw_yaml), in order.
+std::vector<HwConfig> point_hw_configs(const std::vector<Point>& pts);
 /// Resolved value of a hw key of a point (from hw_yaml).
 std::string hw_value(const Point& p, const std::string& key);
 
