@@ -219,8 +219,7 @@ std::vector<HwKey> build_keys() {
       "PEs in each group: P rows (kernel rows) x Q columns (kernel columns)"));
   k.push_back(real_key(
       "engine.clock_mhz", [](HwConfig& c) -> double& { return c.engine.clock_mhz; },
-      {0.001, 10000, false}, "MHz",
-      "clock frequency of the whole machine"));
+      {0.001, 10000, false}, "MHz", "clock frequency of the whole machine"));
   k.push_back(int_key(
       "engine.neuron_load_width", [](HwConfig& c) -> int& { return c.engine.neuron_load_width; }, 1,
       65536, "input neurons per cycle loaded into a BlockNeuronBuffer"));

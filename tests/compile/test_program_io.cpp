@@ -5,10 +5,10 @@
 #include "common/error.h"
 #include "compile/compiler.h"
 #include "isa/interpreter.h"
-#include "workload/bench_model.h"
 #include "isa/program_io.h"
 #include "support/test_util.h"
 #include "tiny_model.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 
