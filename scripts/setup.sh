@@ -16,6 +16,9 @@ build_pkgs=(
 test_pkgs=(
   catch2                         # the test framework (tests/)
   gtkwave                        # vcd2fst: the VCD test checks a trace is accepted; also a viewer
+  parallel                       # GNU parallel: csbrnn sweep --launcher parallel and its test
+  slurmctld slurmd slurm-client  # the single-node Slurm of scripts/slurm_up.sh (--launcher slurm
+  munge                          # test): controller, node daemon, sbatch/squeue, munge auth
 )
 tool_pkgs=(
   clang-format                   # scripts/check_format.sh (run by .ci/run)

@@ -26,6 +26,17 @@ std::string bar_chart_svg(const std::string& title, const std::string& y_label,
                           const std::vector<std::string>& categories,
                           const std::vector<BarSeries>& series, bool allow_log);
 
+struct ScatterSeries {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // every (x, y) of the series: dots
+  std::vector<std::pair<double, double>> front;   // its Pareto front, by x: a staircase line
+};
+
+/// A scatter plot with each series' Pareto front drawn as a staircase (lower left is better),
+/// as a standalone SVG; an axis is logarithmic when its positive values span more than 30x.
+std::string scatter_svg(const std::string& title, const std::string& x_label,
+                        const std::string& y_label, const std::vector<ScatterSeries>& series);
+
 /// Stacks several standalone SVGs vertically into one.
 std::string stack_svgs(const std::vector<std::string>& svgs);
 

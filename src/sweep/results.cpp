@@ -11,8 +11,10 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "config/hw_keys.h"
 #include "sweep/report.h"
 #include "sweep/runner.h"
+#include "sweep/search.h"
 
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
@@ -54,13 +56,15 @@ std::string sanitize(const std::string& s) {
 
 // What the tables and plots of one sweep depend on besides the rows.
 struct Layout {
+  std::vector<HwConfig> cfgs;    // each point's resolved config, in manifest order (parsed once)
   std::vector<std::string> hwk;  // hardware keys that differ between points
   bool any_variant = false, any_sim = false, any_paper = false;
 };
 
 Layout layout_of(const std::vector<Point>& pts) {
   Layout f;
-  f.hwk = varying_hw_keys(pts);
+  f.cfgs = point_hw_configs(pts);
+  f.hwk = varying_hw_keys(f.cfgs);
   for (const Point& p : pts) {
     f.any_variant |= !p.variant.empty();
     f.any_sim |= p.mode == Mode::Simulate;
@@ -126,7 +130,7 @@ void result_cells(const Point& p, const nlohmann::json& r, std::map<std::string,
     c["latency_vs_paper"] = full(a["latency_us"].get<double>() / p.paper_latency_us);
 }
 
-Row read_row(const std::string& dir, const Point& p, const Layout& f) {
+Row read_row(const std::string& dir, const Point& p, const HwConfig& cfg, const Layout& f) {
   Row row;
   row.p = p;
   const std::string file = (fs::path(dir) / "points" / (p.id + ".json")).string();
@@ -147,7 +151,7 @@ Row read_row(const std::string& dir, const Point& p, const Layout& f) {
   c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
   c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
   c["variant"] = p.variant;
-  for (const auto& k : f.hwk) c[k] = hw_value(p, k);
+  for (const auto& k : f.hwk) c[k] = find_hw_key(k)->get(cfg);
   c["status"] = row.status;
   c["error"] = row.r.value("error", std::string());
   if (row.status == "ok") result_cells(p, row.r, c);
@@ -381,9 +385,84 @@ std::string write_plot(const std::string& dir, const std::vector<Row>& rows,
   return name;
 }
 
+// pareto: given in the copy of the spec, else on when it searches (spec.cpp apply_key).
+bool spec_pareto(const std::string& dir) {
+  try {
+    const YAML::Node n = YAML::LoadFile((fs::path(dir) / "spec.yaml").string());
+    if (!n.IsMap()) return false;
+    if (n["pareto"] && n["pareto"].IsScalar()) return n["pareto"].as<bool>();
+    return n["search"] && n["search"].IsScalar() && n["search"].Scalar() != "grid";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+/// pareto.md and the two plots: per model, the ok points' latency against the PE count and
+/// against the weight-buffer capacity (groups x buffers.weight_buffer_kib), and their fronts.
+std::vector<std::string> write_pareto(const std::string& dir, const std::vector<Row>& rows,
+                                      const Layout& f) {
+  struct Obj {
+    const char* file;
+    const char* title;
+    const char* x_label;
+    const char* col;
+  };
+  const Obj objs[] = {{"pareto_pes.svg", "latency vs PE count", "PEs", "pes"},
+                      {"pareto_weight_buffer.svg", "latency vs weight-buffer bytes",
+                       "weight-buffer bytes", "weight_buffer_bytes"}};
+  std::vector<std::string> models;
+  for (const Row& r : rows)
+    if (r.status == "ok" && std::find(models.begin(), models.end(), r.p.model) == models.end())
+      models.push_back(r.p.model);
+  std::ostringstream md;
+  md << "# Pareto fronts\n\nPer model, the ok points not dominated by another (lower latency "
+        "and lower cost; docs/sweep.md \"Search and Pareto front\"). Latency: analytic "
+        "`latency_us` per timestep. No energy model exists yet.\n";
+  std::vector<std::string> files;
+  for (const Obj& o : objs) {
+    md << "\n## " << o.title << "\n\n| model | id | " << o.x_label << " | latency_us |";
+    for (const auto& k : f.hwk) md << " " << k << " |";
+    md << "\n|---|---|---|---|";
+    for (size_t i = 0; i < f.hwk.size(); ++i) md << "---|";
+    md << "\n";
+    std::vector<ScatterSeries> series;
+    for (const auto& m : models) {
+      ScatterSeries s;
+      s.name = m;
+      std::vector<const Row*> of;
+      for (size_t ri = 0; ri < rows.size(); ++ri) {
+        const Row& r = rows[ri];
+        if (r.status != "ok" || r.p.model != m) continue;
+        const HwConfig& hw = f.cfgs[ri];
+        const double x = std::string(o.col) == "pes"
+                             ? double(hw.engine.pes())
+                             : double(hw.engine.groups()) * hw.buffers.weight_buffer_kib * 1024.0;
+        const double y = r.r["analytic"]["latency_us"].get<double>();
+        s.points.emplace_back(x, y);
+        of.push_back(&r);
+      }
+      for (size_t i : pareto_front(s.points)) {
+        s.front.push_back(s.points[i]);
+        md << "| " << m << " | " << of[i]->p.id << " | " << full(s.points[i].first) << " | "
+           << full(s.points[i].second) << " |";
+        for (const auto& k : f.hwk) md << " " << of[i]->cells.at(k) << " |";
+        md << "\n";
+      }
+      series.push_back(s);
+    }
+    write_file_atomic((fs::path(dir) / o.file).string(),
+                      scatter_svg(std::string("Pareto front: ") + o.title, o.x_label,
+                                  "latency per timestep (us)", series));
+    md << "\n![" << o.file << "](" << o.file << ")\n";
+    files.push_back(o.file);
+  }
+  write_file_atomic((fs::path(dir) / "pareto.md").string(), md.str());
+  return files;
+}
+
 }  // namespace
 
-int write_results(const std::string& dir, const std::string& title_in) {
+int write_results(const std::string& dir, const std::string& title_in, int pareto) {
   const std::vector<Point> pts = read_manifest(dir);
   const std::string title = spec_title(dir, title_in);
   remove_old_plots(dir);
@@ -391,7 +470,7 @@ int write_results(const std::string& dir, const std::string& title_in) {
   std::vector<Row> rows;
   int bad = 0;
   for (const Point& p : pts) {
-    rows.push_back(read_row(dir, p, f));
+    rows.push_back(read_row(dir, p, f.cfgs[rows.size()], f));
     if (rows.back().status != "ok") bad++;
   }
   write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(csv_table(rows, f)));
@@ -405,6 +484,11 @@ int write_results(const std::string& dir, const std::string& title_in) {
   if (!plots.empty()) {
     md << "\n## Plots\n\n";
     for (const auto& p : plots) md << "![" << p << "](" << p << ")\n";
+  }
+  if (pareto < 0) pareto = spec_pareto(dir);
+  if (pareto) {
+    md << "\n## Pareto fronts\n\n[pareto.md](pareto.md) lists the points on the fronts.\n\n";
+    for (const auto& p : write_pareto(dir, rows, f)) md << "![" << p << "](" << p << ")\n";
   }
   write_file_atomic((fs::path(dir) / "results.md").string(), md.str());
   return bad;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +31,10 @@
 #include "model/csb_file.h"
 #include "prune/prune.h"
 #include "stats/stats.h"
+#include "sweep/launch.h"
+#include "sweep/process.h"
 #include "timing/analytic.h"
 #include "workload/model_spec.h"
-
-extern char** environ;
 
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
@@ -59,99 +58,6 @@ std::string path_in(const std::string& dir, const std::string& rel) {
   return (fs::path(dir) / rel).string();
 }
 
-// Running subprocesses, so that SIGINT/SIGTERM/SIGHUP to a sweep (or to a point process) stop
-// its children too instead of leaving them running as orphans. Plain array: the handler may only
-// read it (async-signal-safe).
-constexpr int kMaxChildren = 1024;
-volatile pid_t g_children[kMaxChildren];
-
-void on_signal(int sig) {
-  for (int i = 0; i < kMaxChildren; ++i)
-    if (g_children[i] > 0) ::kill(g_children[i], sig);
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-void track_child(pid_t pid) {
-  static bool installed = false;
-  if (!installed) {
-    installed = true;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_signal);
-  }
-  for (int i = 0; i < kMaxChildren; ++i)
-    if (g_children[i] == 0) {
-      g_children[i] = pid;
-      return;
-    }
-}
-
-void untrack_child(pid_t pid) {
-  for (int i = 0; i < kMaxChildren; ++i)
-    if (g_children[i] == pid) g_children[i] = 0;
-}
-
-/// Waits for any child to end; returns its pid and sets `code` to its exit status (128 + signal
-/// when killed), or returns -1 when no child is left.
-pid_t reap_child(int& code) {
-  for (;;) {
-    int st = 0;
-    const pid_t pid = waitpid(-1, &st, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    untrack_child(pid);
-    code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return pid;
-  }
-}
-
-/// Starts `exe args...` with stdout+stderr to `log`; returns the pid.
-pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
-  make_directories(fs::path(log).parent_path().string());
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::vector<std::string> all{exe};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) fail("csbrnn sweep: cannot start ", exe, ": ", std::strerror(rc));
-  track_child(pid);
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return -1;
-  untrack_child(pid);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/// The line of a log that explains a failure: the last "error" line, else the last line.
-std::string error_line(const std::string& log, int code) {
-  std::ifstream f(log);
-  std::string line, last, err;
-  while (std::getline(f, line)) {
-    line = trim(line);
-    if (line.empty()) continue;
-    // progress output uses \r; keep the text after the last one
-    const auto cr = line.rfind('\r');
-    if (cr != std::string::npos) line = trim(line.substr(cr + 1));
-    last = line;
-    if (line.find("error") != std::string::npos) err = line;
-  }
-  std::string msg = !err.empty() ? err : !last.empty() ? last : "no output";
-  if (code >= 128) msg = cat("killed by signal ", code - 128, " (", msg, ")");
-  return msg;
-}
-
 std::string now_text() {
   const std::time_t t = std::time(nullptr);
   char buf[64];
@@ -163,19 +69,6 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(read_text_file(path));
 }
 
-/// status of points/ID.json: "ok", "failed" or "" (missing / unreadable).
-std::string point_status(const std::string& dir, const std::string& id) {
-  const std::string f = path_in(dir, "points/" + id + ".json");
-  if (!fs::exists(f)) return "";
-  try {
-    const auto j = read_json(f);
-    if (j.value("id", "") != id) return "";
-    return j.value("status", "");
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
 void write_failed(const std::string& dir, const Point& p, const std::string& error, double secs) {
   const nlohmann::json j = {{"id", p.id},
                             {"status", "failed"},
@@ -183,6 +76,16 @@ void write_failed(const std::string& dir, const Point& p, const std::string& err
                             {"point", point_to_json(p)},
                             {"wall_seconds", secs}};
   write_file_atomic(path_in(dir, "points/" + p.id + ".json"), j.dump(2) + "\n");
+}
+
+/// Records how a point process ended: ok when it exited 0 and wrote an ok result, else
+/// points/ID.json "failed" with the error line of its log. Returns "" when ok, else the error.
+std::string record_exit(const std::string& dir, const Point& p, int code, double secs) {
+  if (code == 0 && point_status(dir, p.id) == "ok") return "";
+  const std::string log = path_in(dir, "logs/" + p.id + ".log");
+  const std::string err = code == 0 ? "point process wrote no result" : error_line(log, code);
+  write_failed(dir, p, err, secs);
+  return err;
 }
 
 /// The pruned CSB model of a point (bench spec or weights file), as csbrnn fig12 builds it (a
@@ -294,6 +197,18 @@ class Progress {
 
 }  // namespace
 
+std::string point_status(const std::string& dir, const std::string& id) {
+  const std::string f = path_in(dir, "points/" + id + ".json");
+  if (!fs::exists(f)) return "";
+  try {
+    const auto j = read_json(f);
+    if (j.value("id", "") != id) return "";
+    return j.value("status", "");
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 std::vector<Point> read_manifest(const std::string& dir) {
   const std::string f = path_in(dir, "manifest.jsonl");
   std::istringstream in(read_text_file(f));
@@ -399,6 +314,79 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
               r.latency_us);
 }
 
+namespace {
+
+/// Makes cache/KEY.csb if it is missing, under an exclusive flock of cache/KEY.lock (tasks on
+/// several hosts of a shared file system prune each entry once; the others wait and reuse it).
+/// Returns "" or the error, worded as the local launcher's.
+std::string ensure_cache(const std::string& dir, const std::string& key, const std::string& exe) {
+  if (fs::exists(cache_csb(dir, key))) return "";
+  make_directories(path_in(dir, "cache"));
+  const std::string lockf = path_in(dir, "cache/" + key + ".lock");
+  const int fd = ::open(lockf.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) fail(lockf, ": cannot open: ", std::strerror(errno));
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      const int e = errno;
+      ::close(fd);
+      fail(lockf, ": cannot lock: ", std::strerror(e));
+    }
+  std::string err;
+  if (!fs::exists(cache_csb(dir, key))) {
+    const std::string log = path_in(dir, "logs/cache-" + key + ".log");
+    std::printf("prepare %s\n", key.c_str());
+    std::fflush(stdout);
+    const int code = wait_exit(spawn(exe, {"sweep", "--prepare", key, "--out", dir}, log));
+    if (code != 0 || !fs::exists(cache_csb(dir, key)))
+      err = "pruning failed: " + error_line(log, code);
+  }
+  ::close(fd);  // releases the lock
+  return err;
+}
+
+}  // namespace
+
+int run_points(const std::string& dir, const std::string& ids, const std::string& exe_in) {
+  const std::string exe = exe_in.empty() ? self_exe() : exe_in;
+  std::map<std::string, Point> by_id;
+  for (Point& p : read_manifest(dir)) by_id.emplace(p.id, std::move(p));
+  std::map<std::string, std::string> cache_error;
+  int failed = 0;
+  for (const std::string& raw : split(ids, ',')) {
+    const std::string id = trim(raw);
+    if (id.empty()) continue;
+    const auto it = by_id.find(id);
+    if (it == by_id.end()) fail(path_in(dir, "manifest.jsonl"), ": no point with id ", id);
+    const Point& p = it->second;
+    if (point_status(dir, id) == "ok") {
+      std::printf("skip %s\n", id.c_str());
+      continue;
+    }
+    std::string err;
+    if (!p.cache_key.empty()) {
+      auto ce = cache_error.find(p.cache_key);
+      if (ce == cache_error.end())
+        ce = cache_error.emplace(p.cache_key, ensure_cache(dir, p.cache_key, exe)).first;
+      err = ce->second;
+      if (!err.empty()) write_failed(dir, p, err, 0);
+    }
+    const auto t0 = Clock::now();
+    if (err.empty()) {
+      const int code = wait_exit(spawn(exe, {"sweep", "--run-point", id, "--out", dir},
+                                       path_in(dir, "logs/" + id + ".log")));
+      err = record_exit(dir, p, code, since(t0));
+    }
+    if (err.empty()) {
+      std::printf("ok %s %g s\n", id.c_str(), since(t0));
+    } else {
+      ++failed;
+      std::printf("failed %s: %s\n", id.c_str(), err.c_str());
+    }
+    std::fflush(stdout);
+  }
+  return failed;
+}
+
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string dir = opt.out_dir;
   const std::vector<Point> pts = expand(spec);
@@ -414,6 +402,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   } lock_guard{lock};
   if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0)
     fail(dir, ": another csbrnn sweep is running in this directory");
+  // a Slurm job of an earlier --no-wait run still reads this manifest
+  check_no_active_job(dir);
   std::string manifest;
   for (const Point& p : pts) manifest += point_to_json(p).dump() + "\n";
   write_file_atomic(path_in(dir, "manifest.jsonl"), manifest);
@@ -442,6 +432,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
     }
     return sum;
   }
+
+  if (spec.launcher != Launcher::Local) return launch_remote(spec, opt, pending, sum);
 
   int jobs = opt.jobs > 0 ? opt.jobs : spec.jobs;
   if (jobs <= 0) jobs = int(std::max(1u, std::thread::hardware_concurrency()));
@@ -498,13 +490,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
     size_t next = 0;
     int done = 0;
     auto record = [&](const Point* p, int code, double secs) {
-      const std::string log = path_in(dir, "logs/" + p->id + ".log");
-      if (code == 0 && point_status(dir, p->id) == "ok") {
+      const std::string err = record_exit(dir, *p, code, secs);
+      if (err.empty()) {
         sum.ok++;
         slog << "ok " << p->id << " " << secs << " s\n";
       } else {
-        const std::string err = code == 0 ? "point process wrote no result" : error_line(log, code);
-        write_failed(dir, *p, err, secs);
         sum.failed++;
         slog << "failed " << p->id << ": " << err << "\n";
       }

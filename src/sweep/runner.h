@@ -26,10 +26,15 @@ struct RunOptions {
   bool dry_run = false;  // write the manifest and print the plan only
   bool progress = true;  // progress line on stderr
   std::string exe;       // csbrnn binary for subprocesses ("" = /proc/self/exe)
+  // slurm: false = submit and return (--no-wait); a later --status / --report-only finishes
+  bool wait = true;
+  double poll_seconds = 2;  // slurm, parallel: how often the result files are counted
 };
 
 struct RunSummary {
   int points = 0, skipped = 0, ran = 0, ok = 0, failed = 0;
+  int missing = 0;        // slurm, parallel: points submitted that left no result
+  std::string submitted;  // slurm --no-wait: the job id (nothing was waited for)
 };
 
 /// Runs (or resumes) the sweep; returns the counts. Point failures are recorded, not thrown.
@@ -41,6 +46,16 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt);
 void prepare_cache_entry(const std::string& out_dir, const std::string& key);
 void run_point(const std::string& out_dir, const std::string& id, const std::string& exe = "");
 
+/// --run-points ID,ID,...: the work of one Slurm array task or GNU parallel job. Runs each point
+/// that has no ok result as the local launcher does (a `--run-point ID` subprocess, its log in
+/// logs/ID.log, a failure recorded in points/ID.json); a missing pruned model is made first under
+/// an exclusive flock of cache/KEY.lock, so tasks on several hosts prune it once. Returns the
+/// number of points that failed.
+int run_points(const std::string& out_dir, const std::string& ids, const std::string& exe = "");
+
+/// status of points/ID.json: "ok", "failed" or "" (missing / unreadable).
+std::string point_status(const std::string& out_dir, const std::string& id);
+
 /// Reads manifest.jsonl.
 std::vector<Point> read_manifest(const std::string& out_dir);
 
@@ -50,6 +65,8 @@ std::vector<Point> read_manifest(const std::string& out_dir);
 /// (dotted; sim/report.h stats_json_paths)}; results.csv's sim columns read these.
 const std::vector<std::pair<std::string, std::string>>& sim_point_keys();
 
-int write_results(const std::string& out_dir, const std::string& title);
+/// `pareto` 1: also pareto.md and pareto_pes.svg, pareto_weight_buffer.svg (docs/sweep.md
+/// "Search and Pareto front"); 0: not; -1: as the copy DIR/spec.yaml says (--report-only).
+int write_results(const std::string& out_dir, const std::string& title, int pareto = -1);
 
 }  // namespace csbrnn::sweep

@@ -12,10 +12,26 @@
 #include "config/config_loader.h"
 #include "config/hw_keys.h"
 #include "config/strict_yaml.h"
+#include "sweep/search.h"
 #include "workload/model_spec.h"
 
 namespace csbrnn::sweep {
 namespace fs = std::filesystem;
+
+const char* search_name(Search s) {
+  return s == Search::Random ? "random" : s == Search::LatinHypercube ? "latin-hypercube" : "grid";
+}
+
+const char* launcher_name(Launcher l) {
+  return l == Launcher::Slurm ? "slurm" : l == Launcher::Parallel ? "parallel" : "local";
+}
+
+Launcher parse_launcher(const std::string& s, const std::string& what) {
+  if (s == "local") return Launcher::Local;
+  if (s == "slurm") return Launcher::Slurm;
+  if (s == "parallel") return Launcher::Parallel;
+  fail(what, ": unknown launcher '", s, "' (local, slurm or parallel)");
+}
 
 const char* mode_name(Mode m) {
   return m == Mode::Simulate ? "simulate" : "analytic";
@@ -34,8 +50,12 @@ std::string fnv1a64_hex(const std::string& s) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",      "mode", "models", "seed", "prune",
-                                           "timesteps", "jobs", "check",  "hw"};
+const std::vector<std::string> kTopKeys = {
+    "name", "mode",     "models", "seed",     "prune",  "timesteps",     "jobs",        "check",
+    "hw",   "launcher", "slurm",  "parallel", "search", "search_points", "search_seed", "pareto"};
+const std::vector<std::string> kSlurmKeys = {"partition", "time",           "mem",
+                                             "account",   "sbatch_options", "points_per_task"};
+const std::vector<std::string> kParallelKeys = {"sshlogin", "sshloginfile", "points_per_task"};
 const std::vector<std::string> kPruneKeys = {"method", "rate", "block"};
 const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
 const std::vector<std::string> kModelKeys = {
@@ -200,6 +220,48 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
     s.jobs = int(v.as_int(0, 1024));
   } else if (key == "check") {
     s.check = v.as_bool();
+  } else if (key == "search") {
+    s.search = Search(v.as_enum({"grid", "random", "latin-hypercube"}));
+    if (!s.pareto_set) s.pareto = s.search != Search::Grid;
+  } else if (key == "search_points") {
+    s.search_points = int(v.as_int(1, 10000000));
+  } else if (key == "search_seed") {
+    s.search_seed = uint64_t(v.as_int(0, INT64_MAX));
+  } else if (key == "pareto") {
+    s.pareto = v.as_bool();
+    s.pareto_set = true;
+  } else if (key == "launcher") {
+    s.launcher = Launcher(v.as_enum({"local", "slurm", "parallel"}));
+  } else if (key == "slurm.partition" || key == "slurm.time" || key == "slurm.mem" ||
+             key == "slurm.account") {
+    const std::string t = trim(v.as_string());
+    if (t.empty() || t.find_first_of(" \t\n") != std::string::npos)
+      v.fail("expected one word (as sbatch takes it), got '" + t + "'");
+    (key == "slurm.partition" ? s.slurm.partition
+     : key == "slurm.time"    ? s.slurm.time
+     : key == "slurm.mem"     ? s.slurm.mem
+                              : s.slurm.account) = t;
+  } else if (key == "slurm.sbatch_options") {
+    s.slurm.sbatch_options.clear();
+    for (const auto& e : v.items()) {
+      const std::string t = e.as_string();
+      if (t.rfind("-", 0) != 0)
+        e.fail("expected an sbatch option starting with '-', got '" + t + "'");
+      for (const char* own : {"--array", "-a", "--output", "-o", "--parsable", "--wrap"})
+        if (t == own || t.rfind(std::string(own) + "=", 0) == 0)
+          e.fail(cat("'", t, "' is set by csbrnn sweep itself"));
+      s.slurm.sbatch_options.push_back(t);
+    }
+  } else if (key == "slurm.points_per_task") {
+    s.slurm.points_per_task = int(v.as_int(0, 1000000));
+  } else if (key == "parallel.sshlogin") {
+    s.parallel.sshlogin.clear();
+    for (const auto& e : v.items()) s.parallel.sshlogin.push_back(e.as_string());
+  } else if (key == "parallel.sshloginfile") {
+    s.parallel.sshloginfile = resolve_path(v.as_string(), s.dir);
+    if (!fs::exists(s.parallel.sshloginfile)) v.fail("no such file: " + s.parallel.sshloginfile);
+  } else if (key == "parallel.points_per_task") {
+    s.parallel.points_per_task = int(v.as_int(1, 1000000));
   } else if (key == "prune.method") {
     s.methods.clear();
     for (const auto& e : v.items()) {
@@ -282,9 +344,31 @@ void parse_hw(SweepSpec& s, const Value& hw_value) {
 }
 
 const std::vector<std::string>& spec_override_keys() {
-  static const std::vector<std::string> k = {"name",       "mode",        "models", "seed",
-                                             "timesteps",  "jobs",        "check",  "prune.method",
-                                             "prune.rate", "prune.block", "hw.base"};
+  static const std::vector<std::string> k = {"name",
+                                             "mode",
+                                             "models",
+                                             "seed",
+                                             "timesteps",
+                                             "jobs",
+                                             "check",
+                                             "prune.method",
+                                             "prune.rate",
+                                             "prune.block",
+                                             "hw.base",
+                                             "search",
+                                             "search_points",
+                                             "search_seed",
+                                             "pareto",
+                                             "launcher",
+                                             "slurm.partition",
+                                             "slurm.time",
+                                             "slurm.mem",
+                                             "slurm.account",
+                                             "slurm.sbatch_options",
+                                             "slurm.points_per_task",
+                                             "parallel.sshlogin",
+                                             "parallel.sshloginfile",
+                                             "parallel.points_per_task"};
   return k;
 }
 
@@ -305,6 +389,19 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     const yaml::Map pm = p->map(kPruneKeys, "a mapping (method, rate, block)");
     for (const std::string k : {"method", "rate", "block"})
       if (const auto v = pm.get(k)) apply_key(s, "prune." + k, *v);
+  }
+  for (const std::string k : {"pareto", "search", "search_points", "search_seed", "launcher"})
+    if (const auto v = top.get(k)) apply_key(s, k, *v);
+  if (const auto p = top.get("slurm")) {
+    const yaml::Map m = p->map(kSlurmKeys, "a mapping (partition, time, mem, account, ...)");
+    for (const auto& k : kSlurmKeys)
+      if (const auto v = m.get(k)) apply_key(s, "slurm." + k, *v);
+  }
+  if (const auto p = top.get("parallel")) {
+    const yaml::Map m =
+        p->map(kParallelKeys, "a mapping (sshlogin, sshloginfile, points_per_task)");
+    for (const auto& k : kParallelKeys)
+      if (const auto v = m.get(k)) apply_key(s, "parallel." + k, *v);
   }
 
   // --set overrides: spec keys, or any hw key (fixed for every point; replaces a grid axis).
@@ -334,7 +431,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
         const std::string near = closest_match(key, all);
         fail(ctx, ": unknown key '", key, "'",
              near.empty() ? std::string(" (sweep keys: mode, models, seed, timesteps, jobs, "
-                                        "check, prune.*, hw.base; or any hw key)")
+                                        "check, prune.*, hw.base, launcher, slurm.*, parallel.*; "
+                                        "or any hw key)")
                           : " (did you mean '" + near + "'?)");
       }
       const std::string value = v.scalar();
@@ -349,6 +447,15 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
     }
   }
   if (s.models.empty()) fail(origin, ": 'models' is missing: list at least one model");
+  if (s.search != Search::Grid) {
+    if (s.search_points <= 0)
+      fail(origin, ": search: ", search_name(s.search), " needs search_points: N (the budget)");
+    bool numeric = false;
+    for (const auto& g : s.grid) numeric |= grid_axis_numeric(g.second);
+    if (!numeric)
+      fail(origin, ": search: ", search_name(s.search),
+           " samples the numeric hw.grid axes, and this spec has none");
+  }
   return s;
 }
 
@@ -375,21 +482,75 @@ std::string cache_key(const Point& p) {
                          p.method, "\n", p.rate, "\n", p.block.bh, "x", p.block.bw));
 }
 
+bool grid_axis_numeric(const std::vector<std::string>& values) {
+  for (const auto& v : values) {
+    double x;
+    if (!yaml::read_number(trim(v), x)) return false;
+  }
+  return true;
+}
+
+std::vector<std::vector<int>> search_choices(const SweepSpec& s) {
+  std::vector<std::vector<int>> out;
+  std::vector<int> dims;  // grid index of each numeric axis
+  for (size_t g = 0; g < s.grid.size(); ++g)
+    if (grid_axis_numeric(s.grid[g].second)) dims.push_back(int(g));
+  const auto u = s.search == Search::LatinHypercube
+                     ? latin_hypercube(s.search_points, int(dims.size()), s.search_seed)
+                     : random_samples(s.search_points, int(dims.size()), s.search_seed);
+  std::set<std::vector<int>> seen;
+  for (const auto& sample : u) {
+    std::vector<int> c;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      const size_t k = s.grid[size_t(dims[d])].second.size();
+      c.push_back(int(std::min(k - 1, size_t(sample[d] * double(k)))));
+    }
+    if (seen.insert(c).second) out.push_back(c);
+  }
+  return out;
+}
+
 std::vector<Point> expand(const SweepSpec& s) {
   std::vector<Point> pts;
   std::vector<Variant> variants = s.variants;
   if (variants.empty()) variants.push_back(Variant{});
   // grid combinations, last key fastest
   std::vector<HwSets> combos{HwSets{}};
-  for (const auto& [key, values] : s.grid) {
-    std::vector<HwSets> next;
-    for (const auto& c : combos)
-      for (const auto& v : values) {
-        HwSets n = c;
-        n.emplace_back(key, v);
-        next.push_back(n);
+  if (s.search == Search::Grid) {
+    for (const auto& [key, values] : s.grid) {
+      std::vector<HwSets> next;
+      for (const auto& c : combos)
+        for (const auto& v : values) {
+          HwSets n = c;
+          n.emplace_back(key, v);
+          next.push_back(n);
+        }
+      combos = next;
+    }
+  } else {
+    // the sampled values of the numeric axes (sample order), crossed with every combination of
+    // the other axes (last fastest); entries in the grid's key order
+    combos.clear();
+    for (const auto& choice : search_choices(s)) {
+      std::vector<HwSets> part{HwSets{}};
+      size_t d = 0;
+      for (const auto& [key, values] : s.grid) {
+        std::vector<HwSets> next;
+        if (grid_axis_numeric(values)) {
+          const std::string& v = values[size_t(choice[d++])];
+          for (auto& c : part) c.emplace_back(key, v);
+          continue;
+        }
+        for (const auto& c : part)
+          for (const auto& v : values) {
+            HwSets n = c;
+            n.emplace_back(key, v);
+            next.push_back(n);
+          }
+        part = next;
       }
-    combos = next;
+      combos.insert(combos.end(), part.begin(), part.end());
+    }
   }
   std::set<std::string> ids;
   for (const ModelEntry& m : s.models) {
@@ -516,11 +677,20 @@ std::string hw_value(const Point& p, const std::string& key) {
   return k->get(c);
 }
 
-std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts) {
-  std::vector<std::string> out;
-  if (pts.empty()) return out;
+std::vector<HwConfig> point_hw_configs(const std::vector<Point>& pts) {
   std::vector<HwConfig> cfgs;
+  cfgs.reserve(pts.size());
   for (const auto& p : pts) cfgs.push_back(parse_hw_config(p.hw_yaml, "point " + p.id));
+  return cfgs;
+}
+
+std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts) {
+  return varying_hw_keys(point_hw_configs(pts));
+}
+
+std::vector<std::string> varying_hw_keys(const std::vector<HwConfig>& cfgs) {
+  std::vector<std::string> out;
+  if (cfgs.empty()) return out;
   for (const auto& k : hw_keys()) {
     if (k.path == "name") continue;
     const std::string first = k.get(cfgs[0]);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/hw_config.h"
 #include "prune/prune.h"
 
 namespace csbrnn::sweep {
@@ -43,6 +44,27 @@ struct Variant {
   HwSets set;
 };
 
+/// Where the points run (docs/sweep.md "Launchers"): subprocesses here, a Slurm job array, or
+/// GNU parallel (local or over ssh). Not part of a point's identity.
+enum class Launcher { Local, Slurm, Parallel };
+const char* launcher_name(Launcher l);  // "local", "slurm", "parallel"
+
+struct SlurmOptions {
+  std::string partition, time, mem, account;  // "" = the cluster's default (sbatch option left out)
+  std::vector<std::string> sbatch_options;    // passed to sbatch as they are
+  int points_per_task = 0;                    // 0: ceil(points / 1000), at least 1
+};
+
+struct ParallelOptions {
+  std::vector<std::string> sshlogin;  // each one --sshlogin S; none: this host only
+  std::string sshloginfile;           // --sshloginfile FILE ("" = none)
+  int points_per_task = 1;
+};
+
+/// How the hw.grid axes are combined (docs/sweep.md "Search and Pareto front").
+enum class Search { Grid, Random, LatinHypercube };
+const char* search_name(Search s);  // "grid", "random", "latin-hypercube"
+
 struct SweepSpec {
   std::string origin;  // the spec file (or text origin)
   std::string dir;     // directory relative paths are resolved against
@@ -61,7 +83,18 @@ struct SweepSpec {
   std::vector<Variant> variants;
   std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
   HwSets cli_set;  // `--set` hw keys: applied last, to every point
+  Search search = Search::Grid;
+  int search_points = 0;     // random / latin-hypercube: samples of the numeric grid axes
+  uint64_t search_seed = 1;  // their generator's seed
+  bool pareto = false;       // write pareto.md and the pareto_*.svg plots (default: search != grid)
+  bool pareto_set = false;   // pareto given explicitly
+  Launcher launcher = Launcher::Local;
+  SlurmOptions slurm;
+  ParallelOptions parallel;
 };
+
+/// "local" | "slurm" | "parallel"; throws Error naming `what` otherwise.
+Launcher parse_launcher(const std::string& s, const std::string& what);
 
 /// One design point, fully resolved.
 struct Point {
@@ -92,6 +125,12 @@ SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string
 /// combination is an impossible hardware config.
 std::vector<Point> expand(const SweepSpec& s);
 
+/// A grid axis is numeric when every value is a number (the axes random / latin-hypercube sample).
+bool grid_axis_numeric(const std::vector<std::string>& values);
+/// random / latin-hypercube: the chosen value index of each numeric grid axis (in grid order),
+/// per sample, duplicates dropped (first kept), in sample order.
+std::vector<std::vector<int>> search_choices(const SweepSpec& s);
+
 /// Stable id: FNV-1a 64 of the canonical text of the point's settings (canonical_settings).
 std::string point_id(const Point& p);
 std::string canonical_settings(const Point& p);
@@ -103,6 +142,9 @@ Point point_from_json(const nlohmann::json& j);
 
 /// Hardware keys whose resolved value differs between points (in hw_keys() order).
 std::vector<std::string> varying_hw_keys(const std::vector<Point>& pts);
+std::vector<std::string> varying_hw_keys(const std::vector<HwConfig>& cfgs);
+/// The resolved hw config of each point (parsed from its hw_yaml), in order.
+std::vector<HwConfig> point_hw_configs(const std::vector<Point>& pts);
 /// Resolved value of a hw key of a point (from hw_yaml).
 std::string hw_value(const Point& p, const std::string& key);
 

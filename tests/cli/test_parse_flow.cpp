@@ -445,6 +445,23 @@ TEST_CASE("parse sweep: the internal modes and --report-only take --out only", "
         SweepCmdOptions::Mode::Prepare);
   CHECK(parse_ok(parse_sweep, {"--report-only", "--out", "d"}).mode ==
         SweepCmdOptions::Mode::ReportOnly);
+  CHECK(parse_ok(parse_sweep, {"--status", "--out", "d"}).mode == SweepCmdOptions::Mode::Status);
+  const auto rp = parse_ok(parse_sweep, {"--out", "d", "--run-points", "A1,B2"});
+  CHECK(rp.mode == SweepCmdOptions::Mode::RunPoints);
+  CHECK(rp.key == "A1,B2");
+  // the launchers
+  const auto l =
+      parse_ok(parse_sweep, {"s.yaml", "--out", "d", "--launcher", "parallel", "--sshlogin", ":",
+                             "--sshlogin", "2/h2", "--sshloginfile", "hosts.txt"});
+  CHECK(l.launcher == "parallel");
+  CHECK(l.sshlogin == std::vector<std::string>{":", "2/h2"});
+  CHECK(l.sshloginfile == "hosts.txt");
+  CHECK(l.wait);
+  const auto nw =
+      parse_ok(parse_sweep, {"s.yaml", "--out", "d", "--launcher", "slurm", "--no-wait"});
+  CHECK(nw.launcher == "slurm");
+  CHECK(!nw.wait);
+  CHECK(parse_ok(parse_sweep, {"s.yaml", "--out", "d"}).launcher.empty());  // the spec's
 }
 
 TEST_CASE("parse sweep: bad command lines", "[cli][parse][bad]") {
@@ -457,6 +474,11 @@ TEST_CASE("parse sweep: bad command lines", "[cli][parse][bad]") {
   CHECK(parse_error(parse_sweep, {"s.yaml", "--out", "d", "-j", "x"}) ==
         "csbrnn sweep: the argument ('x') for option '--jobs' is invalid (see 'csbrnn sweep "
         "--help')");
+  CHECK(parse_error(parse_sweep, {"s.yaml", "--out", "d", "--launcher", "pbs"}) ==
+        "--launcher: unknown launcher 'pbs' (local, slurm or parallel)");
+  CHECK(parse_error(parse_sweep,
+                    {"s.yaml", "--out", "d", "--launcher", "slurm", "--sshlogin", "h"}) ==
+        "csbrnn sweep: --sshlogin/--sshloginfile need --launcher parallel");
   CHECK(parse_error(parse_sweep, {"--out", "d", "--bogus"}) ==
         "csbrnn sweep: unrecognised option '--bogus' (see 'csbrnn sweep --help')");
 }

@@ -41,25 +41,7 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
   std::vector<std::vector<std::string>> rows;
   std::string line;
   while (std::getline(f, line)) {
-    std::vector<std::string> cells(1);
-    bool q = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (q) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-          cells.back() += '"', ++i;
-        else if (c == '"')
-          q = false;
-        else
-          cells.back() += c;
-      } else if (c == '"') {
-        q = true;
-      } else if (c == ',') {
-        cells.emplace_back();
-      } else {
-        cells.back() += c;
-      }
-    }
+    const std::vector<std::string> cells = csbrnn::test::csv_cells(line);
     rows.push_back(cells);
   }
   std::vector<std::map<std::string, std::string>> out;
