@@ -12,14 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/model_spec.h"
 #include "prune/prune.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn {
 
 struct CompareOptions {
   std::vector<std::string> models;          // names or spec paths
-  std::vector<const PruneMethod*> methods;  // default: all (the registry)
+  std::vector<const PruneMethod*> methods;  // default: all that take a rate
   uint64_t seed = 1;
   double rate = 0;                 // 0: each model's paper rate
   int banks = 8;                   // bank-balanced

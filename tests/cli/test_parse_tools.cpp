@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "cli/cmd_compare.h"
-#include "prune/registry.h"
 #include "cli/cmd_config.h"
 #include "cli/cmd_disasm.h"
 #include "cli/cmd_fig12.h"
@@ -15,6 +14,7 @@
 #include "cli/cmd_info.h"
 #include "cli/cmd_reference.h"
 #include "cli/parse_util.h"
+#include "prune/registry.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;
@@ -137,7 +137,9 @@ TEST_CASE("parse compare: bad command lines", "[cli][parse][bad]") {
         "--rate: compression rate must be below the bisection cap 1000");
   CHECK(parse_error(parse_compare, {"--methods", "csb,nope"}) ==
         "unknown pruning method 'nope'; valid: csb, csb-global, unstructured, row-column, "
-        "row-balanced, bank-balanced");
+        "row-balanced, bank-balanced, keep");
+  CHECK(parse_error(parse_compare, {"--methods", "csb,keep"}) ==
+        "--methods: 'keep' takes no rate; compare compares methods at a rate");
   CHECK(parse_error(parse_compare, {"--block", "0x4"}) ==
         "--block: block size '0x4' must be at least 1x1");
   CHECK(parse_error(parse_compare, {"--banks", "0"}) == "--banks: must be at least 1");
