@@ -11,9 +11,10 @@ is handled by an auxiliary Z (in the constraint set) and a scaled dual U:
     U-step = U + W - Z                                          (both in pruner.update())
 
 then W is hard-projected (pruner.prune(): W = Pi(W), its mask fixed) and retrained with the
-mask: a gradient hook zeroes the gradient of every pruned weight and a forward pre-hook
-re-zeroes them before every forward, so pruned weights are exactly 0 in every forward and in
-every export, whatever the optimizer does (momentum, weight decay).
+mask: a gradient hook zeroes the gradient of every pruned weight, a forward pre-hook re-zeroes
+them before every forward and a state_dict hook masks every export, so pruned weights are
+exactly 0 in every forward and in every state_dict / save_npz, whatever the optimizer does
+(momentum, weight decay may move a pruned weight between a step and the next forward).
 
 rho schedule: rho starts at `rho` and is multiplied by `rho_growth` after every update(), up to
 `rho_max` (Zhang et al. increase rho progressively so that W is pulled ever closer to Z).
@@ -133,8 +134,10 @@ class ADMMPruner:
             self.masks[name] = keep
             self._hooks.append(e["param"].register_hook(
                 lambda g, k=keep: g * k.to(g.dtype)))
-        for m in self.rnns.values():
+        for prefix, m in self.rnns.items():
             self._hooks.append(m.register_forward_pre_hook(lambda mod, inp: self.apply_masks()))
+            self._hooks.append(m._register_state_dict_hook(
+                lambda mod, sd, pre, meta, rnn=prefix: self._mask_state_dict(rnn, sd, pre)))
         self.Z, self.U = {}, {}
 
     @torch.no_grad()
@@ -144,6 +147,16 @@ class ADMMPruner:
             return
         for name, e in self.params.items():
             e["param"].mul_(self.masks[name].to(e["param"].dtype))
+
+    def _mask_state_dict(self, rnn, sd, prefix):
+        """state_dict hook: the exported tensors carry the masks even between an optimizer step
+        and the next forward (module.state_dict() is exact at any time)."""
+        for name, e in self.params.items():
+            own = name[len(rnn) + 1:] if rnn else name
+            key = prefix + own
+            if key in sd:
+                sd[key] = sd[key] * self.masks[name].to(sd[key].dtype)
+        return sd
 
     def remove_hooks(self):
         for h in self._hooks:
