@@ -2,7 +2,11 @@
 # Installs what csbrnn needs from Debian's packages, only if something is missing (idempotent).
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libyaml-cpp-dev
-      catch2 nlohmann-json3-dev libzip-dev zlib1g-dev libz3-dev python3-numpy python3-torch gtkwave)
+      catch2 nlohmann-json3-dev libzip-dev zlib1g-dev libz3-dev python3-numpy python3-torch gtkwave
+      # the Python package csbrnn (python/): pybind11 for its C++ module, python3-dev headers
+      pybind11-dev python3-pybind11 python3-dev
+      # the sequential Fashion-MNIST task (python/csbrnn/tasks, examples/, tests/python)
+      dataset-fashion-mnist)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
