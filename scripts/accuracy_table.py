@@ -13,6 +13,7 @@ continues where it stopped and a changed recipe recomputes. Pruned cells start f
 dense model (OUT/dense-*.pt). --smoke: a tiny model on a data subset, one short epoch per phase,
 two rates, to check the script end to end in about a minute (its figures mean nothing).
 Prints the table and writes OUT/table.md; every figure in it is computed by this script.
+--table-only prints the table of the cells cached so far (a partial run) without computing.
 """
 import argparse
 import hashlib
@@ -57,7 +58,7 @@ def key_of(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def dense_cell(out, model_name, rc, data, log):
+def dense_cell(out, model_name, rc, data, log, cached_only=False):
     spec = MODELS[model_name]
     ident = dict(task="fmnist", model=model_name, spec=spec, recipe=rc)
     path = os.path.join(out, f"dense-fmnist-{model_name}-{key_of(ident)}.pt")
@@ -67,6 +68,8 @@ def dense_cell(out, model_name, rc, data, log):
             r = json.load(f)
         if r.get("key") == key_of(ident):
             return r, path
+    if cached_only:
+        return None, None
     torch.manual_seed(rc["seed"])
     m = fm.SeqClassifier(**spec)
     xtr, ytr, xte, yte = data
@@ -78,7 +81,7 @@ def dense_cell(out, model_name, rc, data, log):
     return r, path
 
 
-def pruned_cell(out, model_name, scheme, rate, rc, data, dense_path, log):
+def pruned_cell(out, model_name, scheme, rate, rc, data, dense_path, log, cached_only=False):
     spec = MODELS[model_name]
     ident = dict(task="fmnist", model=model_name, spec=spec, recipe=rc, scheme=scheme, rate=rate)
     cell = os.path.join(out, "cells", f"fmnist-{model_name}-{scheme}-{rate:g}.json")
@@ -87,6 +90,8 @@ def pruned_cell(out, model_name, scheme, rate, rc, data, dense_path, log):
             r = json.load(f)
         if r.get("key") == key_of(ident):
             return r
+    if cached_only:
+        return None
     torch.manual_seed(rc["seed"] + 1)
     m = fm.SeqClassifier(**spec)
     m.load_state_dict(torch.load(dense_path))
@@ -146,6 +151,8 @@ def main():
     ap.add_argument("--schemes", default=",".join(SCHEMES))
     ap.add_argument("--rates", default=None, help="ladder, default 4,8,16 (smoke: 4,8)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--table-only", action="store_true",
+                    help="print the table from the cached cells only (missing ones show as -)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no per-epoch lines")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -168,18 +175,24 @@ def main():
     log = None if a.quiet else print
     results = {}
     for mn in models:
-        d, dpath = dense_cell(a.out, mn, rc, data, log)
+        d, dpath = dense_cell(a.out, mn, rc, data, log, a.table_only)
+        if d is None:
+            continue
         results[(mn, "dense", 1.0)] = d
         print(f"fmnist {mn} dense: {100 * d['acc']:.2f}%", flush=True)
         for s in schemes:
             for r in rates:
-                c = pruned_cell(a.out, mn, s, r, rc, data, dpath, log)
+                c = pruned_cell(a.out, mn, s, r, rc, data, dpath, log, a.table_only)
+                if c is None:
+                    continue
                 results[(mn, s, r)] = c
                 print(f"fmnist {mn} {s} {r:g}x: {100 * c['acc']:.2f}% (achieved "
                       f"{c['achieved_rate']:.2f}x, {c['seconds']:.0f} s)", flush=True)
     t = table(results, rates, schemes, models)
     hdr = (f"Sequential Fashion-MNIST, recipe {json.dumps(rc, sort_keys=True)}"
-           + (" (SMOKE: figures mean nothing)" if a.smoke else "") + "\n\n")
+           + (" (SMOKE: figures mean nothing)" if a.smoke else "")
+           + f"; test accuracy % on the first {rc['test_n']} test images; lossless rate = the"
+           " highest rate of the measured ladder within 1 point of dense; — = not measured\n\n")
     atomic_write(os.path.join(a.out, "table.md"), lambda p: open(p, "w").write(hdr + t))
     print(hdr + t)
 
