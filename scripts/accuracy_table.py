@@ -128,18 +128,26 @@ def table(results, rates, schemes, models):
             continue
         lossless = {}
         for s in schemes:
-            ok = [r for r in rates if (mn, s, r) in results
+            # the achieved rate (a balanced scheme cannot hit every rate on a 28-wide matrix)
+            ok = [results[(mn, s, r)]["achieved_rate"] for r in rates if (mn, s, r) in results
                   and results[(mn, s, r)]["acc"] >= d["acc"] - 0.01]
             lossless[s] = max(ok) if ok else None
         for s in schemes:
-            cells = [f"{100 * results[(mn, s, r)]['acc']:.2f}" if (mn, s, r) in results else "—"
-                     for r in rates]
+            cells = []
+            for r in rates:
+                c = results.get((mn, s, r))
+                if c is None:
+                    cells.append("—")
+                    continue
+                ach = c["achieved_rate"]  # shown when the structure missed the target by > 2 %
+                cells.append(f"{100 * c['acc']:.2f}" + ("" if abs(ach / r - 1) <= 0.02
+                                                       else f" (at {ach:.2f}x)"))
             ll = lossless[s]
             ratio = "—"
             if lossless.get("csb-admm") and ll:
                 ratio = f"{lossless['csb-admm'] / ll:.2f}"
             lines.append(f"| {mn} | {100 * d['acc']:.2f} | {s} | " + " | ".join(cells)
-                         + f" | {'—' if ll is None else f'{ll:g}x'} | {ratio} |")
+                         + f" | {'—' if ll is None else f'{ll:.2f}x'} | {ratio} |")
     return "\n".join(lines) + "\n"
 
 
@@ -192,7 +200,7 @@ def main():
     hdr = (f"Sequential Fashion-MNIST, recipe {json.dumps(rc, sort_keys=True)}"
            + (" (SMOKE: figures mean nothing)" if a.smoke else "")
            + f"; test accuracy % on the first {rc['test_n']} test images; lossless rate = the"
-           " highest rate of the measured ladder within 1 point of dense; — = not measured\n\n")
+           " highest achieved rate of the measured ladder within 1 point of dense; — = not measured\n\n")
     atomic_write(os.path.join(a.out, "table.md"), lambda p: open(p, "w").write(hdr + t))
     print(hdr + t)
 
