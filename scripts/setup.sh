@@ -24,10 +24,15 @@ tool_pkgs=(
   clang-format                   # scripts/check_format.sh (run by .ci/run)
   python3-numpy                  # scripts/demo.sh and the README make random inputs (X.npy);
                                  # python3 itself runs scripts/bench_*.sh and scripts/snapshot.sh
-  python3-torch                  # regenerating tests/fixtures/ (make_*_fixtures.py): PyTorch's
-                                 # reference outputs and state_dict layouts (fixtures are committed)
+  python3-torch                  # regenerating tests/fixtures/ (make_*_fixtures.py); the Python
+                                 # package's ADMM pruner and tasks (and their tests, below)
 )
-pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${tool_pkgs[@]}")
+python_pkgs=(
+  pybind11-dev python3-pybind11  # the Python package csbrnn (python/): its C++ module
+  python3-dev                    # Python headers for that module
+  dataset-fashion-mnist          # the sequential Fashion-MNIST task (python/csbrnn/tasks, tests/python)
+)
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${tool_pkgs[@]}" "${python_pkgs[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,8 +41,13 @@ std::optional<CompareCmdOptions> parse_compare(const Args& args) {
   o.models =
       vm.count("models") ? vm["models"].as<std::vector<std::string>>() : builtin_model_names();
   if (vm.count("methods"))
-    for (const auto& m : split(vm["methods"].as<std::string>(), ','))
-      o.methods.push_back(parse_method(trim(m)));
+    for (const auto& m : split(vm["methods"].as<std::string>(), ',')) {
+      const PruneMethod* pm = parse_method(trim(m));
+      if (!method_uses_rate(pm))
+        fail("--methods: '", method_name(pm),
+             "' takes no rate; compare compares methods at a rate");
+      o.methods.push_back(pm);
+    }
   o.seed = vm["seed"].as<uint64_t>();
   if (vm.count("rate")) {
     o.rate = vm["rate"].as<double>();

@@ -66,7 +66,13 @@ po::options_description prune_options() {
 ModelPruneOptions parse_prune_params(const po::variables_map& vm) {
   ModelPruneOptions o;
   o.base.method = parse_method(vm["method"].as<std::string>());
-  o.base.rate = parse_rate(vm["rate"].as<std::string>(), "--rate");
+  if (o.base.method->uses_rate()) {
+    if (!vm.count("rate")) fail("csbrnn prune: missing --rate R (compression rate > 1)");
+    o.base.rate = parse_rate(vm["rate"].as<std::string>(), "--rate");
+  } else if (vm.count("rate") || vm.count("rate-for")) {
+    fail(vm.count("rate") ? "--rate" : "--rate-for", ": method '", method_name(o.base.method),
+         "' takes no rate (it keeps the weights' own nonzeros)");
+  }
   o.base.block = parse_block(vm["block"].as<std::string>(), "--block");
   o.base.banks = vm["banks"].as<int>();
   o.base.refine_iters = vm["refine"].as<int>();
@@ -104,7 +110,8 @@ void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthe
   const ModelPruneOptions& o = opts.prune;
   const std::string& in = opts.weights;
   const std::string note =
-      cat("csbrnn prune: method=", method_name(o.base.method), " rate=", o.base.rate,
+      cat("csbrnn prune: method=", method_name(o.base.method),
+          o.base.method->uses_rate() ? cat(" rate=", o.base.rate) : std::string(),
           " block=", o.base.block.bh, "x", o.base.block.bw, " input=", in,
           synthetic ? " (synthetic stand-in weights)" : "");
   if (opts.output) {
@@ -129,7 +136,7 @@ void write_report(const PruneCmdOptions& opts, const RnnModel& model, const Mode
   j["tool"] = "csbrnn prune";
   j["input"] = opts.weights;
   j["method"] = method_name(o.base.method);
-  j["rate"] = o.base.rate;
+  j["rate"] = o.base.method->uses_rate() ? nlohmann::json(o.base.rate) : nlohmann::json(nullptr);
   j["block"] = {o.base.block.bh, o.base.block.bw};
   o.base.method->report_run(o.base, j);  // the method's own parameters
   j["model"] = {{"cell", cell_name(model.cell)},
@@ -157,13 +164,12 @@ std::optional<PruneCmdOptions> parse_prune(const Args& args) {
   pos.add("weights", 1);
   po::variables_map vm;
   if (!parse_args("prune",
-                  "WEIGHTS --method M --rate R [--block BHxBW] [-o MODEL.csb] "
+                  "WEIGHTS --method M --rate R (no rate for keep) [--block BHxBW] [-o MODEL.csb] "
                   "[--export-dense PRUNED.npz] [--report REPORT.json]\n\nmethods (-m/--method):\n" +
                       methods_help(),
                   args, desc, pos, vm))
     return std::nullopt;
   if (!vm.count("weights")) fail("csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
-  if (!vm.count("rate")) fail("csbrnn prune: missing --rate R (compression rate > 1)");
   PruneCmdOptions opts;
   opts.weights = vm["weights"].as<std::string>();
   const ModelPruneOptions& o = opts.prune = parse_prune_params(vm);

@@ -35,6 +35,10 @@ class PruneMethod {
   /// engine: `prune -o` writes it as .csb, sweeps take it, the report carries kernel sizes. (A
   /// baseline's mask may be CSB as well, row-column's always is; it stays a baseline.)
   virtual bool is_csb() const { return false; }
+  /// False for a method that takes no compression rate (keep: the weights' own zeros decide):
+  /// PruneParams::rate is then neither read nor checked, the target is the matrix's nonzero
+  /// count, and `csbrnn prune` refuses --rate/--rate-for for it.
+  virtual bool uses_rate() const { return true; }
 
   /// Checks the parameters this method reads against the matrix (the matrix being non-empty and
   /// the rate were checked before); throws Error naming `what`. Default: none to check.

@@ -42,7 +42,7 @@ size_t target_kept(size_t n, double rate) {
 void check_prune_params(const Matrix& w, const PruneParams& p, const std::string& what) {
   CSBRNN_ASSERT(p.method, what, ": no pruning method");
   if (w.empty()) fail(what, ": empty matrix cannot be pruned");
-  if (!std::isfinite(p.rate) || p.rate <= 1.0)
+  if (p.method->uses_rate() && (!std::isfinite(p.rate) || p.rate <= 1.0))
     fail(what, ": compression rate must be a number > 1 (got ", p.rate,
          "); rate R keeps 1/R of the weights");
   p.method->check_params(w, p, what);
@@ -52,7 +52,10 @@ MatrixPrune prune_matrix(const Matrix& w, const PruneParams& p, const std::strin
   check_prune_params(w, p, what);
   constexpr size_t kUnset = ~size_t(0);
   MatrixPrune out;
-  out.target = target_kept(w.size(), p.rate);
+  out.target =
+      p.method->uses_rate()
+          ? target_kept(w.size(), p.rate)
+          : size_t(std::count_if(w.data.begin(), w.data.end(), [](float v) { return v != 0.0f; }));
   out.projection_kept = kUnset;
   p.method->project(w, p, out);
   CSBRNN_ASSERT(out.keep.size() == w.size(), p.method->name(), ": mask of ", out.keep.size(),
@@ -166,9 +169,12 @@ ModelPrune prune_model(const RnnModel& m, const ModelPruneOptions& o) {
       info.params.block = it->second;
     // A rate that asks for (or a structure that yields) no weight at all is refused.
     const size_t n = mats[t].second->size();
+    const bool rated = info.params.method->uses_rate();
     const bool asks_none =
-        std::isfinite(info.params.rate) && std::llround(double(n) / info.params.rate) < 1;
+        rated && std::isfinite(info.params.rate) && std::llround(double(n) / info.params.rate) < 1;
     if (!asks_none) info.result = prune_matrix(*mats[t].second, info.params, info.name);
+    if (!rated && info.result.kept == 0)
+      fail(info.name, ": every one of its ", n, " weights is zero (nothing to keep)");
     if (asks_none || info.result.kept == 0)
       fail(info.name, ": compression rate ", info.params.rate, " keeps none of its ", n,
            " weights (use a rate below ", n, ")");

@@ -147,7 +147,9 @@ nlohmann::json stats_to_json(const MatrixStats& s) {
   j["weights_before"] = s.weights;
   j["nonzero_before"] = s.nonzero_before;
   j["weights_after"] = s.kept;
-  j["target_rate"] = s.params.rate;
+  // A method without a rate (keep) keeps the weights' own nonzeros: no target rate.
+  j["target_rate"] =
+      s.params.method->uses_rate() ? nlohmann::json(s.params.rate) : nlohmann::json(nullptr);
   j["target_kept"] = s.target;
   j["achieved_rate"] = s.achieved_rate();
   j["achieved_rate_exact"] = exact_rate(s.weights, s.kept);
@@ -203,9 +205,11 @@ void print_stats_table(std::ostream& os, const ModelStats& s) {
                 "rel.err", "blk.dens", "NIO");
   os << line;
   for (const auto& m : s.matrices) {
+    char target[32] = "-";  // a method without a rate (keep) has no target rate
+    if (m.params.method->uses_rate()) std::snprintf(target, sizeof target, "%.3f", m.params.rate);
     std::snprintf(line, sizeof line,
-                  "%-14s %-13s %11zu %10zu %8.3f %10.4f %5s %9.5f %9.5f %5.3f-%5.3f %6.1f%%\n",
-                  m.name.c_str(), method_name(m.params.method), m.weights, m.kept, m.params.rate,
+                  "%-14s %-13s %11zu %10zu %8s %10.4f %5s %9.5f %9.5f %5.3f-%5.3f %6.1f%%\n",
+                  m.name.c_str(), method_name(m.params.method), m.weights, m.kept, target,
                   m.achieved_rate(), m.within_tolerance ? "ok" : "MISS", m.retained_energy(),
                   m.rel_frobenius_error(), m.block_density.min, m.block_density.max,
                   100.0 * m.index_ratio());

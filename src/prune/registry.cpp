@@ -16,7 +16,8 @@
   X(unstructured)               \
   X(row_column)                 \
   X(row_balanced)               \
-  X(bank_balanced)
+  X(bank_balanced)              \
+  X(keep)
 
 namespace csbrnn {
 
@@ -68,7 +69,7 @@ const PruneMethod* default_method() {
 std::string method_names(const std::string& sep, bool csb_only) {
   std::string s;
   for (const PruneMethod* m : all_methods())
-    if (!csb_only || m->is_csb()) s += (s.empty() ? "" : sep) + m->name();
+    if (!csb_only || (m->is_csb() && m->uses_rate())) s += (s.empty() ? "" : sep) + m->name();
   return s;
 }
 
@@ -88,6 +89,10 @@ const char* method_name(const PruneMethod* m) {
 
 bool is_csb_method(const PruneMethod* m) {
   return m->is_csb();
+}
+
+bool method_uses_rate(const PruneMethod* m) {
+  return m->uses_rate();
 }
 
 }  // namespace csbrnn

@@ -19,7 +19,8 @@ const PruneMethod* parse_method(const std::string& name);
 /// The method a PruneParams starts with: csb, the paper's projection.
 const PruneMethod* default_method();
 
-/// The names of every method (csb_only: of the CSB ones) joined by `sep`.
+/// The names of every method (csb_only: of the CSB ones that prune at a rate, i.e. not keep)
+/// joined by `sep`.
 std::string method_names(const std::string& sep, bool csb_only = false);
 /// One line per method, "  name  description", names aligned, lines joined by '\n' (for
 /// `csbrnn prune --help`).
@@ -28,5 +29,7 @@ std::string methods_help();
 /// m->name() and m->is_csb(), for code that includes only this header.
 const char* method_name(const PruneMethod* m);
 bool is_csb_method(const PruneMethod* m);
+/// m->uses_rate(), for code that includes only this header.
+bool method_uses_rate(const PruneMethod* m);
 
 }  // namespace csbrnn

@@ -271,7 +271,7 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
       } catch (const Error& err) {
         e.fail(err.what());
       }
-      if (!is_csb_method(m))
+      if (!is_csb_method(m) || !method_uses_rate(m))
         e.fail(cat("'", method_name(m), "' is not a CSB method; the CSB engine runs ",
                    method_names(" or ", true),
                    " models only (compare baselines with 'csbrnn compare')"));

@@ -101,7 +101,11 @@ ModelComparison compare_model(const ModelSpec& spec, const CompareOptions& o) {
   const PruneMethod* const paper = parse_method("csb");  // the reference quality
   const EvalPoint ref = evaluate_scheme(m, paper, mc.rate, block, o.banks);
   mc.reference_energy = ref.retained_energy;
-  const auto methods = o.methods.empty() ? all_methods() : o.methods;
+  // Default: every method that takes a rate (keep, which converts, has nothing to compare).
+  std::vector<const PruneMethod*> methods = o.methods;
+  if (methods.empty())
+    for (const PruneMethod* pm : all_methods())
+      if (pm->uses_rate()) methods.push_back(pm);
   for (const PruneMethod* method : methods) {
     SchemeResult r;
     r.method = method;

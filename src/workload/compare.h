@@ -19,7 +19,7 @@ namespace csbrnn {
 
 struct CompareOptions {
   std::vector<std::string> models;          // names or spec paths
-  std::vector<const PruneMethod*> methods;  // default: all (the registry)
+  std::vector<const PruneMethod*> methods;  // default: all that take a rate
   uint64_t seed = 1;
   double rate = 0;                 // 0: each model's paper rate
   int banks = 8;                   // bank-balanced

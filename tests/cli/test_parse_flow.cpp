@@ -371,6 +371,19 @@ TEST_CASE("parse prune: baseline methods, one-number blocks, --cell lstm", "[cli
   CHECK(u.export_dense == std::optional<std::string>("p.npz"));
 }
 
+TEST_CASE("parse prune: keep takes no rate", "[cli][parse]") {
+  const auto k =
+      parse_ok(parse_prune, {"w.npz", "--method", "keep", "--block", "8x4", "-o", "m.csb"});
+  CHECK(k.prune.base.method == find_method("keep"));
+  CHECK(k.prune.base.block.bh == 8);
+  CHECK(k.prune.base.block.bw == 4);
+  CHECK(k.output == std::optional<std::string>("m.csb"));
+  CHECK(parse_error(parse_prune, {"w.npz", "--method", "keep", "--rate", "8"}) ==
+        "--rate: method 'keep' takes no rate (it keeps the weights' own nonzeros)");
+  CHECK(parse_error(parse_prune, {"w.npz", "-m", "keep", "--rate-for", "weight_hh_l0=8"}) ==
+        "--rate-for: method 'keep' takes no rate (it keeps the weights' own nonzeros)");
+}
+
 TEST_CASE("parse prune: bad command lines, and which error wins", "[cli][parse][bad]") {
   CHECK(parse_error(parse_prune, {}) ==
         "csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
@@ -380,7 +393,7 @@ TEST_CASE("parse prune: bad command lines, and which error wins", "[cli][parse][
         "--rate: compression rate must be > 1 (got 1); rate R keeps 1/R of the weights");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--method", "csbb"}) ==
         "unknown pruning method 'csbb' (did you mean 'csb'?); valid: csb, csb-global, "
-        "unstructured, row-column, row-balanced, bank-balanced");
+        "unstructured, row-column, row-balanced, bank-balanced, keep");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--banks", "0"}) ==
         "--banks: must be at least 1 (got 0)");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--refine", "-1"}) ==

@@ -137,7 +137,9 @@ TEST_CASE("parse compare: bad command lines", "[cli][parse][bad]") {
         "--rate: compression rate must be below the bisection cap 1000");
   CHECK(parse_error(parse_compare, {"--methods", "csb,nope"}) ==
         "unknown pruning method 'nope'; valid: csb, csb-global, unstructured, row-column, "
-        "row-balanced, bank-balanced");
+        "row-balanced, bank-balanced, keep");
+  CHECK(parse_error(parse_compare, {"--methods", "csb,keep"}) ==
+        "--methods: 'keep' takes no rate; compare compares methods at a rate");
   CHECK(parse_error(parse_compare, {"--block", "0x4"}) ==
         "--block: block size '0x4' must be at least 1x1");
   CHECK(parse_error(parse_compare, {"--banks", "0"}) == "--banks: must be at least 1");

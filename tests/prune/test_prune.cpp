@@ -201,6 +201,7 @@ TEST_CASE("unstructured retains the most energy of all schemes at the same count
   // Oracle: keeping the k largest magnitudes maximizes retained energy for k weights.
   const Matrix w = test_matrix(128, 96, 3);
   for (auto method : all_methods()) {
+    if (!method->uses_rate()) continue;  // keep: nothing pruned on a dense matrix
     const auto r = prune_matrix(w, params(method, 9, 16, 16, 6), "m");
     const auto u = prune_matrix(
         w, params(parse_method("unstructured"), double(w.size()) / double(r.kept)), "u");
@@ -213,6 +214,7 @@ TEST_CASE("achieved rates are within the stated tolerance") {
   const Matrix w = test_matrix(200, 150, 11);
   for (auto method : all_methods())
     for (double rate : {2.0, 4.0, 8.0, 12.5, 20.0}) {
+      if (!method->uses_rate()) continue;  // keep: tests/prune/test_prune_keep.cpp
       const auto p = params(method, rate, 32, 32, 10);
       const auto r = prune_matrix(w, p, "m");
       const auto s = matrix_stats("m", w, p, r);

@@ -25,10 +25,10 @@ using namespace csbrnn;
 namespace {
 
 // The methods docs/pruning.md documents, in the order it lists them.
-const std::vector<std::string> kDocumented = {"csb",        "csb-global",   "unstructured",
-                                              "row-column", "row-balanced", "bank-balanced"};
+const std::vector<std::string> kDocumented = {
+    "csb", "csb-global", "unstructured", "row-column", "row-balanced", "bank-balanced", "keep"};
 const char* const kValidList =
-    "valid: csb, csb-global, unstructured, row-column, row-balanced, bank-balanced";
+    "valid: csb, csb-global, unstructured, row-column, row-balanced, bank-balanced, keep";
 
 Matrix random_matrix(int rows, int cols, uint32_t seed) {
   Matrix m(rows, cols);
@@ -151,6 +151,7 @@ TEST_CASE("registry: each method checks the parameters it reads and no other") {
       {"csb", {"", zero, "", "", ""}},        {"csb-global", {"", zero, "", "", refine}},
       {"unstructured", {"", "", "", "", ""}}, {"row-column", {"", "", "", "", ""}},
       {"row-balanced", {"", "", "", "", ""}}, {"bank-balanced", {"", "", banks0, banks13, ""}},
+      {"keep", {"", zero, "", "", ""}},
   };
   for (const PruneMethod* m : all_methods()) {
     const auto& want = expect.at(m->name());
@@ -171,8 +172,11 @@ TEST_CASE("registry: each method checks the parameters it reads and no other") {
     PruneParams p = with([](PruneParams& q) { q.rate = 1.0; });
     p.method = m;
     p.banks = 0;  // would fail bank-balanced's own check: the rate is reported first
-    CHECK(error_of(w, p) ==
-          "m: compression rate must be a number > 1 (got 1); rate R keeps 1/R of the weights");
+    if (m->uses_rate())
+      CHECK(error_of(w, p) ==
+            "m: compression rate must be a number > 1 (got 1); rate R keeps 1/R of the weights");
+    else  // keep reads no rate: nothing to refuse (its own check, the block, passes)
+      CHECK(error_of(w, p) == "");
     CHECK(error_of(Matrix(0, 0), with([&](PruneParams& q) { q.method = m; })) ==
           "m: empty matrix cannot be pruned");
   }
@@ -185,7 +189,8 @@ TEST_CASE("registry: the CSB methods produce CSB masks") {
   const Matrix w = random_matrix(64, 48, 7);
   const std::map<std::string, bool> csb_mask = {{"csb", true},           {"csb-global", true},
                                                 {"unstructured", false}, {"row-column", true},
-                                                {"row-balanced", false}, {"bank-balanced", false}};
+                                                {"row-balanced", false}, {"bank-balanced", false},
+                                                {"keep", true}};  // a dense matrix: full blocks
   for (const PruneMethod* m : all_methods()) {
     PruneParams p;
     p.method = m;
@@ -194,8 +199,10 @@ TEST_CASE("registry: the CSB methods produce CSB masks") {
     const MatrixPrune r = prune_matrix(w, p, "m");
     INFO(m->name());
     CHECK(mask_has_csb_structure(r.keep, w.rows, w.cols, 8, 8) == csb_mask.at(m->name()));
-    CHECK(m->is_csb() ==
-          (m->name() == std::string("csb") || m->name() == std::string("csb-global")));
+    const std::string n = m->name();
+    CHECK(m->is_csb() == (n == "csb" || n == "csb-global" || n == "keep"));
+    CHECK(m->uses_rate() == (n != "keep"));
+    CHECK(method_uses_rate(m) == m->uses_rate());
     CHECK(is_csb_method(m) == m->is_csb());
   }
 }

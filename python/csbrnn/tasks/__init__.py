@@ -1,0 +1,1 @@
+"""Real tasks with data that installs from Debian (docs/python.md §Tasks)."""
