@@ -94,9 +94,11 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   ctx.prog = &p;
   // statistics
   SimStats& st = ctx.stats;
-  const int64_t bucket = st.bucket_cycles, hb = st.host_bytes, ht = st.host_transactions;
+  const int64_t bucket = st.bucket_initial, hb = st.host_bytes, ht = st.host_transactions;
+  const size_t cap = st.bucket_cap;
   st = SimStats{};
-  st.bucket_cycles = bucket;
+  st.bucket_cycles = st.bucket_initial = bucket;
+  st.bucket_cap = cap;
   st.host_bytes = hb;
   st.host_transactions = ht;
   st.steps = steps;
