@@ -1,9 +1,31 @@
 #!/usr/bin/env bash
-# Installs what csbrnn needs from Debian's packages, only if something is missing (idempotent).
+# Installs what csbrnn needs from Debian 12's packages, only if something is missing (idempotent).
+# The groups (also listed in README.md "Packages"):
+#   build  - compiler, build tools and the libraries csbrnn links;
+#   test   - what the test suite needs beyond the build (ctest comes with cmake);
+#   tools  - what the CI format check and the scripts use.
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libyaml-cpp-dev
-      catch2 nlohmann-json3-dev libzip-dev zlib1g-dev libz3-dev python3-numpy python3-torch gtkwave
-      clang-15 libfuzzer-15-dev)  # clang-15, libfuzzer-15-dev: the fuzz/ harnesses (CSBRNN_FUZZ)
+build_pkgs=(
+  cmake g++ make pkg-config      # toolchain (scripts/build.sh uses CMake's Makefile generator)
+  libsystemc-dev                 # SystemC 2.3 / TLM-2.0: the simulator
+  libboost-program-options-dev   # the csbrnn command line
+  libyaml-cpp-dev                # hardware configs, sweep specs, model specs
+  nlohmann-json3-dev             # reports, stats.json
+  libzip-dev zlib1g-dev          # .npz archives; CRC-32 of the containers
+)
+test_pkgs=(
+  catch2                         # the test framework (tests/)
+  gtkwave                        # vcd2fst: the VCD test checks a trace is accepted; also a viewer
+)
+tool_pkgs=(
+  clang-format                   # scripts/check_format.sh (run by .ci/run)
+  python3-numpy                  # scripts/demo.sh and the README make random inputs (X.npy);
+                                 # python3 itself runs scripts/bench_*.sh and scripts/snapshot.sh
+  python3-torch                  # regenerating tests/fixtures/ (make_*_fixtures.py): PyTorch's
+                                 # reference outputs and state_dict layouts (fixtures are committed)
+  clang-15 libfuzzer-15-dev      # the fuzz/ harnesses (CSBRNN_FUZZ=ON, scripts/fuzz.sh, .ci/run)
+)
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${tool_pkgs[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

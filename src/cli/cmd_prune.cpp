@@ -37,7 +37,7 @@ po::options_description prune_options() {
       ("weights", po::value<std::string>()->value_name("WEIGHTS"),
        "input weights: .npz or a folder of .npy (PyTorch state_dict names)")  //
       ("method,m", po::value<std::string>()->default_value("csb")->value_name("M"),
-       "csb | csb-global | unstructured | row-column | row-balanced | bank-balanced")  //
+       method_names(" | ").c_str())  //
       ("rate,r", po::value<std::string>()->value_name("R"),
        "compression rate (> 1): keep 1/R of each weight matrix")  //
       ("rate-for", po::value<std::vector<std::string>>()->composing()->value_name("NAME=R"),
@@ -131,8 +131,7 @@ void write_report(const PruneCmdOptions& opts, const RnnModel& model, const Mode
   j["method"] = method_name(o.base.method);
   j["rate"] = o.base.rate;
   j["block"] = {o.base.block.bh, o.base.block.bw};
-  if (o.base.method == PruneMethod::BankBalanced) j["banks"] = o.base.banks;
-  if (o.base.method == PruneMethod::CsbGlobal) j["refine"] = o.base.refine_iters;
+  o.base.method->report_run(o.base, j);  // the method's own parameters
   j["model"] = {{"cell", cell_name(model.cell)},
                 {"layers", model.num_layers()},
                 {"input_size", model.input_size},
@@ -159,7 +158,8 @@ std::optional<PruneCmdOptions> parse_prune(const Args& args) {
   po::variables_map vm;
   if (!parse_args("prune",
                   "WEIGHTS --method M --rate R [--block BHxBW] [-o MODEL.csb] "
-                  "[--export-dense PRUNED.npz] [--report REPORT.json]",
+                  "[--export-dense PRUNED.npz] [--report REPORT.json]\n\nmethods (-m/--method):\n" +
+                      methods_help(),
                   args, desc, pos, vm))
     return std::nullopt;
   if (!vm.count("weights")) fail("csbrnn prune: missing WEIGHTS (see 'csbrnn prune --help')");
@@ -197,10 +197,7 @@ int run_prune(const PruneCmdOptions& opts) {
   try {
     mp = prune_model(model, opts.prune);
   } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.find("larger than the matrix") != std::string::npos)
-      fail(in, ": ", msg, " (give a smaller --block, or --block-for NAME=BHxBW)");
-    fail(in, ": ", msg);
+    fail(in, ": ", e.what());
   }
   t[2] = Clock::now();
   const ModelStats stats = model_stats(model, mp);

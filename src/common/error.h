@@ -36,9 +36,9 @@ template <class... Args>
 }  // namespace csbrnn
 
 /// Checks an internal invariant; a failure is a csbrnn bug, not a user error.
-#define CSBRNN_ASSERT(cond, ...)                                                          \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      throw ::csbrnn::InternalError(::csbrnn::cat(__FILE__, ":", __LINE__, ": ", #cond, \
-                                                  " ", ##__VA_ARGS__));                   \
+#define CSBRNN_ASSERT(cond, ...)                                                    \
+  do {                                                                              \
+    if (!(cond))                                                                    \
+      throw ::csbrnn::InternalError(                                                \
+          ::csbrnn::cat(__FILE__, ":", __LINE__, ": ", #cond, " ", ##__VA_ARGS__)); \
   } while (0)

@@ -17,7 +17,6 @@ struct TileOption {
   GroupShare share;
 };
 
-
 /// All legal decisions of one kernel, deduplicated by (h, v) tile counts, sorted by h then v.
 /// Always contains the no-sharing option (0, 0).
 std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p);

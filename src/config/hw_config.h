@@ -1,6 +1,7 @@
-// The resolved hardware configuration (ARCHITECTURE.md §3). Every knob of the machine lives here;
-// defaults are the paper's 256-PE design (configs/hw_256pe.yaml spells them out). Modules take
-// this struct, never raw YAML. The YAML key of each field is given in its comment (section.key).
+// The resolved hardware configuration (the machine: docs/architecture.md §3-§8). Every knob of
+// the machine lives here; defaults are the paper's 256-PE design (configs/hw_256pe.yaml spells
+// them out). Modules take this struct, never raw YAML. The YAML key of each field is given in
+// its comment (section.key).
 #pragma once
 #include <string>
 
@@ -9,42 +10,47 @@
 namespace csbrnn {
 
 enum class SharingMode { None, Horizontal, Vertical, TwoD };
-const char* sharing_name(SharingMode m);           // "none", "horizontal", "vertical", "2d"
-SharingMode parse_sharing(const std::string& s);   // throws Error on unknown names
+const char* sharing_name(SharingMode m);          // "none", "horizontal", "vertical", "2d"
+SharingMode parse_sharing(const std::string& s);  // throws Error on unknown names
 
 struct EngineConfig {
-  int K = 4, L = 4;            // engine.pe_groups: "KxL" (rows x cols of PEGroups)
-  int P = 4, Q = 4;            // engine.pes_per_group: "PxQ" (PE rows x PE cols)
-  double clock_mhz = 200.0;    // engine.clock_mhz
-  int neuron_load_width = 16;  // engine.neuron_load_width: input neurons/cycle into a BlockNeuronBuffer
+  int K = 4, L = 4;          // engine.pe_groups: "KxL" (rows x cols of PEGroups)
+  int P = 4, Q = 4;          // engine.pes_per_group: "PxQ" (PE rows x PE cols)
+  double clock_mhz = 200.0;  // engine.clock_mhz
+  int neuron_load_width =
+      16;  // engine.neuron_load_width: input neurons/cycle into a BlockNeuronBuffer
   // engine.pipeline.*: latency in cycles of each tile pipeline stage
-  int lat_weight_read = 1;     // weight_read
-  int lat_multiply = 1;        // multiply
-  int lat_adder_tree = 2;      // adder_tree (Q products -> 1)
-  int lat_accumulate = 1;      // accumulate (NeuronAccumBuffer read-add-write)
-  int lat_vertical_path = 1;   // vertical_path: extra cycles on the vertical accumulation path
+  int lat_weight_read = 1;    // weight_read
+  int lat_multiply = 1;       // multiply
+  int lat_adder_tree = 2;     // adder_tree (Q products -> 1)
+  int lat_accumulate = 1;     // accumulate (NeuronAccumBuffer read-add-write)
+  int lat_vertical_path = 1;  // vertical_path: extra cycles on the vertical accumulation path
   // engine.reduce.*: horizontal reduction of the L NeuronAccumBuffers + ReorderLogic
-  int reduce_lanes = 16;       // lanes: neurons per cycle
-  int lat_reduce = 2;          // latency: adder-tree + reorder latency in cycles
+  int reduce_lanes = 16;  // lanes: neurons per cycle
+  int lat_reduce = 2;     // latency: adder-tree + reorder latency in cycles
 
   int groups() const { return K * L; }
   int pes() const { return K * L * P * Q; }
-  int pipeline_depth() const { return lat_weight_read + lat_multiply + lat_adder_tree + lat_accumulate; }
+  int pipeline_depth() const {
+    return lat_weight_read + lat_multiply + lat_adder_tree + lat_accumulate;
+  }
 };
 
 struct BufferConfig {
-  int weight_buffer_kib = 512;     // buffers.weight_buffer_kib: per PEGroup (values + indices)
-  int block_neuron_buffer = 128;   // buffers.block_neuron_buffer: entries per BlockNeuronBuffer (max bw)
-  int neuron_accum_buffer = 128;   // buffers.neuron_accum_buffer: entries per NeuronAccumBuffer (max bh)
-  int vector_buffer = 16384;       // buffers.vector_buffer: int16 entries in each of buffers A..E
+  int weight_buffer_kib = 512;  // buffers.weight_buffer_kib: per PEGroup (values + indices)
+  int block_neuron_buffer =
+      128;  // buffers.block_neuron_buffer: entries per BlockNeuronBuffer (max bw)
+  int neuron_accum_buffer =
+      128;                    // buffers.neuron_accum_buffer: entries per NeuronAccumBuffer (max bh)
+  int vector_buffer = 16384;  // buffers.vector_buffer: int16 entries in each of buffers A..E
 };
 
 struct EltwiseConfig {
-  int lanes = 16;        // eltwise.lanes: elements per cycle in each element-wise unit
-  int lat_sum = 1;       // eltwise.latency.sum
-  int lat_mult = 2;      // eltwise.latency.mult
-  int lat_sigmoid = 3;   // eltwise.latency.sigmoid
-  int lat_tanh = 3;      // eltwise.latency.tanh
+  int lanes = 16;       // eltwise.lanes: elements per cycle in each element-wise unit
+  int lat_sum = 1;      // eltwise.latency.sum
+  int lat_mult = 2;     // eltwise.latency.mult
+  int lat_sigmoid = 3;  // eltwise.latency.sigmoid
+  int lat_tanh = 3;     // eltwise.latency.tanh
   // eltwise.stream: the compiler attaches each layer's element-wise chain to its MVM as a
   // Stream (docs/isa.md, docs/timing.md): it runs per completed neuron chunk behind the engine.
   // On by default: the compiler streams a layer only where that is faster (docs/compiler.md).
@@ -52,10 +58,10 @@ struct EltwiseConfig {
 };
 
 struct MemoryConfig {
-  bool ideal = true;               // memory.ideal: loads/stores cost only their transfer beats
-  double dram_latency_ns = 100.0;  // memory.dram_latency_ns: per transaction
+  bool ideal = true;                  // memory.ideal: loads/stores cost only their transfer beats
+  double dram_latency_ns = 100.0;     // memory.dram_latency_ns: per transaction
   double dram_bandwidth_gbps = 19.2;  // memory.dram_bandwidth_gbps: GB/s
-  int burst_bytes = 64;            // memory.burst_bytes: TLM transaction size
+  int burst_bytes = 64;               // memory.burst_bytes: TLM transaction size
 };
 
 struct HwConfig {

@@ -66,6 +66,16 @@ std::string out_of_range(const std::string& value, const std::string& valid,
   return cat(value, " is out of range (valid: ", valid, why.empty() ? "" : "; " + why, ")");
 }
 
+// ---- typed fields (binary records) ---------------------------------------------------------
+
+HwKey::Field int_field(Ref<int> ref) {
+  HwKey::Field f;
+  f.kind = HwKey::Field::Kind::Int;
+  f.get_int = [ref](const HwConfig& c) { return int64_t(at(ref, c)); };
+  f.set_int = [ref](HwConfig& c, int64_t v) { ref(c) = static_cast<int>(v); };
+  return f;
+}
+
 // ---- key builders ---------------------------------------------------------------------------
 
 HwKey int_key(std::string path, Ref<int> ref, long long lo, long long hi, std::string desc,
@@ -75,6 +85,7 @@ HwKey int_key(std::string path, Ref<int> ref, long long lo, long long hi, std::s
   k.type = "integer";
   k.description = std::move(desc);
   k.valid = int_range_text(lo, hi);
+  k.fields = {int_field(ref)};
   k.get = [ref](const HwConfig& c) { return std::to_string(at(ref, c)); };
   const std::string valid = k.valid;
   k.set = [ref, valid, why](HwConfig& c, const yaml::Value& v) {
@@ -101,6 +112,11 @@ HwKey real_key(std::string path, Ref<double> ref, RealRange r, std::string unit,
   k.path = std::move(path);
   k.type = "number";
   k.description = std::move(desc);
+  HwKey::Field f;
+  f.kind = HwKey::Field::Kind::Real;
+  f.get_real = [ref](const HwConfig& c) { return at(ref, c); };
+  f.set_real = [ref](HwConfig& c, double v) { ref(c) = v; };
+  k.fields = {f};
   const std::string u = unit.empty() ? "" : " " + unit;
   if (r.lo_open)
     k.valid = cat("> ", format_real(r.lo), " and <= ", format_real(r.hi), u);
@@ -123,6 +139,7 @@ HwKey dims_key(std::string path, Ref<int> first, Ref<int> second, const char* le
   k.path = std::move(path);
   k.type = letters;  // "KxL" / "PxQ"
   k.description = std::move(desc);
+  k.fields = {int_field(first), int_field(second)};
   k.valid = cat("each of ", letters[0], " and ", letters[2], " ", lo, "..", hi);
   k.get = [first, second](const HwConfig& c) { return cat(at(first, c), "x", at(second, c)); };
   const std::string expected = cat("'", letters, "' such as '4x4'");
@@ -156,6 +173,11 @@ HwKey bool_key(std::string path, Ref<bool> ref, std::string desc) {
   k.path = std::move(path);
   k.type = "boolean";
   k.description = std::move(desc);
+  HwKey::Field f;
+  f.kind = HwKey::Field::Kind::Bool;
+  f.get_int = [ref](const HwConfig& c) { return int64_t(at(ref, c) ? 1 : 0); };
+  f.set_int = [ref](HwConfig& c, int64_t v) { ref(c) = v != 0; };
+  k.fields = {f};
   k.valid = "true or false";
   k.get = [ref](const HwConfig& c) { return std::string(at(ref, c) ? "true" : "false"); };
   k.set = [ref](HwConfig& c, const yaml::Value& v) { ref(c) = v.as_bool(); };
@@ -168,6 +190,11 @@ HwKey name_key() {
   k.path = "name";
   k.type = "string";
   k.description = "free text naming the design, shown in reports";
+  HwKey::Field f;
+  f.kind = HwKey::Field::Kind::Text;
+  f.get_text = [](const HwConfig& c) { return c.name; };
+  f.set_text = [](HwConfig& c, const std::string& v) { c.name = v; };
+  k.fields = {f};
   k.valid = "1..200 printable characters";
   k.get = [](const HwConfig& c) { return quote(c.name); };
   k.set = [](HwConfig& c, const yaml::Value& v) { c.name = v.as_string(); };
@@ -189,6 +216,12 @@ HwKey sharing_key() {
   k.path = "sharing.mode";
   k.type = "enum";
   k.description = "workload sharing between neighbouring PEGroups";
+  HwKey::Field f;
+  f.kind = HwKey::Field::Kind::Enum;
+  f.enum_max = int(std::size(kSharingNames)) - 1;
+  f.get_int = [](const HwConfig& c) { return int64_t(c.sharing); };
+  f.set_int = [](HwConfig& c, int64_t v) { c.sharing = static_cast<SharingMode>(v); };
+  k.fields = {f};
   k.valid = "none, horizontal, vertical or 2d";
   k.get = [](const HwConfig& c) { return std::string(sharing_name(c.sharing)); };
   k.set = [](HwConfig& c, const yaml::Value& v) {
@@ -219,8 +252,7 @@ std::vector<HwKey> build_keys() {
       "PEs in each group: P rows (kernel rows) x Q columns (kernel columns)"));
   k.push_back(real_key(
       "engine.clock_mhz", [](HwConfig& c) -> double& { return c.engine.clock_mhz; },
-      {0.001, 10000, false}, "MHz",
-      "clock frequency of the whole machine"));
+      {0.001, 10000, false}, "MHz", "clock frequency of the whole machine"));
   k.push_back(int_key(
       "engine.neuron_load_width", [](HwConfig& c) -> int& { return c.engine.neuron_load_width; }, 1,
       65536, "input neurons per cycle loaded into a BlockNeuronBuffer"));
@@ -458,17 +490,8 @@ bool hw_config_equal(const HwConfig& a, const HwConfig& b) {
 }
 
 const char* sharing_name(SharingMode m) {
-  switch (m) {
-    case SharingMode::None:
-      return "none";
-    case SharingMode::Horizontal:
-      return "horizontal";
-    case SharingMode::Vertical:
-      return "vertical";
-    case SharingMode::TwoD:
-      return "2d";
-  }
-  return "?";
+  const auto i = static_cast<size_t>(m);
+  return i < std::size(kSharingNames) ? kSharingNames[i] : "?";
 }
 
 SharingMode parse_sharing(const std::string& s) {

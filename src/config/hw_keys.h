@@ -2,6 +2,7 @@
 // the unknown-key check, validate_hw_config, `csbrnn config --list-keys` and the key table in
 // docs/config.md all come from this table, so a key cannot exist in one of them and not another.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,22 @@ struct HwKey {
   /// "" when the field's value is valid, else the problem (e.g. "0 is out of range
   /// (valid: 1..256)").
   std::function<std::string(const HwConfig&)> check;
+
+  /// The key's fields as typed values, in the order the key holds them (a KxL key: two ints),
+  /// for binary records: the program container's hw record (isa/program_io.cpp) walks the table
+  /// instead of listing HwConfig's fields again.
+  struct Field {
+    enum class Kind { Int, Real, Bool, Enum, Text };
+    Kind kind = Kind::Int;
+    int enum_max = 0;                                 // Enum: the largest valid value
+    std::function<int64_t(const HwConfig&)> get_int;  // Int, Bool (0/1), Enum
+    std::function<void(HwConfig&, int64_t)> set_int;  // Int, Bool, Enum
+    std::function<double(const HwConfig&)> get_real;  // Real
+    std::function<void(HwConfig&, double)> set_real;  // Real
+    std::function<std::string(const HwConfig&)> get_text;
+    std::function<void(HwConfig&, const std::string&)> set_text;
+  };
+  std::vector<Field> fields;
 
   /// The last path component ("pe_groups").
   std::string leaf() const;

@@ -1,7 +1,7 @@
 // The program the compiler emits and both the functional interpreter and the SystemC model run.
 // docs/isa.md is the normative description; this header is the in-memory form.
 //
-// Machine state (ARCHITECTURE.md §3):
+// Machine state (docs/architecture.md §5.1, §6):
 //  - vector banks A..E: int16 entries (buffers.vector_buffer each), activations at af bits;
 //  - Acc bank: int64 entries (48-bit), the CSB-Engine's outputs at wf+af bits;
 //  - Bias bank: int64 entries at wf+af bits, loaded by the host;
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "isa/sharing_geometry.h"
 #include "config/hw_config.h"
+#include "isa/sharing_geometry.h"
 #include "model/rnn_model.h"
 #include "numeric/fixed_point.h"
 
@@ -117,7 +117,7 @@ enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 /// other section on a unit the stream uses. Hence running the whole MVM first and the chunks
 /// afterwards (the interpreter) computes the same as interleaving them (the machine).
 struct MvmStream {
-  uint32_t width = 0;              // neurons N; every stage section has count == width
+  uint32_t width = 0;               // neurons N; every stage section has count == width
   std::vector<uint32_t> chunk_end;  // iter_rows entries, nondecreasing, last == width
   std::vector<MacroWord> stages;    // element-wise sections only; empty = no stream
   bool empty() const { return stages.empty(); }
@@ -130,9 +130,9 @@ struct MvmProgram {
   // [r; z; gi_n; gh_n]; projection P. cols: logical input width (layer input + state, or H).
   int rows = 0, cols = 0;
   int bh = 0, bw = 0;
-  int BR = 0, BC = 0;        // block rows / cols
-  int iter_rows = 0;         // A = ceil(BR / K)
-  int iter_cols = 0;         // B = ceil(BC / L)
+  int BR = 0, BC = 0;                   // block rows / cols
+  int iter_rows = 0;                    // A = ceil(BR / K)
+  int iter_cols = 0;                    // B = ceil(BC / L)
   std::vector<ColumnSlice> col_slices;  // BC
   // ReorderLogic: BR*bh entries, indexed by padded row (block_row*bh + block-local row); the
   // Acc offset that row's reduced sum goes to, or UINT32_MAX = discard (padding rows, and GRU
@@ -143,10 +143,10 @@ struct MvmProgram {
   // source block-row; row_dest still sends every row to its Acc offset, so the Acc layout is
   // unchanged) so that row-groups complete neurons early (docs/compiler.md).
   std::vector<uint32_t> row_dest;
-  std::vector<GroupIteration> micro;    // ((a*B + b)*K + k)*L + l
-  std::vector<GroupImage> images;       // K*L
-  uint64_t useful_macs = 0;             // sum of kr*kc over blocks (kept weights)
-  MvmStream stream;                     // element-wise chain streamed behind the engine (or none)
+  std::vector<GroupIteration> micro;  // ((a*B + b)*K + k)*L + l
+  std::vector<GroupImage> images;     // K*L
+  uint64_t useful_macs = 0;           // sum of kr*kc over blocks (kept weights)
+  MvmStream stream;                   // element-wise chain streamed behind the engine (or none)
   const GroupIteration& at(int a, int b, int k, int l, int K, int L) const {
     return micro[((size_t(a) * iter_cols + b) * K + k) * L + l];
   }

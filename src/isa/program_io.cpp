@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "config/hw_keys.h"
 #include "isa/semantics.h"
 
 namespace csbrnn {
@@ -47,29 +48,19 @@ void put_section(Writer& w, const Section& s) {
   w.u16(s.mvm);
 }
 
+// The hw record walks the key table (config/hw_keys.h): every key's fields in table order, the
+// text fields (the design's name) last: integers i32, reals f64, booleans and enums u8.
 void put_hw(Writer& w, const HwConfig& h) {
-  const auto& e = h.engine;
-  for (int v : {e.K, e.L, e.P, e.Q}) w.i32(v);
-  w.f64(e.clock_mhz);
-  for (int v : {e.neuron_load_width, e.lat_weight_read, e.lat_multiply, e.lat_adder_tree,
-                e.lat_accumulate, e.lat_vertical_path, e.reduce_lanes, e.lat_reduce})
-    w.i32(v);
-  const auto& bu = h.buffers;
-  for (int v :
-       {bu.weight_buffer_kib, bu.block_neuron_buffer, bu.neuron_accum_buffer, bu.vector_buffer})
-    w.i32(v);
-  const auto& el = h.eltwise;
-  for (int v : {el.lanes, el.lat_sum, el.lat_mult, el.lat_sigmoid, el.lat_tanh}) w.i32(v);
-  w.u8(el.stream ? 1 : 0);
-  w.u8(h.memory.ideal ? 1 : 0);
-  w.f64(h.memory.dram_latency_ns);
-  w.f64(h.memory.dram_bandwidth_gbps);
-  w.i32(h.memory.burst_bytes);
-  w.u8(uint8_t(h.sharing));
-  w.f64(h.max_vertical_fraction);
-  w.i32(h.numeric.wf);
-  w.i32(h.numeric.af);
-  w.str(h.name);
+  using Kind = HwKey::Field::Kind;
+  for (const HwKey& k : hw_keys())
+    for (const HwKey::Field& f : k.fields) {
+      if (f.kind == Kind::Int) w.i32(int32_t(f.get_int(h)));
+      if (f.kind == Kind::Real) w.f64(f.get_real(h));
+      if (f.kind == Kind::Bool || f.kind == Kind::Enum) w.u8(uint8_t(f.get_int(h)));
+    }
+  for (const HwKey& k : hw_keys())
+    for (const HwKey::Field& f : k.fields)
+      if (f.kind == Kind::Text) w.str(f.get_text(h));
 }
 
 // ---- reader ------------------------------------------------------------------------------
@@ -122,30 +113,18 @@ struct Reader {
 };
 
 HwConfig get_hw(Reader& r) {
+  using Kind = HwKey::Field::Kind;
   HwConfig h;
-  auto& e = h.engine;
-  for (int* v : {&e.K, &e.L, &e.P, &e.Q}) *v = r.i32("hw");
-  e.clock_mhz = r.f64("hw");
-  for (int* v : {&e.neuron_load_width, &e.lat_weight_read, &e.lat_multiply, &e.lat_adder_tree,
-                 &e.lat_accumulate, &e.lat_vertical_path, &e.reduce_lanes, &e.lat_reduce})
-    *v = r.i32("hw");
-  auto& bu = h.buffers;
-  for (int* v :
-       {&bu.weight_buffer_kib, &bu.block_neuron_buffer, &bu.neuron_accum_buffer, &bu.vector_buffer})
-    *v = r.i32("hw");
-  auto& el = h.eltwise;
-  for (int* v : {&el.lanes, &el.lat_sum, &el.lat_mult, &el.lat_sigmoid, &el.lat_tanh})
-    *v = r.i32("hw");
-  el.stream = r.enum8(1, "eltwise.stream") != 0;
-  h.memory.ideal = r.enum8(1, "memory.ideal") != 0;
-  h.memory.dram_latency_ns = r.f64("hw");
-  h.memory.dram_bandwidth_gbps = r.f64("hw");
-  h.memory.burst_bytes = r.i32("hw");
-  h.sharing = SharingMode(r.enum8(uint8_t(SharingMode::TwoD), "sharing mode"));
-  h.max_vertical_fraction = r.f64("hw");
-  h.numeric.wf = r.i32("hw");
-  h.numeric.af = r.i32("hw");
-  h.name = r.str("hw name");
+  for (const HwKey& k : hw_keys())
+    for (const HwKey::Field& f : k.fields) {
+      if (f.kind == Kind::Int) f.set_int(h, r.i32("hw"));
+      if (f.kind == Kind::Real) f.set_real(h, r.f64("hw"));
+      if (f.kind == Kind::Bool) f.set_int(h, r.enum8(1, k.path.c_str()));
+      if (f.kind == Kind::Enum) f.set_int(h, r.enum8(uint8_t(f.enum_max), k.path.c_str()));
+    }
+  for (const HwKey& k : hw_keys())
+    for (const HwKey::Field& f : k.fields)
+      if (f.kind == Kind::Text) f.set_text(h, r.str("hw name"));
   return h;
 }
 
@@ -463,10 +442,6 @@ namespace {
 std::string opnd(const Operand& o) {
   return cat(bank_name(o.bank), "[", o.addr, "]");
 }
-const char* sharing_str(SharingMode m) {
-  static const char* n[] = {"none", "horizontal", "vertical", "2d"};
-  return n[int(m)];
-}
 }  // namespace
 
 std::string disassemble(const Program& p, const DisasmOptions& opt) {
@@ -478,7 +453,7 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
     << " wf " << p.fmt.wf << " af " << p.fmt.af << "\n";
   o << "; note: " << p.note << "\n";
   o << "; hw '" << p.hw.name << "': " << e.K << "x" << e.L << " groups of " << e.P << "x" << e.Q
-    << " PEs at " << e.clock_mhz << " MHz, sharing " << sharing_str(p.hw.sharing)
+    << " PEs at " << e.clock_mhz << " MHz, sharing " << sharing_name(p.hw.sharing)
     << ", vector banks " << p.hw.buffers.vector_buffer << " entries\n";
   for (size_t i = 0; i < p.mvms.size(); ++i) {
     const MvmProgram& m = p.mvms[i];

@@ -23,7 +23,6 @@ size_t bank_size(const MachineBanks& m, Bank b) {
   return 0;
 }
 
-
 }  // namespace
 
 bool unit_can_run(Unit u, Op op) {

@@ -1,5 +1,5 @@
-// Neighbour workload sharing, the geometry (ARCHITECTURE.md §3.2): how a group's kernel is cut
-// into a local piece, a horizontal piece (given to the right neighbour (k, l+1 mod L)) and a
+// Neighbour workload sharing, the geometry (docs/architecture.md §4, §9.3): how a group's kernel is
+// cut into a local piece, a horizontal piece (given to the right neighbour (k, l+1 mod L)) and a
 // vertical piece (given to the lower neighbour (k+1 mod K, l)), which cuts are legal, and the
 // tiles each group then issues. Part of the ISA: a program's micro items are these pieces. The
 // scheduler that picks the cuts is the compiler's (compile/sharing.h).

@@ -1,4 +1,4 @@
-// Compressed Structured Block (CSB) matrices and models (ARCHITECTURE.md §2).
+// Compressed Structured Block (CSB) matrices and models (docs/architecture.md §2).
 //
 // A matrix R x C is cut into blocks bh x bw (edge blocks padded with zeros): BR = ceil(R/bh)
 // block-rows, BC = ceil(C/bw) block-columns, blocks stored row-major (block (i,j) at i*BC+j).

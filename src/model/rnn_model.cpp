@@ -34,8 +34,8 @@ void check_vec(const std::vector<float>& v, int n, const std::string& origin,
 void validate_model(const RnnModel& m, const std::string& origin) {
   if (m.layers.empty()) fail(origin, ": model has no layers");
   if (m.input_size <= 0 || m.hidden_size <= 0)
-    fail(origin, ": model sizes must be positive (input ", m.input_size, ", hidden ",
-         m.hidden_size, ")");
+    fail(origin, ": model sizes must be positive (input ", m.input_size, ", hidden ", m.hidden_size,
+         ")");
   if (m.proj_size < 0 || (m.proj_size > 0 && m.cell != CellType::LSTM))
     fail(origin, ": proj_size is only valid for LSTM");
   if (m.proj_size > 0 && m.proj_size >= m.hidden_size)

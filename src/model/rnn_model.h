@@ -13,15 +13,19 @@ namespace csbrnn {
 
 enum class CellType { LSTM, GRU };
 
-inline const char* cell_name(CellType c) { return c == CellType::LSTM ? "lstm" : "gru"; }
-inline int gate_count(CellType c) { return c == CellType::LSTM ? 4 : 3; }
+inline const char* cell_name(CellType c) {
+  return c == CellType::LSTM ? "lstm" : "gru";
+}
+inline int gate_count(CellType c) {
+  return c == CellType::LSTM ? 4 : 3;
+}
 
 struct LayerWeights {
-  Matrix w_ih;               // G*H x in
-  Matrix w_hh;               // G*H x (P or H)
-  Matrix w_hr;               // P x H, empty unless proj_size > 0
-  std::vector<float> b_ih;   // G*H, empty if the model has no bias
-  std::vector<float> b_hh;   // G*H, empty if the model has no bias
+  Matrix w_ih;              // G*H x in
+  Matrix w_hh;              // G*H x (P or H)
+  Matrix w_hr;              // P x H, empty unless proj_size > 0
+  std::vector<float> b_ih;  // G*H, empty if the model has no bias
+  std::vector<float> b_hh;  // G*H, empty if the model has no bias
 };
 
 struct RnnModel {

@@ -1,6 +1,7 @@
-// The machine's number system (ARCHITECTURE.md §4). Every stage that computes in fixed point
-// (the reference oracle, the program interpreter, the SystemC model) calls these functions and
-// nothing else, so they agree bit for bit by construction. docs/numerics.md is the spec.
+// The machine's number system (docs/architecture.md §8, §9.1). Every stage that computes in
+// fixed point (the reference oracle, the program interpreter, the SystemC model) calls these
+// functions and nothing else, so they agree bit for bit by construction. docs/numerics.md is the
+// spec.
 //
 //  - weights:     int16, `wf` fractional bits          (Q(15-wf).wf)
 //  - activations: int16, `af` fractional bits          (x, h, c, gates)
@@ -39,7 +40,9 @@ inline int64_t round_shift(int64_t v, int s) {
 int16_t quantize(double x, int frac);
 /// Float bias -> accumulator precision (wf+af frac bits), saturated to 48 bits.
 int64_t quantize_acc(double x, int frac);
-inline double dequantize(int64_t v, int frac) { return double(v) / double(int64_t(1) << frac); }
+inline double dequantize(int64_t v, int frac) {
+  return double(v) / double(int64_t(1) << frac);
+}
 
 /// MVM write-back: (acc + bias) at wf+af frac bits -> int16 at af frac bits.
 inline int16_t writeback(int64_t acc_plus_bias, const Format& f) {
@@ -47,8 +50,12 @@ inline int16_t writeback(int64_t acc_plus_bias, const Format& f) {
 }
 
 // Element-wise units (all at af fractional bits).
-inline int16_t add(int16_t a, int16_t b) { return sat16(int64_t(a) + b); }
-inline int16_t sub(int16_t a, int16_t b) { return sat16(int64_t(a) - b); }
+inline int16_t add(int16_t a, int16_t b) {
+  return sat16(int64_t(a) + b);
+}
+inline int16_t sub(int16_t a, int16_t b) {
+  return sat16(int64_t(a) - b);
+}
 inline int16_t mul(int16_t a, int16_t b, const Format& f) {
   return sat16(round_shift(int64_t(a) * b, f.af));
 }
@@ -58,6 +65,8 @@ int16_t tanh(int16_t x, const Format& f);
 /// sigmoid(x) = (1 + tanh(x/2)) / 2, through the same table (so one table serves both units).
 int16_t sigmoid(int16_t x, const Format& f);
 /// The constant 1.0 at af bits (saturated to 32767 when af = 15).
-inline int16_t one(const Format& f) { return sat16(int64_t(1) << f.af); }
+inline int16_t one(const Format& f) {
+  return sat16(int64_t(1) << f.af);
+}
 
 }  // namespace csbrnn::fx

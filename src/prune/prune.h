@@ -4,6 +4,8 @@
 // Every method works on one dense Matrix and returns a keep-mask (1 = kept). Ties in every
 // ranking are broken by index (lower index ranks first among equals), so results are
 // deterministic. Rates are compression rates: R = 12 keeps round(n / 12) of n weights.
+// The methods themselves live behind the interface in prune/method.h, one file each in
+// prune/methods/, listed by the registry (prune/registry.h); this header is method-neutral.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -13,25 +15,10 @@
 #include "model/csb.h"
 #include "model/matrix.h"
 #include "model/rnn_model.h"
+#include "prune/method.h"
+#include "prune/registry.h"
 
 namespace csbrnn {
-
-enum class PruneMethod {
-  Csb,           // "csb": the paper's projection (per-strip row then column segment pruning)
-  CsbGlobal,     // "csb-global": global segment ranking + alternating refinement (ours)
-  Unstructured,  // "unstructured": global magnitude
-  RowColumn,     // "row-column": whole rows and columns of the full matrix (Wen et al. ISS)
-  RowBalanced,   // "row-balanced": every row keeps the same count (ESE)
-  BankBalanced,  // "bank-balanced": every bank of every row keeps the same count (BBS)
-};
-
-const char* method_name(PruneMethod m);
-/// Throws Error naming the unknown method and the closest valid name.
-PruneMethod parse_method(const std::string& s);
-std::vector<PruneMethod> all_methods();
-inline bool is_csb_method(PruneMethod m) {
-  return m == PruneMethod::Csb || m == PruneMethod::CsbGlobal;
-}
 
 struct BlockSize {
   int bh = 32, bw = 32;
@@ -43,8 +30,8 @@ double parse_rate(const std::string& s, const std::string& what);
 
 /// Parameters for pruning one matrix.
 struct PruneParams {
-  PruneMethod method = PruneMethod::Csb;
-  double rate = 8.0;     // compression rate, > 1
+  const PruneMethod* method = default_method();  // never null; from the registry
+  double rate = 8.0;                             // compression rate, > 1
   BlockSize block;       // csb methods (also the grid of the per-block statistics)
   int banks = 8;         // bank-balanced: banks per row
   int refine_iters = 4;  // csb-global: alternating refinement passes
@@ -58,17 +45,20 @@ struct MatrixPrune {
   std::vector<uint8_t> keep;  // rows*cols, row-major, 1 = kept
   size_t kept = 0;            // number of kept positions
   size_t target = 0;          // target_kept(rows*cols, rate)
-  /// csb: kept count of the plain projection before the count adjustment; else == kept.
+  /// The method's count before a final adjustment (csb: the plain projection; csb-global: the
+  /// initialisation), reported by the method; == kept for methods without one.
   size_t projection_kept = 0;
   /// Row-column: kept full-matrix rows / cols (ascending). Empty for other methods.
   std::vector<int> kept_rows, kept_cols;
 };
 
-/// Validates params against the matrix (`what` names it in errors): rate > 1 and finite, block
-/// no larger than the matrix, banks in 1..cols.
+/// Validates params against the matrix (`what` names it in errors): a non-empty matrix, rate > 1
+/// and finite, then the method's own checks (PruneMethod::check_params: e.g. the csb block at least
+/// 1x1 (a block larger than the matrix is one partial edge block), banks in 1..cols).
 void check_prune_params(const Matrix& w, const PruneParams& p, const std::string& what);
 
-/// Prunes one matrix (no change to `w`). Calls check_prune_params first.
+/// Prunes one matrix (no change to `w`) with p.method's projection. Calls check_prune_params
+/// first.
 MatrixPrune prune_matrix(const Matrix& w, const PruneParams& p, const std::string& what);
 
 /// Zeroes the pruned positions of `w` in place.

@@ -7,6 +7,7 @@
 
 #include "common/bits.h"
 #include "common/error.h"
+#include "prune/method.h"
 
 namespace csbrnn {
 
@@ -43,93 +44,12 @@ int index_bits_for(uint64_t n) {
 
 uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPrune& r,
                            std::string* fmt_out) {
-  const uint64_t kept = r.kept;
-  switch (p.method) {
-    case PruneMethod::Csb:
-    case PruneMethod::CsbGlobal: {
-      const int bh = p.block.bh, bw = p.block.bw;
-      const uint64_t per_block =
-          index_bits_for(uint64_t(bh) + 1) + index_bits_for(uint64_t(bw) + 1);
-      uint64_t bits = 0;
-      for (int i0 = 0; i0 < w.rows; i0 += bh)
-        for (int j0 = 0; j0 < w.cols; j0 += bw) {
-          const int i1 = std::min(w.rows, i0 + bh), j1 = std::min(w.cols, j0 + bw);
-          uint64_t kr = 0, kc = 0;
-          for (int rr = i0; rr < i1; ++rr) {
-            bool any = false;
-            for (int c = j0; c < j1 && !any; ++c) any = r.keep[size_t(rr) * w.cols + c];
-            kr += any;
-          }
-          for (int c = j0; c < j1; ++c) {
-            bool any = false;
-            for (int rr = i0; rr < i1 && !any; ++rr) any = r.keep[size_t(rr) * w.cols + c];
-            kc += any;
-          }
-          bits += per_block + kr * index_bits_for(bh) + kc * index_bits_for(bw);
-        }
-      if (fmt_out)
-        *fmt_out = cat("CSB: per block kr,kc counters (", index_bits_for(uint64_t(bh) + 1), "+",
-                       index_bits_for(uint64_t(bw) + 1), " bits) + kept row/col indices (",
-                       index_bits_for(bh), "/", index_bits_for(bw), " bits each)");
-      return bits;
-    }
-    case PruneMethod::Unstructured: {
-      const int cb = index_bits_for(w.cols), pb = index_bits_for(kept + 1);
-      if (fmt_out)
-        *fmt_out = cat("CSR: ", cb, "-bit column index per non-zero + ", w.rows + 1,
-                       " row pointers of ", pb, " bits");
-      return kept * cb + uint64_t(w.rows + 1) * pb;
-    }
-    case PruneMethod::RowBalanced: {
-      const int cb = index_bits_for(w.cols);
-      if (fmt_out) *fmt_out = cat("row-balanced: ", cb, "-bit column index per non-zero");
-      return kept * cb;
-    }
-    case PruneMethod::BankBalanced: {
-      const int width = (w.cols + p.banks - 1) / p.banks;
-      const int bb = index_bits_for(width);
-      if (fmt_out)
-        *fmt_out =
-            cat("bank-balanced: ", bb, "-bit in-bank index per non-zero (bank width ", width, ")");
-      return kept * bb;
-    }
-    case PruneMethod::RowColumn: {
-      const int rb = index_bits_for(w.rows), cb = index_bits_for(w.cols);
-      if (fmt_out)
-        *fmt_out = cat("row-column: kept row list (", rb, " bits each) + kept column list (", cb,
-                       " bits each) + two counters");
-      return uint64_t(r.kept_rows.size()) * rb + uint64_t(r.kept_cols.size()) * cb +
-             index_bits_for(uint64_t(w.rows) + 1) + index_bits_for(uint64_t(w.cols) + 1);
-    }
-  }
-  return 0;
+  return p.method->index_bits(w, p, r, fmt_out);
 }
 
 size_t count_tolerance(const Matrix& w, const PruneParams& p, size_t target) {
-  size_t gran = 0;
-  switch (p.method) {
-    case PruneMethod::Csb:
-    case PruneMethod::CsbGlobal:
-      gran = size_t(std::max(p.block.bh, p.block.bw));
-      break;
-    case PruneMethod::Unstructured:
-      gran = 0;
-      break;
-    case PruneMethod::RowBalanced:
-      gran = size_t(w.rows + 1) / 2;
-      break;
-    case PruneMethod::BankBalanced: {
-      const int width = (w.cols + p.banks - 1) / p.banks;
-      const size_t nb = size_t((w.cols + width - 1) / width);
-      gran = (size_t(w.rows) * nb + 1) / 2;
-      break;
-    }
-    case PruneMethod::RowColumn:
-      gran = size_t(w.rows + 1) / 2;
-      break;
-  }
   const size_t rel = size_t(std::ceil(0.005 * double(target)));
-  return std::max(rel, gran);
+  return std::max(rel, p.method->count_step(w, p));
 }
 
 double MatrixStats::rel_frobenius_error() const {
@@ -224,7 +144,6 @@ nlohmann::json stats_to_json(const MatrixStats& s) {
   j["method"] = method_name(s.params.method);
   j["shape"] = {s.rows, s.cols};
   j["block"] = {s.params.block.bh, s.params.block.bw};
-  if (s.params.method == PruneMethod::BankBalanced) j["banks"] = s.params.banks;
   j["weights_before"] = s.weights;
   j["nonzero_before"] = s.nonzero_before;
   j["weights_after"] = s.kept;
@@ -234,8 +153,7 @@ nlohmann::json stats_to_json(const MatrixStats& s) {
   j["achieved_rate_exact"] = exact_rate(s.weights, s.kept);
   j["count_tolerance"] = s.tolerance;
   j["within_tolerance"] = s.within_tolerance;
-  if (s.params.method == PruneMethod::Csb) j["projection_kept_before_adjust"] = s.projection_kept;
-  if (s.params.method == PruneMethod::CsbGlobal) j["init_kept"] = s.projection_kept;
+  s.params.method->report_matrix(s, j);  // the method's own fields (JSON keys are sorted)
   j["retained_energy"] = s.retained_energy();
   j["rel_frobenius_error"] = s.rel_frobenius_error();
   j["block_density"] = spread_json(s.block_density);

@@ -24,7 +24,7 @@ uint64_t scheme_index_bits(const Matrix& w, const PruneParams& p, const MatrixPr
                            std::string* fmt = nullptr);
 
 /// The count tolerance of a method on a matrix: max(ceil(0.5% of target), granularity), where the
-/// granularity is the smallest step the scheme's structure allows (0 for unstructured).
+/// granularity is PruneMethod::count_step, the smallest step the structure allows.
 size_t count_tolerance(const Matrix& w, const PruneParams& p, size_t target);
 
 struct Spread {

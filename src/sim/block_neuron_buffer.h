@@ -17,7 +17,9 @@ class BlockNeuronBuffers : public sc_core::sc_module {
   BlockNeuronBuffers(sc_core::sc_module_name name, SimContext& ctx);
   /// Starts loading the slices of iteration n of `mvm` into half n%2; `done` fires when loaded.
   void start_load(const MvmProgram& mvm, int64_t n, std::function<void()> done);
-  const int16_t* slice(int half, int l) const { return buf_[size_t(half)].data() + size_t(l) * bw_; }
+  const int16_t* slice(int half, int l) const {
+    return buf_[size_t(half)].data() + size_t(l) * bw_;
+  }
   int bw() const { return bw_; }
   int64_t cycles_for(const MvmProgram& mvm, int64_t n) const;
 

@@ -208,7 +208,7 @@ void CsbEngine::proc() {
     if (any_streamed_) fetch_weights(0, ready_next_);
     waiting_ = 1;
     next_ = Next::StartIter;
-    state = 6;  // waiting for the first load
+    state = 6;  // first load (csb_engine.h lists the states)
     bnb.start_load(mv, 0, [this] { group_done(); });
     next_trigger(wake_);
     return;

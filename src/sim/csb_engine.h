@@ -74,8 +74,19 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   /// all; set when a VCD traces the groups' `busy`. Cycles are the same either way.
   bool group_events = false;
 
-  // traced
-  int state = 0;  // 0 idle, 1 first load, 2 issue, 3 drain, 4 wait reduction, 5 final reduction
+  // traced (top.engine.state; docs/simulator.md "VCD"):
+  //   0 idle (no Mvm section);
+  //   1 section accepted: lasts one delta cycle at the section's start (proc() then starts the
+  //     first load), so a VCD, sampled once per time step, never shows it;
+  //   6 first load: waiting ld(0) cycles for iteration 0's BlockNeuronBuffer slices (streamed
+  //     tiles of iteration 0 are fetched meanwhile; waiting for them is the groups' weight stall);
+  //   2 issue: an iteration's tiles issue (its barrier has not released);
+  //   3 drain: after a row-group's last iteration, the pipeline drains;
+  //   4 wait reduction: drained, but the reduction unit is still busy with the previous
+  //     row-group;
+  //   5 final reduction: the last row-group's reduction; the section ends with it.
+  // The values are part of the VCD output, so they are not renumbered into issue order.
+  int state = 0;
   int64_t iteration = 0, row_group = 0, block_col = 0;
 
  private:

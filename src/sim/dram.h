@@ -4,10 +4,10 @@
 // channel: a transaction occupies bytes / dram_bandwidth_gbps ns of channel time (serialised
 // with earlier ones) and its data arrive dram_latency_ns after its transfer ends.
 #pragma once
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "sim/sim_context.h"

@@ -3,12 +3,12 @@
 // of at most 4 KiB), starts the controller, waits for the end of the run and reads Y back from
 // DRAM. Jobs run back to back in one elaboration (same machine structure).
 #pragma once
+#include <tlm_utils/simple_initiator_socket.h>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <optional>
 #include <vector>
 
 #include "sim/sim_stats.h"
@@ -18,14 +18,14 @@ namespace csbrnn::sim {
 
 struct SimJob {
   const Program* prog = nullptr;
-  std::string origin;           // names the program in errors
-  std::vector<int16_t> x;       // steps x input_size
+  std::string origin;      // names the program in errors
+  std::vector<int16_t> x;  // steps x input_size
   int steps = 0;
   /// The machine's knobs for this job; empty = the elaborated config. Structure (K, L, P, Q)
   /// must equal the elaborated one; every other knob may differ from job to job.
   std::optional<HwConfig> hw;
   // results
-  std::vector<int16_t> y;       // steps x output_size
+  std::vector<int16_t> y;  // steps x output_size
   SimStats stats;
   bool done = false;
 };

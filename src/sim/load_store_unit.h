@@ -4,9 +4,9 @@
 // have arrived (ceil to whole cycles). With memory.ideal that is exactly transfer_cycles(bytes);
 // any excess is counted as DRAM stall.
 #pragma once
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "sim/sim_context.h"

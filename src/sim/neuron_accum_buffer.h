@@ -9,8 +9,7 @@ namespace csbrnn::sim {
 
 class NeuronAccumBuffers : public sc_core::sc_module {
  public:
-  NeuronAccumBuffers(sc_core::sc_module_name name, int groups)
-      : sc_module(name), groups_(groups) {}
+  NeuronAccumBuffers(sc_core::sc_module_name name, int groups) : sc_module(name), groups_(groups) {}
   void configure(int bh) {
     bh_ = bh;
     for (auto& h : buf_) h.assign(size_t(groups_) * size_t(bh_), 0);

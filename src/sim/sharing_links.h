@@ -1,4 +1,4 @@
-// The neighbour links of the PEGroup torus (ARCHITECTURE.md §3.2): horizontal links (k,l) ->
+// The neighbour links of the PEGroup torus (docs/architecture.md §4): horizontal links (k,l) ->
 // (k, l+1 mod L) carry a piece's inputs from the giver's BlockNeuronBuffer (extra read port);
 // vertical links (k,l) -> (k+1 mod K, l) carry a piece whose results return over the vertical
 // accumulation path into the giver's NeuronAccumBuffer (extra latency in the pipeline drain).

@@ -20,20 +20,18 @@ struct SectionUnit {
 struct SimContext {
   SimContext(const HwConfig& h, const sc_core::sc_time& period) : hw(h), T(period) {}
   HwConfig hw;
-  sc_core::sc_time T;  // one clock period (exact: every time in the model is a multiple)
+  sc_core::sc_time T;             // one clock period (exact: every time in the model is a multiple)
   const Program* prog = nullptr;  // decoded instruction memory
-  MachineBanks banks;  // A..E, Acc, Bias
+  MachineBanks banks;             // A..E, Acc, Bias
   SimStats stats;
-  int t = 0;  // current timestep (Load/Store address X[t], Y[t])
-  std::function<void(Unit)> section_done;  // the controller's retire hook
+  int t = 0;                                   // current timestep (Load/Store address X[t], Y[t])
+  std::function<void(Unit)> section_done;      // the controller's retire hook
   std::function<void(int)> row_group_reduced;  // reduction of row-group a ended (streams)
   // DRAM address map (bytes): X then Y then streamed weights.
   uint64_t x_base = 0, y_base = 0, w_base = 0;
 
   sc_core::sc_time origin;  // cycle 0 of the current job
-  int64_t cycle() const {
-    return int64_t((sc_core::sc_time_stamp() - origin).value() / T.value());
-  }
+  int64_t cycle() const { return int64_t((sc_core::sc_time_stamp() - origin).value() / T.value()); }
   sc_core::sc_time cycles(int64_t n) const { return T * double(n); }
 };
 

@@ -9,11 +9,11 @@
 //   region 6:        instruction memory: the program container (compile/program_io.h)
 // address = region << 56 | sub << 32 | byte offset.
 #pragma once
+#include <tlm_utils/simple_target_socket.h>
 #include <cstdint>
 #include <memory>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "sim/controller.h"

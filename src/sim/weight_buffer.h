@@ -9,8 +9,8 @@
 #include <systemc>
 #include <vector>
 
-#include "isa/residency.h"
 #include "isa/program.h"
+#include "isa/residency.h"
 
 namespace csbrnn::sim {
 

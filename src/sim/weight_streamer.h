@@ -1,10 +1,10 @@
 // WeightStreamer: the engine's TLM-2.0 initiator that fetches the tiles and indices of streamed
 // (non-resident) group images from DRAM, one transaction of <= burst_bytes per cycle on one port.
 #pragma once
+#include <tlm_utils/simple_initiator_socket.h>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "sim/sim_context.h"
 

@@ -30,10 +30,10 @@
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb_file.h"
-#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "stats/stats.h"
 #include "timing/analytic.h"
+#include "workload/model_spec.h"
 
 extern char** environ;
 
@@ -185,9 +185,8 @@ void write_failed(const std::string& dir, const Point& p, const std::string& err
   write_file_atomic(path_in(dir, "points/" + p.id + ".json"), j.dump(2) + "\n");
 }
 
-/// The pruned CSB model of a point (bench spec or weights file), as csbrnn fig12 builds it:
-/// a matrix narrower than the block is pruned with a block as wide as the matrix, then labelled
-/// with the block's width (one block-column either way).
+/// The pruned CSB model of a point (bench spec or weights file), as csbrnn fig12 builds it (a
+/// matrix smaller than the block is one partial edge block).
 CsbModel build_model(const Point& p, nlohmann::json& info) {
   RnnModel dense;
   std::string note;
@@ -205,11 +204,6 @@ CsbModel build_model(const Point& p, nlohmann::json& info) {
   popt.base.method = parse_method(p.method);
   popt.base.rate = p.rate;
   popt.base.block = p.block;
-  for (const auto& nm : model_matrices(dense)) {
-    const int bh = std::min(p.block.bh, nm.second->rows);
-    const int bw = std::min(p.block.bw, nm.second->cols);
-    if (bh != p.block.bh || bw != p.block.bw) popt.block_for[nm.first] = BlockSize{bh, bw};
-  }
   const ModelPrune mp = prune_model(dense, popt);
   CsbModel m = pruned_to_csb_model(mp, note + cat(", rate ", p.rate, ", block ", p.block.bh, "x",
                                                   p.block.bw, ", seed ", p.seed));
@@ -219,8 +213,6 @@ CsbModel build_model(const Point& p, nlohmann::json& info) {
       if (c->rows == 0) continue;
       kept += c->nnz();
       total += size_t(c->rows) * c->cols;
-      if (c->cols < p.block.bw && c->bw == c->cols) c->bw = p.block.bw;
-      if (c->rows < p.block.bh && c->bh == c->rows) c->bh = p.block.bh;
     }
   info["weights_kept"] = kept;
   info["weights_dense"] = total;

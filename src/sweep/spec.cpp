@@ -203,16 +203,16 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
   } else if (key == "prune.method") {
     s.methods.clear();
     for (const auto& e : v.items()) {
-      PruneMethod m;
+      const PruneMethod* m = nullptr;
       try {
         m = parse_method(e.scalar());
       } catch (const Error& err) {
         e.fail(err.what());
       }
       if (!is_csb_method(m))
-        e.fail(cat("'", method_name(m),
-                   "' is not a CSB method; the CSB engine runs csb or csb-global models only "
-                   "(compare baselines with 'csbrnn compare')"));
+        e.fail(cat("'", method_name(m), "' is not a CSB method; the CSB engine runs ",
+                   method_names(" or ", true),
+                   " models only (compare baselines with 'csbrnn compare')"));
       s.methods.push_back(m);
     }
   } else if (key == "prune.rate") {
@@ -411,13 +411,13 @@ std::vector<Point> expand(const SweepSpec& s) {
   std::set<std::string> ids;
   for (const ModelEntry& m : s.models) {
     const bool csb = m.kind == "csb";
-    std::vector<PruneMethod> methods = s.methods;
+    std::vector<const PruneMethod*> methods = s.methods;
     std::vector<double> rates = m.rates.empty() ? s.rates : m.rates;
     std::vector<BlockSize> blocks = s.blocks;
     if (csb) methods.resize(1), rates = {0.0}, blocks = {BlockSize{0, 0}};
     double paper_rate = 0;
     if (m.kind == "bench") paper_rate = load_model_spec(m.path).paper_rate;
-    for (PruneMethod meth : methods)
+    for (const PruneMethod* meth : methods)
       for (double r : rates)
         for (const BlockSize& b : blocks)
           for (const Variant& var : variants)

@@ -50,7 +50,7 @@ struct SweepSpec {
   Mode mode = Mode::Analytic;
   std::vector<ModelEntry> models;
   uint64_t seed = 1;
-  std::vector<PruneMethod> methods{PruneMethod::Csb};
+  std::vector<const PruneMethod*> methods{default_method()};
   std::vector<double> rates{0.0};  // 0 = the model spec's paper rate
   std::vector<BlockSize> blocks{BlockSize{32, 32}};
   int timesteps = 4;

@@ -34,8 +34,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "isa/program.h"
 #include "config/hw_config.h"
+#include "isa/program.h"
 
 namespace csbrnn::timing {
 

@@ -4,8 +4,8 @@
 #include <random>
 
 #include "common/error.h"
-#include "workload/model_spec.h"
 #include "prune/prune.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn {
 
@@ -61,22 +61,16 @@ CsbModel generate_csb_model(const GenSpec& s) {
 CsbModel benchmark_csb_model(const std::string& name, const BenchModelOptions& o) {
   const ModelSpec spec = load_model_spec(name);
   ModelPruneOptions popt;
-  popt.base.method = PruneMethod::Csb;
+  popt.base.method = parse_method("csb");
   popt.base.rate = o.rate > 0 ? o.rate : spec.paper_rate;
   popt.base.block = o.block > 0 ? BlockSize{o.block, o.block} : spec.block;
   const int bh = popt.base.block.bh, bw = popt.base.block.bw;
   const RnnModel dense = generate_model(spec, o.seed);
-  for (const auto& nm : model_matrices(dense))
-    if (nm.second->cols < bw)
-      popt.block_for[nm.first] = BlockSize{std::min(bh, nm.second->rows), nm.second->cols};
+  // A matrix narrower than the block (SR2/SR4: 39 inputs) is one partial block-column.
   const ModelPrune mp = prune_model(dense, popt);
-  CsbModel m = pruned_to_csb_model(
+  return pruned_to_csb_model(
       mp, cat(spec.name, " (generated weights, seed ", o.seed, ", csb pruned at ", popt.base.rate,
               "x, block ", bh, "x", bw, ")"));
-  for (CsbLayer& l : m.layers)
-    for (CsbMatrix* c : {&l.w_ih, &l.w_hh, &l.w_hr})
-      if (c->rows > 0 && c->cols < bw && c->bw == c->cols) c->bw = bw;
-  return m;
 }
 
 }  // namespace csbrnn

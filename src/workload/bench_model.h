@@ -39,9 +39,8 @@ struct BenchModelOptions {
 };
 
 /// A benchmark model of models/ (NAME or path, see load_model_spec) with generated weights,
-/// CSB-pruned. A matrix narrower than the block (SR2/SR4: 39 inputs) is pruned with a block as
-/// wide as the matrix, then re-labelled to the block width: one block-column either way, same
-/// indices. Throws Error on an unknown model or a bad rate/block.
+/// CSB-pruned. A matrix narrower than the block (SR2/SR4: 39 inputs) is one partial block-column,
+/// like any edge block. Throws Error on an unknown model or a bad rate/block.
 CsbModel benchmark_csb_model(const std::string& name, const BenchModelOptions& o = {});
 
 }  // namespace csbrnn

@@ -19,7 +19,7 @@ std::string f(const char* fmt, double v) {
   return b;
 }
 
-PruneParams clamp_params(const Matrix& w, PruneMethod method, double rate, BlockSize block,
+PruneParams clamp_params(const Matrix& w, const PruneMethod* method, double rate, BlockSize block,
                          int banks) {
   PruneParams p;
   p.method = method;
@@ -31,8 +31,8 @@ PruneParams clamp_params(const Matrix& w, PruneMethod method, double rate, Block
 
 }  // namespace
 
-EvalPoint evaluate_scheme(const RnnModel& m, PruneMethod method, double rate, BlockSize block,
-                          int banks) {
+EvalPoint evaluate_scheme(const RnnModel& m, const PruneMethod* method, double rate,
+                          BlockSize block, int banks) {
   EvalPoint e;
   double energy = 0, kept_energy = 0;
   uint64_t index_bits = 0;
@@ -98,14 +98,15 @@ ModelComparison compare_model(const ModelSpec& spec, const CompareOptions& o) {
   }
   mc.subsample_notes = subsample_model(m, o.max_matrix_weights, block.bh);
   for (const auto& [name, w] : model_matrices(m)) mc.weights_used += w->size();
-  const EvalPoint ref = evaluate_scheme(m, PruneMethod::Csb, mc.rate, block, o.banks);
+  const PruneMethod* const paper = parse_method("csb");  // the reference quality
+  const EvalPoint ref = evaluate_scheme(m, paper, mc.rate, block, o.banks);
   mc.reference_energy = ref.retained_energy;
   const auto methods = o.methods.empty() ? all_methods() : o.methods;
-  for (PruneMethod method : methods) {
+  for (const PruneMethod* method : methods) {
     SchemeResult r;
     r.method = method;
     const EvalPoint at =
-        method == PruneMethod::Csb ? ref : evaluate_scheme(m, method, mc.rate, block, o.banks);
+        method == paper ? ref : evaluate_scheme(m, method, mc.rate, block, o.banks);
     r.kept_rate = at.kept ? double(at.weights) / double(at.kept) : 0;
     r.retained_energy = at.retained_energy;
     r.rel_error = at.rel_error;

@@ -12,14 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/model_spec.h"
 #include "prune/prune.h"
+#include "workload/model_spec.h"
 
 namespace csbrnn {
 
 struct CompareOptions {
-  std::vector<std::string> models;   // names or spec paths
-  std::vector<PruneMethod> methods;  // default: all
+  std::vector<std::string> models;          // names or spec paths
+  std::vector<const PruneMethod*> methods;  // default: all (the registry)
   uint64_t seed = 1;
   double rate = 0;                 // 0: each model's paper rate
   int banks = 8;                   // bank-balanced
@@ -31,7 +31,7 @@ struct CompareOptions {
 };
 
 struct SchemeResult {
-  PruneMethod method;
+  const PruneMethod* method = nullptr;
   // (ii) at the reference rate
   double kept_rate = 0;  // achieved rate
   double retained_energy = 0, rel_error = 0, index_ratio = 0;
@@ -63,8 +63,8 @@ struct EvalPoint {
   double retained_energy = 0, rel_error = 0, index_ratio = 0;
   size_t weights = 0, kept = 0;
 };
-EvalPoint evaluate_scheme(const RnnModel& m, PruneMethod method, double rate, BlockSize block,
-                          int banks);
+EvalPoint evaluate_scheme(const RnnModel& m, const PruneMethod* method, double rate,
+                          BlockSize block, int banks);
 
 /// Subsamples the large matrices (evenly spaced block-rows of height block.bh) in place;
 /// returns one note per subsampled matrix.

@@ -11,6 +11,7 @@
 #include "cli/cmd_simulate.h"
 #include "cli/cmd_sweep.h"
 #include "cli/parse_util.h"
+#include "prune/registry.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;
@@ -292,7 +293,7 @@ TEST_CASE("run compile: the model is read by run", "[cli][parse]") {
 TEST_CASE("parse prune: defaults", "[cli][parse]") {
   const auto o = parse_ok(parse_prune, {"missing.npz", "--rate", "4"});
   CHECK(o.weights == "missing.npz");  // read by run
-  CHECK(o.prune.base.method == PruneMethod::Csb);
+  CHECK(o.prune.base.method == find_method("csb"));
   CHECK(o.prune.base.rate == 4.0);
   CHECK(o.prune.base.block.bh == 32);
   CHECK(o.prune.base.block.bw == 32);
@@ -336,7 +337,7 @@ TEST_CASE("parse prune: every option, repeated --rate-for/--block-for", "[cli][p
                                         "r.json",
                                         "--time",
                                         "-q"});
-  CHECK(o.prune.base.method == PruneMethod::CsbGlobal);
+  CHECK(o.prune.base.method == find_method("csb-global"));
   CHECK(o.prune.base.rate == 8.0);
   CHECK(o.prune.base.block.bh == 16);
   CHECK(o.prune.base.block.bw == 8);
@@ -358,7 +359,7 @@ TEST_CASE("parse prune: every option, repeated --rate-for/--block-for", "[cli][p
 TEST_CASE("parse prune: baseline methods, one-number blocks, --cell lstm", "[cli][parse]") {
   const auto b = parse_ok(parse_prune, {"w.npz", "--method", "bank-balanced", "--rate", "2.5",
                                         "--banks", "3", "--block", "16", "--cell", "lstm"});
-  CHECK(b.prune.base.method == PruneMethod::BankBalanced);
+  CHECK(b.prune.base.method == find_method("bank-balanced"));
   CHECK(b.prune.base.rate == 2.5);
   CHECK(b.prune.base.banks == 3);
   CHECK(b.prune.base.block.bh == 16);
@@ -367,7 +368,7 @@ TEST_CASE("parse prune: baseline methods, one-number blocks, --cell lstm", "[cli
   // a baseline method may export its dense weights (only -o needs a csb method)
   const auto u =
       parse_ok(parse_prune, {"w.npz", "-m", "unstructured", "-r", "4", "--export-dense", "p.npz"});
-  CHECK(u.prune.base.method == PruneMethod::Unstructured);
+  CHECK(u.prune.base.method == find_method("unstructured"));
   CHECK(u.export_dense == std::optional<std::string>("p.npz"));
 }
 

@@ -14,6 +14,7 @@
 #include "cli/cmd_info.h"
 #include "cli/cmd_reference.h"
 #include "cli/parse_util.h"
+#include "prune/registry.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;
@@ -112,7 +113,8 @@ TEST_CASE("parse compare: models, methods, rates, outputs", "[cli][parse]") {
                                           "--json",
                                           "/proc/x/c.json"});
   CHECK(o.compare.models == std::vector<std::string>{"sr4", "nope"});  // specs are read by run
-  CHECK(o.compare.methods == std::vector<PruneMethod>{PruneMethod::Csb, PruneMethod::Unstructured});
+  CHECK(o.compare.methods ==
+        std::vector<const PruneMethod*>{find_method("csb"), find_method("unstructured")});
   CHECK(o.compare.seed == 5);
   CHECK(o.compare.rate == 10.0);
   REQUIRE(o.compare.block.has_value());

@@ -4,11 +4,11 @@
 
 #include "common/file_util.h"
 #include "compile/compiler.h"
-#include "workload/bench_model.h"
 #include "isa/program_io.h"
 #include "model/csb_file.h"
 #include "support/test_util.h"
 #include "timing/analytic.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 

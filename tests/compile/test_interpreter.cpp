@@ -3,9 +3,9 @@
 #include <random>
 
 #include "compile/compiler.h"
+#include "fixed_ref.h"
 #include "isa/interpreter.h"
 #include "workload/bench_model.h"
-#include "fixed_ref.h"
 
 using namespace csbrnn;
 

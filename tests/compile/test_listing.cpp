@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "compile/compiler.h"
+#include "fixed_ref.h"
 #include "isa/interpreter.h"
 #include "isa/program_io.h"
-#include "fixed_ref.h"
 #include "timing/analytic.h"
 #include "tiny_model.h"
 

@@ -4,11 +4,12 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
+#include "config/hw_keys.h"
 #include "isa/interpreter.h"
-#include "workload/bench_model.h"
 #include "isa/program_io.h"
 #include "support/test_util.h"
 #include "tiny_model.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 
@@ -118,4 +119,63 @@ TEST_CASE("csbrnn disasm prints the listing of a saved program", "[compile][io][
   const auto bad = test::run_cli("disasm " + dir.file("missing.bin"));
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("missing.bin") != std::string::npos);
+}
+
+TEST_CASE("the container's hw record has docs/isa.md's layout, every field distinct",
+          "[compile][io]") {
+  // The record is written by walking the key table (config/hw_keys.h); this reads it back by the
+  // byte layout docs/isa.md specifies, so a key added to the table without a new container
+  // version (and docs) fails here. Every field gets its own value so a swap shows.
+  Program p = sample(CellType::LSTM, 0, SharingMode::Vertical);
+  HwConfig& h = p.hw;
+  int next = 101;
+  for (int* v : {&h.engine.K, &h.engine.L, &h.engine.P, &h.engine.Q}) *v = next++;
+  h.engine.clock_mhz = 123.25;
+  for (int* v : {&h.engine.neuron_load_width, &h.engine.lat_weight_read, &h.engine.lat_multiply,
+                 &h.engine.lat_adder_tree, &h.engine.lat_accumulate, &h.engine.lat_vertical_path,
+                 &h.engine.reduce_lanes, &h.engine.lat_reduce, &h.buffers.weight_buffer_kib,
+                 &h.buffers.block_neuron_buffer, &h.buffers.neuron_accum_buffer,
+                 &h.buffers.vector_buffer, &h.eltwise.lanes, &h.eltwise.lat_sum,
+                 &h.eltwise.lat_mult, &h.eltwise.lat_sigmoid, &h.eltwise.lat_tanh})
+    *v = next++;
+  h.eltwise.stream = false;
+  h.memory.ideal = true;
+  h.memory.dram_latency_ns = 55.5;
+  h.memory.dram_bandwidth_gbps = 7.75;
+  h.memory.burst_bytes = next++;
+  h.max_vertical_fraction = 0.375;
+  h.numeric.wf = next++;
+  h.numeric.af = next++;
+  const auto bytes = encode_program(p);
+  size_t at = 28;  // after the header
+  auto i32 = [&] {
+    int32_t v;
+    std::memcpy(&v, bytes.data() + at, 4);
+    at += 4;
+    return v;
+  };
+  auto f64 = [&] {
+    double v;
+    std::memcpy(&v, bytes.data() + at, 8);
+    at += 8;
+    return v;
+  };
+  auto u8 = [&] { return int(bytes[at++]); };
+  int want = 101;
+  for (int k = 0; k < 4; ++k) CHECK(i32() == want++);   // K, L, P, Q
+  CHECK(f64() == 123.25);                               // clock_mhz
+  for (int k = 0; k < 17; ++k) CHECK(i32() == want++);  // load width .. lat_tanh
+  CHECK(u8() == 0);                                     // eltwise.stream
+  CHECK(u8() == 1);                                     // memory.ideal
+  CHECK(f64() == 55.5);
+  CHECK(f64() == 7.75);
+  CHECK(i32() == want++);  // burst_bytes
+  CHECK(u8() == 2);        // sharing: vertical
+  CHECK(f64() == 0.375);
+  CHECK(i32() == want++);  // wf
+  CHECK(i32() == want++);  // af
+  CHECK(i32() == 7);       // name length
+  CHECK(std::string(bytes.begin() + long(at), bytes.begin() + long(at) + 7) == "io-test");
+  const Program q = decode_program(bytes.data(), bytes.size(), "mem");
+  CHECK(hw_config_equal(q.hw, p.hw));
 }

@@ -3,8 +3,8 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
-#include "workload/bench_model.h"
 #include "tiny_model.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 

@@ -7,13 +7,13 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
+#include "fixed_ref.h"
 #include "isa/interpreter.h"
-#include "workload/bench_model.h"
 #include "isa/program_io.h"
 #include "isa/stream.h"
-#include "fixed_ref.h"
 #include "timing/analytic.h"
 #include "tiny_model.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 

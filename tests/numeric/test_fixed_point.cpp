@@ -25,7 +25,8 @@ TEST_CASE("tanh and sigmoid approximations stay within 2e-3 of the real function
     double worst_t = 0, worst_s = 0;
     for (int v = -32768; v <= 32767; v += 7) {
       const double x = fx::dequantize(v, af);
-      worst_t = std::max(worst_t, std::fabs(fx::dequantize(fx::tanh(int16_t(v), f), af) - std::tanh(x)));
+      worst_t =
+          std::max(worst_t, std::fabs(fx::dequantize(fx::tanh(int16_t(v), f), af) - std::tanh(x)));
       worst_s = std::max(worst_s, std::fabs(fx::dequantize(fx::sigmoid(int16_t(v), f), af) -
                                             1.0 / (1.0 + std::exp(-x))));
     }

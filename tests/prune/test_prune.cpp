@@ -7,9 +7,9 @@
 #include <set>
 
 #include "common/error.h"
-#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 
@@ -58,7 +58,7 @@ bool cross_product_blocks(const std::vector<uint8_t>& k, int R, int C, int bh, i
   return true;
 }
 
-PruneParams params(PruneMethod m, double rate, int bh = 32, int bw = 32, int banks = 8) {
+PruneParams params(const PruneMethod* m, double rate, int bh = 32, int bw = 32, int banks = 8) {
   PruneParams p;
   p.method = m;
   p.rate = rate;
@@ -85,7 +85,7 @@ TEST_CASE("paper projection on a hand-worked 4x4 matrix") {
   // square over the block's kept rows: (0,c0) 41, (0,c1) 32.5, (1,c2) 25, (1,c3) 25 -> removes
   // (1,c2) then (1,c3). Final: block (0,0) = {9,1;1,8}, energy 81+1+1+64 = 147 of 255.
   const Matrix w = make(4, 4, {9, 1, 1, 1, 1, 8, 1, 1, 2, 2, 5, 5, 1, 1, 5, 5});
-  const auto r = prune_matrix(w, params(PruneMethod::Csb, 4, 2, 2), "hand");
+  const auto r = prune_matrix(w, params(parse_method("csb"), 4, 2, 2), "hand");
   CHECK(r.target == 4);
   CHECK(r.projection_kept == 8);
   CHECK(r.kept == 4);
@@ -93,10 +93,10 @@ TEST_CASE("paper projection on a hand-worked 4x4 matrix") {
   CHECK(r.keep == expect);
   CHECK(kept_energy(w, r.keep) == 147.0);
   // CSB index bits by hand: 4 blocks x (2+2 counter bits) + block (0,0): 2 rows + 2 cols x 1 bit.
-  CHECK(scheme_index_bits(w, params(PruneMethod::Csb, 4, 2, 2), r) == 20);
+  CHECK(scheme_index_bits(w, params(parse_method("csb"), 4, 2, 2), r) == 20);
   // The global variant reaches the same optimum here (it cannot do better: the top-4 weights
   // 9, 8, 5, 5 are not a cross-product, and 147 is the best 2x2 kernel).
-  const auto g = prune_matrix(w, params(PruneMethod::CsbGlobal, 4, 2, 2), "hand");
+  const auto g = prune_matrix(w, params(parse_method("csb-global"), 4, 2, 2), "hand");
   CHECK(g.kept == 4);
   CHECK(kept_energy(w, g.keep) == 147.0);
 }
@@ -109,14 +109,14 @@ TEST_CASE("paper projection without adjustment when the strips are balanced") {
   //   round(0.5*2)=1: c0. Block-row 1 (r2,r3): c0 36, c1 1 -> prune c1.
   // Kept: (r1,c1) = 4 and (r3,c0) = 6: 2 weights = target, no adjustment.
   const Matrix w = make(4, 2, {1, 2, 3, 4, 0.5f, 0.5f, 6, 1});
-  const auto r = prune_matrix(w, params(PruneMethod::Csb, 4, 2, 2), "hand2");
+  const auto r = prune_matrix(w, params(parse_method("csb"), 4, 2, 2), "hand2");
   CHECK(r.projection_kept == 2);
   const std::vector<uint8_t> expect = {0, 0, 0, 1, 0, 0, 1, 0};
   CHECK(r.keep == expect);
 }
 
 TEST_CASE("csb methods give CSB structure on sizes that are not block multiples") {
-  for (auto method : {PruneMethod::Csb, PruneMethod::CsbGlobal})
+  for (auto method : {parse_method("csb"), parse_method("csb-global")})
     for (auto [R, C, bh, bw, rate] : std::vector<std::tuple<int, int, int, int, double>>{
              {70, 45, 16, 8, 6}, {33, 100, 32, 32, 12}, {129, 39, 32, 32, 23}, {50, 50, 7, 5, 3}}) {
       INFO(method_name(method) << " " << R << "x" << C << " block " << bh << "x" << bw);
@@ -145,7 +145,7 @@ TEST_CASE("csb methods give CSB structure on sizes that are not block multiples"
 TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstructured") {
   const Matrix w = test_matrix(96, 60, 7);
   SECTION("row-balanced keeps the same count in every row") {
-    const auto r = prune_matrix(w, params(PruneMethod::RowBalanced, 6), "m");
+    const auto r = prune_matrix(w, params(parse_method("row-balanced"), 6), "m");
     for (int row = 0; row < w.rows; ++row) {
       const int n = int(std::count(r.keep.begin() + row * 60, r.keep.begin() + row * 60 + 60, 1));
       CHECK(n == 10);  // round(960 / 96)
@@ -153,7 +153,7 @@ TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstruc
   }
   SECTION("bank-balanced keeps the same count in every bank (last bank narrower)") {
     // 60 columns, 8 banks -> width ceil(60/8) = 8, 8 banks, the last 4 wide.
-    const auto r = prune_matrix(w, params(PruneMethod::BankBalanced, 4, 32, 32, 8), "m");
+    const auto r = prune_matrix(w, params(parse_method("bank-balanced"), 4, 32, 32, 8), "m");
     for (int row = 0; row < w.rows; ++row)
       for (int b = 0; b < 8; ++b) {
         int n = 0;
@@ -162,7 +162,7 @@ TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstruc
       }
   }
   SECTION("row-column keeps whole rows and whole columns") {
-    const auto r = prune_matrix(w, params(PruneMethod::RowColumn, 5), "m");
+    const auto r = prune_matrix(w, params(parse_method("row-column"), 5), "m");
     // kr = round(96 / sqrt(5)) = 43, kc = round(round(5760/5) / 43) = round(1152/43) = 27
     CHECK(r.kept_rows.size() == 43);
     CHECK(r.kept_cols.size() == 27);
@@ -185,7 +185,7 @@ TEST_CASE("baseline invariants: row-balanced, bank-balanced, row-column, unstruc
     CHECK(min_kept >= max_pruned);
   }
   SECTION("unstructured keeps exactly the target, largest magnitudes") {
-    const auto r = prune_matrix(w, params(PruneMethod::Unstructured, 7.5), "m");
+    const auto r = prune_matrix(w, params(parse_method("unstructured"), 7.5), "m");
     CHECK(r.kept == target_kept(w.size(), 7.5));
     float min_kept = 1e30f, max_pruned = 0;
     for (size_t t = 0; t < w.size(); ++t)
@@ -202,8 +202,8 @@ TEST_CASE("unstructured retains the most energy of all schemes at the same count
   const Matrix w = test_matrix(128, 96, 3);
   for (auto method : all_methods()) {
     const auto r = prune_matrix(w, params(method, 9, 16, 16, 6), "m");
-    const auto u =
-        prune_matrix(w, params(PruneMethod::Unstructured, double(w.size()) / double(r.kept)), "u");
+    const auto u = prune_matrix(
+        w, params(parse_method("unstructured"), double(w.size()) / double(r.kept)), "u");
     REQUIRE(u.kept == r.kept);
     CHECK(kept_energy(w, u.keep) >= kept_energy(w, r.keep));
   }
@@ -242,13 +242,13 @@ TEST_CASE("bad arguments give clear errors") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(msg(params(PruneMethod::Csb, 1.0)),
+  CHECK_THAT(msg(params(parse_method("csb"), 1.0)),
              Catch::Contains("weight_hh_l0") && Catch::Contains("rate must be"));
-  CHECK_THAT(msg(params(PruneMethod::Unstructured, 0.5)), Catch::Contains("rate must be"));
-  CHECK_THAT(msg(params(PruneMethod::Csb, std::nan(""))), Catch::Contains("rate must be"));
-  CHECK_THAT(msg(params(PruneMethod::CsbGlobal, 8, 32, 64)),
-             Catch::Contains("larger than the matrix (64x40)"));
-  CHECK_THAT(msg(params(PruneMethod::BankBalanced, 8, 32, 32, 41)), Catch::Contains("bank count"));
+  CHECK_THAT(msg(params(parse_method("unstructured"), 0.5)), Catch::Contains("rate must be"));
+  CHECK_THAT(msg(params(parse_method("csb"), std::nan(""))), Catch::Contains("rate must be"));
+  CHECK(msg(params(parse_method("csb-global"), 8, 32, 64)) == "no error");  // one edge block
+  CHECK_THAT(msg(params(parse_method("bank-balanced"), 8, 32, 32, 41)),
+             Catch::Contains("bank count"));
   CHECK_THROWS_WITH(parse_method("csbb"), Catch::Contains("did you mean 'csb'"));
   CHECK_THROWS_WITH(parse_method("magnitude"), Catch::Contains("unknown pruning method"));
   CHECK(parse_block("16x8", "--block").bh == 16);
@@ -266,9 +266,9 @@ TEST_CASE(
     for (double rate : {spec.paper_rate, 8.0}) {
       double e_paper = 0, e_global = 0;
       for (const auto& [mname, w] : model_matrices(m)) {
-        auto p = params(PruneMethod::Csb, rate, std::min(32, w->rows), std::min(32, w->cols));
+        auto p = params(parse_method("csb"), rate, std::min(32, w->rows), std::min(32, w->cols));
         const auto a = prune_matrix(*w, p, mname);
-        p.method = PruneMethod::CsbGlobal;
+        p.method = parse_method("csb-global");
         const auto b = prune_matrix(*w, p, mname);
         CHECK(b.kept <= b.target);
         e_paper += kept_energy(*w, a.keep);

@@ -4,16 +4,16 @@
 
 #include "model/csb.h"
 #include "model/csb_stats.h"
-#include "workload/model_spec.h"
 #include "prune/prune.h"
 #include "prune/prune_stats.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 
 TEST_CASE("csb-pruned matrices round-trip through dense_to_csb and match the model's stats") {
   ModelSpec spec = load_model_spec("sr4");  // GRU 39 -> 256: 768x39 and 768x256
   const RnnModel m = generate_model(spec, 9);
-  for (auto method : {PruneMethod::Csb, PruneMethod::CsbGlobal})
+  for (auto method : {parse_method("csb"), parse_method("csb-global")})
     for (auto [bh, bw] : std::vector<std::pair<int, int>>{{32, 32}, {16, 8}, {24, 20}})
       for (const auto& [name, w] : model_matrices(m)) {
         INFO(method_name(method) << " " << name << " block " << bh << "x" << bw);
@@ -51,7 +51,7 @@ TEST_CASE("csb-pruned matrices round-trip through dense_to_csb and match the mod
         CHECK(s.block_density.stddev == Approx(cs.density_stddev).margin(1e-12));
         // The unstructured CSR formula agrees with the model's CSR figure for the same positions.
         PruneParams pu = p;
-        pu.method = PruneMethod::Unstructured;
+        pu.method = parse_method("unstructured");
         CHECK(scheme_index_bits(*w, pu, r) == cs.csr_index_bits);
       }
 }
@@ -68,7 +68,7 @@ TEST_CASE("baselines generally lack CSB structure; csb methods never do") {
     apply_mask(pruned, r.keep);
     const bool structured = has_csb_structure(pruned, 32, 32);
     // row-column keeps whole rows x whole columns: a cross-product in every block too.
-    if (is_csb_method(method) || method == PruneMethod::RowColumn)
+    if (is_csb_method(method) || method == parse_method("row-column"))
       CHECK(structured);
     else
       CHECK_FALSE(structured);
@@ -79,7 +79,7 @@ TEST_CASE("a pruned model converts to a valid CsbModel with the biases untouched
   const RnnModel m = generate_model(load_model_spec("sr1"), 4);
   RnnModel small = m;
   ModelPruneOptions o;
-  o.base.method = PruneMethod::CsbGlobal;
+  o.base.method = parse_method("csb-global");
   o.base.rate = 13;
   o.rate_for["weight_hr_l1"] = 4;
   o.block_for["weight_ih_l0"] = {32, 17};

@@ -1,9 +1,9 @@
 // `csbrnn reference` end to end on the PyTorch fixtures.
 #include <catch2/catch.hpp>
 
-#include "config/config_loader.h"
 #include <cmath>
 #include <limits>
+#include "config/config_loader.h"
 
 #include "io/npy.h"
 #include "io/weights.h"

@@ -6,9 +6,9 @@
 
 #include "compile/compiler.h"
 #include "isa/interpreter.h"
-#include "workload/bench_model.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
+#include "workload/bench_model.h"
 
 namespace csbrnn::test {
 

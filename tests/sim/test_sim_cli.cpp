@@ -1,18 +1,20 @@
 // `csbrnn simulate` end to end (subprocess): reference check, reports, VCD, DRAM stalls, errors.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "common/file_util.h"
 #include "compile/compiler.h"
-#include "workload/bench_model.h"
-#include "isa/program_io.h"
 #include "io/npy.h"
+#include "isa/program_io.h"
 #include "model/csb_file.h"
 #include "support/test_util.h"
+#include "workload/bench_model.h"
 
 using namespace csbrnn;
 using nlohmann::json;
@@ -76,7 +78,8 @@ TEST_CASE("simulate a .csb: bit-exact vs reference, exact analytic cycles, repor
 TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarchy", "[sim][cli]") {
   Fixture f;
   const std::string vcd = f.dir.file("w.vcd");
-  const auto r = f.sim("--vcd " + vcd + " --vcd-scope 'controller,group(1,2),eltwise' --vcd-window 50:400");
+  const auto r =
+      f.sim("--vcd " + vcd + " --vcd-scope 'controller,group(1,2),eltwise' --vcd-window 50:400");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const std::string text = read_text_file(vcd);
@@ -84,7 +87,8 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   CHECK(text.find("$timescale") != std::string::npos);
   std::set<std::string> scopes;
   std::regex sc(R"(\$scope module (\S+) \$end)");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), sc); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), sc); it != std::sregex_iterator();
+       ++it)
     scopes.insert((*it)[1]);
   CHECK(scopes.count("top"));
   CHECK(scopes.count("controller"));
@@ -96,7 +100,8 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   // value changes only inside the window: timestamps within [50, 400) cycles of 5000 ps
   std::regex ts(R"(\n#(\d+))");
   int64_t lo = INT64_MAX, hi = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), ts); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), ts); it != std::sregex_iterator();
+       ++it) {
     const int64_t v = std::stoll((*it)[1]);
     lo = std::min(lo, v);
     hi = std::max(hi, v);
@@ -107,13 +112,89 @@ TEST_CASE("VCD: windowed, scoped, accepted by vcd2fst, scopes follow the hierarc
   CHECK(std::system(cmd.c_str()) == 0);
 }
 
-TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes", "[sim][cli]") {
+TEST_CASE("VCD: engine.state takes the documented values and durations", "[sim][cli]") {
+  // csb_engine.h / docs/simulator.md "VCD": 0 idle, 6 first load, 2 issue, 3 drain, 4 wait
+  // reduction, 5 final reduction; 1 lasts one delta cycle and is never sampled. The expected
+  // counts and durations below come from the model's shape and the cycle rules, not the run.
+  Fixture f;  // LSTM 21 -> 19, 2 layers, 8x8 blocks, T = 4, default 4x4 groups of 4x4 PEs
+  const std::string vcd = f.dir.file("e.vcd");
+  // neuron_load_width 3: the first slices (widest 8) take ceil(8/3) = 3 cycles; a reduction of
+  // ceil(8/16) + 40 = 41 cycles outlasts a row-group, so the engine waits for it (state 4).
+  const auto r = f.sim("--vcd " + vcd + " --vcd-scope engine --set sharing.mode=none " +
+                       "--set engine.neuron_load_width=3 --set engine.reduce.latency=40");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string text = read_text_file(vcd);
+  std::smatch m;
+  REQUIRE(std::regex_search(text, m, std::regex(R"(\$var\s+\S+\s+\d+\s+(\S+)\s+state\b)")));
+  const std::string id = m[1];
+  // (cycle, value) at every change of state (5000 ps per cycle at 200 MHz)
+  std::vector<std::pair<int64_t, int>> seq;
+  std::istringstream in(text.substr(text.find("$enddefinitions")));
+  std::string line;
+  int64_t t = 0;
+  const std::regex change(R"(b([01]+)\s+(\S+))");
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') {
+      t = std::stoll(line.substr(1));
+    } else if (std::regex_match(line, m, change) && m[2] == id) {
+      REQUIRE(t % 5000 == 0);
+      seq.emplace_back(t / 5000, std::stoi(m[1], nullptr, 2));
+    }
+  }
+  REQUIRE(seq.size() > 2);
+  CHECK(seq.front() == std::make_pair(int64_t(0), 0));
+  CHECK(seq.back().second == 0);
+  // Per Gates MVM: 4H = 76 rows in 8-row blocks = 10 block-rows = ceil(10/4) = 3 row-groups.
+  // Two layers x four timesteps = 8 MVMs.
+  std::map<int, int> count;
+  for (size_t i = 0; i + 1 < seq.size(); ++i) {
+    const int s = seq[i].second, next = seq[i + 1].second;
+    const int64_t len = seq[i + 1].first - seq[i].first;
+    count[s]++;
+    INFO("state " << s << " at cycle " << seq[i].first << " -> " << next);
+    CHECK(s != 1);
+    switch (s) {
+      case 0:
+        CHECK(next == 6);
+        break;
+      case 6:  // ld(0) cycles
+        CHECK(next == 2);
+        CHECK(len == 3);
+        break;
+      case 2:  // the iterations of a row-group change no state
+        CHECK(next == 3);
+        break;
+      case 3:  // drain: weight read 1 + multiply 1 + adder tree 2 + accumulate 1 (no vertical)
+        CHECK((next == 2 || next == 4 || next == 5));
+        CHECK(len == 1 + 1 + 2 + 1);
+        break;
+      case 4:
+        CHECK((next == 2 || next == 5));
+        break;
+      case 5:
+        CHECK(next == 0);
+        break;
+      default:
+        FAIL("undocumented engine state " << s);
+    }
+  }
+  CHECK(count[6] == 8);
+  CHECK(count[2] == 8 * 3);
+  CHECK(count[3] == 8 * 3);
+  CHECK(count[5] == 8);
+  CHECK(count[4] > 0);
+}
+
+TEST_CASE("slow DRAM and weight overflow: more cycles, counted stalls, named causes",
+          "[sim][cli]") {
   Fixture f;
   REQUIRE(f.sim("", "ideal").exit_code == 0);
   const int64_t ideal = f.stats("ideal")["cycles"]["total"];
-  const auto r = f.sim("--set memory.ideal=false --set memory.dram_latency_ns=300 "
-                       "--set memory.dram_bandwidth_gbps=0.5",
-                       "dram");
+  const auto r = f.sim(
+      "--set memory.ideal=false --set memory.dram_latency_ns=300 "
+      "--set memory.dram_bandwidth_gbps=0.5",
+      "dram");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json d = f.stats("dram");
@@ -159,20 +240,23 @@ TEST_CASE("bad programs, contradicting configs and bad options are refused clear
   auto bytes = read_file(bin);
   bytes[bytes.size() / 2] ^= 0x5a;
   write_file_atomic(f.dir.file("bad.bin"), bytes);
-  r = test::run_cli("simulate " + f.dir.file("bad.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.dir.file("bad.bin") + " --input " + f.x + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("bad.bin") != std::string::npos);
   // truncated
   bytes.resize(10);
   write_file_atomic(f.dir.file("short.bin"), bytes);
-  r = test::run_cli("simulate " + f.dir.file("short.bin") + " --input " + f.x + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.dir.file("short.bin") + " --input " + f.x + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   // wrong input width
   Tensor t;
   t.shape = {3, 5};
   t.data.assign(15, 0.f);
   save_npy(f.dir.file("x5.npy"), t);
-  r = test::run_cli("simulate " + f.model + " --input " + f.dir.file("x5.npy") + " --out " + f.dir.file("o"));
+  r = test::run_cli("simulate " + f.model + " --input " + f.dir.file("x5.npy") + " --out " +
+                    f.dir.file("o"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("x5.npy") != std::string::npos);
   // unknown VCD unit, window without VCD, impossible config

@@ -5,11 +5,11 @@
 
 #include "common/error.h"
 #include "compile/compiler.h"
-#include "isa/interpreter.h"
-#include "workload/bench_model.h"
 #include "compile/fixed_ref.h"
-#include "workload/model_spec.h"
+#include "isa/interpreter.h"
 #include "support/test_util.h"
+#include "workload/bench_model.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 

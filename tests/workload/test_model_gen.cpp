@@ -6,10 +6,10 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
-#include "workload/compare.h"
-#include "workload/model_spec.h"
 #include "prune/prune_stats.h"
 #include "support/test_util.h"
+#include "workload/compare.h"
+#include "workload/model_spec.h"
 
 using namespace csbrnn;
 
@@ -91,7 +91,7 @@ TEST_CASE("generator knobs make CSB blocks uneven, i.i.d. weights stay even") {
     for (double x : e) mean += x / e.size();
     for (double x : e) var += (x - mean) * (x - mean) / e.size();
     PruneParams p;
-    p.method = PruneMethod::CsbGlobal;
+    p.method = parse_method("csb-global");
     p.rate = 8;
     const auto r = prune_matrix(w, p, "w");
     return Figures{std::sqrt(var) / mean, matrix_stats("w", w, p, r).block_density.stddev};
@@ -167,8 +167,8 @@ TEST_CASE("comparison on a small model: csb meets its own reference, unstructure
   double unstructured = 0, csb = 0;
   for (const auto& s : m.schemes) {
     CHECK(s.energy_at_quality >= m.reference_energy);
-    if (s.method == PruneMethod::Unstructured) unstructured = s.rate_at_quality;
-    if (s.method == PruneMethod::Csb) csb = s.rate_at_quality;
+    if (s.method == parse_method("unstructured")) unstructured = s.rate_at_quality;
+    if (s.method == parse_method("csb")) csb = s.rate_at_quality;
   }
   CHECK(csb >= 23 * 0.99);
   for (const auto& s : m.schemes) CHECK(unstructured >= s.rate_at_quality * 0.999);
