@@ -16,4 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 // csbrnn_sweep links the simulator, whose libsystemc.so references sc_main; libFuzzer owns
 // main(), so SystemC is never started and this entry point is never called.
-extern "C" int sc_main(int, char**) { return 1; }
+extern "C" int sc_main(int, char**) {
+  return 1;
+}

@@ -267,7 +267,8 @@ const std::vector<std::string> kReport = {"hw.yaml", "stats.csv", "stats.json", 
                                           "utilization.svg"};
 }  // namespace
 
-TEST_CASE("simulate --out on a full disk leaves no report folder, a previous one intact (issue 14)") {
+TEST_CASE(
+    "simulate --out on a full disk leaves no report folder, a previous one intact (issue 14)") {
   test::SmallFs fs("simout", 100);  // stats, csv and hw.yaml fit (~15 KB); the SVG (~190 KB) not
   if (!fs.ok) {
     WARN("skipped: " << fs.why);

@@ -5,12 +5,12 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <fcntl.h>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>

@@ -208,7 +208,7 @@ TEST_CASE("run simulate: inputs are read by run, after the parse checks", "[cli]
   CHECK(error_of([&] { return run_simulate(o); }) ==
         d.file("missing.bin") + ": cannot open: No such file or directory");
   CHECK_FALSE(fs::exists(d.file("so")));  // the report folder appears only when complete
-  CHECK(fs::is_empty(d.path));             // nor its staging sibling
+  CHECK(fs::is_empty(d.path));            // nor its staging sibling
 }
 
 // ---------------------------------------------------------------------------------- compile

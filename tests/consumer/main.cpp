@@ -28,8 +28,8 @@ extern "C" int sc_main(int, char**) {
   sim::simulate_jobs(hw, jobs, so);
   const int64_t simulated = jobs[0].stats.total_cycles;
   const int64_t analytic = sim::analytic_for(p, hw).total_cycles(3);
-  std::printf("consumer: %lld simulated cycles, %lld analytic, %zu outputs\n",
-              (long long)simulated, (long long)analytic, jobs[0].y.size());
+  std::printf("consumer: %lld simulated cycles, %lld analytic, %zu outputs\n", (long long)simulated,
+              (long long)analytic, jobs[0].y.size());
   return simulated == analytic && simulated > 0 && jobs[0].y.size() == size_t(3 * p.output_size)
              ? 0
              : 1;
