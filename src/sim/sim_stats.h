@@ -41,7 +41,7 @@ struct SimStats {
   std::vector<UnitStats> units;                    // by Unit
   int64_t bucket_cycles = 1;                       // width of a utilization bucket
   int64_t bucket_initial = 1;  // the width each job starts with (from the analytic estimate)
-  size_t bucket_cap = 200;     // most buckets per group: past it, pairs merge (width doubles)
+  size_t bucket_cap = 1000;    // most buckets per group: past it, pairs merge (width doubles)
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)

@@ -169,7 +169,7 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   top->engine.group_events = !opt.vcd.file.empty();  // the VCD traces every group's busy
   top->ctx.stats.bucket_cycles = top->ctx.stats.bucket_initial =
       std::max<int64_t>(1, (opt.expected_cycles + opt.buckets - 1) / std::max(1, opt.buckets));
-  top->ctx.stats.bucket_cap = 2 * size_t(std::max(1, opt.buckets));
+  top->ctx.stats.bucket_cap = 10 * size_t(std::max(1, opt.buckets));
   const sc_time T = top->ctx.T;
   const bool bar = opt.progress && ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();

@@ -22,7 +22,7 @@ struct SimOptions {
   bool progress = false;        // progress bar on stderr
   int64_t expected_cycles = 0;  // for the progress bar and the utilization buckets (0: unknown)
   int buckets = 100;            // utilization picture resolution (a run longer than expected_cycles
-                                // merges buckets pairwise: at most 2 x buckets per group)
+                                // merges buckets pairwise: at most 10 x buckets per group)
 };
 
 /// Parses "--vcd-scope" text ("controller,group(0,1),eltwise"); throws Error on unknown names.
