@@ -12,6 +12,7 @@
 #include "common/file_util.h"
 #include "io/npy.h"
 #include "io/weights.h"
+#include "isa/program_io.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
 
@@ -89,6 +90,7 @@ json info_csb(const std::string& path) {
   const CsbModel m = load_csb_model(path);
   json j{{"file", path},
          {"kind", "csb"},
+         {"format_version", kCsbVersion},
          {"cell", cell_name(m.cell)},
          {"layers", m.num_layers()},
          {"input_size", m.input_size},
@@ -143,8 +145,20 @@ void print_text(std::ostream& os, const json& j) {
     if (!j["rnn"].is_null()) print_rnn(os, j["rnn"]);
     return;
   }
+  if (kind == "program") {
+    os << file << ": csbrnn program, format version " << j["format_version"] << ", "
+       << j["cell"].get<std::string>() << ", " << j["layers"] << " layer"
+       << (j["layers"] == 1 ? "" : "s") << ", input " << j["input_size"] << ", hidden "
+       << j["hidden_size"] << ", proj " << j["proj_size"] << ", output " << j["output_size"]
+       << "\n  " << j["words"] << " words per timestep, for " << j["pe_groups"].get<std::string>()
+       << " groups of " << j["pes_per_group"].get<std::string>() << " PEs\n";
+    if (!j["note"].get<std::string>().empty())
+      os << "  note: " << j["note"].get<std::string>() << "\n";
+    return;
+  }
   // csb
-  os << file << ": CSB model, " << j["cell"].get<std::string>() << ", " << j["layers"] << " layer"
+  os << file << ": CSB model (container version " << j["format_version"] << "), "
+     << j["cell"].get<std::string>() << ", " << j["layers"] << " layer"
      << (j["layers"] == 1 ? "" : "s") << ", input " << j["input_size"] << ", hidden "
      << j["hidden_size"] << ", proj " << j["proj_size"] << (j["proj_size"] == 0 ? " (none)" : "")
      << ", bias " << (j["bias"] ? "yes" : "no") << "\n";
@@ -163,6 +177,24 @@ void print_text(std::ostream& os, const json& j) {
      << "\n";
 }
 
+json info_program(const std::string& path) {
+  const Program p = load_program(path);
+  const auto& e = p.hw.engine;
+  return json{{"file", path},
+              {"kind", "program"},
+              {"format_version", kProgramVersion},
+              {"cell", cell_name(p.cell)},
+              {"layers", p.num_layers},
+              {"input_size", p.input_size},
+              {"hidden_size", p.hidden_size},
+              {"proj_size", p.proj_size},
+              {"output_size", p.output_size},
+              {"words", p.words.size()},
+              {"pe_groups", std::to_string(e.K) + "x" + std::to_string(e.L)},
+              {"pes_per_group", std::to_string(e.P) + "x" + std::to_string(e.Q)},
+              {"note", p.note}};
+}
+
 /// What `path` holds, as JSON (the kind decides the fields).
 json info_json(const std::string& path) {
   std::error_code ec;
@@ -178,8 +210,9 @@ json info_json(const std::string& path) {
                 {"elements", t.numel()}};
   }
   if (is_csb_file(path)) return info_csb(path);
+  if (is_program_file(path)) return info_program(path);
   if (is_npz_file(path)) return info_tensor_set(path, false);
-  fail(path, ": not a .npy, .npz or .csb file, nor a folder of .npy files");
+  fail(path, ": not a .npy, .npz, .csb or program file, nor a folder of .npy files");
 }
 
 }  // namespace
@@ -187,7 +220,7 @@ json info_json(const std::string& path) {
 std::optional<InfoCmdOptions> parse_info(const Args& args) {
   po::options_description desc("options");
   desc.add_options()("file", po::value<std::string>()->required(),
-                     "a .npy, .npz, folder of .npy files, or .csb model")(
+                     "a .npy, .npz, folder of .npy files, .csb model or compiled program")(
       "json", po::bool_switch(), "print the same information as JSON");
   po::positional_options_description pos;
   pos.add("file", 1);

@@ -186,15 +186,15 @@ void write_outputs(const SimulateCmdOptions& o, const Program& prog, const sim::
     save_npy(o.output, y);
   }
   const HwConfig& hw = o.hw;
-  namespace fs = std::filesystem;
-  const fs::path dir(o.out_dir);
-  write_file_atomic((dir / "stats.json").string(),
-                    sim::stats_json(job.stats, analytic, cmp, hw, info).dump(2) + "\n");
-  write_file_atomic((dir / "stats.csv").string(), sim::stats_csv(job.stats));
-  write_file_atomic((dir / "hw.yaml").string(), hw_config_to_yaml(hw));
-  write_file_atomic((dir / "utilization.svg").string(), sim::utilization_svg(job.stats, hw));
+  // the report folder is complete or absent: staged in a sibling, moved into place at the end
+  StagedDir dir(o.out_dir);
+  dir.write("stats.json", sim::stats_json(job.stats, analytic, cmp, hw, info).dump(2) + "\n");
+  dir.write("stats.csv", sim::stats_csv(job.stats));
+  dir.write("hw.yaml", hw_config_to_yaml(hw));
+  dir.write("utilization.svg", sim::utilization_svg(job.stats, hw));
   const std::string summary = sim::summary_text(job.stats, analytic, cmp, hw, info);
-  write_file_atomic((dir / "summary.txt").string(), summary);
+  dir.write("summary.txt", summary);
+  dir.commit();
   if (!o.quiet) std::cout << summary << "  reports          " << o.out_dir << "/\n";
 }
 
@@ -218,7 +218,7 @@ std::optional<SimulateCmdOptions> parse_simulate(const Args& args) {
     o.output = vm["output"].as<std::string>();
     check_writable(o.output);
   }
-  make_directories(o.out_dir);
+  check_dir_writable(o.out_dir);  // created at the end, complete (write_outputs)
   o.bench = o.program.rfind("bench:", 0) == 0;
   if (o.bench) parse_bench(vm, o);
   o.steps = vm["steps"].as<int>();

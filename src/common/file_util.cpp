@@ -1,5 +1,7 @@
 #include "common/file_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -91,6 +93,94 @@ void make_directories(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) fail(dir, ": cannot create directory: ", ec.message());
+}
+
+namespace {
+
+std::string staging_name(const std::string& dir) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  return d + ".tmp." + std::to_string(::getpid());
+}
+
+}  // namespace
+
+void check_dir_writable(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (dir.empty()) fail("output directory is empty");
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    fail(dir, ": exists and is not a directory");
+  const std::string tmp = staging_name(dir);
+  const fs::path parent = fs::path(tmp).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) fail(dir, ": cannot create directory: ", ec.message());
+  }
+  if (::mkdir(tmp.c_str(), 0777) != 0 && errno != EEXIST)
+    fail(dir, ": cannot create directory: ", std::strerror(errno));
+  fs::remove_all(tmp, ec);
+}
+
+StagedDir::StagedDir(const std::string& dir) : dir_(dir), tmp_(staging_name(dir)) {
+  check_dir_writable(dir);
+  std::error_code ec;
+  std::filesystem::remove_all(tmp_, ec);  // a leftover of an earlier process with this pid
+  if (::mkdir(tmp_.c_str(), 0777) != 0)
+    fail(dir, ": cannot create directory: ", std::strerror(errno));
+}
+
+StagedDir::~StagedDir() {
+  if (done_) return;
+  std::error_code ec;
+  std::filesystem::remove_all(tmp_, ec);
+}
+
+void StagedDir::write(const std::string& name, const std::string& text) {
+  const std::string final_path = dir_ + "/" + name;
+  try {
+    write_file_atomic(tmp_ + "/" + name, text);
+  } catch (const Error& e) {
+    std::string m = e.what();
+    const std::string inner = tmp_ + "/" + name;
+    if (m.compare(0, inner.size(), inner) == 0) m = final_path + m.substr(inner.size());
+    throw Error(m);
+  }
+}
+
+void StagedDir::commit() {
+  namespace fs = std::filesystem;
+  CSBRNN_ASSERT(!done_, "StagedDir committed twice");
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) {
+    if (::rename(tmp_.c_str(), dir_.c_str()) != 0)
+      fail(dir_, ": cannot move the report into place: ", std::strerror(errno));
+    done_ = true;
+    return;
+  }
+  if (!fs::is_directory(dir_, ec)) fail(dir_, ": exists and is not a directory");
+  if (::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, dir_.c_str(), RENAME_EXCHANGE) != 0) {
+    // a file system without RENAME_EXCHANGE: the old folder aside, then the new one in place
+    const std::string old = tmp_ + ".old";
+    if (::rename(dir_.c_str(), old.c_str()) != 0)
+      fail(dir_, ": cannot replace the previous folder: ", std::strerror(errno));
+    if (::rename(tmp_.c_str(), dir_.c_str()) != 0) {
+      const int err = errno;
+      ::rename(old.c_str(), dir_.c_str());
+      fail(dir_, ": cannot move the report into place: ", std::strerror(err));
+    }
+    fs::rename(old, tmp_, ec);
+  }
+  done_ = true;
+  // tmp_ now holds the previous folder: keep what the new one does not replace, drop the rest
+  std::vector<fs::path> previous;
+  for (const auto& e : fs::directory_iterator(tmp_, ec)) previous.push_back(e.path());
+  for (const auto& from : previous) {
+    const fs::path to = fs::path(dir_) / from.filename();
+    std::error_code ec2;
+    if (!fs::exists(fs::symlink_status(to, ec2))) fs::rename(from, to, ec2);
+  }
+  fs::remove_all(tmp_, ec);
 }
 
 uint32_t crc32_of(const void* data, size_t size, uint32_t seed) {

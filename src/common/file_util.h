@@ -28,6 +28,33 @@ void check_writable(const std::string& path);
 /// Creates <dir> and its parents; throws Error("<dir>: cannot create directory: <reason>").
 void make_directories(const std::string& dir);
 
+/// Checks up front that the directory <dir> can be written as a StagedDir (its parents are
+/// created; <dir> itself is not): throws Error("<dir>: ...") naming the problem.
+void check_dir_writable(const std::string& dir);
+
+/// A folder of outputs that is complete or absent: files go into a temporary sibling
+/// "<dir>.tmp.<pid>"; commit() moves it into place in one rename (an existing <dir> is swapped
+/// with it atomically, renameat2 RENAME_EXCHANGE, so its files are all old or all new; entries of
+/// the old <dir> the new one does not have, e.g. a sweep's input.npy, are then moved across and
+/// the rest removed). Destroyed uncommitted (a failed write, an exception), the temporary is
+/// removed and <dir> is untouched. A SIGKILL can leave only the "<dir>.tmp.<pid>" sibling.
+class StagedDir {
+ public:
+  explicit StagedDir(const std::string& dir);
+  ~StagedDir();
+  StagedDir(const StagedDir&) = delete;
+  StagedDir& operator=(const StagedDir&) = delete;
+  /// Writes <dir>/<name> (into the staging folder, write_file_atomic); a failure throws
+  /// Error("<dir>/<name>: ...") and fails the whole folder.
+  void write(const std::string& name, const std::string& text);
+  /// Moves the folder into place; throws Error("<dir>: ...") when it cannot.
+  void commit();
+
+ private:
+  std::string dir_, tmp_;
+  bool done_ = false;
+};
+
 /// CRC-32 (zlib polynomial) of a byte range.
 uint32_t crc32_of(const void* data, size_t size, uint32_t seed = 0);
 

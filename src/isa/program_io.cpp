@@ -227,6 +227,10 @@ std::vector<uint8_t> encode_program(const Program& p) {
   return out;
 }
 
+bool is_program_file(const std::string& path) {
+  return read_file_head(path, 8) == std::string(kProgramMagic, 8);
+}
+
 Program decode_program(const uint8_t* data, size_t size, const std::string& origin) {
   if (size < 8 || std::memcmp(data, kProgramMagic, 8) != 0)
     fail(origin, ": not a csbrnn program (bad magic)");
@@ -237,9 +241,12 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
   std::memcpy(&flags, data + 12, 4);
   std::memcpy(&payload, data + 16, 8);
   std::memcpy(&crc, data + 24, 4);
+  if (version > kProgramVersion)
+    fail(origin, ": program version ", version, " is newer than this csbrnn reads (version ",
+         kProgramVersion, "): written by a newer csbrnn");
   if (version != kProgramVersion)
     fail(origin, ": program version ", version, " (this csbrnn reads version ", kProgramVersion,
-         ")");
+         "): recompile the model");
   if (flags != 0) fail(origin, ": unknown program flags ", flags);
   if (payload != size - kHeader)
     fail(origin, ": program length mismatch (header says ", payload, " payload bytes, file has ",

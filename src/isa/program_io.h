@@ -20,6 +20,8 @@ std::vector<uint8_t> encode_program(const Program& p);
 Program decode_program(const uint8_t* data, size_t size, const std::string& origin);
 void save_program(const std::string& path, const Program& p);  // atomic
 Program load_program(const std::string& path);
+/// True when the file starts with the program magic.
+bool is_program_file(const std::string& path);
 
 /// Field-by-field equality; on a difference, `where` (if given) names the first one.
 bool program_equal(const Program& a, const Program& b, std::string* where = nullptr);

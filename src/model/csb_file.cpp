@@ -13,7 +13,6 @@ namespace csbrnn {
 namespace {
 
 constexpr uint8_t kMagic[8] = {'C', 'S', 'B', 'R', 'N', 'N', 0x00, 'M'};
-constexpr uint32_t kVersion = 1;
 constexpr size_t kFixedHeader = 44;  // bytes before the note
 constexpr size_t kCrcBytes = 4;
 // Largest model size (input/hidden/proj) the reader accepts: keeps every row/column count and
@@ -202,7 +201,7 @@ std::vector<uint8_t> encode_csb_model(const CsbModel& m) {
     fail("encode_csb_model: model sizes above ", kMaxDim, " are not supported by the container");
   Writer w;
   w.bytes(kMagic, 8);
-  w.u32(kVersion);
+  w.u32(kCsbVersion);
   const size_t length_at = w.size();
   w.u64(0);  // total length, patched below
   w.u8(m.cell == CellType::LSTM ? 0 : 1);
@@ -240,9 +239,12 @@ CsbModel decode_csb_model(const uint8_t* data, size_t size, const std::string& o
   // 2. Version: the only field whose place is fixed for every version.
   if (size < 12) fail(origin, ": truncated CSB container (", size, " bytes)");
   const uint32_t version = get_u32(data + 8);
-  if (version != kVersion)
+  if (version > kCsbVersion)
+    fail(origin, ": CSB container version ", version, " is newer than this csbrnn reads (version ",
+         kCsbVersion, "): written by a newer csbrnn");
+  if (version != kCsbVersion)
     fail(origin, ": unsupported CSB container version ", version, " (this csbrnn reads version ",
-         kVersion, ")");
+         kCsbVersion, ")");
   // 3. Total length: catches truncation and trailing bytes before anything else is trusted.
   if (size < kFixedHeader + kCrcBytes) fail(origin, ": truncated CSB container (", size, " bytes)");
   const uint64_t length = get_u64(data + 12);

@@ -9,6 +9,10 @@
 
 namespace csbrnn {
 
+/// The .csb container version this csbrnn writes and reads (docs/csb-format.md §3); a newer one
+/// is refused as such.
+constexpr uint32_t kCsbVersion = 1;
+
 std::vector<uint8_t> encode_csb_model(const CsbModel& m);
 /// Throws Error naming `origin` on bad magic, wrong version, truncation or checksum mismatch.
 CsbModel decode_csb_model(const uint8_t* data, size_t size, const std::string& origin);

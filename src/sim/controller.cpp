@@ -156,6 +156,7 @@ bool Controller::retire() {
   if (++timestep == steps_) {
     finished_ = true;
     st.total_cycles = now;
+    fit_buckets(st, now);  // the picture's last buckets span the idle tail too
     for (auto& g : st.groups) g.outside = now - st.engine_cycles;
     finished_event.notify(SC_ZERO_TIME);
     return true;

@@ -180,16 +180,8 @@ void CsbEngine::end_iteration() {
     gs.stall_input += in_stall;
     gs.barrier_idle += E - gp.weight_stall - gp.load;
     // utilization picture: busy interval [iter_start + stall, + load)
-    int64_t s = iter_start_ + gp.weight_stall, e = s + gp.load;
-    const int64_t w = st.bucket_cycles;
-    std::vector<int64_t>& buckets = st.busy_buckets[size_t(g)];
-    while (s < e) {
-      const size_t bk = size_t(s / w);
-      if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
-      const int64_t upto = std::min(e, int64_t(bk + 1) * w);
-      buckets[bk] += upto - s;
-      s = upto;
-    }
+    const int64_t s = iter_start_ + gp.weight_stall;
+    add_busy_interval(st, size_t(g), s, s + gp.load);
   }
   const int b = int(n_ % mv.iter_cols);
   if (b == mv.iter_cols - 1) {

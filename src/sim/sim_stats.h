@@ -3,6 +3,7 @@
 // units, descriptions; per group busy + barrier_idle + stall_input + stall_weights +
 // engine_overhead + outside == total_cycles).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct SimStats {
   int64_t bucket_cycles = 1;                       // width of a utilization bucket
   bool record_iterations = false;         // fill iteration_cycles (tests: per-iteration checks)
   std::vector<int64_t> iteration_cycles;  // D(n) of every iteration run, in order
+  int64_t bucket_initial = 1;  // the width each job starts with (from the analytic estimate)
+  size_t bucket_cap = 1000;    // most buckets per group: past it, pairs merge (width doubles)
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)
@@ -61,6 +64,36 @@ inline void add_engine_section(SimStats& st, size_t layer, int64_t dur, int64_t 
   ++us.sections;
   us.busy_cycles += dur;
   us.elements += elements;
+}
+
+/// Keeps the utilization picture bounded whatever the run length: while cycles [0, end) need
+/// more than bucket_cap buckets, every group's buckets merge pairwise and the width doubles
+/// (sums stay exact: bucket i of width 2w covers buckets 2i and 2i+1 of width w). The initial
+/// width comes from the analytic estimate, which ignores DRAM, so a run may be far longer.
+inline void fit_buckets(SimStats& st, int64_t end) {
+  const int64_t cap = int64_t(std::max<size_t>(2, st.bucket_cap));
+  while ((end + st.bucket_cycles - 1) / st.bucket_cycles > cap) {
+    for (auto& b : st.busy_buckets) {
+      for (size_t i = 0; i < b.size(); ++i) b[i / 2] = (i % 2 == 0 ? 0 : b[i / 2]) + b[i];
+      b.resize((b.size() + 1) / 2);
+    }
+    st.bucket_cycles *= 2;
+  }
+}
+
+/// Adds the busy interval [s, e) of group g to the utilization picture (fit_buckets first).
+inline void add_busy_interval(SimStats& st, size_t g, int64_t s, int64_t e) {
+  if (e <= s) return;
+  fit_buckets(st, e);
+  const int64_t w = st.bucket_cycles;
+  std::vector<int64_t>& buckets = st.busy_buckets[g];
+  while (s < e) {
+    const size_t bk = size_t(s / w);
+    if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
+    const int64_t upto = std::min(e, int64_t(bk + 1) * w);
+    buckets[bk] += upto - s;
+    s = upto;
+  }
 }
 
 }  // namespace csbrnn::sim

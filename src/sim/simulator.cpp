@@ -168,10 +168,11 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   // The modules live until the process ends (SystemC owns the hierarchy).
   Top* top = new Top("top", hw);
   Host* host = new Host("host", *top, jobs);
-  top->engine.group_events = !opt.vcd.file.empty();
-  top->ctx.stats.record_iterations = opt.record_iterations;  // the VCD traces every group's busy
-  top->ctx.stats.bucket_cycles =
+  top->engine.group_events = !opt.vcd.file.empty();  // the VCD traces every group's busy
+  top->ctx.stats.record_iterations = opt.record_iterations;
+  top->ctx.stats.bucket_cycles = top->ctx.stats.bucket_initial =
       std::max<int64_t>(1, (opt.expected_cycles + opt.buckets - 1) / std::max(1, opt.buckets));
+  top->ctx.stats.bucket_cap = 10 * size_t(std::max(1, opt.buckets));
   const sc_time T = top->ctx.T;
   const bool bar = opt.progress && ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();

@@ -19,9 +19,10 @@ struct VcdOptions {
 
 struct SimOptions {
   VcdOptions vcd;
-  bool progress = false;           // progress bar on stderr
-  int64_t expected_cycles = 0;     // for the progress bar and the utilization buckets (0: unknown)
-  int buckets = 100;               // utilization picture resolution
+  bool progress = false;        // progress bar on stderr
+  int64_t expected_cycles = 0;  // for the progress bar and the utilization buckets (0: unknown)
+  int buckets = 100;            // utilization picture resolution (a run longer than expected_cycles
+                                // merges buckets pairwise: at most 10 x buckets per group)
   bool record_iterations = false;  // fill SimStats::iteration_cycles (tests)
 };
 

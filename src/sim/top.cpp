@@ -100,10 +100,12 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   ctx.prog = &p;
   // statistics
   SimStats& st = ctx.stats;
-  const int64_t bucket = st.bucket_cycles, hb = st.host_bytes, ht = st.host_transactions;
+  const int64_t bucket = st.bucket_initial, hb = st.host_bytes, ht = st.host_transactions;
+  const size_t cap = st.bucket_cap;
   const bool rec = st.record_iterations;
   st = SimStats{};
-  st.bucket_cycles = bucket;
+  st.bucket_cycles = st.bucket_initial = bucket;
+  st.bucket_cap = cap;
   st.record_iterations = rec;
   st.host_bytes = hb;
   st.host_transactions = ht;

@@ -514,6 +514,23 @@ std::vector<Point> expand(const SweepSpec& s) {
   std::vector<Point> pts;
   std::vector<Variant> variants = s.variants;
   if (variants.empty()) variants.push_back(Variant{});
+  // The product is counted before anything is built: a few long grid lists multiply into more
+  // points than memory holds (a fuzz/fuzz_sweep input could exhaust it), refused in one line.
+  {
+    double n = double(variants.size());
+    for (const auto& kv : s.grid) n *= double(kv.second.size());
+    double per_model = 0;
+    for (const ModelEntry& m : s.models)
+      per_model += m.kind == "csb" ? 1.0
+                                   : double(s.methods.size()) *
+                                         double(m.rates.empty() ? s.rates.size() : m.rates.size()) *
+                                         double(s.blocks.size());
+    n *= per_model;
+    if (n > double(kMaxSweepPoints))
+      fail(s.origin, ": the sweep expands into ", int64_t(std::min(n, 9e18)),
+           " points (models x methods x rates x blocks x variants x grid values), more than ",
+           kMaxSweepPoints, "; split it into smaller sweeps");
+  }
   // grid combinations, last key fastest
   std::vector<HwSets> combos{HwSets{}};
   if (s.search == Search::Grid) {

@@ -121,6 +121,9 @@ SweepSpec parse_sweep_spec(const std::string& yaml_text, const std::string& orig
                            const std::string& dir, const std::vector<std::string>& overrides = {});
 SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string>& overrides = {});
 
+/// Most points one sweep may expand into (expand refuses more, naming the spec).
+constexpr int64_t kMaxSweepPoints = 100000;
+
 /// The Cartesian product (order in the header comment). Throws Error naming the spec when a
 /// combination is an impossible hardware config.
 std::vector<Point> expand(const SweepSpec& s);

@@ -254,3 +254,56 @@ TEST_CASE("simulate --vcd on a full disk fails the run and leaves no waveform (i
   CHECK(text.find("$enddefinitions") != std::string::npos);
   CHECK(std::filesystem::file_size(t.file("w.vcd")) > 16 * 1024);
 }
+
+namespace {
+// The names in a directory, sorted.
+std::vector<std::string> names_in(const std::filesystem::path& d) {
+  std::vector<std::string> v;
+  for (const auto& e : std::filesystem::directory_iterator(d)) v.push_back(e.path().filename());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+const std::vector<std::string> kReport = {"hw.yaml", "stats.csv", "stats.json", "summary.txt",
+                                          "utilization.svg"};
+}  // namespace
+
+TEST_CASE(
+    "simulate --out on a full disk leaves no report folder, a previous one intact (issue 14)") {
+  test::SmallFs fs("simout", 100);  // stats, csv and hw.yaml fit (~15 KB); the SVG (~190 KB) not
+  if (!fs.ok) {
+    WARN("skipped: " << fs.why);
+    return;
+  }
+  const std::string out = fs.file("so");
+  const std::string run = "simulate bench:sr4 --steps 3 -q --out ";
+  auto r = test::run_cli(run + out);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  CHECK(r.output.find("csbrnn: error: " + out + "/utilization.svg: write failed") == 0);
+  CHECK(std::filesystem::is_empty(fs.path));  // no folder, no staging sibling
+  // A previous report folder stays as it was when the new report cannot be written.
+  std::filesystem::create_directories(out);
+  write_file_atomic(out + "/stats.json", "{\"previous\": true}\n");
+  r = test::run_cli(run + out);
+  CHECK(r.exit_code == 2);
+  CHECK(names_in(fs.path) == std::vector<std::string>{"so"});
+  CHECK(names_in(out) == std::vector<std::string>{"stats.json"});
+  CHECK(read_text_file(out + "/stats.json") == "{\"previous\": true}\n");
+  // With room, the report replaces the previous one; a file that is not a report file stays.
+  test::TempDir t("simout");
+  const std::string good = t.file("so");
+  std::filesystem::create_directories(good);
+  write_file_atomic(good + "/stats.json", "{\"previous\": true}\n");
+  write_file_atomic(good + "/input.npy", "keep");
+  r = test::run_cli(run + good);
+  CHECK(r.exit_code == 0);
+  std::vector<std::string> want = kReport;
+  want.push_back("input.npy");
+  std::sort(want.begin(), want.end());
+  CHECK(names_in(good) == want);
+  CHECK(names_in(t.path) == std::vector<std::string>{"so"});
+  CHECK(read_text_file(good + "/input.npy") == "keep");
+  CHECK(read_text_file(good + "/stats.json").find("\"previous\"") == std::string::npos);
+  CHECK(read_text_file(good + "/utilization.svg").find("</svg>") != std::string::npos);
+}

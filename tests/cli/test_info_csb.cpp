@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/file_util.h"
 #include "io/weights.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
@@ -48,4 +49,51 @@ TEST_CASE("info: a .csb model prints its sizes, blocks, kept weights and index b
   CHECK(t.exit_code == 0);
   CHECK(t.output.find("weight_hh_l0  28 x 7, blocks 4 x 4, kept 168 of 196 (rate 1.17x)") !=
         std::string::npos);
+}
+
+TEST_CASE("info states the format version of .csb and program files; newer ones are refused",
+          "[cli]") {
+  TempDir dir("info-ver");
+  const std::string csb = dir.file("m.csb"), bin = dir.file("p.bin");
+  save_csb_model(
+      csb, dense_model_to_csb(load_weights(source_path("tests/fixtures/io/lstm_2l.npz")), 4, 4));
+  REQUIRE(run_cli("compile '" + csb + "' --set engine.pe_groups=2x2 -o '" + bin + "'").exit_code ==
+          0);
+  RunResult r = run_cli("info '" + csb + "'");
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find(csb + ": CSB model (container version 1), lstm, 2 layers, input 5") == 0);
+  r = run_cli("info '" + bin + "'");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find(bin + ": csbrnn program, format version 2, lstm, 2 layers, input 5, "
+                            "hidden 7, proj 0, output 7\n") == 0);
+  CHECK(r.output.find("groups of 2x2 PEs") == std::string::npos);  // the grid is 2x2 groups
+  CHECK(r.output.find("for 2x2 groups") != std::string::npos);
+  const auto j = nlohmann::json::parse(run_cli("info --json '" + bin + "'").output);
+  CHECK(j["kind"] == "program");
+  CHECK(j["format_version"] == 2);
+  CHECK(nlohmann::json::parse(run_cli("info --json '" + csb + "'").output)["format_version"] == 1);
+  // the version field (bytes 8..11 of both containers) set one past what this csbrnn reads
+  auto bump = [&](const std::string& path, uint8_t v) {
+    std::vector<uint8_t> b = read_file(path);
+    b[8] = v;
+    write_file_atomic(path + ".new", b);
+    return path + ".new";
+  };
+  const std::string csb2 = bump(csb, 2), bin3 = bump(bin, 3);
+  for (const std::string cmd : {"info", "disasm"}) {
+    r = run_cli(cmd + " '" + bin3 + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output == "csbrnn: error: " + bin3 +
+                          ": program version 3 is newer than this csbrnn reads (version 2): "
+                          "written by a newer csbrnn\n");
+  }
+  for (const std::string cmd : {"info", "compile"}) {
+    r = run_cli(cmd + " '" + csb2 + "'" +
+                (cmd == "compile" ? " -o '" + dir.file("x.bin") + "'" : ""));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output == "csbrnn: error: " + csb2 +
+                          ": CSB container version 2 is newer than this csbrnn reads (version 1): "
+                          "written by a newer csbrnn\n");
+  }
 }

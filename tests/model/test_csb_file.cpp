@@ -214,11 +214,16 @@ TEST_CASE("bad magic, wrong version, trailing garbage and checksum errors are na
   CHECK(decode_error(b) == "m.csb: not a csbrnn CSB model (bad magic)");
   CHECK(decode_error(Bytes{}) == "m.csb: not a csbrnn CSB model (bad magic)");
   CHECK(decode_error(Bytes{'P', 'K', 3, 4}) == "m.csb: not a csbrnn CSB model (bad magic)");
-  for (uint32_t v : {0u, 2u, 7u, 0xFFFFFFFFu}) {
+  b = good;
+  put_u32(b, 8, 0);
+  CHECK(decode_error(b) ==
+        "m.csb: unsupported CSB container version 0 (this csbrnn reads version 1)");
+  for (uint32_t v : {2u, 7u, 0xFFFFFFFFu}) {  // newer versions are refused as such (issue 14)
     b = good;
     put_u32(b, 8, v);
-    CHECK(decode_error(b) == "m.csb: unsupported CSB container version " + std::to_string(v) +
-                                 " (this csbrnn reads version 1)");
+    CHECK(decode_error(b) == "m.csb: CSB container version " + std::to_string(v) +
+                                 " is newer than this csbrnn reads (version 1): written by a "
+                                 "newer csbrnn");
   }
   b = good;
   b.push_back(0);

@@ -300,3 +300,33 @@ TEST_CASE("simulate --set sim.timing=detailed: bit-exact and refusals name the m
   CHECK(vcd.exit_code == 2);
   CHECK(vcd.output.find("sim.timing=detailed") != std::string::npos);
 }
+
+TEST_CASE("the utilization picture stays bounded when slow DRAM outruns the estimate (issue 14)",
+          "[sim][cli]") {
+  // The bucket width comes from the analytic estimate (ideal memory, ~2.7k cycles for 2 steps);
+  // at 1 MB/s and 1 ms latency the run takes ~1M cycles: 360 MB of SVG before buckets merged.
+  test::TempDir t("utilbound");
+  const auto r = test::run_cli(
+      "simulate bench:sr4 --steps 2 -q --set memory.ideal=false --set "
+      "memory.dram_bandwidth_gbps=0.001 --set memory.dram_latency_ns=1000000 --out " +
+      t.file("so"));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string svg = read_text_file(t.file("so/utilization.svg"));
+  const json st = json::parse(read_text_file(t.file("so/stats.json")));
+  const int64_t total = st["cycles"]["total"].get<int64_t>();
+  CHECK(total > 500000);  // the run is far longer than the estimate
+  std::smatch m;
+  REQUIRE(std::regex_search(svg, m, std::regex("bucket of ([0-9]+) cycles")));
+  const int64_t w = std::stoll(m[1]);
+  const int64_t nb = (total + w - 1) / w;
+  CHECK(nb <= 1000);  // 10 x the 100 buckets asked for
+  CHECK(nb > 500);    // merged just enough: half the width would need more than 1000
+  // one cell per group and bucket, 16 groups
+  size_t cells = 0;
+  for (size_t p = svg.find("<title>group"); p != std::string::npos;
+       p = svg.find("<title>group", p + 1))
+    ++cells;
+  CHECK(cells == size_t(16 * nb));
+  CHECK(svg.size() < 4000000);
+}

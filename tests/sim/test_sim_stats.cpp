@@ -165,3 +165,33 @@ TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md list
   INFO("docs/simulator.md \"Statistics\" must contain exactly:\n" << md);
   CHECK(doc.str().find(md) != std::string::npos);
 }
+
+TEST_CASE("utilization buckets merge pairwise past their cap with exact sums (issue 14)") {
+  sim::SimStats st;
+  st.busy_buckets.resize(2);
+  st.bucket_cycles = st.bucket_initial = 10;
+  st.bucket_cap = 4;
+  // group 0 busy [5, 25): buckets of 10 -> {5, 10, 5}; group 1 busy [30, 40) -> {0, 0, 0, 10}
+  sim::add_busy_interval(st, 0, 5, 25);
+  sim::add_busy_interval(st, 1, 30, 40);
+  CHECK(st.bucket_cycles == 10);
+  CHECK(st.busy_buckets[0] == std::vector<int64_t>{5, 10, 5});
+  CHECK(st.busy_buckets[1] == std::vector<int64_t>{0, 0, 0, 10});
+  // [40, 45) needs a fifth bucket of 10: width 20, {15, 5} and {0, 10} (then +5 in bucket 2)
+  sim::add_busy_interval(st, 0, 40, 45);
+  CHECK(st.bucket_cycles == 20);
+  CHECK(st.busy_buckets[0] == std::vector<int64_t>{15, 5, 5});
+  CHECK(st.busy_buckets[1] == std::vector<int64_t>{0, 10});
+  // an interval far past the cap: [300, 310) -> width 80 (310 / 80 -> 4 buckets)
+  sim::add_busy_interval(st, 1, 300, 310);
+  CHECK(st.bucket_cycles == 80);
+  CHECK(st.busy_buckets[0] == std::vector<int64_t>{25});
+  CHECK(st.busy_buckets[1] == std::vector<int64_t>{10, 0, 0, 10});
+  // the end of the run fits the idle tail too: 1000 cycles in at most 4 buckets -> width 320
+  sim::fit_buckets(st, 1000);
+  CHECK(st.bucket_cycles == 320);
+  CHECK(st.busy_buckets[0] == std::vector<int64_t>{25});
+  CHECK(st.busy_buckets[1] == std::vector<int64_t>{20});
+  sim::fit_buckets(st, 1280);  // exactly 4 buckets: no merge
+  CHECK(st.bucket_cycles == 320);
+}

@@ -480,3 +480,30 @@ TEST_CASE("sweep spec: a shipped spec with a duplicate or an unknown key is refu
   CHECK(error_of(misspelt) == cat("fig12.yaml:", line_of(misspelt, b),
                                   ": unknown key 'prune.blokc' (did you mean 'prune.block'?)"));
 }
+
+TEST_CASE("sweep spec: more than kMaxSweepPoints points is refused before expanding (issue 14)") {
+  // 2 models x 2 blocks x 50 x 50 x 11 grid values = 110000 points; before the limit, expand
+  // built them all (a few more values: more points than memory holds).
+  std::string clocks, lat;
+  for (int i = 0; i < 50; ++i) {
+    clocks += (i ? ", " : "") + std::to_string(100 + i);
+    lat += (i ? ", " : "") + std::to_string(10 + i);
+  }
+  const std::string text =
+      "models: [sr4, mt1]\nprune:\n  block: [32, 64]\nhw:\n  grid:\n"
+      "    engine.clock_mhz: [" +
+      clocks +
+      "]\n"
+      "    memory.dram_latency_ns: [" +
+      lat +
+      "]\n"
+      "    memory.burst_bytes: [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]\n";
+  CHECK(errmsg(text) ==
+        "s.yaml: the sweep expands into 110000 points (models x methods x rates x blocks x "
+        "variants x grid values), more than 100000; split it into smaller sweeps");
+  // one burst size: 10000 points, expanded
+  std::string ok = text;
+  ok.replace(ok.find("[2, 4, 8"), ok.find("]", ok.find("[2, 4, 8")) - ok.find("[2, 4, 8") + 1,
+             "[64]");
+  CHECK(expand(parse_sweep_spec(ok, "s.yaml", ".")).size() == 10000);
+}

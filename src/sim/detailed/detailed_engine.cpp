@@ -135,6 +135,7 @@ void DetailedEngine::work(int64_t c) {
   reduce_.step();
   if (phase_ == Phase::Issue && barrier_left_ > 0) --barrier_left_;
   SimStats& st = ctx_.stats;
+  fit_buckets(st, c + 1);  // the utilization picture stays bounded (sim_stats.h)
   const size_t bk = size_t(c / st.bucket_cycles);
   for (int g = 0; g < G_; ++g) {
     const size_t gi = size_t(g);
