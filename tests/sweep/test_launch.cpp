@@ -325,16 +325,16 @@ namespace {
 /// pids of every descendant of `pid` (/proc/PID/task/*/children).
 std::set<pid_t> descendants(pid_t pid) {
   std::set<pid_t> out;
-  std::vector<pid_t> todo{pid};
-  while (!todo.empty()) {
-    const pid_t p = todo.back();
-    todo.pop_back();
+  std::vector<pid_t> queue{pid};
+  while (!queue.empty()) {
+    const pid_t p = queue.back();
+    queue.pop_back();
     std::error_code ec;
     for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(p) + "/task", ec)) {
       std::ifstream f(t.path() / "children");
       pid_t c;
       while (f >> c)
-        if (out.insert(c).second) todo.push_back(c);
+        if (out.insert(c).second) queue.push_back(c);
     }
   }
   return out;
