@@ -27,6 +27,7 @@ tool_pkgs=(
   python3-torch                  # regenerating tests/fixtures/ (make_*_fixtures.py); the Python
                                  # package's ADMM pruner and tasks (and their tests, below)
   clang-15 libfuzzer-15-dev      # the fuzz/ harnesses (CSBRNN_FUZZ=ON, scripts/fuzz.sh, .ci/run)
+  ninja-build                    # scripts/fuzz.sh builds build-fuzz/ with Ninja
 )
 python_pkgs=(
   pybind11-dev python3-pybind11  # the Python package csbrnn (python/): its C++ module
