@@ -158,7 +158,7 @@ std::string check_outputs(const SimulateCmdOptions& o, const Workload& w, const 
     info.reference_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   } else {
-    info.check = "functional interpreter (compile/interpreter.h; no model given)";
+    info.check = "functional interpreter (isa/interpreter.h; no model given)";
     want = interpret(prog, xq, info.steps).y;
   }
   CSBRNN_ASSERT(want.size() == y.size(), "output sizes differ");

@@ -1,5 +1,5 @@
 // Functional interpreter of a Program (plain C++): executes the macro words and, for every Mvm
-// section, the micro-items literally (compile/semantics.h). Its Y equals the fixed-point
+// section, the micro-items literally (isa/semantics.h). Its Y equals the fixed-point
 // reference bit for bit.
 #pragma once
 #include <cstdint>

@@ -111,7 +111,7 @@ enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 /// taken in row-group order and pipelined through the units (timing/cycle_rules.h); they touch
 /// disjoint neurons, so this equals running them one after the other. An empty chunk (lo == hi)
 /// costs nothing.
-/// check_streams (compile/stream.h) guarantees: chunk a reads only Acc entries whose last writer
+/// check_streams (isa/stream.h) guarantees: chunk a reads only Acc entries whose last writer
 /// in this MVM is a row-group <= a; the chain writes nothing the MVM reads (column slices) or
 /// writes (Acc); sections of one stage are independent; the word holding the Mvm section has no
 /// other section on a unit the stream uses. Hence running the whole MVM first and the chunks

@@ -1,5 +1,5 @@
 // The datapath semantics of the program (docs/isa.md), in reusable pieces: the functional
-// interpreter (compile/interpreter.*) and the SystemC model call these SAME functions and add
+// interpreter (isa/interpreter.*) and the SystemC model call these SAME functions and add
 // only timing. Every number goes through numeric/fixed_point.h.
 #pragma once
 #include <array>
