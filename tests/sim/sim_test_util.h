@@ -21,6 +21,24 @@ inline std::vector<int16_t> random_input(int T, int n, uint64_t seed, const fx::
 }
 
 /// Randomises every timing knob (not the structure) of `hw`.
+/// A random small model spec (cell, shape, layers, blocks, keep probabilities) drawn from `rng`,
+/// hidden size up to `max_hidden`, block height up to `max_bh`: the random cases of the sim tests.
+inline GenSpec random_spec(std::mt19937_64& rng, int max_hidden, int max_bh, uint64_t seed) {
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  GenSpec s;
+  s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
+  s.input_size = r(3, 40);
+  s.hidden_size = r(3, max_hidden);
+  s.proj_size = s.cell == CellType::LSTM && r(0, 2) == 0 ? r(2, s.hidden_size) : 0;
+  s.layers = r(1, 2);
+  s.bh = r(2, max_bh);
+  s.bw = r(2, 16);
+  s.keep_row = 0.3 + 0.6 * r(0, 10) / 10.0;
+  s.keep_col = 0.3 + 0.6 * r(0, 10) / 10.0;
+  s.seed = seed;
+  return s;
+}
+
 inline void randomize_timing(HwConfig& hw, std::mt19937_64& rng) {
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   hw.engine.neuron_load_width = r(1, 20);

@@ -43,18 +43,8 @@ TEST_CASE("cycle-exact over random models and timing knobs (4x4 groups of 4x4)",
   const HwConfig base = small_hw(4, 4, 4, 4);
   std::vector<Case> cases;
   for (int i = 0; i < 24; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 1000 + i);
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    GenSpec s;
-    s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
-    s.input_size = r(3, 40);
-    s.hidden_size = r(3, 30);
-    s.proj_size = s.cell == CellType::LSTM && r(0, 2) == 0 ? r(2, s.hidden_size) : 0;
-    s.layers = r(1, 2);
-    s.bh = r(2, 16);
-    s.bw = r(2, 16);
-    s.keep_row = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.keep_col = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.seed = 1000 + i;
     HwConfig hw = base;
     hw.sharing = kModes[r(0, 3)];
     test::randomize_timing(hw, rng);

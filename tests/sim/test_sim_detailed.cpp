@@ -184,18 +184,8 @@ const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, Sharin
 void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < count; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    GenSpec s;
-    s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
-    s.input_size = r(3, 40);
-    s.hidden_size = r(3, 30);
-    s.proj_size = s.cell == CellType::LSTM && r(0, 2) == 0 ? r(2, s.hidden_size) : 0;
-    s.layers = r(1, 2);
-    s.bh = r(2, 16);
-    s.bw = r(2, 16);
-    s.keep_row = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.keep_col = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.seed = seed * 100 + uint64_t(i);
     HwConfig hw;
     hw.engine.K = K;
     hw.engine.L = L;

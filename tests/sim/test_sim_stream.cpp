@@ -72,18 +72,8 @@ TEST_CASE("stream: cycle-exact over random models and timing knobs (4x4 groups o
   base.eltwise.stream = true;
   std::vector<Case> cases;
   for (int i = 0; i < 24; ++i) {
+    GenSpec s = test::random_spec(rng, 40, 12, 2000 + i);
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    GenSpec s;
-    s.cell = r(0, 1) ? CellType::LSTM : CellType::GRU;
-    s.input_size = r(3, 40);
-    s.hidden_size = r(3, 40);
-    s.proj_size = s.cell == CellType::LSTM && r(0, 2) == 0 ? r(2, s.hidden_size) : 0;
-    s.layers = r(1, 2);
-    s.bh = r(2, 12);
-    s.bw = r(2, 16);
-    s.keep_row = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.keep_col = 0.3 + 0.6 * r(0, 10) / 10.0;
-    s.seed = 2000 + i;
     HwConfig hw = base;
     hw.sharing = kModes[r(0, 3)];
     test::randomize_timing(hw, rng);
