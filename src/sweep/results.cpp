@@ -425,7 +425,8 @@ std::vector<std::string> write_pareto(const std::string& dir, const std::vector<
   std::ostringstream md;
   md << "# Pareto fronts\n\nPer model, the ok points not dominated by another (lower latency "
         "and lower cost; docs/sweep.md \"Search and Pareto front\"). Latency: analytic "
-        "`latency_us` per timestep. No energy model exists yet.\n";
+        "`latency_us` per timestep; energy per timestep is the `energy_per_step_nj` column "
+        "(docs/energy.md).\n";
   std::vector<std::string> files;
   for (const Obj& o : objs) {
     md << "\n## " << o.title << "\n\n| model | id | " << o.x_label << " | latency_us |";
