@@ -38,8 +38,9 @@ po::options_description simulate_options() {
       ("seed", po::value<uint64_t>()->default_value(1), "weight generator seed (bench:)")        //
       ("output", po::value<std::string>(), "Y.npy: T x output_size float32 (dequantized)")       //
       ("out", po::value<std::string>()->required(),
-       "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, summary.txt)")  //
-      ("vcd", po::value<std::string>(), "write a VCD waveform to FILE")                    //
+       "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, energy.svg, "
+       "summary.txt)")                                                   //
+      ("vcd", po::value<std::string>(), "write a VCD waveform to FILE")  //
       ("vcd-scope", po::value<std::string>()->default_value("all"),
        "units to trace: all, controller, engine, groups, group(k,l), eltwise, load, store, "
        "dram (comma separated)")                                                             //
