@@ -131,7 +131,7 @@ ActionCounts tiny_expected(int K, int L) {
 
 }  // namespace
 
-TEST_CASE("energy: action counts of the tiny LSTM by hand, both timing modes and analytic",
+TEST_CASE("energy: action counts of the tiny LSTM by hand, both timing modes and analytic, sharing",
           "[sim][energy]") {
   const int T = 3;
   for (int grid : {2, 1}) {
@@ -141,6 +141,27 @@ TEST_CASE("energy: action counts of the tiny LSTM by hand, both timing modes and
     ActionCounts want;
     stats::add(want, tiny_expected(grid, grid), T);
     const std::string g = std::to_string(grid) + "x" + std::to_string(grid);
+    check_equal(energy::program_counts(p, hw, T), want, g + " analytic");
+    check_equal(simulate_counts(p, hw, T), want, g + " fast");
+    HwConfig det = hw;
+    det.timing = TimingMode::Detailed;
+    check_equal(simulate_counts(p, det, T), want, g + " detailed");
+  }
+  // Sharing on the 2x2 grid (items as worked by hand in tests/sim/test_sim_detailed.cpp "two
+  // groups sharing"): the same 8 tiles, one more item, and the shared tiles cross a link.
+  //  horizontal: (0,0) local 2x4 (2 tiles); (0,1) local 2x2 (1) + from-left 2x4 (2); (1,0) 1x2
+  //    (1); (1,1) 4x1 (2). Index entries 6 + 4 + 6 + 3 + 5 = 24; link: 2 tiles x Q = 4 inputs.
+  //  vertical: (0,0) local 4x2 (2); (0,1) 2x2 (1); (1,0) local 1x2 (1) + from-up 4x2 (2); (1,1)
+  //    4x1 (2). Index entries 6 + 4 + 3 + 6 + 5 = 24; vertical path: 2 tiles x P = 4 sums.
+  for (SharingMode mode : {SharingMode::Horizontal, SharingMode::Vertical}) {
+    const HwConfig hw = test::tiny_hw(mode);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    ActionCounts one = tiny_expected(2, 2);
+    one.index_read_bytes = 24 * 2;
+    (mode == SharingMode::Horizontal ? one.link_h_words : one.link_v_words) = 2 * 2;
+    ActionCounts want;
+    stats::add(want, one, T);
+    const std::string g = sharing_name(mode);
     check_equal(energy::program_counts(p, hw, T), want, g + " analytic");
     check_equal(simulate_counts(p, hw, T), want, g + " fast");
     HwConfig det = hw;
