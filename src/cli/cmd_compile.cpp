@@ -9,6 +9,9 @@
 #include "common/file_util.h"
 #include "compile/compiler.h"
 #include "config/config_loader.h"
+#include "energy/counts.h"
+#include "energy/model.h"
+#include "energy/table.h"
 #include "isa/program_io.h"
 #include "model/csb_file.h"
 #include "timing/analytic.h"
@@ -38,8 +41,15 @@ void print_summary(const CompileCmdOptions& o, const Program& p, const CompileSt
   }
 }
 
-void write_report(const CompileCmdOptions& o, const CompileStats& st,
-                  const timing::TimingReport& r) {
+/// The analytic energy estimate of one timestep (program counts, analytic cycles).
+energy::EnergyReport compile_energy(const CompileCmdOptions& o, const Program& p,
+                                    const timing::TimingReport& r, const energy::EnergyTable& t) {
+  return energy::evaluate(energy::program_counts(p, o.hw, 1), o.hw, t, r.cycles_per_step, 1,
+                          p.bias.size());
+}
+
+void write_report(const CompileCmdOptions& o, const CompileStats& st, const Program& p,
+                  const timing::TimingReport& r, const energy::EnergyReport& e) {
   const HwConfig& hw = o.hw;
   nlohmann::json j;
   j["model"] = o.origin;
@@ -60,6 +70,8 @@ void write_report(const CompileCmdOptions& o, const CompileStats& st,
                   {"model_max_group_bytes", st.model_max_group_bytes},
                   {"weight_buffer_overflow", st.weight_buffer_overflow}};
   j["timing"] = timing::timing_json(r);
+  j["energy"] = energy::energy_json(e);  // one timestep, analytic (docs/energy.md)
+  j["energy"]["actions_per_step"] = stats::actions_json(energy::program_counts(p, o.hw, 1));
   write_file_atomic(o.report, j.dump(2) + "\n");
 }
 
@@ -106,14 +118,18 @@ std::optional<CompileCmdOptions> parse_compile(const Args& args) {
 }
 
 int run_compile(const CompileCmdOptions& o) {
+  const energy::EnergyTable table = energy::load_table(o.hw.energy.table);  // fail fast
+  energy::evaluate({}, o.hw, table, 0, 1, 0);  // names an energy.dram the table lacks
   const CsbModel m =
       o.bench ? benchmark_csb_model(o.origin, o.bench_model) : load_csb_model(o.origin);
   CompileStats st;
   const Program p = compile_program(m, o.hw, {o.origin}, &st);
   save_program(o.output, p);
   const timing::TimingReport r = timing::analyze(p);
+  const energy::EnergyReport e = compile_energy(o, p, r, table);
   print_summary(o, p, st, r);
-  if (!o.report.empty()) write_report(o, st, r);
+  std::printf("analytic energy: %s\n", energy::energy_line(e, r.clock_mhz).c_str());
+  if (!o.report.empty()) write_report(o, st, p, r, e);
   return 0;
 }
 

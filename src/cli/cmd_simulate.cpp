@@ -12,6 +12,9 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "config/config_loader.h"
+#include "energy/counts.h"
+#include "energy/model.h"
+#include "energy/table.h"
 #include "io/npy.h"
 #include "isa/interpreter.h"
 #include "isa/program_io.h"
@@ -35,8 +38,9 @@ po::options_description simulate_options() {
       ("seed", po::value<uint64_t>()->default_value(1), "weight generator seed (bench:)")        //
       ("output", po::value<std::string>(), "Y.npy: T x output_size float32 (dequantized)")       //
       ("out", po::value<std::string>()->required(),
-       "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, summary.txt)")  //
-      ("vcd", po::value<std::string>(), "write a VCD waveform to FILE")                    //
+       "report directory (stats.json, stats.csv, hw.yaml, utilization.svg, energy.svg, "
+       "summary.txt)")                                                   //
+      ("vcd", po::value<std::string>(), "write a VCD waveform to FILE")  //
       ("vcd-scope", po::value<std::string>()->default_value("all"),
        "units to trace: all, controller, engine, groups, group(k,l), eltwise, load, store, "
        "dram (comma separated)")                                                             //
@@ -192,6 +196,7 @@ void write_outputs(const SimulateCmdOptions& o, const Program& prog, const sim::
   dir.write("stats.csv", sim::stats_csv(job.stats));
   dir.write("hw.yaml", hw_config_to_yaml(hw));
   dir.write("utilization.svg", sim::utilization_svg(job.stats, hw));
+  dir.write("energy.svg", sim::energy_svg(job.stats, hw, info));
   const std::string summary = sim::summary_text(job.stats, analytic, cmp, hw, info);
   dir.write("summary.txt", summary);
   dir.commit();
@@ -241,6 +246,9 @@ int run_simulate(const SimulateCmdOptions& o) {
   const int T = xm.rows;
   const std::vector<int16_t> xq = quantize_input(xm, prog.fmt);
   if (o.vcd_given) check_writable(o.vcd.file);  // after the inputs, as always (theirs win)
+  // the energy table is read and checked before the run (a bad table fails fast, one line)
+  const energy::EnergyTable etable = energy::load_table(o.hw.energy.table);
+  energy::evaluate({}, o.hw, etable, 0, 1, 0);  // names an energy.dram the table lacks
 
   sim::SimOptions so;
   so.vcd = o.vcd;
@@ -258,6 +266,9 @@ int run_simulate(const SimulateCmdOptions& o) {
   sim::RunInfo info;
   info.program = o.program;
   info.steps = T;
+  info.energy_table = &etable;
+  info.analytic_actions = energy::program_counts(prog, o.hw, T);
+  info.bias_entries = prog.bias.size();
   const std::string mismatch = check_outputs(o, w, xm, xq, job.y, info);
   const sim::Comparison cmp = sim::compare(job.stats, analytic, o.hw);
   write_outputs(o, prog, job, analytic, cmp, info);
@@ -273,6 +284,13 @@ int run_simulate(const SimulateCmdOptions& o) {
         cat("simulated and analytic counters differ with ideal memory and "
             "resident weights: ",
             cmp.counters.front(), " (", cmp.counters.size(), " in all)"));
+  const auto actions =
+      stats::differences(sim::run_actions(job.stats), info.analytic_actions, "actions");
+  if (cmp.must_match && !actions.empty())
+    throw InternalError(
+        cat("simulated and analytic action counts differ with ideal memory and "
+            "resident weights: ",
+            actions.front(), " (", actions.size(), " in all)"));
   return 0;
 }
 

@@ -77,6 +77,13 @@ struct DetailedConfig {
   int link_latency = 0;     // detailed.link_latency: cycles a from-left item waits for its inputs
 };
 
+// energy.*: the energy model's inputs (src/energy/, docs/energy.md); reporting only, no effect on
+// timing or on a compiled program.
+struct EnergyConfig {
+  std::string table = "default-45nm";  // energy.table: "default-45nm" (shipped) or a YAML path
+  std::string dram = "ddr4";           // energy.dram: the table's DRAM device entry to charge
+};
+
 struct HwConfig {
   EngineConfig engine;
   BufferConfig buffers;
@@ -88,6 +95,7 @@ struct HwConfig {
   std::string name = "csb-256pe";           // name: free text shown in reports
   TimingMode timing = TimingMode::Fast;     // sim.timing
   DetailedConfig detailed;                  // detailed.*
+  EnergyConfig energy;                      // energy.*
 
   double cycle_ns() const { return 1000.0 / engine.clock_mhz; }
 };

@@ -274,6 +274,29 @@ HwKey detailed_key(std::string path, Ref<int> ref, std::string desc) {
   return k;
 }
 
+/// A text setting of the energy report (not part of a compiled program's hw record): one
+/// printable line of 1..`max` characters.
+HwKey energy_text_key(std::string path, Ref<std::string> ref, std::string desc, std::string valid,
+                      size_t max) {
+  HwKey k;
+  k.path = std::move(path);
+  k.type = "string";
+  k.description = std::move(desc);
+  k.valid = std::move(valid);
+  k.get = [ref](const HwConfig& c) { return quote(at(ref, c)); };
+  k.set = [ref](HwConfig& c, const yaml::Value& v) { ref(c) = v.as_string(); };
+  k.check = [ref, max](const HwConfig& c) -> std::string {
+    const std::string& s = at(ref, c);
+    if (s.empty() || s.size() > max)
+      return cat("a value of ", s.size(), " characters is out of range (valid: 1..", max, ")");
+    for (unsigned char ch : s)
+      if (ch < 0x20 || ch == 0x7f)
+        return cat(quote(s), " contains a control character (valid: one printable line)");
+    return "";
+  };
+  return k;
+}
+
 std::vector<HwKey> build_keys() {
   constexpr long long kLatMax = 1000;
   std::vector<HwKey> k;
@@ -403,6 +426,16 @@ std::vector<HwKey> build_keys() {
       "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
       "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
       "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
+  // energy report (docs/energy.md); the table file is read and checked when a report is made
+  k.push_back(energy_text_key(
+      "energy.table", [](HwConfig& c) -> std::string& { return c.energy.table; },
+      "energy table: default-45nm (shipped, configs/energy/default-45nm.yaml) or the path of a "
+      "YAML table",
+      "default-45nm or a path ending in .yaml/.yml", 4096));
+  k.push_back(energy_text_key(
+      "energy.dram", [](HwConfig& c) -> std::string& { return c.energy.dram; },
+      "DRAM device of the energy table charged for DRAM traffic (shipped table: ddr4, lpddr4)",
+      "a device name of the table's dram section", 100));
   return k;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 #include "timing/cycle_rules.h"
 
@@ -37,6 +38,7 @@ void BlockNeuronBuffers::start_load(const MvmProgram& mvm, int64_t n, std::funct
     const int bc = b * L_ + l;
     if (bc >= mvm.BC) continue;
     load_bnb(mvm.col_slices[size_t(bc)], ctx_.banks, bw_, half.data() + size_t(l) * bw_);
+    energy::count_bnb_load(ctx_.stats.actions, mvm.col_slices[size_t(bc)], bw_);
   }
   ++loads;
   done_ = std::move(done);

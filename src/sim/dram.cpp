@@ -47,6 +47,8 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   ++transactions;
   ++ctx_.stats.dram_transactions;
   (trans.is_write() ? ctx_.stats.dram_bytes_written : ctx_.stats.dram_bytes_read) += len;
+  (trans.is_write() ? ctx_.stats.dram.write_bursts : ctx_.stats.dram.read_bursts) +=
+      (int64_t(len) + m.burst_bytes - 1) / m.burst_bytes;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -1,6 +1,7 @@
 #include "sim/eltwise_unit.h"
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 
 namespace csbrnn::sim {
@@ -52,6 +53,7 @@ void EltwiseUnit::proc() {
   // starts a section only when what it reads is ready), and nothing reads its outputs before it
   // reports done.
   exec_elementwise(sec_, ctx_.banks, ctx_.prog->fmt);
+  energy::count_elementwise(ctx_.stats.actions, sec_);
   const int64_t cyc = timing::eltwise_cycles(ctx_.hw, kind_of(unit_), sec_.count);
   const int64_t iss = timing::eltwise_issue_cycles(ctx_.hw, sec_.count);
   elements += sec_.count;

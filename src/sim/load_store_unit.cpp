@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "sim/tlm_util.h"
 #include "timing/cycle_rules.h"
 
@@ -23,6 +24,7 @@ void LoadStoreUnit::start_section(const Section& s) {
       (unit_ == Unit::Load && s.op == Op::LoadX) || (unit_ == Unit::Store && s.op == Op::StoreY),
       name(), " cannot run ", int(s.op));
   sec_ = s;
+  energy::count_load_store(ctx_.stats.actions, s);
   busy = 1;
   go_.notify(SC_ZERO_TIME);
 }

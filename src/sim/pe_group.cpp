@@ -1,6 +1,7 @@
 #include "sim/pe_group.h"
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 #include "sim/csb_engine.h"
 
@@ -54,6 +55,7 @@ int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
     }
     const int64_t issued = exec_micro_item(it, image, P, Q, in, acc);
     CSBRNN_ASSERT(issued == tiles, "tile count mismatch");
+    energy::count_item(ctx_.stats.actions, it, P, Q);
     macs += f->macs;
     load += tiles;
   }

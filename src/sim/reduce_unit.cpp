@@ -1,6 +1,7 @@
 #include "sim/reduce_unit.h"
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 #include "timing/cycle_rules.h"
 
@@ -25,6 +26,7 @@ void ReduceUnit::start(const MvmProgram& mvm, int a, uint32_t dst) {
     if (br >= mvm.BR) break;
     for (int l = 0; l < L; ++l) row[size_t(l)] = nab_.at(a % 2, k * L + l);
     reduce_row_group(mvm, br, row, dst, ctx_.banks.acc);
+    energy::count_reduce(ctx_.stats.actions, mvm, br, L);
   }
   ++reductions;
   a_ = a;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 namespace csbrnn::sim {
@@ -64,6 +65,37 @@ std::vector<std::string> counter_differences(const SimStats& s, const timing::Ti
   return d;
 }
 
+stats::ActionCounts run_actions(const SimStats& s) {
+  stats::ActionCounts a = s.actions;
+  a.dram_read_bursts = s.dram.read_bursts;
+  a.dram_write_bursts = s.dram.write_bursts;
+  a.dram_activates = s.dram.activates;
+  a.dram_precharges = s.dram.precharges;
+  a.dram_refreshes = s.dram.refreshes;
+  return a;
+}
+
+namespace {
+const energy::EnergyTable& table_of(const RunInfo& info) {
+  return info.energy_table ? *info.energy_table : energy::default_table();
+}
+}  // namespace
+
+energy::EnergyReport run_energy(const SimStats& s, const HwConfig& hw, const RunInfo& info) {
+  return energy::evaluate(run_actions(s), hw, table_of(info), s.total_cycles, s.steps,
+                          info.bias_entries);
+}
+
+energy::EnergyReport analytic_energy(const SimStats& s, const HwConfig& hw, const RunInfo& info,
+                                     int64_t analytic_cycles) {
+  return energy::evaluate(info.analytic_actions, hw, table_of(info), analytic_cycles, s.steps,
+                          info.bias_entries);
+}
+
+std::string energy_svg(const SimStats& s, const HwConfig& hw, const RunInfo& info) {
+  return energy::energy_svg(run_energy(s, hw, info), "Energy by unit, " + hw.name);
+}
+
 namespace {
 double safe_div(double a, double b) {
   return b > 0 ? a / b : 0.0;
@@ -81,10 +113,10 @@ struct RunView {
 };
 
 struct RunStat {
-  const char* path;  // dotted key in stats.json
+  std::string path;  // dotted key in stats.json
   const char* unit;
   const char* description;
-  json (*value)(const RunView&);
+  std::function<json(const RunView&)> value;
 };
 
 json groups_json(const RunView& v) {
@@ -103,7 +135,8 @@ json units_json(const RunView& v) {
     units.push_back({{"unit", u.name},
                      {"sections", u.sections},
                      {"busy_cycles", u.busy_cycles},
-                     {"elements", u.elements}});
+                     {"elements", u.elements},
+                     {"idle_cycles", v.s.total_cycles - u.busy_cycles}});
   return units;
 }
 
@@ -195,7 +228,8 @@ const std::vector<RunStat>& run_stats() {
       {"host.load_ns", "ns", "modelled host-interface time (before cycle 0)",
        [](V v) -> json { return v.s.host_load_ns; }},
       {"units", "-",
-       "per unit: `unit`, `sections` run, `busy_cycles` (cycles), `elements` processed",
+       "per unit: `unit`, `sections` run, `busy_cycles` (cycles), `elements` processed, "
+       "`idle_cycles` = cycles of the run - busy_cycles",
        units_json},
       {"groups", "-",
        "per PEGroup: `k`, `l`, the per-group counters below and `utilization` = busy / "
@@ -250,25 +284,84 @@ const std::vector<RunStat>& run_stats() {
   return t;
 }
 
+// run_stats() and the generated rows: the action counts and the energy report (docs/energy.md)
+const std::vector<RunStat>& all_run_stats() {
+  using V = const RunView&;
+  static const std::vector<RunStat> t = [] {
+    std::vector<RunStat> r = run_stats();
+    std::vector<RunStat> extra;
+    for (const auto& c : stats::action_counters()) {
+      const auto field = c.field;
+      extra.push_back({std::string("actions.") + c.name, c.unit, c.description,
+                       [field](V v) -> json { return run_actions(v.s).*field; }});
+    }
+    extra.push_back({"energy.table", "-", "energy table used (energy.table)",
+                     [](V v) -> json { return run_energy(v.s, v.hw, v.info).table; }});
+    extra.push_back({"energy.dram_device", "-", "DRAM device of the table charged (energy.dram)",
+                     [](V v) -> json { return v.hw.energy.dram; }});
+    extra.push_back({"energy.total_pj", "pJ", "energy of the run",
+                     [](V v) -> json { return run_energy(v.s, v.hw, v.info).total_pj; }});
+    extra.push_back({"energy.per_step_nj", "nJ", "energy per timestep (frame)",
+                     [](V v) -> json { return run_energy(v.s, v.hw, v.info).per_step_nj; }});
+    extra.push_back({"energy.power_mw", "mW", "average power at the clock: energy / run time",
+                     [](V v) -> json { return run_energy(v.s, v.hw, v.info).power_mw; }});
+    extra.push_back({"energy.frames_per_joule", "1/J", "timesteps per joule",
+                     [](V v) -> json { return run_energy(v.s, v.hw, v.info).frames_per_joule; }});
+    for (const auto& p : energy::part_docs()) {
+      const std::string name = p.name;
+      extra.push_back({"energy.by_unit_pj." + name, "pJ", p.description,
+                       [name](V v) -> json { return run_energy(v.s, v.hw, v.info).pj(name); }});
+    }
+    extra.push_back(
+        {"analytic.energy_per_step_nj", "nJ",
+         "analytic route: energy per timestep (program counts, analytic cycles)",
+         [](V v) -> json { return analytic_energy(v.s, v.hw, v.info, v.c.analytic).per_step_nj; }});
+    extra.push_back({"analytic.power_mw", "mW", "analytic route: average power", [](V v) -> json {
+                       return analytic_energy(v.s, v.hw, v.info, v.c.analytic).power_mw;
+                     }});
+    extra.push_back({"analytic.frames_per_joule", "1/J", "analytic route: timesteps per joule",
+                     [](V v) -> json {
+                       return analytic_energy(v.s, v.hw, v.info, v.c.analytic).frames_per_joule;
+                     }});
+    extra.push_back({"analytic.action_differences", "-",
+                     "action counts (`both`) that differ between the run and the analytic route "
+                     "(array of text; empty with resident weights)",
+                     [](V v) -> json {
+                       return stats::differences(run_actions(v.s), v.info.analytic_actions,
+                                                 "actions");
+                     }});
+    // after the analytic.* rows of run_stats, before comparison.*
+    size_t at = r.size();
+    for (size_t i = 0; i < r.size(); ++i)
+      if (r[i].path.rfind("comparison.", 0) == 0) {
+        at = i;
+        break;
+      }
+    r.insert(r.begin() + long(at), extra.begin(), extra.end());
+    return r;
+  }();
+  return t;
+}
+
 }  // namespace
 
 json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparison& c,
                 const HwConfig& hw, const RunInfo& info) {
   const RunView v{s, a, c, hw, info};
   json j = json::object();
-  for (const RunStat& r : run_stats()) j[stats::pointer(r.path)] = r.value(v);
+  for (const RunStat& r : all_run_stats()) j[stats::pointer(r.path)] = r.value(v);
   return j;
 }
 
 std::vector<std::string> stats_json_paths() {
   std::vector<std::string> p;
-  for (const RunStat& r : run_stats()) p.push_back(r.path);
+  for (const RunStat& r : all_run_stats()) p.push_back(r.path);
   return p;
 }
 
 std::string stats_markdown() {
   std::vector<stats::StatDoc> run;
-  for (const RunStat& r : run_stats()) {
+  for (const RunStat& r : all_run_stats()) {
     const std::string path = r.path;
     const char* by = path.rfind("analytic.", 0) == 0     ? "analytic"
                      : path.rfind("comparison.", 0) == 0 ? "both"
@@ -412,6 +505,29 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
                 c.difference == 0 ? "  exact match" : "");
   o << buf;
   for (const auto& cause : c.causes) o << "    cause: " << cause << "\n";
+  {
+    const energy::EnergyReport e = run_energy(s, hw, info);
+    o << "  energy           " << energy::energy_line(e, hw.engine.clock_mhz) << "\n";
+    std::vector<const energy::Part*> top;
+    for (const auto& p : e.parts) top.push_back(&p);
+    std::stable_sort(top.begin(), top.end(),
+                     [](const energy::Part* x, const energy::Part* y) { return x->pj > y->pj; });
+    o << "  energy by unit  ";
+    for (size_t i = 0; i < top.size() && i < 6; ++i) {
+      std::snprintf(buf, sizeof buf, " %s %.1f%%", top[i]->name.c_str(),
+                    e.total_pj > 0 ? 100 * top[i]->pj / e.total_pj : 0.0);
+      o << buf << (i + 1 < 6 ? "," : "");
+    }
+    o << "\n";
+    const energy::EnergyReport ea = analytic_energy(s, hw, info, c.analytic);
+    const auto diff = stats::differences(run_actions(s), info.analytic_actions, "actions");
+    std::snprintf(
+        buf, sizeof buf, "  energy analytic  %.3f nJ/timestep (%s)\n", ea.per_step_nj,
+        diff.empty()
+            ? "action counts equal to the run's"
+            : (std::to_string(diff.size()) + " action counts differ, first " + diff[0]).c_str());
+    o << buf;
+  }
   o << "  output check     "
     << (info.check == "skipped"
             ? std::string("skipped (--no-check)")

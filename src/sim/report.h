@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "energy/model.h"
+#include "energy/table.h"
 #include "sim/sim_stats.h"
 #include "timing/analytic.h"
 
@@ -18,7 +20,22 @@ struct RunInfo {
   int steps = 0;
   double reference_seconds = 0;      // wall time of the fixed-point reference (0: not run)
   double reference_cpu_seconds = 0;  // its process CPU time
+  // energy (docs/energy.md): the table (nullptr: the built-in one), the analytic route's action
+  // counts over the same timesteps (energy::program_counts) and the Bias bank's size
+  const energy::EnergyTable* energy_table = nullptr;
+  stats::ActionCounts analytic_actions;
+  size_t bias_entries = 0;
 };
+
+/// The run's action counts: the units' (SimStats::actions) with the DRAM model's counts.
+stats::ActionCounts run_actions(const SimStats& s);
+/// The run's energy from its action counts and cycles.
+energy::EnergyReport run_energy(const SimStats& s, const HwConfig& hw, const RunInfo& info);
+/// The analytic route's energy: info.analytic_actions over `analytic_cycles`.
+energy::EnergyReport analytic_energy(const SimStats& s, const HwConfig& hw, const RunInfo& info,
+                                     int64_t analytic_cycles);
+/// The energy picture (bar chart by unit) of the run.
+std::string energy_svg(const SimStats& s, const HwConfig& hw, const RunInfo& info);
 
 /// The analytic model of `p` under the simulated machine's timing knobs (`hw`).
 timing::TimingReport analytic_for(const Program& p, const HwConfig& hw);

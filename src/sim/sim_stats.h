@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "isa/program.h"
+#include "stats/actions.h"
 #include "stats/stats.h"
 
 namespace csbrnn::sim {
@@ -46,6 +47,11 @@ struct SimStats {
   int64_t bucket_initial = 1;  // the width each job starts with (from the analytic estimate)
   size_t bucket_cap = 1000;    // most buckets per group: past it, pairs merge (width doubles)
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
+  struct DramCounts {
+    int64_t activates = 0, precharges = 0, read_bursts = 0, write_bursts = 0, refreshes = 0;
+    int64_t row_hits = 0, row_misses = 0, refresh_cycles = 0;
+  } dram;
+  stats::ActionCounts actions;  // what the units did (energy/counts.h; DRAM ones: `dram`)
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)
   double wall_seconds = 0;

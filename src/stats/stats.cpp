@@ -1,5 +1,7 @@
 #include "stats/stats.h"
 
+#include "stats/actions.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -98,6 +100,11 @@ const std::vector<Counter<L>>& counters_of<L>() {
   return layer_counters();
 }
 
+template <>
+const std::vector<Counter<ActionCounts>>& counters_of<ActionCounts>() {
+  return action_counters();
+}
+
 template <class S>
 void add(S& into, const S& x, int64_t scale) {
   for (const auto& c : counters_of<S>()) into.*c.field += scale * (x.*c.field);
@@ -117,6 +124,10 @@ template void add<G>(G&, const G&, int64_t);
 template void add<L>(L&, const L&, int64_t);
 template std::vector<std::string> differences<G>(const G&, const G&, const std::string&);
 template std::vector<std::string> differences<L>(const L&, const L&, const std::string&);
+template void add<ActionCounts>(ActionCounts&, const ActionCounts&, int64_t);
+template std::vector<std::string> differences<ActionCounts>(const ActionCounts&,
+                                                            const ActionCounts&,
+                                                            const std::string&);
 
 nlohmann::json group_json(const GroupStats& g) {
   nlohmann::json j = {{"k", g.k}, {"l", g.l}};

@@ -110,6 +110,11 @@ void result_cells(const Point& p, const nlohmann::json& r, std::map<std::string,
     c["weight_buffer_overflow"] = cm["model_overflow"].get<bool>() ? "yes" : "no";
     c["model_group_weight_kib"] = full(cm["model_max_group_bytes"].get<double>() / 1024.0);
   }
+  for (const char* k : {"energy_per_step_nj", "power_mw", "frames_per_joule"})  // energy
+    if (a.contains(k)) c[k] = full(a[k].get<double>());
+  if (r.contains("sim") && r["sim"].contains("energy_per_step_nj"))
+    for (const char* k : {"energy_per_step_nj", "power_mw", "frames_per_joule"})
+      c[std::string("sim_") + k] = full(r["sim"][k].get<double>());
   c["compile_s"] = full(r["compile"]["seconds"].get<double>());
   if (r.contains("model")) c["achieved_rate"] = full(r["model"].value("achieved_rate", 0.0));
   if (r.contains("sim")) {
@@ -173,10 +178,13 @@ Table csv_table(const std::vector<Row>& rows, const Layout& f) {
         "max_group_weight_kib", "achieved_rate", "engine_cycles", "issue_cycles", "drain_cycles",
         "input_stall_cycles", "outside_engine_cycles", "ideal_cycles"})
     t.cols.push_back(k);
+  for (const char* k : {"energy_per_step_nj", "power_mw", "frames_per_joule"})  // analytic
+    t.cols.push_back(k);
   if (f.any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",
                           "sim_minus_analytic_cycles", "stall_input_cycles", "stall_weight_cycles",
-                          "stall_dram_cycles", "sim_check", "sim_wall_s"})
+                          "stall_dram_cycles", "sim_check", "sim_wall_s", "sim_energy_per_step_nj",
+                          "sim_power_mw", "sim_frames_per_joule"})
       t.cols.push_back(k);
   if (f.any_paper)
     for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"})
@@ -417,7 +425,8 @@ std::vector<std::string> write_pareto(const std::string& dir, const std::vector<
   std::ostringstream md;
   md << "# Pareto fronts\n\nPer model, the ok points not dominated by another (lower latency "
         "and lower cost; docs/sweep.md \"Search and Pareto front\"). Latency: analytic "
-        "`latency_us` per timestep. No energy model exists yet.\n";
+        "`latency_us` per timestep; energy per timestep is the `energy_per_step_nj` column "
+        "(docs/energy.md).\n";
   std::vector<std::string> files;
   for (const Obj& o : objs) {
     md << "\n## " << o.title << "\n\n| model | id | " << o.x_label << " | latency_us |";

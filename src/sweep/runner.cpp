@@ -26,6 +26,9 @@
 #include "common/strings.h"
 #include "compile/compiler.h"
 #include "config/config_loader.h"
+#include "energy/counts.h"
+#include "energy/model.h"
+#include "energy/table.h"
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb_file.h"
@@ -164,6 +167,9 @@ const std::vector<std::pair<std::string, std::string>>& sim_point_keys() {
       {"difference_cycles", "comparison.difference"},
       {"causes", "comparison.causes"},
       {"check", "check"},
+      {"energy_per_step_nj", "energy.per_step_nj"},
+      {"power_mw", "energy.power_mw"},
+      {"frames_per_joule", "energy.frames_per_joule"},
       {"wall_seconds", "wall_seconds"}};
   return k;
 }
@@ -283,6 +289,14 @@ void run_point(const std::string& dir, const std::string& id, const std::string&
                   {"max_group_bytes", max_bytes},
                   {"capacity_bytes", capacity}};
   j["analytic"] = analytic_json(r, hw);
+  {  // the analytic energy estimate of one timestep (docs/energy.md)
+    const energy::EnergyReport e = energy::evaluate(energy::program_counts(prog, hw, 1), hw,
+                                                    energy::load_table(hw.energy.table),
+                                                    r.cycles_per_step, 1, prog.bias.size());
+    j["analytic"]["energy_per_step_nj"] = e.per_step_nj;
+    j["analytic"]["power_mw"] = e.power_mw;
+    j["analytic"]["frames_per_joule"] = e.frames_per_joule;
+  }
 
   if (p.mode == Mode::Simulate) {
     const std::string run = path_in(dir, "runs/" + id);

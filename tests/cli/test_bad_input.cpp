@@ -263,8 +263,8 @@ std::vector<std::string> names_in(const std::filesystem::path& d) {
   std::sort(v.begin(), v.end());
   return v;
 }
-const std::vector<std::string> kReport = {"hw.yaml", "stats.csv", "stats.json", "summary.txt",
-                                          "utilization.svg"};
+const std::vector<std::string> kReport = {"energy.svg", "hw.yaml",     "stats.csv",
+                                          "stats.json", "summary.txt", "utilization.svg"};
 }  // namespace
 
 TEST_CASE(

@@ -72,8 +72,8 @@ void check_report_dir(const fs::path& d) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(d)) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{"hw.yaml", "stats.csv", "stats.json", "summary.txt",
-                                          "utilization.svg"});
+  CHECK(names == std::vector<std::string>{"energy.svg", "hw.yaml", "stats.csv", "stats.json",
+                                          "summary.txt", "utilization.svg"});
   CHECK(nlohmann::json::parse(read_text_file((d / "stats.json").string()))["cycles"]["total"] > 0);
   const std::string svg = read_text_file((d / "utilization.svg").string());
   CHECK(svg.size() > 6);

@@ -44,7 +44,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
          a.detailed.item_bubble == b.detailed.item_bubble &&
-         a.detailed.link_latency == b.detailed.link_latency;
+         a.detailed.link_latency == b.detailed.link_latency && a.energy.table == b.energy.table &&
+         a.energy.dram == b.energy.dram;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -83,6 +84,8 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.barrier_latency",
     "detailed.item_bubble",
     "detailed.link_latency",
+    "energy.table",
+    "energy.dram",
 };
 
 // A non-default value for every key and the field it must land in.
@@ -148,6 +151,9 @@ const std::vector<Setting>& settings() {
       {"detailed.item_bubble", "1", [](const HwConfig& c) { return c.detailed.item_bubble == 1; }},
       {"detailed.link_latency", "4",
        [](const HwConfig& c) { return c.detailed.link_latency == 4; }},
+      {"energy.table", "my-table.yaml",
+       [](const HwConfig& c) { return c.energy.table == "my-table.yaml"; }},
+      {"energy.dram", "lpddr4", [](const HwConfig& c) { return c.energy.dram == "lpddr4"; }},
   };
   return s;
 }

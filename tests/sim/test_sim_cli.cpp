@@ -10,6 +10,7 @@
 
 #include "common/file_util.h"
 #include "compile/compiler.h"
+#include "energy/model.h"
 #include "io/npy.h"
 #include "isa/program_io.h"
 #include "model/csb_file.h"
@@ -71,6 +72,15 @@ TEST_CASE("simulate a .csb: bit-exact vs reference, exact analytic cycles, repor
     const std::string csv = read_text_file(f.dir.file("out/stats.csv"));
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 16);
     CHECK(read_text_file(f.dir.file("out/utilization.svg")).find("<svg") == 0);
+    // the energy picture: one bar per part of the breakdown, its total the stats.json figure
+    const std::string esvg = read_text_file(f.dir.file("out/energy.svg"));
+    CHECK(esvg.find("<svg") == 0);
+    for (const auto& part : energy::part_docs())
+      CHECK(esvg.find(std::string("<title>") + part.name + "</title>") != std::string::npos);
+    char per_step[64];
+    std::snprintf(per_step, sizeof per_step, "%.3f nJ per timestep",
+                  j["energy"]["per_step_nj"].get<double>());
+    CHECK(esvg.find(per_step) != std::string::npos);
     CHECK(!read_text_file(f.dir.file("out/hw.yaml")).empty());
   }
 }

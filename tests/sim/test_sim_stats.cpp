@@ -1,6 +1,7 @@
 // The one stats schema (stats/stats.h) seen from the simulator: the analytic model and a
 // simulated run fill the same per-group and per-layer records, equal field by field with ideal
 // memory; stats.json writes and docs/simulator.md lists every stat.
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -123,6 +124,8 @@ TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md list
   const sim::Comparison cmp = sim::compare(jobs[0].stats, a, cases[0].hw);
   const nlohmann::json j = sim::stats_json(jobs[0].stats, a, cmp, cases[0].hw, {});
   const std::string md = sim::stats_markdown();
+  // CSBRNN_WRITE_STATS_MD=FILE writes the generated tables (to paste into docs/simulator.md)
+  if (const char* out = std::getenv("CSBRNN_WRITE_STATS_MD")) std::ofstream(out) << md;
   // every key stats.json writes has a documented row (group records: k, l, utilization are
   // described with `groups`, the counters in the per-group table)
   std::set<std::string> keys;

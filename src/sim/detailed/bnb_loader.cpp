@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "energy/counts.h"
 
 namespace csbrnn::sim::detailed {
 
@@ -17,6 +18,7 @@ void BnbLoader::start(const MvmProgram& mvm, int64_t n, const MachineBanks& bank
     left_[size_t(l)] = 0;
     if (bc >= mvm.BC) continue;
     load_bnb(mvm.col_slices[size_t(bc)], banks, bw_, half.data() + size_t(l) * size_t(bw_));
+    if (actions) energy::count_bnb_load(*actions, mvm.col_slices[size_t(bc)], bw_);
     left_[size_t(l)] = int(mvm.col_slices[size_t(bc)].width);
   }
   ++loads;

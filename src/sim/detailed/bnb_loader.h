@@ -8,6 +8,7 @@
 
 #include "isa/program.h"
 #include "isa/semantics.h"
+#include "stats/actions.h"
 
 namespace csbrnn::sim::detailed {
 
@@ -26,6 +27,7 @@ class BnbLoader {
     return buf_[size_t(half)].data() + size_t(l) * size_t(bw_);
   }
   int64_t loads = 0;
+  stats::ActionCounts* actions = nullptr;  // where the loads are counted (energy/counts.h)
 
  private:
   int L_, width_, bw_ = 0;

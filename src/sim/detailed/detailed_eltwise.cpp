@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 
 namespace csbrnn::sim::detailed {
@@ -57,6 +58,7 @@ void DetailedEltwise::start(Unit u, const Section& s) {
   CSBRNN_ASSERT((sc_time_stamp() - ctx_.origin).value() % ctx_.T.value() == 0,
                 "element-wise section started between clock edges");
   exec_elementwise(s, ctx_.banks, ctx_.prog->fmt);
+  energy::count_elementwise(ctx_.stats.actions, s);
   const int64_t b = ctx_.cycle();
   if (!running_) work_cycle_ = b;  // the family wakes up: its first cycle of work is b
   running_ = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "isa/semantics.h"
 
 namespace csbrnn::sim::detailed {
@@ -26,6 +27,7 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
       vdepth_(ctx.hw.engine.pipeline_depth() + ctx.hw.engine.lat_vertical_path),
       loader_(ctx.hw.engine.L, ctx.hw.engine.neuron_load_width),
       reduce_(ctx.hw.engine.reduce_lanes, ctx.hw.engine.lat_reduce) {
+  loader_.actions = &ctx_.stats.actions;
   const size_t G = size_t(G_);
   cur_.assign(G, nullptr);
   end_.assign(G, nullptr);
@@ -125,6 +127,7 @@ void DetailedEngine::start_item(int g) {
   }
   const int64_t issued = exec_micro_item(it, image, ctx_.hw.engine.P, ctx_.hw.engine.Q, in, acc);
   CSBRNN_ASSERT(issued == f.tiles, "tile count mismatch");
+  energy::count_item(ctx_.stats.actions, it, ctx_.hw.engine.P, ctx_.hw.engine.Q);
   gs.useful_macs += f.macs;
   ctx_.stats.useful_macs += f.macs;
   ctx_.stats.tiles_issued += f.tiles;
@@ -291,6 +294,7 @@ void DetailedEngine::settle(int64_t b) {
           if (br >= mv.BR) break;
           for (int l = 0; l < L_; ++l) row[size_t(l)] = st_.nab.at(a % 2, k * L_ + l);
           reduce_row_group(mv, br, row, sec_.dst.addr, ctx_.banks.acc);
+          energy::count_reduce(ctx_.stats.actions, mv, br, L_);
           ++rows;
         }
         reduce_.start(a, int64_t(rows) * mv.bh);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "energy/counts.h"
 #include "sim/tlm_util.h"
 
 namespace csbrnn::sim::detailed {
@@ -34,6 +35,7 @@ void DetailedLoadStore::start(Unit u, const Section& s) {
                 "load/store section started between clock edges");
   const Program& p = *ctx_.prog;
   const int64_t n = s.count;
+  energy::count_load_store(ctx_.stats.actions, s);
   auto& bank = ctx_.banks.v[size_t(load ? s.dst.bank : s.a.bank)];
   const uint32_t bank_addr = load ? s.dst.addr : s.a.addr;
   CSBRNN_ASSERT(bank_addr + n <= int64_t(bank.size()), name(), ": bank range");

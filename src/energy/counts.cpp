@@ -1,0 +1,141 @@
+#include "energy/counts.h"
+
+namespace csbrnn::energy {
+namespace {
+
+void count_read(ActionCounts& a, Bank b, int64_t n) {
+  if (b == Bank::Acc)
+    a.acc_reads += n;
+  else if (b == Bank::Bias)
+    a.bias_reads += n;
+  else if (b != Bank::Dram)
+    a.vec_reads += n;
+}
+
+void count_write(ActionCounts& a, Bank b, int64_t n) {
+  if (b == Bank::Acc)
+    a.acc_writes += n;
+  else if (b != Bank::Dram && b != Bank::Bias)
+    a.vec_writes += n;
+}
+
+}  // namespace
+
+void count_item(ActionCounts& a, const MicroItem& it, int P, int Q) {
+  const int64_t t = item_tiles(it, P, Q);
+  if (t == 0) return;
+  a.tiles += t;
+  a.mac_ops += t * P * Q;
+  a.weight_read_bytes += t * P * Q * 2;
+  a.index_read_bytes += (int64_t(it.rows) + it.cols) * 2;
+  a.bnb_reads += t * Q;
+  a.nab_rmw += t * P;
+  if (it.kind == ItemKind::FromLeft) a.link_h_words += t * Q;
+  if (it.kind == ItemKind::FromUp) a.link_v_words += t * P;
+}
+
+void count_bnb_load(ActionCounts& a, const ColumnSlice& cs, int bw) {
+  a.bnb_writes += bw;
+  count_read(a, cs.src.bank, cs.width);
+}
+
+void count_reduce(ActionCounts& a, const MvmProgram& mv, int block_row, int L) {
+  a.reduce_neurons += mv.bh;
+  a.reduce_nab_reads += int64_t(mv.bh) * L;
+  int64_t kept = 0;
+  for (int r = 0; r < mv.bh; ++r)
+    if (mv.row_dest[size_t(block_row) * size_t(mv.bh) + size_t(r)] != UINT32_MAX) ++kept;
+  a.acc_writes += kept;
+}
+
+void count_elementwise(ActionCounts& a, const Section& s) {
+  const int64_t n = s.count;
+  int operands = 1;
+  switch (s.op) {
+    case Op::BiasWb:
+      a.elt_biaswb += n;
+      operands = 2;
+      break;
+    case Op::Add:
+      a.elt_add += n;
+      operands = 2;
+      break;
+    case Op::Sub:
+      a.elt_sub += n;
+      operands = 2;
+      break;
+    case Op::Mul:
+      a.elt_mul += n;
+      operands = 2;
+      break;
+    case Op::Sigmoid:
+      a.elt_sigmoid += n;
+      break;
+    case Op::Tanh:
+      a.elt_tanh += n;
+      break;
+    case Op::Copy:
+      a.elt_copy += n;
+      break;
+    default:
+      return;  // not element-wise
+  }
+  count_read(a, s.a.bank, n);
+  if (operands == 2) count_read(a, s.b.bank, n);
+  count_write(a, s.dst.bank, n);
+}
+
+void count_load_store(ActionCounts& a, const Section& s) {
+  const int64_t n = s.count;
+  if (s.op == Op::LoadX) {
+    a.load_bytes += 2 * n;
+    count_write(a, s.dst.bank, n);
+  } else if (s.op == Op::StoreY) {
+    a.store_bytes += 2 * n;
+    count_read(a, s.a.bank, n);
+  }
+}
+
+int64_t bursts_of(int64_t bytes, int burst_bytes) {
+  return burst_bytes > 0 ? (bytes + burst_bytes - 1) / burst_bytes : 0;
+}
+
+ActionCounts program_counts(const Program& p, const HwConfig& hw, int steps) {
+  const int K = hw.engine.K, L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
+  ActionCounts one;  // one timestep
+  auto section = [&](const Section& s) {
+    if (s.op == Op::LoadX || s.op == Op::StoreY) {
+      count_load_store(one, s);
+      const int64_t b = bursts_of(int64_t(s.count) * 2, hw.memory.burst_bytes);
+      (s.op == Op::LoadX ? one.dram_read_bursts : one.dram_write_bursts) += b;
+    } else if (s.op != Op::Mvm) {
+      count_elementwise(one, s);
+    }
+  };
+  for (const MacroWord& w : p.words)
+    for (const Section& s : w.sections) {
+      section(s);
+      if (s.op != Op::Mvm) continue;
+      const MvmProgram& mv = p.mvms[size_t(s.mvm)];
+      for (int a = 0; a < mv.iter_rows; ++a) {
+        for (int b = 0; b < mv.iter_cols; ++b) {
+          for (int l = 0; l < L; ++l) {
+            const int bc = b * L + l;
+            if (bc < mv.BC) count_bnb_load(one, mv.col_slices[size_t(bc)], mv.bw);
+          }
+          for (int k = 0; k < K; ++k)
+            for (int l = 0; l < L; ++l)
+              for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) count_item(one, it, P, Q);
+        }
+        for (int k = 0; k < K; ++k)
+          if (a * K + k < mv.BR) count_reduce(one, mv, a * K + k, L);
+      }
+      for (const MacroWord& stage : mv.stream.stages)
+        for (const Section& ss : stage.sections) section(ss);
+    }
+  ActionCounts run;
+  stats::add(run, one, steps);
+  return run;
+}
+
+}  // namespace csbrnn::energy
