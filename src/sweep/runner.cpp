@@ -429,11 +429,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   RunSummary sum;
   sum.points = int(ex.size());
   std::vector<PointRef> pending;
-  std::vector<bool> done(size_t(ex.size()), false);
+  std::vector<bool> done(opt.dry_run ? 0 : size_t(ex.size()), false);
   std::string listing;
   {
     ManifestWriter mw(dir, ex);
-    DuplicateCheck dups;
+    DuplicateCheck dups(ex.size());
     for (int64_t i = 0; i < ex.size(); ++i) {
       const Point p = ex.point(i);
       mw.add(i, p.id);
@@ -442,7 +442,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       parse_id(p.id, id);
       const bool ok =
           std::binary_search(have.begin(), have.end(), id) && point_status(dir, p.id) == "ok";
-      done[size_t(i)] = ok;
+      if (!opt.dry_run) done[size_t(i)] = ok;
       if (ok)
         sum.skipped++;
       else if (!opt.dry_run)

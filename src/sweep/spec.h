@@ -166,6 +166,7 @@ class Expansion {
 /// (8 bytes a point; the duplicate is named by index, found again in `ex`).
 class DuplicateCheck {
  public:
+  explicit DuplicateCheck(int64_t points = 0) { ids_.reserve(size_t(points)); }
   void add(const std::string& id_hex);
   /// Throws Error naming the spec and the later of two points with the same id.
   void finish(Expansion& ex);
