@@ -217,3 +217,28 @@ TEST_CASE("sweep merge: results.csv, results.md and pareto.md as the merge befor
   md.replace(md.find(was), was.size(), "(resolved configs: points/ID.json)");
   CHECK(read_text_file(out + "/results.md") == md);
 }
+
+TEST_CASE("sweep --run-point: found by its index, by a search without one, refused when unknown") {
+  TempDir t("sweep-runpoint");
+  const std::string out = t.file("out");
+  REQUIRE(run_cli("sweep " + fixture("lhs.yaml") + " --out " + out + " --dry-run").exit_code == 0);
+  Manifest man(out);
+  const Point p5 = man.point(5), p9 = man.point(9);
+  REQUIRE(run_cli("sweep --prepare " + p5.cache_key + " --out " + out).exit_code == 0);
+  // its index; no index (the manifest is searched); a wrong index (searched too)
+  for (const auto& [p, extra] :
+       {std::make_pair(p5, std::string(" --index 5")), std::make_pair(p9, std::string()),
+        std::make_pair(man.point(11), std::string(" --index 3"))}) {
+    const auto r = run_cli("sweep --run-point " + p.id + extra + " --out " + out);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(read_text_file(out + "/points/" + p.id + ".json"));
+    CHECK(j.at("status") == "ok");
+    CHECK(j.at("point").at("hw_yaml") == p.hw_yaml);
+    CHECK(j.at("point").at("index") == p.index);
+  }
+  const auto r = run_cli("sweep --run-point 0123456789abcdef --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output ==
+        "csbrnn: error: " + out + "/manifest.jsonl: no point with id 0123456789abcdef\n");
+}
