@@ -901,6 +901,11 @@ void DuplicateCheck::finish(Expansion& ex) {
 }
 
 std::vector<Point> expand(const SweepSpec& s) {
+  // the sample table is drawn before the points are counted: a budget beyond what is held at
+  // once is refused first (a fuzz/fuzz_sweep input must not make it allocate gigabytes)
+  if (s.search != Search::Grid && s.search_points > kMaxExpandInMemory)
+    fail(s.origin, ": search_points: ", s.search_points, " samples, more than ", kMaxExpandInMemory,
+         " held at once (csbrnn sweep streams any number up to ", kMaxSweepPoints, ")");
   Expansion ex(s);
   if (ex.size() > kMaxExpandInMemory)
     fail(s.origin, ": the sweep expands into ", ex.size(), " points, more than ",
