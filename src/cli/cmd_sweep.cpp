@@ -112,6 +112,8 @@ std::optional<SweepCmdOptions> parse_sweep(const Args& args) {
       ("prepare", po::value<std::string>()->value_name("KEY"),
        "internal: prune cache entry KEY")                                                  //
       ("run-point", po::value<std::string>()->value_name("ID"), "internal: run point ID")  //
+      ("index", po::value<int64_t>()->value_name("N"),
+       "internal, with --run-point: the point's index in the manifest")  //
       ("run-points", po::value<std::string>()->value_name("ID,..."),
        "internal: run these points (one cluster task)");
   po::positional_options_description pos;
@@ -133,6 +135,7 @@ std::optional<SweepCmdOptions> parse_sweep(const Args& args) {
   if (vm.count("run-point")) {
     o.mode = Mode::RunPoint;
     o.key = vm["run-point"].as<std::string>();
+    if (vm.count("index")) o.index = vm["index"].as<int64_t>();
     return o;
   }
   if (vm.count("run-points")) {
@@ -176,7 +179,7 @@ int run_sweep(const SweepCmdOptions& o) {
       sweep::prepare_cache_entry(o.out, o.key);
       return 0;
     case Mode::RunPoint:
-      sweep::run_point(o.out, o.key);
+      sweep::run_point(o.out, o.key, o.index);
       return 0;
     case Mode::ReportOnly:
       return report_only(o.out);

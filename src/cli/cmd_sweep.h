@@ -3,6 +3,7 @@
 // (docs/sweep.md). --prepare KEY / --run-point ID are the per-point subprocesses, --run-points
 // ID,... the work of one cluster task (internal).
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,8 +22,9 @@ struct SweepCmdOptions {
     RunPoints,   // --run-points ID,...: one Slurm array task / GNU parallel job (internal)
   };
   Mode mode = Mode::Run;
-  std::string out;  // --out DIR
-  std::string key;  // Prepare: the cache KEY; RunPoint: the point ID; RunPoints: the IDs
+  std::string out;     // --out DIR
+  std::string key;     // Prepare: the cache KEY; RunPoint: the point ID; RunPoints: the IDs
+  int64_t index = -1;  // RunPoint: --index N, the point's manifest line (-1: searched by id)
   // Run only:
   std::string spec;               // SPEC.yaml
   std::vector<std::string> sets;  // --set KEY=VALUE, in order

@@ -71,6 +71,49 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   write_file_atomic(path, text.data(), text.size());
 }
 
+AtomicWriter::AtomicWriter(const std::string& path)
+    : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
+  std::error_code ec;
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  f_ = std::fopen(tmp_.c_str(), "wb");
+  if (!f_) fail(path, ": cannot write: ", std::strerror(errno));
+  std::setvbuf(f_, nullptr, _IOFBF, 1 << 16);
+}
+
+AtomicWriter::~AtomicWriter() {
+  if (!f_) return;
+  std::fclose(f_);
+  std::remove(tmp_.c_str());
+}
+
+void AtomicWriter::write(const char* data, size_t size) {
+  CSBRNN_ASSERT(f_, path_, ": written after commit");
+  if (size && std::fwrite(data, 1, size, f_) != size) fail(path_, ": write failed (disk full?)");
+  size_ += size;
+}
+
+void AtomicWriter::commit() {
+  CSBRNN_ASSERT(f_, path_, ": committed twice");
+  std::FILE* f = f_;
+  f_ = nullptr;
+  if (std::fflush(f) != 0 || std::ferror(f)) {
+    std::fclose(f);
+    std::remove(tmp_.c_str());
+    fail(path_, ": write failed (disk full?)");
+  }
+  if (std::fclose(f) != 0) {
+    std::remove(tmp_.c_str());
+    fail(path_, ": write failed (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) {
+    std::remove(tmp_.c_str());
+    fail(path_, ": cannot rename temporary file into place: ", ec.message());
+  }
+}
+
 void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
   fs::path p(path);

@@ -1,6 +1,7 @@
 // File helpers: whole-file reads with clear errors, atomic writes, checksums.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,27 @@ void write_file_atomic(const std::string& path, const std::string& text);
 inline void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
   write_file_atomic(path, bytes.data(), bytes.size());
 }
+
+/// write_file_atomic for output made piece by piece (a table of a million rows): the pieces go
+/// to "<path>.tmp.<pid>" (buffered, every write checked) and commit() renames it over <path>.
+/// Destroyed uncommitted (an exception), the temporary is removed and <path> is untouched.
+class AtomicWriter {
+ public:
+  explicit AtomicWriter(const std::string& path);  // throws Error("<path>: cannot write: ...")
+  ~AtomicWriter();
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+  void write(const char* data, size_t size);  // throws Error("<path>: write failed ...")
+  void write(const std::string& text) { write(text.data(), text.size()); }
+  /// Bytes written so far.
+  uint64_t size() const { return size_; }
+  void commit();
+
+ private:
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+  uint64_t size_ = 0;
+};
 
 /// Checks up front that <path> can be written by write_file_atomic (creating missing parent
 /// directories as it would), so a long run fails before doing its work. Throws

@@ -134,46 +134,80 @@ void validate_hw_config(const HwConfig& c, const std::string& origin) {
   validate_impl(c, origin, Locations{});
 }
 
-std::string hw_config_to_yaml(const HwConfig& c) {
-  struct Line {
-    std::string text, comment;
+namespace {
+
+/// What hw_config_to_yaml writes that depends on the key table only (built once): per key, the
+/// section header lines opened before it, the text in front of its value and its comment.
+struct YamlLayout {
+  struct Item {
+    std::vector<std::string> headers;  // "engine:", "  pipeline:", ...
+    std::string prefix;                // indentation + leaf + ": "
+    std::string comment;               // "# description [valid]"
+    const HwKey* key = nullptr;
   };
-  std::vector<Line> lines;
-  std::vector<std::string> open;  // the currently open section components
-  std::vector<std::string> closed;
-  for (const auto& k : hw_keys()) {
-    const auto parts = split(k.path, '.');
-    size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
-      ++common;
-    for (size_t i = common; i < open.size(); ++i) {
-      std::string s;
-      for (size_t j = 0; j <= i; ++j) s += (j ? "." : "") + open[j];
-      closed.push_back(s);
+  std::vector<Item> items;
+};
+
+const YamlLayout& yaml_layout() {
+  static const YamlLayout layout = [] {
+    YamlLayout y;
+    std::vector<std::string> open;  // the currently open section components
+    std::vector<std::string> closed;
+    for (const auto& k : hw_keys()) {
+      YamlLayout::Item item;
+      const auto parts = split(k.path, '.');
+      size_t common = 0;
+      while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
+        ++common;
+      for (size_t i = common; i < open.size(); ++i) {
+        std::string s;
+        for (size_t j = 0; j <= i; ++j) s += (j ? "." : "") + open[j];
+        closed.push_back(s);
+      }
+      open.resize(common);
+      for (size_t i = common; i + 1 < parts.size(); ++i) {
+        open.push_back(parts[i]);
+        std::string s;
+        for (size_t j = 0; j <= i; ++j) s += (j ? "." : "") + parts[j];
+        CSBRNN_ASSERT(std::find(closed.begin(), closed.end(), s) == closed.end(),
+                      "section reopened by the key table: ", s);
+        item.headers.push_back(std::string(2 * i, ' ') + parts[i] + ":");
+      }
+      item.prefix = std::string(2 * (parts.size() - 1), ' ') + parts.back() + ": ";
+      item.comment = "# " + k.description + " [" + k.valid + "]";
+      item.key = &k;
+      y.items.push_back(std::move(item));
     }
-    open.resize(common);
-    for (size_t i = common; i + 1 < parts.size(); ++i) {
-      open.push_back(parts[i]);
-      std::string s;
-      for (size_t j = 0; j <= i; ++j) s += (j ? "." : "") + parts[j];
-      CSBRNN_ASSERT(std::find(closed.begin(), closed.end(), s) == closed.end(),
-                    "section reopened by the key table: ", s);
-      lines.push_back({std::string(2 * i, ' ') + parts[i] + ":", ""});
-    }
-    lines.push_back({std::string(2 * (parts.size() - 1), ' ') + parts.back() + ": " + k.get(c),
-                     k.description + " [" + k.valid + "]"});
+    return y;
+  }();
+  return layout;
+}
+
+}  // namespace
+
+std::string hw_config_to_yaml(const HwConfig& c) {
+  // Every key line has a comment, aligned at one column: 2 past the longest key line, at most 40
+  // (a longer line gets 2 spaces). The layout is the key table's; only the values are per call.
+  const YamlLayout& y = yaml_layout();
+  std::vector<std::string> values;
+  values.reserve(y.items.size());
+  size_t col = 0, size = 0;
+  for (const auto& item : y.items) {
+    values.push_back(item.key->get(c));
+    col = std::max(col, item.prefix.size() + values.back().size());
   }
-  size_t col = 0;
-  for (const auto& l : lines)
-    if (!l.comment.empty()) col = std::max(col, l.text.size());
   col = std::min<size_t>(col + 2, 40);
   std::string out =
       "# csbrnn hardware configuration, fully resolved (every key; csbrnn --hw reads it back).\n";
-  for (const auto& l : lines) {
-    out += l.text;
-    if (!l.comment.empty())
-      out += std::string(l.text.size() < col ? col - l.text.size() : 2, ' ') + "# " + l.comment;
-    out += "\n";
+  for (const auto& item : y.items) size += item.prefix.size() + item.comment.size() + col + 64;
+  out.reserve(out.size() + size);
+  for (size_t i = 0; i < y.items.size(); ++i) {
+    const auto& item = y.items[i];
+    for (const auto& h : item.headers) out.append(h).push_back('\n');
+    const size_t len = item.prefix.size() + values[i].size();
+    out.append(item.prefix).append(values[i]);
+    out.append(len < col ? col - len : 2, ' ');
+    out.append(item.comment).push_back('\n');
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
+#include "sweep/manifest.h"
 #include "sweep/process.h"
 
 namespace csbrnn::sweep {
@@ -70,31 +71,29 @@ std::string now_text() {
 /// Counts the results of the pending points as they land (each file is read once it exists).
 class Landing {
  public:
-  Landing(const std::string& dir, const std::vector<const Point*>& pending) : dir_(dir) {
-    for (const Point* p : pending) waiting_.insert(p->id);
-  }
+  Landing(const std::string& dir, const std::vector<PointRef>& pending)
+      : dir_(dir), waiting_(pending) {}
   void scan() {
-    for (auto it = waiting_.begin(); it != waiting_.end();) {
-      if (!fs::exists(path_in(dir_, "points/" + *it + ".json"))) {
-        ++it;
-        continue;
-      }
-      const std::string st = point_status(dir_, *it);
-      if (st.empty()) {  // not readable yet
-        ++it;
+    size_t keep = 0;
+    for (size_t i = 0; i < waiting_.size(); ++i) {
+      const std::string id = id_hex(waiting_[i].id);
+      const std::string st =
+          fs::exists(path_in(dir_, "points/" + id + ".json")) ? point_status(dir_, id) : "";
+      if (st.empty()) {  // missing or not readable yet
+        waiting_[keep++] = waiting_[i];
         continue;
       }
       (st == "ok" ? ok : failed)++;
-      it = waiting_.erase(it);
     }
+    waiting_.resize(keep);
   }
   bool all() const { return waiting_.empty(); }
-  const std::set<std::string>& waiting() const { return waiting_; }
+  const std::vector<PointRef>& waiting() const { return waiting_; }  // in index order
   int ok = 0, failed = 0;
 
  private:
   std::string dir_;
-  std::set<std::string> waiting_;
+  std::vector<PointRef> waiting_;
 };
 
 void progress_line(bool on, const std::string& text) {
@@ -107,15 +106,16 @@ void progress_line(bool on, const std::string& text) {
 }
 
 /// DIR/launch/tasks.txt: one line per task, its point ids comma-separated.
-int write_tasks(const std::string& dir, const std::vector<const Point*>& pending, int per_task) {
-  std::string text, line;
+int write_tasks(const std::string& dir, const std::vector<PointRef>& pending, int per_task) {
+  AtomicWriter out(path_in(dir, "launch/tasks.txt"));
+  std::string line;
   int tasks = 0, n = 0;
-  for (const Point* p : pending) {
-    line += (n ? "," : "") + p->id;
-    if (++n == per_task) text += line + "\n", line.clear(), n = 0, ++tasks;
+  for (const PointRef& p : pending) {
+    line += (n ? "," : "") + id_hex(p.id);
+    if (++n == per_task) out.write(line + "\n"), line.clear(), n = 0, ++tasks;
   }
-  if (n) text += line + "\n", ++tasks;
-  write_file_atomic(path_in(dir, "launch/tasks.txt"), text);
+  if (n) out.write(line + "\n"), ++tasks;
+  out.commit();
   return tasks;
 }
 
@@ -147,8 +147,9 @@ void finish(RunSummary& sum, const Landing& land, std::ofstream& slog) {
   sum.ok = land.ok;
   sum.failed = land.failed;
   sum.missing = int(land.waiting().size());
-  for (const auto& id : land.waiting())
-    slog << "missing " << id << ": no result (task killed, failed or lost; a rerun resubmits it)\n";
+  for (const PointRef& p : land.waiting())
+    slog << "missing " << id_hex(p.id)
+         << ": no result (task killed, failed or lost; a rerun resubmits it)\n";
   slog << "end " << now_text() << " ran=" << sum.ran << " ok=" << sum.ok << " failed=" << sum.failed
        << " missing=" << sum.missing << "\n";
 }
@@ -171,7 +172,7 @@ void check_no_active_job(const std::string& dir) {
 }
 
 RunSummary launch_remote(const SweepSpec& spec, const RunOptions& opt,
-                         const std::vector<const Point*>& pending, RunSummary sum) {
+                         const std::vector<PointRef>& pending, RunSummary sum) {
   const std::string dir = opt.out_dir;
   const bool slurm = spec.launcher == Launcher::Slurm;
   if (!opt.wait && !slurm)
@@ -185,7 +186,7 @@ RunSummary launch_remote(const SweepSpec& spec, const RunOptions& opt,
     return sum;
   }
   // A failed point is retried: its old result goes, so that only new results are counted.
-  for (const Point* p : pending) fs::remove(path_in(dir, "points/" + p->id + ".json"));
+  for (const PointRef& p : pending) fs::remove(path_in(dir, "points/" + id_hex(p.id) + ".json"));
   make_directories(path_in(dir, "launch"));
   make_directories(path_in(dir, "logs"));
   const std::string exe = opt.exe.empty() ? self_exe_path() : opt.exe;
@@ -298,11 +299,12 @@ RunSummary launch_remote(const SweepSpec& spec, const RunOptions& opt,
 
 SweepStatus sweep_status(const std::string& dir) {
   SweepStatus st;
-  for (const Point& p : read_manifest(dir)) {
+  Manifest man(dir);
+  man.for_each([&](int64_t, const std::string& id) {
     ++st.points;
-    const std::string s = point_status(dir, p.id);
+    const std::string s = point_status(dir, id);
     (s == "ok" ? st.ok : s == "failed" ? st.failed : st.missing)++;
-  }
+  });
   if (fs::exists(job_file(dir))) {
     st.job = nlohmann::json::parse(read_text_file(job_file(dir))).value("job_id", "");
     std::vector<std::string> states;

@@ -19,7 +19,7 @@ namespace csbrnn::sweep {
 /// Submits (slurm) or starts (parallel) the pending points and, unless opt.wait is false (slurm
 /// only), waits for their results with a progress line. `sum` has points and skipped set.
 RunSummary launch_remote(const SweepSpec& spec, const RunOptions& opt,
-                         const std::vector<const Point*>& pending, RunSummary sum);
+                         const std::vector<PointRef>& pending, RunSummary sum);
 
 /// Throws Error when DIR/launch/slurm-job.json names a job that squeue still lists.
 void check_no_active_job(const std::string& dir);

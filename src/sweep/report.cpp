@@ -63,15 +63,16 @@ int Table::col(const std::string& name) const {
   return -1;
 }
 
+std::string csv_line(const std::vector<std::string>& cells) {
+  std::string o;
+  for (size_t i = 0; i < cells.size(); ++i) o += (i ? "," : "") + csv_cell(cells[i]);
+  return o + "\n";
+}
+
 std::string table_csv(const Table& t) {
-  std::ostringstream o;
-  for (size_t i = 0; i < t.cols.size(); ++i) o << (i ? "," : "") << csv_cell(t.cols[i]);
-  o << "\n";
-  for (const auto& r : t.rows) {
-    for (size_t i = 0; i < r.size(); ++i) o << (i ? "," : "") << csv_cell(r[i]);
-    o << "\n";
-  }
-  return o.str();
+  std::string o = csv_line(t.cols);
+  for (const auto& r : t.rows) o += csv_line(r);
+  return o;
 }
 
 std::string bar_chart_svg(const std::string& title, const std::string& y_label,

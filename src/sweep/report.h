@@ -14,6 +14,8 @@ struct Table {
 };
 
 std::string table_csv(const Table& t);
+/// One CSV line of cells (quoted where needed), with its newline: a table written row by row.
+std::string csv_line(const std::vector<std::string>& cells);
 
 struct BarSeries {
   std::string name;

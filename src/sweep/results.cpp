@@ -1,7 +1,11 @@
 // write_results: the merged table (results.csv, results.md) and plots of a sweep directory.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -12,6 +16,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "config/hw_keys.h"
+#include "sweep/manifest.h"
 #include "sweep/report.h"
 #include "sweep/runner.h"
 #include "sweep/search.h"
@@ -54,22 +59,40 @@ std::string sanitize(const std::string& s) {
   return o;
 }
 
-// What the tables and plots of one sweep depend on besides the rows.
+// What the tables and plots of one sweep depend on besides the rows (a first pass over the
+// points: their configs, no result files).
 struct Layout {
-  std::vector<HwConfig> cfgs;    // each point's resolved config, in manifest order (parsed once)
   std::vector<std::string> hwk;  // hardware keys that differ between points
   bool any_variant = false, any_sim = false, any_paper = false;
+  Point first;  // point 0 (the preamble's shared settings)
+  HwConfig first_cfg;
 };
 
-Layout layout_of(const std::vector<Point>& pts) {
+Layout layout_of(Expansion& ex) {
   Layout f;
-  f.cfgs = point_hw_configs(pts);
-  f.hwk = varying_hw_keys(f.cfgs);
-  for (const Point& p : pts) {
+  std::vector<const HwKey*> keys;
+  std::vector<std::string> first;
+  std::vector<bool> differs;
+  for (const auto& k : hw_keys())
+    if (k.path != "name") keys.push_back(&k);
+  for (int64_t i = 0; i < ex.size(); ++i) {
+    const Point p = ex.prune_point(i);
+    const HwConfig c = ex.config(i);
     f.any_variant |= !p.variant.empty();
     f.any_sim |= p.mode == Mode::Simulate;
     f.any_paper |= p.paper_latency_us > 0;
+    if (i == 0) {
+      f.first = p;
+      f.first_cfg = c;
+      for (const HwKey* k : keys) first.push_back(k->get(c));
+      differs.assign(keys.size(), false);
+      continue;
+    }
+    for (size_t k = 0; k < keys.size(); ++k)
+      if (!differs[k] && keys[k]->get(c) != first[k]) differs[k] = true;
   }
+  for (size_t k = 0; k < keys.size(); ++k)
+    if (differs[k]) f.hwk.push_back(keys[k]->path);
   return f;
 }
 
@@ -167,58 +190,47 @@ Row read_row(const std::string& dir, const Point& p, const HwConfig& cfg, const 
   return row;
 }
 
-Table csv_table(const std::vector<Row>& rows, const Layout& f) {
-  Table t;
-  t.cols = {"id", "model", "mode", "method", "rate", "block"};
-  if (f.any_variant) t.cols.push_back("variant");
-  t.cols.insert(t.cols.end(), f.hwk.begin(), f.hwk.end());
+std::vector<std::string> csv_columns(const Layout& f) {
+  std::vector<std::string> cols = {"id", "model", "mode", "method", "rate", "block"};
+  if (f.any_variant) cols.push_back("variant");
+  cols.insert(cols.end(), f.hwk.begin(), f.hwk.end());
   for (const char* k :
        {"status", "cycles_per_step", "latency_us", "frames_per_s", "pe_utilization",
         "group_occupancy", "imbalance", "weight_buffer_overflow", "model_group_weight_kib",
         "max_group_weight_kib", "achieved_rate", "engine_cycles", "issue_cycles", "drain_cycles",
         "input_stall_cycles", "outside_engine_cycles", "ideal_cycles"})
-    t.cols.push_back(k);
+    cols.push_back(k);
   for (const char* k : {"energy_per_step_nj", "power_mw", "frames_per_joule"})  // analytic
-    t.cols.push_back(k);
+    cols.push_back(k);
   if (f.any_sim)
     for (const char* k : {"sim_cycles_per_step", "sim_latency_us", "sim_pe_utilization",
                           "sim_minus_analytic_cycles", "stall_input_cycles", "stall_weight_cycles",
                           "stall_dram_cycles", "sim_check", "sim_wall_s", "sim_energy_per_step_nj",
                           "sim_power_mw", "sim_frames_per_joule"})
-      t.cols.push_back(k);
+      cols.push_back(k);
   if (f.any_paper)
     for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"})
-      t.cols.push_back(k);
-  for (const char* k : {"compile_s", "point_wall_s", "error"}) t.cols.push_back(k);
-  for (const Row& r : rows) {
-    std::vector<std::string> cells;
-    for (const auto& c : t.cols) {
-      auto it = r.cells.find(c);
-      cells.push_back(it == r.cells.end() ? "" : it->second);
-    }
-    t.rows.push_back(cells);
-  }
-  return t;
+      cols.push_back(k);
+  for (const char* k : {"compile_s", "point_wall_s", "error"}) cols.push_back(k);
+  return cols;
 }
 
 // The title, the counts and the hardware settings every point shares.
-void md_preamble(std::ostringstream& md, const std::string& title, const std::vector<Point>& pts,
-                 const std::vector<Row>& rows, const Layout& f) {
+std::string md_preamble(const std::string& title, int64_t points, int64_t ok, const Layout& f) {
+  std::ostringstream md;
   md << "# " << (title.empty() ? "csbrnn sweep" : title) << "\n\n";
-  int ok = 0;
-  for (const Row& r : rows) ok += r.status == "ok";
-  md << pts.size() << " points: " << ok << " ok, " << rows.size() - ok
+  md << points << " points: " << ok << " ok, " << points - ok
      << " failed or missing. Latency = cycles per timestep / clock (analytic model";
   if (f.any_sim) md << "; `sim` columns: SystemC cycle-accurate run";
   md << "). PE util = useful MACs / (PEs x engine cycles); occupancy = tile-issue cycles / "
         "(groups x engine cycles).\n\n";
-  if (pts.empty()) return;
+  if (points == 0) return md.str();
   // the hardware settings every point shares (overrides of the base config not swept)
   std::vector<std::string> common;
-  for (const auto& kv : pts[0].hw) {
+  for (const auto& kv : f.first.hw) {
     if (std::find(f.hwk.begin(), f.hwk.end(), kv.first) != f.hwk.end() || kv.first == "name")
       continue;
-    const std::string v = hw_value(pts[0], kv.first);
+    const std::string v = find_hw_key(kv.first)->get(f.first_cfg);
     if (std::find(common.begin(), common.end(), kv.first + "=" + v) == common.end())
       common.push_back(kv.first + "=" + v);
   }
@@ -228,7 +240,8 @@ void md_preamble(std::ostringstream& md, const std::string& title, const std::ve
     for (const auto& c : common) md << " `" << c << "`";
   }
   md << (f.hwk.empty() ? "" : "; keys that differ between points are columns")
-     << " (resolved configs: manifest.jsonl).\n\n";
+     << " (resolved configs: points/ID.json).\n\n";
+  return md.str();
 }
 
 std::string cell_of(const Row& r, const std::string& k) {
@@ -266,77 +279,112 @@ void md_result_cells(std::ostringstream& md, const Row& r, const Layout& f) {
   md << " " << fixed(r.r["compile"]["seconds"].get<double>(), 2) << " |\n";
 }
 
-void md_table(std::ostringstream& md, const std::vector<Row>& rows, const Layout& f) {
-  std::vector<std::string> mcols = {"model", "mode", "method", "rate", "block"};
-  if (f.any_variant) mcols.push_back("variant");
-  mcols.insert(mcols.end(), f.hwk.begin(), f.hwk.end());
-  std::vector<std::string> heads = mcols;
+struct MdTable {
+  std::vector<std::string> mcols, heads;
+};
+
+MdTable md_columns(const Layout& f) {
+  MdTable t;
+  t.mcols = {"model", "mode", "method", "rate", "block"};
+  if (f.any_variant) t.mcols.push_back("variant");
+  t.mcols.insert(t.mcols.end(), f.hwk.begin(), f.hwk.end());
+  t.heads = t.mcols;
   for (const char* h : {"cycles/step", "latency µs", "frames/s", "PE util", "occupancy",
                         "imbalance", "WB overflow"})
-    heads.push_back(h);
+    t.heads.push_back(h);
   if (f.any_sim)
     for (const char* h : {"sim cycles/step", "sim − analytic", "stalls in/wt/dram", "sim wall s"})
-      heads.push_back(h);
+      t.heads.push_back(h);
   if (f.any_paper)
-    for (const char* h : {"paper µs", "ours/paper"}) heads.push_back(h);
-  heads.push_back("compile s");
+    for (const char* h : {"paper µs", "ours/paper"}) t.heads.push_back(h);
+  t.heads.push_back("compile s");
+  return t;
+}
+
+std::string md_head(const MdTable& t) {
+  std::ostringstream md;
   md << "|";
-  for (const auto& h : heads) md << " " << h << " |";
+  for (const auto& h : t.heads) md << " " << h << " |";
   md << "\n|";
-  for (size_t i = 0; i < heads.size(); ++i) md << (i < mcols.size() ? "---|" : "---:|");
+  for (size_t i = 0; i < t.heads.size(); ++i) md << (i < t.mcols.size() ? "---|" : "---:|");
   md << "\n";
-  for (const Row& r : rows) {
-    md << "|";
-    for (const auto& k : mcols) md << " " << cell_of(r, k) << " |";
-    if (r.status != "ok") {
-      md << " **" << r.status << "**: " << cell_of(r, "error");
-      for (size_t i = mcols.size() + 1; i < heads.size(); ++i) md << " |";
-      md << " |\n";
-      continue;
-    }
+  return md.str();
+}
+
+std::string md_row(const MdTable& t, const Row& r, const Layout& f) {
+  std::ostringstream md;
+  md << "|";
+  for (const auto& k : t.mcols) md << " " << cell_of(r, k) << " |";
+  if (r.status != "ok") {
+    md << " **" << r.status << "**: " << cell_of(r, "error");
+    for (size_t i = t.mcols.size() + 1; i < t.heads.size(); ++i) md << " |";
+    md << " |\n";
+  } else {
     md_result_cells(md, r, f);
   }
-  std::vector<const Row*> failed;
-  for (const Row& r : rows)
-    if (r.status != "ok") failed.push_back(&r);
-  if (!failed.empty()) {
-    md << "\n## Failed points\n\n";
-    for (const Row* r : failed)
-      md << "- `" << r->p.id << "` (" << r->p.model << "): " << r->cells.at("error")
-         << " — log: `logs/" << r->p.id << ".log`\n";
-  }
+  return md.str();
 }
+
+// What the plots and Pareto fronts keep of a row: its settings as small codes (one per plot
+// dimension, interned) and four numbers; about 40 bytes + 4 per dimension a point.
+struct Dims {
+  std::vector<std::string> names;                     // model, method, rate, block, [variant], hwk
+  std::vector<std::map<std::string, uint32_t>> code;  // per dimension: value -> code
+  std::vector<std::vector<std::string>> value;        // per dimension: code -> value
+  uint32_t intern(size_t d, const std::string& v) {
+    auto it = code[d].find(v);
+    if (it != code[d].end()) return it->second;
+    const uint32_t c = uint32_t(value[d].size());
+    code[d].emplace(v, c);
+    value[d].push_back(v);
+    return c;
+  }
+};
+
+struct Rec {
+  int64_t index;
+  bool ok;
+  double latency, util, pes, wb_bytes;
+};
+
+struct Recs {
+  Dims dims;
+  std::vector<Rec> rows;
+  std::vector<uint32_t> codes;       // rows x dims
+  std::map<uint32_t, double> paper;  // model code -> paper latency
+  uint32_t at(size_t row, size_t d) const { return codes[row * dims.names.size() + d]; }
+  const std::string& cell(size_t row, size_t d) const { return dims.value[d][at(row, d)]; }
+};
 
 // The swept dimensions that get a plot. A dimension is swept when it takes several values for
 // one model (a per-model setting such as the paper latency spec's rate or PE grid is not an
 // axis); "model" when there are several. A setting that is a function of another swept one
 // (engine.pe_groups of a variant) adds no axis: of two settings that determine each other, the
 // first is kept.
-std::vector<std::string> plot_dims(const std::vector<Row>& rows, const Layout& f) {
-  std::vector<std::string> dims = {"model", "method", "rate", "block"};
-  if (f.any_variant) dims.push_back("variant");
-  dims.insert(dims.end(), f.hwk.begin(), f.hwk.end());
-  std::vector<std::string> swept;
-  for (const auto& d : dims) {
-    std::map<std::string, std::set<std::string>> vals;  // model -> values of d
-    for (const Row& r : rows) vals[d == "model" ? "" : r.p.model].insert(r.cells.at(d));
+std::vector<size_t> plot_dims(const Recs& R, const Layout& f) {
+  const size_t nd = R.dims.names.size();
+  std::vector<size_t> swept;
+  for (size_t d = 0; d < nd; ++d) {
+    std::map<uint32_t, std::set<uint32_t>> vals;  // model -> values of d
+    for (size_t r = 0; r < R.rows.size(); ++r) vals[d == 0 ? 0 : R.at(r, 0)].insert(R.at(r, d));
     bool swept_d = false;
     for (const auto& kv : vals) swept_d |= kv.second.size() > 1;
-    if (swept_d || (d == "model" && f.any_paper)) swept.push_back(d);
+    if (swept_d || (d == 0 && f.any_paper)) swept.push_back(d);
   }
-  auto determines = [&](const std::string& e, const std::string& d) {
-    std::map<std::string, std::string> fn;
-    for (const Row& r : rows) {
-      auto it = fn.emplace(r.cells.at(e), r.cells.at(d)).first;
-      if (it->second != r.cells.at(d)) return false;
+  auto determines = [&](size_t e, size_t d) {
+    std::vector<int64_t> fn(R.dims.value[e].size(), -1);
+    for (size_t r = 0; r < R.rows.size(); ++r) {
+      int64_t& v = fn[R.at(r, e)];
+      if (v < 0) v = R.at(r, d);
+      if (v != int64_t(R.at(r, d))) return false;
     }
     return true;
   };
-  std::vector<std::string> kept;
+  std::vector<size_t> kept;
   for (size_t i = 0; i < swept.size(); ++i) {
     bool redundant = false;
     for (size_t k = 0; k < swept.size() && !redundant; ++k) {
-      if (k == i || swept[i] == "model" || swept[k] == "model") continue;
+      if (k == i || swept[i] == 0 || swept[k] == 0) continue;
       if (determines(swept[k], swept[i]) && (!determines(swept[i], swept[k]) || k < i))
         redundant = true;
     }
@@ -346,49 +394,59 @@ std::vector<std::string> plot_dims(const std::vector<Row>& rows, const Layout& f
 }
 
 // The series label of a row in the plot of `d`: its values of the other swept settings.
-std::string series_label(const Row& r, const std::vector<std::string>& swept,
-                         const std::string& d) {
+std::string series_label(const Recs& R, size_t r, const std::vector<size_t>& swept, size_t d) {
   std::string label;
-  for (const auto& o : swept)
-    if (o != d) label += (label.empty() ? "" : " ") + (o == "model" ? "" : o + "=") + r.cells.at(o);
+  for (size_t o : swept)
+    if (o != d)
+      label += (label.empty() ? "" : " ") + (o == 0 ? "" : R.dims.names[o] + "=") + R.cell(r, o);
   return label.empty() ? "csbrnn" : label;
 }
 
+constexpr size_t kMaxPlotBars = 4000;  // a bar chart with more is not drawn (unreadable, huge)
+
 // plot_D.svg: x = the values of d, one bar series per combination of the other swept
-// settings; latency and PE utilization stacked.
-std::string write_plot(const std::string& dir, const std::vector<Row>& rows,
-                       const std::vector<std::string>& swept, const std::string& d,
-                       const Layout& f) {
+// settings; latency and PE utilization stacked. Returns "" (and `why`) when it has too many bars.
+std::string write_plot(const std::string& dir, const Recs& R, const std::vector<size_t>& swept,
+                       size_t d, std::string& why) {
   std::vector<std::string> cats, names;
-  std::map<std::string, size_t> cat_i, ser_i;
-  for (const Row& r : rows) {
-    const std::string v = r.cells.at(d);
-    if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(v);
-    const std::string label = series_label(r, swept, d);
-    if (!ser_i.count(label)) ser_i[label] = names.size(), names.push_back(label);
+  std::map<uint32_t, size_t> cat_i;
+  std::map<std::string, size_t> ser_i;
+  std::vector<size_t> row_ser(R.rows.size());
+  for (size_t r = 0; r < R.rows.size(); ++r) {
+    const uint32_t v = R.at(r, d);
+    if (!cat_i.count(v)) cat_i[v] = cats.size(), cats.push_back(R.dims.value[d][v]);
+    const std::string label = series_label(R, r, swept, d);
+    auto it = ser_i.find(label);
+    if (it == ser_i.end()) it = ser_i.emplace(label, names.size()).first, names.push_back(label);
+    row_ser[r] = it->second;
   }
-  auto make = [&](const std::string& metric, double scale) {
+  const std::string name = "plot_" + sanitize(R.dims.names[d]) + ".svg";
+  if (cats.size() * names.size() > kMaxPlotBars) {
+    why = cat("`", name, "` not drawn: ", cats.size(), " values x ", names.size(),
+              " series = more than ", kMaxPlotBars, " bars (results.csv has every point)");
+    return "";
+  }
+  auto make = [&](bool latency, double scale) {
     std::vector<BarSeries> s(names.size());
     for (size_t i = 0; i < names.size(); ++i)
       s[i].name = names[i], s[i].values.assign(cats.size(), NAN);
-    for (const Row& r : rows)
-      if (r.status == "ok")
-        s[ser_i[series_label(r, swept, d)]].values[cat_i[r.cells.at(d)]] =
-            scale * get(r.r, "analytic", metric);
+    for (size_t r = 0; r < R.rows.size(); ++r)
+      if (R.rows[r].ok)
+        s[row_ser[r]].values[cat_i[R.at(r, d)]] =
+            scale * (latency ? R.rows[r].latency : R.rows[r].util);
     return s;
   };
-  auto lat = make("latency_us", 1.0);
-  if (d == "model" && f.any_paper) {
+  auto lat = make(true, 1.0);
+  if (d == 0 && !R.paper.empty()) {
     BarSeries paper{"paper", std::vector<double>(cats.size(), NAN)};
-    for (const Row& r : rows)
-      if (r.p.paper_latency_us > 0) paper.values[cat_i[r.cells.at(d)]] = r.p.paper_latency_us;
+    for (const auto& [m, us] : R.paper) paper.values[cat_i[m]] = us;
     lat.push_back(paper);
   }
-  const auto util = make("pe_utilization", 100.0);
+  const auto util = make(false, 100.0);
+  const std::string& dn = R.dims.names[d];
   const std::string svg = stack_svgs(
-      {bar_chart_svg("Latency per timestep vs " + d + " (analytic)", "µs", cats, lat, true),
-       bar_chart_svg("PE utilization vs " + d + " (analytic)", "%", cats, util, false)});
-  const std::string name = "plot_" + sanitize(d) + ".svg";
+      {bar_chart_svg("Latency per timestep vs " + dn + " (analytic)", "µs", cats, lat, true),
+       bar_chart_svg("PE utilization vs " + dn + " (analytic)", "%", cats, util, false)});
   write_file_atomic((fs::path(dir) / name).string(), svg);
   return name;
 }
@@ -407,21 +465,22 @@ bool spec_pareto(const std::string& dir) {
 
 /// pareto.md and the two plots: per model, the ok points' latency against the PE count and
 /// against the weight-buffer capacity (groups x buffers.weight_buffer_kib), and their fronts.
-std::vector<std::string> write_pareto(const std::string& dir, const std::vector<Row>& rows,
-                                      const Layout& f) {
+std::vector<std::string> write_pareto(const std::string& dir, const Recs& R, const Layout& f,
+                                      Manifest& man) {
   struct Obj {
     const char* file;
     const char* title;
     const char* x_label;
-    const char* col;
+    bool pes;
   };
-  const Obj objs[] = {{"pareto_pes.svg", "latency vs PE count", "PEs", "pes"},
-                      {"pareto_weight_buffer.svg", "latency vs weight-buffer bytes",
-                       "weight-buffer bytes", "weight_buffer_bytes"}};
-  std::vector<std::string> models;
-  for (const Row& r : rows)
-    if (r.status == "ok" && std::find(models.begin(), models.end(), r.p.model) == models.end())
-      models.push_back(r.p.model);
+  const Obj objs[] = {
+      {"pareto_pes.svg", "latency vs PE count", "PEs", true},
+      {"pareto_weight_buffer.svg", "latency vs weight-buffer bytes", "weight-buffer bytes", false}};
+  const size_t first_hwk = R.dims.names.size() - f.hwk.size();
+  std::vector<uint32_t> models;
+  for (size_t r = 0; r < R.rows.size(); ++r)
+    if (R.rows[r].ok && std::find(models.begin(), models.end(), R.at(r, 0)) == models.end())
+      models.push_back(R.at(r, 0));
   std::ostringstream md;
   md << "# Pareto fronts\n\nPer model, the ok points not dominated by another (lower latency "
         "and lower cost; docs/sweep.md \"Search and Pareto front\"). Latency: analytic "
@@ -435,26 +494,21 @@ std::vector<std::string> write_pareto(const std::string& dir, const std::vector<
     for (size_t i = 0; i < f.hwk.size(); ++i) md << "---|";
     md << "\n";
     std::vector<ScatterSeries> series;
-    for (const auto& m : models) {
+    for (uint32_t m : models) {
       ScatterSeries s;
-      s.name = m;
-      std::vector<const Row*> of;
-      for (size_t ri = 0; ri < rows.size(); ++ri) {
-        const Row& r = rows[ri];
-        if (r.status != "ok" || r.p.model != m) continue;
-        const HwConfig& hw = f.cfgs[ri];
-        const double x = std::string(o.col) == "pes"
-                             ? double(hw.engine.pes())
-                             : double(hw.engine.groups()) * hw.buffers.weight_buffer_kib * 1024.0;
-        const double y = r.r["analytic"]["latency_us"].get<double>();
-        s.points.emplace_back(x, y);
-        of.push_back(&r);
+      s.name = R.dims.value[0][m];
+      std::vector<size_t> of;
+      for (size_t r = 0; r < R.rows.size(); ++r) {
+        const Rec& rec = R.rows[r];
+        if (!rec.ok || R.at(r, 0) != m) continue;
+        s.points.emplace_back(o.pes ? rec.pes : rec.wb_bytes, rec.latency);
+        of.push_back(r);
       }
       for (size_t i : pareto_front(s.points)) {
         s.front.push_back(s.points[i]);
-        md << "| " << m << " | " << of[i]->p.id << " | " << full(s.points[i].first) << " | "
-           << full(s.points[i].second) << " |";
-        for (const auto& k : f.hwk) md << " " << of[i]->cells.at(k) << " |";
+        md << "| " << s.name << " | " << man.id_at(R.rows[of[i]].index) << " | "
+           << full(s.points[i].first) << " | " << full(s.points[i].second) << " |";
+        for (size_t k = 0; k < f.hwk.size(); ++k) md << " " << R.cell(of[i], first_hwk + k) << " |";
         md << "\n";
       }
       series.push_back(s);
@@ -469,38 +523,117 @@ std::vector<std::string> write_pareto(const std::string& dir, const std::vector<
   return files;
 }
 
+/// A temporary file next to `path`, read back once written (the parts of results.md that come
+/// after the counts its preamble needs).
+struct Spool {
+  std::string path;
+  std::FILE* f;
+  explicit Spool(const std::string& p) : path(p + ".part." + std::to_string(::getpid())) {
+    f = std::fopen(path.c_str(), "w+b");
+    if (!f) fail(p, ": cannot write: ", std::strerror(errno));
+  }
+  ~Spool() {
+    std::fclose(f);
+    std::remove(path.c_str());
+  }
+  void put(const std::string& s) {
+    if (std::fwrite(s.data(), 1, s.size(), f) != s.size())
+      fail(path, ": write failed (disk full?)");
+  }
+  long size() { return std::ftell(f); }
+  void copy_to(AtomicWriter& out) {
+    std::fflush(f);
+    std::rewind(f);
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.write(buf, n);
+  }
+};
+
 }  // namespace
 
 int write_results(const std::string& dir, const std::string& title_in, int pareto) {
-  const std::vector<Point> pts = read_manifest(dir);
+  Manifest man(dir);
+  Expansion& ex = man.expansion();
   const std::string title = spec_title(dir, title_in);
   remove_old_plots(dir);
-  const Layout f = layout_of(pts);
-  std::vector<Row> rows;
-  int bad = 0;
-  for (const Point& p : pts) {
-    rows.push_back(read_row(dir, p, f.cfgs[rows.size()], f));
-    if (rows.back().status != "ok") bad++;
-  }
-  write_file_atomic((fs::path(dir) / "results.csv").string(), table_csv(csv_table(rows, f)));
+  const Layout f = layout_of(ex);
+  const std::string md_path = (fs::path(dir) / "results.md").string();
 
-  std::ostringstream md;
-  md_preamble(md, title, pts, rows, f);
-  md_table(md, rows, f);
-  const std::vector<std::string> swept = plot_dims(rows, f);
-  std::vector<std::string> plots;
-  for (const auto& d : swept) plots.push_back(write_plot(dir, rows, swept, d, f));
-  if (!plots.empty()) {
-    md << "\n## Plots\n\n";
-    for (const auto& p : plots) md << "![" << p << "](" << p << ")\n";
+  // One pass over the points in order: each result file is read, its CSV and Markdown rows
+  // written, and only its plot record kept.
+  Recs R;
+  R.dims.names = {"model", "method", "rate", "block"};
+  if (f.any_variant) R.dims.names.push_back("variant");
+  R.dims.names.insert(R.dims.names.end(), f.hwk.begin(), f.hwk.end());
+  R.dims.code.resize(R.dims.names.size());
+  R.dims.value.resize(R.dims.names.size());
+  const MdTable mt = md_columns(f);
+  const std::vector<std::string> cols = csv_columns(f);
+  AtomicWriter csv((fs::path(dir) / "results.csv").string());
+  csv.write(csv_line(cols));
+  Spool body(md_path), failed(md_path + ".failed");
+  int64_t bad = 0;
+  man.for_each([&](int64_t i, const std::string& id) {
+    Point p = ex.prune_point(i);
+    p.id = id;
+    const HwConfig cfg = ex.config(i);
+    const Row row = read_row(dir, p, cfg, f);
+    std::vector<std::string> cells;
+    for (const auto& c : cols) cells.push_back(cell_of(row, c));
+    csv.write(csv_line(cells));
+    body.put(md_row(mt, row, f));
+    const bool ok = row.status == "ok";
+    if (!ok) {
+      bad++;
+      failed.put("- `" + p.id + "` (" + p.model + "): " + row.cells.at("error") + " — log: `logs/" +
+                 p.id + ".log`\n");
+    }
+    Rec rec{i,
+            ok,
+            NAN,
+            NAN,
+            double(cfg.engine.pes()),
+            double(cfg.engine.groups()) * cfg.buffers.weight_buffer_kib * 1024.0};
+    if (ok) {
+      rec.latency = get(row.r, "analytic", "latency_us");
+      rec.util = get(row.r, "analytic", "pe_utilization");
+    }
+    R.rows.push_back(rec);
+    for (size_t d = 0; d < R.dims.names.size(); ++d)
+      R.codes.push_back(R.dims.intern(d, row.cells.at(R.dims.names[d])));
+    if (p.paper_latency_us > 0)
+      R.paper[R.codes[R.codes.size() - R.dims.names.size()]] = p.paper_latency_us;
+  });
+  csv.commit();
+
+  AtomicWriter md(md_path);
+  md.write(md_preamble(title, ex.size(), ex.size() - bad, f));
+  md.write(md_head(mt));
+  body.copy_to(md);
+  if (failed.size() > 0) {
+    md.write("\n## Failed points\n\n");
+    failed.copy_to(md);
+  }
+  const std::vector<size_t> swept = plot_dims(R, f);
+  std::vector<std::string> plots, skipped;
+  for (size_t d : swept) {
+    std::string why;
+    const std::string p = write_plot(dir, R, swept, d, why);
+    (p.empty() ? skipped : plots).push_back(p.empty() ? why : p);
+  }
+  if (!plots.empty() || !skipped.empty()) {
+    md.write("\n## Plots\n\n");
+    for (const auto& p : plots) md.write("![" + p + "](" + p + ")\n");
+    for (const auto& s : skipped) md.write(s + "\n");
   }
   if (pareto < 0) pareto = spec_pareto(dir);
   if (pareto) {
-    md << "\n## Pareto fronts\n\n[pareto.md](pareto.md) lists the points on the fronts.\n\n";
-    for (const auto& p : write_pareto(dir, rows, f)) md << "![" << p << "](" << p << ")\n";
+    md.write("\n## Pareto fronts\n\n[pareto.md](pareto.md) lists the points on the fronts.\n\n");
+    for (const auto& p : write_pareto(dir, R, f, man)) md.write("![" + p + "](" + p + ")\n");
   }
-  write_file_atomic((fs::path(dir) / "results.md").string(), md.str());
-  return bad;
+  md.commit();
+  return int(bad);
 }
 
 }  // namespace csbrnn::sweep

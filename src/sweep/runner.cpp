@@ -35,6 +35,7 @@
 #include "prune/prune.h"
 #include "stats/stats.h"
 #include "sweep/launch.h"
+#include "sweep/manifest.h"
 #include "sweep/process.h"
 #include "timing/analytic.h"
 #include "workload/model_spec.h"
@@ -130,6 +131,12 @@ std::string cache_csb(const std::string& dir, const std::string& key) {
   return path_in(dir, "cache/" + key + ".csb");
 }
 
+/// The point process's arguments: its id and, so that it finds its manifest line without a
+/// scan, its index.
+std::vector<std::string> point_args(const std::string& dir, const Point& p) {
+  return {"sweep", "--run-point", p.id, "--index", std::to_string(p.index), "--out", dir};
+}
+
 // points/ID.json "analytic": keys of the compile report's timing section (timing_json, docs/
 // timing.md "Compile report") and the sweep's sums over MVMs.
 nlohmann::json analytic_json(const timing::TimingReport& r, const HwConfig& hw) {
@@ -215,27 +222,11 @@ std::string point_status(const std::string& dir, const std::string& id) {
   }
 }
 
-std::vector<Point> read_manifest(const std::string& dir) {
-  const std::string f = path_in(dir, "manifest.jsonl");
-  std::istringstream in(read_text_file(f));
-  std::vector<Point> pts;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (trim(line).empty()) continue;
-    try {
-      pts.push_back(point_from_json(nlohmann::json::parse(line)));
-    } catch (const std::exception& e) {
-      fail(f, ":", n, ": not a sweep point: ", e.what());
-    }
-  }
-  return pts;
-}
-
 void prepare_cache_entry(const std::string& dir, const std::string& key) {
-  for (const Point& p : read_manifest(dir)) {
-    if (p.cache_key != key) continue;
+  Manifest man(dir);
+  const int64_t first = man.expansion().first_with_cache_key(key);
+  if (first >= 0) {
+    const Point p = man.expansion().prune_point(first);
     const auto t0 = Clock::now();
     nlohmann::json info = {{"model", p.model},
                            {"path", p.model_path},
@@ -255,13 +246,13 @@ void prepare_cache_entry(const std::string& dir, const std::string& key) {
   fail(path_in(dir, "manifest.jsonl"), ": no point uses cache key ", key);
 }
 
-void run_point(const std::string& dir, const std::string& id, const std::string& exe_in) {
+void run_point(const std::string& dir, const std::string& id, int64_t index,
+               const std::string& exe_in) {
   const auto t0 = Clock::now();
-  Point p;
-  bool found = false;
-  for (const Point& q : read_manifest(dir))
-    if (q.id == id) p = q, found = true;
-  if (!found) fail(path_in(dir, "manifest.jsonl"), ": no point with id ", id);
+  Manifest man(dir);
+  if (index < 0 || index >= man.size() || man.id_at(index) != id) index = man.find(id);
+  if (index < 0) fail(man.path(), ": no point with id ", id);
+  const Point p = man.point(index);
 
   const std::string model_file = p.model_kind == "csb" ? p.model_path : cache_csb(dir, p.cache_key);
   if (!fs::exists(model_file)) fail(model_file, ": pruned model missing (cache not prepared)");
@@ -362,20 +353,26 @@ std::string ensure_cache(const std::string& dir, const std::string& key, const s
 
 int run_points(const std::string& dir, const std::string& ids, const std::string& exe_in) {
   const std::string exe = exe_in.empty() ? self_exe() : exe_in;
-  std::map<std::string, Point> by_id;
-  for (Point& p : read_manifest(dir)) by_id.emplace(p.id, std::move(p));
+  Manifest man(dir);
+  std::vector<std::string> want;
+  for (const std::string& raw : split(ids, ','))
+    if (!trim(raw).empty()) want.push_back(trim(raw));
+  std::map<std::string, int64_t> index_of;  // this task's points only (one pass over the ids)
+  for (const auto& id : want) index_of.emplace(id, -1);
+  man.for_each([&](int64_t i, const std::string& id) {
+    const auto it = index_of.find(id);
+    if (it != index_of.end() && it->second < 0) it->second = i;
+  });
   std::map<std::string, std::string> cache_error;
   int failed = 0;
-  for (const std::string& raw : split(ids, ',')) {
-    const std::string id = trim(raw);
-    if (id.empty()) continue;
-    const auto it = by_id.find(id);
-    if (it == by_id.end()) fail(path_in(dir, "manifest.jsonl"), ": no point with id ", id);
-    const Point& p = it->second;
+  for (const std::string& id : want) {
+    const int64_t index = index_of.at(id);
+    if (index < 0) fail(man.path(), ": no point with id ", id);
     if (point_status(dir, id) == "ok") {
       std::printf("skip %s\n", id.c_str());
       continue;
     }
+    const Point p = man.point(index);
     std::string err;
     if (!p.cache_key.empty()) {
       auto ce = cache_error.find(p.cache_key);
@@ -386,8 +383,8 @@ int run_points(const std::string& dir, const std::string& ids, const std::string
     }
     const auto t0 = Clock::now();
     if (err.empty()) {
-      const int code = wait_exit(spawn(exe, {"sweep", "--run-point", id, "--out", dir},
-                                       path_in(dir, "logs/" + id + ".log")));
+      const int code =
+          wait_exit(spawn(exe, point_args(dir, p), path_in(dir, "logs/" + id + ".log")));
       err = record_exit(dir, p, code, since(t0));
     }
     if (err.empty()) {
@@ -401,9 +398,30 @@ int run_points(const std::string& dir, const std::string& ids, const std::string
   return failed;
 }
 
+namespace {
+
+/// The ids of the result files in DIR/points (whatever their status), sorted.
+std::vector<uint64_t> result_files(const std::string& dir) {
+  std::vector<uint64_t> ids;
+  std::error_code ec;
+  for (fs::directory_iterator it(path_in(dir, "points"), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string f = it->path().filename().string();
+    uint64_t id = 0;
+    if (f.size() == 21 && f.compare(16, 5, ".json") == 0 && parse_id(f.substr(0, 16), id))
+      ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+constexpr int64_t kDryRunListed = 1000;  // --dry-run lists this many points, then counts the rest
+
+}  // namespace
+
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   const std::string dir = opt.out_dir;
-  const std::vector<Point> pts = expand(spec);
+  Expansion ex(spec);  // counts and refuses an oversized spec before anything is written
   if (fs::exists(dir) && !fs::is_directory(dir)) fail(dir, ": --out exists and is not a directory");
   make_directories(path_in(dir, "points"));
   // one sweep per directory at a time (the lock goes with the process)
@@ -418,32 +436,54 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
     fail(dir, ": another csbrnn sweep is running in this directory");
   // a Slurm job of an earlier --no-wait run still reads this manifest
   check_no_active_job(dir);
-  std::string manifest;
-  for (const Point& p : pts) manifest += point_to_json(p).dump() + "\n";
-  write_file_atomic(path_in(dir, "manifest.jsonl"), manifest);
+
+  // One pass: each point is regenerated, its id written to the manifest and checked against the
+  // result files already there; only its index is kept when it is pending (8 bytes a point).
+  const std::vector<uint64_t> have = result_files(dir);
+  RunSummary sum;
+  sum.points = int(ex.size());
+  std::vector<PointRef> pending;
+  std::vector<bool> done(opt.dry_run ? 0 : size_t(ex.size()), false);
+  std::string listing;
+  {
+    ManifestWriter mw(dir, ex);
+    DuplicateCheck dups(ex.size());
+    for (int64_t i = 0; i < ex.size(); ++i) {
+      const Point p = ex.point(i);
+      mw.add(i, p.id);
+      dups.add(p.id);
+      uint64_t id = 0;
+      parse_id(p.id, id);
+      const bool ok =
+          std::binary_search(have.begin(), have.end(), id) && point_status(dir, p.id) == "ok";
+      if (!opt.dry_run) done[size_t(i)] = ok;
+      if (ok)
+        sum.skipped++;
+      else if (!opt.dry_run)
+        pending.push_back(PointRef{i, id});
+      if (opt.dry_run && i < kDryRunListed) {
+        std::string hw;
+        for (const auto& kv : p.hw) hw += " " + kv.first + "=" + kv.second;
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "  %s %-4s %-14s %-10s %-10s rate %-6g block %dx%d",
+                      p.id.c_str(), ok ? "done" : "pending", p.model.c_str(), mode_name(p.mode),
+                      p.method.c_str(), p.rate, p.block.bh, p.block.bw);
+        listing += buf + (p.variant.empty() ? "" : " variant=" + p.variant) + hw + "\n";
+      }
+    }
+    dups.finish(ex);
+    mw.commit();
+  }
   if (fs::is_regular_file(spec.origin))
     write_file_atomic(path_in(dir, "spec.yaml"), read_text_file(spec.origin));
 
-  RunSummary sum;
-  sum.points = int(pts.size());
-  std::vector<const Point*> pending;
-  for (const Point& p : pts) {
-    if (point_status(dir, p.id) == "ok")
-      sum.skipped++;
-    else
-      pending.push_back(&p);
-  }
   if (opt.dry_run) {
-    std::printf("%zu points (%d already done, %zu to run); manifest: %s\n", pts.size(), sum.skipped,
-                pending.size(), path_in(dir, "manifest.jsonl").c_str());
-    for (const Point& p : pts) {
-      std::string hw;
-      for (const auto& kv : p.hw) hw += " " + kv.first + "=" + kv.second;
-      std::printf("  %s %-4s %-14s %-10s %-10s rate %-6g block %dx%d%s%s\n", p.id.c_str(),
-                  point_status(dir, p.id) == "ok" ? "done" : "pending", p.model.c_str(),
-                  mode_name(p.mode), p.method.c_str(), p.rate, p.block.bh, p.block.bw,
-                  p.variant.empty() ? "" : (" variant=" + p.variant).c_str(), hw.c_str());
-    }
+    std::printf("%d points (%d already done, %d to run); manifest: %s\n", sum.points, sum.skipped,
+                sum.points - sum.skipped, path_in(dir, "manifest.jsonl").c_str());
+    std::fputs(listing.c_str(), stdout);
+    if (ex.size() > kDryRunListed)
+      std::printf("  ... %lld more points (manifest.jsonl)\n",
+                  (long long)(ex.size() - kDryRunListed));
     return sum;
   }
 
@@ -454,11 +494,15 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   jobs = std::min(jobs, kMaxChildren);
   const std::string exe = opt.exe.empty() ? self_exe() : opt.exe;
   std::ofstream slog(path_in(dir, "sweep.log"), std::ios::app);
-  slog << "start " << now_text() << " points=" << pts.size() << " skip=" << sum.skipped
+  slog << "start " << now_text() << " points=" << sum.points << " skip=" << sum.skipped
        << " pending=" << pending.size() << " jobs=" << jobs << "\n";
-  for (const Point& p : pts)
-    if (std::find(pending.begin(), pending.end(), &p) == pending.end())
-      slog << "skip " << p.id << "\n";
+  if (sum.skipped) {
+    Manifest man(dir);
+    man.for_each([&](int64_t i, const std::string& id) {
+      if (done[size_t(i)]) slog << "skip " << id << "\n";
+    });
+  }
+  std::vector<bool>().swap(done);
   slog.flush();
 
   Progress prog(opt.progress, sum.points, sum.skipped);
@@ -466,13 +510,14 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
   std::map<std::string, std::string> cache_error;  // key -> error
   {
     std::vector<std::string> keys;
-    for (const Point* p : pending)
-      if (!p->cache_key.empty() && !fs::exists(cache_csb(dir, p->cache_key)) &&
-          std::find(keys.begin(), keys.end(), p->cache_key) == keys.end())
-        keys.push_back(p->cache_key);
+    std::set<std::string> seen;
+    for (const PointRef& r : pending) {
+      const std::string k = ex.prune_point(r.index).cache_key;
+      if (!k.empty() && seen.insert(k).second && !fs::exists(cache_csb(dir, k))) keys.push_back(k);
+    }
     std::map<pid_t, std::string> running;
     size_t next = 0;
-    int done = 0;
+    int done_keys = 0;
     while (next < keys.size() || !running.empty()) {
       while (next < keys.size() && int(running.size()) < jobs) {
         const std::string& k = keys[next++];
@@ -480,7 +525,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
         running[spawn(exe, {"sweep", "--prepare", k, "--out", dir},
                       path_in(dir, "logs/cache-" + k + ".log"))] = k;
       }
-      prog.update(0, 0, int(running.size()), cat("pruning ", done, "/", keys.size(), ";"));
+      prog.update(0, 0, int(running.size()), cat("pruning ", done_keys, "/", keys.size(), ";"));
       int code = 0;
       const pid_t pid = reap_child(code);
       if (pid < 0) break;
@@ -493,44 +538,44 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
         slog << "failed cache " << it->second << ": " << cache_error[it->second] << "\n";
       }
       slog.flush();
-      done++;
+      done_keys++;
       running.erase(it);
     }
   }
 
-  // Phase 2: the points.
+  // Phase 2: the points (each regenerated when it starts; the running ones are held).
   {
-    std::map<pid_t, std::pair<const Point*, Clock::time_point>> running;
+    std::map<pid_t, std::pair<Point, Clock::time_point>> running;
     size_t next = 0;
-    int done = 0;
-    auto record = [&](const Point* p, int code, double secs) {
-      const std::string err = record_exit(dir, *p, code, secs);
+    int finished = 0;
+    auto record = [&](const Point& p, int code, double secs) {
+      const std::string err = record_exit(dir, p, code, secs);
       if (err.empty()) {
         sum.ok++;
-        slog << "ok " << p->id << " " << secs << " s\n";
+        slog << "ok " << p.id << " " << secs << " s\n";
       } else {
         sum.failed++;
-        slog << "failed " << p->id << ": " << err << "\n";
+        slog << "failed " << p.id << ": " << err << "\n";
       }
       slog.flush();
     };
     while (next < pending.size() || !running.empty()) {
       while (next < pending.size() && int(running.size()) < jobs) {
-        const Point* p = pending[next++];
+        Point p = ex.point(pending[next++].index);
         sum.ran++;
-        slog << "run " << p->id << "\n";
-        auto ce = cache_error.find(p->cache_key);
+        slog << "run " << p.id << "\n";
+        auto ce = cache_error.find(p.cache_key);
         if (ce != cache_error.end()) {
-          write_failed(dir, *p, ce->second, 0);
+          write_failed(dir, p, ce->second, 0);
           sum.failed++;
-          slog << "failed " << p->id << ": " << ce->second << "\n";
-          done++;
+          slog << "failed " << p.id << ": " << ce->second << "\n";
+          finished++;
           continue;
         }
-        running[spawn(exe, {"sweep", "--run-point", p->id, "--out", dir},
-                      path_in(dir, "logs/" + p->id + ".log"))] = {p, Clock::now()};
+        const pid_t pid = spawn(exe, point_args(dir, p), path_in(dir, "logs/" + p.id + ".log"));
+        running.emplace(pid, std::make_pair(std::move(p), Clock::now()));
       }
-      prog.update(done, sum.failed, int(running.size()), "points");
+      prog.update(finished, sum.failed, int(running.size()), "points");
       if (running.empty()) continue;
       int code = 0;
       const pid_t pid = reap_child(code);
@@ -538,10 +583,10 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt) {
       auto it = running.find(pid);
       if (it == running.end()) continue;
       record(it->second.first, code, since(it->second.second));
-      done++;
+      finished++;
       running.erase(it);
     }
-    prog.update(done, sum.failed, 0, "points");
+    prog.update(finished, sum.failed, 0, "points");
   }
   prog.finish();
   slog << "end " << now_text() << " ran=" << sum.ran << " ok=" << sum.ok << " failed=" << sum.failed

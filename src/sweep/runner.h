@@ -2,7 +2,7 @@
 // same csbrnn binary), atomic per-point results, resume, merged table and plots.
 //
 // Layout of the output directory DIR:
-//   manifest.jsonl      one line per point (spec.h point_to_json), in expansion order
+//   manifest.jsonl      header + one line per point (sweep/manifest.h), in expansion order
 //   sweep.log           appended per run: "start", "skip ID", "run ID", "ok ID", "failed ID: ..."
 //   cache/KEY.csb       pruned model per (model, seed, method, rate, block), made once
 //   points/ID.json      the point's result, written atomically ("status": "ok" or "failed")
@@ -10,6 +10,7 @@
 //   runs/ID/            simulate mode: the `csbrnn simulate` report directory (stats.json ...)
 //   results.csv, results.md, *.svg
 #pragma once
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,12 @@ struct RunOptions {
   double poll_seconds = 2;  // slurm, parallel: how often the result files are counted
 };
 
+/// A point by index and id (what the launchers keep of a pending point: 16 bytes).
+struct PointRef {
+  int64_t index;
+  uint64_t id;
+};
+
 struct RunSummary {
   int points = 0, skipped = 0, ran = 0, ok = 0, failed = 0;
   int missing = 0;        // slurm, parallel: points submitted that left no result
@@ -44,7 +51,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& opt);
 /// (compile + analytic timing; simulate mode: a `csbrnn simulate` subprocess). Writes
 /// points/ID.json (ok) or throws Error (the parent records the failure).
 void prepare_cache_entry(const std::string& out_dir, const std::string& key);
-void run_point(const std::string& out_dir, const std::string& id, const std::string& exe = "");
+/// `index`: where the point's line is (-1 or a stale one: the manifest is searched for `id`).
+void run_point(const std::string& out_dir, const std::string& id, int64_t index = -1,
+               const std::string& exe = "");
 
 /// --run-points ID,ID,...: the work of one Slurm array task or GNU parallel job. Runs each point
 /// that has no ok result as the local launcher does (a `--run-point ID` subprocess, its log in
@@ -55,9 +64,6 @@ int run_points(const std::string& out_dir, const std::string& ids, const std::st
 
 /// status of points/ID.json: "ok", "failed" or "" (missing / unreadable).
 std::string point_status(const std::string& out_dir, const std::string& id);
-
-/// Reads manifest.jsonl.
-std::vector<Point> read_manifest(const std::string& out_dir);
 
 /// Writes results.csv, results.md and the SVG plots from the manifest and points/*.json.
 /// Returns the number of failed or missing points.

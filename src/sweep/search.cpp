@@ -20,26 +20,38 @@ uint64_t SplitMix64::below(uint64_t n) {
   return uint64_t((unsigned __int128)next() * n >> 64);
 }
 
-std::vector<std::vector<double>> latin_hypercube(int n, int dims, uint64_t seed) {
+void latin_hypercube_each(int n, int dims, uint64_t seed, const CoordSink& put) {
   SplitMix64 rng(seed);
-  std::vector<std::vector<double>> s(static_cast<size_t>(n),
-                                     std::vector<double>(static_cast<size_t>(dims)));
   std::vector<int> perm(static_cast<size_t>(n));
   for (int d = 0; d < dims; ++d) {
     std::iota(perm.begin(), perm.end(), 0);
     for (int i = n - 1; i > 0; --i) std::swap(perm[size_t(i)], perm[rng.below(uint64_t(i) + 1)]);
-    for (int i = 0; i < n; ++i) s[size_t(i)][size_t(d)] = (perm[size_t(i)] + rng.unit()) / n;
+    for (int i = 0; i < n; ++i) put(i, d, (perm[size_t(i)] + rng.unit()) / n);
   }
+}
+
+void random_samples_each(int n, int dims, uint64_t seed, const CoordSink& put) {
+  SplitMix64 rng(seed);
+  for (int i = 0; i < n; ++i)
+    for (int d = 0; d < dims; ++d) put(i, d, rng.unit());
+}
+
+namespace {
+std::vector<std::vector<double>> held(int n, int dims, uint64_t seed,
+                                      void (*each)(int, int, uint64_t, const CoordSink&)) {
+  std::vector<std::vector<double>> s(static_cast<size_t>(n),
+                                     std::vector<double>(static_cast<size_t>(dims)));
+  each(n, dims, seed, [&](int i, int d, double u) { s[size_t(i)][size_t(d)] = u; });
   return s;
+}
+}  // namespace
+
+std::vector<std::vector<double>> latin_hypercube(int n, int dims, uint64_t seed) {
+  return held(n, dims, seed, latin_hypercube_each);
 }
 
 std::vector<std::vector<double>> random_samples(int n, int dims, uint64_t seed) {
-  SplitMix64 rng(seed);
-  std::vector<std::vector<double>> s(static_cast<size_t>(n),
-                                     std::vector<double>(static_cast<size_t>(dims)));
-  for (auto& v : s)
-    for (auto& x : v) x = rng.unit();
-  return s;
+  return held(n, dims, seed, random_samples_each);
 }
 
 std::vector<size_t> pareto_front(const std::vector<std::pair<double, double>>& pts) {

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,12 @@ std::vector<std::vector<double>> latin_hypercube(int n, int dims, uint64_t seed)
 
 /// n samples of `dims` independent uniform coordinates in [0, 1).
 std::vector<std::vector<double>> random_samples(int n, int dims, uint64_t seed);
+
+/// The same coordinates handed to `put(sample, dim, u)` one by one instead of held (latin
+/// hypercube: dimension by dimension; random: sample by sample); the two above are made of these.
+using CoordSink = std::function<void(int, int, double)>;
+void latin_hypercube_each(int n, int dims, uint64_t seed, const CoordSink& put);
+void random_samples_each(int n, int dims, uint64_t seed, const CoordSink& put);
 
 /// Indices of the points (x, y) not dominated by another (both objectives minimized: q
 /// dominates p when q.x <= p.x, q.y <= p.y and one is smaller), sorted by x then y; of points

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "common/error.h"
@@ -37,15 +38,63 @@ const char* mode_name(Mode m) {
   return m == Mode::Simulate ? "simulate" : "analytic";
 }
 
-std::string fnv1a64_hex(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;  // FNV 64 prime
+namespace {
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+constexpr uint64_t kFnvPrime = 0x100000001b3ull;       // FNV 64 prime
+
+uint64_t fnv_continue(uint64_t h, const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(p[i]);
+    h *= kFnvPrime;
   }
+  return h;
+}
+}  // namespace
+
+uint64_t fnv1a64(const std::string& s) {
+  return fnv_continue(kFnvBasis, s.data(), s.size());
+}
+
+std::string id_hex(uint64_t id) {
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)id);
   return buf;
+}
+
+bool parse_id(const std::string& hex, uint64_t& id) {
+  if (hex.size() != 16) return false;
+  id = 0;
+  for (char c : hex) {
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    id = id << 4 | uint64_t(d);
+  }
+  return true;
+}
+
+std::string fnv1a64_hex(const std::string& s) {
+  return id_hex(fnv1a64(s));
+}
+
+uint64_t PrefixHasher::hash(const std::string& text) {
+  constexpr size_t kStep = 64;
+  size_t same = 0;
+  const size_t n = std::min(prev_.size(), text.size());
+  while (same < n && prev_[same] == text[same]) ++same;
+  size_t k = same / kStep;  // states_[k] covers the first k * kStep bytes, all equal
+  if (states_.empty()) states_.push_back(kFnvBasis), k = 0;
+  k = std::min(k, states_.size() - 1);
+  states_.resize(k + 1);
+  uint64_t h = states_[k];
+  size_t pos = k * kStep;
+  while (pos + kStep <= text.size()) {
+    h = fnv_continue(h, text.data() + pos, kStep);
+    pos += kStep;
+    states_.push_back(h);
+  }
+  h = fnv_continue(h, text.data() + pos, text.size() - pos);
+  prev_ = text;
+  return h;
 }
 
 namespace {
@@ -179,6 +228,7 @@ ModelEntry parse_model(const Value& n, const SweepSpec& s) {
     m.kind = "bench";
     m.label = lower;
     m.path = ms.origin;
+    m.paper_rate = ms.paper_rate;
     m.fingerprint = "bench:" + lower + ":" + file_fingerprint(ms.origin);
     return m;
   }
@@ -190,6 +240,7 @@ ModelEntry parse_model(const Value& n, const SweepSpec& s) {
       const ModelSpec ms = load_model_spec(m.path);
       m.kind = "bench";
       m.label = ms.name;
+      m.paper_rate = ms.paper_rate;
       for (auto& ch : m.label) ch = char(std::tolower((unsigned char)ch));
     } catch (const Error& e) {
       fail(where, ": models: ", e.what());
@@ -490,150 +541,384 @@ bool grid_axis_numeric(const std::vector<std::string>& values) {
   return true;
 }
 
-std::vector<std::vector<int>> search_choices(const SweepSpec& s) {
-  std::vector<std::vector<int>> out;
+namespace {
+
+/// random / latin-hypercube: the value index of each numeric axis (`dims`: their grid indices),
+/// sample-major, the samples whose values repeat an earlier one's dropped (the first kept).
+std::vector<int32_t> search_table(const SweepSpec& s, const std::vector<int>& dims) {
+  const size_t nd = dims.size();
+  const int n = s.search_points;
+  std::vector<int32_t> t(size_t(n) * nd);
+  auto put = [&](int i, int d, double u) {
+    const size_t k = s.grid[size_t(dims[size_t(d)])].second.size();
+    t[size_t(i) * nd + size_t(d)] = int32_t(std::min(k - 1, size_t(u * double(k))));
+  };
+  if (s.search == Search::LatinHypercube)
+    latin_hypercube_each(n, int(nd), s.search_seed, put);
+  else
+    random_samples_each(n, int(nd), s.search_seed, put);
+  // duplicates: sorted by values then sample, the first of each run of equal rows is kept
+  auto row_less = [&](uint32_t a, uint32_t b) {
+    for (size_t d = 0; d < nd; ++d)
+      if (t[a * nd + d] != t[b * nd + d]) return t[a * nd + d] < t[b * nd + d];
+    return a < b;
+  };
+  std::vector<uint32_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), row_less);
+  std::vector<bool> keep(static_cast<size_t>(n), true);
+  for (size_t i = 1; i < order.size(); ++i)
+    if (std::equal(t.begin() + long(order[i - 1] * nd), t.begin() + long(order[i - 1] * nd + nd),
+                   t.begin() + long(order[i] * nd)))
+      keep[order[i]] = false;
+  std::vector<uint32_t>().swap(order);
+  size_t out = 0;
+  for (size_t i = 0; i < size_t(n); ++i)
+    if (keep[i]) {
+      for (size_t d = 0; d < nd; ++d) t[out * nd + d] = t[i * nd + d];
+      ++out;
+    }
+  t.resize(out * nd);
+  t.shrink_to_fit();
+  return t;
+}
+
+std::vector<int> numeric_axes(const SweepSpec& s) {
   std::vector<int> dims;  // grid index of each numeric axis
   for (size_t g = 0; g < s.grid.size(); ++g)
     if (grid_axis_numeric(s.grid[g].second)) dims.push_back(int(g));
-  const auto u = s.search == Search::LatinHypercube
-                     ? latin_hypercube(s.search_points, int(dims.size()), s.search_seed)
-                     : random_samples(s.search_points, int(dims.size()), s.search_seed);
-  std::set<std::vector<int>> seen;
-  for (const auto& sample : u) {
-    std::vector<int> c;
-    for (size_t d = 0; d < dims.size(); ++d) {
-      const size_t k = s.grid[size_t(dims[d])].second.size();
-      c.push_back(int(std::min(k - 1, size_t(sample[d] * double(k)))));
-    }
-    if (seen.insert(c).second) out.push_back(c);
-  }
+  return dims;
+}
+
+}  // namespace
+
+std::vector<std::vector<int>> search_choices(const SweepSpec& s) {
+  const std::vector<int> dims = numeric_axes(s);
+  const std::vector<int32_t> t = search_table(s, dims);
+  std::vector<std::vector<int>> out;
+  for (size_t i = 0; dims.size() && i < t.size(); i += dims.size())
+    out.emplace_back(t.begin() + long(i), t.begin() + long(i + dims.size()));
   return out;
 }
 
-std::vector<Point> expand(const SweepSpec& s) {
-  std::vector<Point> pts;
-  std::vector<Variant> variants = s.variants;
-  if (variants.empty()) variants.push_back(Variant{});
-  // The product is counted before anything is built: a few long grid lists multiply into more
-  // points than memory holds (a fuzz/fuzz_sweep input could exhaust it), refused in one line.
-  {
-    double n = double(variants.size());
-    for (const auto& kv : s.grid) n *= double(kv.second.size());
-    double per_model = 0;
-    for (const ModelEntry& m : s.models)
-      per_model += m.kind == "csb" ? 1.0
-                                   : double(s.methods.size()) *
-                                         double(m.rates.empty() ? s.rates.size() : m.rates.size()) *
-                                         double(s.blocks.size());
-    n *= per_model;
-    if (n > double(kMaxSweepPoints))
-      fail(s.origin, ": the sweep expands into ", int64_t(std::min(n, 9e18)),
-           " points (models x methods x rates x blocks x variants x grid values), more than ",
-           kMaxSweepPoints, "; split it into smaller sweeps");
-  }
-  // grid combinations, last key fastest
-  std::vector<HwSets> combos{HwSets{}};
-  if (s.search == Search::Grid) {
-    for (const auto& [key, values] : s.grid) {
-      std::vector<HwSets> next;
-      for (const auto& c : combos)
-        for (const auto& v : values) {
-          HwSets n = c;
-          n.emplace_back(key, v);
-          next.push_back(n);
-        }
-      combos = next;
+struct Expansion::Impl {
+  struct PSet {  // one override, its value parsed once
+    const HwKey* key;
+    yaml::Value value;
+  };
+  struct Model {
+    std::vector<const PruneMethod*> methods;
+    std::vector<double> rates;
+    std::vector<BlockSize> blocks;
+    int64_t offset = 0, count = 0;
+  };
+  SweepSpec s;
+  HwConfig base;
+  std::vector<Variant> variants;
+  std::vector<PSet> hw_set, cli_set;
+  std::vector<std::vector<PSet>> model_set, variant_set, axis;  // axis[g][value]
+  std::vector<Model> models;
+  int64_t combos = 1, total = 0;
+  // random / latin-hypercube
+  bool search = false;
+  std::vector<int> num_axes;   // grid indices of the sampled axes
+  std::vector<bool> sampled;   // per grid axis
+  std::vector<int32_t> table;  // search_table
+  int64_t others = 1;          // product of the other axes' sizes
+  PrefixHasher hasher;
+
+  static std::vector<PSet> parse_sets(const HwSets& sets) {
+    std::vector<PSet> out;
+    for (const auto& [k, v] : sets) {
+      const HwKey* key = find_hw_key(k);
+      CSBRNN_ASSERT(key, "sweep: unknown canonical hw key ", k);
+      out.push_back({key, yaml::parse_value(v, "--set " + k + "=" + v, key->path)});
     }
-  } else {
-    // the sampled values of the numeric axes (sample order), crossed with every combination of
-    // the other axes (last fastest); entries in the grid's key order
-    combos.clear();
-    for (const auto& choice : search_choices(s)) {
-      std::vector<HwSets> part{HwSets{}};
-      size_t d = 0;
-      for (const auto& [key, values] : s.grid) {
-        std::vector<HwSets> next;
-        if (grid_axis_numeric(values)) {
-          const std::string& v = values[size_t(choice[d++])];
-          for (auto& c : part) c.emplace_back(key, v);
-          continue;
-        }
-        for (const auto& c : part)
-          for (const auto& v : values) {
-            HwSets n = c;
-            n.emplace_back(key, v);
-            next.push_back(n);
-          }
-        part = next;
+    return out;
+  }
+
+  /// (model index, method, rate, block, variant, combo) of a point.
+  struct Coord {
+    size_t m, method, rate, block, variant;
+    int64_t combo;
+  };
+  Coord decode(int64_t index) const {
+    CSBRNN_ASSERT(index >= 0 && index < total, "sweep: point index ", index, " out of range");
+    size_t m = 0;
+    while (index >= models[m].offset + models[m].count) ++m;
+    int64_t r = index - models[m].offset;
+    Coord c{};
+    c.m = m;
+    c.combo = r % combos, r /= combos;
+    c.variant = size_t(r % int64_t(variants.size())), r /= int64_t(variants.size());
+    const Model& md = models[m];
+    c.block = size_t(r % int64_t(md.blocks.size())), r /= int64_t(md.blocks.size());
+    c.rate = size_t(r % int64_t(md.rates.size())), r /= int64_t(md.rates.size());
+    c.method = size_t(r);
+    return c;
+  }
+
+  /// The value index of every grid axis in combination `combo` (grid order).
+  std::vector<size_t> combo_values(int64_t combo) const {
+    std::vector<size_t> v(s.grid.size());
+    int64_t rest = combo;
+    if (search) {
+      const int64_t sample = combo / others;
+      rest = combo % others;
+      for (size_t d = 0; d < num_axes.size(); ++d)
+        v[size_t(num_axes[d])] = size_t(table[size_t(sample) * num_axes.size() + d]);
+    }
+    for (size_t g = s.grid.size(); g-- > 0;) {
+      if (search && sampled[g]) continue;
+      const int64_t n = int64_t(s.grid[g].second.size());
+      v[g] = size_t(rest % n), rest /= n;
+    }
+    return v;
+  }
+
+  Point prune_point(const Coord& c, int64_t index) const {
+    const ModelEntry& m = s.models[c.m];
+    const Model& md = models[c.m];
+    Point p;
+    p.index = int(index);
+    p.model = m.label;
+    p.model_kind = m.kind;
+    p.model_path = m.path;
+    p.model_fingerprint = m.fingerprint;
+    p.seed = s.seed;
+    p.mode = m.has_mode ? m.mode : s.mode;
+    p.timesteps = s.timesteps;
+    p.check = s.check;
+    p.paper_latency_us = m.paper_latency_us;
+    p.paper_source = m.paper_source;
+    if (m.kind == "csb") {
+      p.method = "-";
+    } else {
+      p.method = method_name(md.methods[c.method]);
+      p.block = md.blocks[c.block];
+      p.rate = md.rates[c.rate];
+      if (p.rate == 0) {
+        if (m.kind != "bench")
+          fail(m.where, ": ", m.path,
+               ": rate 'paper' needs a benchmark model; give prune.rate (or the entry's rate) as a "
+               "number");
+        p.rate = m.paper_rate;
       }
-      combos.insert(combos.end(), part.begin(), part.end());
     }
+    p.variant = variants[c.variant].name;
+    p.hw = s.hw_set;
+    p.hw.insert(p.hw.end(), m.set.begin(), m.set.end());
+    const Variant& var = variants[c.variant];
+    p.hw.insert(p.hw.end(), var.set.begin(), var.set.end());
+    const std::vector<size_t> vals = combo_values(c.combo);
+    for (size_t g = 0; g < s.grid.size(); ++g)
+      p.hw.emplace_back(s.grid[g].first, s.grid[g].second[vals[g]]);
+    p.hw.insert(p.hw.end(), s.cli_set.begin(), s.cli_set.end());
+    p.cache_key = cache_key(p);
+    return p;
   }
-  std::set<std::string> ids;
+
+  /// The point's config: the base with its overrides applied in order, validated. An impossible
+  /// one is resolved again from the base the way the spec was checked, for the very message.
+  HwConfig config(const Coord& c, const Point& p) const {
+    HwConfig cfg = base;
+    auto apply = [&](const std::vector<PSet>& sets) {
+      for (const PSet& ps : sets) ps.key->set(cfg, ps.value);
+    };
+    apply(hw_set);
+    apply(model_set[c.m]);
+    apply(variant_set[c.variant]);
+    const std::vector<size_t> vals = combo_values(c.combo);
+    for (size_t g = 0; g < s.grid.size(); ++g) {
+      const PSet& ps = axis[g][vals[g]];
+      ps.key->set(cfg, ps.value);
+    }
+    apply(cli_set);
+    try {
+      validate_hw_config(cfg, "sweep point");
+    } catch (const Error& fast) {
+      std::vector<std::string> sets;
+      for (const auto& kv : p.hw) sets.push_back(kv.first + "=" + kv.second);
+      std::string msg = fast.what();
+      try {
+        if (s.hw_base_yaml.empty())
+          load_hw_config(s.hw_base, sets);
+        else
+          parse_hw_config(s.hw_base_yaml, s.hw_base.empty() ? "built-in defaults" : s.hw_base,
+                          sets);
+      } catch (const Error& e) {
+        msg = e.what();
+      }
+      std::string what;
+      for (const auto& kv : p.hw) what += (what.empty() ? "" : ", ") + kv.first + "=" + kv.second;
+      fail(s.origin, ": point ", p.index, " (", p.model, "; ", what,
+           "): impossible hardware config: ", msg);
+    }
+    return cfg;
+  }
+};
+
+Expansion::Expansion(const SweepSpec& spec) : impl_(new Impl) {
+  Impl& x = *impl_;
+  x.s = spec;
+  const SweepSpec& s = x.s;
+  x.variants = s.variants;
+  if (x.variants.empty()) x.variants.push_back(Variant{});
+  // The product is counted before anything is built (a few long grid lists multiply into more
+  // points than any run wants; a fuzz/fuzz_sweep input could make it astronomic), refused in
+  // one line. random / latin-hypercube: at most search_points samples of the numeric axes.
+  x.search = s.search != Search::Grid;
+  x.sampled.assign(s.grid.size(), false);
+  double combos = 1;
+  if (x.search) {
+    x.num_axes = numeric_axes(s);
+    double numeric = 1;
+    for (int g : x.num_axes)
+      x.sampled[size_t(g)] = true, numeric *= double(s.grid[size_t(g)].second.size());
+    combos = std::min(numeric, double(s.search_points));
+    for (size_t g = 0; g < s.grid.size(); ++g)
+      if (!x.sampled[g]) combos *= double(s.grid[g].second.size());
+  } else {
+    for (const auto& kv : s.grid) combos *= double(kv.second.size());
+  }
+  double per_model = 0;
+  for (const ModelEntry& m : s.models)
+    per_model += m.kind == "csb" ? 1.0
+                                 : double(s.methods.size()) *
+                                       double(m.rates.empty() ? s.rates.size() : m.rates.size()) *
+                                       double(s.blocks.size());
+  const double n = combos * double(x.variants.size()) * per_model;
+  if (n > double(kMaxSweepPoints))
+    fail(s.origin, ": the sweep expands into ", int64_t(std::min(n, 9e18)),
+         " points (models x methods x rates x blocks x variants x grid values), more than ",
+         kMaxSweepPoints, "; split it into smaller sweeps");
+  if (x.search && s.search_points > kMaxSweepPoints)
+    fail(s.origin, ": search_points: ", s.search_points, " samples, more than ", kMaxSweepPoints,
+         "; split it into smaller sweeps");
+  if (x.search) {
+    x.table = search_table(s, x.num_axes);
+    x.combos = x.num_axes.empty() ? 1 : int64_t(x.table.size() / x.num_axes.size());
+    for (size_t g = 0; g < s.grid.size(); ++g)
+      if (!x.sampled[g]) x.others *= int64_t(s.grid[g].second.size());
+    x.combos *= x.others;
+  } else {
+    x.combos = int64_t(combos);
+  }
+  x.base =
+      s.hw_base_yaml.empty()
+          ? load_hw_config(s.hw_base)
+          : parse_hw_config(s.hw_base_yaml, s.hw_base.empty() ? "built-in defaults" : s.hw_base);
+  x.hw_set = Impl::parse_sets(s.hw_set);
+  x.cli_set = Impl::parse_sets(s.cli_set);
+  for (const ModelEntry& m : s.models) x.model_set.push_back(Impl::parse_sets(m.set));
+  for (const Variant& v : x.variants) x.variant_set.push_back(Impl::parse_sets(v.set));
+  for (const auto& [key, values] : s.grid) {
+    HwSets sets;
+    for (const auto& v : values) sets.emplace_back(key, v);
+    x.axis.push_back(Impl::parse_sets(sets));
+  }
   for (const ModelEntry& m : s.models) {
-    const bool csb = m.kind == "csb";
-    std::vector<const PruneMethod*> methods = s.methods;
-    std::vector<double> rates = m.rates.empty() ? s.rates : m.rates;
-    std::vector<BlockSize> blocks = s.blocks;
-    if (csb) methods.resize(1), rates = {0.0}, blocks = {BlockSize{0, 0}};
-    double paper_rate = 0;
-    if (m.kind == "bench") paper_rate = load_model_spec(m.path).paper_rate;
-    for (const PruneMethod* meth : methods)
-      for (double r : rates)
-        for (const BlockSize& b : blocks)
-          for (const Variant& var : variants)
-            for (const HwSets& combo : combos) {
-              Point p;
-              p.model = m.label;
-              p.model_kind = m.kind;
-              p.model_path = m.path;
-              p.model_fingerprint = m.fingerprint;
-              p.seed = s.seed;
-              p.mode = m.has_mode ? m.mode : s.mode;
-              p.timesteps = s.timesteps;
-              p.check = s.check;
-              p.paper_latency_us = m.paper_latency_us;
-              p.paper_source = m.paper_source;
-              if (csb) {
-                p.method = "-";
-              } else {
-                p.method = method_name(meth);
-                p.block = b;
-                p.rate = r;
-                if (r == 0) {
-                  if (m.kind != "bench")
-                    fail(m.where, ": ", m.path,
-                         ": rate 'paper' needs a benchmark model; give prune.rate (or the "
-                         "entry's rate) as a number");
-                  p.rate = paper_rate;
-                }
-              }
-              p.variant = var.name;
-              p.hw = s.hw_set;
-              p.hw.insert(p.hw.end(), m.set.begin(), m.set.end());
-              p.hw.insert(p.hw.end(), var.set.begin(), var.set.end());
-              p.hw.insert(p.hw.end(), combo.begin(), combo.end());
-              p.hw.insert(p.hw.end(), s.cli_set.begin(), s.cli_set.end());
-              std::vector<std::string> sets;
-              for (const auto& kv : p.hw) sets.push_back(kv.first + "=" + kv.second);
-              try {
-                p.hw_yaml = hw_config_to_yaml(load_hw_config(s.hw_base, sets));
-              } catch (const Error& e) {
-                std::string what;
-                for (const auto& kv : p.hw)
-                  what += (what.empty() ? "" : ", ") + kv.first + "=" + kv.second;
-                fail(s.origin, ": point ", pts.size(), " (", m.label, "; ", what,
-                     "): impossible hardware config: ", e.what());
-              }
-              p.index = int(pts.size());
-              p.id = point_id(p);
-              p.cache_key = cache_key(p);
-              if (!ids.insert(p.id).second)
-                fail(s.origin, ": point ", p.index, " (", m.label,
-                     ") duplicates an earlier point (same resolved settings); remove the "
-                     "repeated model or value");
-              pts.push_back(p);
-            }
+    Impl::Model md;
+    md.methods = s.methods;
+    md.rates = m.rates.empty() ? s.rates : m.rates;
+    md.blocks = s.blocks;
+    if (m.kind == "csb") md.methods.resize(1), md.rates = {0.0}, md.blocks = {BlockSize{0, 0}};
+    md.offset = x.total;
+    md.count = int64_t(md.methods.size() * md.rates.size() * md.blocks.size() * x.variants.size()) *
+               x.combos;
+    x.total += md.count;
+    x.models.push_back(std::move(md));
+  }
+}
+
+Expansion::~Expansion() {
+  delete impl_;
+}
+
+int64_t Expansion::size() const {
+  return impl_->total;
+}
+
+const SweepSpec& Expansion::spec() const {
+  return impl_->s;
+}
+
+const HwConfig& Expansion::base() const {
+  return impl_->base;
+}
+
+Point Expansion::prune_point(int64_t index) const {
+  return impl_->prune_point(impl_->decode(index), index);
+}
+
+HwConfig Expansion::config(int64_t index) const {
+  const Impl::Coord c = impl_->decode(index);
+  return impl_->config(c, impl_->prune_point(c, index));
+}
+
+Point Expansion::point(int64_t index) {
+  const Impl::Coord c = impl_->decode(index);
+  Point p = impl_->prune_point(c, index);
+  p.hw_yaml = hw_config_to_yaml(impl_->config(c, p));
+  p.id = id_hex(impl_->hasher.hash(canonical_settings(p)));
+  return p;
+}
+
+int64_t Expansion::first_with_cache_key(const std::string& key) const {
+  const Impl& x = *impl_;
+  for (const Impl::Model& md : x.models) {
+    const int64_t per = int64_t(x.variants.size()) * x.combos;  // points of one prune setting
+    for (int64_t i = md.offset; i < md.offset + md.count; i += per)
+      if (prune_point(i).cache_key == key) return i;
+  }
+  return -1;
+}
+
+void DuplicateCheck::add(const std::string& id) {
+  uint64_t v = 0;
+  CSBRNN_ASSERT(parse_id(id, v), "sweep: bad point id ", id);
+  ids_.push_back(v);
+}
+
+void DuplicateCheck::finish(Expansion& ex) {
+  std::vector<uint64_t> sorted = std::move(ids_);
+  ids_.clear();
+  std::sort(sorted.begin(), sorted.end());
+  const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+  if (dup == sorted.end()) return;
+  const std::string id = id_hex(*dup);
+  std::vector<uint64_t>().swap(sorted);
+  bool seen = false;
+  for (int64_t i = 0; i < ex.size(); ++i) {
+    const Point p = ex.point(i);
+    if (p.id != id) continue;
+    if (seen)
+      fail(ex.spec().origin, ": point ", p.index, " (", p.model,
+           ") duplicates an earlier point (same resolved settings); remove the repeated model or "
+           "value");
+    seen = true;
+  }
+}
+
+std::vector<Point> expand(const SweepSpec& s) {
+  // the sample table is drawn before the points are counted: a budget beyond what is held at
+  // once is refused first (a fuzz/fuzz_sweep input must not make it allocate gigabytes)
+  if (s.search != Search::Grid && s.search_points > kMaxExpandInMemory)
+    fail(s.origin, ": search_points: ", s.search_points, " samples, more than ", kMaxExpandInMemory,
+         " held at once (csbrnn sweep streams any number up to ", kMaxSweepPoints, ")");
+  Expansion ex(s);
+  if (ex.size() > kMaxExpandInMemory)
+    fail(s.origin, ": the sweep expands into ", ex.size(), " points, more than ",
+         kMaxExpandInMemory, " held at once (csbrnn sweep streams any number up to ",
+         kMaxSweepPoints, ")");
+  std::vector<Point> pts;
+  std::set<std::string> ids;
+  for (int64_t i = 0; i < ex.size(); ++i) {
+    pts.push_back(ex.point(i));
+    if (!ids.insert(pts.back().id).second)
+      fail(s.origin, ": point ", i, " (", pts.back().model,
+           ") duplicates an earlier point (same resolved settings); remove the repeated model or "
+           "value");
   }
   return pts;
 }

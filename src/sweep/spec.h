@@ -36,7 +36,8 @@ struct ModelEntry {
   HwSets set;                   // per-model fixed hw overrides
   double paper_latency_us = 0;  // 0: none
   std::string paper_source;
-  std::string where;  // file:line of the entry
+  std::string where;      // file:line of the entry
+  double paper_rate = 0;  // bench: the model spec's paper rate (what rate 'paper' means)
 };
 
 struct Variant {
@@ -76,9 +77,10 @@ struct SweepSpec {
   std::vector<double> rates{0.0};  // 0 = the model spec's paper rate
   std::vector<BlockSize> blocks{BlockSize{32, 32}};
   int timesteps = 4;
-  int jobs = 0;         // 0: number of processors
-  bool check = true;    // simulate: bit-exact check against the fixed-point reference
-  std::string hw_base;  // resolved path; "" = built-in defaults
+  int jobs = 0;              // 0: number of processors
+  bool check = true;         // simulate: bit-exact check against the fixed-point reference
+  std::string hw_base;       // resolved path; "" = built-in defaults
+  std::string hw_base_yaml;  // the base config resolved (a manifest's copy); "" = load hw_base
   HwSets hw_set;
   std::vector<Variant> variants;
   std::vector<std::pair<std::string, std::vector<std::string>>> grid;  // key -> values
@@ -121,11 +123,61 @@ SweepSpec parse_sweep_spec(const std::string& yaml_text, const std::string& orig
                            const std::string& dir, const std::vector<std::string>& overrides = {});
 SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string>& overrides = {});
 
-/// Most points one sweep may expand into (expand refuses more, naming the spec).
-constexpr int64_t kMaxSweepPoints = 100000;
+/// Most points one sweep may expand into (Expansion refuses more, naming the spec). Expansion
+/// holds no point; the manifest takes 42 bytes and the duplicate check 8 bytes a point.
+constexpr int64_t kMaxSweepPoints = 10000000;
+/// Most points expand() returns at once (each a full Point with its resolved config as YAML).
+constexpr int64_t kMaxExpandInMemory = 100000;
 
-/// The Cartesian product (order in the header comment). Throws Error naming the spec when a
-/// combination is an impossible hardware config.
+/// The points of a spec, by index, without holding them: point(i) regenerates point i from the
+/// spec alone (order in the header comment), the same Point every time. Construction counts the
+/// points (refusing more than kMaxSweepPoints before anything is built), parses the base config
+/// and every override value once, and for random / latin-hypercube draws the samples (a table of
+/// search_points x numeric axes small integers: the only memory that grows with the spec).
+/// point() keeps a hash prefix of the previous point (not thread-safe; one Expansion per thread).
+class Expansion {
+ public:
+  explicit Expansion(const SweepSpec& s);
+  Expansion(const Expansion&) = delete;
+  Expansion& operator=(const Expansion&) = delete;
+  ~Expansion();
+
+  int64_t size() const;
+  const SweepSpec& spec() const;
+  /// The resolved base config (hw.base or the built-in defaults).
+  const HwConfig& base() const;
+
+  /// Point `index` fully resolved (hw_yaml, id, cache_key). Throws Error naming the spec when
+  /// its combination is an impossible hardware config.
+  Point point(int64_t index);
+  /// Point `index` without its hardware: every field but hw_yaml and id (cache_key is set).
+  Point prune_point(int64_t index) const;
+  /// The resolved hw config of point `index` (no YAML); throws as point() does.
+  HwConfig config(int64_t index) const;
+  /// The first point whose pruned model is cache entry `key`, or -1.
+  int64_t first_with_cache_key(const std::string& key) const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+/// Collects the 64-bit ids of an expansion and refuses two points with identical settings
+/// (8 bytes a point; the duplicate is named by index, found again in `ex`).
+class DuplicateCheck {
+ public:
+  explicit DuplicateCheck(int64_t points = 0) { ids_.reserve(size_t(points)); }
+  void add(const std::string& id_hex);
+  /// Throws Error naming the spec and the later of two points with the same id.
+  void finish(Expansion& ex);
+
+ private:
+  std::vector<uint64_t> ids_;
+};
+
+/// Every point of the spec (tests, small tools): refuses more than kMaxExpandInMemory points.
+/// Throws Error naming the spec when a combination is an impossible hardware config or two
+/// points have identical resolved settings.
 std::vector<Point> expand(const SweepSpec& s);
 
 /// A grid axis is numeric when every value is a number (the axes random / latin-hypercube sample).
@@ -152,5 +204,20 @@ std::vector<HwConfig> point_hw_configs(const std::vector<Point>& pts);
 std::string hw_value(const Point& p, const std::string& key);
 
 std::string fnv1a64_hex(const std::string& s);
+uint64_t fnv1a64(const std::string& s);
+/// FNV-1a 64 of a sequence of texts, each sharing a prefix with the one before: the state at every
+/// 64-byte boundary of the previous text is kept, so only the bytes from the first one that
+/// differs are hashed again. hash(t) == fnv1a64(t).
+class PrefixHasher {
+ public:
+  uint64_t hash(const std::string& text);
+
+ private:
+  std::string prev_;
+  std::vector<uint64_t> states_;  // states_[k]: state after the first 64 k bytes of prev_
+};
+/// 16 lower-case hex digits, and back (false when `hex` is not 16 hex digits).
+std::string id_hex(uint64_t id);
+bool parse_id(const std::string& hex, uint64_t& id);
 
 }  // namespace csbrnn::sweep
