@@ -214,6 +214,11 @@ int run_prune(const PruneCmdOptions& opts) {
   t[4] = Clock::now();
 
   if (opts.report) write_report(opts, model, stats, info_json, synthetic, t);
+  // A count outside the tolerance is a warning (as for every method): the outputs are written
+  // and the exit status is 0; stderr says so even under -q.
+  for (const auto& m : stats.matrices)
+    if (!m.miss.empty())
+      std::cerr << "csbrnn: warning: " << in << ": " << m.name << ": " << m.miss << "\n";
   if (!opts.quiet) {
     if (synthetic) std::cout << "note: " << kSyntheticNotice << "\n";
     print_stats_table(std::cout, stats);
