@@ -14,11 +14,27 @@ std::string read_file_head(const std::string& path, size_t n);
 
 /// Writes to "<path>.tmp.<pid>" then renames over <path>, so a reader never sees a partial file
 /// and an interrupted run never destroys a finished one. Creates missing parent directories.
+/// Removes the stale temporaries of <path> first (remove_stale_temps).
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& text);
 inline void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
   write_file_atomic(path, bytes.data(), bytes.size());
 }
+
+/// Removes what killed writers of <path> left next to it: the entries of its directory named
+/// exactly "<name>.tmp.<pid>" or "<name>.tmp.<pid>.old" (<name> = the file name of <path>, <pid>
+/// a decimal process id without leading zeros) whose process is gone (kill(pid, 0) fails with
+/// ESRCH). A live process's temporary (another run writing the same output now), this process's
+/// own and any other name are left alone. Each directory is listed once per process, at its
+/// first write (a sweep writes thousands of files into one): temporaries that appear later (a
+/// writer killed while this process runs) are left for the next run. Removal errors are ignored.
+/// Process ids are the local host's: two hosts writing one output on a shared file system at once
+/// are not supported anyway (the last rename wins).
+void remove_stale_temps(const std::string& path);
+
+/// True unless process `pid` (> 0) is known gone (kill(pid, 0) fails with ESRCH): a process of
+/// another user or a zombie counts as alive.
+bool process_alive(long pid);
 
 /// Checks up front that <path> can be written by write_file_atomic (creating missing parent
 /// directories as it would), so a long run fails before doing its work. Throws
@@ -37,7 +53,9 @@ void check_dir_writable(const std::string& dir);
 /// with it atomically, renameat2 RENAME_EXCHANGE, so its files are all old or all new; entries of
 /// the old <dir> the new one does not have, e.g. a sweep's input.npy, are then moved across and
 /// the rest removed). Destroyed uncommitted (a failed write, an exception), the temporary is
-/// removed and <dir> is untouched. A SIGKILL can leave only the "<dir>.tmp.<pid>" sibling.
+/// removed and <dir> is untouched. A SIGKILL can leave only the "<dir>.tmp.<pid>" sibling (or
+/// "<dir>.tmp.<pid>.old" while swapping), which the next StagedDir of <dir> removes
+/// (remove_stale_temps).
 class StagedDir {
  public:
   explicit StagedDir(const std::string& dir);
