@@ -47,7 +47,7 @@ po::options_description prune_options() {
       ("block-for", po::value<std::vector<std::string>>()->composing()->value_name("NAME=BHxBW"),
        "per-matrix block size (repeatable)")  //
       ("banks", po::value<int>()->default_value(8)->value_name("N"),
-       "bank-balanced: banks per row")  //
+       "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("refine", po::value<int>()->default_value(4)->value_name("N"),
        "csb-global: alternating refinement passes")  //
       ("cell", po::value<std::string>()->value_name("lstm|gru"),

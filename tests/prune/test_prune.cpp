@@ -250,8 +250,10 @@ TEST_CASE("bad arguments give clear errors") {
   CHECK_THAT(msg(params(parse_method("unstructured"), 0.5)), Catch::Contains("rate must be"));
   CHECK_THAT(msg(params(parse_method("csb"), std::nan(""))), Catch::Contains("rate must be"));
   CHECK(msg(params(parse_method("csb-global"), 8, 32, 64)) == "no error");  // one edge block
-  CHECK_THAT(msg(params(parse_method("bank-balanced"), 8, 32, 32, 41)),
-             Catch::Contains("bank count"));
+  CHECK_THAT(msg(params(parse_method("bank-balanced"), 8, 32, 32, 0)),
+             Catch::Contains("bank count 0 must be at least 1"));
+  // More banks than columns is a preference like any other (the nearest layout is taken).
+  CHECK(msg(params(parse_method("bank-balanced"), 8, 32, 32, 41)) == "no error");
   CHECK_THROWS_WITH(parse_method("csbb"), Catch::Contains("did you mean 'csb'"));
   CHECK_THROWS_WITH(parse_method("magnitude"), Catch::Contains("unknown pruning method"));
   CHECK(parse_block("16x8", "--block").bh == 16);

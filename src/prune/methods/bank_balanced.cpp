@@ -71,10 +71,12 @@ class BankBalanced final : public PruneMethod {
            "rate, --banks N breaking ties)";
   }
 
-  void check_params(const Matrix& w, const PruneParams& p, const std::string& what) const override {
-    if (p.banks < 1 || p.banks > w.cols)
-      fail(what, ": bank count ", p.banks, " must be between 1 and the column count (", w.cols,
-           ")");
+  void check_params(const Matrix& /*w*/, const PruneParams& p,
+                    const std::string& what) const override {
+    // The bank count is a preference (choose_bank_layout): any count >= 1 is taken, more banks
+    // than columns included (a 1-column matrix gets one bank, as a block larger than a matrix
+    // is one partial block).
+    if (p.banks < 1) fail(what, ": bank count ", p.banks, " must be at least 1");
   }
 
   void project(const Matrix& w, const PruneParams& p, MatrixPrune& out) const override {
