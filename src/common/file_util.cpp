@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -68,6 +69,20 @@ pid_t temp_pid(const std::string& name, std::string* base) {
 
 }  // namespace
 
+int lock_temp(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::flock(fd, LOCK_EX | LOCK_NB);  // best effort: unsupported file systems too
+  return fd;
+}
+
+bool locked_by_writer(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return true;  // gone, or not ours to open: leave it
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // releases the lock
+  return !free;
+}
+
 bool process_alive(long pid) {
   return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH);
 }
@@ -101,7 +116,7 @@ void remove_stale_temps(const std::string& path) {
   for (auto t = from; t != to;) {
     std::string base;
     const pid_t pid = temp_pid(t->second, &base);
-    if (pid != self && !process_alive(pid)) {
+    if (pid != self && !process_alive(pid) && !locked_by_writer((parent / t->second).string())) {
       fs::remove_all(parent / t->second, ec);
       t = it->second.erase(t);
     } else {
@@ -117,9 +132,23 @@ void write_file_atomic(const std::string& path, const void* data, size_t size) {
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   remove_stale_temps(path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  struct Lock {
+    int fd = -1;
+    ~Lock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock;
   {
+    // locked while written (remove_stale_temps leaves a locked temporary alone)
+    lock.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (lock.fd < 0) fail(path, ": cannot write: ", std::strerror(errno));
+    ::flock(lock.fd, LOCK_EX | LOCK_NB);  // best effort (a file system without flock too)
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, ": cannot write: ", std::strerror(errno));
+    if (!out) {
+      const int e = errno;
+      std::remove(tmp.c_str());
+      fail(path, ": cannot write: ", std::strerror(e));
+    }
     out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
     out.flush();
     if (!out) {
@@ -197,9 +226,11 @@ StagedDir::StagedDir(const std::string& dir) : dir_(dir), tmp_(staging_name(dir)
   remove_stale_temps(dir);                // and those of earlier processes that were killed
   if (::mkdir(tmp_.c_str(), 0777) != 0)
     fail(dir, ": cannot create directory: ", std::strerror(errno));
+  lock_fd_ = lock_temp(tmp_);  // held until the folder is in place or removed
 }
 
 StagedDir::~StagedDir() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
   if (done_) return;
   std::error_code ec;
   std::filesystem::remove_all(tmp_, ec);

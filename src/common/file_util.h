@@ -24,13 +24,20 @@ inline void write_file_atomic(const std::string& path, const std::vector<uint8_t
 /// Removes what killed writers of <path> left next to it: the entries of its directory named
 /// exactly "<name>.tmp.<pid>" or "<name>.tmp.<pid>.old" (<name> = the file name of <path>, <pid>
 /// a decimal process id without leading zeros) whose process is gone (kill(pid, 0) fails with
-/// ESRCH). A live process's temporary (another run writing the same output now), this process's
+/// ESRCH) and that no writer holds locked. Every writer flock()s its temporary while it writes
+/// it: process ids are the local host's, so on a shared file system another host's live writer
+/// is recognised by its lock (where flock works across hosts; where it fails, the temporary is
+/// kept). A live process's temporary (another run writing the same output now), this process's
 /// own and any other name are left alone. Each directory is listed once per process, at its
 /// first write (a sweep writes thousands of files into one): temporaries that appear later (a
 /// writer killed while this process runs) are left for the next run. Removal errors are ignored.
-/// Process ids are the local host's: two hosts writing one output on a shared file system at once
-/// are not supported anyway (the last rename wins).
 void remove_stale_temps(const std::string& path);
+
+/// Opens a temporary file or folder and takes a non-blocking exclusive flock on it (best
+/// effort); returns the fd to close when done (-1 when it cannot be opened).
+int lock_temp(const std::string& tmp);
+/// True when a temporary cannot be locked (a writer holds it) or cannot be opened.
+bool locked_by_writer(const std::string& tmp);
 
 /// True unless process `pid` (> 0) is known gone (kill(pid, 0) fails with ESRCH): a process of
 /// another user or a zombie counts as alive.
@@ -70,6 +77,7 @@ class StagedDir {
 
  private:
   std::string dir_, tmp_;
+  int lock_fd_ = -1;
   bool done_ = false;
 };
 

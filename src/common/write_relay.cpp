@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +127,7 @@ WriteRelay::WriteRelay(const std::string& path) : s_(new State) {
   // signalled by finish().
   s.fifo_fd = ::open(s.fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   s.out_fd = ::open(s.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (s.out_fd >= 0) ::flock(s.out_fd, LOCK_EX | LOCK_NB);  // see remove_stale_temps
   int p[2] = {-1, -1};
   const bool piped = ::pipe2(p, O_CLOEXEC) == 0;
   s.stop_rd = p[0];

@@ -136,6 +136,7 @@ TEST_CASE("stale temporaries of dead writers are removed, only those, by the nex
   test::TempDir d("stale");
   const std::string dead = std::to_string(dead_pid());
   const std::string live = std::to_string(long(::getppid()));  // the test's parent: alive
+  const std::string dead2 = std::to_string(dead_pid());
   REQUIRE_FALSE(process_alive(std::stol(dead)));
   REQUIRE(process_alive(std::stol(live)));
   const std::set<std::string> kept = {
@@ -145,7 +146,8 @@ TEST_CASE("stale temporaries of dead writers are removed, only those, by the nex
       "out.txt.tmp.",               // no pid
       "xout.txt.tmp." + dead,       // another output's
       "out.tx.tmp." + dead,         // another output's
-      "out.txt.tmp." + dead + ".new"};
+      "out.txt.tmp." + dead + ".new",
+      "out.txt.tmp." + dead2};  // a dead pid, but locked: another host's live writer
   const std::set<std::string> stale = {"out.txt.tmp." + dead, "out.txt.tmp." + dead + ".old",
                                        "rep.tmp." + dead, "rep.tmp." + dead + ".old"};
   // (made without write_file_atomic: a directory is listed once per process, at its first
@@ -155,7 +157,12 @@ TEST_CASE("stale temporaries of dead writers are removed, only those, by the nex
     std::filesystem::create_directories(d.path / n / "sub");  // a folder, with contents
     std::ofstream(d.file(n + "/sub/f")) << "y";
   }
+  const int held = lock_temp(d.file("out.txt.tmp." + dead2));
+  REQUIRE(held >= 0);
+  REQUIRE(locked_by_writer(d.file("out.txt.tmp." + dead2)));
   write_file_atomic(d.file("out.txt"), std::string("new"));
+  ::close(held);
+  CHECK_FALSE(locked_by_writer(d.file("out.txt.tmp." + dead2)));
   std::set<std::string> want = kept;
   want.insert({"out.txt", "rep.tmp." + dead, "rep.tmp." + dead + ".old"});
   CHECK(names_in(d.path) == want);
