@@ -21,8 +21,9 @@ std::optional<CompareCmdOptions> parse_compare(const Args& args) {
       ("rate,r", po::value<double>()->value_name("R"),
        "reference rate for every model (default: each model's paper rate)")  //
       ("block,b", po::value<std::string>()->value_name("BHxBW"),
-       "CSB block (default: each model's, 32x32)")                                   //
-      ("banks", po::value<int>()->default_value(8), "bank-balanced: banks per row")  //
+       "CSB block (default: each model's, 32x32)")  //
+      ("banks", po::value<int>()->default_value(8),
+       "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("max-matrix-weights", po::value<size_t>()->default_value(size_t(2) << 20),
        "subsample larger matrices to evenly spaced block-rows (said in the output)")         //
       ("full", "never subsample (slow on MT2/BARC models)")                                  //

@@ -1,11 +1,13 @@
 #include "cli/cmd_genmodel.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/options.h"
+#include "common/data_dir.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "io/weights.h"
@@ -52,6 +54,9 @@ int list_models() {
                 s.paper_rate, s.source.c_str());
   }
   std::cout << "(" << kSyntheticNotice << ")\n";
+  const char* env = std::getenv("CSBRNN_MODELS_DIR");
+  std::cout << "specs from " << models_dir() << " ("
+            << (env && *env ? std::string("CSBRNN_MODELS_DIR") : data_dir_origin()) << ")\n";
   return 0;
 }
 

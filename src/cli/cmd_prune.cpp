@@ -47,7 +47,7 @@ po::options_description prune_options() {
       ("block-for", po::value<std::vector<std::string>>()->composing()->value_name("NAME=BHxBW"),
        "per-matrix block size (repeatable)")  //
       ("banks", po::value<int>()->default_value(8)->value_name("N"),
-       "bank-balanced: banks per row")  //
+       "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("refine", po::value<int>()->default_value(4)->value_name("N"),
        "csb-global: alternating refinement passes")  //
       ("cell", po::value<std::string>()->value_name("lstm|gru"),
@@ -214,6 +214,11 @@ int run_prune(const PruneCmdOptions& opts) {
   t[4] = Clock::now();
 
   if (opts.report) write_report(opts, model, stats, info_json, synthetic, t);
+  // A count outside the tolerance is a warning (as for every method): the outputs are written
+  // and the exit status is 0; stderr says so even under -q.
+  for (const auto& m : stats.matrices)
+    if (!m.miss.empty())
+      std::cerr << "csbrnn: warning: " << in << ": " << m.name << ": " << m.miss << "\n";
   if (!opts.quiet) {
     if (synthetic) std::cout << "note: " << kSyntheticNotice << "\n";
     print_stats_table(std::cout, stats);

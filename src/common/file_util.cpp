@@ -1,6 +1,8 @@
 #include "common/file_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -10,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "common/error.h"
 
@@ -43,15 +47,108 @@ std::string read_file_head(const std::string& path, size_t n) {
   return buf;
 }
 
+namespace {
+
+/// The pid of a temporary's name "<base>.tmp.<pid>[.old]", with <base> set; 0 when the name does
+/// not have that exact form.
+pid_t temp_pid(const std::string& name, std::string* base) {
+  static const std::string tag = ".tmp.";
+  for (size_t at = name.rfind(tag); at != std::string::npos && at > 0;
+       at = name.rfind(tag, at - 1)) {
+    std::string digits = name.substr(at + tag.size());
+    if (digits.size() > 4 && digits.compare(digits.size() - 4, 4, ".old") == 0)
+      digits.resize(digits.size() - 4);
+    if (digits.empty() || digits.size() > 9 || digits[0] == '0' ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    *base = name.substr(0, at);
+    return pid_t(std::stol(digits));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int lock_temp(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::flock(fd, LOCK_EX | LOCK_NB);  // best effort: unsupported file systems too
+  return fd;
+}
+
+bool locked_by_writer(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return true;  // gone, or not ours to open: leave it
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // releases the lock
+  return !free;
+}
+
+bool process_alive(long pid) {
+  return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH);
+}
+
+void remove_stale_temps(const std::string& path) {
+  namespace fs = std::filesystem;
+  // Per directory (absolute, normalised): its temporaries when first listed, by base name.
+  static std::mutex mu;
+  static std::map<std::string, std::multimap<std::string, std::string>> listed;
+  std::string d = path;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  const fs::path p(d);
+  const std::string name = p.filename().string();
+  if (name.empty() || name == "." || name == "..") return;
+  std::error_code ec;
+  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string key = fs::absolute(parent, ec).lexically_normal().string();
+  if (ec) return;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = listed.find(key);
+  if (it == listed.end()) {
+    it = listed.emplace(key, std::multimap<std::string, std::string>()).first;
+    for (fs::directory_iterator e(parent, ec), end; !ec && e != end; e.increment(ec)) {
+      std::string base;
+      const std::string n = e->path().filename().string();
+      if (temp_pid(n, &base) > 0) it->second.emplace(base, n);
+    }
+  }
+  auto [from, to] = it->second.equal_range(name);
+  const pid_t self = ::getpid();
+  for (auto t = from; t != to;) {
+    std::string base;
+    const pid_t pid = temp_pid(t->second, &base);
+    if (pid != self && !process_alive(pid) && !locked_by_writer((parent / t->second).string())) {
+      fs::remove_all(parent / t->second, ec);
+      t = it->second.erase(t);
+    } else {
+      ++t;
+    }
+  }
+}
+
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   namespace fs = std::filesystem;
   fs::path p(path);
   std::error_code ec;
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  remove_stale_temps(path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  struct Lock {
+    int fd = -1;
+    ~Lock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock;
   {
+    // locked while written (remove_stale_temps leaves a locked temporary alone)
+    lock.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (lock.fd < 0) fail(path, ": cannot write: ", std::strerror(errno));
+    ::flock(lock.fd, LOCK_EX | LOCK_NB);  // best effort (a file system without flock too)
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, ": cannot write: ", std::strerror(errno));
+    if (!out) {
+      const int e = errno;
+      std::remove(tmp.c_str());
+      fail(path, ": cannot write: ", std::strerror(e));
+    }
     out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
     out.flush();
     if (!out) {
@@ -76,8 +173,10 @@ AtomicWriter::AtomicWriter(const std::string& path)
   std::error_code ec;
   const std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  remove_stale_temps(path);
   f_ = std::fopen(tmp_.c_str(), "wb");
   if (!f_) fail(path, ": cannot write: ", std::strerror(errno));
+  ::flock(::fileno(f_), LOCK_EX | LOCK_NB);  // like write_file_atomic: a live writer's temporary
   std::setvbuf(f_, nullptr, _IOFBF, 1 << 16);
 }
 
@@ -169,11 +268,14 @@ StagedDir::StagedDir(const std::string& dir) : dir_(dir), tmp_(staging_name(dir)
   check_dir_writable(dir);
   std::error_code ec;
   std::filesystem::remove_all(tmp_, ec);  // a leftover of an earlier process with this pid
+  remove_stale_temps(dir);                // and those of earlier processes that were killed
   if (::mkdir(tmp_.c_str(), 0777) != 0)
     fail(dir, ": cannot create directory: ", std::strerror(errno));
+  lock_fd_ = lock_temp(tmp_);  // held until the folder is in place or removed
 }
 
 StagedDir::~StagedDir() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
   if (done_) return;
   std::error_code ec;
   std::filesystem::remove_all(tmp_, ec);

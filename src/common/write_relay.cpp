@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,10 +13,34 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/file_util.h"
 
 namespace csbrnn {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+void remove_stale_relay_dirs() {
+  static const std::string prefix = "csbrnn-relay-";
+  std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec);
+  if (ec) return;
+  for (fs::directory_iterator e(tmp, ec), end; !ec && e != end; e.increment(ec)) {
+    const std::string n = e->path().filename().string();
+    // exactly "csbrnn-relay-<pid>-XXXXXX" (mkdtemp's six characters)
+    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() < prefix.size() + 8) continue;
+    const std::string digits = n.substr(prefix.size(), n.size() - prefix.size() - 7);
+    if (n[n.size() - 7] != '-' || digits.size() > 9 || digits[0] == '0' ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const long pid = std::stol(digits);
+    std::error_code ec2;
+    if (pid != long(::getpid()) && !process_alive(pid)) fs::remove_all(e->path(), ec2);
+  }
+}
+
+}  // namespace
 
 struct WriteRelay::State {
   std::string path, tmp, dir, fifo;
@@ -81,7 +106,13 @@ WriteRelay::WriteRelay(const std::string& path) : s_(new State) {
   State& s = *s_;
   s.path = path;
   s.tmp = path + ".tmp." + std::to_string(::getpid());
-  std::string templ = (fs::temp_directory_path() / "csbrnn-relay-XXXXXX").string();
+  remove_stale_temps(path);
+  // The private directory is "<tmp>/csbrnn-relay-<pid>-XXXXXX": those of killed processes
+  // (a SIGKILL leaves the directory and its pipe) are removed here.
+  remove_stale_relay_dirs();
+  std::string templ =
+      (fs::temp_directory_path() / ("csbrnn-relay-" + std::to_string(::getpid()) + "-XXXXXX"))
+          .string();
   if (!::mkdtemp(templ.data()))
     fail(path, ": cannot create a private directory: ", std::strerror(errno));
   s.dir = templ;
@@ -96,6 +127,7 @@ WriteRelay::WriteRelay(const std::string& path) : s_(new State) {
   // signalled by finish().
   s.fifo_fd = ::open(s.fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   s.out_fd = ::open(s.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (s.out_fd >= 0) ::flock(s.out_fd, LOCK_EX | LOCK_NB);  // see remove_stale_temps
   int p[2] = {-1, -1};
   const bool piped = ::pipe2(p, O_CLOEXEC) == 0;
   s.stop_rd = p[0];

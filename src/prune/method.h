@@ -58,6 +58,15 @@ class PruneMethod {
   /// count tolerance is max(ceil(0.5% of target), this).
   virtual size_t count_step(const Matrix& w, const PruneParams& p) const = 0;
 
+  /// One line on the structure a result took (bank-balanced: the bank layout it chose), printed
+  /// under `csbrnn prune`'s table and reported as `structure`. Default: none (empty).
+  virtual std::string structure_note(const MatrixStats& /*s*/) const { return {}; }
+  /// Why the kept count of a result outside the count tolerance is the nearest the structure
+  /// reaches (the "because ..." of the report's miss line); called only for a miss.
+  virtual std::string miss_reason(const MatrixStats& /*s*/) const {
+    return "its structure reaches no count nearer the target";
+  }
+
   /// Report extras: adds the method's own fields to one matrix's report entry. Default: none.
   virtual void report_matrix(const MatrixStats& /*s*/, nlohmann::json& /*j*/) const {}
   /// Report extras: adds the parameters the method was run with to the run's report (`csbrnn

@@ -33,7 +33,7 @@ struct PruneParams {
   const PruneMethod* method = default_method();  // never null; from the registry
   double rate = 8.0;                             // compression rate, > 1
   BlockSize block;       // csb methods (also the grid of the per-block statistics)
-  int banks = 8;         // bank-balanced: banks per row
+  int banks = 8;         // bank-balanced: the preferred banks per row (ties)
   int refine_iters = 4;  // csb-global: alternating refinement passes
 };
 
@@ -54,7 +54,7 @@ struct MatrixPrune {
 
 /// Validates params against the matrix (`what` names it in errors): a non-empty matrix, rate > 1
 /// and finite, then the method's own checks (PruneMethod::check_params: e.g. the csb block at least
-/// 1x1 (a block larger than the matrix is one partial edge block), banks in 1..cols).
+/// 1x1 (a block larger than the matrix is one partial edge block), banks >= 1).
 void check_prune_params(const Matrix& w, const PruneParams& p, const std::string& what);
 
 /// Prunes one matrix (no change to `w`) with p.method's projection. Calls check_prune_params

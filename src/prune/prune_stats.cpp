@@ -78,6 +78,11 @@ MatrixStats matrix_stats(const std::string& name, const Matrix& w, const PrunePa
   }
   s.tolerance = count_tolerance(w, p, s.target);
   s.within_tolerance = (s.kept > s.target ? s.kept - s.target : s.target - s.kept) <= s.tolerance;
+  s.structure = p.method->structure_note(s);
+  if (!s.within_tolerance)
+    s.miss = cat("rate ", fmt("%g", p.rate), " unreachable: nearest reachable rate ",
+                 fmt("%.4f", s.achieved_rate()), " (kept ", s.kept, ", target ", s.target,
+                 ", tolerance ", s.tolerance, ") because ", p.method->miss_reason(s));
   // Block grid statistics (and CSB kernel sizes).
   const int bh = p.block.bh, bw = p.block.bw;
   std::vector<double> density, area;
@@ -155,6 +160,8 @@ nlohmann::json stats_to_json(const MatrixStats& s) {
   j["achieved_rate_exact"] = exact_rate(s.weights, s.kept);
   j["count_tolerance"] = s.tolerance;
   j["within_tolerance"] = s.within_tolerance;
+  j["miss"] = s.miss.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.miss);
+  if (!s.structure.empty()) j["structure"] = s.structure;
   s.params.method->report_matrix(s, j);  // the method's own fields (JSON keys are sorted)
   j["retained_energy"] = s.retained_energy();
   j["rel_frobenius_error"] = s.rel_frobenius_error();
@@ -193,8 +200,9 @@ nlohmann::json stats_to_json(const ModelStats& s) {
   j["notes"] = {
       "rates are compression rates: weights_before / weights_after (biases never pruned)",
       "index_ratio = index_bits / (16 * weights_after): index storage per 16-bit value bits",
-      "count tolerance: |weights_after - target_kept| <= max(ceil(0.5% of target), one structural "
-      "step of the scheme)"};
+      "count tolerance: |weights_after - target_kept| <= max(ceil(0.5% of target), half the "
+      "scheme's structural step); a matrix outside it has within_tolerance false and a 'miss' "
+      "line (a warning: the pruned model is still written)"};
   return j;
 }
 
@@ -222,6 +230,10 @@ void print_stats_table(std::ostream& os, const ModelStats& s) {
   os << line;
   os << "achieved rate (exact): " << exact_rate(s.weights, s.kept) << "; biases (" << s.biases
      << ") not pruned\n";
+  for (const auto& m : s.matrices) {
+    if (!m.structure.empty()) os << m.name << ": " << m.structure << "\n";
+    if (!m.miss.empty()) os << m.name << ": MISS: " << m.miss << "\n";
+  }
   for (const auto& m : s.matrices)
     if (is_csb_method(m.params.method)) {
       os << m.name << ": block " << m.params.block.bh << "x" << m.params.block.bw << ", "

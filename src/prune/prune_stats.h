@@ -38,6 +38,10 @@ struct MatrixStats {
   size_t weights = 0, nonzero_before = 0, kept = 0, target = 0, projection_kept = 0;
   size_t tolerance = 0;
   bool within_tolerance = false;
+  /// Outside the tolerance: "rate R unreachable: nearest reachable rate R' (...) because ..."
+  /// (PruneMethod::miss_reason); empty within it. A miss is a warning, never an error.
+  std::string miss;
+  std::string structure;               // PruneMethod::structure_note (may be empty)
   double energy = 0, kept_energy = 0;  // sum of squares before / of the kept weights
   // Per-block kept fraction over the bh x bw grid (every method); empty blocks counted.
   Spread block_density;

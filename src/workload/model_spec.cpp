@@ -1,12 +1,11 @@
 #include "workload/model_spec.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/data_dir.h"
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/strings.h"
@@ -186,22 +185,7 @@ ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
 
 std::string models_dir() {
   if (const char* e = std::getenv("CSBRNN_MODELS_DIR"); e && *e) return e;
-  std::error_code ec;
-  if (fs::is_directory("models", ec) && fs::exists("models/mt1.yaml", ec)) return "models";
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n > 0) {
-    buf[n] = 0;
-    const fs::path exe(buf);
-    for (const fs::path& cand :
-         {exe.parent_path().parent_path() / "models", exe.parent_path() / "models",
-          exe.parent_path().parent_path() / "share/csbrnn/models"})
-      if (fs::exists(cand / "mt1.yaml", ec)) return cand.string();
-  }
-  // The source tree this was built from (CMake defines CSBRNN_SOURCE_DIR).
-  const fs::path src = fs::path(CSBRNN_SOURCE_DIR) / "models";
-  if (fs::exists(src / "mt1.yaml", ec)) return src.string();
-  fail("cannot find the models directory (set CSBRNN_MODELS_DIR)");
+  return (fs::path(data_dir()) / "models").string();
 }
 
 std::vector<std::string> builtin_model_names() {

@@ -40,7 +40,8 @@ struct ModelSpec {
 ModelSpec parse_model_spec(const std::string& yaml_text, const std::string& origin);
 /// NAME (case-insensitive, resolved in the models directory) or a path to a .yaml file.
 ModelSpec load_model_spec(const std::string& name_or_path);
-/// The models directory: $CSBRNN_MODELS_DIR, ./models, <exe>/../models, or the source tree's.
+/// The models directory: $CSBRNN_MODELS_DIR, else data_dir()/models (common/data_dir.h: the
+/// installed share/csbrnn, or the source tree's for a binary of the build tree).
 std::string models_dir();
 /// Names of the specs in models_dir(), sorted.
 std::vector<std::string> builtin_model_names();

@@ -51,7 +51,7 @@ TEST_CASE("info: a .csb model prints its sizes, blocks, kept weights and index b
         std::string::npos);
 }
 
-TEST_CASE("info states the format version of .csb and program files; newer ones are refused",
+TEST_CASE("info states the format version of .csb and program files, newer ones are refused",
           "[cli]") {
   TempDir dir("info-ver");
   const std::string csb = dir.file("m.csb"), bin = dir.file("p.bin");

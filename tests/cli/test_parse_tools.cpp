@@ -314,7 +314,7 @@ TEST_CASE("parse genmodel: bad command lines", "[cli][parse][bad]") {
 
 // ---------------------------------------------------------------------------------- info
 
-TEST_CASE("parse info: the file and --json; the file is read by run", "[cli][parse]") {
+TEST_CASE("parse info: the file and --json, the file is read by run", "[cli][parse]") {
   const auto o = parse_ok(parse_info, {"/nonexistent/w.npz"});
   CHECK(o.file == "/nonexistent/w.npz");
   CHECK_FALSE(o.json);

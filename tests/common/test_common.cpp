@@ -2,6 +2,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/file_util.h"
@@ -73,7 +78,7 @@ TEST_CASE("write relay: what a careless writer writes arrives whole, only at fin
   CHECK(entries == 1);  // no temporary left
 }
 
-TEST_CASE("write relay: a writer that never opens gives an empty file; an unfinished relay none") {
+TEST_CASE("write relay: a writer that never opens gives an empty file, an unfinished relay none") {
   test::TempDir d("relay0");
   {
     WriteRelay r(d.file("empty.vcd"));
@@ -106,4 +111,71 @@ TEST_CASE("write relay: a full disk fails finish naming the file and leaves noth
     CHECK(std::string(e.what()).find(out + ": write failed: No space left on device") == 0);
   }
   CHECK(std::filesystem::is_empty(fs.path));
+}
+
+namespace {
+
+/// The pid of a process that has ended (a child that exited and was reaped).
+long dead_pid() {
+  const pid_t c = ::fork();
+  if (c == 0) ::_exit(0);
+  int st = 0;
+  ::waitpid(c, &st, 0);
+  return long(c);
+}
+
+std::set<std::string> names_in(const std::filesystem::path& d) {
+  std::set<std::string> v;
+  for (auto& e : std::filesystem::directory_iterator(d)) v.insert(e.path().filename().string());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("stale temporaries of dead writers are removed, only those, by the next writer") {
+  test::TempDir d("stale");
+  const std::string dead = std::to_string(dead_pid());
+  const std::string live = std::to_string(long(::getppid()));  // the test's parent: alive
+  const std::string dead2 = std::to_string(dead_pid());
+  REQUIRE_FALSE(process_alive(std::stol(dead)));
+  REQUIRE(process_alive(std::stol(live)));
+  const std::set<std::string> kept = {
+      "out.txt.tmp." + live,        // a live process writing the same output now
+      "out.txt.tmp.0" + dead,       // leading zero: not the pattern
+      "out.txt.tmp." + dead + "x",  // not the pattern
+      "out.txt.tmp.",               // no pid
+      "xout.txt.tmp." + dead,       // another output's
+      "out.tx.tmp." + dead,         // another output's
+      "out.txt.tmp." + dead + ".new",
+      "out.txt.tmp." + dead2};  // a dead pid, but locked: another host's live writer
+  const std::set<std::string> stale = {"out.txt.tmp." + dead, "out.txt.tmp." + dead + ".old",
+                                       "rep.tmp." + dead, "rep.tmp." + dead + ".old"};
+  // (made without write_file_atomic: a directory is listed once per process, at its first
+  // write, so a killed writer's leftovers must be there before; here they are)
+  for (const auto& n : kept) std::ofstream(d.file(n)) << "x";
+  for (const auto& n : stale) {
+    std::filesystem::create_directories(d.path / n / "sub");  // a folder, with contents
+    std::ofstream(d.file(n + "/sub/f")) << "y";
+  }
+  const int held = lock_temp(d.file("out.txt.tmp." + dead2));
+  REQUIRE(held >= 0);
+  REQUIRE(locked_by_writer(d.file("out.txt.tmp." + dead2)));
+  write_file_atomic(d.file("out.txt"), std::string("new"));
+  ::close(held);
+  CHECK_FALSE(locked_by_writer(d.file("out.txt.tmp." + dead2)));
+  std::set<std::string> want = kept;
+  want.insert({"out.txt", "rep.tmp." + dead, "rep.tmp." + dead + ".old"});
+  CHECK(names_in(d.path) == want);
+  // A staged folder "rep" removes its own stale siblings (and writes through write_file_atomic).
+  {
+    StagedDir s(d.file("rep"));
+    s.write("a.txt", "a");
+    s.commit();
+  }
+  want.erase("rep.tmp." + dead);
+  want.erase("rep.tmp." + dead + ".old");
+  want.insert("rep");
+  CHECK(names_in(d.path) == want);
+  CHECK(names_in(d.path / "rep") == std::set<std::string>{"a.txt"});
+  CHECK(read_text_file(d.file("out.txt")) == "new");
 }

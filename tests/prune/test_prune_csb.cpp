@@ -56,7 +56,7 @@ TEST_CASE("csb-pruned matrices round-trip through dense_to_csb and match the mod
       }
 }
 
-TEST_CASE("baselines generally lack CSB structure; csb methods never do") {
+TEST_CASE("baselines generally lack CSB structure, csb methods never do") {
   const RnnModel m = generate_model(load_model_spec("sc2"), 2);
   const Matrix& w = m.layers[0].w_hh;
   for (auto method : all_methods()) {

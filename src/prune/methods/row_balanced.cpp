@@ -37,6 +37,10 @@ class RowBalanced final : public PruneMethod {
   size_t count_step(const Matrix& w, const PruneParams& /*p*/) const override {
     return size_t(w.rows + 1) / 2;
   }
+
+  std::string miss_reason(const MatrixStats& s) const override {
+    return cat("every row keeps the same count, at least one weight (", s.rows, " rows)");
+  }
 };
 
 }  // namespace
