@@ -33,6 +33,10 @@ struct SimStats {
   int64_t stall_input_cycles = 0;   // engine-level: sum of max(0, ld(n+1) - E(n))
   int64_t stall_weight_cycles = 0;  // engine-level: iteration lengthened by weight streaming
   int64_t stall_dram_cycles = 0;    // load/store sections longer than the ideal transfer
+  // stall_weight_cycles by cause (they sum to it): the chunk waited for staging-buffer space,
+  // the unloaded DRAM latency of a fetch, the rest (bandwidth and queueing)
+  int64_t stall_weight_staging_cycles = 0, stall_weight_latency_cycles = 0,
+          stall_weight_bandwidth_cycles = 0;
   uint64_t useful_macs = 0;
   int64_t tiles_issued = 0;
   double imbalance_sum = 0;                        // sum over iterations of max/mean group load
@@ -46,6 +50,10 @@ struct SimStats {
   int64_t bucket_initial = 1;  // the width each job starts with (from the analytic estimate)
   size_t bucket_cap = 1000;    // most buckets per group: past it, pairs merge (width doubles)
   int64_t dram_bytes_read = 0, dram_bytes_written = 0, dram_transactions = 0;
+  struct DramCounts {
+    int64_t activates = 0, precharges = 0, read_bursts = 0, write_bursts = 0, refreshes = 0;
+    int64_t row_hits = 0, row_misses = 0, refresh_cycles = 0;
+  } dram;
   int64_t host_bytes = 0, host_transactions = 0;
   double host_load_ns = 0;  // modelled host-interface time (before cycle 0)
   double wall_seconds = 0;
