@@ -102,6 +102,7 @@ void CsbEngine::place_images(const Program& prog) {
   staged_ = 0;
   blocked_since_ = -1;
   admit_wait_cur_ = 0;
+  stream_done_ = 0;
 }
 
 void CsbEngine::stream_advance() {
@@ -130,9 +131,14 @@ void CsbEngine::stream_advance() {
     c.run = cur_run_;
     c.n = cur_n_;
     c.bytes = bytes;
-    c.admit_wait = blocked_since_ >= 0 ? now - blocked_since_ : 0;
+    // staging cost: the time the streamer was held back while its earlier fetches were done
+    // (while they were still in flight, admitting earlier would only have queued behind them)
+    c.admit_wait = blocked_since_ >= 0 ? std::max<int64_t>(0, now - std::max(blocked_since_,
+                                                                             stream_done_))
+                                       : 0;
     c.ready.assign(size_t(G_), 0);
     fetch_weights(m, cur_n_, c.ready);
+    for (int64_t r : c.ready) stream_done_ = std::max(stream_done_, r);
     blocked_since_ = -1;
     staged_ += bytes;
     chunks_.push_back(std::move(c));
@@ -177,6 +183,7 @@ void CsbEngine::group_done() {
 
 void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
+  std::vector<std::pair<uint64_t, uint64_t>> wrun, irun;  // deep: [begin, end) runs
   for (int g = 0; g < G_; ++g) {
     ready[size_t(g)] = 0;
     WeightBuffer& wb = *wbuf[size_t(g)];
@@ -194,13 +201,36 @@ void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
       const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
       CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
                     "streamed item outside its image");
+      bytes += int64_t(wlen + ilen);
+      if (deep()) {  // coalesced: contiguous tiles (indices) of the iteration in one run each
+        if (!wrun.empty() && wrun.back().second == woff)
+          wrun.back().second = woff + wlen;
+        else
+          wrun.push_back({woff, woff + wlen});
+        if (!irun.empty() && irun.back().second == ioff)
+          irun.back().second = ioff + ilen;
+        else
+          irun.push_back({ioff, ioff + ilen});
+        continue;
+      }
       int64_t r1 =
           streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff, wlen);
       int64_t r2 = streamer.fetch(index_base + ioff,
                                   reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
       ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});
-      bytes += int64_t(wlen + ilen);
     }
+    for (const auto& r : wrun)
+      ready[size_t(g)] = std::max(
+          ready[size_t(g)],
+          streamer.fetch(base + r.first, reinterpret_cast<uint8_t*>(im.weights.data()) + r.first,
+                         r.second - r.first));
+    for (const auto& r : irun)
+      ready[size_t(g)] = std::max(
+          ready[size_t(g)],
+          streamer.fetch(index_base + r.first,
+                         reinterpret_cast<uint8_t*>(im.index.data()) + r.first, r.second - r.first));
+    wrun.clear();
+    irun.clear();
     ctx_.stats.groups[size_t(g)].weight_bytes_streamed += bytes;
   }
 }

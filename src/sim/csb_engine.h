@@ -136,6 +136,7 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   std::deque<Chunk> chunks_;                      // fetched, not yet consumed (oldest first)
   int64_t run_ = -1, cur_run_ = 0, cur_n_ = 0;    // current MVM run; next chunk to fetch
   int64_t staged_ = 0, blocked_since_ = -1;
+  int64_t stream_done_ = 0;  // when the fetches issued so far are all in
   int64_t admit_wait_cur_ = 0;  // cycles the current chunk waited for staging space
 };
 

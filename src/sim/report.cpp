@@ -115,6 +115,12 @@ double run_ns(const RunView& v) {
   return double(v.s.total_cycles) / v.mhz() * 1000;
 }
 
+double dram_ranks(const HwConfig& hw) {
+  if (memory_model(hw.memory) != MemoryModel::Dram) return 1;
+  const DramParams p = resolve_dram_model(hw.memory.model);
+  return double(p.channels) * p.ranks;
+}
+
 double dram_tck_ns(const HwConfig& hw) {
   return memory_model(hw.memory) == MemoryModel::Dram ? resolve_dram_model(hw.memory.model).tck_ns
                                                       : 0.0;
@@ -267,12 +273,17 @@ const std::vector<RunStat>& run_stats() {
       {"memory.refreshes", "commands",
        "DRAM model: all-bank refreshes, up to the last request of the run",
        [](V v) -> json { return v.s.dram.refreshes; }, memory_rows},
-      {"memory.refresh_ns", "ns", "DRAM model: time ranks were blocked by refresh (tRFC each)",
+      {"memory.refresh_ns", "ns",
+       "DRAM model: time ranks were blocked by refresh (tRFC each), summed over channels and "
+       "ranks",
        [](V v) -> json { return double(v.s.dram.refresh_cycles) * dram_tck_ns(v.hw); },
        memory_rows},
-      {"memory.refresh_share", "ratio", "DRAM model: refresh_ns / run time",
+      {"memory.refresh_share", "ratio",
+       "DRAM model: share of the run a rank was refreshing (refresh_ns / (run time x channels x "
+       "ranks))",
        [](V v) -> json {
-         return safe_div(double(v.s.dram.refresh_cycles) * dram_tck_ns(v.hw), run_ns(v));
+         return safe_div(double(v.s.dram.refresh_cycles) * dram_tck_ns(v.hw),
+                         run_ns(v) * dram_ranks(v.hw));
        },
        memory_rows},
       {"host.bytes", "bytes", "written by the host before cycle 0 (program, images, inputs)",

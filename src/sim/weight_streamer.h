@@ -2,6 +2,8 @@
 // (non-resident) group images from DRAM, one transaction of <= burst_bytes per cycle on one port.
 // memory.stream.outstanding = N > 0: at most N transactions in flight (a transaction issues no
 // earlier than the completion of the one N before it); 0: no limit (the original streamer).
+// With a DRAM model (memory.model preset or file) or the deep streamer the transactions are
+// aligned to burst_bytes; the original streamer splits from the range's start.
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <cstdint>
