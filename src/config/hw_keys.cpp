@@ -266,6 +266,13 @@ HwKey sim_int_key(std::string path, Ref<int> ref, long long lo, long long hi, st
   return k;
 }
 
+/// A preset name or a plain path as it is, anything else quoted (YAML reads both back).
+std::string plain_or_quoted(const std::string& s) {
+  bool plain = !s.empty() && std::isalnum(static_cast<unsigned char>(s[0]));
+  for (unsigned char ch : s) plain = plain && (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '/');
+  return plain ? s : quote(s);
+}
+
 HwKey memory_model_key() {
   HwKey k;
   k.path = "memory.model";  // a simulator setting: memory.ideal is the field of the hw record
@@ -279,7 +286,7 @@ HwKey memory_model_key() {
     const MemoryModel m = memory_model(c.memory);
     return m == MemoryModel::Ideal ? std::string("ideal")
                                    : m == MemoryModel::Simple ? std::string("simple")
-                                                              : quote(c.memory.model);
+                                                              : plain_or_quoted(c.memory.model);
   };
   k.set = [](HwConfig& c, const yaml::Value& v) {
     c.memory.model = trim(v.as_string());
