@@ -140,13 +140,13 @@ DramParams load_dram_params(const std::string& path) {
   p.burst_length = int(i(org, "burst_length", 64));
   const yaml::Map ctl = top.required("controller").map({"queue_depth"});
   p.queue_depth = int(i(ctl, "queue_depth", 4096));
-  const yaml::Map t =
-      top.required("timing").map({"tCK_ns", "CL", "CWL", "tRCD", "tRP", "tRAS", "tRRD_S",
-                                  "tRRD_L", "tFAW", "tWR", "tWTR_S", "tWTR_L", "tRTP", "tCCD_S",
-                                  "tCCD_L", "tRFC", "tREFI"});
+  const yaml::Map t = top.required("timing").map(
+      {"tCK_ns", "CL", "CWL", "tRCD", "tRP", "tRAS", "tRRD_S", "tRRD_L", "tFAW", "tWR", "tWTR_S",
+       "tWTR_L", "tRTP", "tCCD_S", "tCCD_L", "tRFC", "tREFI"});
   const yaml::Value tck = t.required("tCK_ns");
   p.tck_ns = tck.as_double();
-  if (!(p.tck_ns > 0) || p.tck_ns > 1000) tck.fail(cat(p.tck_ns, " is out of range (valid: > 0 and <= 1000 ns)"));
+  if (!(p.tck_ns > 0) || p.tck_ns > 1000)
+    tck.fail(cat(p.tck_ns, " is out of range (valid: > 0 and <= 1000 ns)"));
   const long long hi = 1 << 20;
   p.CL = int(i(t, "CL", hi));
   p.CWL = int(i(t, "CWL", hi));
@@ -177,8 +177,8 @@ DramParams resolve_dram_model(const std::string& model) {
     return model.size() > e.size() && model.compare(model.size() - e.size(), e.size(), e) == 0;
   };
   if (ends(".yaml") || ends(".yml")) return load_dram_params(model);
-  fail("unknown memory model '", model, "' (valid: ideal, simple, ",
-       dram_preset_names()[0], ", ", dram_preset_names()[1], " or a DRAM parameter file *.yaml)");
+  fail("unknown memory model '", model, "' (valid: ideal, simple, ", dram_preset_names()[0], ", ",
+       dram_preset_names()[1], " or a DRAM parameter file *.yaml)");
 }
 
 }  // namespace csbrnn

@@ -81,7 +81,6 @@ inline MemoryModel memory_model(const MemoryConfig& m) {
   return m.model == "ideal" || m.model == "simple" ? MemoryModel::Simple : MemoryModel::Dram;
 }
 
-
 // sim.timing: how the simulator times the machine. Fast: every unit sleeps for the duration its
 // cycle rule gives (src/timing/cycle_rules.h). Detailed: clocked state machines step the machine
 // cycle by cycle (src/sim/detailed/, docs/simulator.md "Detailed timing").

@@ -269,7 +269,8 @@ HwKey sim_int_key(std::string path, Ref<int> ref, long long lo, long long hi, st
 /// A preset name or a plain path as it is, anything else quoted (YAML reads both back).
 std::string plain_or_quoted(const std::string& s) {
   bool plain = !s.empty() && std::isalnum(static_cast<unsigned char>(s[0]));
-  for (unsigned char ch : s) plain = plain && (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '/');
+  for (unsigned char ch : s)
+    plain = plain && (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '/');
   return plain ? s : quote(s);
 }
 
@@ -284,9 +285,9 @@ HwKey memory_model_key() {
   k.valid = "ideal, simple, ddr4-2400, lpddr4-3200 or a file *.yaml";
   k.get = [](const HwConfig& c) {
     const MemoryModel m = memory_model(c.memory);
-    return m == MemoryModel::Ideal ? std::string("ideal")
-                                   : m == MemoryModel::Simple ? std::string("simple")
-                                                              : plain_or_quoted(c.memory.model);
+    return m == MemoryModel::Ideal    ? std::string("ideal")
+           : m == MemoryModel::Simple ? std::string("simple")
+                                      : plain_or_quoted(c.memory.model);
   };
   k.set = [](HwConfig& c, const yaml::Value& v) {
     c.memory.model = trim(v.as_string());
@@ -319,8 +320,8 @@ HwKey residency_key() {
     return std::string(kResidencyNames[int(c.buffers.weight_residency) == 1 ? 1 : 0]);
   };
   k.set = [](HwConfig& c, const yaml::Value& v) {
-    c.buffers.weight_residency = static_cast<Residency>(
-        v.as_enum(std::vector<std::string>(std::begin(kResidencyNames), std::end(kResidencyNames))));
+    c.buffers.weight_residency = static_cast<Residency>(v.as_enum(
+        std::vector<std::string>(std::begin(kResidencyNames), std::end(kResidencyNames))));
   };
   k.check = [](const HwConfig&) { return std::string(); };
   return k;
@@ -459,8 +460,8 @@ std::vector<HwKey> build_keys() {
     k.push_back(b);
   }
   k.push_back(sim_int_key(
-      "memory.stream.outstanding",
-      [](HwConfig& c) -> int& { return c.memory.stream_outstanding; }, 0, 65536,
+      "memory.stream.outstanding", [](HwConfig& c) -> int& { return c.memory.stream_outstanding; },
+      0, 65536,
       "weight streamer: DRAM transactions it keeps in flight (0 = no limit: one burst issued per "
       "cycle, the original streamer)"));
   k.push_back(sim_int_key(

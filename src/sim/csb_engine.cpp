@@ -133,9 +133,9 @@ void CsbEngine::stream_advance() {
     c.bytes = bytes;
     // staging cost: the time the streamer was held back while its earlier fetches were done
     // (while they were still in flight, admitting earlier would only have queued behind them)
-    c.admit_wait = blocked_since_ >= 0 ? std::max<int64_t>(0, now - std::max(blocked_since_,
-                                                                             stream_done_))
-                                       : 0;
+    c.admit_wait = blocked_since_ >= 0
+                       ? std::max<int64_t>(0, now - std::max(blocked_since_, stream_done_))
+                       : 0;
     c.ready.assign(size_t(G_), 0);
     fetch_weights(m, cur_n_, c.ready);
     for (int64_t r : c.ready) stream_done_ = std::max(stream_done_, r);
@@ -226,9 +226,9 @@ void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
                          r.second - r.first));
     for (const auto& r : irun)
       ready[size_t(g)] = std::max(
-          ready[size_t(g)],
-          streamer.fetch(index_base + r.first,
-                         reinterpret_cast<uint8_t*>(im.index.data()) + r.first, r.second - r.first));
+          ready[size_t(g)], streamer.fetch(index_base + r.first,
+                                           reinterpret_cast<uint8_t*>(im.index.data()) + r.first,
+                                           r.second - r.first));
     wrun.clear();
     irun.clear();
     ctx_.stats.groups[size_t(g)].weight_bytes_streamed += bytes;

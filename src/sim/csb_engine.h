@@ -131,12 +131,12 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<int64_t> ready_cur_, ready_next_;  // streamed weights ready cycle per group
   bool any_streamed_ = false;
   // deep streaming state
-  std::vector<uint16_t> mvm_order_;               // Mvm sections of a timestep, in word order
+  std::vector<uint16_t> mvm_order_;                // Mvm sections of a timestep, in word order
   std::vector<std::vector<int64_t>> chunk_bytes_;  // [m][n]: streamed bytes of all groups
-  std::deque<Chunk> chunks_;                      // fetched, not yet consumed (oldest first)
-  int64_t run_ = -1, cur_run_ = 0, cur_n_ = 0;    // current MVM run; next chunk to fetch
+  std::deque<Chunk> chunks_;                       // fetched, not yet consumed (oldest first)
+  int64_t run_ = -1, cur_run_ = 0, cur_n_ = 0;     // current MVM run; next chunk to fetch
   int64_t staged_ = 0, blocked_since_ = -1;
-  int64_t stream_done_ = 0;  // when the fetches issued so far are all in
+  int64_t stream_done_ = 0;     // when the fetches issued so far are all in
   int64_t admit_wait_cur_ = 0;  // cycles the current chunk waited for staging space
 };
 

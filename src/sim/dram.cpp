@@ -77,8 +77,8 @@ void Dram::reset_timing() {
   // one burst read on an idle memory, in engine cycles (the latency part of a weight stall)
   const double T_ns = ctx_.T.to_seconds() * 1e9;
   if (timing_)
-    ctx_.dram_unloaded_cycles = int64_t(
-        std::ceil(double(timing_->unloaded_read_cycles()) * timing_->params().tck_ns / T_ns - 1e-9));
+    ctx_.dram_unloaded_cycles = int64_t(std::ceil(
+        double(timing_->unloaded_read_cycles()) * timing_->params().tck_ns / T_ns - 1e-9));
   else if (m.ideal)
     ctx_.dram_unloaded_cycles = 1;
   else

@@ -11,10 +11,10 @@
 #pragma once
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <cstdint>
-#include <systemc>
-#include <tlm>
 #include <memory>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "sim/dram_timing.h"

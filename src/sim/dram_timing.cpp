@@ -122,9 +122,8 @@ int64_t DramTiming::schedule(Channel& ch, const Burst& b) {
       bk.next_act = std::max(bk.next_act, tp + p_.RP);
       t = tp + 1;
     }
-    int64_t ta = std::max({t, bk.next_act, r.last_act + (r.last_act_group == c.group
-                                                             ? p_.RRD_L
-                                                             : p_.RRD_S)});
+    int64_t ta = std::max(
+        {t, bk.next_act, r.last_act + (r.last_act_group == c.group ? p_.RRD_L : p_.RRD_S)});
     if (r.nacts >= 4) ta = std::max(ta, r.acts[r.nacts % 4] + p_.FAW);  // the 4th-last one
     ta = slot(ch, ta);
     log(Cmd::Act, ta, c, c.row);

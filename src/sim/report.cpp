@@ -232,8 +232,9 @@ const std::vector<RunStat>& run_stats() {
        "written only when it is not ideal or weights stream",
        [](V v) -> json {
          const MemoryModel m = memory_model(v.hw.memory);
-         return m == MemoryModel::Ideal ? "ideal" : m == MemoryModel::Simple ? "simple"
-                                                                             : v.hw.memory.model;
+         return m == MemoryModel::Ideal    ? "ideal"
+                : m == MemoryModel::Simple ? "simple"
+                                           : v.hw.memory.model;
        },
        memory_rows},
       {"memory.peak_gbps", "GB/s",
@@ -257,9 +258,11 @@ const std::vector<RunStat>& run_stats() {
        "part of stalls.weight_stream_cycles: the rest (transfer time, queueing behind other "
        "requests, bank conflicts, refresh)",
        [](V v) -> json { return v.s.stall_weight_bandwidth_cycles; }, memory_rows},
-      {"memory.row_hit_rate", "ratio", "DRAM model: bursts to an open row / all bursts (0: no DRAM model)",
+      {"memory.row_hit_rate", "ratio",
+       "DRAM model: bursts to an open row / all bursts (0: no DRAM model)",
        [](V v) -> json {
-         return safe_div(double(v.s.dram.row_hits), double(v.s.dram.row_hits + v.s.dram.row_misses));
+         return safe_div(double(v.s.dram.row_hits),
+                         double(v.s.dram.row_hits + v.s.dram.row_misses));
        },
        memory_rows},
       {"memory.activates", "commands", "DRAM model: ACT commands",
@@ -469,7 +472,8 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
     << hw.engine.L << " groups of " << hw.engine.P << "x" << hw.engine.Q << " PEs, "
     << hw.engine.clock_mhz << " MHz, memory "
     << (memory_model(hw.memory) == MemoryModel::Dram ? hw.memory.model
-                                                      : hw.memory.ideal ? "ideal" : "DRAM")
+        : hw.memory.ideal                            ? "ideal"
+                                                     : "DRAM")
     << ")\n";
   std::snprintf(buf, sizeof buf,
                 "  timesteps        %d\n  cycles           %lld total, %.1f per timestep\n"
@@ -499,7 +503,8 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
                   "  weight stall     %lld staging full, %lld DRAM latency, %lld bandwidth cycles\n"
                   "  memory           %s: %.2f GB/s achieved of %.2f peak, row hits %.1f%%, "
                   "refresh %.0f ns (%.2f%%)\n",
-                  (long long)s.stall_weight_staging_cycles, (long long)s.stall_weight_latency_cycles,
+                  (long long)s.stall_weight_staging_cycles,
+                  (long long)s.stall_weight_latency_cycles,
                   (long long)s.stall_weight_bandwidth_cycles,
                   mj["model"].get<std::string>().c_str(), mj["achieved_gbps"].get<double>(),
                   mj["peak_gbps"].get<double>(), 100 * mj["row_hit_rate"].get<double>(),

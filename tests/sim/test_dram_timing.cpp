@@ -104,8 +104,8 @@ TEST_CASE("dram timing: a row conflict costs tRAS + tRP + tRCD", "[dram]") {
   DramTiming d(small());
   d.record(true);
   CHECK(d.issue(at(0, 0, 0, 0), 64, false, 0) == 13);
-  // PRE at max(ACT 0 + tRAS 10, RD 4 + tRTP 2) = 10, ACT at 10 + tRP 3 = 13, RD at 13 + tRCD 4 = 17,
-  // last beat 17 + 5 + 4 = 26
+  // PRE at max(ACT 0 + tRAS 10, RD 4 + tRTP 2) = 10, ACT at 10 + tRP 3 = 13, RD at 13 + tRCD 4 =
+  // 17, last beat 17 + 5 + 4 = 26
   CHECK(d.issue(at(0, 0, 1, 0), 64, false, 0) == 26);
   CHECK(times(d, DramTiming::Cmd::Pre) == std::vector<int64_t>{10});
   CHECK(times(d, DramTiming::Cmd::Act) == std::vector<int64_t>{0, 13});
@@ -201,8 +201,8 @@ TEST_CASE("dram timing: FR-FCFS serves a row hit before an older miss", "[dram]"
 TEST_CASE("dram params: the shipped files are the built-in presets", "[dram]") {
   for (const std::string& n : dram_preset_names()) {
     INFO(n);
-    DramParams a, b = load_dram_params(std::string(CSBRNN_SOURCE_DIR) + "/configs/dram/" + n +
-                                       ".yaml");
+    DramParams a,
+        b = load_dram_params(std::string(CSBRNN_SOURCE_DIR) + "/configs/dram/" + n + ".yaml");
     REQUIRE(dram_preset(n, a));
     CHECK(a.name == b.name);
     CHECK(a.channels == b.channels);
@@ -214,12 +214,11 @@ TEST_CASE("dram params: the shipped files are the built-in presets", "[dram]") {
     CHECK(a.burst_length == b.burst_length);
     CHECK(a.queue_depth == b.queue_depth);
     CHECK(a.tck_ns == b.tck_ns);
-    const int DramParams::*f[] = {&DramParams::CL,    &DramParams::CWL,   &DramParams::RCD,
-                                  &DramParams::RP,    &DramParams::RAS,   &DramParams::RRD_S,
-                                  &DramParams::RRD_L, &DramParams::FAW,   &DramParams::WR,
-                                  &DramParams::WTR_S, &DramParams::WTR_L, &DramParams::RTP,
-                                  &DramParams::CCD_S, &DramParams::CCD_L, &DramParams::RFC,
-                                  &DramParams::REFI};
+    const int DramParams::*f[] = {
+        &DramParams::CL,    &DramParams::CWL,   &DramParams::RCD,   &DramParams::RP,
+        &DramParams::RAS,   &DramParams::RRD_S, &DramParams::RRD_L, &DramParams::FAW,
+        &DramParams::WR,    &DramParams::WTR_S, &DramParams::WTR_L, &DramParams::RTP,
+        &DramParams::CCD_S, &DramParams::CCD_L, &DramParams::RFC,   &DramParams::REFI};
     for (auto m : f) CHECK(a.*m == b.*m);
   }
   DramParams d;

@@ -19,8 +19,7 @@ const std::string kHw = std::string(CSBRNN_SOURCE_DIR) + "/configs/hw_256pe.yaml
 // MT1 with an 8 KiB weight buffer: its images stream every timestep.
 json run(const std::string& dir, const std::string& sets, bool small_buffer = true) {
   const auto r = test::run_cli("simulate --hw " + kHw + " bench:mt1 --steps 2 -q --out " + dir +
-                               (small_buffer ? " --set buffers.weight_buffer_kib=8 " : " ") +
-                               sets);
+                               (small_buffer ? " --set buffers.weight_buffer_kib=8 " : " ") + sets);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json j = json::parse(read_text_file(dir + "/stats.json"));
@@ -73,8 +72,8 @@ TEST_CASE("dram preset: a parameter file equals its preset and lpddr4-3200 runs"
   CHECK(l["memory"]["achieved_gbps"].get<double>() < 12.8);
   // a bad model: one line, exit 2
   const auto r = test::run_cli("simulate --hw " + kHw +
-                               " bench:mt1 --steps 1 -q --set memory.model=ddr5 --out " + t.path.string() +
-                               "/bad");
+                               " bench:mt1 --steps 1 -q --set memory.model=ddr5 --out " +
+                               t.path.string() + "/bad");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("memory.model") != std::string::npos);
   CHECK(r.output.find("unknown memory model 'ddr5'") != std::string::npos);
@@ -102,7 +101,8 @@ TEST_CASE("deep streaming: staging prefetches ahead and outstanding limits in fl
   CHECK(deep["stalls"]["weight_stream_cycles"] < base["stalls"]["weight_stream_cycles"]);
   // simple DRAM (100 ns latency): one request in flight is latency-bound
   const json any = run(t.path.string() + "/any", "--set memory.model=simple");
-  const json one = run(t.path.string() + "/one", "--set memory.model=simple --set memory.stream.outstanding=1");
+  const json one =
+      run(t.path.string() + "/one", "--set memory.model=simple --set memory.stream.outstanding=1");
   CHECK(cycles(one) > cycles(any));
   CHECK(one["memory"]["weight_stall"]["latency_cycles"].get<int64_t>() > 0);
   // a tiny staging buffer holds back the prefetch: staging-full stalls are reported
