@@ -36,6 +36,9 @@ struct EngineConfig {
   }
 };
 
+/// buffers.weight_residency: which weight images stay in a group's WeightBuffer (isa/residency.h).
+enum class Residency { ProgramOrder, Traffic };
+
 struct BufferConfig {
   int weight_buffer_kib = 512;  // buffers.weight_buffer_kib: per PEGroup (values + indices)
   int block_neuron_buffer =
@@ -43,6 +46,7 @@ struct BufferConfig {
   int neuron_accum_buffer =
       128;                    // buffers.neuron_accum_buffer: entries per NeuronAccumBuffer (max bh)
   int vector_buffer = 16384;  // buffers.vector_buffer: int16 entries in each of buffers A..E
+  Residency weight_residency = Residency::ProgramOrder;  // buffers.weight_residency
 };
 
 struct EltwiseConfig {
@@ -62,7 +66,20 @@ struct MemoryConfig {
   double dram_latency_ns = 100.0;     // memory.dram_latency_ns: per transaction
   double dram_bandwidth_gbps = 19.2;  // memory.dram_bandwidth_gbps: GB/s
   int burst_bytes = 64;               // memory.burst_bytes: TLM transaction size
+  // memory.model: "ideal" / "simple" (memory.ideal true / false: today's two models), a DRAM
+  // preset ("ddr4-2400", "lpddr4-3200") or a DRAM parameter file (*.yaml). Setting it keeps
+  // memory.ideal consistent (true only for "ideal"), and memory.ideal keeps it consistent too.
+  std::string model = "ideal";
+  int stream_outstanding = 0;    // memory.stream.outstanding: streamer bursts in flight, 0 = any
+  int stream_staging_bytes = 0;  // memory.stream.staging_bytes: 0 = prefetch one iteration ahead
 };
+
+/// The memory model in effect (memory.model with memory.ideal as its alias).
+enum class MemoryModel { Ideal, Simple, Dram };
+inline MemoryModel memory_model(const MemoryConfig& m) {
+  if (m.ideal) return MemoryModel::Ideal;
+  return m.model == "ideal" || m.model == "simple" ? MemoryModel::Simple : MemoryModel::Dram;
+}
 
 // sim.timing: how the simulator times the machine. Fast: every unit sleeps for the duration its
 // cycle rule gives (src/timing/cycle_rules.h). Detailed: clocked state machines step the machine

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "config/dram_params.h"
 #include "config/strict_yaml.h"
 
 namespace csbrnn {
@@ -258,6 +259,74 @@ HwKey timing_key() {
   return k;
 }
 
+/// A simulator setting (no field in a compiled program's hw record).
+HwKey sim_int_key(std::string path, Ref<int> ref, long long lo, long long hi, std::string desc) {
+  HwKey k = int_key(std::move(path), ref, lo, hi, std::move(desc));
+  k.fields.clear();
+  return k;
+}
+
+/// A preset name or a plain path as it is, anything else quoted (YAML reads both back).
+std::string plain_or_quoted(const std::string& s) {
+  bool plain = !s.empty() && std::isalnum(static_cast<unsigned char>(s[0]));
+  for (unsigned char ch : s)
+    plain = plain && (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '/');
+  return plain ? s : quote(s);
+}
+
+HwKey memory_model_key() {
+  HwKey k;
+  k.path = "memory.model";  // a simulator setting: memory.ideal is the field of the hw record
+  k.type = "string";
+  k.description =
+      "memory model: ideal (transfer beats only), simple (one channel: latency + bandwidth), a "
+      "DRAM preset ddr4-2400 / lpddr4-3200, or a DRAM parameter file *.yaml "
+      "(configs/dram/); sets memory.ideal";
+  k.valid = "ideal, simple, ddr4-2400, lpddr4-3200 or a file *.yaml";
+  k.get = [](const HwConfig& c) {
+    const MemoryModel m = memory_model(c.memory);
+    return m == MemoryModel::Ideal    ? std::string("ideal")
+           : m == MemoryModel::Simple ? std::string("simple")
+                                      : plain_or_quoted(c.memory.model);
+  };
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.memory.model = trim(v.as_string());
+    c.memory.ideal = c.memory.model == "ideal";
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    if (memory_model(c.memory) != MemoryModel::Dram) return "";
+    try {
+      const DramParams p = resolve_dram_model(c.memory.model);
+      (void)p;
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  return k;
+}
+
+const char* const kResidencyNames[] = {"program-order", "traffic"};
+
+HwKey residency_key() {
+  HwKey k;
+  k.path = "buffers.weight_residency";  // compiler/simulator setting: not in the hw record
+  k.type = "enum";
+  k.description =
+      "which weight images a group keeps resident: program-order (first fit in program order) "
+      "or traffic (first fit, largest DRAM traffic per timestep first: the most reused stay)";
+  k.valid = "program-order or traffic";
+  k.get = [](const HwConfig& c) {
+    return std::string(kResidencyNames[int(c.buffers.weight_residency) == 1 ? 1 : 0]);
+  };
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.buffers.weight_residency = static_cast<Residency>(v.as_enum(
+        std::vector<std::string>(std::begin(kResidencyNames), std::end(kResidencyNames))));
+  };
+  k.check = [](const HwConfig&) { return std::string(); };
+  return k;
+}
+
 /// A realism knob of the detailed mode: 0 is ideal; fast mode refuses any other value.
 HwKey detailed_key(std::string path, Ref<int> ref, std::string desc) {
   HwKey k = int_key(std::move(path), ref, 0, 1000, std::move(desc));
@@ -352,6 +421,7 @@ std::vector<HwKey> build_keys() {
       "buffers.neuron_accum_buffer",
       [](HwConfig& c) -> int& { return c.buffers.neuron_accum_buffer; }, 1, 65536,
       "entries per NeuronAccumBuffer (largest block height bh)"));
+  k.push_back(residency_key());
   k.push_back(int_key(
       "buffers.vector_buffer", [](HwConfig& c) -> int& { return c.buffers.vector_buffer; }, 1,
       1 << 24, "int16 entries in each of the vector buffers A..E"));
@@ -376,9 +446,21 @@ std::vector<HwKey> build_keys() {
       "compiler: stream each layer's element-wise chain behind its MVM, per completed neuron "
       "chunk (docs/timing.md)"));
   // memory
-  k.push_back(bool_key(
-      "memory.ideal", [](HwConfig& c) -> bool& { return c.memory.ideal; },
-      "ideal memory: loads/stores cost only their transfer beats (no DRAM latency/bandwidth)"));
+  {
+    HwKey ideal = bool_key(
+        "memory.ideal", [](HwConfig& c) -> bool& { return c.memory.ideal; },
+        "ideal memory: loads/stores cost only their transfer beats (no DRAM latency/bandwidth); "
+        "the older spelling of memory.model ideal (true) / simple (false)");
+    ideal.set = [](HwConfig& c, const yaml::Value& v) {
+      c.memory.ideal = v.as_bool();
+      if (c.memory.ideal)
+        c.memory.model = "ideal";
+      else if (c.memory.model == "ideal")
+        c.memory.model = "simple";
+    };
+    k.push_back(ideal);
+  }
+  k.push_back(memory_model_key());
   k.push_back(real_key(
       "memory.dram_latency_ns", [](HwConfig& c) -> double& { return c.memory.dram_latency_ns; },
       {0, 1e6, false}, "ns", "DRAM latency per transaction"));
@@ -400,6 +482,17 @@ std::vector<HwKey> build_keys() {
     };
     k.push_back(b);
   }
+  k.push_back(sim_int_key(
+      "memory.stream.outstanding", [](HwConfig& c) -> int& { return c.memory.stream_outstanding; },
+      0, 65536,
+      "weight streamer: DRAM transactions it keeps in flight (0 = no limit: one burst issued per "
+      "cycle, the original streamer)"));
+  k.push_back(sim_int_key(
+      "memory.stream.staging_bytes",
+      [](HwConfig& c) -> int& { return c.memory.stream_staging_bytes; }, 0, 1 << 30,
+      "weight streamer: staging buffer bytes; > 0 prefetches streamed tiles ahead across "
+      "iterations, MVMs and timesteps while they fit (0 = one iteration ahead inside an MVM, the "
+      "original streamer)"));
   // sharing
   k.push_back(sharing_key());
   k.push_back(real_key(

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "config/dram_params.h"
 
 namespace csbrnn::energy {
 
@@ -27,7 +28,7 @@ const std::vector<PartDoc>& part_docs() {
       {"vector_banks",
        "vector banks A..E (2 bytes), Acc and Bias (6 bytes) accesses at their size"},
       {"load_store", "load/store bytes x links_pj_per_byte.load_store"},
-      {"dram", "DRAM bursts (x memory.burst_bytes x pJ/byte), activates, precharges, refreshes"},
+      {"dram", "DRAM bursts (x burst bytes x pJ/byte), activates, precharges, refreshes"},
       {"dram_background", "DRAM background power x run time"},
       {"leakage", "on-chip leakage (PEs, SRAM per KiB, element-wise lanes, control) x run time"},
   };
@@ -63,7 +64,11 @@ EnergyReport evaluate(const stats::ActionCounts& a, const HwConfig& hw, const En
       (double(e.L) * 2 * bnb + double(e.groups()) * 2 * nab + 5 * vec + acc + bias) / 1024.0;
   const double leak_mw = e.pes() * t.leak_pe_mw + sram_kib * t.leak_sram_per_kib_mw +
                          6.0 * hw.eltwise.lanes * t.leak_eltwise_lane_mw + t.leak_control_mw;
-  const double burst = hw.memory.burst_bytes;
+  // bytes per counted burst: a DRAM preset counts its own bursts (bus width x burst length),
+  // the ideal and simple memories count transactions' memory.burst_bytes pieces
+  const double burst = memory_model(hw.memory) == MemoryModel::Dram
+                           ? double(resolve_dram_model(hw.memory.model).burst_bytes())
+                           : double(hw.memory.burst_bytes);
   EnergyReport r;
   r.table = t.name;
   r.dram_device = hw.energy.dram;

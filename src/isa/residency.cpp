@@ -15,16 +15,33 @@ bool WeightPlacement::any_streamed() const {
 }
 
 WeightPlacement place_weights(const Program& p) {
+  return place_weights(p, p.hw);
+}
+
+WeightPlacement place_weights(const Program& p, const HwConfig& hw) {
   const size_t G = size_t(p.hw.engine.groups());
-  const uint64_t cap = uint64_t(p.hw.buffers.weight_buffer_kib) * 1024;
+  const uint64_t cap = uint64_t(hw.buffers.weight_buffer_kib) * 1024;
   WeightPlacement w;
   w.streamed.assign(G, std::vector<bool>(p.mvms.size(), false));
   w.resident_bytes.assign(G, 0);
   w.total_bytes.assign(G, 0);
-  for (size_t g = 0; g < G; ++g)
-    for (size_t m = 0; m < p.mvms.size(); ++m) {
+  // placement order of the MVMs (the same for every group under program-order)
+  std::vector<uint64_t> runs(p.mvms.size(), 0);  // Mvm sections per timestep
+  for (const auto& word : p.words)
+    for (const auto& s : word.sections)
+      if (s.op == Op::Mvm && s.mvm < runs.size()) ++runs[s.mvm];
+  std::vector<size_t> order(p.mvms.size());
+  for (size_t g = 0; g < G; ++g) {
+    for (size_t m = 0; m < p.mvms.size(); ++m) order[m] = m;
+    for (size_t m = 0; m < p.mvms.size(); ++m)
       CSBRNN_ASSERT(p.mvms[m].images.size() == G, "MVM ", m, " has ", p.mvms[m].images.size(),
                     " images for ", G, " groups");
+    if (hw.buffers.weight_residency == Residency::Traffic)
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return image_bytes(p.mvms[a].images[g]) * runs[a] >
+               image_bytes(p.mvms[b].images[g]) * runs[b];
+      });
+    for (size_t m : order) {
       const uint64_t b = image_bytes(p.mvms[m].images[g]);
       w.total_bytes[g] += b;
       if (w.resident_bytes[g] + b <= cap)
@@ -32,6 +49,7 @@ WeightPlacement place_weights(const Program& p) {
       else
         w.streamed[g][m] = true;
     }
+  }
   return w;
 }
 

@@ -26,8 +26,11 @@ inline uint64_t image_bytes(const GroupImage& g) {
 
 /// Weight-buffer residency: the ONE rule the compiler's report, the sweep and the simulator
 /// share. Every MVM runs every timestep, so all images of a group compete for its
-/// buffers.weight_buffer_kib: they are placed first-fit in program order; an image that does not
-/// fit is streamed from DRAM each time its MVM runs.
+/// buffers.weight_buffer_kib: they are placed first-fit, in the order buffers.weight_residency
+/// names: program-order (the default: MVMs in program order) or traffic (the images costing the
+/// most DRAM traffic per timestep if streamed first: bytes x runs of the MVM per timestep, ties in
+/// program order; the most reused bytes stay resident). An image that does not fit is streamed
+/// from DRAM each time its MVM runs.
 struct WeightPlacement {
   std::vector<std::vector<bool>> streamed;  // [group][mvm]
   std::vector<uint64_t> resident_bytes;     // per group
@@ -35,6 +38,8 @@ struct WeightPlacement {
   bool any_streamed() const;
 };
 WeightPlacement place_weights(const Program& p);
+/// The same rule with the buffer size and policy of `hw` (the simulated machine).
+WeightPlacement place_weights(const Program& p, const HwConfig& hw);
 
 /// Per-MVM buffer figures under place_weights().
 std::vector<MvmBufferUsage> buffer_usage(const Program& p);

@@ -65,7 +65,10 @@ void CsbEngine::place_images(const Program& prog) {
   }
   any_streamed_ = false;
   // Residency follows the one rule the compiler reports (isa/residency.h place_weights).
-  const WeightPlacement placement = place_weights(prog);
+  // (the buffer size of the program, the policy of the simulated machine)
+  HwConfig placement_hw = prog.hw;
+  placement_hw.buffers.weight_residency = ctx_.hw.buffers.weight_residency;
+  const WeightPlacement placement = place_weights(prog, placement_hw);
   for (int g = 0; g < G_; ++g) {
     wbuf[size_t(g)]->place(placement, size_t(g));
     auto& gs = ctx_.stats.groups[size_t(g)];
@@ -73,6 +76,85 @@ void CsbEngine::place_images(const Program& prog) {
     gs.weight_bytes_total = int64_t(placement.total_bytes[size_t(g)]);
   }
   any_streamed_ = placement.any_streamed();
+  // deep streaming: the chunks' sizes and the MVM run order of a timestep
+  const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
+  chunk_bytes_.assign(prog.mvms.size(), {});
+  for (size_t m = 0; m < prog.mvms.size(); ++m) {
+    const int64_t iters = int64_t(prog.mvms[m].iter_rows) * prog.mvms[m].iter_cols;
+    chunk_bytes_[m].assign(size_t(iters), 0);
+    for (int g = 0; g < G_ && any_streamed_; ++g) {
+      if (!wbuf[size_t(g)]->streamed[m]) continue;
+      for (int64_t n = 0; n < iters; ++n) {
+        const FlatItems fi = items(int(m), n, g);
+        for (const FlatItem* f = fi.first; f != fi.last; ++f)
+          chunk_bytes_[m][size_t(n)] +=
+              int64_t(uint64_t(f->tiles) * tile_bytes + uint64_t(f->item.rows + f->item.cols) * 2);
+      }
+    }
+  }
+  mvm_order_.clear();
+  for (const auto& w : prog.words)
+    for (const auto& s : w.sections)
+      if (s.op == Op::Mvm) mvm_order_.push_back(s.mvm);
+  chunks_.clear();
+  run_ = -1;
+  cur_run_ = cur_n_ = 0;
+  staged_ = 0;
+  blocked_since_ = -1;
+  admit_wait_cur_ = 0;
+  stream_done_ = 0;
+}
+
+void CsbEngine::stream_advance() {
+  const int64_t now = ctx_.cycle();
+  const int64_t R = int64_t(mvm_order_.size());
+  const int64_t end = R * ctx_.stats.steps;
+  const int64_t cap = ctx_.hw.memory.stream_staging_bytes;
+  while (cur_run_ < end) {
+    const int m = mvm_order_[size_t(cur_run_ % R)];
+    const std::vector<int64_t>& cb = chunk_bytes_[size_t(m)];
+    if (cur_n_ >= int64_t(cb.size())) {
+      ++cur_run_;
+      cur_n_ = 0;
+      continue;
+    }
+    const int64_t bytes = cb[size_t(cur_n_)];
+    if (bytes == 0) {
+      ++cur_n_;
+      continue;
+    }
+    if (staged_ > 0 && staged_ + bytes > cap) {  // staging full: wait for an iteration to end
+      if (blocked_since_ < 0) blocked_since_ = now;
+      break;
+    }
+    Chunk c;
+    c.run = cur_run_;
+    c.n = cur_n_;
+    c.bytes = bytes;
+    // staging cost: the time the streamer was held back while its earlier fetches were done
+    // (while they were still in flight, admitting earlier would only have queued behind them)
+    c.admit_wait = blocked_since_ >= 0
+                       ? std::max<int64_t>(0, now - std::max(blocked_since_, stream_done_))
+                       : 0;
+    c.ready.assign(size_t(G_), 0);
+    fetch_weights(m, cur_n_, c.ready);
+    for (int64_t r : c.ready) stream_done_ = std::max(stream_done_, r);
+    blocked_since_ = -1;
+    staged_ += bytes;
+    chunks_.push_back(std::move(c));
+    ++cur_n_;
+  }
+}
+
+void CsbEngine::take_chunk() {
+  std::fill(ready_cur_.begin(), ready_cur_.end(), 0);
+  admit_wait_cur_ = 0;
+  if (!any_streamed_) return;
+  if (chunks_.empty()) stream_advance();  // staging empty: admits the next chunk
+  if (!chunks_.empty() && chunks_.front().run == run_ && chunks_.front().n == n_) {
+    ready_cur_ = chunks_.front().ready;
+    admit_wait_cur_ = chunks_.front().admit_wait;
+  }
 }
 
 void CsbEngine::start_section(const Section& s) {
@@ -80,6 +162,10 @@ void CsbEngine::start_section(const Section& s) {
   CSBRNN_ASSERT(s.op == Op::Mvm && s.mvm < ctx_.prog->mvms.size(), "bad Mvm section");
   sec_ = s;
   m_ = s.mvm;
+  ++run_;
+  CSBRNN_ASSERT(!deep() || mvm_order_.empty() ||
+                    mvm_order_[size_t(run_ % int64_t(mvm_order_.size()))] == s.mvm,
+                "deep weight streaming: MVM runs out of program order");
   const MvmProgram& mv = mvm();
   n_ = 0;
   n_total_ = int64_t(mv.iter_rows) * mv.iter_cols;
@@ -95,17 +181,18 @@ void CsbEngine::group_done() {
   if (--waiting_ == 0) wake_.notify();
 }
 
-void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
+void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
+  std::vector<std::pair<uint64_t, uint64_t>> wrun, irun;  // deep: [begin, end) runs
   for (int g = 0; g < G_; ++g) {
     ready[size_t(g)] = 0;
     WeightBuffer& wb = *wbuf[size_t(g)];
-    if (!wb.streamed[size_t(m_)]) continue;
-    GroupImage& im = wb.images[size_t(m_)];
-    const uint64_t base = stream_addr[size_t(m_)][size_t(g)];
+    if (!wb.streamed[size_t(m)]) continue;
+    GroupImage& im = wb.images[size_t(m)];
+    const uint64_t base = stream_addr[size_t(m)][size_t(g)];
     const uint64_t index_base = base + im.weights.size() * 2;
     int64_t bytes = 0;
-    const FlatItems fi = items(n, g);
+    const FlatItems fi = items(m, n, g);
     for (const FlatItem* f = fi.first; f != fi.last; ++f) {
       const MicroItem& it = f->item;
       const int64_t tiles = f->tiles;
@@ -114,13 +201,36 @@ void CsbEngine::fetch_weights(int64_t n, std::vector<int64_t>& ready) {
       const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
       CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
                     "streamed item outside its image");
+      bytes += int64_t(wlen + ilen);
+      if (deep()) {  // coalesced: contiguous tiles (indices) of the iteration in one run each
+        if (!wrun.empty() && wrun.back().second == woff)
+          wrun.back().second = woff + wlen;
+        else
+          wrun.push_back({woff, woff + wlen});
+        if (!irun.empty() && irun.back().second == ioff)
+          irun.back().second = ioff + ilen;
+        else
+          irun.push_back({ioff, ioff + ilen});
+        continue;
+      }
       int64_t r1 =
           streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff, wlen);
       int64_t r2 = streamer.fetch(index_base + ioff,
                                   reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
       ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});
-      bytes += int64_t(wlen + ilen);
     }
+    for (const auto& r : wrun)
+      ready[size_t(g)] = std::max(
+          ready[size_t(g)],
+          streamer.fetch(base + r.first, reinterpret_cast<uint8_t*>(im.weights.data()) + r.first,
+                         r.second - r.first));
+    for (const auto& r : irun)
+      ready[size_t(g)] = std::max(
+          ready[size_t(g)], streamer.fetch(index_base + r.first,
+                                           reinterpret_cast<uint8_t*>(im.index.data()) + r.first,
+                                           r.second - r.first));
+    wrun.clear();
+    irun.clear();
     ctx_.stats.groups[size_t(g)].weight_bytes_streamed += bytes;
   }
 }
@@ -134,10 +244,13 @@ void CsbEngine::begin_iteration() {
   state = 2;
   if (b == 0) nab.clear(a % 2);
   iter_start_ = ctx_.cycle();
-  std::swap(ready_cur_, ready_next_);
+  if (deep())
+    take_chunk();
+  else
+    std::swap(ready_cur_, ready_next_);
   waiting_ = (group_events ? G_ : 1) + (n_ + 1 < n_total_ ? 1 : 0);
   if (n_ + 1 < n_total_) {
-    if (any_streamed_) fetch_weights(n_ + 1, ready_next_);
+    if (any_streamed_ && !deep()) fetch_weights(m_, n_ + 1, ready_next_);
     bnb.start_load(mv, n_ + 1, [this] { group_done(); });
   }
   int64_t span = 0;
@@ -154,8 +267,9 @@ void CsbEngine::end_iteration() {
   const int64_t now = ctx_.cycle();
   const int64_t D = now - iter_start_;
   issue_sum_ += D;
-  int64_t E = 0, maxload = 0, sumload = 0;
+  int64_t E = 0, maxload = 0, sumload = 0, crit_stall = 0;
   for (auto& gp : groups) {
+    if (gp->weight_stall + gp->load > E) crit_stall = gp->weight_stall;
     E = std::max(E, gp->weight_stall + gp->load);
     maxload = std::max(maxload, gp->load);
     sumload += gp->load;
@@ -168,6 +282,22 @@ void CsbEngine::end_iteration() {
   st.stall_input_cycles += in_stall;
   if (st.record_iterations) st.iteration_cycles.push_back(D);
   st.stall_weight_cycles += E - maxload;
+  if (E - maxload > 0 && crit_stall > 0) {
+    // the causes of the busiest group's weight stall, scaled to what it lengthened the
+    // iteration by: staging space first, then one unloaded fetch latency, the rest bandwidth
+    const int64_t X = E - maxload;
+    const int64_t s_st = std::min(crit_stall, admit_wait_cur_);
+    const int64_t s_lat = std::min(crit_stall - s_st, ctx_.dram_unloaded_cycles);
+    const int64_t x_st = X * s_st / crit_stall, x_lat = X * s_lat / crit_stall;
+    st.stall_weight_staging_cycles += x_st;
+    st.stall_weight_latency_cycles += x_lat;
+    st.stall_weight_bandwidth_cycles += X - x_st - x_lat;
+  }
+  if (deep() && !chunks_.empty() && chunks_.front().run == run_ && chunks_.front().n == n_) {
+    staged_ -= chunks_.front().bytes;  // its tiles have issued: the staging space is free
+    chunks_.pop_front();
+  }
+  if (deep() && any_streamed_) stream_advance();
   if (sumload > 0) {
     st.imbalance_sum += double(maxload) / (double(sumload) / G_);
     st.imbalance_iters++;
@@ -206,7 +336,10 @@ void CsbEngine::proc() {
   const MvmProgram& mv = mvm();
   if (state == 1) {  // MVM start: the first slices (and streamed tiles) load before any issue
     std::fill(ready_next_.begin(), ready_next_.end(), 0);
-    if (any_streamed_) fetch_weights(0, ready_next_);
+    if (any_streamed_ && deep())
+      stream_advance();
+    else if (any_streamed_)
+      fetch_weights(m_, 0, ready_next_);
     waiting_ = 1;
     next_ = Next::StartIter;
     state = 6;  // first load (csb_engine.h lists the states)

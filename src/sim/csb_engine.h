@@ -10,6 +10,7 @@
 //   MVM end:       when the last reduction has finished.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <systemc>
 #include <vector>
@@ -102,7 +103,16 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   void groups_proc();
   void begin_iteration();
   void end_iteration();
-  void fetch_weights(int64_t n, std::vector<int64_t>& ready);
+  void fetch_weights(int m, int64_t n, std::vector<int64_t>& ready);
+  // Deep streaming (memory.stream.staging_bytes > 0): chunks = (MVM run, iteration), fetched in
+  // execution order while the staging buffer holds them; freed when their iteration ends.
+  bool deep() const { return ctx_.hw.memory.stream_staging_bytes > 0; }
+  void stream_advance();
+  void take_chunk();  // ready_cur_ / admit_wait_cur_ of the current (run, iteration)
+  struct Chunk {
+    int64_t run = 0, n = 0, bytes = 0, admit_wait = 0;
+    std::vector<int64_t> ready;
+  };
   SimContext& ctx_;
   int K_, L_, G_;
   sc_core::sc_event go_, wake_, groups_done_;
@@ -120,6 +130,14 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<FlatMvm> flat_;                    // per MVM of the installed program
   std::vector<int64_t> ready_cur_, ready_next_;  // streamed weights ready cycle per group
   bool any_streamed_ = false;
+  // deep streaming state
+  std::vector<uint16_t> mvm_order_;                // Mvm sections of a timestep, in word order
+  std::vector<std::vector<int64_t>> chunk_bytes_;  // [m][n]: streamed bytes of all groups
+  std::deque<Chunk> chunks_;                       // fetched, not yet consumed (oldest first)
+  int64_t run_ = -1, cur_run_ = 0, cur_n_ = 0;     // current MVM run; next chunk to fetch
+  int64_t staged_ = 0, blocked_since_ = -1;
+  int64_t stream_done_ = 0;     // when the fetches issued so far are all in
+  int64_t admit_wait_cur_ = 0;  // cycles the current chunk waited for staging space
 };
 
 }  // namespace csbrnn::sim

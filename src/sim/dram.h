@@ -1,15 +1,23 @@
 // DRAM: a TLM-2.0 target (b_transport, loosely timed) holding X, Y and streamed weights.
-// Timing: memory.ideal = true -> a transaction of n bytes is ready ceil(n/burst_bytes) cycles
-// after it is requested (one burst per cycle: the analytic transfer rule). Otherwise one shared
-// channel: a transaction occupies bytes / dram_bandwidth_gbps ns of channel time (serialised
-// with earlier ones) and its data arrive dram_latency_ns after its transfer ends.
+// Timing by memory.model: ideal (memory.ideal = true) -> a transaction of n bytes is ready
+// ceil(n/burst_bytes) cycles after it is requested (one burst per cycle: the analytic transfer
+// rule). simple -> one shared channel: a transaction occupies bytes / dram_bandwidth_gbps ns of
+// channel time (serialised with earlier ones) and its data arrive dram_latency_ns after its
+// transfer ends. A DRAM preset or file -> DramTiming (sim/dram_timing.h: banks, row buffers,
+// FR-FCFS, JEDEC timings, refresh) in its own controller clock: the request time is rounded up
+// to a controller cycle, the completion converted back to simulation time (the initiators round
+// it up to engine cycles). Swapping in another DRAM model (DRAMSys) = binding its target socket
+// where this module's is (Top), docs/simulator.md "DRAM model".
 #pragma once
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <vector>
 
+#include "sim/dram_timing.h"
 #include "sim/sim_context.h"
 
 namespace csbrnn::sim {
@@ -21,7 +29,9 @@ class Dram : public sc_core::sc_module {
 
   Dram(sc_core::sc_module_name name, SimContext& ctx);
   void resize(uint64_t bytes) { mem_.assign(bytes, 0); }
-  void reset_timing() { busy_until_ = sc_core::sc_time_stamp(); }
+  /// A new job: the channel is free; a DRAM preset is (re)loaded from the job's config with its
+  /// banks closed and its counters at 0.
+  void reset_timing();
   uint64_t size() const { return mem_.size(); }
   /// Untimed access (the host's debug path and result read-back).
   uint8_t* data(uint64_t addr, uint64_t len);
@@ -35,6 +45,8 @@ class Dram : public sc_core::sc_module {
   SimContext& ctx_;
   std::vector<uint8_t> mem_;
   sc_core::sc_time busy_until_ = sc_core::SC_ZERO_TIME;
+  std::unique_ptr<DramTiming> timing_;  // memory.model preset or file; null for ideal / simple
+  std::string timing_model_;            // the model timing_ was built for
 };
 
 }  // namespace csbrnn::sim

@@ -6,6 +6,8 @@
 #include <functional>
 #include <sstream>
 
+#include "config/dram_params.h"
+
 namespace csbrnn::sim {
 
 using nlohmann::json;
@@ -117,7 +119,44 @@ struct RunStat {
   const char* unit;
   const char* description;
   std::function<json(const RunView&)> value;
+  std::function<bool(const RunView&)> present = nullptr;  // null: always written
 };
+
+// The memory.* rows: written when the memory is not ideal or weights stream (so the reports of
+// runs with ideal memory and resident weights keep their keys).
+bool memory_rows(const RunView& v) {
+  if (memory_model(v.hw.memory) != MemoryModel::Ideal) return true;
+  for (const auto& g : v.s.groups)
+    if (g.weight_bytes_streamed > 0) return true;
+  return false;
+}
+
+double peak_gbps(const HwConfig& hw) {
+  switch (memory_model(hw.memory)) {
+    case MemoryModel::Ideal:  // one burst per engine cycle
+      return double(hw.memory.burst_bytes) * hw.engine.clock_mhz / 1000;
+    case MemoryModel::Simple:
+      return hw.memory.dram_bandwidth_gbps;
+    case MemoryModel::Dram:
+      break;
+  }
+  return resolve_dram_model(hw.memory.model).peak_gbps();
+}
+
+double run_ns(const RunView& v) {
+  return double(v.s.total_cycles) / v.mhz() * 1000;
+}
+
+double dram_ranks(const HwConfig& hw) {
+  if (memory_model(hw.memory) != MemoryModel::Dram) return 1;
+  const DramParams p = resolve_dram_model(hw.memory.model);
+  return double(p.channels) * p.ranks;
+}
+
+double dram_tck_ns(const HwConfig& hw) {
+  return memory_model(hw.memory) == MemoryModel::Dram ? resolve_dram_model(hw.memory.model).tck_ns
+                                                      : 0.0;
+}
 
 json groups_json(const RunView& v) {
   json groups = json::array();
@@ -221,6 +260,68 @@ const std::vector<RunStat>& run_stats() {
        [](V v) -> json { return v.s.dram_bytes_written; }},
       {"dram.transactions", "transactions", "DRAM transactions during the run",
        [](V v) -> json { return v.s.dram_transactions; }},
+      {"memory.model", "-",
+       "memory.model of the run (ideal, simple, a DRAM preset or file); the memory.* keys are "
+       "written only when it is not ideal or weights stream",
+       [](V v) -> json {
+         const MemoryModel m = memory_model(v.hw.memory);
+         return m == MemoryModel::Ideal    ? "ideal"
+                : m == MemoryModel::Simple ? "simple"
+                                           : v.hw.memory.model;
+       },
+       memory_rows},
+      {"memory.peak_gbps", "GB/s",
+       "peak bandwidth: the DRAM's data rate over all channels (simple: "
+       "memory.dram_bandwidth_gbps; ideal: one burst per cycle)",
+       [](V v) -> json { return peak_gbps(v.hw); }, memory_rows},
+      {"memory.achieved_gbps", "GB/s", "DRAM bytes read + written / run time",
+       [](V v) -> json {
+         return safe_div(double(v.s.dram_bytes_read + v.s.dram_bytes_written), run_ns(v));
+       },
+       memory_rows},
+      {"memory.weight_stall.staging_cycles", "cycles",
+       "part of stalls.weight_stream_cycles: a chunk of tiles waited for staging-buffer space "
+       "(memory.stream.staging_bytes)",
+       [](V v) -> json { return v.s.stall_weight_staging_cycles; }, memory_rows},
+      {"memory.weight_stall.latency_cycles", "cycles",
+       "part of stalls.weight_stream_cycles: up to one unloaded DRAM read latency per stalled "
+       "iteration",
+       [](V v) -> json { return v.s.stall_weight_latency_cycles; }, memory_rows},
+      {"memory.weight_stall.bandwidth_cycles", "cycles",
+       "part of stalls.weight_stream_cycles: the rest (transfer time, queueing behind other "
+       "requests, bank conflicts, refresh)",
+       [](V v) -> json { return v.s.stall_weight_bandwidth_cycles; }, memory_rows},
+      {"memory.row_hit_rate", "ratio",
+       "DRAM model: bursts to an open row / all bursts (0: no DRAM model)",
+       [](V v) -> json {
+         return safe_div(double(v.s.dram.row_hits),
+                         double(v.s.dram.row_hits + v.s.dram.row_misses));
+       },
+       memory_rows},
+      {"memory.activates", "commands", "DRAM model: ACT commands",
+       [](V v) -> json { return v.s.dram.activates; }, memory_rows},
+      {"memory.precharges", "commands", "DRAM model: PRE commands (conflicts and refresh)",
+       [](V v) -> json { return v.s.dram.precharges; }, memory_rows},
+      {"memory.read_bursts", "bursts", "DRAM model: RD commands (one burst each)",
+       [](V v) -> json { return v.s.dram.read_bursts; }, memory_rows},
+      {"memory.write_bursts", "bursts", "DRAM model: WR commands (one burst each)",
+       [](V v) -> json { return v.s.dram.write_bursts; }, memory_rows},
+      {"memory.refreshes", "commands",
+       "DRAM model: all-bank refreshes, up to the last request of the run",
+       [](V v) -> json { return v.s.dram.refreshes; }, memory_rows},
+      {"memory.refresh_ns", "ns",
+       "DRAM model: time ranks were blocked by refresh (tRFC each), summed over channels and "
+       "ranks",
+       [](V v) -> json { return double(v.s.dram.refresh_cycles) * dram_tck_ns(v.hw); },
+       memory_rows},
+      {"memory.refresh_share", "ratio",
+       "DRAM model: share of the run a rank was refreshing (refresh_ns / (run time x channels x "
+       "ranks))",
+       [](V v) -> json {
+         return safe_div(double(v.s.dram.refresh_cycles) * dram_tck_ns(v.hw),
+                         run_ns(v) * dram_ranks(v.hw));
+       },
+       memory_rows},
       {"host.bytes", "bytes", "written by the host before cycle 0 (program, images, inputs)",
        [](V v) -> json { return v.s.host_bytes; }},
       {"host.transactions", "transactions", "host-interface transactions",
@@ -349,7 +450,8 @@ json stats_json(const SimStats& s, const timing::TimingReport& a, const Comparis
                 const HwConfig& hw, const RunInfo& info) {
   const RunView v{s, a, c, hw, info};
   json j = json::object();
-  for (const RunStat& r : all_run_stats()) j[stats::pointer(r.path)] = r.value(v);
+  for (const RunStat& r : all_run_stats())
+    if (!r.present || r.present(v)) j[stats::pointer(r.path)] = r.value(v);
   return j;
 }
 
@@ -461,7 +563,11 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
   std::ostringstream o;
   o << "csbrnn simulate: " << info.program << " on " << hw.name << " (" << hw.engine.K << "x"
     << hw.engine.L << " groups of " << hw.engine.P << "x" << hw.engine.Q << " PEs, "
-    << hw.engine.clock_mhz << " MHz, memory " << (hw.memory.ideal ? "ideal" : "DRAM") << ")\n";
+    << hw.engine.clock_mhz << " MHz, memory "
+    << (memory_model(hw.memory) == MemoryModel::Dram ? hw.memory.model
+        : hw.memory.ideal                            ? "ideal"
+                                                     : "DRAM")
+    << ")\n";
   std::snprintf(buf, sizeof buf,
                 "  timesteps        %d\n  cycles           %lld total, %.1f per timestep\n"
                 "  latency          %.3f us per timestep, %.0f frames/s\n",
@@ -484,6 +590,20 @@ std::string summary_text(const SimStats& s, const timing::TimingReport& a, const
                 (long long)s.stall_input_cycles, (long long)s.stall_weight_cycles,
                 (long long)s.stall_dram_cycles);
   o << buf;
+  if (j.contains("memory")) {
+    const json& mj = j["memory"];
+    std::snprintf(buf, sizeof buf,
+                  "  weight stall     %lld staging full, %lld DRAM latency, %lld bandwidth cycles\n"
+                  "  memory           %s: %.2f GB/s achieved of %.2f peak, row hits %.1f%%, "
+                  "refresh %.0f ns (%.2f%%)\n",
+                  (long long)s.stall_weight_staging_cycles,
+                  (long long)s.stall_weight_latency_cycles,
+                  (long long)s.stall_weight_bandwidth_cycles,
+                  mj["model"].get<std::string>().c_str(), mj["achieved_gbps"].get<double>(),
+                  mj["peak_gbps"].get<double>(), 100 * mj["row_hit_rate"].get<double>(),
+                  mj["refresh_ns"].get<double>(), 100 * mj["refresh_share"].get<double>());
+    o << buf;
+  }
   int64_t gh = 0, gv = 0;
   const GroupStats* busiest = nullptr;
   const GroupStats* idlest = nullptr;

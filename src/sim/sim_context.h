@@ -32,6 +32,8 @@ struct SimContext {
   std::function<void(int)> row_group_reduced;  // reduction of row-group a ended (streams)
   // DRAM address map (bytes): X then Y then streamed weights.
   uint64_t x_base = 0, y_base = 0, w_base = 0;
+  // Engine cycles one burst read takes on an idle memory (the Dram sets it per job).
+  int64_t dram_unloaded_cycles = 1;
 
   sc_core::sc_time origin;  // cycle 0 of the current job
   int64_t cycle() const { return int64_t((sc_core::sc_time_stamp() - origin).value() / T.value()); }

@@ -34,6 +34,10 @@ struct SimStats {
   int64_t stall_input_cycles = 0;   // engine-level: sum of max(0, ld(n+1) - E(n))
   int64_t stall_weight_cycles = 0;  // engine-level: iteration lengthened by weight streaming
   int64_t stall_dram_cycles = 0;    // load/store sections longer than the ideal transfer
+  // stall_weight_cycles by cause (they sum to it): the chunk waited for staging-buffer space,
+  // the unloaded DRAM latency of a fetch, the rest (bandwidth and queueing)
+  int64_t stall_weight_staging_cycles = 0, stall_weight_latency_cycles = 0,
+          stall_weight_bandwidth_cycles = 0;
   uint64_t useful_macs = 0;
   int64_t tiles_issued = 0;
   double imbalance_sum = 0;                        // sum over iterations of max/mean group load

@@ -94,7 +94,7 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   ctx.hw = hw;
   ctx.T = period(hw);
   dram.reset_timing();
-  engine.streamer.port_free_cycle = 0;
+  engine.streamer.reset();
   check_program(p, origin);
   CSBRNN_ASSERT(controller.finished(), "prepare during a run");
   ctx.prog = &p;

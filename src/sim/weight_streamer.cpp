@@ -13,13 +13,25 @@ int64_t WeightStreamer::fetch(uint64_t addr, uint8_t* dst, uint64_t bytes) {
   int64_t ready = now;
   const int burst = ctx_.hw.memory.burst_bytes;
   tlm::tlm_generic_payload tr;
-  for (uint64_t off = 0; off < bytes; off += burst, ++issue) {
-    const unsigned len = unsigned(std::min<uint64_t>(burst, bytes - off));
-    set_payload(tr, tlm::TLM_READ_COMMAND, addr + off, dst + off, len);
+  const size_t limit = size_t(ctx_.hw.memory.stream_outstanding);
+  // With a DRAM model or the deep streamer, transactions are aligned to burst_bytes (a
+  // misaligned one would touch two DRAM bursts); the original streamer splits from `addr`.
+  const bool aligned = memory_model(ctx_.hw.memory) == MemoryModel::Dram ||
+                       ctx_.hw.memory.stream_staging_bytes > 0 || limit > 0;
+  for (uint64_t off = 0, len = 0; off < bytes; off += len, ++issue) {
+    len = std::min<uint64_t>(burst - (aligned ? (addr + off) % uint64_t(burst) : 0), bytes - off);
+    set_payload(tr, tlm::TLM_READ_COMMAND, addr + off, dst + off, unsigned(len));
+    if (limit > 0)
+      while (inflight_.size() >= limit) {
+        issue = std::max(issue, inflight_.front());
+        inflight_.pop_front();
+      }
     sc_time delay = ctx_.cycles(issue - now);
     isocket->b_transport(tr, delay);
     CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", addr + off);
-    ready = std::max(ready, now + ceil_cycles(delay, ctx_.T));
+    const int64_t done = now + ceil_cycles(delay, ctx_.T);
+    ready = std::max(ready, done);
+    if (limit > 0) inflight_.push_back(done);
   }
   port_free_cycle = issue;
   bytes_fetched += int64_t(bytes);

@@ -1,8 +1,13 @@
 // WeightStreamer: the engine's TLM-2.0 initiator that fetches the tiles and indices of streamed
 // (non-resident) group images from DRAM, one transaction of <= burst_bytes per cycle on one port.
+// memory.stream.outstanding = N > 0: at most N transactions in flight (a transaction issues no
+// earlier than the completion of the one N before it); 0: no limit (the original streamer).
+// With a DRAM model (memory.model preset or file) or the deep streamer the transactions are
+// aligned to burst_bytes; the original streamer splits from the range's start.
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <cstdint>
+#include <deque>
 #include <systemc>
 #include <tlm>
 
@@ -22,9 +27,15 @@ class WeightStreamer : public sc_core::sc_module {
   // traced
   int64_t bytes_fetched = 0;
   int64_t port_free_cycle = 0;
+  /// A new job (cycle 0): the port is free and nothing is in flight.
+  void reset() {
+    port_free_cycle = 0;
+    inflight_.clear();
+  }
 
  private:
   SimContext& ctx_;
+  std::deque<int64_t> inflight_;  // completion cycles of the transactions in flight (issue order)
 };
 
 }  // namespace csbrnn::sim

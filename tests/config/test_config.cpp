@@ -33,8 +33,13 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.buffers.weight_buffer_kib == b.buffers.weight_buffer_kib &&
          a.buffers.block_neuron_buffer == b.buffers.block_neuron_buffer &&
          a.buffers.neuron_accum_buffer == b.buffers.neuron_accum_buffer &&
-         a.buffers.vector_buffer == b.buffers.vector_buffer && a.eltwise.lanes == b.eltwise.lanes &&
-         a.eltwise.lat_sum == b.eltwise.lat_sum && a.eltwise.lat_mult == b.eltwise.lat_mult &&
+         a.buffers.vector_buffer == b.buffers.vector_buffer &&
+         a.buffers.weight_residency == b.buffers.weight_residency &&
+         a.memory.model == b.memory.model &&
+         a.memory.stream_outstanding == b.memory.stream_outstanding &&
+         a.memory.stream_staging_bytes == b.memory.stream_staging_bytes &&
+         a.eltwise.lanes == b.eltwise.lanes && a.eltwise.lat_sum == b.eltwise.lat_sum &&
+         a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
          a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
          a.memory.ideal == b.memory.ideal && a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
@@ -65,6 +70,7 @@ const std::vector<std::string> kExpectedKeys = {
     "buffers.weight_buffer_kib",
     "buffers.block_neuron_buffer",
     "buffers.neuron_accum_buffer",
+    "buffers.weight_residency",
     "buffers.vector_buffer",
     "eltwise.lanes",
     "eltwise.latency.sum",
@@ -73,9 +79,12 @@ const std::vector<std::string> kExpectedKeys = {
     "eltwise.latency.tanh",
     "eltwise.stream",
     "memory.ideal",
+    "memory.model",
     "memory.dram_latency_ns",
     "memory.dram_bandwidth_gbps",
     "memory.burst_bytes",
+    "memory.stream.outstanding",
+    "memory.stream.staging_bytes",
     "sharing.mode",
     "sharing.max_vertical_fraction",
     "numeric.weight_frac_bits",
@@ -123,6 +132,8 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.buffers.block_neuron_buffer == 64; }},
       {"buffers.neuron_accum_buffer", "32",
        [](const HwConfig& c) { return c.buffers.neuron_accum_buffer == 32; }},
+      {"buffers.weight_residency", "traffic",
+       [](const HwConfig& c) { return c.buffers.weight_residency == Residency::Traffic; }},
       {"buffers.vector_buffer", "4096",
        [](const HwConfig& c) { return c.buffers.vector_buffer == 4096; }},
       {"eltwise.lanes", "8", [](const HwConfig& c) { return c.eltwise.lanes == 8; }},
@@ -133,11 +144,17 @@ const std::vector<Setting>& settings() {
       {"eltwise.latency.tanh", "5", [](const HwConfig& c) { return c.eltwise.lat_tanh == 5; }},
       {"eltwise.stream", "false", [](const HwConfig& c) { return !c.eltwise.stream; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
+      {"memory.model", "ddr4-2400",
+       [](const HwConfig& c) { return c.memory.model == "ddr4-2400" && !c.memory.ideal; }},
       {"memory.dram_latency_ns", "0",
        [](const HwConfig& c) { return c.memory.dram_latency_ns == 0.0; }},
       {"memory.dram_bandwidth_gbps", "0.1",
        [](const HwConfig& c) { return c.memory.dram_bandwidth_gbps == 0.1; }},
       {"memory.burst_bytes", "256", [](const HwConfig& c) { return c.memory.burst_bytes == 256; }},
+      {"memory.stream.outstanding", "8",
+       [](const HwConfig& c) { return c.memory.stream_outstanding == 8; }},
+      {"memory.stream.staging_bytes", "65536",
+       [](const HwConfig& c) { return c.memory.stream_staging_bytes == 65536; }},
       {"sharing.mode", "horizontal",
        [](const HwConfig& c) { return c.sharing == SharingMode::Horizontal; }},
       {"sharing.max_vertical_fraction", "0.3333333333333333",

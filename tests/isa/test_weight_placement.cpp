@@ -56,3 +56,29 @@ TEST_CASE("weight placement: a program that fits streams nothing") {
   CHECK_FALSE(w.any_streamed());
   CHECK(w.resident_bytes[0] == 1000);
 }
+
+TEST_CASE("weight placement: the traffic policy keeps the most streamed bytes resident") {
+  Program p = with_images(1, {{300}, {400}, {100}});  // 600, 800, 200 bytes; 1024 per group
+  auto run = [](uint16_t m) {
+    Section s;
+    s.unit = Unit::Engine;
+    s.op = Op::Mvm;
+    s.mvm = m;
+    return MacroWord{{s}};
+  };
+  p.words = {run(0), run(1), run(2)};  // each MVM once per timestep
+  p.hw.buffers.weight_residency = Residency::Traffic;
+  // order by bytes x runs: 800 (MVM 1) fits, 800 + 600 does not (MVM 0 streams), 800 + 200 fits
+  WeightPlacement w = place_weights(p);
+  CHECK(w.streamed[0] == std::vector<bool>{true, false, false});
+  CHECK(w.resident_bytes[0] == 1000);  // program order keeps 800 (600 + 200)
+  CHECK(w.total_bytes[0] == 1600);
+  // MVM 0 twice a timestep: 1200 first -> resident, then 800 (1400 > 1024: streams), then 200
+  p.words.push_back(run(0));
+  w = place_weights(p);
+  CHECK(w.streamed[0] == std::vector<bool>{false, true, false});
+  CHECK(w.resident_bytes[0] == 800);
+  // the default policy ignores the runs: first fit in program order
+  p.hw.buffers.weight_residency = Residency::ProgramOrder;
+  CHECK(place_weights(p).streamed[0] == std::vector<bool>{false, true, false});
+}
