@@ -58,6 +58,11 @@ void flatten(const sim::SimJob& j, Run& r) {
     add(p + "tiles_received_v", x.tiles_received_v);
     add(p + "useful_macs", int64_t(x.useful_macs));
   }
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    add("unit " + std::to_string(u) + " busy_cycles", s.units[u].busy_cycles);
+    add("unit " + std::to_string(u) + " sections", s.units[u].sections);
+    add("unit " + std::to_string(u) + " elements", s.units[u].elements);
+  }
   r.iterations = s.iteration_cycles;
   r.y = j.y;
   for (const auto& u : s.units) r.unit_busy.push_back(u.busy_cycles);
@@ -306,14 +311,16 @@ TEST_CASE("detailed and fast: reduction of K x bh neurons at lanes per cycle (ha
   CHECK(fast.y == det.y);
 }
 
-// Divergence 2: the fast element-wise units add ceil(n/lanes) + latency to busy_cycles for
-// every section, so pipelined stream sections that overlap in the pipeline are counted twice;
-// the detailed units count the cycles in which they hold work (issuing or in the pipeline).
-// Cycles are unaffected. Streamed tiny LSTM (docs/timing.md): the chain's Sum1 serves biaswb
-// (2 elements: issue 1 + latency 1) and later add; there the two sections never overlap, so the
-// counts agree; on a random streamed model with several row-groups the detailed count is <= the
-// fast one, and equal where no section overlaps another on its unit.
-TEST_CASE("detailed vs fast divergence: element-wise busy cycles under streams",
+// Divergence 2 (fixed): the fast element-wise units added ceil(n/lanes) + latency to
+// busy_cycles for every section, so pipelined stream sections that overlap in a unit's
+// pipeline were counted twice; both modes now count the cycles in which a unit holds work
+// (issuing or in the pipeline; the detailed units cycle by cycle, the fast ones as the union
+// of the sections' intervals). On a streamed model with several row-groups, lanes 1 and
+// latencies of 30, chunk a+1's section follows chunk a's on a unit while chunk a's results are
+// still in the pipeline: the counts agree, and each unit's busy cycles are fewer than the sum
+// over its sections of ceil(n/lanes) + latency (what the old rule counted), which is at least
+// sections x (1 + latency).
+TEST_CASE("detailed and fast: element-wise busy cycles count overlapping sections once",
           "[sim][detailed]") {
   GenSpec s;
   s.cell = CellType::LSTM;
@@ -339,18 +346,18 @@ TEST_CASE("detailed vs fast divergence: element-wise busy cycles under streams",
   REQUIRE(!p.mvms[0].stream.empty());
   const Run fast = simulate(p, hw, 1, 9);
   const Run det = simulate(p, detailed_of(hw), 1, 9);
-  check_equal("streamed", fast, det);
-  int64_t det_elt = 0, fast_elt = 0;
+  check_equal("streamed", fast, det);  // every unit's busy_cycles included
+  int overlapped = 0;
   for (Unit u : {Unit::Sum1, Unit::Sum2, Unit::Mult1, Unit::Mult2, Unit::Sigmoid, Unit::Tanh}) {
-    INFO("unit " << int(u) << " fast " << fast.unit_busy[size_t(u)] << " detailed "
-                 << det.unit_busy[size_t(u)]);
-    CHECK(det.unit_busy[size_t(u)] <= fast.unit_busy[size_t(u)]);
-    det_elt += det.unit_busy[size_t(u)];
-    fast_elt += fast.unit_busy[size_t(u)];
+    const std::string n = "unit " + std::to_string(int(u));
+    const int lat = u == Unit::Sum1 || u == Unit::Sum2 ? hw.eltwise.lat_sum : 30;
+    // the old rule: sum over the sections of ceil(n / 1) + lat = elements + lat x sections
+    const int64_t old_rule = figure(det, n + " elements") + lat * figure(det, n + " sections");
+    INFO(n << " busy " << det.unit_busy[size_t(u)] << " old rule " << old_rule);
+    CHECK(det.unit_busy[size_t(u)] <= old_rule);
+    overlapped += det.unit_busy[size_t(u)] < old_rule ? 1 : 0;
   }
-  CHECK(det_elt < fast_elt);  // overlapped sections counted once
-  CHECK(det.unit_busy[size_t(Unit::Load)] == fast.unit_busy[size_t(Unit::Load)]);
-  CHECK(det.unit_busy[size_t(Unit::Engine)] == fast.unit_busy[size_t(Unit::Engine)]);
+  CHECK(overlapped > 0);  // some unit's sections overlapped: counted once
 }
 
 TEST_CASE("detailed mode refuses what it does not model and fast mode refuses detailed knobs",
