@@ -403,6 +403,17 @@ std::vector<HwKey> build_keys() {
       "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
       "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
       "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_width", [](HwConfig& c) -> int& { return c.detailed.link_width; },
+      "detailed mode: sharing-link width: input neurons per flit on a horizontal link (a "
+      "from-left item's inputs are ceil(cols / width) flits, one per cycle), partial sums per "
+      "cycle on a vertical link (a from-up tile holds it ceil(P / width) cycles); 0 = unbounded "
+      "(ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_fifo_depth", [](HwConfig& c) -> int& { return c.detailed.link_fifo_depth; },
+      "detailed mode: flit entries of the receiver's FIFO on a horizontal link, with credit "
+      "back-pressure (a credit returns detailed.link_latency + 1 cycles after the pop); 0 = "
+      "unbounded (ideal)"));
   return k;
 }
 

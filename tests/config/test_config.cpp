@@ -44,7 +44,9 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
          a.detailed.item_bubble == b.detailed.item_bubble &&
-         a.detailed.link_latency == b.detailed.link_latency;
+         a.detailed.link_latency == b.detailed.link_latency &&
+         a.detailed.link_width == b.detailed.link_width &&
+         a.detailed.link_fifo_depth == b.detailed.link_fifo_depth;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -83,6 +85,8 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.barrier_latency",
     "detailed.item_bubble",
     "detailed.link_latency",
+    "detailed.link_width",
+    "detailed.link_fifo_depth",
 };
 
 // A non-default value for every key and the field it must land in.
@@ -148,6 +152,9 @@ const std::vector<Setting>& settings() {
       {"detailed.item_bubble", "1", [](const HwConfig& c) { return c.detailed.item_bubble == 1; }},
       {"detailed.link_latency", "4",
        [](const HwConfig& c) { return c.detailed.link_latency == 4; }},
+      {"detailed.link_width", "3", [](const HwConfig& c) { return c.detailed.link_width == 3; }},
+      {"detailed.link_fifo_depth", "2",
+       [](const HwConfig& c) { return c.detailed.link_fifo_depth == 2; }},
   };
   return s;
 }

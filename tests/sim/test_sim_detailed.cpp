@@ -9,6 +9,7 @@
 // after sim_test_util.h, which brings the HwConfig it uses
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
+#include "sim/detailed/link_fifo.h"
 
 using namespace csbrnn;
 
@@ -385,6 +386,12 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                     Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
   CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
                                 "hw.yaml", {}));
+  for (const char* knob : {"link_width", "link_fifo_depth"}) {
+    const std::string y = std::string("detailed:\n  ") + knob + ": 1\n";
+    CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
+                      Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
+    CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\n" + y, "hw.yaml", {}));
+  }
 }
 
 // Hand-worked trace, two groups sharing (tiny LSTM, horizontal sharing): group (0,0) gives the
@@ -446,4 +453,90 @@ TEST_CASE("detailed hand trace: two groups sharing (tiny LSTM)", "[sim][detailed
     hw.engine.lat_vertical_path = 3;
     CHECK(figure(simulate(p, detailed_of(hw), 1, 5), "engine_cycles") == 15);
   }
+}
+
+// Hand-worked: the horizontal link as a credited FIFO (link_fifo.h). Tiny LSTM, horizontal
+// sharing (the trace above): (0,1) issues its local tile in cycle 2; its from-left item
+// (2x4 kernel: 4 input neurons, 2 tiles) starts in cycle 3. With detailed.link_width = 1,
+// link_fifo_depth = 1, link_latency = 1 its inputs are 4 flits, one credit:
+//   cycle 3  send f0 (credit 0 left);      cycle 4  pop f0 (credit back usable in 4 + 1 + 1 = 6)
+//   cycle 6  send f1;  cycle 7  pop f1 (credit at 9);  cycle 9 send f2; cycle 10 pop (credit 12)
+//   cycle 12 send f3;  cycle 13 pop f3: the last flit, the first tile issues in 13 (bypass),
+//   the second in 14: done at 15, D(0) = 15 - 2 = 13 (was 3), the MVM 22, the timestep 43.
+// Unbounded FIFO (depth 0), width 1: sends 3-6, pops 4-7, tiles 7-8: D(0) = 7, 37 per step.
+// Width 2, depth 1: sends 3 and 6, pops 4 and 7: D(0) = 7 again (fewer flits, same wait).
+// Width 4 (one flit), depth 1, latency 3: send 3, pop 6, tiles 6-7: D(0) = 6, equal to
+// link_latency = 3 without FIFO (36 per step). The stall cycles are (0,1)'s barrier idle of the
+// other groups (the busiest group waits).
+TEST_CASE("detailed hand trace: horizontal link FIFO with width, depth and credits",
+          "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  auto run = [&](int width, int depth, int latency) {
+    HwConfig h = detailed_of(hw);
+    h.detailed.link_width = width;
+    h.detailed.link_fifo_depth = depth;
+    h.detailed.link_latency = latency;
+    Run r = simulate(p, h, 1, 5);
+    REQUIRE(r.error.empty());
+    CHECK(r.y == ideal.y);
+    return r;
+  };
+  const Run d1 = run(1, 1, 1);
+  CHECK(d1.iterations == std::vector<int64_t>{13});
+  CHECK(figure(d1, "engine_cycles") == 22);
+  CHECK(figure(d1, "total") == 43);
+  CHECK(figure(d1, "group 1 busy") == 3);
+  CHECK(figure(d1, "group 1 barrier_idle") == 10);
+  const Run d0 = run(1, 0, 1);
+  CHECK(d0.iterations == std::vector<int64_t>{7});
+  CHECK(figure(d0, "total") == 37);
+  CHECK(run(2, 1, 1).iterations == std::vector<int64_t>{7});
+  const Run w4 = run(4, 1, 3);
+  CHECK(w4.iterations == std::vector<int64_t>{6});
+  CHECK(figure(w4, "total") == 36);
+}
+
+// Hand-worked: the vertical link's width. Tiny LSTM, vertical sharing (the trace above): (1,0)
+// issues [local 1x2: 1 tile] in cycle 2, then [from-up 4x2: 2 tiles] whose P = 2 partial sums
+// per tile go down to (0,0)'s accumulators. With detailed.link_width = 1 a from-up tile holds
+// the link ceil(2 / 1) = 2 cycles: tile 1 in cycle 3, cycle 4 stalls, tile 2 in cycle 5; done
+// at 6: D(0) = 4 (was 3), the MVM 14 (was 13), 35 per timestep. Width 2: one cycle per tile,
+// the ideal trace (13).
+TEST_CASE("detailed hand trace: vertical link width", "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  HwConfig h = detailed_of(hw);
+  h.detailed.link_width = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{4});
+  CHECK(figure(r, "engine_cycles") == 14);
+  CHECK(figure(r, "total") == 35);
+  CHECK(figure(r, "group 2 busy") == 3);
+  h.detailed.link_width = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 13);
+}
+
+// The link FIFO alone (no kernel): the cycles of the hand trace above, and a second transfer on
+// the same link waiting for the first one's last credit.
+TEST_CASE("link FIFO: flits, credits and latency cycle by cycle", "[sim][detailed]") {
+  sim::detailed::LinkFifo f(1, 1, 1);
+  f.start(4, 3);
+  int64_t c = 3;
+  while (!f.step(c)) ++c;
+  CHECK(c == 13);  // pops in 4, 7, 10, 13
+  CHECK(f.flits == 4);
+  // the next item's one-flit transfer starts in cycle 14; the credit of the pop in 13 is
+  // usable in 13 + 1 + 1 = 15
+  f.start(1, 14);
+  c = 14;
+  while (!f.step(c)) ++c;
+  CHECK(c == 16);                      // sent in 15, popped in 16
+  sim::detailed::LinkFifo u(3, 0, 2);  // unbounded: 7 neurons = 3 flits sent 0-2, pops 2-4
+  u.start(7, 0);
+  c = 0;
+  while (!u.step(c)) ++c;
+  CHECK(c == 4);
 }

@@ -33,6 +33,13 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   load_.assign(G, 0);
   done_at_.assign(G, 0);
   bubble_left_.assign(G, 0);
+  const DetailedConfig& dc = ctx.hw.detailed;
+  fifo_links_ = dc.link_width > 0 || dc.link_fifo_depth > 0;
+  const int width = dc.link_width > 0 ? dc.link_width : 1 << 30;
+  hlink_.assign(G, LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
+  link_wait_.assign(G, 0);
+  vgap_.assign(G, 0);
+  if (dc.link_width > 0) vtile_cycles_ = (ctx.hw.engine.P + dc.link_width - 1) / dc.link_width;
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
@@ -80,15 +87,19 @@ void DetailedEngine::tick() {
     next_trigger();
 }
 
-void DetailedEngine::start_item(int g) {
+void DetailedEngine::start_item(int g, int64_t c) {
   const CsbEngine::FlatItem& f = *cur_[size_t(g)];
   const MicroItem& it = f.item;
   const uint8_t kind = uint8_t(it.kind);
   item_left_[size_t(g)] = f.tiles;
   if (last_kind_[size_t(g)] != kNoKind && last_kind_[size_t(g)] != kind)
     bubble_left_[size_t(g)] = ctx_.hw.detailed.item_bubble;
-  if (it.kind == ItemKind::FromLeft)  // its first inputs cross the horizontal link meanwhile
+  if (it.kind == ItemKind::FromLeft && fifo_links_) {  // its inputs cross the link as flits
+    hlink_[size_t(g)].start(it.cols, c);
+    link_wait_[size_t(g)] = 1;
+  } else if (it.kind == ItemKind::FromLeft) {  // its inputs cross the link meanwhile
     bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
+  }
   last_kind_[size_t(g)] = kind;
   // the shared datapath: the item's products into its accumulators
   const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
@@ -156,12 +167,18 @@ void DetailedEngine::work(int64_t c) {
       }
     }
     if (!issuing_[gi]) continue;
+    if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
+    if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
     if (bubble_left_[gi] > 0) {
       --bubble_left_[gi];
       continue;
     }
+    if (link_wait_[gi]) continue;  // stall: the item's inputs are still crossing the link
+    const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+    if (vertical_tile && vgap_[gi] > 0) continue;  // stall: the vertical link is busy
     // the sequencer issues one tile of its current item into the pipeline
-    pipe[0] |= cur_[gi]->item.kind == ItemKind::FromUp ? kTileV : kTile;
+    pipe[0] |= vertical_tile ? kTileV : kTile;
+    if (vertical_tile) vgap_[gi] = vtile_cycles_;
     ++occupancy_[gi];
     ++load_[gi];
     std::vector<int64_t>& buckets = st.busy_buckets[gi];
@@ -172,7 +189,7 @@ void DetailedEngine::work(int64_t c) {
       issuing_[gi] = 0;
       done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
     } else {
-      start_item(g);
+      start_item(g, c + 1);
     }
   }
 }
@@ -199,7 +216,9 @@ void DetailedEngine::begin_iteration(int64_t b) {
     vertical_iter_[gi] = 0;
     issuing_[gi] = fi.first != fi.last;
     done_at_[gi] = b;
-    if (issuing_[gi]) start_item(g);
+    link_wait_[gi] = 0;
+    vgap_[gi] = 0;
+    if (issuing_[gi]) start_item(g, b);
   }
 }
 

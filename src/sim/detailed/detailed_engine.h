@@ -8,6 +8,10 @@
 //                    detailed.item_bubble idle cycles between items of different origin and
 //                    detailed.link_latency before a from-left item (its inputs cross the link;
 //                    the larger of the two when both apply); raises `done` after its last tile;
+//   sharing links:   with detailed.link_width or link_fifo_depth set, a from-left item's inputs
+//                    cross its horizontal link as flits through a credited FIFO (link_fifo.h;
+//                    the link latency is then the flits'); a from-up tile holds the vertical
+//                    link ceil(P / link_width) cycles (the next vertical tile waits);
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -30,6 +34,7 @@
 
 #include "sim/csb_engine.h"
 #include "sim/detailed/bnb_loader.h"
+#include "sim/detailed/link_fifo.h"
 #include "sim/detailed/reduce_fsm.h"
 #include "sim/sim_context.h"
 
@@ -56,7 +61,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
-  void start_item(int g);
+  void start_item(int g, int64_t c);  // the item's first cycle is c
   SimContext& ctx_;
   CsbEngine& st_;
   int K_, L_, G_, depth_, vdepth_;
@@ -74,6 +79,11 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<const CsbEngine::FlatItem*> cur_, end_;
   std::vector<int64_t> item_left_, load_, done_at_;
   std::vector<int> bubble_left_;
+  std::vector<LinkFifo> hlink_;     // per receiving group: its horizontal link from the left
+  std::vector<uint8_t> link_wait_;  // 1 while a from-left item waits for its inputs' flits
+  std::vector<int> vgap_;           // cycles the vertical link stays busy after a from-up tile
+  bool fifo_links_ = false;         // link_width or link_fifo_depth set: links as FIFOs
+  int vtile_cycles_ = 1;            // ceil(P / link_width): vertical link cycles per tile
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
   std::vector<int> occupancy_;  // tiles + marker in the pipeline
   std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
