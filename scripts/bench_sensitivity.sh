@@ -22,7 +22,8 @@ knobs=(
   "bubble 1|--set detailed.item_bubble=1"
   "link lat 1|--set detailed.link_latency=1"
   "link w8 d4|--set detailed.link_width=8 --set detailed.link_fifo_depth=4"
-  "all|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4"
+  "accum 1|--set detailed.accum_ports=1"
+  "all|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4 --set detailed.accum_ports=1"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

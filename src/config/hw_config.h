@@ -77,6 +77,7 @@ struct DetailedConfig {
   int link_latency = 0;     // detailed.link_latency: cycles a from-left item waits for its inputs
   int link_width = 0;       // detailed.link_width: neurons / partial sums per link cycle (0 = inf)
   int link_fifo_depth = 0;  // detailed.link_fifo_depth: horizontal link FIFO entries (0 = inf)
+  int accum_ports = 0;      // detailed.accum_ports: NeuronAccumBuffer write ports (0 = inf)
 };
 
 struct HwConfig {

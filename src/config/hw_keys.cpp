@@ -414,6 +414,12 @@ std::vector<HwKey> build_keys() {
       "detailed mode: flit entries of the receiver's FIFO on a horizontal link, with credit "
       "back-pressure (a credit returns detailed.link_latency + 1 cycles after the pop); 0 = "
       "unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.accum_ports", [](HwConfig& c) -> int& { return c.detailed.accum_ports; },
+      "detailed mode: tile-result write ports of a NeuronAccumBuffer per cycle, shared by the "
+      "group's own accumulations (served first) and the vertical path's from the group below "
+      "(they wait in a holding FIFO; the lower group stops issuing vertical tiles while 2 wait); "
+      "0 = unbounded (ideal)"));
   return k;
 }
 

@@ -46,7 +46,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.detailed.item_bubble == b.detailed.item_bubble &&
          a.detailed.link_latency == b.detailed.link_latency &&
          a.detailed.link_width == b.detailed.link_width &&
-         a.detailed.link_fifo_depth == b.detailed.link_fifo_depth;
+         a.detailed.link_fifo_depth == b.detailed.link_fifo_depth &&
+         a.detailed.accum_ports == b.detailed.accum_ports;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -87,6 +88,7 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.link_latency",
     "detailed.link_width",
     "detailed.link_fifo_depth",
+    "detailed.accum_ports",
 };
 
 // A non-default value for every key and the field it must land in.
@@ -155,6 +157,7 @@ const std::vector<Setting>& settings() {
       {"detailed.link_width", "3", [](const HwConfig& c) { return c.detailed.link_width == 3; }},
       {"detailed.link_fifo_depth", "2",
        [](const HwConfig& c) { return c.detailed.link_fifo_depth == 2; }},
+      {"detailed.accum_ports", "1", [](const HwConfig& c) { return c.detailed.accum_ports == 1; }},
   };
   return s;
 }

@@ -386,7 +386,7 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                     Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
   CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
                                 "hw.yaml", {}));
-  for (const char* knob : {"link_width", "link_fifo_depth"}) {
+  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports"}) {
     const std::string y = std::string("detailed:\n  ") + knob + ": 1\n";
     CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
                       Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
@@ -539,4 +539,38 @@ TEST_CASE("link FIFO: flits, credits and latency cycle by cycle", "[sim][detaile
   c = 0;
   while (!u.step(c)) ++c;
   CHECK(c == 4);
+}
+
+// Hand-worked: the accumulator ports. Tiny LSTM, vertical sharing, engine.pipeline.vertical_path
+// = 0 (the vertical path as long as the local one, 5 stages: a tile issued in cycle c writes its
+// accumulators in cycle c + 5). (0,0) issues its 2 local tiles in cycles 2-3 (writes in 7, 8);
+// (1,0) its local tile in 2 and the 2 from-up tiles for (0,0) in 3-4 (writes into (0,0)'s
+// NeuronAccumBuffer in 8, 9). Ideal: D(0) = 3, the drain markers leave in cycle 9 (edge 10),
+// reduction 1 + 2: the MVM lasts 12, the timestep 33. detailed.accum_ports = 1: in cycle 8
+// (0,0)'s own result takes the port, the vertical one waits in the holding FIFO (1 waiting);
+// cycle 9 the second vertical result arrives and the free port takes the first (1 waiting);
+// cycle 10 the last one: the FIFO is empty at edge 11, the drain ends one cycle later: the MVM
+// lasts 13, the timestep 34. (No back-pressure: (1,0) has issued before 2 results wait.)
+// accum_ports = 2: no conflict, the ideal trace.
+TEST_CASE("detailed hand trace: accumulator ports shared with the vertical path",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  hw.engine.lat_vertical_path = 0;
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  REQUIRE(ideal.error.empty());
+  CHECK(ideal.iterations == std::vector<int64_t>{3});
+  CHECK(figure(ideal, "engine_cycles") == 12);
+  CHECK(figure(ideal, "total") == 33);
+  check_equal("vertical, path 0", simulate(p, hw, 1, 5), ideal);
+  HwConfig h = detailed_of(hw);
+  h.detailed.accum_ports = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{3});
+  CHECK(figure(r, "engine_cycles") == 13);
+  CHECK(figure(r, "total") == 34);
+  CHECK(r.y == ideal.y);
+  h.detailed.accum_ports = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 12);
 }

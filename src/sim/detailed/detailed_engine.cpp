@@ -39,6 +39,10 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   hlink_.assign(G, LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
   link_wait_.assign(G, 0);
   vgap_.assign(G, 0);
+  accum_ports_ = dc.accum_ports;
+  local_w_.assign(G, 0);
+  vq_.assign(G, 0);
+  vq_start_.assign(G, 0);
   if (dc.link_width > 0) vtile_cycles_ = (ctx.hw.engine.P + dc.link_width - 1) / dc.link_width;
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
@@ -148,6 +152,10 @@ void DetailedEngine::work(int64_t c) {
   SimStats& st = ctx_.stats;
   fit_buckets(st, c + 1);  // the utilization picture stays bounded (sim_stats.h)
   const size_t bk = size_t(c / st.bucket_cycles);
+  if (accum_ports_ > 0) {
+    vq_start_ = vq_;
+    std::fill(local_w_.begin(), local_w_.end(), 0);
+  }
   for (int g = 0; g < G_; ++g) {
     const size_t gi = size_t(g);
     if (occupancy_[gi] == 0 && !issuing_[gi]) continue;  // idle by its own state
@@ -162,6 +170,11 @@ void DetailedEngine::work(int64_t c) {
         if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV);  // vertical path ends
         v = uint8_t(v & ~out);
         if (out & (kTile | kTileV)) --occupancy_[gi];
+        if (accum_ports_ > 0 && (out & kTile)) ++local_w_[gi];
+        if (accum_ports_ > 0 && (out & kTileV)) {  // to the holding FIFO of the giver's NAB
+          ++vq_[size_t(st_.links.up(g / L_, g % L_))];
+          ++vq_total_;
+        }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
         if (v) pipe[i + 1] |= v;
       }
@@ -176,6 +189,8 @@ void DetailedEngine::work(int64_t c) {
     if (link_wait_[gi]) continue;  // stall: the item's inputs are still crossing the link
     const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
     if (vertical_tile && vgap_[gi] > 0) continue;  // stall: the vertical link is busy
+    if (vertical_tile && accum_ports_ > 0 && vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2)
+      continue;  // stall: the giver's accumulator ports are taken (back-pressure)
     // the sequencer issues one tile of its current item into the pipeline
     pipe[0] |= vertical_tile ? kTileV : kTile;
     if (vertical_tile) vgap_[gi] = vtile_cycles_;
@@ -190,6 +205,13 @@ void DetailedEngine::work(int64_t c) {
       done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
     } else {
       start_item(g, c + 1);
+    }
+  }
+  if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes
+    for (int u = 0; u < G_; ++u) {
+      const int n = std::min(vq_[size_t(u)], std::max(0, accum_ports_ - local_w_[size_t(u)]));
+      vq_[size_t(u)] -= n;
+      vq_total_ -= n;
     }
   }
 }
@@ -293,7 +315,7 @@ void DetailedEngine::settle(int64_t b) {
         break;
       }
       case Phase::Drain:
-        if (markers_ == 0) {
+        if (markers_ == 0 && vq_total_ == 0) {
           phase_ = Phase::WaitReduce;
           state = 5;
           again = true;

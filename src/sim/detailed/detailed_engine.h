@@ -12,6 +12,10 @@
 //                    cross its horizontal link as flits through a credited FIFO (link_fifo.h;
 //                    the link latency is then the flits'); a from-up tile holds the vertical
 //                    link ceil(P / link_width) cycles (the next vertical tile waits);
+//   accumulator:     with detailed.accum_ports set, a NeuronAccumBuffer takes that many tile
+//                    results per cycle: the group's own first, then the vertical path's (from
+//                    the group below) from a holding FIFO; the lower group issues no vertical
+//                    tile while 2 of its results wait; the drain waits for the FIFO;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -84,6 +88,10 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<int> vgap_;           // cycles the vertical link stays busy after a from-up tile
   bool fifo_links_ = false;         // link_width or link_fifo_depth set: links as FIFOs
   int vtile_cycles_ = 1;            // ceil(P / link_width): vertical link cycles per tile
+  int accum_ports_ = 0;             // detailed.accum_ports (0 = unbounded)
+  std::vector<int> local_w_, vq_, vq_start_;  // per NAB: own writes this cycle, vertical
+                                              // results waiting (now, at the cycle's start)
+  int64_t vq_total_ = 0;                      // results waiting in all holding FIFOs
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
   std::vector<int> occupancy_;  // tiles + marker in the pipeline
   std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
