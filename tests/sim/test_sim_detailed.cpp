@@ -5,11 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+#include <sstream>
+
 #include "sim_test_util.h"
 // after sim_test_util.h, which brings the HwConfig it uses
+#include "common/file_util.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
 #include "sim/detailed/link_fifo.h"
+#include "support/test_util.h"
 
 using namespace csbrnn;
 
@@ -103,7 +108,8 @@ bool get_vec(int fd, std::vector<T>& v) {
 }
 
 /// Simulates `steps` timesteps of `prog` on `hw` in a child process (one elaboration each).
-Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed) {
+Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
+             const std::string& vcd = "") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
@@ -119,6 +125,10 @@ Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed) 
       jobs[0].x = test::random_input(steps, prog.input_size, seed, hw.numeric);
       sim::SimOptions o;
       o.record_iterations = true;
+      if (!vcd.empty()) {
+        o.vcd.file = vcd;
+        o.vcd.scope = {"all"};
+      }
       sim::simulate_jobs(hw, jobs, o);
       flatten(jobs[0], r);
     } catch (const std::exception& e) {
@@ -573,4 +583,69 @@ TEST_CASE("detailed hand trace: accumulator ports shared with the vertical path"
   CHECK(r.y == ideal.y);
   h.detailed.accum_ports = 2;
   CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 12);
+}
+
+// Hand-worked: the detailed VCD (docs/simulator.md "Detailed VCD"). The link-FIFO trace above
+// (width 1, depth 1, latency 1): group (0,1) issues its local tile in cycle 2, waits for its
+// from-left item's 4 flits in cycles 3-12 (reason 3, link wait), issues in 13-14 (reason 1);
+// group (0,0) issues in 2-3 and waits for the barrier in 4-14 (reason 6). A cycle's reason is
+// written at the edge that ends it (time (c + 1) x 5 ns at 200 MHz). The barrier's go is given
+// at edge 2 (first load) and edge 15 (the last done): barrier_go is 1 for the cycle after it.
+TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)",
+          "[sim][detailed]") {
+  test::TempDir t("dvcd");
+  const std::string vcd = (t.path / "d.vcd").string();
+  const HwConfig hw0 = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw0);
+  HwConfig h = detailed_of(hw0);
+  h.detailed.link_width = 1;
+  h.detailed.link_fifo_depth = 1;
+  h.detailed.link_latency = 1;
+  const Run r = simulate(p, h, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  const std::string text = read_text_file(vcd);
+  auto id_of = [&](const std::string& var) {  // "$var wire 32 ID NAME [31:0] $end"
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream w(line);
+      std::string tag, kind, bits, id, name;
+      if (w >> tag >> kind >> bits >> id >> name && tag == "$var" && name == var) return id;
+    }
+    FAIL("no VCD variable " << var);
+    return std::string();
+  };
+  for (const char* v : {"clk", "state", "iteration", "barrier_go", "reason_0_1", "link_fifo_0_1",
+                        "in_flight_1", "timestep"})
+    CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
+  // the value of a traced integer per edge: replay the value changes
+  auto series = [&](const std::string& var) {
+    const std::string id = id_of(var);
+    std::map<int64_t, int64_t> at;  // time (ps) -> value from then on
+    std::istringstream in(text.substr(text.find("$enddefinitions")));
+    std::string line;
+    int64_t now = 0;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
+      if (line.size() > id.size() + 1 && line[0] == 'b' &&
+          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
+        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
+    }
+    return at;
+  };
+  auto value_at_cycle_end = [&](const std::map<int64_t, int64_t>& s, int64_t c) {
+    const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
+    auto it = s.upper_bound(at);
+    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
+  };
+  const auto g01 = series("reason_0_1"), g00 = series("reason_0_0");
+  CHECK(value_at_cycle_end(g01, 2) == 1);
+  for (int64_t c = 3; c <= 12; ++c) CHECK(value_at_cycle_end(g01, c) == 3);
+  CHECK(value_at_cycle_end(g01, 13) == 1);
+  CHECK(value_at_cycle_end(g01, 14) == 1);
+  CHECK(value_at_cycle_end(g00, 3) == 1);
+  for (int64_t c = 4; c <= 14; ++c) CHECK(value_at_cycle_end(g00, c) == 6);
+  const auto fifo = series("link_fifo_0_1");
+  CHECK(value_at_cycle_end(fifo, 3) == 1);  // f0 sent in 3, popped in 4
+  CHECK(value_at_cycle_end(fifo, 4) == 0);
 }

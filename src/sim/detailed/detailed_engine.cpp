@@ -48,6 +48,8 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
   occupancy_.assign(G, 0);
+  reason.assign(G, kIdle);
+  link_occupancy.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
   SC_METHOD(tick);
   sensitive << clk.pos() << kick_;
@@ -146,6 +148,7 @@ void DetailedEngine::start_item(int g, int64_t c) {
 }
 
 void DetailedEngine::work(int64_t c) {
+  barrier_go = 0;
   loader_.step();
   reduce_.step();
   if (phase_ == Phase::Issue && barrier_left_ > 0) --barrier_left_;
@@ -158,6 +161,8 @@ void DetailedEngine::work(int64_t c) {
   }
   for (int g = 0; g < G_; ++g) {
     const size_t gi = size_t(g);
+    reason[gi] =
+        issuing_[gi] ? kIssue : (phase_ == Phase::Issue && load_[gi] > 0 ? kBarrier : kIdle);
     if (occupancy_[gi] == 0 && !issuing_[gi]) continue;  // idle by its own state
     uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
     if (occupancy_[gi] > 0) {  // the pipeline registers advance one stage
@@ -181,14 +186,22 @@ void DetailedEngine::work(int64_t c) {
     }
     if (!issuing_[gi]) continue;
     if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
+    link_occupancy[gi] = hlink_[gi].occupancy();
     if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
     if (bubble_left_[gi] > 0) {
       --bubble_left_[gi];
+      reason[gi] = kBubble;
       continue;
     }
-    if (link_wait_[gi]) continue;  // stall: the item's inputs are still crossing the link
+    if (link_wait_[gi]) {  // stall: the item's inputs are still crossing the link
+      reason[gi] = kLinkWait;
+      continue;
+    }
     const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
-    if (vertical_tile && vgap_[gi] > 0) continue;  // stall: the vertical link is busy
+    if (vertical_tile && vgap_[gi] > 0) {  // stall: the vertical link is busy
+      reason[gi] = kVLinkBusy;
+      continue;
+    }
     if (vertical_tile && accum_ports_ > 0 && vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2)
       continue;  // stall: the giver's accumulator ports are taken (back-pressure)
     // the sequencer issues one tile of its current item into the pipeline
@@ -310,6 +323,7 @@ void DetailedEngine::settle(int64_t b) {
           state = 3;
           break;
         }
+        barrier_go = 1;
         end_iteration(b);  // go
         again = true;
         break;

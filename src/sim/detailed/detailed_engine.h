@@ -57,6 +57,19 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int state = 0;  // 0 idle, 1 first load, 2 issue, 3 barrier latency, 4 drain, 5 wait reduction,
                   // 6 final reduction
   int64_t iteration = 0;
+  int barrier_go = 0;  // 1 in the cycle the barrier's go is given (done/go handshake)
+  /// Per group, what it did in the last cycle (the VCD's stall reason; docs/simulator.md):
+  enum Reason : int {
+    kIdle = 0,       // no work in this iteration (or the engine is idle)
+    kIssue = 1,      // issued a tile (valid)
+    kBubble = 2,     // detailed.item_bubble / link_latency wait between items
+    kLinkWait = 3,   // a from-left item's input flits still crossing the link FIFO
+    kVLinkBusy = 4,  // the vertical link still carries the previous tile's partial sums
+    kAccumFull = 5,  // the giver's accumulator holding FIFO is full (back-pressure)
+    kBarrier = 6,    // done, waiting for the barrier's go
+  };
+  std::vector<int> reason;          // per group
+  std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
 
  private:
   enum class Phase { Idle, FirstLoad, Issue, Drain, WaitReduce, Final };
