@@ -92,6 +92,9 @@ struct DetailedConfig {
   int barrier_latency = 0;  // detailed.barrier_latency: cycles from the last done to the go
   int item_bubble = 0;      // detailed.item_bubble: idle cycles between items of different origin
   int link_latency = 0;     // detailed.link_latency: cycles a from-left item waits for its inputs
+  int link_width = 0;       // detailed.link_width: neurons / partial sums per link cycle (0 = inf)
+  int link_fifo_depth = 0;  // detailed.link_fifo_depth: horizontal link FIFO entries (0 = inf)
+  int accum_ports = 0;      // detailed.accum_ports: NeuronAccumBuffer write ports (0 = inf)
 };
 
 // energy.*: the energy model's inputs (src/energy/, docs/energy.md); reporting only, no effect on

@@ -519,6 +519,23 @@ std::vector<HwKey> build_keys() {
       "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
       "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
       "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_width", [](HwConfig& c) -> int& { return c.detailed.link_width; },
+      "detailed mode: sharing-link width: input neurons per flit on a horizontal link (a "
+      "from-left item's inputs are ceil(cols / width) flits, one per cycle), partial sums per "
+      "cycle on a vertical link (a from-up tile holds it ceil(P / width) cycles); 0 = unbounded "
+      "(ideal)"));
+  k.push_back(detailed_key(
+      "detailed.link_fifo_depth", [](HwConfig& c) -> int& { return c.detailed.link_fifo_depth; },
+      "detailed mode: flit entries of the receiver's FIFO on a horizontal link, with credit "
+      "back-pressure (a credit returns detailed.link_latency + 1 cycles after the pop); 0 = "
+      "unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.accum_ports", [](HwConfig& c) -> int& { return c.detailed.accum_ports; },
+      "detailed mode: tile-result write ports of a NeuronAccumBuffer per cycle, shared by the "
+      "group's own accumulations (served first) and the vertical path's from the group below "
+      "(they wait in a holding FIFO; the lower group stops issuing vertical tiles while 2 wait); "
+      "0 = unbounded (ideal)"));
   // energy report (docs/energy.md); the table file is read and checked when a report is made
   k.push_back(energy_text_key(
       "energy.table", [](HwConfig& c) -> std::string& { return c.energy.table; },

@@ -59,7 +59,15 @@ void EltwiseUnit::proc() {
   elements += sec_.count;
   auto& us = ctx_.stats.units[size_t(unit_)];
   ++us.sections;
-  us.busy_cycles += cyc;
+  // busy: the cycles the unit holds work (issuing or in its pipeline), the union of its
+  // sections' [start, start + cyc): a pipelined section overlapping the previous one's tail
+  // adds only the cycles past that tail
+  const sc_time now = sc_time_stamp(), end = now + ctx_.cycles(cyc);
+  if (end > busy_end_) {
+    const sc_time from = now > busy_end_ ? now : busy_end_;
+    us.busy_cycles += int64_t(((end - from).value() + ctx_.T.value() / 2) / ctx_.T.value());
+    busy_end_ = end;
+  }
   us.elements += sec_.count;
   if (iss == 0)
     issued();

@@ -4,7 +4,8 @@
 // section once the current one has been issued (eltwise_issue_cycles(n) = ceil(n/lanes) cycles;
 // `on_issued` fires then), while earlier sections' results are still in the pipeline; each
 // section reports done (ctx.section_done) when its last element leaves the pipeline, in start
-// order. The programmable datapath (DataFlowIdx) is the section's operand routing.
+// order. The programmable datapath (DataFlowIdx) is the section's operand routing. busy_cycles
+// counts the cycles the unit holds work (overlapping sections once).
 #pragma once
 #include <deque>
 #include <functional>
@@ -35,6 +36,7 @@ class EltwiseUnit : public sc_core::sc_module, public SectionUnit {
   Unit unit_;
   Section sec_;
   bool issuing_ = false;
+  sc_core::sc_time busy_end_ = sc_core::SC_ZERO_TIME;  // the end of the busy cycles counted
   sc_core::sc_event go_, issue_end_;
   sc_core::sc_event_queue done_q_;
 };

@@ -18,8 +18,7 @@ ReduceUnit::ReduceUnit(sc_module_name name, SimContext& ctx, NeuronAccumBuffers&
 
 void ReduceUnit::start(const MvmProgram& mvm, int a, uint32_t dst) {
   CSBRNN_ASSERT(busy == 0, name(), ": reduction started while busy");
-  const int K = ctx_.hw.engine.K, L = ctx_.hw.engine.L, bh = mvm.bh;
-  (void)bh;
+  const int K = ctx_.hw.engine.K, L = ctx_.hw.engine.L;
   std::vector<int64_t*> row(static_cast<size_t>(L), nullptr);
   for (int k = 0; k < K; ++k) {
     const int br = a * K + k;
@@ -30,7 +29,7 @@ void ReduceUnit::start(const MvmProgram& mvm, int a, uint32_t dst) {
   }
   ++reductions;
   a_ = a;
-  pending_ = timing::reduce_cycles(ctx_.hw, bh);
+  pending_ = timing::reduce_cycles(ctx_.hw, timing::reduce_neurons(mvm, K, a));
   busy = 1;
   go_.notify(SC_ZERO_TIME);
 }

@@ -1,7 +1,8 @@
 // Horizontal reduction + ReorderLogic: after the last iteration of row-group a (and its pipeline
 // drain), the L NeuronAccumBuffers of each group row are summed and the K*bh neurons are written
 // to Acc at dst + row_dest[r] (the compiler's row permutation). One unit: a reduction waits for
-// the previous one; it lasts reduce_cycles(bh) (cycle_rules.h).
+// the previous one; it lasts reduce_cycles(reduce_neurons) (cycle_rules.h): the K x bh neurons
+// (its existing block-rows) at engine.reduce.lanes per cycle, then the latency.
 #pragma once
 #include <cstdint>
 #include <systemc>

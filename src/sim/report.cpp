@@ -329,8 +329,8 @@ const std::vector<RunStat>& run_stats() {
       {"host.load_ns", "ns", "modelled host-interface time (before cycle 0)",
        [](V v) -> json { return v.s.host_load_ns; }},
       {"units", "-",
-       "per unit: `unit`, `sections` run, `busy_cycles` (cycles), `elements` processed, "
-       "`idle_cycles` = cycles of the run - busy_cycles",
+       "per unit: `unit`, `sections` run, `busy_cycles` (cycles holding work), `elements` "
+       "processed, `idle_cycles` = cycles of the run - busy_cycles",
        units_json},
       {"groups", "-",
        "per PEGroup: `k`, `l`, the per-group counters below and `utilization` = busy / "

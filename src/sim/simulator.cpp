@@ -101,6 +101,30 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v, const std::string& base) 
     sc_trace(tf, c.outstanding, nm(c, "outstanding"));
     sc_trace(tf, c.words_retired, nm(c, "words_retired"));
   }
+  if (top.detailed) {  // sim.timing = detailed: the clock and the clocked units' state
+    auto& d = *top.detailed;
+    auto& de = d.engine;
+    sc_trace(tf, d.clock, nm(d, "clk"));
+    if (in_scope(sc, "engine")) {
+      sc_trace(tf, de.state, nm(de, "state"));
+      sc_trace(tf, de.iteration, nm(de, "iteration"));
+      sc_trace(tf, de.barrier_go, nm(de, "barrier_go"));
+    }
+    const int Ld = top.ctx.hw.engine.L;
+    for (size_t g = 0; g < de.reason.size(); ++g) {
+      const std::string id =
+          "group(" + std::to_string(g / size_t(Ld)) + "," + std::to_string(g % size_t(Ld)) + ")";
+      if (!in_scope(sc, "groups") && !in_scope(sc, id)) continue;
+      const std::string s = std::to_string(g / size_t(Ld)) + "_" + std::to_string(g % size_t(Ld));
+      sc_trace(tf, de.reason[g], nm(de, ("reason_" + s).c_str()));
+      sc_trace(tf, de.link_occupancy[g], nm(de, ("link_fifo_" + s).c_str()));
+    }
+    if (in_scope(sc, "eltwise"))
+      for (size_t u = 0; u < d.eltwise.in_flight.size(); ++u)
+        sc_trace(tf, d.eltwise.in_flight[u],
+                 nm(d.eltwise, ("in_flight_" + std::to_string(u)).c_str()));
+    return tf;
+  }
   auto& e = top.engine;
   if (in_scope(sc, "engine")) {
     sc_trace(tf, e.state, nm(e, "state"));
@@ -162,8 +186,6 @@ void simulate_jobs(const HwConfig& hw, std::vector<SimJob>& jobs, const SimOptio
   static bool elaborated = false;
   CSBRNN_ASSERT(!elaborated, "simulate_jobs called twice in one process");
   elaborated = true;
-  if (hw.timing == TimingMode::Detailed && !opt.vcd.file.empty())
-    fail("--vcd: not available with sim.timing=detailed yet (its units are not traced)");
   sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
   // The modules live until the process ends (SystemC owns the hierarchy).
   Top* top = new Top("top", hw);

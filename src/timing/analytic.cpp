@@ -120,7 +120,8 @@ MvmTiming analyze_mvm(const Program& p, int index) {
     const int64_t dr = drain_cycles(hw, vertical_last);
     r.drain_cycles += dr;
     const int64_t drain_end = t + dr;
-    const int64_t red_end = std::max(drain_end, red_end_prev) + reduce_cycles(hw, mv.bh);
+    const int64_t red_end =
+        std::max(drain_end, red_end_prev) + reduce_cycles(hw, reduce_neurons(mv, K, a));
     drain_end_prev = drain_end;
     red_end_prev2 = red_end_prev;
     red_end_prev = red_end;

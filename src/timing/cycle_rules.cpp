@@ -21,9 +21,14 @@ int64_t drain_cycles(const HwConfig& hw, bool vertical_used) {
   return hw.engine.pipeline_depth() + (vertical_used ? hw.engine.lat_vertical_path : 0);
 }
 
-int64_t reduce_cycles(const HwConfig& hw, int bh) {
+int64_t reduce_cycles(const HwConfig& hw, int64_t neurons) {
   CSBRNN_ASSERT(hw.engine.reduce_lanes > 0);
-  return ceil_div(bh, hw.engine.reduce_lanes) + hw.engine.lat_reduce;
+  return ceil_div(neurons, hw.engine.reduce_lanes) + hw.engine.lat_reduce;
+}
+
+int64_t reduce_neurons(const MvmProgram& mv, int K, int a) {
+  const int rows = std::max(0, std::min(K, mv.BR - a * K));
+  return int64_t(rows) * mv.bh;
 }
 
 int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count) {

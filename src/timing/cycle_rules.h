@@ -8,8 +8,10 @@
 //   - iteration n lasts D(n) = max(M(n), ld(n+1)) (the next slices load underneath, double
 //     buffered; ld(n+1) = 0 after the last iteration); max(0, ld(n+1) - M(n)) is input stall;
 //   - after the last iteration of row-group a the pipeline drains: drain_cycles(vertical used in
-//     that iteration); then that row-group's horizontal reduction runs: reduce_cycles(bh), on a
-//     single reduction unit (it waits for the previous reduction to finish);
+//     that iteration); then that row-group's horizontal reduction runs:
+//     reduce_cycles(reduce_neurons(a)), on a single reduction unit (it waits for the previous
+//     reduction to finish); reduce_neurons(a) = bh x the row-group's existing block-rows
+//     (min(K, BR - a K)), consumed at engine.reduce.lanes neurons per cycle;
 //   - row-group a+1 starts issuing at max(end of a's drain, end of a-1's reduction) (two
 //     NeuronAccumBuffer halves);
 //   - the MVM ends when its last reduction ends.
@@ -43,7 +45,10 @@ enum class EltUnit { Sum, Mult, Sigmoid, Tanh };
 
 int64_t neuron_load_cycles(const HwConfig& hw, int width);
 int64_t drain_cycles(const HwConfig& hw, bool vertical_used);
-int64_t reduce_cycles(const HwConfig& hw, int bh);
+/// A reduction of `neurons` output neurons: ceil(neurons / lanes) + latency.
+int64_t reduce_cycles(const HwConfig& hw, int64_t neurons);
+/// The output neurons row-group `a` of an MVM reduces: bh x its block-rows (min(K, BR - a K)).
+int64_t reduce_neurons(const MvmProgram& mv, int K, int a);
 int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count);
 int64_t transfer_cycles(const HwConfig& hw, int64_t bytes);
 

@@ -49,7 +49,10 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
          a.detailed.item_bubble == b.detailed.item_bubble &&
-         a.detailed.link_latency == b.detailed.link_latency && a.energy.table == b.energy.table &&
+         a.detailed.link_latency == b.detailed.link_latency &&
+         a.detailed.link_width == b.detailed.link_width &&
+         a.detailed.link_fifo_depth == b.detailed.link_fifo_depth &&
+         a.detailed.accum_ports == b.detailed.accum_ports && a.energy.table == b.energy.table &&
          a.energy.dram == b.energy.dram;
 }
 
@@ -93,6 +96,9 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.barrier_latency",
     "detailed.item_bubble",
     "detailed.link_latency",
+    "detailed.link_width",
+    "detailed.link_fifo_depth",
+    "detailed.accum_ports",
     "energy.table",
     "energy.dram",
 };
@@ -168,6 +174,10 @@ const std::vector<Setting>& settings() {
       {"detailed.item_bubble", "1", [](const HwConfig& c) { return c.detailed.item_bubble == 1; }},
       {"detailed.link_latency", "4",
        [](const HwConfig& c) { return c.detailed.link_latency == 4; }},
+      {"detailed.link_width", "3", [](const HwConfig& c) { return c.detailed.link_width == 3; }},
+      {"detailed.link_fifo_depth", "2",
+       [](const HwConfig& c) { return c.detailed.link_fifo_depth == 2; }},
+      {"detailed.accum_ports", "1", [](const HwConfig& c) { return c.detailed.accum_ports == 1; }},
       {"energy.table", "my-table.yaml",
        [](const HwConfig& c) { return c.energy.table == "my-table.yaml"; }},
       {"energy.dram", "lpddr4", [](const HwConfig& c) { return c.energy.dram == "lpddr4"; }},

@@ -5,10 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+#include <sstream>
+
 #include "sim_test_util.h"
 // after sim_test_util.h, which brings the HwConfig it uses
+#include "common/file_util.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
+#include "sim/detailed/link_fifo.h"
+#include "support/test_util.h"
 
 using namespace csbrnn;
 
@@ -58,6 +64,11 @@ void flatten(const sim::SimJob& j, Run& r) {
     add(p + "tiles_received_v", x.tiles_received_v);
     add(p + "useful_macs", int64_t(x.useful_macs));
   }
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    add("unit " + std::to_string(u) + " busy_cycles", s.units[u].busy_cycles);
+    add("unit " + std::to_string(u) + " sections", s.units[u].sections);
+    add("unit " + std::to_string(u) + " elements", s.units[u].elements);
+  }
   r.iterations = s.iteration_cycles;
   r.y = j.y;
   for (const auto& u : s.units) r.unit_busy.push_back(u.busy_cycles);
@@ -97,7 +108,8 @@ bool get_vec(int fd, std::vector<T>& v) {
 }
 
 /// Simulates `steps` timesteps of `prog` on `hw` in a child process (one elaboration each).
-Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed) {
+Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
+             const std::string& vcd = "") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
@@ -113,6 +125,10 @@ Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed) 
       jobs[0].x = test::random_input(steps, prog.input_size, seed, hw.numeric);
       sim::SimOptions o;
       o.record_iterations = true;
+      if (!vcd.empty()) {
+        o.vcd.file = vcd;
+        o.vcd.scope = {"all"};
+      }
       sim::simulate_jobs(hw, jobs, o);
       flatten(jobs[0], r);
     } catch (const std::exception& e) {
@@ -195,9 +211,8 @@ void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
     hw.sharing = kModes[r(0, 3)];
     hw.eltwise.stream = r(0, 1) == 1;
     test::randomize_timing(hw, rng);
-    // The fast rule reduces K x bh neurons in ceil(bh / lanes) cycles, the detailed unit in
-    // ceil(K x bh / lanes) (divergence 1, below): with K = 1, or lanes >= K x bh, they agree.
-    if (K > 1) hw.engine.reduce_lanes = K * 16;
+    // reduce lanes stay random (randomize_timing): both modes reduce K x bh neurons at `lanes`
+    // per cycle (divergence 1, fixed), also when lanes < K x bh
     const Program prog = compile_program(generate_csb_model(s), hw);
     const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
     const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
@@ -224,7 +239,7 @@ TEST_CASE("detailed == fast: LSTM GRU LSTMP x sharing modes x odd shapes (2x3 of
   base.engine.P = 2;
   base.engine.Q = 4;
   base.buffers.vector_buffer = 4096;
-  base.engine.reduce_lanes = 2 * 6;  // lanes >= K x bh: the two reduction rules agree
+  base.engine.reduce_lanes = 3;  // < K x bh (2 x 6): ceil(12 / 3) per reduction in both modes
   const std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 1);
   for (size_t i = 0; i < cases.size(); ++i)
     check_equal("case " + std::to_string(i), simulate(cases[i].prog, cases[i].hw, 3, 100 + i),
@@ -235,8 +250,7 @@ TEST_CASE("detailed == fast: random models and knobs on 4x4 groups of 4x4", "[si
   random_equality(4, 4, 4, 4, 11, 10);
 }
 
-TEST_CASE("detailed == fast: random models and knobs on 1x4 groups of 2x4 (any reduce lanes)",
-          "[sim][detailed]") {
+TEST_CASE("detailed == fast: random models and knobs on 1x4 groups of 2x4", "[sim][detailed]") {
   random_equality(1, 4, 2, 4, 12, 10);
 }
 
@@ -289,34 +303,35 @@ TEST_CASE("detailed realism knobs: barrier latency and item bubble (tiny LSTM)",
   CHECK(figure(simulate(p, hb, 1, 5), "total") == 34);
 }
 
-// Divergence 1 (docs/simulator.md "Detailed timing"): engine.reduce.lanes is neurons per cycle,
-// but the fast rule reduce_cycles(bh) = ceil(bh / lanes) + latency covers the K x bh neurons of
-// a row-group, i.e. K x lanes per cycle. Tiny LSTM with lanes = 4: the reduction of its one
-// row-group (2 block-rows x 4 = 8 neurons) takes ceil(8/4) + 2 = 4 cycles in the detailed unit,
-// ceil(4/4) + 2 = 3 by the fast rule: the MVM lasts 14 instead of 13, the timestep 35 instead of
-// 34. The fast rule is the wrong one (it reduces 8 neurons in 1 cycle on 4 lanes); it is left
-// unchanged here (a fix changes the golden traces: a separate commit).
-TEST_CASE("detailed vs fast divergence: reduction lanes (hand-worked)", "[sim][detailed]") {
+// Divergence 1 (docs/simulator.md "Detailed timing", fixed): engine.reduce.lanes is neurons per
+// cycle, and a reduction covers the K x bh neurons of a row-group. Tiny LSTM with lanes = 4: its
+// one row-group (2 block-rows x 4 = 8 neurons) takes ceil(8/4) + 2 = 4 cycles (the old fast
+// rule charged ceil(4/4) + 2 = 3, 8 neurons in 1 cycle on 4 lanes): the MVM lasts 14 instead of
+// 13, the timestep 35 instead of 34, in both modes.
+TEST_CASE("detailed and fast: reduction of K x bh neurons at lanes per cycle (hand-worked)",
+          "[sim][detailed]") {
   const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
   HwConfig hw = test::tiny_hw();
   hw.engine.reduce_lanes = 4;
   const Run fast = simulate(p, hw, 1, 5);
   const Run det = simulate(p, detailed_of(hw), 1, 5);
-  CHECK(figure(fast, "total") == 34);
+  CHECK(figure(fast, "total") == 35);
   CHECK(figure(det, "total") == 35);
-  CHECK(figure(fast, "engine_cycles") == 13);
+  CHECK(figure(fast, "engine_cycles") == 14);
   CHECK(figure(det, "engine_cycles") == 14);
   CHECK(fast.y == det.y);
 }
 
-// Divergence 2: the fast element-wise units add ceil(n/lanes) + latency to busy_cycles for
-// every section, so pipelined stream sections that overlap in the pipeline are counted twice;
-// the detailed units count the cycles in which they hold work (issuing or in the pipeline).
-// Cycles are unaffected. Streamed tiny LSTM (docs/timing.md): the chain's Sum1 serves biaswb
-// (2 elements: issue 1 + latency 1) and later add; there the two sections never overlap, so the
-// counts agree; on a random streamed model with several row-groups the detailed count is <= the
-// fast one, and equal where no section overlaps another on its unit.
-TEST_CASE("detailed vs fast divergence: element-wise busy cycles under streams",
+// Divergence 2 (fixed): the fast element-wise units added ceil(n/lanes) + latency to
+// busy_cycles for every section, so pipelined stream sections that overlap in a unit's
+// pipeline were counted twice; both modes now count the cycles in which a unit holds work
+// (issuing or in the pipeline; the detailed units cycle by cycle, the fast ones as the union
+// of the sections' intervals). On a streamed model with several row-groups, lanes 1 and
+// latencies of 30, chunk a+1's section follows chunk a's on a unit while chunk a's results are
+// still in the pipeline: the counts agree, and each unit's busy cycles are fewer than the sum
+// over its sections of ceil(n/lanes) + latency (what the old rule counted), which is at least
+// sections x (1 + latency).
+TEST_CASE("detailed and fast: element-wise busy cycles count overlapping sections once",
           "[sim][detailed]") {
   GenSpec s;
   s.cell = CellType::LSTM;
@@ -342,18 +357,18 @@ TEST_CASE("detailed vs fast divergence: element-wise busy cycles under streams",
   REQUIRE(!p.mvms[0].stream.empty());
   const Run fast = simulate(p, hw, 1, 9);
   const Run det = simulate(p, detailed_of(hw), 1, 9);
-  check_equal("streamed", fast, det);
-  int64_t det_elt = 0, fast_elt = 0;
+  check_equal("streamed", fast, det);  // every unit's busy_cycles included
+  int overlapped = 0;
   for (Unit u : {Unit::Sum1, Unit::Sum2, Unit::Mult1, Unit::Mult2, Unit::Sigmoid, Unit::Tanh}) {
-    INFO("unit " << int(u) << " fast " << fast.unit_busy[size_t(u)] << " detailed "
-                 << det.unit_busy[size_t(u)]);
-    CHECK(det.unit_busy[size_t(u)] <= fast.unit_busy[size_t(u)]);
-    det_elt += det.unit_busy[size_t(u)];
-    fast_elt += fast.unit_busy[size_t(u)];
+    const std::string n = "unit " + std::to_string(int(u));
+    const int lat = u == Unit::Sum1 || u == Unit::Sum2 ? hw.eltwise.lat_sum : 30;
+    // the old rule: sum over the sections of ceil(n / 1) + lat = elements + lat x sections
+    const int64_t old_rule = figure(det, n + " elements") + lat * figure(det, n + " sections");
+    INFO(n << " busy " << det.unit_busy[size_t(u)] << " old rule " << old_rule);
+    CHECK(det.unit_busy[size_t(u)] <= old_rule);
+    overlapped += det.unit_busy[size_t(u)] < old_rule ? 1 : 0;
   }
-  CHECK(det_elt < fast_elt);  // overlapped sections counted once
-  CHECK(det.unit_busy[size_t(Unit::Load)] == fast.unit_busy[size_t(Unit::Load)]);
-  CHECK(det.unit_busy[size_t(Unit::Engine)] == fast.unit_busy[size_t(Unit::Engine)]);
+  CHECK(overlapped > 0);  // some unit's sections overlapped: counted once
 }
 
 TEST_CASE("detailed mode refuses what it does not model and fast mode refuses detailed knobs",
@@ -381,6 +396,12 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                     Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
   CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
                                 "hw.yaml", {}));
+  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports"}) {
+    const std::string y = std::string("detailed:\n  ") + knob + ": 1\n";
+    CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
+                      Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
+    CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\n" + y, "hw.yaml", {}));
+  }
 }
 
 // Hand-worked trace, two groups sharing (tiny LSTM, horizontal sharing): group (0,0) gives the
@@ -442,4 +463,189 @@ TEST_CASE("detailed hand trace: two groups sharing (tiny LSTM)", "[sim][detailed
     hw.engine.lat_vertical_path = 3;
     CHECK(figure(simulate(p, detailed_of(hw), 1, 5), "engine_cycles") == 15);
   }
+}
+
+// Hand-worked: the horizontal link as a credited FIFO (link_fifo.h). Tiny LSTM, horizontal
+// sharing (the trace above): (0,1) issues its local tile in cycle 2; its from-left item
+// (2x4 kernel: 4 input neurons, 2 tiles) starts in cycle 3. With detailed.link_width = 1,
+// link_fifo_depth = 1, link_latency = 1 its inputs are 4 flits, one credit:
+//   cycle 3  send f0 (credit 0 left);      cycle 4  pop f0 (credit back usable in 4 + 1 + 1 = 6)
+//   cycle 6  send f1;  cycle 7  pop f1 (credit at 9);  cycle 9 send f2; cycle 10 pop (credit 12)
+//   cycle 12 send f3;  cycle 13 pop f3: the last flit, the first tile issues in 13 (bypass),
+//   the second in 14: done at 15, D(0) = 15 - 2 = 13 (was 3), the MVM 22, the timestep 43.
+// Unbounded FIFO (depth 0), width 1: sends 3-6, pops 4-7, tiles 7-8: D(0) = 7, 37 per step.
+// Width 2, depth 1: sends 3 and 6, pops 4 and 7: D(0) = 7 again (fewer flits, same wait).
+// Width 4 (one flit), depth 1, latency 3: send 3, pop 6, tiles 6-7: D(0) = 6, equal to
+// link_latency = 3 without FIFO (36 per step). The stall cycles are (0,1)'s barrier idle of the
+// other groups (the busiest group waits).
+TEST_CASE("detailed hand trace: horizontal link FIFO with width, depth and credits",
+          "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  auto run = [&](int width, int depth, int latency) {
+    HwConfig h = detailed_of(hw);
+    h.detailed.link_width = width;
+    h.detailed.link_fifo_depth = depth;
+    h.detailed.link_latency = latency;
+    Run r = simulate(p, h, 1, 5);
+    REQUIRE(r.error.empty());
+    CHECK(r.y == ideal.y);
+    return r;
+  };
+  const Run d1 = run(1, 1, 1);
+  CHECK(d1.iterations == std::vector<int64_t>{13});
+  CHECK(figure(d1, "engine_cycles") == 22);
+  CHECK(figure(d1, "total") == 43);
+  CHECK(figure(d1, "group 1 busy") == 3);
+  CHECK(figure(d1, "group 1 barrier_idle") == 10);
+  const Run d0 = run(1, 0, 1);
+  CHECK(d0.iterations == std::vector<int64_t>{7});
+  CHECK(figure(d0, "total") == 37);
+  CHECK(run(2, 1, 1).iterations == std::vector<int64_t>{7});
+  const Run w4 = run(4, 1, 3);
+  CHECK(w4.iterations == std::vector<int64_t>{6});
+  CHECK(figure(w4, "total") == 36);
+}
+
+// Hand-worked: the vertical link's width. Tiny LSTM, vertical sharing (the trace above): (1,0)
+// issues [local 1x2: 1 tile] in cycle 2, then [from-up 4x2: 2 tiles] whose P = 2 partial sums
+// per tile go down to (0,0)'s accumulators. With detailed.link_width = 1 a from-up tile holds
+// the link ceil(2 / 1) = 2 cycles: tile 1 in cycle 3, cycle 4 stalls, tile 2 in cycle 5; done
+// at 6: D(0) = 4 (was 3), the MVM 14 (was 13), 35 per timestep. Width 2: one cycle per tile,
+// the ideal trace (13).
+TEST_CASE("detailed hand trace: vertical link width", "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  HwConfig h = detailed_of(hw);
+  h.detailed.link_width = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{4});
+  CHECK(figure(r, "engine_cycles") == 14);
+  CHECK(figure(r, "total") == 35);
+  CHECK(figure(r, "group 2 busy") == 3);
+  h.detailed.link_width = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 13);
+}
+
+// The link FIFO alone (no kernel): the cycles of the hand trace above, and a second transfer on
+// the same link waiting for the first one's last credit.
+TEST_CASE("link FIFO: flits, credits and latency cycle by cycle", "[sim][detailed]") {
+  sim::detailed::LinkFifo f(1, 1, 1);
+  f.start(4, 3);
+  int64_t c = 3;
+  while (!f.step(c)) ++c;
+  CHECK(c == 13);  // pops in 4, 7, 10, 13
+  CHECK(f.flits == 4);
+  // the next item's one-flit transfer starts in cycle 14; the credit of the pop in 13 is
+  // usable in 13 + 1 + 1 = 15
+  f.start(1, 14);
+  c = 14;
+  while (!f.step(c)) ++c;
+  CHECK(c == 16);                      // sent in 15, popped in 16
+  sim::detailed::LinkFifo u(3, 0, 2);  // unbounded: 7 neurons = 3 flits sent 0-2, pops 2-4
+  u.start(7, 0);
+  c = 0;
+  while (!u.step(c)) ++c;
+  CHECK(c == 4);
+}
+
+// Hand-worked: the accumulator ports. Tiny LSTM, vertical sharing, engine.pipeline.vertical_path
+// = 0 (the vertical path as long as the local one, 5 stages: a tile issued in cycle c writes its
+// accumulators in cycle c + 5). (0,0) issues its 2 local tiles in cycles 2-3 (writes in 7, 8);
+// (1,0) its local tile in 2 and the 2 from-up tiles for (0,0) in 3-4 (writes into (0,0)'s
+// NeuronAccumBuffer in 8, 9). Ideal: D(0) = 3, the drain markers leave in cycle 9 (edge 10),
+// reduction 1 + 2: the MVM lasts 12, the timestep 33. detailed.accum_ports = 1: in cycle 8
+// (0,0)'s own result takes the port, the vertical one waits in the holding FIFO (1 waiting);
+// cycle 9 the second vertical result arrives and the free port takes the first (1 waiting);
+// cycle 10 the last one: the FIFO is empty at edge 11, the drain ends one cycle later: the MVM
+// lasts 13, the timestep 34. (No back-pressure: (1,0) has issued before 2 results wait.)
+// accum_ports = 2: no conflict, the ideal trace.
+TEST_CASE("detailed hand trace: accumulator ports shared with the vertical path",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  hw.engine.lat_vertical_path = 0;
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  REQUIRE(ideal.error.empty());
+  CHECK(ideal.iterations == std::vector<int64_t>{3});
+  CHECK(figure(ideal, "engine_cycles") == 12);
+  CHECK(figure(ideal, "total") == 33);
+  check_equal("vertical, path 0", simulate(p, hw, 1, 5), ideal);
+  HwConfig h = detailed_of(hw);
+  h.detailed.accum_ports = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{3});
+  CHECK(figure(r, "engine_cycles") == 13);
+  CHECK(figure(r, "total") == 34);
+  CHECK(r.y == ideal.y);
+  h.detailed.accum_ports = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 12);
+}
+
+// Hand-worked: the detailed VCD (docs/simulator.md "Detailed VCD"). The link-FIFO trace above
+// (width 1, depth 1, latency 1): group (0,1) issues its local tile in cycle 2, waits for its
+// from-left item's 4 flits in cycles 3-12 (reason 3, link wait), issues in 13-14 (reason 1);
+// group (0,0) issues in 2-3 and waits for the barrier in 4-14 (reason 6). A cycle's reason is
+// written at the edge that ends it (time (c + 1) x 5 ns at 200 MHz). The barrier's go is given
+// at edge 2 (first load) and edge 15 (the last done): barrier_go is 1 for the cycle after it.
+TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)",
+          "[sim][detailed]") {
+  test::TempDir t("dvcd");
+  const std::string vcd = (t.path / "d.vcd").string();
+  const HwConfig hw0 = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw0);
+  HwConfig h = detailed_of(hw0);
+  h.detailed.link_width = 1;
+  h.detailed.link_fifo_depth = 1;
+  h.detailed.link_latency = 1;
+  const Run r = simulate(p, h, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  const std::string text = read_text_file(vcd);
+  auto id_of = [&](const std::string& var) {  // "$var wire 32 ID NAME [31:0] $end"
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream w(line);
+      std::string tag, kind, bits, id, name;
+      if (w >> tag >> kind >> bits >> id >> name && tag == "$var" && name == var) return id;
+    }
+    FAIL("no VCD variable " << var);
+    return std::string();
+  };
+  for (const char* v : {"clk", "state", "iteration", "barrier_go", "reason_0_1", "link_fifo_0_1",
+                        "in_flight_1", "timestep"})
+    CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
+  // the value of a traced integer per edge: replay the value changes
+  auto series = [&](const std::string& var) {
+    const std::string id = id_of(var);
+    std::map<int64_t, int64_t> at;  // time (ps) -> value from then on
+    std::istringstream in(text.substr(text.find("$enddefinitions")));
+    std::string line;
+    int64_t now = 0;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
+      if (line.size() > id.size() + 1 && line[0] == 'b' &&
+          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
+        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
+    }
+    return at;
+  };
+  auto value_at_cycle_end = [&](const std::map<int64_t, int64_t>& s, int64_t c) {
+    const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
+    auto it = s.upper_bound(at);
+    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
+  };
+  const auto g01 = series("reason_0_1"), g00 = series("reason_0_0");
+  CHECK(value_at_cycle_end(g01, 2) == 1);
+  for (int64_t c = 3; c <= 12; ++c) CHECK(value_at_cycle_end(g01, c) == 3);
+  CHECK(value_at_cycle_end(g01, 13) == 1);
+  CHECK(value_at_cycle_end(g01, 14) == 1);
+  CHECK(value_at_cycle_end(g00, 3) == 1);
+  for (int64_t c = 4; c <= 14; ++c) CHECK(value_at_cycle_end(g00, c) == 6);
+  const auto fifo = series("link_fifo_0_1");
+  CHECK(value_at_cycle_end(fifo, 3) == 1);  // f0 sent in 3, popped in 4
+  CHECK(value_at_cycle_end(fifo, 4) == 0);
 }

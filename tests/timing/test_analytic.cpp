@@ -55,7 +55,8 @@ TEST_CASE("rules: element-wise, transfer, load, drain, reduce", "[timing]") {
   CHECK(neuron_load_cycles(hw, 0) == 0);
   CHECK(drain_cycles(hw, false) == 1 + 1 + 2 + 1);
   CHECK(drain_cycles(hw, true) == 5 + 1);
-  CHECK(reduce_cycles(hw, 32) == 2 + 2);
+  CHECK(reduce_cycles(hw, 32) == 2 + 2);      // 32 neurons at 16 lanes, latency 2
+  CHECK(reduce_cycles(hw, 4 * 32) == 8 + 2);  // SR1: K = 4 block-rows of bh = 32
 }
 
 TEST_CASE("engine walk: input stall, vertical drain, two row-groups", "[timing]") {

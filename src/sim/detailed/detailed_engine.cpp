@@ -35,10 +35,23 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   load_.assign(G, 0);
   done_at_.assign(G, 0);
   bubble_left_.assign(G, 0);
+  const DetailedConfig& dc = ctx.hw.detailed;
+  fifo_links_ = dc.link_width > 0 || dc.link_fifo_depth > 0;
+  const int width = dc.link_width > 0 ? dc.link_width : 1 << 30;
+  hlink_.assign(G, LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
+  link_wait_.assign(G, 0);
+  vgap_.assign(G, 0);
+  accum_ports_ = dc.accum_ports;
+  local_w_.assign(G, 0);
+  vq_.assign(G, 0);
+  vq_start_.assign(G, 0);
+  if (dc.link_width > 0) vtile_cycles_ = (ctx.hw.engine.P + dc.link_width - 1) / dc.link_width;
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
   occupancy_.assign(G, 0);
+  reason.assign(G, kIdle);
+  link_occupancy.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
   SC_METHOD(tick);
   sensitive << clk.pos() << kick_;
@@ -82,15 +95,19 @@ void DetailedEngine::tick() {
     next_trigger();
 }
 
-void DetailedEngine::start_item(int g) {
+void DetailedEngine::start_item(int g, int64_t c) {
   const CsbEngine::FlatItem& f = *cur_[size_t(g)];
   const MicroItem& it = f.item;
   const uint8_t kind = uint8_t(it.kind);
   item_left_[size_t(g)] = f.tiles;
   if (last_kind_[size_t(g)] != kNoKind && last_kind_[size_t(g)] != kind)
     bubble_left_[size_t(g)] = ctx_.hw.detailed.item_bubble;
-  if (it.kind == ItemKind::FromLeft)  // its first inputs cross the horizontal link meanwhile
+  if (it.kind == ItemKind::FromLeft && fifo_links_) {  // its inputs cross the link as flits
+    hlink_[size_t(g)].start(it.cols, c);
+    link_wait_[size_t(g)] = 1;
+  } else if (it.kind == ItemKind::FromLeft) {  // its inputs cross the link meanwhile
     bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
+  }
   last_kind_[size_t(g)] = kind;
   // the shared datapath: the item's products into its accumulators
   const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
@@ -134,14 +151,21 @@ void DetailedEngine::start_item(int g) {
 }
 
 void DetailedEngine::work(int64_t c) {
+  barrier_go = 0;
   loader_.step();
   reduce_.step();
   if (phase_ == Phase::Issue && barrier_left_ > 0) --barrier_left_;
   SimStats& st = ctx_.stats;
   fit_buckets(st, c + 1);  // the utilization picture stays bounded (sim_stats.h)
   const size_t bk = size_t(c / st.bucket_cycles);
+  if (accum_ports_ > 0) {
+    vq_start_ = vq_;
+    std::fill(local_w_.begin(), local_w_.end(), 0);
+  }
   for (int g = 0; g < G_; ++g) {
     const size_t gi = size_t(g);
+    reason[gi] =
+        issuing_[gi] ? kIssue : (phase_ == Phase::Issue && load_[gi] > 0 ? kBarrier : kIdle);
     if (occupancy_[gi] == 0 && !issuing_[gi]) continue;  // idle by its own state
     uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
     if (occupancy_[gi] > 0) {  // the pipeline registers advance one stage
@@ -154,17 +178,38 @@ void DetailedEngine::work(int64_t c) {
         if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV);  // vertical path ends
         v = uint8_t(v & ~out);
         if (out & (kTile | kTileV)) --occupancy_[gi];
+        if (accum_ports_ > 0 && (out & kTile)) ++local_w_[gi];
+        if (accum_ports_ > 0 && (out & kTileV)) {  // to the holding FIFO of the giver's NAB
+          ++vq_[size_t(st_.links.up(g / L_, g % L_))];
+          ++vq_total_;
+        }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
         if (v) pipe[i + 1] |= v;
       }
     }
     if (!issuing_[gi]) continue;
+    if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
+    link_occupancy[gi] = hlink_[gi].occupancy();
+    if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
     if (bubble_left_[gi] > 0) {
       --bubble_left_[gi];
+      reason[gi] = kBubble;
       continue;
     }
+    if (link_wait_[gi]) {  // stall: the item's inputs are still crossing the link
+      reason[gi] = kLinkWait;
+      continue;
+    }
+    const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+    if (vertical_tile && vgap_[gi] > 0) {  // stall: the vertical link is busy
+      reason[gi] = kVLinkBusy;
+      continue;
+    }
+    if (vertical_tile && accum_ports_ > 0 && vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2)
+      continue;  // stall: the giver's accumulator ports are taken (back-pressure)
     // the sequencer issues one tile of its current item into the pipeline
-    pipe[0] |= cur_[gi]->item.kind == ItemKind::FromUp ? kTileV : kTile;
+    pipe[0] |= vertical_tile ? kTileV : kTile;
+    if (vertical_tile) vgap_[gi] = vtile_cycles_;
     ++occupancy_[gi];
     ++load_[gi];
     std::vector<int64_t>& buckets = st.busy_buckets[gi];
@@ -175,7 +220,14 @@ void DetailedEngine::work(int64_t c) {
       issuing_[gi] = 0;
       done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
     } else {
-      start_item(g);
+      start_item(g, c + 1);
+    }
+  }
+  if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes
+    for (int u = 0; u < G_; ++u) {
+      const int n = std::min(vq_[size_t(u)], std::max(0, accum_ports_ - local_w_[size_t(u)]));
+      vq_[size_t(u)] -= n;
+      vq_total_ -= n;
     }
   }
 }
@@ -202,7 +254,9 @@ void DetailedEngine::begin_iteration(int64_t b) {
     vertical_iter_[gi] = 0;
     issuing_[gi] = fi.first != fi.last;
     done_at_[gi] = b;
-    if (issuing_[gi]) start_item(g);
+    link_wait_[gi] = 0;
+    vgap_[gi] = 0;
+    if (issuing_[gi]) start_item(g, b);
   }
 }
 
@@ -272,12 +326,13 @@ void DetailedEngine::settle(int64_t b) {
           state = 3;
           break;
         }
+        barrier_go = 1;
         end_iteration(b);  // go
         again = true;
         break;
       }
       case Phase::Drain:
-        if (markers_ == 0) {
+        if (markers_ == 0 && vq_total_ == 0) {
           phase_ = Phase::WaitReduce;
           state = 5;
           again = true;

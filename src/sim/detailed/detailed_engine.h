@@ -8,6 +8,14 @@
 //                    detailed.item_bubble idle cycles between items of different origin and
 //                    detailed.link_latency before a from-left item (its inputs cross the link;
 //                    the larger of the two when both apply); raises `done` after its last tile;
+//   sharing links:   with detailed.link_width or link_fifo_depth set, a from-left item's inputs
+//                    cross its horizontal link as flits through a credited FIFO (link_fifo.h;
+//                    the link latency is then the flits'); a from-up tile holds the vertical
+//                    link ceil(P / link_width) cycles (the next vertical tile waits);
+//   accumulator:     with detailed.accum_ports set, a NeuronAccumBuffer takes that many tile
+//                    results per cycle: the group's own first, then the vertical path's (from
+//                    the group below) from a holding FIFO; the lower group issues no vertical
+//                    tile while 2 of its results wait; the drain waits for the FIFO;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -30,6 +38,7 @@
 
 #include "sim/csb_engine.h"
 #include "sim/detailed/bnb_loader.h"
+#include "sim/detailed/link_fifo.h"
 #include "sim/detailed/reduce_fsm.h"
 #include "sim/sim_context.h"
 
@@ -48,6 +57,19 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int state = 0;  // 0 idle, 1 first load, 2 issue, 3 barrier latency, 4 drain, 5 wait reduction,
                   // 6 final reduction
   int64_t iteration = 0;
+  int barrier_go = 0;  // 1 in the cycle the barrier's go is given (done/go handshake)
+  /// Per group, what it did in the last cycle (the VCD's stall reason; docs/simulator.md):
+  enum Reason : int {
+    kIdle = 0,       // no work in this iteration (or the engine is idle)
+    kIssue = 1,      // issued a tile (valid)
+    kBubble = 2,     // detailed.item_bubble / link_latency wait between items
+    kLinkWait = 3,   // a from-left item's input flits still crossing the link FIFO
+    kVLinkBusy = 4,  // the vertical link still carries the previous tile's partial sums
+    kAccumFull = 5,  // the giver's accumulator holding FIFO is full (back-pressure)
+    kBarrier = 6,    // done, waiting for the barrier's go
+  };
+  std::vector<int> reason;          // per group
+  std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
 
  private:
   enum class Phase { Idle, FirstLoad, Issue, Drain, WaitReduce, Final };
@@ -56,7 +78,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
-  void start_item(int g);
+  void start_item(int g, int64_t c);  // the item's first cycle is c
   SimContext& ctx_;
   CsbEngine& st_;
   int K_, L_, G_, depth_, vdepth_;
@@ -74,6 +96,15 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<const CsbEngine::FlatItem*> cur_, end_;
   std::vector<int64_t> item_left_, load_, done_at_;
   std::vector<int> bubble_left_;
+  std::vector<LinkFifo> hlink_;     // per receiving group: its horizontal link from the left
+  std::vector<uint8_t> link_wait_;  // 1 while a from-left item waits for its inputs' flits
+  std::vector<int> vgap_;           // cycles the vertical link stays busy after a from-up tile
+  bool fifo_links_ = false;         // link_width or link_fifo_depth set: links as FIFOs
+  int vtile_cycles_ = 1;            // ceil(P / link_width): vertical link cycles per tile
+  int accum_ports_ = 0;             // detailed.accum_ports (0 = unbounded)
+  std::vector<int> local_w_, vq_, vq_start_;  // per NAB: own writes this cycle, vertical
+                                              // results waiting (now, at the cycle's start)
+  int64_t vq_total_ = 0;                      // results waiting in all holding FIFOs
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
   std::vector<int> occupancy_;  // tiles + marker in the pipeline
   std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
