@@ -345,6 +345,7 @@ struct Rec {
   int64_t index;
   bool ok;
   double latency, util, pes, wb_bytes;
+  double energy_nj = NAN;  // analytic energy per timestep (absent in results made before it)
 };
 
 struct Recs {
@@ -463,19 +464,26 @@ bool spec_pareto(const std::string& dir) {
   }
 }
 
-/// pareto.md and the two plots: per model, the ok points' latency against the PE count and
-/// against the weight-buffer capacity (groups x buffers.weight_buffer_kib), and their fronts.
+/// pareto.md and its plots: per model, the ok points' latency against the PE count, against the
+/// weight-buffer capacity (groups x buffers.weight_buffer_kib) and against the analytic energy
+/// per timestep (docs/energy.md), and their fronts.
 std::vector<std::string> write_pareto(const std::string& dir, const Recs& R, const Layout& f,
                                       Manifest& man) {
   struct Obj {
     const char* file;
     const char* title;
     const char* x_label;
-    bool pes;
+    double Rec::*x;
   };
-  const Obj objs[] = {
-      {"pareto_pes.svg", "latency vs PE count", "PEs", true},
-      {"pareto_weight_buffer.svg", "latency vs weight-buffer bytes", "weight-buffer bytes", false}};
+  const Obj all[] = {{"pareto_pes.svg", "latency vs PE count", "PEs", &Rec::pes},
+                     {"pareto_weight_buffer.svg", "latency vs weight-buffer bytes",
+                      "weight-buffer bytes", &Rec::wb_bytes},
+                     {"pareto_energy.svg", "latency vs energy per timestep",
+                      "energy per timestep (nJ)", &Rec::energy_nj}};
+  // the energy front only when the results carry energy (results of older binaries do not)
+  bool any_energy = false;
+  for (const Rec& rec : R.rows) any_energy = any_energy || (rec.ok && !std::isnan(rec.energy_nj));
+  std::vector<Obj> objs(std::begin(all), std::end(all) - (any_energy ? 0 : 1));
   const size_t first_hwk = R.dims.names.size() - f.hwk.size();
   std::vector<uint32_t> models;
   for (size_t r = 0; r < R.rows.size(); ++r)
@@ -500,8 +508,8 @@ std::vector<std::string> write_pareto(const std::string& dir, const Recs& R, con
       std::vector<size_t> of;
       for (size_t r = 0; r < R.rows.size(); ++r) {
         const Rec& rec = R.rows[r];
-        if (!rec.ok || R.at(r, 0) != m) continue;
-        s.points.emplace_back(o.pes ? rec.pes : rec.wb_bytes, rec.latency);
+        if (!rec.ok || R.at(r, 0) != m || std::isnan(rec.*o.x)) continue;
+        s.points.emplace_back(rec.*o.x, rec.latency);
         of.push_back(r);
       }
       for (size_t i : pareto_front(s.points)) {
@@ -598,6 +606,7 @@ int write_results(const std::string& dir, const std::string& title_in, int paret
     if (ok) {
       rec.latency = get(row.r, "analytic", "latency_us");
       rec.util = get(row.r, "analytic", "pe_utilization");
+      rec.energy_nj = get(row.r, "analytic", "energy_per_step_nj");
     }
     R.rows.push_back(rec);
     for (size_t d = 0; d < R.dims.names.size(); ++d)

@@ -186,7 +186,7 @@ hw:
     std::string c;
     while (std::getline(ss, c, ',')) head.push_back(c);
   }
-  std::vector<std::pair<double, double>> pts;
+  std::vector<std::pair<double, double>> pts, energy_pts;
   std::vector<std::string> ids;
   while (std::getline(f, line)) {
     std::stringstream ss(line);
@@ -197,6 +197,8 @@ hw:
     const double pes =
         std::stod(g.substr(0, g.find('x'))) * std::stod(g.substr(g.find('x') + 1)) * 16;
     pts.emplace_back(pes, std::stod(row.at("latency_us")));
+    energy_pts.emplace_back(std::stod(row.at("energy_per_step_nj")),
+                            std::stod(row.at("latency_us")));
     ids.push_back(row.at("id"));
   }
   REQUIRE(pts.size() == 6);
@@ -206,6 +208,15 @@ hw:
     INFO(ids[i]);
     CHECK((pes_part.find(ids[i]) != std::string::npos) == (brute_front(pts).count(i) == 1));
   }
+  // the energy front: latency against results.csv's analytic energy per timestep
+  REQUIRE(md.find("## latency vs energy per timestep") != std::string::npos);
+  const std::string energy_part = md.substr(md.find("## latency vs energy per timestep"));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    INFO(ids[i]);
+    CHECK((energy_part.find(ids[i]) != std::string::npos) ==
+          (brute_front(energy_pts).count(i) == 1));
+  }
+  CHECK(read_text_file(out + "/pareto_energy.svg").find("<polyline") != std::string::npos);
   CHECK(read_text_file(out + "/pareto_pes.svg").find("<polyline") != std::string::npos);
   CHECK(std::filesystem::exists(out + "/pareto_weight_buffer.svg"));
   CHECK(read_text_file(out + "/results.md").find("pareto_pes.svg") != std::string::npos);
