@@ -60,6 +60,25 @@ def machine_figures(cm, x, hw):
     return out
 
 
+def kernel_stats(sd, bh, bw, pe=(4, 4)):
+    """Per CSB block of every weight matrix: the kernel (rows x columns holding a kept weight)
+    in tiles of pe = (rows, cols) (the 256-PE design's 4x4 PEs per PEGroup): mean tiles per
+    block, their coefficient of variation, the share of blocks with at most two tiles."""
+    tiles = []
+    for k, w in sd.items():
+        if not k.startswith("weight_"):
+            continue
+        w = np.asarray(w)
+        for r in range(0, w.shape[0], bh):
+            for c in range(0, w.shape[1], bw):
+                nz = w[r:r + bh, c:c + bw] != 0
+                kr, kc = int(nz.any(1).sum()), int(nz.any(0).sum())
+                tiles.append(-(-kr // pe[0]) * -(-kc // pe[1]))
+    t = np.asarray(tiles, float)
+    return dict(blocks=len(t), tiles_mean=float(t.mean()), tiles_cv=float(t.std() / t.mean()),
+                share_le2_tiles=float((t <= 2).mean()))
+
+
 def standin(a, d):
     """Stand-in weights of the same shape (`csbrnn genmodel`, models/sr4.yaml's generator),
     CSB-pruned once at the same rate and block: a CsbModel."""
@@ -94,7 +113,8 @@ def main(argv=None):
     ap.add_argument("--rho", type=float, default=1e-2)
     ap.add_argument("--rate", type=float, default=23.0, help="SR4's CSB rate (ICS'20 Table 2)")
     ap.add_argument("--block", default="32x32")
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--sim-n", type=int, default=200, help="test utterances through the machine")
     ap.add_argument("--hw", default=None)
     ap.add_argument("--seed", type=int, default=0)
@@ -117,18 +137,20 @@ def main(argv=None):
         print(f"dense model from {dense_pt}")
     else:
         print(f"dense: GRU-{a.hidden} x{a.layers}, {len(xtr)} utterances, {a.dense_epochs} epochs")
-        common.train_epochs(model, xtr, ytr, a.dense_epochs, lr=a.lr, seed=a.seed, log=print)
+        common.train_epochs(model, xtr, ytr, a.dense_epochs, lr=a.lr, batch=a.batch,
+                            seed=a.seed, log=print)
         torch.save(model.state_dict(), dense_pt + ".tmp")
         os.replace(dense_pt + ".tmp", dense_pt)
     res["acc_dense"] = common.accuracy(model, xte, yte)
     print(f"dense test accuracy {100 * res['acc_dense']:.2f}% ({len(xte)} held-out-voice utterances)")
 
     pr = csbrnn.ADMMPruner(model, method="csb", rate=a.rate, block=(bh, bw), rho=a.rho)
-    common.train_epochs(model, xtr, ytr, a.admm_epochs, lr=a.lr, seed=a.seed + 1, pruner=pr,
-                        admm_every=a.admm_every, log=print)
+    common.train_epochs(model, xtr, ytr, a.admm_epochs, lr=a.lr, batch=a.batch, seed=a.seed + 1,
+                        pruner=pr, admm_every=a.admm_every, log=print)
     pr.prune()
     res["acc_hard_pruned"] = common.accuracy(model, xte, yte)
-    common.train_epochs(model, xtr, ytr, a.retrain_epochs, lr=a.lr / 3, seed=a.seed + 2, log=print)
+    common.train_epochs(model, xtr, ytr, a.retrain_epochs, lr=a.lr / 3, batch=a.batch,
+                        seed=a.seed + 2, log=print)
     res["acc_csb"] = common.accuracy(model, xte, yte)
     res["train_cpu_seconds"] = time.process_time() - c0
     sps = pr.sparsity()
@@ -164,6 +186,11 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory() as d:
         st = standin(a, d)
+    st.save(os.path.join(a.out, "standin-csb.csb"))
+    res["kernels_trained"] = kernel_stats(cm.state_dict(), bh, bw)
+    res["kernels_standin"] = kernel_stats(st.state_dict(), bh, bw)
+    print(f"kernels (tiles of 4x4 per {bh}x{bw} block): trained {res['kernels_trained']}, "
+          f"stand-in {res['kernels_standin']}")
     x1 = xte[0, :8]                            # 8 timesteps: the figures are per-step averages
     res["sharing_trained"] = machine_figures(cm, x1, a.hw)
     res["sharing_standin"] = machine_figures(st, x1, a.hw)
