@@ -50,7 +50,7 @@ RECIPES = {
     "fmnist": dict(train_n=10000, test_n=2000, dense_epochs=6, admm_epochs=4, retrain_epochs=3,
                    admm_every=20, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
     "speech": dict(train_n=3200, test_n=960, dense_epochs=8, admm_epochs=4, retrain_epochs=3,
-                   admm_every=10, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
+                   admm_every=3, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
 }
 SMOKE = dict(train_n=1500, test_n=500, dense_epochs=1, admm_epochs=1, retrain_epochs=1,
              admm_every=4, rho=1e-2, lr=1e-2, block=8, banks=4, seed=0)
@@ -90,8 +90,13 @@ def make_model(task, spec):
     return common.SeqClassifier(**spec, inputs=inputs, classes=classes)
 
 
+DENSE_KEYS = ["train_n", "test_n", "dense_epochs", "lr", "seed"]   # what the dense model uses
+
+
 def ident_of(task, model_name, rc, **more):
-    # fmnist keeps the key of the single-task script (cells of earlier runs stay valid)
+    """What a cell's result depends on (its cache key): a dense cell only the dense recipe."""
+    if not more:
+        rc = {k: rc[k] for k in DENSE_KEYS}
     return dict(task=task, model=model_name, spec=MODELS[model_name], recipe=rc, **more)
 
 
