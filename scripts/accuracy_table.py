@@ -50,7 +50,7 @@ RECIPES = {
     "fmnist": dict(train_n=10000, test_n=2000, dense_epochs=6, admm_epochs=4, retrain_epochs=3,
                    admm_every=20, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
     "speech": dict(train_n=3200, test_n=960, dense_epochs=8, admm_epochs=4, retrain_epochs=3,
-                   admm_every=3, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
+                   admm_every=25, prune_batch=32, rho=1e-2, lr=3e-3, block=16, banks=4, seed=0),
 }
 SMOKE = dict(train_n=1500, test_n=500, dense_epochs=1, admm_epochs=1, retrain_epochs=1,
              admm_every=4, rho=1e-2, lr=1e-2, block=8, banks=4, seed=0)
@@ -163,14 +163,15 @@ def pruned_cell(out, task, model_name, scheme, rate, rc, data, dense_path, log, 
     method = "csb" if scheme.startswith("csb") else scheme
     pr = csbrnn.ADMMPruner(m, method=method, rate=rate, block=(rc["block"], rc["block"]),
                            rho=rc["rho"], banks=rc["banks"])
+    pbatch = rc.get("prune_batch", 128)     # batch of the ADMM and retraining phases
     t0, c0 = time.time(), time.process_time()
     if scheme != "csb-oneshot":
-        common.train_epochs(m, xtr, ytr, rc["admm_epochs"], lr=rc["lr"], seed=rc["seed"] + 1,
-                            pruner=pr, admm_every=rc["admm_every"], log=log)
+        common.train_epochs(m, xtr, ytr, rc["admm_epochs"], lr=rc["lr"], batch=pbatch,
+                            seed=rc["seed"] + 1, pruner=pr, admm_every=rc["admm_every"], log=log)
     pr.prune()
     acc_hard = common.accuracy(m, xte, yte)
-    common.train_epochs(m, xtr, ytr, rc["retrain_epochs"], lr=rc["lr"] / 3, seed=rc["seed"] + 2,
-                        log=log)
+    common.train_epochs(m, xtr, ytr, rc["retrain_epochs"], lr=rc["lr"] / 3, batch=pbatch,
+                        seed=rc["seed"] + 2, log=log)
     sp_ = pr.sparsity()
     kept = sum(k for k, _ in sp_.values())
     total = sum(n for _, n in sp_.values())
