@@ -33,6 +33,7 @@ python_pkgs=(
   pybind11-dev python3-pybind11  # the Python package csbrnn (python/): its C++ module
   python3-dev                    # Python headers for that module
   dataset-fashion-mnist          # the sequential Fashion-MNIST task (python/csbrnn/tasks, tests/python)
+  espeak-ng python3-torchaudio   # the speech task: synthesised spoken digits, their MFCC features
 )
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${tool_pkgs[@]}" "${python_pkgs[@]}")
 missing=()
