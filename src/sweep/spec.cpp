@@ -758,7 +758,7 @@ struct Expansion::Impl {
   }
 };
 
-Expansion::Expansion(const SweepSpec& spec) : impl_(new Impl) {
+Expansion::Expansion(const SweepSpec& spec) : impl_(std::make_unique<Impl>()) {
   Impl& x = *impl_;
   x.s = spec;
   const SweepSpec& s = x.s;
@@ -831,9 +831,7 @@ Expansion::Expansion(const SweepSpec& spec) : impl_(new Impl) {
   }
 }
 
-Expansion::~Expansion() {
-  delete impl_;
-}
+Expansion::~Expansion() = default;
 
 int64_t Expansion::size() const {
   return impl_->total;

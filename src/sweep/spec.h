@@ -8,6 +8,7 @@
 // order (the last grid key varies fastest).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -159,7 +160,7 @@ class Expansion {
 
  private:
   struct Impl;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;  // owned: also freed when the constructor refuses the spec
 };
 
 /// Collects the 64-bit ids of an expansion and refuses two points with identical settings
