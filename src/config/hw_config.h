@@ -101,7 +101,7 @@ struct DetailedConfig {
 // timing or on a compiled program.
 struct EnergyConfig {
   std::string table = "default-45nm";  // energy.table: "default-45nm" (shipped) or a YAML path
-  std::string dram = "ddr4";           // energy.dram: the table's DRAM device entry to charge
+  std::string dram = "auto";           // energy.dram: the table's DRAM device entry to charge
 };
 
 struct HwConfig {

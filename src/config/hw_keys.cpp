@@ -544,8 +544,9 @@ std::vector<HwKey> build_keys() {
       "default-45nm or a path ending in .yaml/.yml", 4096));
   k.push_back(energy_text_key(
       "energy.dram", [](HwConfig& c) -> std::string& { return c.energy.dram; },
-      "DRAM device of the energy table charged for DRAM traffic (shipped table: ddr4, lpddr4)",
-      "a device name of the table's dram section", 100));
+      "DRAM device of the energy table charged for DRAM traffic (shipped table: ddr4, lpddr4); "
+      "auto: the memory.model's family (lpddr4-* -> lpddr4, else ddr4)",
+      "auto or a device name of the table's dram section", 100));
   return k;
 }
 

@@ -41,13 +41,21 @@ double EnergyReport::pj(const std::string& part) const {
   return 0;
 }
 
+std::string dram_device(const HwConfig& hw) {
+  if (hw.energy.dram != "auto") return hw.energy.dram;
+  if (memory_model(hw.memory) != MemoryModel::Dram) return "ddr4";  // the ZCU102's PS memory
+  const std::string name = resolve_dram_model(hw.memory.model).name;
+  return name.rfind("lpddr4", 0) == 0 ? "lpddr4" : "ddr4";
+}
+
 EnergyReport evaluate(const stats::ActionCounts& a, const HwConfig& hw, const EnergyTable& t,
                       int64_t cycles, int steps, size_t bias_entries) {
-  const auto dev = t.dram.find(hw.energy.dram);
+  const std::string device = dram_device(hw);
+  const auto dev = t.dram.find(device);
   if (dev == t.dram.end()) {
     std::string names;
     for (const auto& [n, _] : t.dram) names += (names.empty() ? "" : ", ") + n;
-    throw Error(cat("energy.dram: '", hw.energy.dram, "' is not a DRAM device of the energy table ",
+    throw Error(cat("energy.dram: '", device, "' is not a DRAM device of the energy table ",
                     t.origin, " (devices: ", names, ")"));
   }
   const DramEnergy& d = dev->second;
@@ -71,7 +79,7 @@ EnergyReport evaluate(const stats::ActionCounts& a, const HwConfig& hw, const En
                            : double(hw.memory.burst_bytes);
   EnergyReport r;
   r.table = t.name;
-  r.dram_device = hw.energy.dram;
+  r.dram_device = device;
   r.cycles = cycles;
   r.steps = steps;
   auto D = [](int64_t x) { return double(x); };

@@ -30,6 +30,11 @@ struct EnergyReport {
   double pj(const std::string& part) const;
 };
 
+/// The DRAM device of the energy table charged: energy.dram, or for `auto` the family of the
+/// memory.model preset or file (a name starting lpddr4 -> lpddr4, else ddr4; ideal and simple
+/// memory -> ddr4, the ZCU102's PS memory).
+std::string dram_device(const HwConfig& hw);
+
 /// Energy of a run of `cycles` cycles and `steps` timesteps with actions `a` on machine `hw`;
 /// `bias_entries` sizes the Bias bank. Throws Error when hw.energy.dram is not in the table.
 EnergyReport evaluate(const stats::ActionCounts& a, const HwConfig& hw, const EnergyTable& t,

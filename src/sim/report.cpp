@@ -398,8 +398,9 @@ const std::vector<RunStat>& all_run_stats() {
     }
     extra.push_back({"energy.table", "-", "energy table used (energy.table)",
                      [](V v) -> json { return run_energy(v.s, v.hw, v.info).table; }});
-    extra.push_back({"energy.dram_device", "-", "DRAM device of the table charged (energy.dram)",
-                     [](V v) -> json { return v.hw.energy.dram; }});
+    extra.push_back({"energy.dram_device", "-",
+                     "DRAM device of the table charged (energy.dram; auto resolved)",
+                     [](V v) -> json { return energy::dram_device(v.hw); }});
     extra.push_back({"energy.total_pj", "pJ", "energy of the run",
                      [](V v) -> json { return run_energy(v.s, v.hw, v.info).total_pj; }});
     extra.push_back({"energy.per_step_nj", "nJ", "energy per timestep (frame)",

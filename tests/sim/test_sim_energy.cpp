@@ -282,6 +282,20 @@ TEST_CASE("energy: a bad energy table is refused with one line naming file and p
   refused("  tanh: 1.0 ", "  tanhh: 1.0 ", "unknown key 'ops_pj.tanhh'");
   refused("  mac: 0.95 ", "  mac: fast ", "ops_pj.mac: expected a number");
   refused("    refresh_pj: 340000 ", "", "missing required key 'dram.ddr4.refresh_pj'");
+  // energy.dram=auto (the default) follows memory.model; an explicit device is kept
+  for (const auto& [sets, device] : std::vector<std::pair<std::string, std::string>>{
+           {"", "ddr4"},
+           {"--set memory.model=lpddr4-3200", "lpddr4"},
+           {"--set memory.model=ddr4-2400", "ddr4"},
+           {"--set memory.model=lpddr4-3200 --set energy.dram=ddr4", "ddr4"}}) {
+    INFO(sets);
+    const auto run = test::run_cli("simulate bench:mt1 --steps 1 -q --no-check " + sets +
+                                   " --out " + dir.file("auto"));
+    REQUIRE(run.exit_code == 0);
+    std::ifstream in(dir.file("auto") + "/stats.json");
+    const nlohmann::json j = nlohmann::json::parse(in);
+    CHECK(j["energy"]["dram_device"] == device);
+  }
   // an energy.dram the table lacks, and a value that is no table
   auto r = test::run_cli(
       "simulate bench:mt1 --steps 1 -q --no-check --set energy.dram=hbm2 --out " + dir.file("o"));
