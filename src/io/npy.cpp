@@ -395,11 +395,17 @@ Tensor load_npy(const std::string& path) {
 std::vector<uint8_t> encode_npy(const Tensor& t, const std::string& dtype) {
   if (dtype != "<f4" && dtype != "<i2")
     fail("cannot write .npy dtype '", dtype, "' (supported for writing: <f4, <i2)");
-  int64_t n = 1;
+  // the element count: 0 when any dimension is 0, whatever the others (an empty array may have
+  // huge other dimensions, which would overflow a running product)
+  bool empty = false;
   for (int64_t d : t.shape) {
     CSBRNN_ASSERT(d >= 0, "negative tensor dimension");
-    n *= d;
+    empty = empty || d == 0;
   }
+  int64_t n = empty ? 0 : 1;
+  for (int64_t d : t.shape)
+    CSBRNN_ASSERT(empty || !__builtin_mul_overflow(n, d, &n), "tensor shape ", shape_str(t.shape),
+                  " has more elements than int64 holds");
   CSBRNN_ASSERT(static_cast<size_t>(n) == t.data.size(), "tensor data size ", t.data.size(),
                 " does not match shape ", shape_str(t.shape));
 

@@ -101,6 +101,20 @@ TEST_CASE("npy: an empty Fortran-order array with huge other dimensions (issue 1
   CHECK(u.data.empty());
 }
 
+TEST_CASE("npy: an empty array with huge dimensions before its zero encodes again (fuzz)") {
+  // fuzz_npy (CI, 2026-12-01): parse accepted this empty C-order array, then encode_npy's
+  // running element count 2*5*6630*5*6 * 66000000000001 overflowed int64 before the 0 (UBSan;
+  // the sanitizer suite of .ci/run is what catches it: unsanitized, the product ends at 0).
+  const std::string shape = "(2, 5, 6630, 5, 6, 66000000000001, 5, 0, 0)";
+  const Tensor t =
+      parse(make_npy("{'descr': '<f2', 'fortran_order': False, 'shape': " + shape + "}", {}));
+  CHECK(t.data.empty());
+  const auto again = encode_npy(t);
+  const Tensor u = parse_npy(again.data(), again.size(), "again.npy");
+  CHECK(u.shape == t.shape);
+  CHECK(u.data.empty());
+}
+
 TEST_CASE("npy: header parser tolerates spacing, quotes, trailing commas and key order") {
   const auto data = f32_bytes({1, 2, 3, 4, 5, 6});
   const char* headers[] = {
