@@ -16,6 +16,9 @@
 namespace csbrnn {
 
 int64_t Tensor::numel() const {
+  // 0 when any dimension is 0, whatever the others (parse_npy accepts an empty array with huge
+  // other dimensions; a running product would overflow); otherwise bounded by parse_npy
+  if (std::find(shape.begin(), shape.end(), int64_t(0)) != shape.end()) return 0;
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;

@@ -109,6 +109,7 @@ TEST_CASE("npy: an empty array with huge dimensions before its zero encodes agai
   const Tensor t =
       parse(make_npy("{'descr': '<f2', 'fortran_order': False, 'shape': " + shape + "}", {}));
   CHECK(t.data.empty());
+  CHECK(t.numel() == 0);
   const auto again = encode_npy(t);
   const Tensor u = parse_npy(again.data(), again.size(), "again.npy");
   CHECK(u.shape == t.shape);
