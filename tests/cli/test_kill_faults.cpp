@@ -81,15 +81,6 @@ std::vector<std::string> temps_in(const fs::path& dir) {
   return v;
 }
 
-/// The pid of a process that has ended (a child that exited and was reaped).
-long dead_pid() {
-  const pid_t c = ::fork();
-  if (c == 0) ::_exit(0);
-  int st = 0;
-  ::waitpid(c, &st, 0);
-  return long(c);
-}
-
 void check_report_dir(const fs::path& d) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(d)) names.push_back(e.path().filename());
@@ -213,7 +204,7 @@ TEST_CASE("SIGKILL at random points: simulate's and prune's outputs are complete
     // above and, so that there is always one, a planted "NAME.tmp.PID" of a dead process for
     // every output; a live process's (this test's) is left alone.
     int left = 0;
-    const long dead = dead_pid();
+    const long dead = test::dead_pid();
     for (int i = 0; i < kRuns; ++i) {
       const fs::path d = t.path / (c.name + std::to_string(i));
       left += int(temps_in(d).size());

@@ -115,15 +115,6 @@ TEST_CASE("write relay: a full disk fails finish naming the file and leaves noth
 
 namespace {
 
-/// The pid of a process that has ended (a child that exited and was reaped).
-long dead_pid() {
-  const pid_t c = ::fork();
-  if (c == 0) ::_exit(0);
-  int st = 0;
-  ::waitpid(c, &st, 0);
-  return long(c);
-}
-
 std::set<std::string> names_in(const std::filesystem::path& d) {
   std::set<std::string> v;
   for (auto& e : std::filesystem::directory_iterator(d)) v.insert(e.path().filename().string());
@@ -134,9 +125,9 @@ std::set<std::string> names_in(const std::filesystem::path& d) {
 
 TEST_CASE("stale temporaries of dead writers are removed, only those, by the next writer") {
   test::TempDir d("stale");
-  const std::string dead = std::to_string(dead_pid());
+  const std::string dead = std::to_string(test::dead_pid());
   const std::string live = std::to_string(long(::getppid()));  // the test's parent: alive
-  const std::string dead2 = std::to_string(dead_pid());
+  const std::string dead2 = std::to_string(test::dead_pid());
   REQUIRE_FALSE(process_alive(std::stol(dead)));
   REQUIRE(process_alive(std::stol(live)));
   const std::set<std::string> kept = {

@@ -57,6 +57,15 @@ inline std::vector<std::string> csv_cells(const std::string& line) {
   return cells;
 }
 
+/// The pid of a process that has ended (a child that exited and was reaped).
+inline long dead_pid() {
+  const pid_t c = ::fork();
+  if (c == 0) ::_exit(0);
+  int st = 0;
+  ::waitpid(c, &st, 0);
+  return long(c);
+}
+
 struct RunResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
