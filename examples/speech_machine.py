@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 import csbrnn
+from csbrnn.kernels import kernel_stats
 from csbrnn.tasks import common
 from csbrnn.tasks import speech as sp
 
@@ -58,25 +59,6 @@ def machine_figures(cm, x, hw):
         out[mode] = dict(group_occupancy=st["group_occupancy"], pe_utilization=st["pe_utilization"],
                          cycles_per_step=st["cycles"]["per_step_mean"])
     return out
-
-
-def kernel_stats(sd, bh, bw, pe=(4, 4)):
-    """Per CSB block of every weight matrix: the kernel (rows x columns holding a kept weight)
-    in tiles of pe = (rows, cols) (the 256-PE design's 4x4 PEs per PEGroup): mean tiles per
-    block, their coefficient of variation, the share of blocks with at most two tiles."""
-    tiles = []
-    for k, w in sd.items():
-        if not k.startswith("weight_"):
-            continue
-        w = np.asarray(w)
-        for r in range(0, w.shape[0], bh):
-            for c in range(0, w.shape[1], bw):
-                nz = w[r:r + bh, c:c + bw] != 0
-                kr, kc = int(nz.any(1).sum()), int(nz.any(0).sum())
-                tiles.append(-(-kr // pe[0]) * -(-kc // pe[1]))
-    t = np.asarray(tiles, float)
-    return dict(blocks=len(t), tiles_mean=float(t.mean()), tiles_cv=float(t.std() / t.mean()),
-                share_le2_tiles=float((t <= 2).mean()))
 
 
 def standin(a, d):
@@ -187,8 +169,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as d:
         st = standin(a, d)
     st.save(os.path.join(a.out, "standin-csb.csb"))
-    res["kernels_trained"] = kernel_stats(cm.state_dict(), bh, bw)
-    res["kernels_standin"] = kernel_stats(st.state_dict(), bh, bw)
+    res["kernels_trained"] = kernel_stats(cm.state_dict(), (bh, bw))
+    res["kernels_standin"] = kernel_stats(st.state_dict(), (bh, bw))
     print(f"kernels (tiles of 4x4 per {bh}x{bw} block): trained {res['kernels_trained']}, "
           f"stand-in {res['kernels_standin']}")
     x1 = xte[0, :8]                            # 8 timesteps: the figures are per-step averages

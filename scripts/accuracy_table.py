@@ -16,6 +16,8 @@ continues where it stopped and a changed recipe recomputes. Pruned cells start f
 dense model (OUT/dense-*.pt). --jobs N runs N worker processes (each a share of the task x model
 pairs, one thread each) and then prints the table. --smoke: a tiny model on a data subset, one
 short epoch per phase, two rates, to check the script end to end (its figures mean nothing).
+The trained weights of every cell are kept as OUT/models/TASK-MODEL-SCHEME-RATE.npz (the RNN's
+state_dict, ready for `csbrnn prune --method keep` / `compile`) and ...-head.npz (the linear head).
 Prints the table and writes OUT/table.md; every figure in it is computed by this script.
 --table-only prints the table of the cells cached so far (a partial run) without computing.
 """
@@ -67,6 +69,18 @@ def atomic_write(path, write):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save_model_npz(out, name, m):
+    """The trained weights as PyTorch state_dict .npz files (OUT/models/NAME.npz: the nn.LSTM /
+    nn.GRU, the machine's input for `csbrnn prune` / `compile`; NAME-head.npz: the linear
+    head), written atomically."""
+    d = os.path.join(out, "models")
+    os.makedirs(d, exist_ok=True)
+    for suffix, mod in (("", m.rnn), ("-head", m.fc)):
+        arrays = {k: v.detach().numpy() for k, v in mod.state_dict().items()}
+        atomic_write(os.path.join(d, f"{name}{suffix}.npz"),
+                     lambda p, a=arrays: np.savez(open(p, "wb"), **a))
 
 
 def write_json(path, obj):
@@ -128,6 +142,7 @@ def dense_cell(out, task, model_name, rc, data, log, cached_only=False):
              acc=common.accuracy(m, xte, yte), epoch_seconds=t,
              cpu_seconds=time.process_time() - c0)
     atomic_write(path, lambda p: torch.save(m.state_dict(), p))
+    save_model_npz(out, f"{task}-{model_name}-dense", m)
     write_json(cell, r)
     return r, path
 
@@ -179,6 +194,7 @@ def pruned_cell(out, task, model_name, scheme, rate, rc, data, dense_path, log, 
              achieved_rate=total / kept, acc_hard=acc_hard, acc=common.accuracy(m, xte, yte),
              index_overhead=index_overhead(m, method, rate, rc, cli), seconds=time.time() - t0,
              cpu_seconds=time.process_time() - c0)
+    save_model_npz(out, f"{task}-{model_name}-{scheme}-{rate:g}", m)
     write_json(cell, r)
     return r
 
