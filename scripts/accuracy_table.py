@@ -19,6 +19,9 @@ short epoch per phase, two rates, to check the script end to end (its figures me
 The trained weights of every cell are kept as OUT/models/TASK-MODEL-SCHEME-RATE.npz (the RNN's
 state_dict, ready for `csbrnn prune --method keep` / `compile`) and ...-head.npz (the linear head).
 Prints the table and writes OUT/table.md; every figure in it is computed by this script.
+A rate below one at which the scheme is already lossless is skipped (it cannot change the lossless
+rate; the ladder's order 8, 16, 4 computes 4x only where neither 8x nor 16x is within 1 point);
+--full-ladder computes it anyway.
 --table-only prints the table of the cells cached so far (a partial run) without computing.
 """
 import argparse
@@ -199,7 +202,15 @@ def pruned_cell(out, task, model_name, scheme, rate, rc, data, dense_path, log, 
     return r
 
 
-def table(results, rates, schemes, pairs):
+def lossless_above(results, task, mn, scheme, rate, dense):
+    """True when a higher rate of the ladder, already measured, is within 1 point of dense: the
+    cell at `rate` cannot change the scheme's lossless rate, so it is skipped (--full-ladder
+    computes it anyway)."""
+    return any(t == task and m == mn and s == scheme and r > rate and c["acc"] >= dense["acc"] - 0.01
+               for (t, m, s, r), c in results.items())
+
+
+def table(results, rates, schemes, pairs, skipped=frozenset()):
     lines = []
     head = "| task | model | dense | scheme | " + " | ".join(f"{r:g}x" for r in rates) + \
         " | lossless rate | index overhead | CSB-ADMM / scheme |"
@@ -222,7 +233,7 @@ def table(results, rates, schemes, pairs):
             for r in rates:
                 c = results.get((task, mn, s, r))
                 if c is None:
-                    cells.append("not measured")
+                    cells.append("skipped" if (task, mn, s, r) in skipped else "not measured")
                     continue
                 ach = c["achieved_rate"]  # shown when the structure missed the target by > 2 %
                 cells.append(f"{100 * c['acc']:.2f}" + ("" if abs(ach / r - 1) <= 0.02
@@ -256,6 +267,8 @@ def main():
     ap.add_argument("--schemes", default=",".join(SCHEMES))
     ap.add_argument("--rates", default=None,
                     help="ladder, computed in this order, default 8,16,4 (smoke: 4,8)")
+    ap.add_argument("--full-ladder", action="store_true", help="also compute the rates below a "
+                    "scheme's measured lossless rate (by default skipped: they cannot change it)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (task x model pairs)")
     ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # K/N, set by --jobs
@@ -310,6 +323,7 @@ def main():
 
     log = None if a.quiet else print
     results = {}
+    skipped = set()
     datas = {}
     for task, mn in pairs:
         rc = rcs[task]
@@ -327,6 +341,9 @@ def main():
             print(f"{task} {mn} dense: {100 * d['acc']:.2f}%", flush=True)
         for r in rates:             # rate-major: a partial run has whole columns
             for s in schemes:
+                if not a.full_ladder and lossless_above(results, task, mn, s, r, d):
+                    skipped.add((task, mn, s, r))
+                    continue
                 c = pruned_cell(a.out, task, mn, s, r, rc, data, dpath, log, a.cli, cached_only)
                 if c is None:
                     continue
@@ -336,12 +353,13 @@ def main():
                           f"{c['achieved_rate']:.2f}x, {c['seconds']:.0f} s)", flush=True)
     if a.shard:
         return
-    t = table(results, sorted(rates), schemes, pairs)
+    t = table(results, sorted(rates), schemes, pairs, skipped)
     hdr = "".join(f"{task} recipe {json.dumps(rcs[task], sort_keys=True)}\n" for task in tasks)
     hdr += ((" (SMOKE: figures mean nothing)\n" if a.smoke else "")
             + "test accuracy %; lossless rate = the highest achieved rate of the measured ladder"
             " within 1 point of dense; index overhead = index bits / 16-bit weight bits at that"
-            " rate; not measured / — = no cell or no lossless rate\n"
+            " rate; not measured / — = no cell or no lossless rate; skipped = not computed because"
+            " a higher rate of the ladder is already lossless (--full-ladder computes it)\n"
             + time_summary(results) + "\n")
     atomic_write(os.path.join(a.out, "table.md"), lambda p: open(p, "w").write(hdr + t))
     print(hdr + t)
