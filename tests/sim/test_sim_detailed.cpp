@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
+#include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/link_fifo.h"
 #include "support/test_util.h"
 
@@ -396,7 +397,8 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                     Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
   CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
                                 "hw.yaml", {}));
-  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports"}) {
+  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports", "eltwise_fifo_depth",
+                           "vector_bank_ports"}) {
     const std::string y = std::string("detailed:\n  ") + knob + ": 1\n";
     CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
                       Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
@@ -583,6 +585,104 @@ TEST_CASE("detailed hand trace: accumulator ports shared with the vertical path"
   CHECK(r.y == ideal.y);
   h.detailed.accum_ports = 2;
   CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 12);
+}
+
+// The vector bank arbiter alone (no kernel): one port per bank grants the lowest priority value
+// first; other banks are independent; 0 ports grants everything; a loser counts as denied.
+TEST_CASE("vector bank arbiter: fixed priority per bank", "[sim][detailed]") {
+  using sim::detailed::BankArbiter;
+  const auto P = [](BankArbiter::Class c, int i) { return BankArbiter::priority(c, i); };
+  const std::vector<BankArbiter::Request> req = {
+      {0, P(BankArbiter::kEltRead, 2)},    // bank A, an element-wise read of Sum1
+      {0, P(BankArbiter::kLoader, 1)},     // bank A, loader column 1: wins A
+      {3, P(BankArbiter::kEltWrite, 4)},   // bank D, alone: granted
+      {0, P(BankArbiter::kLoadStore, 1)},  // bank A, the Store: wins A before the loader
+      {0, P(BankArbiter::kEltWrite, 7)},   // bank A, a write of Tanh
+  };
+  std::vector<uint8_t> g;
+  BankArbiter one(1);
+  one.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 1, 1, 0});
+  CHECK(one.denied == 3);
+  BankArbiter two(2);
+  two.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 1, 1, 0});  // Store and loader on A; D alone
+  BankArbiter three(3);
+  three.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 1, 1, 1});  // the write before the read
+  BankArbiter inf(0);
+  inf.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{1, 1, 1, 1, 1});
+  CHECK(inf.denied == 0);
+}
+
+// Hand-worked: detailed.vector_bank_ports on the tiny LSTM (words as in docs/timing.md's worked
+// example, 16 lanes: every section is one beat; sigmoid/tanh latency 3, mult 2, sum 1). With one
+// access per bank and cycle only two words change:
+//   word 3  sigmoid E[0] <- D[0] and tanh E[4] <- D[4] both read D in their first cycle: Sigmoid
+//           (the lower unit) reads in cycle 0, Tanh in cycle 1; their writes of E fall in cycles
+//           3 and 4: the word lasts 5 instead of 4;
+//   word 4  mult1 B[2] <- E[2], C[0]; mult2 C[2] <- E[0], E[4]; sigmoid E[6] <- D[6]: in cycle 0
+//           Mult1 takes E (and C), Sigmoid D; Mult2 reads E[0] in cycle 1 and E[4] in cycle 2,
+//           issues in 2 and writes C in 4: the word lasts 5 instead of 4.
+// The others: loadx writes A alone; the loader's two columns read A (x) and B (h); biaswb reads
+// Acc and Bias; add reads B and C in cycle 0 and writes C in cycle 1; tanh, mul, store touch
+// different banks. 34 + 2 = 36 cycles per timestep. With 2 ports: word 3's two D reads and in word
+// 4 Mult1's and Mult2's first E reads are served in cycle 0, Mult2's second in cycle 1 (issue 1,
+// write 3, done at 4 like the sigmoid): the ideal 34, equal to the fast mode.
+TEST_CASE("detailed hand trace: vector bank ports (tiny LSTM)", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  const Run fast = simulate(p, test::tiny_hw(), 1, 5);
+  REQUIRE(figure(fast, "total") == 34);
+  HwConfig h = detailed_of(test::tiny_hw());
+  h.detailed.vector_bank_ports = 1;
+  const Run one = simulate(p, h, 1, 5);
+  REQUIRE(one.error.empty());
+  CHECK(figure(one, "total") == 36);
+  CHECK(figure(one, "engine_cycles") == 13);  // the loader's columns read different banks
+  CHECK(one.y == fast.y);
+  h.detailed.vector_bank_ports = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 34);
+}
+
+// A program of one word (the tiny LSTM's MVM image kept, its words replaced), 1 lane, sum
+// latency 1: Sum1 add C[0] <- A[0], B[0] (8 elements) beside Sum2 add C[8] <- D[0], D[8] (6).
+// Ideal (and fast): 8 + 1 = 9 cycles. With one port per bank Sum1 (the higher priority) writes C
+// in cycles 1-8 and Sum2 reads both its operands from D, one per cycle: a beat every 2 cycles,
+// read (and issued) in cycles 1, 3, 5, 7, 9, 11 with unbounded FIFOs; its writes wait for cycle 9
+// and go 9-14 (the output FIFO holds up to 4): done at 15. FIFO depth 1: b0 (issued 1) waits in
+// the output FIFO, b1 (issued 3) in the last stage, freezing the pipeline from cycle 4; b2 is
+// read in 4-5 into the input FIFO, then reads stop (the FIFO is full: ready low). Writes from
+// cycle 9: b0 9, b1 10, b2 (issued 9) 11; b3 read 10-11 (the ready seen at cycle 9's start was
+// low), issued 11, written 12; b4 read 12-13, written 14; b5 read 14-15, written 16: done at
+// 17. Depth 2 keeps the reads going while frozen (b3 read 6-7, b4 8-9): 15 again.
+TEST_CASE("detailed hand trace: element-wise FIFO depth and back-pressure", "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.eltwise.lanes = 1;
+  hw.eltwise.lat_sum = 1;
+  Program p = compile_program(test::tiny_lstm(), hw);
+  auto op = [](Bank b, uint32_t a) { return Operand{b, a}; };
+  MacroWord w;
+  w.sections.push_back(
+      Section{Unit::Sum1, Op::Add, op(Bank::C, 0), op(Bank::A, 0), op(Bank::B, 0), 8, 0});
+  w.sections.push_back(
+      Section{Unit::Sum2, Op::Add, op(Bank::C, 8), op(Bank::D, 0), op(Bank::D, 8), 6, 0});
+  p.words = {w};
+  const Run fast = simulate(p, hw, 1, 5);
+  REQUIRE(fast.error.empty());
+  CHECK(figure(fast, "total") == 9);
+  HwConfig h = detailed_of(hw);
+  h.detailed.eltwise_fifo_depth = 1;  // without port limits the FIFOs stay empty: ideal
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 9);
+  h.detailed.vector_bank_ports = 1;
+  h.detailed.eltwise_fifo_depth = 0;
+  const Run r0 = simulate(p, h, 1, 5);
+  CHECK(figure(r0, "total") == 15);
+  CHECK(r0.y == fast.y);
+  h.detailed.eltwise_fifo_depth = 1;
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 17);
+  h.detailed.eltwise_fifo_depth = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 15);
 }
 
 // Hand-worked: the detailed VCD (docs/simulator.md "Detailed VCD"). The link-FIFO trace above
