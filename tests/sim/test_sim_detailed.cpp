@@ -230,6 +230,39 @@ int64_t figure(const Run& r, const std::string& name) {
   return 0;
 }
 
+/// The value changes of the traced integer `var` of a VCD text: time (ps) -> value from then on.
+std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var) {
+  std::string id;
+  {
+    std::istringstream in(text);
+    std::string line;
+    while (id.empty() && std::getline(in, line)) {  // "$var wire 32 ID NAME [31:0] $end"
+      std::istringstream w(line);
+      std::string tag, kind, bits, vid, name;
+      if (w >> tag >> kind >> bits >> vid >> name && tag == "$var" && name == var) id = vid;
+    }
+  }
+  if (id.empty()) FAIL("no VCD variable " << var);
+  std::map<int64_t, int64_t> at;
+  std::istringstream in(text.substr(text.find("$enddefinitions")));
+  std::string line;
+  int64_t now = 0;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
+    if (line.size() > id.size() + 1 && line[0] == 'b' &&
+        line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
+      at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
+  }
+  return at;
+}
+
+/// A traced value in cycle c: written at the edge that ends it, (c + 1) x 5 ns at 200 MHz.
+int64_t vcd_at_cycle_end(const std::map<int64_t, int64_t>& s, int64_t c) {
+  const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
+  auto it = s.upper_bound(at);
+  return it == s.begin() ? int64_t(0) : std::prev(it)->second;
+}
+
 }  // namespace
 
 TEST_CASE("detailed == fast: LSTM GRU LSTMP x sharing modes x odd shapes (2x3 of 2x4)",
@@ -680,9 +713,68 @@ TEST_CASE("detailed hand trace: element-wise FIFO depth and back-pressure", "[si
   CHECK(figure(r0, "total") == 15);
   CHECK(r0.y == fast.y);
   h.detailed.eltwise_fifo_depth = 1;
-  CHECK(figure(simulate(p, h, 1, 5), "total") == 17);
+  test::TempDir t("dfifo");
+  const std::string vcd = (t.path / "f.vcd").string();
+  CHECK(figure(simulate(p, h, 1, 5, vcd), "total") == 17);
+  // Sum2 (unit 3) in the VCD, per cycle of the depth-1 trace: reading (2) in 0, 2, issuing (1)
+  // in 1, 3, frozen (3) in 4-8 with b0 in the output FIFO and, from cycle 5, b2 in the input
+  // FIFO; issuing b2 in 9; Sum1 (unit 2) issues in 0-7 and drains in 8.
+  const std::string text = read_text_file(vcd);
+  const auto reason = vcd_series(text, "reason_3"), in = vcd_series(text, "in_fifo_3"),
+             out = vcd_series(text, "out_fifo_3"), sum1 = vcd_series(text, "reason_2");
+  CHECK(vcd_at_cycle_end(reason, 0) == 2);
+  CHECK(vcd_at_cycle_end(reason, 1) == 1);
+  CHECK(vcd_at_cycle_end(reason, 2) == 2);
+  CHECK(vcd_at_cycle_end(reason, 3) == 1);
+  for (int64_t c = 4; c <= 8; ++c) {
+    CHECK(vcd_at_cycle_end(reason, c) == 3);
+    CHECK(vcd_at_cycle_end(out, c) == 1);
+    CHECK(vcd_at_cycle_end(in, c) == (c >= 5 ? 1 : 0));
+  }
+  CHECK(vcd_at_cycle_end(reason, 9) == 1);
+  CHECK(vcd_at_cycle_end(in, 9) == 0);
+  for (int64_t c = 0; c <= 7; ++c) CHECK(vcd_at_cycle_end(sum1, c) == 1);
+  CHECK(vcd_at_cycle_end(sum1, 8) == 4);
   h.detailed.eltwise_fifo_depth = 2;
   CHECK(figure(simulate(p, h, 1, 5), "total") == 15);
+}
+
+// Hand-worked: the BlockNeuronBuffer loader behind the bank arbiter. A dense LSTM of 8 inputs and
+// 2 hidden on the tiny machine (2x2 groups, block 4x4): x = A[0..8) gives column slices 0 and 1
+// (both bank A), h the third (bank B). Iteration 0 loads slices 0 and 1: with one port per bank
+// column 0 reads A in the MVM's first cycle, column 1 is refused (loader_wait 1) and reads in the
+// next: the first load takes 2 cycles instead of 1. Iteration 1's slice (h, bank B) loads alone
+// during iteration 0. So the MVM lasts one cycle more than in the fast mode (and in the detailed
+// mode with unbounded ports), and each group's engine overhead grows by that cycle.
+TEST_CASE("detailed hand trace: the BlockNeuronBuffer loader loses a bank port",
+          "[sim][detailed]") {
+  GenSpec s;
+  s.input_size = 8;
+  s.hidden_size = 2;
+  s.layers = 1;
+  s.bh = s.bw = 4;
+  s.keep_row = s.keep_col = 1.0;
+  const HwConfig hw = test::tiny_hw();
+  const Program p = compile_program(generate_csb_model(s), hw);
+  REQUIRE(p.mvms[0].col_slices.size() == 3);
+  REQUIRE(p.mvms[0].col_slices[0].src.bank == p.mvms[0].col_slices[1].src.bank);
+  REQUIRE(p.mvms[0].col_slices[2].src.bank != p.mvms[0].col_slices[0].src.bank);
+  const Run fast = simulate(p, hw, 1, 5);
+  REQUIRE(fast.error.empty());
+  HwConfig h = detailed_of(hw);
+  h.detailed.vector_bank_ports = 1;
+  test::TempDir t("dload");
+  const std::string vcd = (t.path / "l.vcd").string();
+  const Run r = simulate(p, h, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == figure(fast, "engine_cycles") + 1);
+  CHECK(figure(r, "group 0 engine_overhead") == figure(fast, "group 0 engine_overhead") + 1);
+  CHECK(r.y == fast.y);
+  // the loadx word lasts 1 cycle (16 bytes, one burst): the MVM's first cycle is cycle 1
+  const auto wait = vcd_series(read_text_file(vcd), "loader_wait");
+  CHECK(vcd_at_cycle_end(wait, 0) == 0);
+  CHECK(vcd_at_cycle_end(wait, 1) == 1);
+  CHECK(vcd_at_cycle_end(wait, 2) == 0);
 }
 
 // Hand-worked: the detailed VCD (docs/simulator.md "Detailed VCD"). The link-FIFO trace above
@@ -704,40 +796,11 @@ TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)"
   const Run r = simulate(p, h, 1, 5, vcd);
   REQUIRE(r.error.empty());
   const std::string text = read_text_file(vcd);
-  auto id_of = [&](const std::string& var) {  // "$var wire 32 ID NAME [31:0] $end"
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream w(line);
-      std::string tag, kind, bits, id, name;
-      if (w >> tag >> kind >> bits >> id >> name && tag == "$var" && name == var) return id;
-    }
-    FAIL("no VCD variable " << var);
-    return std::string();
-  };
   for (const char* v : {"clk", "state", "iteration", "barrier_go", "reason_0_1", "link_fifo_0_1",
                         "in_flight_1", "timestep"})
     CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
-  // the value of a traced integer per edge: replay the value changes
-  auto series = [&](const std::string& var) {
-    const std::string id = id_of(var);
-    std::map<int64_t, int64_t> at;  // time (ps) -> value from then on
-    std::istringstream in(text.substr(text.find("$enddefinitions")));
-    std::string line;
-    int64_t now = 0;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
-      if (line.size() > id.size() + 1 && line[0] == 'b' &&
-          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
-        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
-    }
-    return at;
-  };
-  auto value_at_cycle_end = [&](const std::map<int64_t, int64_t>& s, int64_t c) {
-    const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
-    auto it = s.upper_bound(at);
-    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
-  };
+  auto series = [&](const std::string& var) { return vcd_series(text, var); };
+  const auto value_at_cycle_end = vcd_at_cycle_end;
   const auto g01 = series("reason_0_1"), g00 = series("reason_0_0");
   CHECK(value_at_cycle_end(g01, 2) == 1);
   for (int64_t c = 3; c <= 12; ++c) CHECK(value_at_cycle_end(g01, c) == 3);
