@@ -109,8 +109,10 @@ bool get_vec(int fd, std::vector<T>& v) {
 }
 
 /// Simulates `steps` timesteps of `prog` on `hw` in a child process (one elaboration each).
+/// One elaboration of `hw` running one job (with `job_hw`, the job's own knobs) in a forked
+/// process.
 Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
-             const std::string& vcd = "") {
+             const std::string& vcd = "", const HwConfig* job_hw = nullptr) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
@@ -124,6 +126,7 @@ Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
       jobs[0].origin = "case";
       jobs[0].steps = steps;
       jobs[0].x = test::random_input(steps, prog.input_size, seed, hw.numeric);
+      if (job_hw) jobs[0].hw = *job_hw;
       sim::SimOptions o;
       o.record_iterations = true;
       if (!vcd.empty()) {
@@ -783,6 +786,22 @@ TEST_CASE("detailed vector bank ports and element-wise FIFOs: random models", "[
     CHECK(figure(t, "total") >= figure(fast, "total"));
     CHECK(figure(t, "tiles_issued") == figure(fast, "tiles_issued"));
   }
+}
+
+// The FIFOs and the arbiter are built at elaboration: a job asking for other values is refused
+// with one line naming the knobs.
+TEST_CASE("detailed: a job cannot change the vector bank ports or FIFO depth", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  const HwConfig elaborated = detailed_of(test::tiny_hw());
+  for (int knob = 0; knob < 2; ++knob) {
+    HwConfig job = elaborated;
+    (knob == 0 ? job.detailed.vector_bank_ports : job.detailed.eltwise_fifo_depth) = 1;
+    const Run r = simulate(p, elaborated, 1, 5, "", &job);
+    CHECK(r.error.find("sim.timing=detailed") != std::string::npos);
+    CHECK(r.error.find(knob == 0 ? "detailed.vector_bank_ports" : "detailed.eltwise_fifo_depth") !=
+          std::string::npos);
+  }
+  CHECK(simulate(p, elaborated, 1, 5, "", &elaborated).error.empty());
 }
 
 TEST_CASE("detailed hand trace: the BlockNeuronBuffer loader loses a bank port",
