@@ -224,11 +224,14 @@ void DetailedEltwise::tick() {
     work_cycle_ = p;
   }
   settle();
+  const bool was = running_;
   running_ = active();
-  if (running_)
-    next_trigger();
-  else
+  if (running_ || was) {
+    next_trigger();  // one more edge after the last work: the idle cycle's reasons are written
+  } else {
+    reason.fill(kIdle);
     next_trigger(kick_);
+  }
 }
 
 }  // namespace csbrnn::sim::detailed
