@@ -201,20 +201,21 @@ const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, Sharin
                               SharingMode::TwoD};
 
 /// Random models and timing knobs on a KxL grid of PxQ groups, fast vs detailed.
+/// A K x L machine of P x Q PEs with a random sharing mode, streaming and timing knobs.
+HwConfig random_hw(int K, int L, int P, int Q, std::mt19937_64& rng) {
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  HwConfig hw = test::small_hw(K, L, P, Q);
+  hw.sharing = kModes[r(0, 3)];
+  hw.eltwise.stream = r(0, 1) == 1;
+  test::randomize_timing(hw, rng);
+  return hw;
+}
+
 void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
-    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    HwConfig hw;
-    hw.engine.K = K;
-    hw.engine.L = L;
-    hw.engine.P = P;
-    hw.engine.Q = Q;
-    hw.buffers.vector_buffer = 4096;
-    hw.sharing = kModes[r(0, 3)];
-    hw.eltwise.stream = r(0, 1) == 1;
-    test::randomize_timing(hw, rng);
+    const HwConfig hw = random_hw(K, L, P, Q, rng);
     // reduce lanes stay random (randomize_timing): both modes reduce K x bh neurons at `lanes`
     // per cycle (divergence 1, fixed), also when lanes < K x bh
     const Program prog = compile_program(generate_csb_model(s), hw);
@@ -759,14 +760,7 @@ TEST_CASE("detailed vector bank ports and element-wise FIFOs: random models", "[
   for (int i = 0; i < 8; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 2100 + uint64_t(i));
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    HwConfig hw;
-    hw.engine.K = 2;
-    hw.engine.L = 3;
-    hw.engine.P = hw.engine.Q = 2;
-    hw.buffers.vector_buffer = 4096;
-    hw.sharing = kModes[r(0, 3)];
-    hw.eltwise.stream = r(0, 1) == 1;
-    test::randomize_timing(hw, rng);
+    const HwConfig hw = random_hw(2, 3, 2, 2, rng);
     const Program prog = compile_program(generate_csb_model(s), hw);
     const Run fast = simulate(prog, hw, 2, 800 + uint64_t(i));
     HwConfig wide = detailed_of(hw);
