@@ -4,7 +4,7 @@
 // operand reads — ask for one access (a read or a write of up to their width) to one bank each;
 // a bank serves `detailed.vector_bank_ports` accesses per cycle (0 = unbounded: every request is
 // granted, the fast mode's assumption). Fixed priority, lower class first, then lower index:
-//   0 Load/Store (their DRAM bursts are in flight and are not stalled),
+//   0 Load/Store (on-chip traffic does not hold up a DRAM burst; Load beats Store on one bank),
 //   1 BlockNeuronBuffer loader columns (the engine's iteration barrier waits for them),
 //   2 element-wise result writes (draining a pipeline frees it),
 //   3 element-wise operand reads.
