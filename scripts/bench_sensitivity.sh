@@ -24,6 +24,10 @@ knobs=(
   "link w8 d4|--set detailed.link_width=8 --set detailed.link_fifo_depth=4"
   "accum 1|--set detailed.accum_ports=1"
   "all|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4 --set detailed.accum_ports=1"
+  "vbank 1|--set detailed.vector_bank_ports=1"
+  "vbank 1 d1|--set detailed.vector_bank_ports=1 --set detailed.eltwise_fifo_depth=1"
+  "vbank 1 d2|--set detailed.vector_bank_ports=1 --set detailed.eltwise_fifo_depth=2"
+  "vbank 2 d2|--set detailed.vector_bank_ports=2 --set detailed.eltwise_fifo_depth=2"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

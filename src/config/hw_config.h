@@ -95,6 +95,8 @@ struct DetailedConfig {
   int link_width = 0;       // detailed.link_width: neurons / partial sums per link cycle (0 = inf)
   int link_fifo_depth = 0;  // detailed.link_fifo_depth: horizontal link FIFO entries (0 = inf)
   int accum_ports = 0;      // detailed.accum_ports: NeuronAccumBuffer write ports (0 = inf)
+  int eltwise_fifo_depth = 0;  // detailed.eltwise_fifo_depth: element-wise in/out FIFO beats
+  int vector_bank_ports = 0;   // detailed.vector_bank_ports: accesses per vector bank per cycle
 };
 
 // energy.*: the energy model's inputs (src/energy/, docs/energy.md); reporting only, no effect on

@@ -536,6 +536,19 @@ std::vector<HwKey> build_keys() {
       "group's own accumulations (served first) and the vertical path's from the group below "
       "(they wait in a holding FIFO; the lower group stops issuing vertical tiles while 2 wait); "
       "0 = unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.eltwise_fifo_depth",
+      [](HwConfig& c) -> int& { return c.detailed.eltwise_fifo_depth; },
+      "detailed mode: entries (beats of eltwise.lanes elements) of each element-wise unit's input "
+      "FIFO (operands read from the vector banks, waiting to issue) and output FIFO (results "
+      "waiting for a bank write port); a full FIFO stops its producer (ready/valid); 0 = "
+      "unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.vector_bank_ports",
+      [](HwConfig& c) -> int& { return c.detailed.vector_bank_ports; },
+      "detailed mode: accesses (read or write) per cycle of each vector bank (A..E, Acc, Bias), "
+      "granted by one fixed-priority arbiter to Load/Store, the BlockNeuronBuffer loader, the "
+      "element-wise writes, then their reads; the losers stall; 0 = unbounded (ideal)"));
   // energy report (docs/energy.md); the table file is read and checked when a report is made
   k.push_back(energy_text_key(
       "energy.table", [](HwConfig& c) -> std::string& { return c.energy.table; },

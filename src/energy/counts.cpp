@@ -1,5 +1,7 @@
 #include "energy/counts.h"
 
+#include "isa/semantics.h"
+
 namespace csbrnn::energy {
 namespace {
 
@@ -39,6 +41,13 @@ void count_bnb_load(ActionCounts& a, const ColumnSlice& cs, int bw) {
   count_read(a, cs.src.bank, cs.width);
 }
 
+void count_bnb_iteration(ActionCounts& a, const MvmProgram& mv, int b, int L) {
+  for (int l = 0; l < L; ++l) {
+    const int bc = b * L + l;
+    if (bc < mv.BC) count_bnb_load(a, mv.col_slices[size_t(bc)], mv.bw);
+  }
+}
+
 void count_reduce(ActionCounts& a, const MvmProgram& mv, int block_row, int L) {
   a.reduce_neurons += mv.bh;
   a.reduce_nab_reads += int64_t(mv.bh) * L;
@@ -50,23 +59,18 @@ void count_reduce(ActionCounts& a, const MvmProgram& mv, int block_row, int L) {
 
 void count_elementwise(ActionCounts& a, const Section& s) {
   const int64_t n = s.count;
-  int operands = 1;
   switch (s.op) {
     case Op::BiasWb:
       a.elt_biaswb += n;
-      operands = 2;
       break;
     case Op::Add:
       a.elt_add += n;
-      operands = 2;
       break;
     case Op::Sub:
       a.elt_sub += n;
-      operands = 2;
       break;
     case Op::Mul:
       a.elt_mul += n;
-      operands = 2;
       break;
     case Op::Sigmoid:
       a.elt_sigmoid += n;
@@ -81,7 +85,7 @@ void count_elementwise(ActionCounts& a, const Section& s) {
       return;  // not element-wise
   }
   count_read(a, s.a.bank, n);
-  if (operands == 2) count_read(a, s.b.bank, n);
+  if (reads_b(s.op)) count_read(a, s.b.bank, n);
   count_write(a, s.dst.bank, n);
 }
 
@@ -119,10 +123,7 @@ ActionCounts program_counts(const Program& p, const HwConfig& hw, int steps) {
       const MvmProgram& mv = p.mvms[size_t(s.mvm)];
       for (int a = 0; a < mv.iter_rows; ++a) {
         for (int b = 0; b < mv.iter_cols; ++b) {
-          for (int l = 0; l < L; ++l) {
-            const int bc = b * L + l;
-            if (bc < mv.BC) count_bnb_load(one, mv.col_slices[size_t(bc)], mv.bw);
-          }
+          count_bnb_iteration(one, mv, b, L);
           for (int k = 0; k < K; ++k)
             for (int l = 0; l < L; ++l)
               for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) count_item(one, it, P, Q);

@@ -23,6 +23,9 @@ using stats::ActionCounts;
 void count_item(ActionCounts& a, const MicroItem& it, int P, int Q);
 /// One column slice loaded into a BlockNeuronBuffer of bw entries (load_bnb).
 void count_bnb_load(ActionCounts& a, const ColumnSlice& cs, int bw);
+/// The column slices of block-column iteration `b` loaded into the L BlockNeuronBuffers
+/// (load_bnb_iteration; columns past the matrix load nothing).
+void count_bnb_iteration(ActionCounts& a, const MvmProgram& mv, int b, int L);
 /// The reduction of one block-row over L NeuronAccumBuffers (reduce_row_group).
 void count_reduce(ActionCounts& a, const MvmProgram& mv, int block_row, int L);
 /// An element-wise section (exec_elementwise; a stream chunk is its sub-range section).

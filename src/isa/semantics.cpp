@@ -103,6 +103,10 @@ void check_section_bounds(const Section& s, const MachineBanks& m, const Program
   }
 }
 
+bool reads_b(Op op) {
+  return op == Op::BiasWb || op == Op::Add || op == Op::Sub || op == Op::Mul;
+}
+
 void exec_elementwise(const Section& s, MachineBanks& m, const fx::Format& f) {
   const size_t n = s.count;
   std::vector<int16_t> out(n);
@@ -112,9 +116,7 @@ void exec_elementwise(const Section& s, MachineBanks& m, const fx::Format& f) {
     for (size_t i = 0; i < n; ++i) out[i] = fx::writeback(a[i] + b[i], f);
   } else {
     const int16_t* a = m.v[uint8_t(s.a.bank)].data() + s.a.addr;
-    const int16_t* b = (s.op == Op::Add || s.op == Op::Sub || s.op == Op::Mul)
-                           ? m.v[uint8_t(s.b.bank)].data() + s.b.addr
-                           : nullptr;
+    const int16_t* b = reads_b(s.op) ? m.v[uint8_t(s.b.bank)].data() + s.b.addr : nullptr;
     switch (s.op) {
       case Op::Add:
         for (size_t i = 0; i < n; ++i) out[i] = fx::add(a[i], b[i]);
@@ -157,6 +159,17 @@ void load_bnb(const ColumnSlice& cs, const MachineBanks& m, int bw, int16_t* bnb
   std::fill(bnb, bnb + bw, int16_t(0));
   const int16_t* src = m.v[uint8_t(cs.src.bank)].data() + cs.src.addr;
   std::copy(src, src + cs.width, bnb);
+}
+
+void load_bnb_iteration(const MvmProgram& mv, int b, int L, const MachineBanks& m, int16_t* bnb) {
+  for (int l = 0; l < L; ++l) {
+    int16_t* dst = bnb + size_t(l) * size_t(mv.bw);
+    const int bc = b * L + l;
+    if (bc < mv.BC)
+      load_bnb(mv.col_slices[size_t(bc)], m, mv.bw, dst);
+    else
+      std::fill(dst, dst + mv.bw, int16_t(0));
+  }
 }
 
 namespace {
@@ -251,17 +264,12 @@ void exec_mvm(const Program& p, const Section& s, MachineBanks& m) {
   const MvmProgram& mv = p.mvms[s.mvm];
   const int K = p.hw.engine.K, L = p.hw.engine.L, P = p.hw.engine.P, Q = p.hw.engine.Q;
   std::vector<std::vector<int64_t>> nab(size_t(K) * L, std::vector<int64_t>(mv.bh));
-  std::vector<std::vector<int16_t>> bnb(L, std::vector<int16_t>(mv.bw));
+  std::vector<int16_t> bnbs(size_t(L) * size_t(mv.bw));
+  auto bnb = [&](int l) { return bnbs.data() + size_t(l) * size_t(mv.bw); };
   for (int a = 0; a < mv.iter_rows; ++a) {
     for (auto& n : nab) std::fill(n.begin(), n.end(), 0);
     for (int b = 0; b < mv.iter_cols; ++b) {
-      for (int l = 0; l < L; ++l) {
-        const int j = b * L + l;
-        if (j < mv.BC)
-          load_bnb(mv.col_slices[j], m, mv.bw, bnb[l].data());
-        else
-          std::fill(bnb[l].begin(), bnb[l].end(), int16_t(0));
-      }
+      load_bnb_iteration(mv, b, L, m, bnbs.data());
       for (int k = 0; k < K; ++k)
         for (int l = 0; l < L; ++l) {
           const int kl = (l - 1 + L) % L, ku = (k - 1 + K) % K;
@@ -269,13 +277,13 @@ void exec_mvm(const Program& p, const Section& s, MachineBanks& m) {
           for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
             switch (it.kind) {
               case ItemKind::Local:
-                exec_micro_item(it, img, P, Q, bnb[l].data(), nab[size_t(k) * L + l].data());
+                exec_micro_item(it, img, P, Q, bnb(l), nab[size_t(k) * L + l].data());
                 break;
               case ItemKind::FromLeft:
-                exec_micro_item(it, img, P, Q, bnb[kl].data(), nab[size_t(k) * L + l].data());
+                exec_micro_item(it, img, P, Q, bnb(kl), nab[size_t(k) * L + l].data());
                 break;
               case ItemKind::FromUp:
-                exec_micro_item(it, img, P, Q, bnb[l].data(), nab[size_t(ku) * L + l].data());
+                exec_micro_item(it, img, P, Q, bnb(l), nab[size_t(ku) * L + l].data());
                 break;
             }
           }

@@ -27,6 +27,9 @@ void check_section_bounds(const Section& s, const MachineBanks& m, const Program
 /// One element-wise section (BiasWb, Add, Sub, Mul, Sigmoid, Tanh, Copy): all inputs are read
 /// before any output is written, so in-place operation is well defined.
 void exec_elementwise(const Section& s, MachineBanks& m, const fx::Format& f);
+/// Whether an element-wise `op` reads a second operand `b` (biaswb: the Bias bank; add, sub, mul)
+/// besides `a`.
+bool reads_b(Op op);
 /// LoadX: dst[i] = x_row[a.addr + i]. `x_row` has `input_size` entries.
 void exec_load(const Section& s, MachineBanks& m, const int16_t* x_row, int input_size);
 /// StoreY: y_row[dst.addr + i] = a[i]. `y_row` has `output_size` entries.
@@ -34,6 +37,10 @@ void exec_store(const Section& s, const MachineBanks& m, int16_t* y_row, int out
 
 /// Fills a BlockNeuronBuffer (bw entries) from a column slice; entries past width read as 0.
 void load_bnb(const ColumnSlice& cs, const MachineBanks& m, int bw, int16_t* bnb);
+/// Fills the L BlockNeuronBuffers of block-column iteration `b` of `mv` (buffer l: `mv.bw`
+/// entries at bnb + l * bw) with column slice b * L + l, or zeros past the matrix (>= mv.BC).
+/// The one fill loop of the interpreter and both simulator timing modes.
+void load_bnb_iteration(const MvmProgram& mv, int b, int L, const MachineBanks& m, int16_t* bnb);
 
 /// One micro-item's tile loop (column tile outer, row tile inner, P x Q products per tile):
 /// nab[row_idx[r]] += w[r][c] * bnb[col_idx[c]] for every kept (r,c) of the piece.

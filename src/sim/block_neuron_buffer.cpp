@@ -32,14 +32,10 @@ void BlockNeuronBuffers::start_load(const MvmProgram& mvm, int64_t n, std::funct
   CSBRNN_ASSERT(!loading, name(), ": load started while loading");
   bw_ = mvm.bw;
   auto& half = buf_[size_t(n % 2)];
-  half.assign(size_t(L_) * size_t(bw_), 0);
+  half.resize(size_t(L_) * size_t(bw_));
   const int b = int(n % mvm.iter_cols);
-  for (int l = 0; l < L_; ++l) {
-    const int bc = b * L_ + l;
-    if (bc >= mvm.BC) continue;
-    load_bnb(mvm.col_slices[size_t(bc)], ctx_.banks, bw_, half.data() + size_t(l) * bw_);
-    energy::count_bnb_load(ctx_.stats.actions, mvm.col_slices[size_t(bc)], bw_);
-  }
+  load_bnb_iteration(mvm, b, L_, ctx_.banks, half.data());
+  energy::count_bnb_iteration(ctx_.stats.actions, mvm, b, L_);
   ++loads;
   done_ = std::move(done);
   pending_cycles_ = cycles_for(mvm, n);

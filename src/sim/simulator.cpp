@@ -119,10 +119,16 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v, const std::string& base) 
       sc_trace(tf, de.reason[g], nm(de, ("reason_" + s).c_str()));
       sc_trace(tf, de.link_occupancy[g], nm(de, ("link_fifo_" + s).c_str()));
     }
+    if (in_scope(sc, "engine")) sc_trace(tf, de.loader_wait, nm(de, "loader_wait"));
     if (in_scope(sc, "eltwise"))
-      for (size_t u = 0; u < d.eltwise.in_flight.size(); ++u)
-        sc_trace(tf, d.eltwise.in_flight[u],
-                 nm(d.eltwise, ("in_flight_" + std::to_string(u)).c_str()));
+      for (size_t u = 0; u < d.eltwise.in_flight.size(); ++u) {
+        auto& el = d.eltwise;
+        const std::string s = std::to_string(u);
+        sc_trace(tf, el.in_flight[u], nm(el, ("in_flight_" + s).c_str()));
+        sc_trace(tf, el.in_fifo[u], nm(el, ("in_fifo_" + s).c_str()));
+        sc_trace(tf, el.out_fifo[u], nm(el, ("out_fifo_" + s).c_str()));
+        sc_trace(tf, el.reason[u], nm(el, ("reason_" + s).c_str()));
+      }
     return tf;
   }
   auto& e = top.engine;

@@ -20,6 +20,17 @@ inline std::vector<int16_t> random_input(int T, int n, uint64_t seed, const fx::
   return x;
 }
 
+/// A K x L machine of P x Q PEs with 4096-entry vector banks (room for the random models).
+inline HwConfig small_hw(int K, int L, int P, int Q) {
+  HwConfig hw;
+  hw.engine.K = K;
+  hw.engine.L = L;
+  hw.engine.P = P;
+  hw.engine.Q = Q;
+  hw.buffers.vector_buffer = 4096;
+  return hw;
+}
+
 /// Randomises every timing knob (not the structure) of `hw`.
 /// A random small model spec (cell, shape, layers, blocks, keep probabilities) drawn from `rng`,
 /// hidden size up to `max_hidden`, block height up to `max_bh`: the random cases of the sim tests.

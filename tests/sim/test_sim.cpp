@@ -9,22 +9,12 @@ namespace {
 const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, SharingMode::Vertical,
                               SharingMode::TwoD};
 
-HwConfig small_hw(int K, int L, int P, int Q) {
-  HwConfig hw;
-  hw.engine.K = K;
-  hw.engine.L = L;
-  hw.engine.P = P;
-  hw.engine.Q = Q;
-  hw.buffers.vector_buffer = 4096;
-  return hw;
-}
-
 using Case = test::SimCase;
 
 }  // namespace
 
 TEST_CASE("bit-exact and cycle-exact: LSTM, GRU, LSTMP x sharing modes x odd shapes", "[sim]") {
-  const HwConfig base = small_hw(2, 3, 2, 4);
+  const HwConfig base = test::small_hw(2, 3, 2, 4);
   std::vector<Case> cases = test::cell_mode_cases(base, 6, 1);
   std::vector<sim::SimJob> jobs(cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -40,7 +30,7 @@ TEST_CASE("bit-exact and cycle-exact: LSTM, GRU, LSTMP x sharing modes x odd sha
 
 TEST_CASE("cycle-exact over random models and timing knobs (4x4 groups of 4x4)", "[sim]") {
   std::mt19937_64 rng(7);
-  const HwConfig base = small_hw(4, 4, 4, 4);
+  const HwConfig base = test::small_hw(4, 4, 4, 4);
   std::vector<Case> cases;
   for (int i = 0; i < 24; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 1000 + i);

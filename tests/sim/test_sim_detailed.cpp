@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
+#include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/link_fifo.h"
 #include "support/test_util.h"
 
@@ -108,8 +109,10 @@ bool get_vec(int fd, std::vector<T>& v) {
 }
 
 /// Simulates `steps` timesteps of `prog` on `hw` in a child process (one elaboration each).
+/// One elaboration of `hw` running one job (with `job_hw`, the job's own knobs) in a forked
+/// process.
 Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
-             const std::string& vcd = "") {
+             const std::string& vcd = "", const HwConfig* job_hw = nullptr) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
@@ -123,6 +126,7 @@ Run simulate(const Program& prog, const HwConfig& hw, int steps, uint64_t seed,
       jobs[0].origin = "case";
       jobs[0].steps = steps;
       jobs[0].x = test::random_input(steps, prog.input_size, seed, hw.numeric);
+      if (job_hw) jobs[0].hw = *job_hw;
       sim::SimOptions o;
       o.record_iterations = true;
       if (!vcd.empty()) {
@@ -197,20 +201,21 @@ const SharingMode kModes[] = {SharingMode::None, SharingMode::Horizontal, Sharin
                               SharingMode::TwoD};
 
 /// Random models and timing knobs on a KxL grid of PxQ groups, fast vs detailed.
+/// A K x L machine of P x Q PEs with a random sharing mode, streaming and timing knobs.
+HwConfig random_hw(int K, int L, int P, int Q, std::mt19937_64& rng) {
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  HwConfig hw = test::small_hw(K, L, P, Q);
+  hw.sharing = kModes[r(0, 3)];
+  hw.eltwise.stream = r(0, 1) == 1;
+  test::randomize_timing(hw, rng);
+  return hw;
+}
+
 void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
-    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    HwConfig hw;
-    hw.engine.K = K;
-    hw.engine.L = L;
-    hw.engine.P = P;
-    hw.engine.Q = Q;
-    hw.buffers.vector_buffer = 4096;
-    hw.sharing = kModes[r(0, 3)];
-    hw.eltwise.stream = r(0, 1) == 1;
-    test::randomize_timing(hw, rng);
+    const HwConfig hw = random_hw(K, L, P, Q, rng);
     // reduce lanes stay random (randomize_timing): both modes reduce K x bh neurons at `lanes`
     // per cycle (divergence 1, fixed), also when lanes < K x bh
     const Program prog = compile_program(generate_csb_model(s), hw);
@@ -227,6 +232,39 @@ int64_t figure(const Run& r, const std::string& name) {
     if (r.names[i] == name) return r.values[i];
   FAIL("no figure " << name);
   return 0;
+}
+
+/// The value changes of the traced integer `var` of a VCD text: time (ps) -> value from then on.
+std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var) {
+  std::string id;
+  {
+    std::istringstream in(text);
+    std::string line;
+    while (id.empty() && std::getline(in, line)) {  // "$var wire 32 ID NAME [31:0] $end"
+      std::istringstream w(line);
+      std::string tag, kind, bits, vid, name;
+      if (w >> tag >> kind >> bits >> vid >> name && tag == "$var" && name == var) id = vid;
+    }
+  }
+  if (id.empty()) FAIL("no VCD variable " << var);
+  std::map<int64_t, int64_t> at;
+  std::istringstream in(text.substr(text.find("$enddefinitions")));
+  std::string line;
+  int64_t now = 0;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
+    if (line.size() > id.size() + 1 && line[0] == 'b' &&
+        line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
+      at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
+  }
+  return at;
+}
+
+/// A traced value in cycle c: written at the edge that ends it, (c + 1) x 5 ns at 200 MHz.
+int64_t vcd_at_cycle_end(const std::map<int64_t, int64_t>& s, int64_t c) {
+  const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
+  auto it = s.upper_bound(at);
+  return it == s.begin() ? int64_t(0) : std::prev(it)->second;
 }
 
 }  // namespace
@@ -396,7 +434,8 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                     Catch::Contains("sim.timing=detailed") && Catch::Contains("barrier_latency"));
   CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\ndetailed:\n  barrier_latency: 2\n",
                                 "hw.yaml", {}));
-  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports"}) {
+  for (const char* knob : {"link_width", "link_fifo_depth", "accum_ports", "eltwise_fifo_depth",
+                           "vector_bank_ports"}) {
     const std::string y = std::string("detailed:\n  ") + knob + ": 1\n";
     CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
                       Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
@@ -585,6 +624,211 @@ TEST_CASE("detailed hand trace: accumulator ports shared with the vertical path"
   CHECK(figure(simulate(p, h, 1, 5), "engine_cycles") == 12);
 }
 
+// The vector bank arbiter alone (no kernel): one port per bank grants the lowest priority value
+// first; other banks are independent; 0 ports grants everything; a loser counts as denied.
+TEST_CASE("vector bank arbiter: fixed priority per bank", "[sim][detailed]") {
+  using sim::detailed::BankArbiter;
+  const auto P = [](BankArbiter::Class c, int i) { return BankArbiter::priority(c, i); };
+  const std::vector<BankArbiter::Request> req = {
+      {0, P(BankArbiter::kEltRead, 2)},    // bank A, an element-wise read of Sum1
+      {0, P(BankArbiter::kLoader, 1)},     // bank A, loader column 1: wins A
+      {3, P(BankArbiter::kEltWrite, 4)},   // bank D, alone: granted
+      {0, P(BankArbiter::kLoadStore, 1)},  // bank A, the Store: wins A before the loader
+      {0, P(BankArbiter::kEltWrite, 7)},   // bank A, a write of Tanh
+  };
+  std::vector<uint8_t> g;
+  BankArbiter one(1);
+  one.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 1, 1, 0});
+  CHECK(one.denied == 3);
+  BankArbiter two(2);
+  two.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 1, 1, 0});  // Store and loader on A; D alone
+  BankArbiter three(3);
+  three.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 1, 1, 1});  // the write before the read
+  BankArbiter inf(0);
+  inf.arbitrate(req, g);
+  CHECK(g == std::vector<uint8_t>{1, 1, 1, 1, 1});
+  CHECK(inf.denied == 0);
+}
+
+// Hand-worked: detailed.vector_bank_ports on the tiny LSTM (words as in docs/timing.md's worked
+// example, 16 lanes: every section is one beat; sigmoid/tanh latency 3, mult 2, sum 1). With one
+// access per bank and cycle only two words change:
+//   word 3  sigmoid E[0] <- D[0] and tanh E[4] <- D[4] both read D in their first cycle: Sigmoid
+//           (the lower unit) reads in cycle 0, Tanh in cycle 1; their writes of E fall in cycles
+//           3 and 4: the word lasts 5 instead of 4;
+//   word 4  mult1 B[2] <- E[2], C[0]; mult2 C[2] <- E[0], E[4]; sigmoid E[6] <- D[6]: in cycle 0
+//           Mult1 takes E (and C), Sigmoid D; Mult2 reads E[0] in cycle 1 and E[4] in cycle 2,
+//           issues in 2 and writes C in 4: the word lasts 5 instead of 4.
+// The others: loadx writes A alone; the loader's two columns read A (x) and B (h); biaswb reads
+// Acc and Bias; add reads B and C in cycle 0 and writes C in cycle 1; tanh, mul, store touch
+// different banks. 34 + 2 = 36 cycles per timestep. With 2 ports: word 3's two D reads and in word
+// 4 Mult1's and Mult2's first E reads are served in cycle 0, Mult2's second in cycle 1 (issue 1,
+// write 3, done at 4 like the sigmoid): the ideal 34, equal to the fast mode.
+TEST_CASE("detailed hand trace: vector bank ports (tiny LSTM)", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  const Run fast = simulate(p, test::tiny_hw(), 1, 5);
+  REQUIRE(figure(fast, "total") == 34);
+  HwConfig h = detailed_of(test::tiny_hw());
+  h.detailed.vector_bank_ports = 1;
+  const Run one = simulate(p, h, 1, 5);
+  REQUIRE(one.error.empty());
+  CHECK(figure(one, "total") == 36);
+  CHECK(figure(one, "engine_cycles") == 13);  // the loader's columns read different banks
+  CHECK(one.y == fast.y);
+  h.detailed.vector_bank_ports = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 34);
+}
+
+// A program of one word (the tiny LSTM's MVM image kept, its words replaced), 1 lane, sum
+// latency 1: Sum1 add C[0] <- A[0], B[0] (8 elements) beside Sum2 add C[8] <- D[0], D[8] (6).
+// Ideal (and fast): 8 + 1 = 9 cycles. With one port per bank Sum1 (the higher priority) writes C
+// in cycles 1-8 and Sum2 reads both its operands from D, one per cycle: a beat every 2 cycles,
+// read (and issued) in cycles 1, 3, 5, 7, 9, 11 with unbounded FIFOs; its writes wait for cycle 9
+// and go 9-14 (the output FIFO holds up to 4): done at 15. FIFO depth 1: b0 (issued 1) waits in
+// the output FIFO, b1 (issued 3) in the last stage, freezing the pipeline from cycle 4; b2 is
+// read in 4-5 into the input FIFO, then reads stop (the FIFO is full: ready low). Writes from
+// cycle 9: b0 9, b1 10, b2 (issued 9) 11; b3 read 10-11 (the ready seen at cycle 9's start was
+// low), issued 11, written 12; b4 read 12-13, written 14; b5 read 14-15, written 16: done at
+// 17. Depth 2 keeps the reads going while frozen (b3 read 6-7, b4 8-9): 15 again.
+TEST_CASE("detailed hand trace: element-wise FIFO depth and back-pressure", "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.eltwise.lanes = 1;
+  hw.eltwise.lat_sum = 1;
+  Program p = compile_program(test::tiny_lstm(), hw);
+  auto op = [](Bank b, uint32_t a) { return Operand{b, a}; };
+  MacroWord w;
+  w.sections.push_back(
+      Section{Unit::Sum1, Op::Add, op(Bank::C, 0), op(Bank::A, 0), op(Bank::B, 0), 8, 0});
+  w.sections.push_back(
+      Section{Unit::Sum2, Op::Add, op(Bank::C, 8), op(Bank::D, 0), op(Bank::D, 8), 6, 0});
+  p.words = {w};
+  const Run fast = simulate(p, hw, 1, 5);
+  REQUIRE(fast.error.empty());
+  CHECK(figure(fast, "total") == 9);
+  HwConfig h = detailed_of(hw);
+  h.detailed.eltwise_fifo_depth = 1;  // without port limits the FIFOs stay empty: ideal
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 9);
+  h.detailed.vector_bank_ports = 1;
+  h.detailed.eltwise_fifo_depth = 0;
+  const Run r0 = simulate(p, h, 1, 5);
+  CHECK(figure(r0, "total") == 15);
+  CHECK(r0.y == fast.y);
+  h.detailed.eltwise_fifo_depth = 1;
+  test::TempDir t("dfifo");
+  const std::string vcd = (t.path / "f.vcd").string();
+  CHECK(figure(simulate(p, h, 1, 5, vcd), "total") == 17);
+  // Sum2 (unit 3) in the VCD, per cycle of the depth-1 trace: reading (2) in 0, 2, issuing (1)
+  // in 1, 3, frozen (3) in 4-8 with b0 in the output FIFO and, from cycle 5, b2 in the input
+  // FIFO; issuing b2 in 9; Sum1 (unit 2) issues in 0-7 and drains in 8.
+  const std::string text = read_text_file(vcd);
+  const auto reason = vcd_series(text, "reason_3"), in = vcd_series(text, "in_fifo_3"),
+             out = vcd_series(text, "out_fifo_3"), sum1 = vcd_series(text, "reason_2");
+  CHECK(vcd_at_cycle_end(reason, 0) == 2);
+  CHECK(vcd_at_cycle_end(reason, 1) == 1);
+  CHECK(vcd_at_cycle_end(reason, 2) == 2);
+  CHECK(vcd_at_cycle_end(reason, 3) == 1);
+  for (int64_t c = 4; c <= 8; ++c) {
+    CHECK(vcd_at_cycle_end(reason, c) == 3);
+    CHECK(vcd_at_cycle_end(out, c) == 1);
+    CHECK(vcd_at_cycle_end(in, c) == (c >= 5 ? 1 : 0));
+  }
+  CHECK(vcd_at_cycle_end(reason, 9) == 1);
+  CHECK(vcd_at_cycle_end(in, 9) == 0);
+  for (int64_t c = 0; c <= 7; ++c) CHECK(vcd_at_cycle_end(sum1, c) == 1);
+  CHECK(vcd_at_cycle_end(sum1, 8) == 4);
+  h.detailed.eltwise_fifo_depth = 2;
+  CHECK(figure(simulate(p, h, 1, 5), "total") == 15);
+}
+
+// Hand-worked: the BlockNeuronBuffer loader behind the bank arbiter. A dense LSTM of 8 inputs and
+// 2 hidden on the tiny machine (2x2 groups, block 4x4): x = A[0..8) gives column slices 0 and 1
+// (both bank A), h the third (bank B). Iteration 0 loads slices 0 and 1: with one port per bank
+// column 0 reads A in the MVM's first cycle, column 1 is refused (loader_wait 1) and reads in the
+// next: the first load takes 2 cycles instead of 1. Iteration 1's slice (h, bank B) loads alone
+// during iteration 0. So the MVM lasts one cycle more than in the fast mode (and in the detailed
+// mode with unbounded ports), and each group's engine overhead grows by that cycle.
+// Random models (cells, shapes, sharing, streaming, every latency and lane knob) on 2x3 groups of
+// 2x2 through the vector bank arbiter and the element-wise FIFOs: with more ports than requesters
+// (1000 per bank; a cycle has at most 2 + L + 12 requests) no access ever loses, so the whole
+// arbitrated path must equal the fast mode on every figure; with 1 or 2 ports and FIFOs of 0..3
+// the run must finish, stay bit-exact (the fast mode's outputs) and take no fewer cycles.
+TEST_CASE("detailed vector bank ports and element-wise FIFOs: random models", "[sim][detailed]") {
+  std::mt19937_64 rng(21);
+  for (int i = 0; i < 8; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 2100 + uint64_t(i));
+    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const HwConfig hw = random_hw(2, 3, 2, 2, rng);
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    const Run fast = simulate(prog, hw, 2, 800 + uint64_t(i));
+    HwConfig wide = detailed_of(hw);
+    wide.detailed.vector_bank_ports = 1000;
+    wide.detailed.eltwise_fifo_depth = r(1, 3);
+    const std::string what =
+        "random case " + std::to_string(i) + " stream " + std::to_string(hw.eltwise.stream);
+    check_equal(what + " (1000 ports)", fast, simulate(prog, wide, 2, 800 + uint64_t(i)));
+    HwConfig tight = detailed_of(hw);
+    tight.detailed.vector_bank_ports = r(1, 2);
+    tight.detailed.eltwise_fifo_depth = r(0, 3);
+    const Run t = simulate(prog, tight, 2, 800 + uint64_t(i));
+    INFO(what << " ports " << tight.detailed.vector_bank_ports << " depth "
+              << tight.detailed.eltwise_fifo_depth);
+    REQUIRE(t.error.empty());
+    CHECK(t.y == fast.y);
+    CHECK(figure(t, "total") >= figure(fast, "total"));
+    CHECK(figure(t, "tiles_issued") == figure(fast, "tiles_issued"));
+  }
+}
+
+// The FIFOs and the arbiter are built at elaboration: a job asking for other values is refused
+// with one line naming the knobs.
+TEST_CASE("detailed: a job cannot change the vector bank ports or FIFO depth", "[sim][detailed]") {
+  const Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  const HwConfig elaborated = detailed_of(test::tiny_hw());
+  for (int knob = 0; knob < 2; ++knob) {
+    HwConfig job = elaborated;
+    (knob == 0 ? job.detailed.vector_bank_ports : job.detailed.eltwise_fifo_depth) = 1;
+    const Run r = simulate(p, elaborated, 1, 5, "", &job);
+    CHECK(r.error.find("sim.timing=detailed") != std::string::npos);
+    CHECK(r.error.find(knob == 0 ? "detailed.vector_bank_ports" : "detailed.eltwise_fifo_depth") !=
+          std::string::npos);
+  }
+  CHECK(simulate(p, elaborated, 1, 5, "", &elaborated).error.empty());
+}
+
+TEST_CASE("detailed hand trace: the BlockNeuronBuffer loader loses a bank port",
+          "[sim][detailed]") {
+  GenSpec s;
+  s.input_size = 8;
+  s.hidden_size = 2;
+  s.layers = 1;
+  s.bh = s.bw = 4;
+  s.keep_row = s.keep_col = 1.0;
+  const HwConfig hw = test::tiny_hw();
+  const Program p = compile_program(generate_csb_model(s), hw);
+  REQUIRE(p.mvms[0].col_slices.size() == 3);
+  REQUIRE(p.mvms[0].col_slices[0].src.bank == p.mvms[0].col_slices[1].src.bank);
+  REQUIRE(p.mvms[0].col_slices[2].src.bank != p.mvms[0].col_slices[0].src.bank);
+  const Run fast = simulate(p, hw, 1, 5);
+  REQUIRE(fast.error.empty());
+  HwConfig h = detailed_of(hw);
+  h.detailed.vector_bank_ports = 1;
+  test::TempDir t("dload");
+  const std::string vcd = (t.path / "l.vcd").string();
+  const Run r = simulate(p, h, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == figure(fast, "engine_cycles") + 1);
+  CHECK(figure(r, "group 0 engine_overhead") == figure(fast, "group 0 engine_overhead") + 1);
+  CHECK(r.y == fast.y);
+  // the loadx word lasts 1 cycle (16 bytes, one burst): the MVM's first cycle is cycle 1
+  const auto wait = vcd_series(read_text_file(vcd), "loader_wait");
+  CHECK(vcd_at_cycle_end(wait, 0) == 0);
+  CHECK(vcd_at_cycle_end(wait, 1) == 1);
+  CHECK(vcd_at_cycle_end(wait, 2) == 0);
+}
+
 // Hand-worked: the detailed VCD (docs/simulator.md "Detailed VCD"). The link-FIFO trace above
 // (width 1, depth 1, latency 1): group (0,1) issues its local tile in cycle 2, waits for its
 // from-left item's 4 flits in cycles 3-12 (reason 3, link wait), issues in 13-14 (reason 1);
@@ -604,40 +848,11 @@ TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)"
   const Run r = simulate(p, h, 1, 5, vcd);
   REQUIRE(r.error.empty());
   const std::string text = read_text_file(vcd);
-  auto id_of = [&](const std::string& var) {  // "$var wire 32 ID NAME [31:0] $end"
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream w(line);
-      std::string tag, kind, bits, id, name;
-      if (w >> tag >> kind >> bits >> id >> name && tag == "$var" && name == var) return id;
-    }
-    FAIL("no VCD variable " << var);
-    return std::string();
-  };
   for (const char* v : {"clk", "state", "iteration", "barrier_go", "reason_0_1", "link_fifo_0_1",
                         "in_flight_1", "timestep"})
     CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
-  // the value of a traced integer per edge: replay the value changes
-  auto series = [&](const std::string& var) {
-    const std::string id = id_of(var);
-    std::map<int64_t, int64_t> at;  // time (ps) -> value from then on
-    std::istringstream in(text.substr(text.find("$enddefinitions")));
-    std::string line;
-    int64_t now = 0;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
-      if (line.size() > id.size() + 1 && line[0] == 'b' &&
-          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
-        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
-    }
-    return at;
-  };
-  auto value_at_cycle_end = [&](const std::map<int64_t, int64_t>& s, int64_t c) {
-    const int64_t at = (c + 1) * 5000 + 1;  // just after the edge ending cycle c
-    auto it = s.upper_bound(at);
-    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
-  };
+  auto series = [&](const std::string& var) { return vcd_series(text, var); };
+  const auto value_at_cycle_end = vcd_at_cycle_end;
   const auto g01 = series("reason_0_1"), g00 = series("reason_0_0");
   CHECK(value_at_cycle_end(g01, 2) == 1);
   for (int64_t c = 3; c <= 12; ++c) CHECK(value_at_cycle_end(g01, c) == 3);

@@ -11,23 +11,23 @@ void BnbLoader::start(const MvmProgram& mvm, int64_t n, const MachineBanks& bank
   CSBRNN_ASSERT(!busy_, "detailed BNB loader started while loading");
   bw_ = mvm.bw;
   auto& half = buf_[size_t(n % 2)];
-  half.assign(size_t(L_) * size_t(bw_), 0);
+  half.resize(size_t(L_) * size_t(bw_));
   const int b = int(n % mvm.iter_cols);
-  for (int l = 0; l < L_; ++l) {
+  load_bnb_iteration(mvm, b, L_, banks, half.data());
+  if (actions) energy::count_bnb_iteration(*actions, mvm, b, L_);
+  for (int l = 0; l < L_; ++l) {  // the timing: neurons each column still has to move
     const int bc = b * L_ + l;
-    left_[size_t(l)] = 0;
-    if (bc >= mvm.BC) continue;
-    load_bnb(mvm.col_slices[size_t(bc)], banks, bw_, half.data() + size_t(l) * size_t(bw_));
-    if (actions) energy::count_bnb_load(*actions, mvm.col_slices[size_t(bc)], bw_);
-    left_[size_t(l)] = int(mvm.col_slices[size_t(bc)].width);
+    left_[size_t(l)] = bc < mvm.BC ? int(mvm.col_slices[size_t(bc)].width) : 0;
+    bank_[size_t(l)] = bc < mvm.BC ? int(mvm.col_slices[size_t(bc)].src.bank) : 0;
   }
   ++loads;
   busy_ = true;
 }
 
-void BnbLoader::step() {
+void BnbLoader::step(const std::vector<uint8_t>* granted) {
   if (!busy_) return;
-  for (int& x : left_) x -= std::min(x, width_);
+  for (int l = 0; l < L_; ++l)
+    if (!granted || (*granted)[size_t(l)]) left_[size_t(l)] -= std::min(left_[size_t(l)], width_);
 }
 
 bool BnbLoader::finish_if_done() {

@@ -1,7 +1,10 @@
 // Detailed timing: the BlockNeuronBuffer loader and its double buffer (one per PEGroup column l).
 // A load of iteration n's slices fills half n%2 while the groups read half (n-1)%2; every column
 // loader moves `engine.neuron_load_width` neurons per cycle of its own slice, and the load is
-// done when every column has finished. Plain C++, stepped by the detailed engine's clock process.
+// done when every column has finished. A column reads its slice from the vector bank the slice
+// lives in, one access per cycle: with `detailed.vector_bank_ports` set the bank arbiter may
+// refuse it (bank_arbiter.h), and the column moves nothing in that cycle. Plain C++, stepped by the
+// detailed engine's clock process.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -14,12 +17,16 @@ namespace csbrnn::sim::detailed {
 
 class BnbLoader {
  public:
-  BnbLoader(int L, int width_per_cycle) : L_(L), width_(width_per_cycle), left_(size_t(L), 0) {}
+  BnbLoader(int L, int width_per_cycle)
+      : L_(L), width_(width_per_cycle), left_(size_t(L), 0), bank_(size_t(L), 0) {}
   /// Starts loading the slices of iteration n (the data land in half n%2 now; the timing below
   /// says when the groups may read them).
   void start(const MvmProgram& mvm, int64_t n, const MachineBanks& banks);
-  /// One clock cycle of loading.
-  void step();
+  /// The vector bank column l reads in the coming cycle, or -1 when it has nothing to load.
+  int bank(int l) const { return busy_ && left_[size_t(l)] > 0 ? bank_[size_t(l)] : -1; }
+  /// One clock cycle of loading; with `granted`, column l moves only if granted[l] (its bank
+  /// access won the arbitration).
+  void step(const std::vector<uint8_t>* granted = nullptr);
   bool busy() const { return busy_; }
   /// Ends the current load if every column has finished (at a cycle boundary).
   bool finish_if_done();
@@ -33,6 +40,7 @@ class BnbLoader {
   int L_, width_, bw_ = 0;
   bool busy_ = false;
   std::vector<int> left_;  // neurons still to load, per column
+  std::vector<int> bank_;  // the bank its slice is read from, per column
   std::vector<int16_t> buf_[2];
 };
 

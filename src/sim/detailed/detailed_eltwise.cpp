@@ -35,13 +35,21 @@ int latency_of(const HwConfig& hw, Unit u) {
 }
 }  // namespace
 
-DetailedEltwise::DetailedEltwise(sc_module_name name, SimContext& ctx)
-    : sc_module(name), clk("clk"), ctx_(ctx) {
+DetailedEltwise::DetailedEltwise(sc_module_name name, SimContext& ctx, VectorBankPorts& ports)
+    : sc_module(name),
+      clk("clk"),
+      ctx_(ctx),
+      ports_(ports),
+      depth_(ctx.hw.detailed.eltwise_fifo_depth) {
   for (int u = 0; u < kUnitCount; ++u) {
-    ports_[size_t(u)].fam = this;
-    ports_[size_t(u)].u = Unit(u);
-    if (is_eltwise(Unit(u))) st_[size_t(u)].pipe.assign(size_t(latency_of(ctx.hw, Unit(u))), 0);
+    units_[size_t(u)].fam = this;
+    units_[size_t(u)].u = Unit(u);
+    if (is_eltwise(Unit(u)))
+      st_[size_t(u)].pipe.assign(size_t(latency_of(ctx.hw, Unit(u))), Slot{});
   }
+  if (ports_.enabled())
+    client_ = ports_.add_client(
+        [this](int64_t c, std::vector<BankArbiter::Request>& out) { collect(c, out); });
   SC_METHOD(tick);
   sensitive << clk.pos() << kick_;
   dont_initialize();
@@ -49,7 +57,7 @@ DetailedEltwise::DetailedEltwise(sc_module_name name, SimContext& ctx)
 
 SectionUnit* DetailedEltwise::unit(Unit u) {
   CSBRNN_ASSERT(is_eltwise(u), "not an element-wise unit: ", int(u));
-  return &ports_[size_t(u)];
+  return &units_[size_t(u)];
 }
 
 void DetailedEltwise::start(Unit u, const Section& s) {
@@ -62,9 +70,15 @@ void DetailedEltwise::start(Unit u, const Section& s) {
   const int64_t b = ctx_.cycle();
   if (!running_) work_cycle_ = b;  // the family wakes up: its first cycle of work is b
   running_ = true;
+  const int lanes = ctx_.hw.eltwise.lanes;
   x.issuing = true;
-  x.left = s.count;
   x.start = b;
+  x.rd_beats = x.iss_beats = (int64_t(s.count) + lanes - 1) / lanes;
+  x.nops = reads_b(s.op) ? 2 : 1;
+  x.op_bank = {int8_t(s.a.bank), int8_t(s.b.bank)};
+  x.got = 0;
+  x.wbank = int8_t(s.dst.bank);
+  x.empty_marker = x.iss_beats == 0;
   ++in_flight[size_t(u)];
   auto& us = ctx_.stats.units[size_t(u)];
   ++us.sections;
@@ -72,40 +86,130 @@ void DetailedEltwise::start(Unit u, const Section& s) {
   kick_.notify(SC_ZERO_TIME);  // a section of no element issues at once (settled in the kick)
 }
 
+bool DetailedEltwise::holds_work(const State& x, int64_t c) const {
+  return (x.issuing && x.start <= c) || x.inq > 0 || x.in_pipe > 0 || !x.outq.empty();
+}
+
 bool DetailedEltwise::active() const {
   for (const State& x : st_)
-    if (x.issuing || x.tails > 0) return true;
+    if (x.issuing || x.inq > 0 || x.in_pipe > 0 || !x.outq.empty()) return true;
   return false;
 }
 
-void DetailedEltwise::work(int64_t c) {
-  const int lanes = ctx_.hw.eltwise.lanes;
+// Ready of the input FIFO as registered at the cycle's start.
+bool DetailedEltwise::read_ready(const State& x, int64_t c) const {
+  return x.issuing && x.start <= c && x.rd_beats > 0 && (depth_ == 0 || x.inq < depth_);
+}
+
+const DetailedEltwise::Slot* DetailedEltwise::write_candidate(const State& x) const {
+  if (!x.outq.empty()) return &x.outq.front();
+  if (!x.pipe.empty() && !x.pipe.back().empty()) return &x.pipe.back();
+  return nullptr;
+}
+
+// The cycle's bank requests, per unit: its write (the candidate holds a beat), then its operand
+// reads still missing for the beat being read. work() takes the grants in the same order.
+void DetailedEltwise::collect(int64_t c, std::vector<BankArbiter::Request>& out) {
+  const int first = int(out.size());
   for (int u = 0; u < kUnitCount; ++u) {
     State& x = st_[size_t(u)];
-    if (x.tails == 0 && (!x.issuing || x.start > c)) continue;  // nothing in this cycle
-    ++ctx_.stats.units[size_t(u)].busy_cycles;  // a cycle with something issuing or in flight
-    if (x.tails > 0) {  // the pipeline shifts; a tail in the last stage leaves
-      const int last = int(x.pipe.size()) - 1;
-      if (x.pipe[size_t(last)]) {
-        x.pipe[size_t(last)] = 0;
-        --x.tails;
-        ++x.done;
-      }
-      for (int i = last; i > 0; --i) x.pipe[size_t(i)] = x.pipe[size_t(i - 1)];
-      x.pipe[0] = 0;
+    x.req_first = int(out.size()) - first;
+    const Slot* w = write_candidate(x);
+    if (w && w->bank >= 0)
+      out.push_back({w->bank, BankArbiter::priority(BankArbiter::kEltWrite, u)});
+    if (!read_ready(x, c)) continue;
+    for (int k = 0; k < x.nops; ++k)
+      if (!(x.got & (1u << k)))
+        out.push_back({x.op_bank[size_t(k)], BankArbiter::priority(BankArbiter::kEltRead, u)});
+  }
+}
+
+void DetailedEltwise::work(int64_t c) {
+  const bool arb = ports_.enabled();
+  if (arb) ports_.resolve(c);
+  for (int u = 0; u < kUnitCount; ++u) {
+    State& x = st_[size_t(u)];
+    if (!holds_work(x, c)) {
+      reason[size_t(u)] = kIdle;
+      continue;
     }
-    if (x.issuing && x.start <= c) x.left -= std::min<int64_t>(x.left, lanes);
+    ++ctx_.stats.units[size_t(u)].busy_cycles;  // a cycle with something issuing or in flight
+    int k = x.req_first;
+    auto granted = [&] { return !arb || ports_.granted(client_, k++); };
+    // write: the output FIFO's head first, else the beat in the last stage
+    if (const Slot* w = write_candidate(x)) {
+      const bool data = w->bank >= 0;
+      if (!data || granted()) {
+        x.done += w->ends;
+        if (!x.outq.empty()) {
+          x.outq.pop_front();
+        } else {
+          x.pipe.back() = Slot{};
+          --x.in_pipe;
+        }
+      }
+    }
+    // the last stage's beat, not written, moves into the output FIFO if it has room (ready)
+    bool frozen = false;
+    if (!x.pipe.back().empty()) {
+      if (depth_ == 0 || int(x.outq.size()) < depth_) {
+        x.outq.push_back(x.pipe.back());
+        x.pipe.back() = Slot{};
+        --x.in_pipe;
+      } else {
+        frozen = true;
+      }
+    }
+    // read: the beat's missing operands, each needing its bank's grant
+    bool beat_read = false;
+    if (read_ready(x, c)) {
+      for (int o = 0; o < x.nops; ++o)
+        if (!(x.got & (1u << o)) && granted()) x.got = uint8_t(x.got | (1u << o));
+      if (x.got == (1u << x.nops) - 1) {
+        x.got = 0;
+        --x.rd_beats;
+        beat_read = true;
+      }
+    }
+    // issue: the input FIFO's head (or the beat just read, flowing through) enters the pipeline
+    bool issued = false;
+    if (!frozen) {
+      for (size_t i = x.pipe.size() - 1; i > 0; --i) x.pipe[i] = x.pipe[i - 1];
+      x.pipe[0] = Slot{};
+      if (x.inq > 0 || beat_read) {
+        if (!beat_read) --x.inq;  // the head issues; a beat just read would queue behind it
+        --x.iss_beats;
+        x.pipe[0] = Slot{x.wbank, uint8_t(x.iss_beats == 0 ? 1 : 0)};
+        ++x.in_pipe;
+        issued = true;
+      }
+    } else if (beat_read) {
+      ++x.inq;
+    }
+    if (issued)
+      reason[size_t(u)] = kIssue;
+    else if (frozen)
+      reason[size_t(u)] = kWriteStall;
+    else if (x.issuing && x.iss_beats > 0)
+      reason[size_t(u)] = kReadWait;
+    else
+      reason[size_t(u)] = kDrain;
+    in_fifo[size_t(u)] = int(x.inq);
+    out_fifo[size_t(u)] = int(x.outq.size());
   }
 }
 
 void DetailedEltwise::settle() {
   for (int u = 0; u < kUnitCount; ++u) {
     State& x = st_[size_t(u)];
-    if (x.issuing && x.left == 0) {  // last elements issued: the tail enters the pipeline
+    if (x.issuing && x.iss_beats == 0) {  // last beat issued (or an empty section): accept next
       x.issuing = false;
-      x.pipe[0] = 1;
-      ++x.tails;
-      if (ports_[size_t(u)].on_issued) ports_[size_t(u)].on_issued(Unit(u));
+      if (x.empty_marker) {  // a section of no element: its end goes down the pipeline alone
+        x.empty_marker = false;
+        if (x.pipe[0].empty()) ++x.in_pipe;
+        ++x.pipe[0].ends;
+      }
+      if (units_[size_t(u)].on_issued) units_[size_t(u)].on_issued(Unit(u));
     }
     for (; x.done > 0; --x.done) {
       --in_flight[size_t(u)];
@@ -113,7 +217,6 @@ void DetailedEltwise::settle() {
     }
   }
 }
-
 void DetailedEltwise::tick() {
   const int64_t p = ctx_.cycle();
   if (running_ && p == work_cycle_ + 1) {
@@ -121,11 +224,14 @@ void DetailedEltwise::tick() {
     work_cycle_ = p;
   }
   settle();
+  const bool was = running_;
   running_ = active();
-  if (running_)
-    next_trigger();
-  else
+  if (running_ || was) {
+    next_trigger();  // one more edge after the last work: the idle cycle's reasons are written
+  } else {
+    reason.fill(kIdle);
     next_trigger(kick_);
+  }
 }
 
 }  // namespace csbrnn::sim::detailed

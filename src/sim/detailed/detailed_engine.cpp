@@ -15,11 +15,13 @@ constexpr uint8_t kTile = 1, kTileV = 2, kMarker = 4, kMarkerV = 8;
 constexpr uint8_t kNoKind = 0xff;
 }  // namespace
 
-DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& store)
+DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& store,
+                               VectorBankPorts& ports)
     : sc_module(name),
       clk("clk"),
       ctx_(ctx),
       st_(store),
+      ports_(ports),
       K_(ctx.hw.engine.K),
       L_(ctx.hw.engine.L),
       G_(ctx.hw.engine.groups()),
@@ -28,6 +30,14 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
       loader_(ctx.hw.engine.L, ctx.hw.engine.neuron_load_width),
       reduce_(ctx.hw.engine.reduce_lanes, ctx.hw.engine.lat_reduce) {
   loader_.actions = &ctx_.stats.actions;
+  loader_grant_.assign(size_t(L_), 1);
+  if (ports_.enabled())
+    client_ = ports_.add_client([this](int64_t c, std::vector<BankArbiter::Request>& out) {
+      if (phase_ == Phase::Idle || c != work_cycle_) return;  // not working on cycle c
+      for (int l = 0; l < L_; ++l)
+        if (loader_.bank(l) >= 0)
+          out.push_back({loader_.bank(l), BankArbiter::priority(BankArbiter::kLoader, l)});
+    });
   const size_t G = size_t(G_);
   cur_.assign(G, nullptr);
   end_.assign(G, nullptr);
@@ -152,7 +162,18 @@ void DetailedEngine::start_item(int g, int64_t c) {
 
 void DetailedEngine::work(int64_t c) {
   barrier_go = 0;
-  loader_.step();
+  if (ports_.enabled()) {  // the loader's bank reads of cycle c: the arbiter's grants
+    ports_.resolve(c);
+    int k = 0;
+    loader_wait = 0;
+    for (int l = 0; l < L_; ++l) {
+      loader_grant_[size_t(l)] = loader_.bank(l) < 0 || ports_.granted(client_, k++);
+      loader_wait += loader_grant_[size_t(l)] ? 0 : 1;
+    }
+    loader_.step(&loader_grant_);
+  } else {
+    loader_.step();
+  }
   reduce_.step();
   if (phase_ == Phase::Issue && barrier_left_ > 0) --barrier_left_;
   SimStats& st = ctx_.stats;

@@ -20,6 +20,8 @@
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
 //   loader:          (bnb_loader.h) fills the other BlockNeuronBuffer half during an iteration;
+//                    with detailed.vector_bank_ports set its columns' bank reads go through the
+//                    vector bank arbiter (bank_arbiter.h), a refused column waits a cycle;
 //   barrier:         done/go handshake: go detailed.barrier_latency cycles after the last done
 //                    (groups and loader); the next iteration's groups start at the go;
 //   drain:           at the go of a row-group's last iteration every group sends a drain marker
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "sim/csb_engine.h"
+#include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/bnb_loader.h"
 #include "sim/detailed/link_fifo.h"
 #include "sim/detailed/reduce_fsm.h"
@@ -49,7 +52,8 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   SC_HAS_PROCESS(DetailedEngine);
   /// `store` is the fast engine's storage (WeightBuffers, flattened items, NeuronAccumBuffers,
   /// link counters), which the host fills; its timing processes are never started.
-  DetailedEngine(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& store);
+  DetailedEngine(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& store,
+                 VectorBankPorts& ports);
   sc_core::sc_in<bool> clk;
   void start_section(const Section& s) override;
 
@@ -70,6 +74,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
+  int loader_wait = 0;  // loader columns refused by the vector bank arbiter in the last cycle
 
  private:
   enum class Phase { Idle, FirstLoad, Issue, Drain, WaitReduce, Final };
@@ -81,6 +86,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void start_item(int g, int64_t c);  // the item's first cycle is c
   SimContext& ctx_;
   CsbEngine& st_;
+  VectorBankPorts& ports_;
+  int client_ = -1;
+  std::vector<uint8_t> loader_grant_;  // per column, the cycle's grant
   int K_, L_, G_, depth_, vdepth_;
   BnbLoader loader_;
   ReduceFsm reduce_;

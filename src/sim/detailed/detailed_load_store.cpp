@@ -10,8 +10,17 @@ namespace csbrnn::sim::detailed {
 
 using namespace sc_core;
 
-DetailedLoadStore::DetailedLoadStore(sc_module_name name, SimContext& ctx)
-    : sc_module(name), clk("clk"), isocket("isocket"), ctx_(ctx) {
+DetailedLoadStore::DetailedLoadStore(sc_module_name name, SimContext& ctx, VectorBankPorts& ports)
+    : sc_module(name), clk("clk"), isocket("isocket"), ctx_(ctx), bank_ports_(ports) {
+  if (bank_ports_.enabled())
+    client_ = bank_ports_.add_client([this](int64_t c, std::vector<BankArbiter::Request>& out) {
+      for (int i = 0; i < 2; ++i) {
+        const State& x = st_[size_t(i)];
+        if (!issues(x, c)) continue;
+        const Bank b = x.sec.op == Op::LoadX ? x.sec.dst.bank : x.sec.a.bank;
+        out.push_back({int(b), BankArbiter::priority(BankArbiter::kLoadStore, i)});
+      }
+    });
   ports_[0].fam = ports_[1].fam = this;
   ports_[0].u = Unit::Load;
   ports_[1].u = Unit::Store;
@@ -57,10 +66,18 @@ void DetailedLoadStore::start(Unit u, const Section& s) {
   kick_.notify(SC_ZERO_TIME);  // a section of no byte is done at once (settled in the kick)
 }
 
+bool DetailedLoadStore::issues(const State& x, int64_t c) const {
+  return x.busy && x.start <= c && x.next < x.bytes;
+}
+
 void DetailedLoadStore::work(int64_t c) {
   const int burst = ctx_.hw.memory.burst_bytes;
+  const bool arb = bank_ports_.enabled();
+  if (arb) bank_ports_.resolve(c);
+  int k = 0;
   for (State& x : st_) {
-    if (!x.busy || x.start > c || x.next >= x.bytes) continue;
+    if (!issues(x, c)) continue;
+    if (arb && !bank_ports_.granted(client_, k++)) continue;  // its bank's ports went to the other
     const bool load = x.sec.op == Op::LoadX;
     const unsigned len = unsigned(std::min<uint64_t>(uint64_t(burst), x.bytes - x.next));
     tlm::tlm_generic_payload tr;

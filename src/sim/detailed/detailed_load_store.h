@@ -1,9 +1,11 @@
 // Detailed timing: the Load and Store units as one clocked unit family. A section moves
 // 2*count bytes as bursts of memory.burst_bytes; the unit issues one TLM-2.0 b_transport per
 // cycle to the DRAM and is done when the data of its last burst have arrived (the DRAM's
-// annotated delay, whole cycles). Loads write the vector bank when their last data arrive;
-// stores read it at the start. Only the ideal memory is modelled (Top refuses memory.ideal =
-// false with sim.timing = detailed).
+// annotated delay, whole cycles). Each burst takes one access of its vector bank in its issue
+// cycle (bank_arbiter.h; Load/Store have the arbiter's first priority, a burst that still loses
+// — Load and Store on one bank beyond its ports — is issued in a later cycle). Loads write the
+// vector bank when their last data arrive; stores read it at the start. Only the ideal memory is
+// modelled (Top refuses memory.ideal = false with sim.timing = detailed).
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <array>
@@ -12,6 +14,7 @@
 #include <tlm>
 #include <vector>
 
+#include "sim/detailed/bank_arbiter.h"
 #include "sim/sim_context.h"
 
 namespace csbrnn::sim::detailed {
@@ -19,7 +22,7 @@ namespace csbrnn::sim::detailed {
 class DetailedLoadStore : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(DetailedLoadStore);
-  DetailedLoadStore(sc_core::sc_module_name name, SimContext& ctx);
+  DetailedLoadStore(sc_core::sc_module_name name, SimContext& ctx, VectorBankPorts& ports);
   sc_core::sc_in<bool> clk;
   tlm_utils::simple_initiator_socket<DetailedLoadStore> isocket;
   SectionUnit* unit(Unit u);  // Load or Store
@@ -41,7 +44,10 @@ class DetailedLoadStore : public sc_core::sc_module {
   void tick();
   void work(int64_t c);
   void settle(int64_t b);
+  bool issues(const State& x, int64_t c) const;
   SimContext& ctx_;
+  VectorBankPorts& bank_ports_;
+  int client_ = -1;
   std::array<Port, 2> ports_;
   std::array<State, 2> st_;
   sc_core::sc_event kick_;

@@ -17,9 +17,10 @@ double duty(const sc_time& T) {
 DetailedMachine::DetailedMachine(sc_module_name name, SimContext& ctx, CsbEngine& store)
     : sc_module(name),
       clock("clk", ctx.T, duty(ctx.T), SC_ZERO_TIME, true),
-      engine("engine", ctx, store),
-      eltwise("eltwise", ctx),
-      load_store("load_store", ctx) {
+      bank_ports(ctx.hw.detailed.vector_bank_ports),
+      engine("engine", ctx, store, bank_ports),
+      eltwise("eltwise", ctx, bank_ports),
+      load_store("load_store", ctx, bank_ports) {
   engine.clk(clock);
   eltwise.clk(clock);
   load_store.clk(clock);
@@ -66,6 +67,12 @@ void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated, bo
          ": sim.timing=detailed sizes its pipelines at elaboration: every job of one run needs the "
          "elaborated engine.pipeline.*, engine.reduce.*, engine.neuron_load_width and "
          "eltwise.latency.*");
+  if (hw.detailed.eltwise_fifo_depth != elaborated.detailed.eltwise_fifo_depth ||
+      hw.detailed.vector_bank_ports != elaborated.detailed.vector_bank_ports)
+    fail(origin,
+         ": sim.timing=detailed sizes its element-wise FIFOs and vector bank arbiter at "
+         "elaboration: every job of one run needs the elaborated detailed.eltwise_fifo_depth and "
+         "detailed.vector_bank_ports");
 }
 
 }  // namespace csbrnn::sim::detailed

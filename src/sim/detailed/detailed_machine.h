@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "sim/csb_engine.h"
+#include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/detailed_eltwise.h"
 #include "sim/detailed/detailed_engine.h"
 #include "sim/detailed/detailed_load_store.h"
@@ -21,6 +22,7 @@ class DetailedMachine : public sc_core::sc_module {
   /// The unit executing sections of `u` in detailed mode.
   SectionUnit* unit(Unit u);
   sc_core::sc_clock clock;
+  VectorBankPorts bank_ports;  // the vector bank arbiter (before the units that use it)
   DetailedEngine engine;
   DetailedEltwise eltwise;
   DetailedLoadStore load_store;
