@@ -14,6 +14,7 @@
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
 #include "sim/detailed/link_fifo.h"
+#include "sim/detailed/stream_queue.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;
@@ -783,4 +784,101 @@ TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)"
   const auto fifo = series("link_fifo_0_1");
   CHECK(value_at_cycle_end(fifo, 3) == 1);  // f0 sent in 3, popped in 4
   CHECK(value_at_cycle_end(fifo, 4) == 0);
+}
+
+// The streamed tiny LSTM of the hand trace above (ideal memory) in the detailed VCD: the Mvm
+// word starts at cycle 1 (after the 1-cycle loadx), the go at 2; the groups wait for their
+// weights (reason 7) until they are usable: (0,0) from 3, (0,1) from 5, (1,1) from 9; each
+// then issues its tiles (reason 1) and waits for the barrier (6) until the go at 11.
+TEST_CASE("detailed VCD: weight wait of streamed groups (hand-worked)", "[sim][detailed]") {
+  test::TempDir t("dvcdw");
+  const std::string vcd = (t.path / "w.vcd").string();
+  Program p = compile_program(test::tiny_lstm(), test::tiny_hw());
+  p.hw.buffers.weight_buffer_kib = 0;  // every image streams (as in the hand trace above)
+  const Run r = simulate(p, detailed_of(test::tiny_hw()), 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  REQUIRE(r.iterations == std::vector<int64_t>{9});
+  const std::string text = read_text_file(vcd);
+  for (const char* v : {"in_flight", "staged_bytes", "reason_1_1"})
+    CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
+  auto series = [&](const std::string& var) {  // time (ps) -> value from then on
+    std::string id;
+    {
+      std::istringstream in(text);
+      std::string line;
+      while (std::getline(in, line) && id.empty()) {
+        std::istringstream w(line);
+        std::string tag, kind, bits, i, name;
+        if (w >> tag >> kind >> bits >> i >> name && tag == "$var" && name == var) id = i;
+      }
+    }
+    REQUIRE(!id.empty());
+    std::map<int64_t, int64_t> at;
+    std::istringstream in(text.substr(text.find("$enddefinitions")));
+    std::string line;
+    int64_t now = 0;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
+      if (line.size() > id.size() + 1 && line[0] == 'b' &&
+          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
+        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
+    }
+    return at;
+  };
+  auto in_cycle = [](const std::map<int64_t, int64_t>& s, int64_t c) {
+    auto it = s.upper_bound((c + 1) * 5000 + 1);  // written at the edge ending cycle c
+    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
+  };
+  const auto g00 = series("reason_0_0"), g01 = series("reason_0_1"), g11 = series("reason_1_1");
+  CHECK(in_cycle(g00, 1) == 0);  // first load: not issuing
+  CHECK(in_cycle(g00, 2) == 7);
+  for (int64_t c = 3; c <= 6; ++c) CHECK(in_cycle(g00, c) == 1);
+  for (int64_t c = 7; c <= 10; ++c) CHECK(in_cycle(g00, c) == 6);
+  for (int64_t c = 2; c <= 4; ++c) CHECK(in_cycle(g01, c) == 7);
+  CHECK(in_cycle(g01, 5) == 1);
+  for (int64_t c = 2; c <= 8; ++c) CHECK(in_cycle(g11, c) == 7);
+  CHECK(in_cycle(g11, 9) == 1);
+  CHECK(in_cycle(g11, 10) == 1);
+}
+
+// The streamer's bookkeeping alone (no SystemC), cycle by cycle: 2 groups, at most 1 request in
+// flight; chunk (run 0, iteration 0) of 100 bytes: bursts g0, g0, g1.
+//   cycle 0: the first burst issues (port and credit free); a second one in cycle 0 is refused
+//   (one per cycle), in cycle 1 too (its credit is out until the response);
+//   its response says "usable from 3": the second burst issues in 1 (the credit is back);
+//   g0 is not ready in 2 (a burst pending), nor in 3 after the second response (usable from 4),
+//   it is in 4; g1 not (its burst still queued); an iteration without a chunk is ready at once.
+TEST_CASE("stream queue: port, credits, readiness and staging cycle by cycle", "[sim][detailed]") {
+  sim::detailed::StreamQueue q;
+  q.reset(2, 1);
+  q.open_chunk(0, 0, 100, 0);
+  uint8_t buf[96] = {};
+  q.add_burst(0, 0, buf, 32);
+  q.add_burst(0, 32, buf + 32, 32);
+  q.add_burst(1, 64, buf + 64, 32);
+  CHECK(q.staged_bytes() == 100);
+  CHECK(q.pending() == 3);
+  REQUIRE(q.can_issue(0));
+  const auto b0 = q.issue(0);
+  CHECK(b0.addr == 0);
+  CHECK(!q.can_issue(0));
+  CHECK(!q.can_issue(1));
+  q.complete(b0, 3);
+  CHECK(q.last_arrival() == 3);
+  REQUIRE(q.can_issue(1));
+  const auto b1 = q.issue(1);
+  CHECK(b1.addr == 32);
+  CHECK(!q.group_ready(0, 0, 0, 2));
+  q.complete(b1, 4);
+  CHECK(!q.group_ready(0, 0, 0, 3));
+  CHECK(q.group_ready(0, 0, 0, 4));
+  CHECK(!q.group_ready(0, 0, 1, 4));
+  CHECK(q.group_ready(0, 1, 1, 0));  // no chunk admitted for iteration 1: nothing streamed
+  const auto b2 = q.issue(2);
+  q.complete(b2, 5);
+  CHECK(q.group_ready(0, 0, 1, 5));
+  CHECK(q.pending() == 0);
+  q.release(0, 0);
+  CHECK(q.staged_bytes() == 0);
+  CHECK(q.find(0, 0) == nullptr);
 }

@@ -89,6 +89,11 @@ void DetailedLoadStore::settle(int64_t b) {
     auto& us = ctx_.stats.units[size_t(load ? Unit::Load : Unit::Store)];
     ++us.sections;
     us.busy_cycles += b - x.start;
+    // stalls.dram_cycles: the section took longer than its bursts, one per cycle (an ideal
+    // memory's data arrive in the cycle after the request)
+    const int64_t burst = ctx_.hw.memory.burst_bytes;
+    const int64_t bursts = (int64_t(x.bytes) + burst - 1) / burst;
+    if (b - x.start > bursts) ctx_.stats.stall_dram_cycles += b - x.start - bursts;
     us.elements += s.count;
     x.busy = false;
     ctx_.section_done(load ? Unit::Load : Unit::Store);

@@ -2,8 +2,9 @@
 // 2*count bytes as bursts of memory.burst_bytes; the unit issues one TLM-2.0 b_transport per
 // cycle to the DRAM and is done when the data of its last burst have arrived (the DRAM's
 // annotated delay, whole cycles). Loads write the vector bank when their last data arrive;
-// stores read it at the start. Only the ideal memory is modelled (Top refuses memory.ideal =
-// false with sim.timing = detailed).
+// stores read it at the start. Any memory.model: the DRAM's answer (b_transport, requested at
+// the end of the issue cycle) sets the arrival; a section longer than its bursts counts the
+// excess as stalls.dram_cycles (as the fast unit does against its ideal transfer).
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <array>
