@@ -5,7 +5,10 @@
 // is sim/dram_at.h). No SystemC process of its own: the engine's clocked method calls issue()
 // once per cycle (one request per cycle on the single port, while fewer than
 // memory.stream.outstanding are in flight; 0 = no limit); the responses arrive through
-// nb_transport_bw at their completion times and mark their data usable from that cycle on.
+// nb_transport_bw at their completion times and mark their data usable from that cycle on (a
+// response due at a clock edge is delivered before the engine's method of that edge: the front
+// end's payload event queue fires in the edge's first delta, the clock's posedge one delta
+// later, so the engine sees every response of the cycles before).
 // Which chunks are fetched when (stream_queue.h holds the bookkeeping):
 //   memory.stream.staging_bytes = 0: iteration n+1's chunk when iteration n begins (its half of
 //     the weight staging double buffer), iteration 0's at the MVM's start;
