@@ -283,13 +283,8 @@ void CsbEngine::end_iteration() {
   if (E - maxload > 0 && crit_stall > 0) {
     // the causes of the busiest group's weight stall, scaled to what it lengthened the
     // iteration by: staging space first, then one unloaded fetch latency, the rest bandwidth
-    const int64_t X = E - maxload;
-    const int64_t s_st = std::min(crit_stall, admit_wait_cur_);
-    const int64_t s_lat = std::min(crit_stall - s_st, ctx_.dram_unloaded_cycles);
-    const int64_t x_st = X * s_st / crit_stall, x_lat = X * s_lat / crit_stall;
-    st.stall_weight_staging_cycles += x_st;
-    st.stall_weight_latency_cycles += x_lat;
-    st.stall_weight_bandwidth_cycles += X - x_st - x_lat;
+    add_weight_stall_causes(st, E - maxload, crit_stall, admit_wait_cur_,
+                            ctx_.dram_unloaded_cycles);
   }
   if (deep() && !chunks_.empty() && chunks_.front().run == run_ && chunks_.front().n == n_) {
     staged_ -= chunks_.front().bytes;  // its tiles have issued: the staging space is free

@@ -305,15 +305,9 @@ void DetailedEngine::end_iteration(int64_t b) {
       crit = wstall_[size_t(g)];
     }
   st.stall_weight_cycles += Ew - maxload;
-  if (Ew - maxload > 0 && crit > 0) {
-    const int64_t X = Ew - maxload;
-    const int64_t s_st = std::min(crit, streamer.admit_wait(n_));
-    const int64_t s_lat = std::min(crit - s_st, ctx_.dram_unloaded_cycles);
-    const int64_t x_st = X * s_st / crit, x_lat = X * s_lat / crit;
-    st.stall_weight_staging_cycles += x_st;
-    st.stall_weight_latency_cycles += x_lat;
-    st.stall_weight_bandwidth_cycles += X - x_st - x_lat;
-  }
+  if (Ew - maxload > 0 && crit > 0)
+    add_weight_stall_causes(st, Ew - maxload, crit, streamer.admit_wait(n_),
+                            ctx_.dram_unloaded_cycles);
   for (int g = 0; g < G_; ++g) {
     GroupStats& gs = st.groups[size_t(g)];
     gs.busy += load_[size_t(g)];
