@@ -49,18 +49,19 @@ void DetailedLoadStore::start(Unit u, const Section& s) {
   x.buf.resize(x.bytes);
   if (!load) std::memcpy(x.buf.data(), bank.data() + bank_addr, x.bytes);
   const int64_t b = ctx_.cycle();
-  if (!running_) work_cycle_ = b;
   running_ = true;
   x.busy = true;
   x.start = b;
   x.arrive = b;
+  x.last_issue = -1;
   kick_.notify(SC_ZERO_TIME);  // a section of no byte is done at once (settled in the kick)
 }
 
-void DetailedLoadStore::work(int64_t c) {
+void DetailedLoadStore::issue(int64_t c) {
   const int burst = ctx_.hw.memory.burst_bytes;
   for (State& x : st_) {
-    if (!x.busy || x.start > c || x.next >= x.bytes) continue;
+    if (!x.busy || x.start > c || x.next >= x.bytes || x.last_issue >= c) continue;
+    x.last_issue = c;
     const bool load = x.sec.op == Op::LoadX;
     const unsigned len = unsigned(std::min<uint64_t>(uint64_t(burst), x.bytes - x.next));
     tlm::tlm_generic_payload tr;
@@ -69,8 +70,7 @@ void DetailedLoadStore::work(int64_t c) {
     sc_time delay = SC_ZERO_TIME;
     isocket->b_transport(tr, delay);
     CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", x.dram + x.next);
-    // the DRAM answers relative to now (the end of cycle c); its data arrive `delay` after the
-    // issue at the start of cycle c
+    // requested now, at the start of cycle c; its data arrive `delay` later
     x.arrive = std::max(x.arrive, c + ceil_cycles(delay, ctx_.T));
     x.next += len;
   }
@@ -102,10 +102,7 @@ void DetailedLoadStore::settle(int64_t b) {
 
 void DetailedLoadStore::tick() {
   const int64_t p = ctx_.cycle();
-  if (running_ && p == work_cycle_ + 1) {
-    work(work_cycle_);
-    work_cycle_ = p;
-  }
+  if (running_) issue(p);
   settle(p);
   running_ = st_[0].busy || st_[1].busy;
   if (running_)

@@ -3,7 +3,7 @@
 // cycle to the DRAM and is done when the data of its last burst have arrived (the DRAM's
 // annotated delay, whole cycles). Loads write the vector bank when their last data arrive;
 // stores read it at the start. Any memory.model: the DRAM's answer (b_transport, requested at
-// the end of the issue cycle) sets the arrival; a section longer than its bursts counts the
+// the start of the issue cycle, the clock edge) sets the arrival; a section longer than its bursts counts the
 // excess as stalls.dram_cycles (as the fast unit does against its ideal transfer).
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
@@ -35,18 +35,18 @@ class DetailedLoadStore : public sc_core::sc_module {
     bool busy = false;
     Section sec;
     int64_t start = 0, arrive = 0;  // start cycle; cycle the last issued burst's data arrive
+    int64_t last_issue = -1;        // cycle of its last request (one per cycle)
     uint64_t next = 0, bytes = 0, dram = 0;  // next byte to issue, total, DRAM address
     std::vector<uint8_t> buf;
   };
   void start(Unit u, const Section& s);
   void tick();
-  void work(int64_t c);
+  void issue(int64_t c);  // the requests of cycle c, at its start (edge c)
   void settle(int64_t b);
   SimContext& ctx_;
   std::array<Port, 2> ports_;
   std::array<State, 2> st_;
   sc_core::sc_event kick_;
-  int64_t work_cycle_ = 0;
   bool running_ = false;
 };
 
