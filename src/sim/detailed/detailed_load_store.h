@@ -3,8 +3,8 @@
 // cycle to the DRAM and is done when the data of its last burst have arrived (the DRAM's
 // annotated delay, whole cycles). Loads write the vector bank when their last data arrive;
 // stores read it at the start. Any memory.model: the DRAM's answer (b_transport, requested at
-// the start of the issue cycle, the clock edge) sets the arrival; a section longer than its bursts counts the
-// excess as stalls.dram_cycles (as the fast unit does against its ideal transfer).
+// the start of the issue cycle, the clock edge) sets the arrival; a section longer than its bursts
+// counts the excess as stalls.dram_cycles (as the fast unit does against its ideal transfer).
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <array>
