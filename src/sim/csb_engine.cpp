@@ -181,56 +181,54 @@ void CsbEngine::group_done() {
   if (--waiting_ == 0) wake_.notify();
 }
 
-void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
+int64_t CsbEngine::stream_ranges(int m, int64_t n, int g, std::vector<StreamRange>& out) {
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
+  WeightBuffer& wb = *wbuf[size_t(g)];
+  if (!wb.streamed[size_t(m)]) return 0;
+  GroupImage& im = wb.images[size_t(m)];
+  const uint64_t base = stream_addr[size_t(m)][size_t(g)];
+  const uint64_t index_base = base + im.weights.size() * 2;
+  uint8_t* wdst = reinterpret_cast<uint8_t*>(im.weights.data());
+  uint8_t* idst = reinterpret_cast<uint8_t*>(im.index.data());
   std::vector<std::pair<uint64_t, uint64_t>> wrun, irun;  // deep: [begin, end) runs
+  int64_t bytes = 0;
+  const FlatItems fi = items(m, n, g);
+  for (const FlatItem* f = fi.first; f != fi.last; ++f) {
+    const MicroItem& it = f->item;
+    const uint64_t woff = uint64_t(it.weight_ptr) * tile_bytes;
+    const uint64_t wlen = uint64_t(f->tiles) * tile_bytes;
+    const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
+    CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
+                  "streamed item outside its image");
+    bytes += int64_t(wlen + ilen);
+    if (deep()) {  // coalesced: contiguous tiles (indices) of the iteration in one run each
+      if (!wrun.empty() && wrun.back().second == woff)
+        wrun.back().second = woff + wlen;
+      else
+        wrun.push_back({woff, woff + wlen});
+      if (!irun.empty() && irun.back().second == ioff)
+        irun.back().second = ioff + ilen;
+      else
+        irun.push_back({ioff, ioff + ilen});
+      continue;
+    }
+    out.push_back({base + woff, wdst + woff, wlen});
+    out.push_back({index_base + ioff, idst + ioff, ilen});
+  }
+  for (const auto& r : wrun) out.push_back({base + r.first, wdst + r.first, r.second - r.first});
+  for (const auto& r : irun)
+    out.push_back({index_base + r.first, idst + r.first, r.second - r.first});
+  return bytes;
+}
+
+void CsbEngine::fetch_weights(int m, int64_t n, std::vector<int64_t>& ready) {
+  std::vector<StreamRange> ranges;
   for (int g = 0; g < G_; ++g) {
     ready[size_t(g)] = 0;
-    WeightBuffer& wb = *wbuf[size_t(g)];
-    if (!wb.streamed[size_t(m)]) continue;
-    GroupImage& im = wb.images[size_t(m)];
-    const uint64_t base = stream_addr[size_t(m)][size_t(g)];
-    const uint64_t index_base = base + im.weights.size() * 2;
-    int64_t bytes = 0;
-    const FlatItems fi = items(m, n, g);
-    for (const FlatItem* f = fi.first; f != fi.last; ++f) {
-      const MicroItem& it = f->item;
-      const int64_t tiles = f->tiles;
-      const uint64_t woff = uint64_t(it.weight_ptr) * tile_bytes;
-      const uint64_t wlen = uint64_t(tiles) * tile_bytes;
-      const uint64_t ioff = uint64_t(it.index_ptr) * 2, ilen = uint64_t(it.rows + it.cols) * 2;
-      CSBRNN_ASSERT(woff + wlen <= im.weights.size() * 2 && ioff + ilen <= im.index.size() * 2,
-                    "streamed item outside its image");
-      bytes += int64_t(wlen + ilen);
-      if (deep()) {  // coalesced: contiguous tiles (indices) of the iteration in one run each
-        if (!wrun.empty() && wrun.back().second == woff)
-          wrun.back().second = woff + wlen;
-        else
-          wrun.push_back({woff, woff + wlen});
-        if (!irun.empty() && irun.back().second == ioff)
-          irun.back().second = ioff + ilen;
-        else
-          irun.push_back({ioff, ioff + ilen});
-        continue;
-      }
-      int64_t r1 =
-          streamer.fetch(base + woff, reinterpret_cast<uint8_t*>(im.weights.data()) + woff, wlen);
-      int64_t r2 = streamer.fetch(index_base + ioff,
-                                  reinterpret_cast<uint8_t*>(im.index.data()) + ioff, ilen);
-      ready[size_t(g)] = std::max({ready[size_t(g)], r1, r2});
-    }
-    for (const auto& r : wrun)
-      ready[size_t(g)] = std::max(
-          ready[size_t(g)],
-          streamer.fetch(base + r.first, reinterpret_cast<uint8_t*>(im.weights.data()) + r.first,
-                         r.second - r.first));
-    for (const auto& r : irun)
-      ready[size_t(g)] = std::max(
-          ready[size_t(g)], streamer.fetch(index_base + r.first,
-                                           reinterpret_cast<uint8_t*>(im.index.data()) + r.first,
-                                           r.second - r.first));
-    wrun.clear();
-    irun.clear();
+    ranges.clear();
+    const int64_t bytes = stream_ranges(m, n, g, ranges);
+    for (const StreamRange& r : ranges)
+      ready[size_t(g)] = std::max(ready[size_t(g)], streamer.fetch(r.addr, r.dst, r.bytes));
     ctx_.stats.groups[size_t(g)].weight_bytes_streamed += bytes;
   }
 }
@@ -285,13 +283,8 @@ void CsbEngine::end_iteration() {
   if (E - maxload > 0 && crit_stall > 0) {
     // the causes of the busiest group's weight stall, scaled to what it lengthened the
     // iteration by: staging space first, then one unloaded fetch latency, the rest bandwidth
-    const int64_t X = E - maxload;
-    const int64_t s_st = std::min(crit_stall, admit_wait_cur_);
-    const int64_t s_lat = std::min(crit_stall - s_st, ctx_.dram_unloaded_cycles);
-    const int64_t x_st = X * s_st / crit_stall, x_lat = X * s_lat / crit_stall;
-    st.stall_weight_staging_cycles += x_st;
-    st.stall_weight_latency_cycles += x_lat;
-    st.stall_weight_bandwidth_cycles += X - x_st - x_lat;
+    add_weight_stall_causes(st, E - maxload, crit_stall, admit_wait_cur_,
+                            ctx_.dram_unloaded_cycles);
   }
   if (deep() && !chunks_.empty() && chunks_.front().run == run_ && chunks_.front().n == n_) {
     staged_ -= chunks_.front().bytes;  // its tiles have issued: the staging space is free

@@ -63,6 +63,22 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
     const size_t x = size_t(n) * size_t(G_) + size_t(g);
     return {f.items.data() + f.start[x], f.items.data() + f.start[x + 1]};
   }
+  /// One DRAM range of a streamed image: `bytes` at `addr` into the group's image at `dst`.
+  struct StreamRange {
+    uint64_t addr = 0;
+    uint8_t* dst = nullptr;
+    uint64_t bytes = 0;
+  };
+  /// The ranges group g fetches for iteration n of MVM m, in fetch order (per item its tiles
+  /// then its indices; with memory.stream.staging_bytes > 0 coalesced: the contiguous tile runs,
+  /// then the index runs); returns the group's streamed bytes (0 and no range when resident).
+  /// The fast and the detailed streamer fetch the same ranges.
+  int64_t stream_ranges(int m, int64_t n, int g, std::vector<StreamRange>& out);
+  /// Deep streaming's chunk sizes: the streamed bytes of all groups in iteration n of MVM m.
+  int64_t chunk_bytes(int m, int64_t n) const { return chunk_bytes_[size_t(m)][size_t(n)]; }
+  int64_t chunk_count(int m) const { return int64_t(chunk_bytes_[size_t(m)].size()); }
+  /// The Mvm sections of a timestep in word order (deep streaming fetches in this order).
+  const std::vector<uint16_t>& mvm_order() const { return mvm_order_; }
   /// Some image of the installed program streams from DRAM (exceeds its WeightBuffer).
   bool any_streamed() const { return any_streamed_; }
   /// Iterations of the current MVM.

@@ -22,18 +22,22 @@ uint8_t* Dram::data(uint64_t addr, uint64_t len) {
 }
 
 void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const sc_time ready = serve(trans, sc_time_stamp() + delay);
+  if (trans.is_response_ok()) delay = ready - sc_time_stamp();
+}
+
+sc_time Dram::serve(tlm::tlm_generic_payload& trans, const sc_time& t_req) {
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();
   if (addr + len > mem_.size()) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
+    return t_req;
   }
   if (trans.is_write())
     std::memcpy(mem_.data() + addr, trans.get_data_ptr(), len);
   else
     std::memcpy(trans.get_data_ptr(), mem_.data() + addr, len);
   const MemoryConfig& m = ctx_.hw.memory;
-  const sc_time t_req = sc_time_stamp() + delay;
   sc_time ready;
   if (m.ideal) {
     const int64_t bursts = (int64_t(len) + m.burst_bytes - 1) / m.burst_bytes;
@@ -54,7 +58,6 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     ready = busy_until_ + sc_time(m.dram_latency_ns, SC_NS);
     busy_until_cycle = ceil_cycles(busy_until_, ctx_.T);
   }
-  delay = ready - sc_time_stamp();
   ++transactions;
   ++ctx_.stats.dram_transactions;
   (trans.is_write() ? ctx_.stats.dram_bytes_written : ctx_.stats.dram_bytes_read) += len;
@@ -62,6 +65,7 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     (trans.is_write() ? ctx_.stats.dram.write_bursts : ctx_.stats.dram.read_bursts) +=
         (int64_t(len) + m.burst_bytes - 1) / m.burst_bytes;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return ready;
 }
 
 void Dram::reset_timing() {

@@ -33,6 +33,10 @@ class Dram : public sc_core::sc_module {
   /// banks closed and its counters at 0.
   void reset_timing();
   uint64_t size() const { return mem_.size(); }
+  /// Serves one transaction requested at `t_req` (absolute): moves its data and returns the
+  /// time its data are in (the timing above). The loosely timed b_transport and the
+  /// approximately timed front end (sim/dram_at.h) both call it.
+  sc_core::sc_time serve(tlm::tlm_generic_payload& trans, const sc_core::sc_time& t_req);
   /// Untimed access (the host's debug path and result read-back).
   uint8_t* data(uint64_t addr, uint64_t len);
 

@@ -91,6 +91,20 @@ inline void fit_buckets(SimStats& st, int64_t end) {
   }
 }
 
+/// An iteration lengthened `X` > 0 cycles by weight streaming, its busiest group having waited
+/// `wait` > 0 cycles for its tiles, its chunk `admit_wait` for staging space: the split of
+/// stall_weight_cycles by cause, scaled to X (staging space first, then one unloaded fetch
+/// latency `unloaded`, the rest bandwidth). Both timing modes' engines use it.
+inline void add_weight_stall_causes(SimStats& st, int64_t X, int64_t wait, int64_t admit_wait,
+                                    int64_t unloaded) {
+  const int64_t s_st = std::min(wait, admit_wait);
+  const int64_t s_lat = std::min(wait - s_st, unloaded);
+  const int64_t x_st = X * s_st / wait, x_lat = X * s_lat / wait;
+  st.stall_weight_staging_cycles += x_st;
+  st.stall_weight_latency_cycles += x_lat;
+  st.stall_weight_bandwidth_cycles += X - x_st - x_lat;
+}
+
 /// Adds the busy interval [s, e) of group g to the utilization picture (fit_buckets first).
 inline void add_busy_interval(SimStats& st, size_t g, int64_t s, int64_t e) {
   if (e <= s) return;

@@ -109,6 +109,8 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v, const std::string& base) 
       sc_trace(tf, de.state, nm(de, "state"));
       sc_trace(tf, de.iteration, nm(de, "iteration"));
       sc_trace(tf, de.barrier_go, nm(de, "barrier_go"));
+      sc_trace(tf, de.streamer.in_flight, nm(de.streamer, "in_flight"));
+      sc_trace(tf, de.streamer.staged_bytes, nm(de.streamer, "staged_bytes"));
     }
     const int Ld = top.ctx.hw.engine.L;
     for (size_t g = 0; g < de.reason.size(); ++g) {

@@ -67,6 +67,8 @@ Top::Top(sc_module_name name, const HwConfig& hw)
     detailed = std::make_unique<detailed::DetailedMachine>("detailed", ctx, engine);
     for (int u = 0; u < kUnitCount; ++u) controller.bind_unit(Unit(u), detailed->unit(Unit(u)));
     detailed->load_store.isocket.bind(dram.tsocket);
+    dram_at = std::make_unique<DramAt>("dram_at", dram);
+    detailed->engine.streamer.isocket.bind(dram_at->tsocket);
   } else {
     controller.bind_unit(Unit::Load, &load);
     controller.bind_unit(Unit::Store, &store);
@@ -95,6 +97,7 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   ctx.T = period(hw);
   dram.reset_timing();
   engine.streamer.reset();
+  if (detailed) detailed->engine.streamer.reset();
   check_program(p, origin);
   CSBRNN_ASSERT(controller.finished(), "prepare during a run");
   ctx.prog = &p;
@@ -133,7 +136,7 @@ void Top::prepare(const Program& p, int steps, const std::string& origin, const 
   b.bias.assign(p.bias.size(), 0);
   // weight buffers and the DRAM map: X, Y, streamed images
   engine.place_images(p);
-  detailed::check_detailed_supported(hw, elaborated_, engine.any_streamed(), origin);
+  detailed::check_detailed_supported(hw, elaborated_, origin);
   ctx.x_base = 0;
   ctx.y_base = (uint64_t(steps) * p.input_size * 2 + 63) / 64 * 64;
   uint64_t top = (ctx.y_base + uint64_t(steps) * p.output_size * 2 + 63) / 64 * 64;

@@ -20,6 +20,7 @@
 #include "sim/csb_engine.h"
 #include "sim/detailed/detailed_machine.h"
 #include "sim/dram.h"
+#include "sim/dram_at.h"
 #include "sim/eltwise_unit.h"
 #include "sim/load_store_unit.h"
 #include "sim/sim_context.h"
@@ -43,6 +44,9 @@ class Top : public sc_core::sc_module {
   /// sim.timing = detailed: the clocked units the controller drives instead of the fast ones
   /// (whose storage they share); null in fast mode.
   std::unique_ptr<detailed::DetailedMachine> detailed;
+  /// sim.timing = detailed: the DRAM's approximately timed front end (the detailed weight
+  /// streamer's target); null in fast mode.
+  std::unique_ptr<DramAt> dram_at;
 
   Top(sc_core::sc_module_name name, const HwConfig& hw);
   /// Checks the program against this machine (throws Error naming `origin`), installs it in

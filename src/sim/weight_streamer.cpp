@@ -14,12 +14,9 @@ int64_t WeightStreamer::fetch(uint64_t addr, uint8_t* dst, uint64_t bytes) {
   const int burst = ctx_.hw.memory.burst_bytes;
   tlm::tlm_generic_payload tr;
   const size_t limit = size_t(ctx_.hw.memory.stream_outstanding);
-  // With a DRAM model or the deep streamer, transactions are aligned to burst_bytes (a
-  // misaligned one would touch two DRAM bursts); the original streamer splits from `addr`.
-  const bool aligned = memory_model(ctx_.hw.memory) == MemoryModel::Dram ||
-                       ctx_.hw.memory.stream_staging_bytes > 0 || limit > 0;
+  const bool aligned = stream_aligned(ctx_.hw.memory);
   for (uint64_t off = 0, len = 0; off < bytes; off += len, ++issue) {
-    len = std::min<uint64_t>(burst - (aligned ? (addr + off) % uint64_t(burst) : 0), bytes - off);
+    len = stream_burst_len(addr + off, bytes - off, burst, aligned);
     set_payload(tr, tlm::TLM_READ_COMMAND, addr + off, dst + off, unsigned(len));
     if (limit > 0)
       while (inflight_.size() >= limit) {

@@ -6,6 +6,7 @@
 // aligned to burst_bytes; the original streamer splits from the range's start.
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <systemc>
@@ -14,6 +15,18 @@
 #include "sim/sim_context.h"
 
 namespace csbrnn::sim {
+
+/// The streamer's transactions are aligned to burst_bytes with a DRAM model or either
+/// memory.stream knob set (a misaligned one would touch two DRAM bursts); the original streamer
+/// splits a range from its start. Shared by the fast and the detailed streamer.
+inline bool stream_aligned(const MemoryConfig& m) {
+  return memory_model(m) == MemoryModel::Dram || m.stream_staging_bytes > 0 ||
+         m.stream_outstanding > 0;
+}
+/// Bytes of the transaction at `addr` with `left` bytes of its range still to fetch.
+inline uint64_t stream_burst_len(uint64_t addr, uint64_t left, int burst, bool aligned) {
+  return std::min<uint64_t>(uint64_t(burst) - (aligned ? addr % uint64_t(burst) : 0), left);
+}
 
 class WeightStreamer : public sc_core::sc_module {
  public:

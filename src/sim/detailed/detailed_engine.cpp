@@ -19,6 +19,7 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
                                VectorBankPorts& ports)
     : sc_module(name),
       clk("clk"),
+      streamer("streamer", ctx, store),
       ctx_(ctx),
       st_(store),
       ports_(ports),
@@ -59,6 +60,8 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
+  wwait_.assign(G, 0);
+  wstall_.assign(G, 0);
   occupancy_.assign(G, 0);
   reason.assign(G, kIdle);
   link_occupancy.assign(G, 0);
@@ -85,8 +88,10 @@ void DetailedEngine::start_section(const Section& s) {
   issue_sum_ = 0;
   phase_ = Phase::FirstLoad;
   state = 1;
+  streamer.begin_mvm(m_, b);  // streamed weights of iteration 0 (or what the staging holds)
   loader_.start(mv, 0, ctx_.banks);
   settle(b);
+  streamer.issue(b);
   kick_.notify(SC_ZERO_TIME);
 }
 
@@ -99,7 +104,8 @@ void DetailedEngine::tick() {
   } else {
     CSBRNN_ASSERT(phase_ == Phase::Idle || p == work_cycle_, name(), ": missed a clock edge");
   }
-  if (phase_ == Phase::Idle)
+  streamer.issue(p);  // the weight streamer's request of cycle p (also while the engine idles)
+  if (phase_ == Phase::Idle && !streamer.busy())
     next_trigger(kick_);  // idle: not woken by the clock until the next section
   else
     next_trigger();
@@ -209,6 +215,15 @@ void DetailedEngine::work(int64_t c) {
       }
     }
     if (!issuing_[gi]) continue;
+    if (wwait_[gi]) {  // the iteration's streamed weights: usable from their arrival cycle
+      if (!streamer.ready(n_, g, c)) {
+        reason[gi] = kWeightWait;
+        continue;
+      }
+      wwait_[gi] = 0;
+      wstall_[gi] = c - iter_start_;
+      start_item(g, c);
+    }
     if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
     link_occupancy[gi] = hlink_[gi].occupancy();
     if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
@@ -261,6 +276,7 @@ void DetailedEngine::begin_iteration(int64_t b) {
   iter_start_ = b;
   loader_end_ = b;
   if (n_ + 1 < n_total_) loader_.start(mv, n_ + 1, ctx_.banks);
+  streamer.begin_iteration(n_, b);  // staging 0: iteration n+1's chunk is fetched from now on
   barrier_left_ = -1;
   phase_ = Phase::Issue;
   state = 2;
@@ -277,7 +293,9 @@ void DetailedEngine::begin_iteration(int64_t b) {
     done_at_[gi] = b;
     link_wait_[gi] = 0;
     vgap_[gi] = 0;
-    if (issuing_[gi]) start_item(g, b);
+    wstall_[gi] = 0;
+    wwait_[gi] = issuing_[gi] && !streamer.ready(n_, g, b);
+    if (issuing_[gi] && !wwait_[gi]) start_item(g, b);
   }
 }
 
@@ -300,13 +318,27 @@ void DetailedEngine::end_iteration(int64_t b) {
     st.imbalance_sum += double(maxload) / (double(sumload) / G_);
     st.imbalance_iters++;
   }
+  // weight stall (as the fast engine splits it): the busiest group's wait, by cause
+  int64_t Ew = 0, crit = 0;
+  for (int g = 0; g < G_; ++g)
+    if (wstall_[size_t(g)] + load_[size_t(g)] > Ew) {
+      Ew = wstall_[size_t(g)] + load_[size_t(g)];
+      crit = wstall_[size_t(g)];
+    }
+  st.stall_weight_cycles += Ew - maxload;
+  if (Ew - maxload > 0 && crit > 0)
+    add_weight_stall_causes(st, Ew - maxload, crit, streamer.admit_wait(n_),
+                            ctx_.dram_unloaded_cycles);
   for (int g = 0; g < G_; ++g) {
     GroupStats& gs = st.groups[size_t(g)];
     gs.busy += load_[size_t(g)];
     gs.stall_input += in_stall;
-    gs.barrier_idle += D - in_stall - load_[size_t(g)];  // imbalance, bubbles, barrier latency
+    gs.stall_weights += wstall_[size_t(g)];
+    // imbalance, bubbles, barrier latency
+    gs.barrier_idle += D - in_stall - wstall_[size_t(g)] - load_[size_t(g)];
   }
   issue_sum_ += D;
+  streamer.end_iteration(n_, b);                // its chunk leaves the staging buffer
   if (n_ % mv.iter_cols == mv.iter_cols - 1) {  // the row-group's last iteration: drain markers
     for (int g = 0; g < G_; ++g) {
       pipe_[size_t(g) * size_t(vdepth_)] |= vertical_iter_[size_t(g)] ? kMarkerV : kMarker;

@@ -28,6 +28,9 @@
 //                    down its pipeline behind its last tile (through the vertical path if it
 //                    issued a vertical tile); the row-group's accumulators are final when all
 //                    markers have left;
+//   weights:         (detailed_streamer.h) streamed images arrive over TLM-2.0 AT from the
+//                    DRAM; a group starts an iteration in the first cycle in which its part of
+//                    the iteration's chunk is staged (until then: weight wait);
 //   reduction:       (reduce_fsm.h) starts when the drain is over and the unit is free; the next
 //                    row-group's first iteration goes at the same moment (other NAB half).
 // The arithmetic is the shared datapath (isa/semantics.h): an item's products are accumulated
@@ -41,6 +44,7 @@
 #include "sim/csb_engine.h"
 #include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/bnb_loader.h"
+#include "sim/detailed/detailed_streamer.h"
 #include "sim/detailed/link_fifo.h"
 #include "sim/detailed/reduce_fsm.h"
 #include "sim/sim_context.h"
@@ -55,6 +59,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   DetailedEngine(sc_core::sc_module_name name, SimContext& ctx, CsbEngine& store,
                  VectorBankPorts& ports);
   sc_core::sc_in<bool> clk;
+  DetailedStreamer streamer;  // streamed weight images (its isocket: the DRAM's AT front end)
   void start_section(const Section& s) override;
 
   // traced / inspected by tests
@@ -64,13 +69,14 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int barrier_go = 0;  // 1 in the cycle the barrier's go is given (done/go handshake)
   /// Per group, what it did in the last cycle (the VCD's stall reason; docs/simulator.md):
   enum Reason : int {
-    kIdle = 0,       // no work in this iteration (or the engine is idle)
-    kIssue = 1,      // issued a tile (valid)
-    kBubble = 2,     // detailed.item_bubble / link_latency wait between items
-    kLinkWait = 3,   // a from-left item's input flits still crossing the link FIFO
-    kVLinkBusy = 4,  // the vertical link still carries the previous tile's partial sums
-    kAccumFull = 5,  // the giver's accumulator holding FIFO is full (back-pressure)
-    kBarrier = 6,    // done, waiting for the barrier's go
+    kIdle = 0,        // no work in this iteration (or the engine is idle)
+    kIssue = 1,       // issued a tile (valid)
+    kBubble = 2,      // detailed.item_bubble / link_latency wait between items
+    kLinkWait = 3,    // a from-left item's input flits still crossing the link FIFO
+    kVLinkBusy = 4,   // the vertical link still carries the previous tile's partial sums
+    kAccumFull = 5,   // the giver's accumulator holding FIFO is full (back-pressure)
+    kBarrier = 6,     // done, waiting for the barrier's go
+    kWeightWait = 7,  // its streamed weights of the iteration have not all arrived
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
@@ -114,9 +120,11 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
                                               // results waiting (now, at the cycle's start)
   int64_t vq_total_ = 0;                      // results waiting in all holding FIFOs
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
-  std::vector<int> occupancy_;  // tiles + marker in the pipeline
-  std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
-                                // tile, bit2 local marker, bit3 vertical marker
+  std::vector<uint8_t> wwait_;   // 1 while a group waits for its streamed weights
+  std::vector<int64_t> wstall_;  // per group: cycles it waited for them in this iteration
+  std::vector<int> occupancy_;   // tiles + marker in the pipeline
+  std::vector<uint8_t> pipe_;    // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
+                                 // tile, bit2 local marker, bit3 vertical marker
 };
 
 }  // namespace csbrnn::sim::detailed

@@ -11,14 +11,20 @@ namespace csbrnn::sim::detailed {
 using namespace sc_core;
 
 DetailedLoadStore::DetailedLoadStore(sc_module_name name, SimContext& ctx, VectorBankPorts& ports)
-    : sc_module(name), clk("clk"), isocket("isocket"), ctx_(ctx), bank_ports_(ports) {
+    : sc_module(name),
+      clk("clk"),
+      isocket("isocket"),
+      ctx_(ctx),
+      bank_ports_(ports),
+      own_(ports.arbiter().ports()) {
+  // the other families arbitrate cycle c after it (at edge c + 1): Load/Store's requests of c
+  // are the bursts it issued at edge c (first priority: granted there too)
   if (bank_ports_.enabled())
     client_ = bank_ports_.add_client([this](int64_t c, std::vector<BankArbiter::Request>& out) {
       for (int i = 0; i < 2; ++i) {
         const State& x = st_[size_t(i)];
-        if (!issues(x, c)) continue;
-        const Bank b = x.sec.op == Op::LoadX ? x.sec.dst.bank : x.sec.a.bank;
-        out.push_back({int(b), BankArbiter::priority(BankArbiter::kLoadStore, i)});
+        if (x.issued[size_t(c & 1)] == c)
+          out.push_back({int(bank_of(x)), BankArbiter::priority(BankArbiter::kLoadStore, i)});
       }
     });
   ports_[0].fam = ports_[1].fam = this;
@@ -58,7 +64,6 @@ void DetailedLoadStore::start(Unit u, const Section& s) {
   x.buf.resize(x.bytes);
   if (!load) std::memcpy(x.buf.data(), bank.data() + bank_addr, x.bytes);
   const int64_t b = ctx_.cycle();
-  if (!running_) work_cycle_ = b;
   running_ = true;
   x.busy = true;
   x.start = b;
@@ -67,17 +72,28 @@ void DetailedLoadStore::start(Unit u, const Section& s) {
 }
 
 bool DetailedLoadStore::issues(const State& x, int64_t c) const {
-  return x.busy && x.start <= c && x.next < x.bytes;
+  return x.busy && x.start <= c && x.next < x.bytes && x.issued[size_t(c & 1)] != c;
 }
 
-void DetailedLoadStore::work(int64_t c) {
+Bank DetailedLoadStore::bank_of(const State& x) {
+  return x.sec.op == Op::LoadX ? x.sec.dst.bank : x.sec.a.bank;
+}
+
+void DetailedLoadStore::issue(int64_t c) {
   const int burst = ctx_.hw.memory.burst_bytes;
   const bool arb = bank_ports_.enabled();
-  if (arb) bank_ports_.resolve(c);
-  int k = 0;
+  if (arb) {
+    req_.clear();
+    for (size_t i = 0; i < 2; ++i)
+      if (issues(st_[i], c))
+        req_.push_back({int(bank_of(st_[i])), BankArbiter::priority(BankArbiter::kLoadStore, int(i))});
+    own_.arbitrate(req_, granted_);
+  }
+  size_t k = 0;
   for (State& x : st_) {
     if (!issues(x, c)) continue;
-    if (arb && !bank_ports_.granted(client_, k++)) continue;  // its bank's ports went to the other
+    if (arb && !granted_[size_t(k++)]) continue;  // Load won its bank's last port
+    x.issued[size_t(c & 1)] = c;
     const bool load = x.sec.op == Op::LoadX;
     const unsigned len = unsigned(std::min<uint64_t>(uint64_t(burst), x.bytes - x.next));
     tlm::tlm_generic_payload tr;
@@ -86,8 +102,7 @@ void DetailedLoadStore::work(int64_t c) {
     sc_time delay = SC_ZERO_TIME;
     isocket->b_transport(tr, delay);
     CSBRNN_ASSERT(tr.is_response_ok(), name(), ": DRAM error at ", x.dram + x.next);
-    // the DRAM answers relative to now (the end of cycle c); its data arrive `delay` after the
-    // issue at the start of cycle c
+    // requested now, at the start of cycle c; its data arrive `delay` later
     x.arrive = std::max(x.arrive, c + ceil_cycles(delay, ctx_.T));
     x.next += len;
   }
@@ -106,6 +121,11 @@ void DetailedLoadStore::settle(int64_t b) {
     auto& us = ctx_.stats.units[size_t(load ? Unit::Load : Unit::Store)];
     ++us.sections;
     us.busy_cycles += b - x.start;
+    // stalls.dram_cycles: the section took longer than its bursts, one per cycle (an ideal
+    // memory's data arrive in the cycle after the request)
+    const int64_t burst = ctx_.hw.memory.burst_bytes;
+    const int64_t bursts = (int64_t(x.bytes) + burst - 1) / burst;
+    if (b - x.start > bursts) ctx_.stats.stall_dram_cycles += b - x.start - bursts;
     us.elements += s.count;
     x.busy = false;
     ctx_.section_done(load ? Unit::Load : Unit::Store);
@@ -114,10 +134,7 @@ void DetailedLoadStore::settle(int64_t b) {
 
 void DetailedLoadStore::tick() {
   const int64_t p = ctx_.cycle();
-  if (running_ && p == work_cycle_ + 1) {
-    work(work_cycle_);
-    work_cycle_ = p;
-  }
+  if (running_) issue(p);
   settle(p);
   running_ = st_[0].busy || st_[1].busy;
   if (running_)

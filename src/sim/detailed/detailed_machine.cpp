@@ -38,7 +38,7 @@ SectionUnit* DetailedMachine::unit(Unit u) {
   }
 }
 
-void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated, bool any_streamed,
+void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated,
                               const std::string& origin) {
   if (hw.timing != elaborated.timing)
     fail(origin, ": sim.timing differs between the jobs of one run (elaborated: ",
@@ -47,13 +47,6 @@ void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated, bo
   if (hw.engine.clock_mhz != elaborated.engine.clock_mhz)
     fail(origin, ": sim.timing=detailed runs on one sc_clock: every job needs engine.clock_mhz = ",
          elaborated.engine.clock_mhz);
-  if (!hw.memory.ideal)
-    fail(origin,
-         ": sim.timing=detailed does not model a non-ideal DRAM yet (memory.ideal = false)");
-  if (any_streamed)
-    fail(origin,
-         ": sim.timing=detailed does not model weight streaming yet (images exceed "
-         "buffers.weight_buffer_kib)");
   const auto& a = hw.engine;
   const auto& b = elaborated.engine;
   if (a.pipeline_depth() != b.pipeline_depth() || a.lat_vertical_path != b.lat_vertical_path ||

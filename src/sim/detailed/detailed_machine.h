@@ -29,9 +29,9 @@ class DetailedMachine : public sc_core::sc_module {
 };
 
 /// Throws Error naming sim.timing=detailed when the detailed mode cannot time this run exactly
-/// (what it does not model): non-ideal memory, streamed weights, a clock other than the
-/// elaborated one. `origin` names the program.
-void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated, bool any_streamed,
+/// (what it does not model): a clock, pipeline or lane knob other than the elaborated one.
+/// `origin` names the program.
+void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated,
                               const std::string& origin);
 
 }  // namespace csbrnn::sim::detailed
