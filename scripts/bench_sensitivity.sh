@@ -24,6 +24,15 @@ knobs=(
   "link w8 d4|--set detailed.link_width=8 --set detailed.link_fifo_depth=4"
   "accum 1|--set detailed.accum_ports=1"
   "all|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4 --set detailed.accum_ports=1"
+  # after "all" (which keeps the five above): "no fwd" without accumulator forwarding (at
+  # accumulate 1 only a giver's local tile behind a vertical one of the same row waits: the
+  # vertical path is longer); the hazard between tiles of one path needs a 2-cycle accumulate
+  # stage: "acc 2" is that deeper pipeline with forwarding (in both modes), "acc 2 no fwd" the
+  # same without; "vlink d4": a 4-flit vertical link FIFO with credits
+  "no fwd|--set detailed.accum_forwarding=false"
+  "acc 2|--set engine.pipeline.accumulate=2"
+  "acc 2 no fwd|--set engine.pipeline.accumulate=2 --set detailed.accum_forwarding=false"
+  "vlink d4|--set detailed.vlink_fifo_depth=4"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

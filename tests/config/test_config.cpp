@@ -52,8 +52,10 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.detailed.link_latency == b.detailed.link_latency &&
          a.detailed.link_width == b.detailed.link_width &&
          a.detailed.link_fifo_depth == b.detailed.link_fifo_depth &&
-         a.detailed.accum_ports == b.detailed.accum_ports && a.energy.table == b.energy.table &&
-         a.energy.dram == b.energy.dram;
+         a.detailed.accum_ports == b.detailed.accum_ports &&
+         a.detailed.accum_forwarding == b.detailed.accum_forwarding &&
+         a.detailed.vlink_fifo_depth == b.detailed.vlink_fifo_depth &&
+         a.energy.table == b.energy.table && a.energy.dram == b.energy.dram;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -99,6 +101,8 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.link_width",
     "detailed.link_fifo_depth",
     "detailed.accum_ports",
+    "detailed.accum_forwarding",
+    "detailed.vlink_fifo_depth",
     "energy.table",
     "energy.dram",
 };
@@ -178,6 +182,10 @@ const std::vector<Setting>& settings() {
       {"detailed.link_fifo_depth", "2",
        [](const HwConfig& c) { return c.detailed.link_fifo_depth == 2; }},
       {"detailed.accum_ports", "1", [](const HwConfig& c) { return c.detailed.accum_ports == 1; }},
+      {"detailed.accum_forwarding", "false",
+       [](const HwConfig& c) { return !c.detailed.accum_forwarding; }},
+      {"detailed.vlink_fifo_depth", "3",
+       [](const HwConfig& c) { return c.detailed.vlink_fifo_depth == 3; }},
       {"energy.table", "my-table.yaml",
        [](const HwConfig& c) { return c.energy.table == "my-table.yaml"; }},
       {"energy.dram", "lpddr4", [](const HwConfig& c) { return c.energy.dram == "lpddr4"; }},

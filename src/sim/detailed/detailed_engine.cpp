@@ -50,6 +50,10 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
   occupancy_.assign(G, 0);
+  rows_.assign(G, nullptr);
+  row_tiles_.assign(G, 1);
+  acc_nab_.assign(G, 0);
+  acc_half_.assign(G, 0);
   reason.assign(G, kIdle);
   link_occupancy.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
@@ -69,6 +73,14 @@ void DetailedEngine::start_section(const Section& s) {
   n_ = 0;
   n_total_ = int64_t(mv.iter_rows) * mv.iter_cols;
   st_.nab.configure(mv.bh);
+  // the knobs a job may set (read per section; the pipelines are sized at elaboration)
+  const DetailedConfig& dc = ctx_.hw.detailed;
+  raw_check_ = !dc.accum_forwarding;
+  lat_acc_ = ctx_.hw.engine.lat_accumulate;
+  lat_vpath_ = ctx_.hw.engine.lat_vertical_path;
+  if (raw_check_) board_.configure(G_, mv.bh);
+  vlink_depth_ = dc.vlink_fifo_depth;
+  vcredit_.assign(size_t(G_), Credits(vlink_depth_));
   const int64_t b = ctx_.cycle();
   section_start_ = b;
   work_cycle_ = b;
@@ -116,6 +128,10 @@ void DetailedEngine::start_item(int g, int64_t c) {
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
   const int16_t* in = nullptr;
   int64_t* acc = nullptr;
+  rows_[size_t(g)] = image.index.data() + it.index_ptr;  // the item's row indices (index memory)
+  row_tiles_[size_t(g)] = std::max(1, (int(it.rows) + ctx_.hw.engine.P - 1) / ctx_.hw.engine.P);
+  acc_nab_[size_t(g)] = it.kind == ItemKind::FromUp ? st_.links.up(k, l) : g;
+  acc_half_[size_t(g)] = nhalf;
   switch (it.kind) {
     case ItemKind::Local:
       in = loader_.slice(bhalf, l);
@@ -182,6 +198,10 @@ void DetailedEngine::work(int64_t c) {
         if (accum_ports_ > 0 && (out & kTileV)) {  // to the holding FIFO of the giver's NAB
           ++vq_[size_t(st_.links.up(g / L_, g % L_))];
           ++vq_total_;
+        } else if (vlink_depth_ > 0 && (out & kTileV)) {
+          // its sums were written at the end of cycle c - 1 (its last stage): the entries'
+          // credits cross back and are usable vertical_path + 1 cycles later
+          vcredit_[gi].give_back(vtile_cycles_, c - 1 + lat_vpath_ + 1);
         }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
         if (v) pipe[i + 1] |= v;
@@ -205,11 +225,36 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kVLinkBusy;
       continue;
     }
-    if (vertical_tile && accum_ports_ > 0 && vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2)
-      continue;  // stall: the giver's accumulator ports are taken (back-pressure)
+    if (vertical_tile && accum_ports_ > 0 && vlink_depth_ == 0 &&
+        vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2) {
+      reason[gi] = kAccumFull;  // stall: the giver's accumulator ports are taken (back-pressure)
+      continue;
+    }
+    if (vertical_tile && vlink_depth_ > 0 && !vcredit_[gi].available(vtile_cycles_, c)) {
+      reason[gi] = kVLinkCredit;  // stall: the vertical link's FIFO has no room for the sums
+      continue;
+    }
+    const uint16_t* rows = nullptr;
+    int nrows = 0;
+    const int64_t path = vertical_tile ? vdepth_ : depth_;  // the tile is written at c + path - 1
+    if (raw_check_) {  // the tile's row tile (row tiles are the inner loop of an item)
+      const int P = ctx_.hw.engine.P;
+      const int i = int((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi]);
+      rows = rows_[gi] + size_t(i) * size_t(P);
+      nrows = std::min(P, int(cur_[gi]->item.rows) - i * P);
+      if (!board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, c + path - lat_acc_)) {
+        reason[gi] = kAccumRaw;  // stall: a row's last sum is not written back by the read
+        continue;
+      }
+    }
     // the sequencer issues one tile of its current item into the pipeline
     pipe[0] |= vertical_tile ? kTileV : kTile;
     if (vertical_tile) vgap_[gi] = vtile_cycles_;
+    if (vertical_tile) vcredit_[gi].take(vtile_cycles_);
+    if (raw_check_ && vertical_tile && accum_ports_ > 0)
+      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows);  // written when it gets a port
+    else if (raw_check_)
+      board_.write(acc_half_[gi], acc_nab_[gi], rows, nrows, c + path);
     ++occupancy_[gi];
     ++load_[gi];
     std::vector<int64_t>& buckets = st.busy_buckets[gi];
@@ -226,8 +271,13 @@ void DetailedEngine::work(int64_t c) {
   if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes
     for (int u = 0; u < G_; ++u) {
       const int n = std::min(vq_[size_t(u)], std::max(0, accum_ports_ - local_w_[size_t(u)]));
+      if (n == 0) continue;
       vq_[size_t(u)] -= n;
       vq_total_ -= n;
+      if (raw_check_) board_.written(u, n, c);
+      if (vlink_depth_ > 0)  // written in cycle c by a port; the sender is the group below u
+        vcredit_[size_t(((u / L_ + 1) % K_) * L_ + u % L_)].give_back(n * vtile_cycles_,
+                                                                      c + lat_vpath_ + 1);
     }
   }
 }
