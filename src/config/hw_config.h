@@ -98,6 +98,7 @@ struct DetailedConfig {
   int accum_ports = 0;      // detailed.accum_ports: NeuronAccumBuffer write ports (0 = inf)
   bool accum_forwarding = true;  // detailed.accum_forwarding: bypass accumulator RAW (ideal)
   int vlink_fifo_depth = 0;      // detailed.vlink_fifo_depth: vertical link FIFO flits (0 = inf)
+  int input_ports = 0;           // detailed.input_ports: BlockNeuronBuffer read ports (0 = inf)
 };
 
 // energy.*: the energy model's inputs (src/energy/, docs/energy.md); reporting only, no effect on

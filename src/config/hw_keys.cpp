@@ -562,6 +562,11 @@ std::vector<HwKey> build_keys() {
       "accumulator, with credit back-pressure (a from-up tile takes ceil(P / link_width) credits "
       "at issue, returned engine.pipeline.vertical_path + 1 cycles after its sums are written); 0 "
       "= unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.input_ports", [](HwConfig& c) -> int& { return c.detailed.input_ports; },
+      "detailed mode: read ports of a BlockNeuronBuffer per cycle (each reads one column tile's Q "
+      "inputs), shared round robin by the K groups of its column and their horizontal receivers; "
+      "a tile that starts a column tile needs one (0 = unbounded, ideal)"));
   // energy report (docs/energy.md); the table file is read and checked when a report is made
   k.push_back(energy_text_key(
       "energy.table", [](HwConfig& c) -> std::string& { return c.energy.table; },

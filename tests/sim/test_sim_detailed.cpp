@@ -15,6 +15,7 @@
 #include "config/config_loader.h"
 #include "sim/detailed/accum_scoreboard.h"
 #include "sim/detailed/link_fifo.h"
+#include "sim/detailed/port_arbiter.h"
 #include "support/test_util.h"
 
 using namespace csbrnn;
@@ -436,7 +437,7 @@ TEST_CASE("detailed mode refuses what it does not model and fast mode refuses de
                       Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
     CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\n" + y, "hw.yaml", {}));
   }
-  for (const char* knob : {"vlink_fifo_depth: 1", "accum_forwarding: false"}) {
+  for (const char* knob : {"vlink_fifo_depth: 1", "accum_forwarding: false", "input_ports: 1"}) {
     const std::string y = std::string("detailed:\n  ") + knob + "\n";
     CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
                       Catch::Contains("needs sim.timing=detailed") &&
@@ -821,10 +822,12 @@ TEST_CASE("link credits: taken, returned, usable from a cycle", "[sim][detailed]
 // credit time is a max-plus (monotone) function of the earlier ones. Without vertical sharing
 // and with a 1-cycle accumulate stage there is no hazard (tiles of one path issue >= 1 cycle
 // apart): the run is the ideal one, cycle for cycle. Combined with detailed.accum_ports (not
-// monotone: a port freed earlier by a delayed own write) only the outputs and work are checked.
-TEST_CASE("detailed scoreboard and vertical link FIFO: random models", "[sim][detailed]") {
+// monotone: a port freed earlier by a delayed own write) or detailed.input_ports (the round-robin
+// pointer keeps history) only the outputs and work are checked.
+TEST_CASE("detailed scoreboard, vertical link FIFO, input ports: random models",
+          "[sim][detailed]") {
   std::mt19937_64 rng(21);
-  int slower_raw = 0, slower_vlink = 0;  // cases where the knob cost cycles (not vacuous)
+  int slower_raw = 0, slower_vlink = 0, slower_ports = 0;  // the knob cost cycles: not vacuous
   for (int i = 0; i < 8; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 2100 + uint64_t(i));
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -864,7 +867,7 @@ TEST_CASE("detailed scoreboard and vertical link FIFO: random models", "[sim][de
     const int flits = vl.detailed.link_width > 0
                           ? (hw.engine.P + vl.detailed.link_width - 1) / vl.detailed.link_width
                           : 1;
-    vl.detailed.vlink_fifo_depth = flits + r(0, 4);
+    vl.detailed.vlink_fifo_depth = flits + r(0, 1);
     HwConfig vw = vl;  // the same link width alone (its own, older stall)
     vw.detailed.vlink_fifo_depth = 0;
     slower_vlink += figure(check(vl, true), "total") > figure(check(vw, true), "total") ? 1 : 0;
@@ -872,16 +875,22 @@ TEST_CASE("detailed scoreboard and vertical link FIFO: random models", "[sim][de
     check(vl, true);
     vl.detailed.accum_ports = r(1, 2);
     check(vl, false);
+    HwConfig ip = detailed_of(hw);  // round robin keeps history: not monotone either
+    ip.detailed.input_ports = r(1, 2);
+    slower_ports += figure(check(ip, false), "total") > figure(ideal, "total") ? 1 : 0;
+    vl.detailed.input_ports = ip.detailed.input_ports;
+    check(vl, false);
   }
   CHECK(slower_raw > 0);
   CHECK(slower_vlink > 0);
+  CHECK(slower_ports > 0);
 }
 
 // Hand-worked: the new stall reasons in the VCD. The vertical link FIFO trace above (depth 1):
 // group (1,0) issues in cycles 2 and 3, holds no credit in 4-9 (reason 8), issues in 10. The
 // scoreboard trace (no sharing, accumulate 3, no forwarding): group (0,0) issues in 2-3, waits
-// for its rows in 4 (reason 7), issues in 5-6.
-TEST_CASE("detailed VCD: accumulator RAW and vertical credit stall reasons (hand-worked)",
+// for its rows in 4 (reason 7), issues in 5-6. The input-port trace (1 port): reason 9.
+TEST_CASE("detailed VCD: accumulator RAW, vertical credit and port stall reasons (hand-worked)",
           "[sim][detailed]") {
   test::TempDir t("dvcd2");
   const std::string vcd = (t.path / "d.vcd").string();
@@ -910,4 +919,94 @@ TEST_CASE("detailed VCD: accumulator RAW and vertical credit stall reasons (hand
     CHECK(value_at_cycle_end(g00, 5) == 1);
     CHECK(value_at_cycle_end(g00, 6) == 1);
   }
+  {  // the input-port trace (1 port): (1,0) waits in 2, issues in 3; (0,0) waits in 3-4
+    const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    HwConfig h = detailed_of(hw);
+    h.detailed.input_ports = 1;
+    REQUIRE(simulate(p, h, 1, 5, vcd).error.empty());
+    const std::string text = read_text_file(vcd);
+    const auto g10 = vcd_series(text, "reason_1_0"), g00 = vcd_series(text, "reason_0_0");
+    CHECK(value_at_cycle_end(g10, 2) == 9);
+    CHECK(value_at_cycle_end(g10, 3) == 1);
+    CHECK(value_at_cycle_end(g00, 2) == 1);
+    CHECK(value_at_cycle_end(g00, 3) == 9);
+    CHECK(value_at_cycle_end(g00, 4) == 9);
+    CHECK(value_at_cycle_end(g00, 5) == 1);
+  }
+}
+
+// Hand-worked: the BlockNeuronBuffer read ports (detailed.input_ports; docs/simulator.md). A
+// tile that starts a column tile (its first row tile) reads the Q inputs through a port; the
+// arbiter of a column's buffer serves its K groups (requesters 0..K-1) and the from-left
+// receivers in the next column (K..2K-1), round robin from the one after its last grant. Tiny
+// LSTM, horizontal sharing (the trace above), 1 port: (0,0) [local 2x4: 1 row tile x 2 column
+// tiles, both need a port], (1,0) [1 tile], (0,1) [local 1 tile on column 1's buffer, then
+// from-left 2x4: 2 tiles, both read column 0's buffer], (1,1) [4x1: 2 row tiles, one port read].
+// Column 0 (requesters (0,0) = 0, (1,0) = 1, (0,1) = 2, (1,1) = 3):
+//   cycle 2  (0,0) and (1,0) ask, scan from 0: (0,0) issues, (1,0) waits; next 1
+//   cycle 3  (0,0), (1,0), (0,1) (its from-left item) ask, from 1: (1,0) issues (done at 4); next 2
+//   cycle 4  (0,0), (0,1) ask, from 2: (0,1); next 3
+//   cycle 5  (0,0), (0,1) ask, from 3: (0,0) issues its last tile (done at 6); next 1
+//   cycle 6  (0,1) asks, from 1: granted, its last tile: done at 7
+// Column 1: cycle 2 (0,1) (its local tile) beats (1,1), which issues in 3 (granted) and 4 (no
+// read: the second row tile). D(0) = 7 - 2 = 5 (ideal 3): the MVM lasts 14 (12), the timestep 35
+// (33); (0,1) busy 3, barrier idle 2. With 2 ports: cycle 2 grants both on both columns; cycle 3
+// (0,0) and (0,1) on column 0; (0,1)'s second tile in 4: the ideal trace.
+TEST_CASE("detailed hand trace: input buffer read ports, round robin", "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  HwConfig h = detailed_of(hw);
+  h.detailed.input_ports = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{5});
+  CHECK(figure(r, "engine_cycles") == 14);
+  CHECK(figure(r, "total") == 35);
+  CHECK(figure(r, "group 1 busy") == 3);
+  CHECK(figure(r, "group 1 barrier_idle") == 2);
+  CHECK(figure(r, "group 0 barrier_idle") == 3);
+  CHECK(r.y == ideal.y);
+  h.detailed.input_ports = 2;
+  check_equal("2 ports", ideal, simulate(p, h, 1, 5));
+}
+
+// The arbiter alone: 4 requesters always asking, 1 port: grants 0, 1, 2, 3, 0; requests {1, 3}
+// with the scan at 2: 3, then (scan at 0) 1; 2 ports over {0, 2, 3} from 1: 2 and 3, then 0.
+TEST_CASE("round-robin arbiter: grants in turn from the last grant", "[sim][detailed]") {
+  sim::detailed::RoundRobinArbiter a(4);
+  std::vector<uint8_t> g;
+  for (int expect : {0, 1, 2, 3, 0}) {
+    for (int i = 0; i < 4; ++i) a.request(i);
+    a.arbitrate(1, g);
+    std::vector<uint8_t> want(4, 0);
+    want[size_t(expect)] = 1;
+    CHECK(g == want);
+  }
+  CHECK(a.next() == 1);
+  a.arbitrate(1, g);  // no request: no grant, the scan stays
+  CHECK(a.next() == 1);
+  sim::detailed::RoundRobinArbiter b(4);
+  b.request(0);
+  b.request(1);
+  b.arbitrate(1, g);  // 0
+  b.request(1);
+  b.arbitrate(1, g);  // 1: scan at 2
+  REQUIRE(b.next() == 2);
+  b.request(1);
+  b.request(3);
+  b.arbitrate(1, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 0, 1});
+  b.request(1);
+  b.arbitrate(1, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 0, 0});
+  b.request(0);  // scan at 2
+  b.request(2);
+  b.request(3);
+  b.arbitrate(2, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 1, 1});
+  b.request(0);
+  b.arbitrate(2, g);
+  CHECK(g == std::vector<uint8_t>{1, 0, 0, 0});
 }

@@ -81,6 +81,8 @@ void DetailedEngine::start_section(const Section& s) {
   if (raw_check_) board_.configure(G_, mv.bh);
   vlink_depth_ = dc.vlink_fifo_depth;
   vcredit_.assign(size_t(G_), Credits(vlink_depth_));
+  input_ports_ = dc.input_ports;
+  arbiter_.assign(size_t(L_), RoundRobinArbiter(2 * K_));
   const int64_t b = ctx_.cycle();
   section_start_ = b;
   work_cycle_ = b;
@@ -166,6 +168,63 @@ void DetailedEngine::start_item(int g, int64_t c) {
   ctx_.stats.tiles_issued += f.tiles;
 }
 
+void DetailedEngine::tile_rows(int g, const uint16_t*& rows, int& nrows) const {
+  // the tile's row tile (row tiles are the inner loop of an item)
+  const size_t gi = size_t(g);
+  const int P = ctx_.hw.engine.P;
+  const int i = int((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi]);
+  rows = rows_[gi] + size_t(i) * size_t(P);
+  nrows = std::min(P, int(cur_[gi]->item.rows) - i * P);
+}
+
+int DetailedEngine::port_column(int g) const {
+  if (input_ports_ == 0) return -1;
+  const size_t gi = size_t(g);
+  const ItemKind kind = cur_[gi]->item.kind;
+  if (kind == ItemKind::FromLeft && fifo_links_) return -1;  // the link brought its inputs
+  // the first row tile of a column tile reads its Q inputs; the others reuse them
+  if ((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi] != 0) return -1;
+  const int l = g % L_;
+  return kind == ItemKind::FromLeft ? (l - 1 + L_) % L_ : l;
+}
+
+int DetailedEngine::port_requester(int g, int col) const {
+  const int k = g / L_;
+  return g % L_ == col ? k : K_ + k;  // the column's own groups, then its right receivers
+}
+
+void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
+  const size_t gi = size_t(g);
+  uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
+  const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+  // the sequencer issues one tile of its current item into the pipeline
+  pipe[0] |= vertical_tile ? kTileV : kTile;
+  if (vertical_tile) vgap_[gi] = vtile_cycles_;
+  if (vertical_tile) vcredit_[gi].take(vtile_cycles_);
+  if (raw_check_) {
+    const uint16_t* rows = nullptr;
+    int nrows = 0;
+    tile_rows(g, rows, nrows);
+    if (vertical_tile && accum_ports_ > 0)
+      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows);  // written when it gets a port
+    else  // written at the end of cycle c + path - 1
+      board_.write(acc_half_[gi], acc_nab_[gi], rows, nrows,
+                   c + (vertical_tile ? vdepth_ : depth_));
+  }
+  ++occupancy_[gi];
+  ++load_[gi];
+  std::vector<int64_t>& buckets = ctx_.stats.busy_buckets[gi];
+  if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
+  ++buckets[bk];
+  if (--item_left_[gi] > 0) return;
+  if (++cur_[gi] == end_[gi]) {
+    issuing_[gi] = 0;
+    done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
+  } else {
+    start_item(g, c + 1);
+  }
+}
+
 void DetailedEngine::work(int64_t c) {
   barrier_go = 0;
   loader_.step();
@@ -234,38 +293,39 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kVLinkCredit;  // stall: the vertical link's FIFO has no room for the sums
       continue;
     }
-    const uint16_t* rows = nullptr;
-    int nrows = 0;
-    const int64_t path = vertical_tile ? vdepth_ : depth_;  // the tile is written at c + path - 1
-    if (raw_check_) {  // the tile's row tile (row tiles are the inner loop of an item)
-      const int P = ctx_.hw.engine.P;
-      const int i = int((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi]);
-      rows = rows_[gi] + size_t(i) * size_t(P);
-      nrows = std::min(P, int(cur_[gi]->item.rows) - i * P);
-      if (!board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, c + path - lat_acc_)) {
+    if (raw_check_) {
+      const uint16_t* rows = nullptr;
+      int nrows = 0;
+      tile_rows(g, rows, nrows);
+      const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
+      if (!board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read)) {
         reason[gi] = kAccumRaw;  // stall: a row's last sum is not written back by the read
         continue;
       }
     }
-    // the sequencer issues one tile of its current item into the pipeline
-    pipe[0] |= vertical_tile ? kTileV : kTile;
-    if (vertical_tile) vgap_[gi] = vtile_cycles_;
-    if (vertical_tile) vcredit_[gi].take(vtile_cycles_);
-    if (raw_check_ && vertical_tile && accum_ports_ > 0)
-      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows);  // written when it gets a port
-    else if (raw_check_)
-      board_.write(acc_half_[gi], acc_nab_[gi], rows, nrows, c + path);
-    ++occupancy_[gi];
-    ++load_[gi];
-    std::vector<int64_t>& buckets = st.busy_buckets[gi];
-    if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
-    ++buckets[bk];
-    if (--item_left_[gi] > 0) continue;
-    if (++cur_[gi] == end_[gi]) {
-      issuing_[gi] = 0;
-      done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
-    } else {
-      start_item(g, c + 1);
+    const int col = port_column(g);
+    if (col >= 0) {  // the tile reads its column tile's inputs: it needs a read port
+      arbiter_[size_t(col)].request(port_requester(g, col));
+      continue;  // issued after the arbitration below, if granted
+    }
+    issue_tile(g, c, bk);
+  }
+  if (input_ports_ > 0) {  // each BlockNeuronBuffer grants its read ports, round robin
+    for (int col = 0; col < L_; ++col) {
+      RoundRobinArbiter& a = arbiter_[size_t(col)];
+      std::vector<int> who;  // the requesting groups, by requester index
+      for (int k = 0; k < K_; ++k) {
+        if (a.requested(k)) who.push_back(k * L_ + col);
+        if (a.requested(K_ + k)) who.push_back(k * L_ + (col + 1) % L_);
+      }
+      if (who.empty()) continue;
+      a.arbitrate(input_ports_, granted_);
+      for (int g : who) {
+        if (granted_[size_t(port_requester(g, col))])
+          issue_tile(g, c, bk);
+        else
+          reason[size_t(g)] = kPortWait;  // stall: no read port of its input buffer this cycle
+      }
     }
   }
   if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes

@@ -22,6 +22,10 @@
 //                    no credit); the drain waits for the FIFO; with detailed.accum_forwarding
 //                    false a read-after-write scoreboard (accum_scoreboard.h) holds a tile
 //                    until its accumulator rows' last sums are written back by its read;
+//   input ports:     with detailed.input_ports set, a tile that starts a column tile reads its Q
+//                    inputs through one of the N read ports of its BlockNeuronBuffer, granted
+//                    round robin (port_arbiter.h) among the column's K groups and the K
+//                    from-left receivers of the next column; a denied group stalls;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -46,6 +50,7 @@
 #include "sim/detailed/accum_scoreboard.h"
 #include "sim/detailed/bnb_loader.h"
 #include "sim/detailed/link_fifo.h"
+#include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/reduce_fsm.h"
 #include "sim/sim_context.h"
 
@@ -76,6 +81,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
     kBarrier = 6,      // done, waiting for the barrier's go
     kAccumRaw = 7,     // accumulator read-after-write hazard (detailed.accum_forwarding: false)
     kVLinkCredit = 8,  // no credit for the vertical link's FIFO (detailed.vlink_fifo_depth)
+    kPortWait = 9,     // no read port of its input buffer granted (detailed.input_ports)
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
@@ -87,7 +93,11 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
-  void start_item(int g, int64_t c);  // the item's first cycle is c
+  void start_item(int g, int64_t c);                           // the item's first cycle is c
+  void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
+  void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
+  int port_column(int g) const;  // the input buffer its next tile reads through a port, or -1
+  int port_requester(int g, int col) const;  // g's requester index at column col's arbiter
   SimContext& ctx_;
   CsbEngine& st_;
   int K_, L_, G_, depth_, vdepth_;
@@ -121,6 +131,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<int> row_tiles_, acc_nab_, acc_half_;  // ... its row tiles, NAB and NAB half
   int vlink_depth_ = 0;                              // detailed.vlink_fifo_depth (0 = unbounded)
   std::vector<Credits> vcredit_;  // per sending (lower) group: its vertical link's credits
+  int input_ports_ = 0;           // detailed.input_ports (0 = unbounded)
+  std::vector<RoundRobinArbiter> arbiter_;  // per BlockNeuronBuffer column: its read ports
+  std::vector<uint8_t> granted_;            // scratch: the arbiter's grants
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
   std::vector<int> occupancy_;  // tiles + marker in the pipeline
   std::vector<uint8_t> pipe_;   // [g * vdepth_ + stage]: bit0 local tile, bit1 vertical
