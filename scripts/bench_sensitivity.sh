@@ -28,6 +28,18 @@ knobs=(
   "vbank 1 d1|--set detailed.vector_bank_ports=1 --set detailed.eltwise_fifo_depth=1"
   "vbank 1 d2|--set detailed.vector_bank_ports=1 --set detailed.eltwise_fifo_depth=2"
   "vbank 2 d2|--set detailed.vector_bank_ports=2 --set detailed.eltwise_fifo_depth=2"
+  # after "all" (which keeps the five above): "no fwd" without accumulator forwarding (at
+  # accumulate 1 only a giver's local tile behind a vertical one of the same row waits: the
+  # vertical path is longer); the hazard between tiles of one path needs a 2-cycle accumulate
+  # stage: "acc 2" is that deeper pipeline with forwarding (in both modes), "acc 2 no fwd" the
+  # same without; "vlink d4": a 4-flit vertical link FIFO with credits; "ports 1" / "ports 2":
+  # BlockNeuronBuffer read ports per cycle
+  "no fwd|--set detailed.accum_forwarding=false"
+  "acc 2|--set engine.pipeline.accumulate=2"
+  "acc 2 no fwd|--set engine.pipeline.accumulate=2 --set detailed.accum_forwarding=false"
+  "vlink d4|--set detailed.vlink_fifo_depth=4"
+  "ports 1|--set detailed.input_ports=1"
+  "ports 2|--set detailed.input_ports=2"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

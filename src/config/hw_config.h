@@ -86,7 +86,8 @@ inline MemoryModel memory_model(const MemoryConfig& m) {
 // cycle by cycle (src/sim/detailed/, docs/simulator.md "Detailed timing").
 enum class TimingMode { Fast, Detailed };
 
-// detailed.*: realism knobs of the detailed timing mode; 0 = ideal (the fast mode's assumption).
+// detailed.*: realism knobs of the detailed timing mode; 0 (accum_forwarding: true) = ideal (the
+// fast mode's assumption).
 // Fast mode refuses any other value (config/hw_keys.cpp).
 struct DetailedConfig {
   int barrier_latency = 0;  // detailed.barrier_latency: cycles from the last done to the go
@@ -95,8 +96,11 @@ struct DetailedConfig {
   int link_width = 0;       // detailed.link_width: neurons / partial sums per link cycle (0 = inf)
   int link_fifo_depth = 0;  // detailed.link_fifo_depth: horizontal link FIFO entries (0 = inf)
   int accum_ports = 0;      // detailed.accum_ports: NeuronAccumBuffer write ports (0 = inf)
-  int eltwise_fifo_depth = 0;  // detailed.eltwise_fifo_depth: element-wise in/out FIFO beats
-  int vector_bank_ports = 0;   // detailed.vector_bank_ports: accesses per vector bank per cycle
+  int eltwise_fifo_depth = 0;    // detailed.eltwise_fifo_depth: element-wise in/out FIFO beats
+  int vector_bank_ports = 0;     // detailed.vector_bank_ports: accesses per vector bank per cycle
+  bool accum_forwarding = true;  // detailed.accum_forwarding: bypass accumulator RAW (ideal)
+  int vlink_fifo_depth = 0;      // detailed.vlink_fifo_depth: vertical link FIFO flits (0 = inf)
+  int input_ports = 0;           // detailed.input_ports: BlockNeuronBuffer read ports (0 = inf)
 };
 
 // energy.*: the energy model's inputs (src/energy/, docs/energy.md); reporting only, no effect on

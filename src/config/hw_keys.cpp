@@ -343,6 +343,19 @@ HwKey detailed_key(std::string path, Ref<int> ref, std::string desc) {
   return k;
 }
 
+/// A realism switch of the detailed mode: true is ideal; fast mode refuses false.
+HwKey detailed_bool_key(std::string path, Ref<bool> ref, std::string desc) {
+  HwKey k = bool_key(std::move(path), ref, std::move(desc));
+  k.fields.clear();  // a simulator setting: not part of a compiled program's hw record
+  k.valid = "true or false (false only with sim.timing=detailed)";
+  k.check = [ref](const HwConfig& c) -> std::string {
+    if (!at(ref, c) && c.timing != TimingMode::Detailed)
+      return "false needs sim.timing=detailed (the fast mode models it as true)";
+    return "";
+  };
+  return k;
+}
+
 /// A text setting of the energy report (not part of a compiled program's hw record): one
 /// printable line of 1..`max` characters.
 HwKey energy_text_key(std::string path, Ref<std::string> ref, std::string desc, std::string valid,
@@ -549,6 +562,24 @@ std::vector<HwKey> build_keys() {
       "detailed mode: accesses (read or write) per cycle of each vector bank (A..E, Acc, Bias), "
       "granted by one fixed-priority arbiter to Load/Store, the BlockNeuronBuffer loader, the "
       "element-wise writes, then their reads; the losers stall; 0 = unbounded (ideal)"));
+  k.push_back(detailed_bool_key(
+      "detailed.accum_forwarding", [](HwConfig& c) -> bool& { return c.detailed.accum_forwarding; },
+      "detailed mode: the accumulate stage bypasses a tile's sum to the next tile of the same "
+      "NeuronAccumBuffer row (true = ideal); false: a read-after-write scoreboard holds a tile "
+      "until its rows' last sums are written back (between tiles of one path only when "
+      "engine.pipeline.accumulate > 1; a giver's tile also waits for a vertical sum of its row, "
+      "whose path is longer)"));
+  k.push_back(detailed_key(
+      "detailed.vlink_fifo_depth", [](HwConfig& c) -> int& { return c.detailed.vlink_fifo_depth; },
+      "detailed mode: partial-sum flit entries of a vertical link's FIFO at the giver's "
+      "accumulator, with credit back-pressure (a from-up tile takes ceil(P / link_width) credits "
+      "at issue, returned engine.pipeline.vertical_path + 1 cycles after its sums are written); 0 "
+      "= unbounded (ideal)"));
+  k.push_back(detailed_key(
+      "detailed.input_ports", [](HwConfig& c) -> int& { return c.detailed.input_ports; },
+      "detailed mode: read ports of a BlockNeuronBuffer per cycle (each reads one column tile's Q "
+      "inputs), shared round robin by the K groups of its column and their horizontal receivers; "
+      "a tile that starts a column tile needs one (0 = unbounded, ideal)"));
   // energy report (docs/energy.md); the table file is read and checked when a report is made
   k.push_back(energy_text_key(
       "energy.table", [](HwConfig& c) -> std::string& { return c.energy.table; },

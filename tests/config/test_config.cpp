@@ -55,7 +55,10 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.detailed.accum_ports == b.detailed.accum_ports &&
          a.detailed.eltwise_fifo_depth == b.detailed.eltwise_fifo_depth &&
          a.detailed.vector_bank_ports == b.detailed.vector_bank_ports &&
-         a.energy.table == b.energy.table && a.energy.dram == b.energy.dram;
+         a.detailed.accum_forwarding == b.detailed.accum_forwarding &&
+         a.detailed.vlink_fifo_depth == b.detailed.vlink_fifo_depth &&
+         a.detailed.input_ports == b.detailed.input_ports && a.energy.table == b.energy.table &&
+         a.energy.dram == b.energy.dram;
 }
 
 // The keys hw_config.h documents, one per field (pe_groups/pes_per_group set two each).
@@ -103,6 +106,9 @@ const std::vector<std::string> kExpectedKeys = {
     "detailed.accum_ports",
     "detailed.eltwise_fifo_depth",
     "detailed.vector_bank_ports",
+    "detailed.accum_forwarding",
+    "detailed.vlink_fifo_depth",
+    "detailed.input_ports",
     "energy.table",
     "energy.dram",
 };
@@ -186,6 +192,11 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.detailed.eltwise_fifo_depth == 3; }},
       {"detailed.vector_bank_ports", "2",
        [](const HwConfig& c) { return c.detailed.vector_bank_ports == 2; }},
+      {"detailed.accum_forwarding", "false",
+       [](const HwConfig& c) { return !c.detailed.accum_forwarding; }},
+      {"detailed.vlink_fifo_depth", "3",
+       [](const HwConfig& c) { return c.detailed.vlink_fifo_depth == 3; }},
+      {"detailed.input_ports", "2", [](const HwConfig& c) { return c.detailed.input_ports == 2; }},
       {"energy.table", "my-table.yaml",
        [](const HwConfig& c) { return c.energy.table == "my-table.yaml"; }},
       {"energy.dram", "lpddr4", [](const HwConfig& c) { return c.energy.dram == "lpddr4"; }},

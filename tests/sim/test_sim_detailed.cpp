@@ -13,8 +13,10 @@
 #include "common/file_util.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
+#include "sim/detailed/accum_scoreboard.h"
 #include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/link_fifo.h"
+#include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/stream_queue.h"
 #include "support/test_util.h"
 
@@ -615,6 +617,14 @@ TEST_CASE(
                       Catch::Contains("needs sim.timing=detailed") && Catch::Contains(knob));
     CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\n" + y, "hw.yaml", {}));
   }
+  for (const char* knob : {"vlink_fifo_depth: 1", "accum_forwarding: false", "input_ports: 1"}) {
+    const std::string y = std::string("detailed:\n  ") + knob + "\n";
+    CHECK_THROWS_WITH(parse_hw_config(y, "hw.yaml", {}),
+                      Catch::Contains("needs sim.timing=detailed") &&
+                          Catch::Contains(std::string(knob).substr(0, 10)));
+    CHECK_NOTHROW(parse_hw_config("sim:\n  timing: detailed\n" + y, "hw.yaml", {}));
+  }
+  CHECK_NOTHROW(parse_hw_config("detailed:\n  accum_forwarding: true\n", "hw.yaml", {}));
 }
 
 // Hand-worked trace, two groups sharing (tiny LSTM, horizontal sharing): group (0,0) gives the
@@ -1026,22 +1036,21 @@ TEST_CASE("detailed VCD: clock, stall reasons, link FIFO, barrier (hand-worked)"
                         "in_flight_1", "timestep"})
     CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
   auto series = [&](const std::string& var) { return vcd_series(text, var); };
-  const auto value_at_cycle_end = vcd_at_cycle_end;
   const auto g01 = series("reason_0_1"), g00 = series("reason_0_0");
-  CHECK(value_at_cycle_end(g01, 2) == 1);
-  for (int64_t c = 3; c <= 12; ++c) CHECK(value_at_cycle_end(g01, c) == 3);
-  CHECK(value_at_cycle_end(g01, 13) == 1);
-  CHECK(value_at_cycle_end(g01, 14) == 1);
-  CHECK(value_at_cycle_end(g00, 3) == 1);
-  for (int64_t c = 4; c <= 14; ++c) CHECK(value_at_cycle_end(g00, c) == 6);
+  CHECK(vcd_at_cycle_end(g01, 2) == 1);
+  for (int64_t c = 3; c <= 12; ++c) CHECK(vcd_at_cycle_end(g01, c) == 3);
+  CHECK(vcd_at_cycle_end(g01, 13) == 1);
+  CHECK(vcd_at_cycle_end(g01, 14) == 1);
+  CHECK(vcd_at_cycle_end(g00, 3) == 1);
+  for (int64_t c = 4; c <= 14; ++c) CHECK(vcd_at_cycle_end(g00, c) == 6);
   const auto fifo = series("link_fifo_0_1");
-  CHECK(value_at_cycle_end(fifo, 3) == 1);  // f0 sent in 3, popped in 4
-  CHECK(value_at_cycle_end(fifo, 4) == 0);
+  CHECK(vcd_at_cycle_end(fifo, 3) == 1);  // f0 sent in 3, popped in 4
+  CHECK(vcd_at_cycle_end(fifo, 4) == 0);
 }
 
 // The streamed tiny LSTM of the hand trace above (ideal memory) in the detailed VCD: the Mvm
 // word starts at cycle 1 (after the 1-cycle loadx), the go at 2; the groups wait for their
-// weights (reason 7) until they are usable: (0,0) from 3, (0,1) from 5, (1,1) from 9; each
+// weights (reason 10) until they are usable: (0,0) from 3, (0,1) from 5, (1,1) from 9; each
 // then issues its tiles (reason 1) and waits for the barrier (6) until the go at 11.
 TEST_CASE("detailed VCD: weight wait of streamed groups (hand-worked)", "[sim][detailed]") {
   test::TempDir t("dvcdw");
@@ -1054,42 +1063,16 @@ TEST_CASE("detailed VCD: weight wait of streamed groups (hand-worked)", "[sim][d
   const std::string text = read_text_file(vcd);
   for (const char* v : {"in_flight", "staged_bytes", "reason_1_1"})
     CHECK(text.find(std::string(" ") + v + " ") != std::string::npos);
-  auto series = [&](const std::string& var) {  // time (ps) -> value from then on
-    std::string id;
-    {
-      std::istringstream in(text);
-      std::string line;
-      while (std::getline(in, line) && id.empty()) {
-        std::istringstream w(line);
-        std::string tag, kind, bits, i, name;
-        if (w >> tag >> kind >> bits >> i >> name && tag == "$var" && name == var) id = i;
-      }
-    }
-    REQUIRE(!id.empty());
-    std::map<int64_t, int64_t> at;
-    std::istringstream in(text.substr(text.find("$enddefinitions")));
-    std::string line;
-    int64_t now = 0;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line[0] == '#') now = std::stoll(line.substr(1));
-      if (line.size() > id.size() + 1 && line[0] == 'b' &&
-          line.compare(line.size() - id.size() - 1, std::string::npos, " " + id) == 0)
-        at[now] = std::stoll(line.substr(1, line.find(' ') - 1), nullptr, 2);
-    }
-    return at;
-  };
-  auto in_cycle = [](const std::map<int64_t, int64_t>& s, int64_t c) {
-    auto it = s.upper_bound((c + 1) * 5000 + 1);  // written at the edge ending cycle c
-    return it == s.begin() ? int64_t(0) : std::prev(it)->second;
-  };
+  auto series = [&](const std::string& var) { return vcd_series(text, var); };
+  const auto in_cycle = vcd_at_cycle_end;
   const auto g00 = series("reason_0_0"), g01 = series("reason_0_1"), g11 = series("reason_1_1");
   CHECK(in_cycle(g00, 1) == 0);  // first load: not issuing
-  CHECK(in_cycle(g00, 2) == 7);
+  CHECK(in_cycle(g00, 2) == 10);
   for (int64_t c = 3; c <= 6; ++c) CHECK(in_cycle(g00, c) == 1);
   for (int64_t c = 7; c <= 10; ++c) CHECK(in_cycle(g00, c) == 6);
-  for (int64_t c = 2; c <= 4; ++c) CHECK(in_cycle(g01, c) == 7);
+  for (int64_t c = 2; c <= 4; ++c) CHECK(in_cycle(g01, c) == 10);
   CHECK(in_cycle(g01, 5) == 1);
-  for (int64_t c = 2; c <= 8; ++c) CHECK(in_cycle(g11, c) == 7);
+  for (int64_t c = 2; c <= 8; ++c) CHECK(in_cycle(g11, c) == 10);
   CHECK(in_cycle(g11, 9) == 1);
   CHECK(in_cycle(g11, 10) == 1);
 }
@@ -1134,4 +1117,352 @@ TEST_CASE("stream queue: port, credits, readiness and staging cycle by cycle", "
   q.release(0, 0);
   CHECK(q.staged_bytes() == 0);
   CHECK(q.find(0, 0) == nullptr);
+}
+
+// Hand-worked: the accumulator read-after-write scoreboard (detailed.accum_forwarding = false;
+// docs/simulator.md "Detailed timing"). The accumulate stage (engine.pipeline.accumulate = La
+// stages, the last of the pipeline) reads a NeuronAccumBuffer row in its first cycle and writes
+// the sum at the end of its last; without forwarding a read sees only writes of earlier cycles.
+// A tile issued in cycle c on a pipeline of d stages reads its rows in c + d - La and they are
+// readable again from c + d, so two tiles of the same rows must issue >= La cycles apart.
+// Tiny LSTM, no sharing, accumulate = 3 (d = 1 + 1 + 2 + 3 = 7): group (0,0)'s 4x4 kernel (kept
+// rows 0..3) is 2 row tiles x 2 column tiles, row tiles inner: t0 rows {0,1}, t1 {2,3}, t2 {0,1},
+// t3 {2,3}. t0 issues in 2 (readable from 9), t1 in 3 (from 10); t2 reads in c + 4 >= 9: c = 5
+// (cycle 4 stalls); t3 in c + 4 >= 10: c = 6; done at 7: D(0) = 5 (forwarding: 4). The drain
+// markers enter at the go (edge 7) and leave 7 stages later (edge 14); reduction 1 + 2 -> edge
+// 17: the MVM lasts 16 (15 with forwarding: the fast mode's 13 + 2 more accumulate stages in the
+// drain), the timestep 37 (36). (1,1)'s 4x1 kernel (rows {0,1}, {2,3}: one column tile) and the
+// one-tile groups have no repeated rows. Accumulate = 2: t2 in cycle 4 reads in 4 + 6 - 2 = 8,
+// t0's write (issued 2) is readable from 8: no stall, the ideal trace.
+TEST_CASE("detailed hand trace: accumulator read-after-write without forwarding",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.engine.lat_accumulate = 3;
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  REQUIRE(ideal.error.empty());
+  check_equal("accumulate 3, forwarding", simulate(p, hw, 1, 5), ideal);
+  CHECK(ideal.iterations == std::vector<int64_t>{4});
+  CHECK(figure(ideal, "engine_cycles") == 15);
+  HwConfig h = detailed_of(hw);
+  h.detailed.accum_forwarding = false;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{5});
+  CHECK(figure(r, "engine_cycles") == 16);
+  CHECK(figure(r, "total") == 37);
+  CHECK(figure(r, "group 0 busy") == 4);
+  CHECK(figure(r, "group 0 barrier_idle") == 1);  // the stall cycle 4
+  CHECK(r.y == ideal.y);
+  h.engine.lat_accumulate = 2;
+  hw.engine.lat_accumulate = 2;
+  const Program p2 = compile_program(test::tiny_lstm(), hw);
+  const Run r2 = simulate(p2, h, 1, 5);
+  CHECK(r2.iterations == std::vector<int64_t>{4});
+  check_equal("accumulate 2 without forwarding", simulate(p2, hw, 1, 5), r2);
+}
+
+// Hand-worked: the vertical path's tiles on the scoreboard. Tiny LSTM, vertical sharing,
+// engine.pipeline.vertical_path = 0 and accumulate = 2 (both paths d = 6 stages: a tile issued
+// in c reads its rows in c + 4, readable again from c + 6). (0,0) issues its local 4x2 piece's
+// tiles rows {0,1} in 2 (readable from 8) and {2,3} in 3 (from 9); (1,0) its local tile in 2,
+// then the from-up 4x2 piece (2 tiles, rows {0,1} and {2,3} of (0,0)'s NeuronAccumBuffer): the
+// first reads in c + 4 >= 8: c = 4 (cycle 3 stalls), the second in c + 4 >= 9: c = 5; done at
+// 6: D(0) = 4 (forwarding: 3). The vertical drain marker leaves 6 stages after the go (edge 12),
+// reduction 3 -> 15: the MVM lasts 14 (13), the timestep 35 (34). With detailed.accum_ports = 1
+// as well: the vertical results arrive in cycles 9 and 10, (0,0) writes in 7 and 8: the port is
+// free, each is written on arrival (and leaves the scoreboard's queue): the same 14.
+TEST_CASE("detailed hand trace: vertical path on the accumulator scoreboard", "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  hw.engine.lat_vertical_path = 0;
+  hw.engine.lat_accumulate = 2;
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  REQUIRE(ideal.error.empty());
+  check_equal("vertical, accumulate 2", simulate(p, hw, 1, 5), ideal);
+  CHECK(figure(ideal, "engine_cycles") == 13);
+  HwConfig h = detailed_of(hw);
+  h.detailed.accum_forwarding = false;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{4});
+  CHECK(figure(r, "engine_cycles") == 14);
+  CHECK(figure(r, "total") == 35);
+  CHECK(figure(r, "group 2 busy") == 3);
+  CHECK(figure(r, "group 2 barrier_idle") == 1);
+  CHECK(r.y == ideal.y);
+  h.detailed.accum_ports = 1;
+  const Run rp = simulate(p, h, 1, 5);
+  REQUIRE(rp.error.empty());
+  CHECK(figure(rp, "engine_cycles") == 14);
+  CHECK(rp.y == ideal.y);
+}
+
+// The scoreboard alone (no kernel): a write readable from cycle 8 blocks a read in 7, not in 8;
+// a queued (port-waiting) result blocks every read until it is written (in 12: readable from 13).
+TEST_CASE("accumulator scoreboard: rows, read cycles, pending results", "[sim][detailed]") {
+  sim::detailed::AccumScoreboard b;
+  b.configure(2, 4);
+  const uint16_t r01[] = {0, 1}, r23[] = {2, 3}, r1[] = {1};
+  CHECK(b.ready(0, 1, r01, 2, 0));
+  b.write(0, 1, r01, 2, 8);
+  CHECK_FALSE(b.ready(0, 1, r1, 1, 7));
+  CHECK(b.ready(0, 1, r1, 1, 8));
+  CHECK(b.ready(0, 1, r23, 2, 0));  // other rows
+  CHECK(b.ready(1, 1, r01, 2, 0));  // the other half
+  CHECK(b.ready(0, 0, r01, 2, 0));  // another NAB
+  b.queue(0, 1, r23, 2);
+  CHECK_FALSE(b.ready(0, 1, r23, 2, 1000000));
+  b.written(1, 1, 12);
+  CHECK_FALSE(b.ready(0, 1, r23, 2, 12));
+  CHECK(b.ready(0, 1, r23, 2, 13));
+}
+
+// Hand-worked: the vertical link's FIFO with credits (detailed.vlink_fifo_depth). Tiny LSTM,
+// vertical sharing, default latencies (local path 5 stages, vertical 5 + 1 = 6): (1,0) issues its
+// local tile in 2 and its first from-up tile in 3, spending the one credit (depth 1, one flit per
+// tile at link_width 0); that tile's sums are written at the end of cycle 3 + 6 - 1 = 8, the
+// credit crosses back vertical_path + 1 = 2 cycles: usable in 10. The second tile stalls in 4-9
+// and issues in 10: done at 11, D(0) = 9 (ideal 3); the drain marker (vertical) enters at the go,
+// edge 11, and leaves at edge 17; reduction 3 -> 20: the MVM lasts 19 (ideal 13), the timestep
+// 40 (34); (1,0) is busy 3 cycles, barrier idle 6. Depth 2: the second tile issues in 4, the ideal
+// trace. link_width 1 (2 flits per tile, the link busy 2 cycles per tile) and depth 2: the first
+// tile takes both credits, the second waits for them until 10 as well: D(0) = 9; depth 4: only
+// the width's stall (cycle 4): D(0) = 4 as in "vertical link width". Depth 1 at width 1 could
+// never carry a tile's 2 flits: refused.
+TEST_CASE("detailed hand trace: vertical link FIFO with credits", "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  auto run = [&](int width, int depth) {
+    HwConfig h = detailed_of(hw);
+    h.detailed.link_width = width;
+    h.detailed.vlink_fifo_depth = depth;
+    return simulate(p, h, 1, 5);
+  };
+  const Run d1 = run(0, 1);
+  REQUIRE(d1.error.empty());
+  CHECK(d1.iterations == std::vector<int64_t>{9});
+  CHECK(figure(d1, "engine_cycles") == 19);
+  CHECK(figure(d1, "total") == 40);
+  CHECK(figure(d1, "group 2 busy") == 3);
+  CHECK(figure(d1, "group 2 barrier_idle") == 6);
+  CHECK(d1.y == ideal.y);
+  check_equal("vlink depth 2", ideal, run(0, 2));
+  CHECK(run(1, 2).iterations == std::vector<int64_t>{9});
+  CHECK(run(1, 4).iterations == std::vector<int64_t>{4});
+  const Run bad = run(1, 1);
+  CHECK(bad.error.find("detailed.vlink_fifo_depth") != std::string::npos);
+}
+
+// The credit counter alone: 2 credits, both taken in cycle 0; one returned usable from 5.
+TEST_CASE("link credits: taken, returned, usable from a cycle", "[sim][detailed]") {
+  sim::detailed::Credits c(2);
+  CHECK(c.available(2, 0));
+  c.take(2);
+  CHECK_FALSE(c.available(1, 0));
+  c.give_back(1, 5);
+  CHECK_FALSE(c.available(1, 4));
+  CHECK(c.available(1, 5));
+  CHECK_FALSE(c.available(2, 5));
+  sim::detailed::Credits u(0);  // unbounded
+  u.take(100);
+  CHECK(u.available(100, 0));
+}
+
+// The scoreboard and the vertical link FIFO on random models (cells, shapes, sharing, every
+// latency knob random, accumulate 1..3): the outputs and the work (tiles, MACs) equal the fast
+// mode's, the asserts inside (a pending accumulator row written over, credits returned out of
+// order, an accumulator write with no queued result) hold, and neither knob makes a run shorter
+// than the ideal detailed one: both only delay a tile's issue, and every issue, write and
+// credit time is a max-plus (monotone) function of the earlier ones. Without vertical sharing
+// and with a 1-cycle accumulate stage there is no hazard (tiles of one path issue >= 1 cycle
+// apart): the run is the ideal one, cycle for cycle. Combined with detailed.accum_ports (not
+// monotone: a port freed earlier by a delayed own write) or detailed.input_ports (the round-robin
+// pointer keeps history) only the outputs and work are checked.
+TEST_CASE("detailed scoreboard, vertical link FIFO, input ports: random models",
+          "[sim][detailed]") {
+  std::mt19937_64 rng(21);
+  int slower_raw = 0, slower_vlink = 0, slower_ports = 0;  // the knob cost cycles: not vacuous
+  for (int i = 0; i < 8; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 2100 + uint64_t(i));
+    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    HwConfig hw;
+    hw.engine.K = hw.engine.L = 2 + i % 3;
+    hw.engine.P = hw.engine.Q = i % 2 == 0 ? 2 : 4;
+    hw.buffers.vector_buffer = 4096;
+    hw.sharing = kModes[size_t(i % 4)];
+    hw.eltwise.stream = r(0, 1) == 1;
+    test::randomize_timing(hw, rng);
+    hw.engine.lat_accumulate = r(1, 3);
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    const std::string what = "case " + std::to_string(i) + " sharing " + sharing_name(hw.sharing) +
+                             " accumulate " + std::to_string(hw.engine.lat_accumulate);
+    INFO(what);
+    const Run fast = simulate(prog, hw, 2, 800 + uint64_t(i));
+    const Run ideal = simulate(prog, detailed_of(hw), 2, 800 + uint64_t(i));
+    check_equal(what, fast, ideal);
+    auto check = [&](const HwConfig& h, bool monotone) {
+      const Run x = simulate(prog, h, 2, 800 + uint64_t(i));
+      REQUIRE(x.error.empty());
+      CHECK(x.y == fast.y);
+      CHECK(figure(x, "tiles_issued") == figure(fast, "tiles_issued"));
+      CHECK(figure(x, "useful_macs") == figure(fast, "useful_macs"));
+      if (monotone) CHECK(figure(x, "total") >= figure(ideal, "total"));
+      return x;
+    };
+    HwConfig raw = detailed_of(hw);
+    raw.detailed.accum_forwarding = false;
+    const Run xr = check(raw, true);
+    slower_raw += figure(xr, "total") > figure(ideal, "total") ? 1 : 0;
+    if (hw.engine.lat_accumulate == 1 &&
+        (hw.sharing == SharingMode::None || hw.sharing == SharingMode::Horizontal))
+      check_equal(what + " no hazard", fast, xr);
+    HwConfig vl = detailed_of(hw);
+    vl.detailed.link_width = r(0, 3);
+    const int flits = vl.detailed.link_width > 0
+                          ? (hw.engine.P + vl.detailed.link_width - 1) / vl.detailed.link_width
+                          : 1;
+    vl.detailed.vlink_fifo_depth = flits + r(0, 1);
+    HwConfig vw = vl;  // the same link width alone (its own, older stall)
+    vw.detailed.vlink_fifo_depth = 0;
+    slower_vlink += figure(check(vl, true), "total") > figure(check(vw, true), "total") ? 1 : 0;
+    vl.detailed.accum_forwarding = false;
+    check(vl, true);
+    vl.detailed.accum_ports = r(1, 2);
+    check(vl, false);
+    HwConfig ip = detailed_of(hw);  // round robin keeps history: not monotone either
+    ip.detailed.input_ports = r(1, 2);
+    slower_ports += figure(check(ip, false), "total") > figure(ideal, "total") ? 1 : 0;
+    vl.detailed.input_ports = ip.detailed.input_ports;
+    check(vl, false);
+  }
+  CHECK(slower_raw > 0);
+  CHECK(slower_vlink > 0);
+  CHECK(slower_ports > 0);
+}
+
+// Hand-worked: the new stall reasons in the VCD. The vertical link FIFO trace above (depth 1):
+// group (1,0) issues in cycles 2 and 3, holds no credit in 4-9 (reason 8), issues in 10. The
+// scoreboard trace (no sharing, accumulate 3, no forwarding): group (0,0) issues in 2-3, waits
+// for its rows in 4 (reason 7), issues in 5-6. The input-port trace (1 port): reason 9.
+TEST_CASE("detailed VCD: accumulator RAW, vertical credit and port stall reasons (hand-worked)",
+          "[sim][detailed]") {
+  test::TempDir t("dvcd2");
+  const std::string vcd = (t.path / "d.vcd").string();
+  {
+    const HwConfig hw = test::tiny_hw(SharingMode::Vertical);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    HwConfig h = detailed_of(hw);
+    h.detailed.vlink_fifo_depth = 1;
+    REQUIRE(simulate(p, h, 1, 5, vcd).error.empty());
+    const auto g10 = vcd_series(read_text_file(vcd), "reason_1_0");
+    CHECK(vcd_at_cycle_end(g10, 2) == 1);
+    CHECK(vcd_at_cycle_end(g10, 3) == 1);
+    for (int64_t c = 4; c <= 9; ++c) CHECK(vcd_at_cycle_end(g10, c) == 8);
+    CHECK(vcd_at_cycle_end(g10, 10) == 1);
+  }
+  {
+    HwConfig hw = test::tiny_hw();
+    hw.engine.lat_accumulate = 3;
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    HwConfig h = detailed_of(hw);
+    h.detailed.accum_forwarding = false;
+    REQUIRE(simulate(p, h, 1, 5, vcd).error.empty());
+    const auto g00 = vcd_series(read_text_file(vcd), "reason_0_0");
+    CHECK(vcd_at_cycle_end(g00, 3) == 1);
+    CHECK(vcd_at_cycle_end(g00, 4) == 7);
+    CHECK(vcd_at_cycle_end(g00, 5) == 1);
+    CHECK(vcd_at_cycle_end(g00, 6) == 1);
+  }
+  {  // the input-port trace (1 port): (1,0) waits in 2, issues in 3; (0,0) waits in 3-4
+    const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+    const Program p = compile_program(test::tiny_lstm(), hw);
+    HwConfig h = detailed_of(hw);
+    h.detailed.input_ports = 1;
+    REQUIRE(simulate(p, h, 1, 5, vcd).error.empty());
+    const std::string text = read_text_file(vcd);
+    const auto g10 = vcd_series(text, "reason_1_0"), g00 = vcd_series(text, "reason_0_0");
+    CHECK(vcd_at_cycle_end(g10, 2) == 9);
+    CHECK(vcd_at_cycle_end(g10, 3) == 1);
+    CHECK(vcd_at_cycle_end(g00, 2) == 1);
+    CHECK(vcd_at_cycle_end(g00, 3) == 9);
+    CHECK(vcd_at_cycle_end(g00, 4) == 9);
+    CHECK(vcd_at_cycle_end(g00, 5) == 1);
+  }
+}
+
+// Hand-worked: the BlockNeuronBuffer read ports (detailed.input_ports; docs/simulator.md). A
+// tile that starts a column tile (its first row tile) reads the Q inputs through a port; the
+// arbiter of a column's buffer serves its K groups (requesters 0..K-1) and the from-left
+// receivers in the next column (K..2K-1), round robin from the one after its last grant. Tiny
+// LSTM, horizontal sharing (the trace above), 1 port: (0,0) [local 2x4: 1 row tile x 2 column
+// tiles, both need a port], (1,0) [1 tile], (0,1) [local 1 tile on column 1's buffer, then
+// from-left 2x4: 2 tiles, both read column 0's buffer], (1,1) [4x1: 2 row tiles, one port read].
+// Column 0 (requesters (0,0) = 0, (1,0) = 1, (0,1) = 2, (1,1) = 3):
+//   cycle 2  (0,0) and (1,0) ask, scan from 0: (0,0) issues, (1,0) waits; next 1
+//   cycle 3  (0,0), (1,0), (0,1) (its from-left item) ask, from 1: (1,0) issues (done at 4); next 2
+//   cycle 4  (0,0), (0,1) ask, from 2: (0,1); next 3
+//   cycle 5  (0,0), (0,1) ask, from 3: (0,0) issues its last tile (done at 6); next 1
+//   cycle 6  (0,1) asks, from 1: granted, its last tile: done at 7
+// Column 1: cycle 2 (0,1) (its local tile) beats (1,1), which issues in 3 (granted) and 4 (no
+// read: the second row tile). D(0) = 7 - 2 = 5 (ideal 3): the MVM lasts 14 (12), the timestep 35
+// (33); (0,1) busy 3, barrier idle 2. With 2 ports: cycle 2 grants both on both columns; cycle 3
+// (0,0) and (0,1) on column 0; (0,1)'s second tile in 4: the ideal trace.
+TEST_CASE("detailed hand trace: input buffer read ports, round robin", "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw(SharingMode::Horizontal);
+  const Program p = compile_program(test::tiny_lstm(), hw);
+  const Run ideal = simulate(p, detailed_of(hw), 1, 5);
+  HwConfig h = detailed_of(hw);
+  h.detailed.input_ports = 1;
+  const Run r = simulate(p, h, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(r.iterations == std::vector<int64_t>{5});
+  CHECK(figure(r, "engine_cycles") == 14);
+  CHECK(figure(r, "total") == 35);
+  CHECK(figure(r, "group 1 busy") == 3);
+  CHECK(figure(r, "group 1 barrier_idle") == 2);
+  CHECK(figure(r, "group 0 barrier_idle") == 3);
+  CHECK(r.y == ideal.y);
+  h.detailed.input_ports = 2;
+  check_equal("2 ports", ideal, simulate(p, h, 1, 5));
+}
+
+// The arbiter alone: 4 requesters always asking, 1 port: grants 0, 1, 2, 3, 0; requests {1, 3}
+// with the scan at 2: 3, then (scan at 0) 1; 2 ports over {0, 2, 3} from 1: 2 and 3, then 0.
+TEST_CASE("round-robin arbiter: grants in turn from the last grant", "[sim][detailed]") {
+  sim::detailed::RoundRobinArbiter a(4);
+  std::vector<uint8_t> g;
+  for (int expect : {0, 1, 2, 3, 0}) {
+    for (int i = 0; i < 4; ++i) a.request(i);
+    a.arbitrate(1, g);
+    std::vector<uint8_t> want(4, 0);
+    want[size_t(expect)] = 1;
+    CHECK(g == want);
+  }
+  CHECK(a.next() == 1);
+  a.arbitrate(1, g);  // no request: no grant, the scan stays
+  CHECK(a.next() == 1);
+  sim::detailed::RoundRobinArbiter b(4);
+  b.request(0);
+  b.request(1);
+  b.arbitrate(1, g);  // 0
+  b.request(1);
+  b.arbitrate(1, g);  // 1: scan at 2
+  REQUIRE(b.next() == 2);
+  b.request(1);
+  b.request(3);
+  b.arbitrate(1, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 0, 1});
+  b.request(1);
+  b.arbitrate(1, g);
+  CHECK(g == std::vector<uint8_t>{0, 1, 0, 0});
+  b.request(0);  // scan at 2
+  b.request(2);
+  b.request(3);
+  b.arbitrate(2, g);
+  CHECK(g == std::vector<uint8_t>{0, 0, 1, 1});
+  b.request(0);
+  b.arbitrate(2, g);
+  CHECK(g == std::vector<uint8_t>{1, 0, 0, 0});
 }

@@ -46,23 +46,21 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   load_.assign(G, 0);
   done_at_.assign(G, 0);
   bubble_left_.assign(G, 0);
-  const DetailedConfig& dc = ctx.hw.detailed;
-  fifo_links_ = dc.link_width > 0 || dc.link_fifo_depth > 0;
-  const int width = dc.link_width > 0 ? dc.link_width : 1 << 30;
-  hlink_.assign(G, LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
   link_wait_.assign(G, 0);
   vgap_.assign(G, 0);
-  accum_ports_ = dc.accum_ports;
   local_w_.assign(G, 0);
   vq_.assign(G, 0);
   vq_start_.assign(G, 0);
-  if (dc.link_width > 0) vtile_cycles_ = (ctx.hw.engine.P + dc.link_width - 1) / dc.link_width;
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
   wwait_.assign(G, 0);
   wstall_.assign(G, 0);
   occupancy_.assign(G, 0);
+  rows_.assign(G, nullptr);
+  row_tiles_.assign(G, 1);
+  acc_nab_.assign(G, 0);
+  acc_half_.assign(G, 0);
   reason.assign(G, kIdle);
   link_occupancy.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
@@ -82,6 +80,21 @@ void DetailedEngine::start_section(const Section& s) {
   n_ = 0;
   n_total_ = int64_t(mv.iter_rows) * mv.iter_cols;
   st_.nab.configure(mv.bh);
+  // the knobs a job may set (read per section; the pipelines are sized at elaboration)
+  const DetailedConfig& dc = ctx_.hw.detailed;
+  fifo_links_ = dc.link_width > 0 || dc.link_fifo_depth > 0;
+  const int width = dc.link_width > 0 ? dc.link_width : 1 << 30;
+  hlink_.assign(size_t(G_), LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
+  accum_ports_ = dc.accum_ports;
+  vtile_cycles_ = dc.link_width > 0 ? (ctx_.hw.engine.P + dc.link_width - 1) / dc.link_width : 1;
+  raw_check_ = !dc.accum_forwarding;
+  lat_acc_ = ctx_.hw.engine.lat_accumulate;
+  lat_vpath_ = ctx_.hw.engine.lat_vertical_path;
+  if (raw_check_) board_.configure(G_, mv.bh);
+  vlink_depth_ = dc.vlink_fifo_depth;
+  vcredit_.assign(size_t(G_), Credits(vlink_depth_));
+  input_ports_ = dc.input_ports;
+  arbiter_.assign(size_t(L_), RoundRobinArbiter(2 * K_));
   const int64_t b = ctx_.cycle();
   section_start_ = b;
   work_cycle_ = b;
@@ -132,6 +145,10 @@ void DetailedEngine::start_item(int g, int64_t c) {
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
   const int16_t* in = nullptr;
   int64_t* acc = nullptr;
+  rows_[size_t(g)] = image.index.data() + it.index_ptr;  // the item's row indices (index memory)
+  row_tiles_[size_t(g)] = std::max(1, (int(it.rows) + ctx_.hw.engine.P - 1) / ctx_.hw.engine.P);
+  acc_nab_[size_t(g)] = it.kind == ItemKind::FromUp ? st_.links.up(k, l) : g;
+  acc_half_[size_t(g)] = nhalf;
   switch (it.kind) {
     case ItemKind::Local:
       in = loader_.slice(bhalf, l);
@@ -164,6 +181,63 @@ void DetailedEngine::start_item(int g, int64_t c) {
   gs.useful_macs += f.macs;
   ctx_.stats.useful_macs += f.macs;
   ctx_.stats.tiles_issued += f.tiles;
+}
+
+void DetailedEngine::tile_rows(int g, const uint16_t*& rows, int& nrows) const {
+  // the tile's row tile (row tiles are the inner loop of an item)
+  const size_t gi = size_t(g);
+  const int P = ctx_.hw.engine.P;
+  const int i = int((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi]);
+  rows = rows_[gi] + size_t(i) * size_t(P);
+  nrows = std::min(P, int(cur_[gi]->item.rows) - i * P);
+}
+
+int DetailedEngine::port_column(int g) const {
+  if (input_ports_ == 0) return -1;
+  const size_t gi = size_t(g);
+  const ItemKind kind = cur_[gi]->item.kind;
+  if (kind == ItemKind::FromLeft && fifo_links_) return -1;  // the link brought its inputs
+  // the first row tile of a column tile reads its Q inputs; the others reuse them
+  if ((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi] != 0) return -1;
+  const int l = g % L_;
+  return kind == ItemKind::FromLeft ? (l - 1 + L_) % L_ : l;
+}
+
+int DetailedEngine::port_requester(int g, int col) const {
+  const int k = g / L_;
+  return g % L_ == col ? k : K_ + k;  // the column's own groups, then its right receivers
+}
+
+void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
+  const size_t gi = size_t(g);
+  uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
+  const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+  // the sequencer issues one tile of its current item into the pipeline
+  pipe[0] |= vertical_tile ? kTileV : kTile;
+  if (vertical_tile) vgap_[gi] = vtile_cycles_;
+  if (vertical_tile) vcredit_[gi].take(vtile_cycles_);
+  if (raw_check_) {
+    const uint16_t* rows = nullptr;
+    int nrows = 0;
+    tile_rows(g, rows, nrows);
+    if (vertical_tile && accum_ports_ > 0)
+      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows);  // written when it gets a port
+    else  // written at the end of cycle c + path - 1
+      board_.write(acc_half_[gi], acc_nab_[gi], rows, nrows,
+                   c + (vertical_tile ? vdepth_ : depth_));
+  }
+  ++occupancy_[gi];
+  ++load_[gi];
+  std::vector<int64_t>& buckets = ctx_.stats.busy_buckets[gi];
+  if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
+  ++buckets[bk];
+  if (--item_left_[gi] > 0) return;
+  if (++cur_[gi] == end_[gi]) {
+    issuing_[gi] = 0;
+    done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
+  } else {
+    start_item(g, c + 1);
+  }
 }
 
 void DetailedEngine::work(int64_t c) {
@@ -209,6 +283,10 @@ void DetailedEngine::work(int64_t c) {
         if (accum_ports_ > 0 && (out & kTileV)) {  // to the holding FIFO of the giver's NAB
           ++vq_[size_t(st_.links.up(g / L_, g % L_))];
           ++vq_total_;
+        } else if (vlink_depth_ > 0 && (out & kTileV)) {
+          // its sums were written at the end of cycle c - 1 (its last stage): the entries'
+          // credits cross back and are usable vertical_path + 1 cycles later
+          vcredit_[gi].give_back(vtile_cycles_, c - 1 + lat_vpath_ + 1);
         }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
         if (v) pipe[i + 1] |= v;
@@ -241,29 +319,60 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kVLinkBusy;
       continue;
     }
-    if (vertical_tile && accum_ports_ > 0 && vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2)
-      continue;  // stall: the giver's accumulator ports are taken (back-pressure)
-    // the sequencer issues one tile of its current item into the pipeline
-    pipe[0] |= vertical_tile ? kTileV : kTile;
-    if (vertical_tile) vgap_[gi] = vtile_cycles_;
-    ++occupancy_[gi];
-    ++load_[gi];
-    std::vector<int64_t>& buckets = st.busy_buckets[gi];
-    if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
-    ++buckets[bk];
-    if (--item_left_[gi] > 0) continue;
-    if (++cur_[gi] == end_[gi]) {
-      issuing_[gi] = 0;
-      done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
-    } else {
-      start_item(g, c + 1);
+    if (vertical_tile && accum_ports_ > 0 && vlink_depth_ == 0 &&
+        vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2) {
+      reason[gi] = kAccumFull;  // stall: the giver's accumulator ports are taken (back-pressure)
+      continue;
+    }
+    if (vertical_tile && vlink_depth_ > 0 && !vcredit_[gi].available(vtile_cycles_, c)) {
+      reason[gi] = kVLinkCredit;  // stall: the vertical link's FIFO has no room for the sums
+      continue;
+    }
+    if (raw_check_) {
+      const uint16_t* rows = nullptr;
+      int nrows = 0;
+      tile_rows(g, rows, nrows);
+      const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
+      if (!board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read)) {
+        reason[gi] = kAccumRaw;  // stall: a row's last sum is not written back by the read
+        continue;
+      }
+    }
+    const int col = port_column(g);
+    if (col >= 0) {  // the tile reads its column tile's inputs: it needs a read port
+      arbiter_[size_t(col)].request(port_requester(g, col));
+      continue;  // issued after the arbitration below, if granted
+    }
+    issue_tile(g, c, bk);
+  }
+  if (input_ports_ > 0) {  // each BlockNeuronBuffer grants its read ports, round robin
+    for (int col = 0; col < L_; ++col) {
+      RoundRobinArbiter& a = arbiter_[size_t(col)];
+      std::vector<int> who;  // the requesting groups, by requester index
+      for (int k = 0; k < K_; ++k) {
+        if (a.requested(k)) who.push_back(k * L_ + col);
+        if (a.requested(K_ + k)) who.push_back(k * L_ + (col + 1) % L_);
+      }
+      if (who.empty()) continue;
+      a.arbitrate(input_ports_, granted_);
+      for (int g : who) {
+        if (granted_[size_t(port_requester(g, col))])
+          issue_tile(g, c, bk);
+        else
+          reason[size_t(g)] = kPortWait;  // stall: no read port of its input buffer this cycle
+      }
     }
   }
   if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes
     for (int u = 0; u < G_; ++u) {
       const int n = std::min(vq_[size_t(u)], std::max(0, accum_ports_ - local_w_[size_t(u)]));
+      if (n == 0) continue;
       vq_[size_t(u)] -= n;
       vq_total_ -= n;
+      if (raw_check_) board_.written(u, n, c);
+      if (vlink_depth_ > 0)  // written in cycle c by a port; the sender is the group below u
+        vcredit_[size_t(((u / L_ + 1) % K_) * L_ + u % L_)].give_back(n * vtile_cycles_,
+                                                                      c + lat_vpath_ + 1);
     }
   }
 }

@@ -11,11 +11,21 @@
 //   sharing links:   with detailed.link_width or link_fifo_depth set, a from-left item's inputs
 //                    cross its horizontal link as flits through a credited FIFO (link_fifo.h;
 //                    the link latency is then the flits'); a from-up tile holds the vertical
-//                    link ceil(P / link_width) cycles (the next vertical tile waits);
+//                    link ceil(P / link_width) cycles (the next vertical tile waits); with
+//                    detailed.vlink_fifo_depth the vertical link is a credited FIFO of flits
+//                    (Credits, link_fifo.h): a from-up tile takes its flits' credits at issue,
+//                    they return vertical_path + 1 cycles after its sums are written;
 //   accumulator:     with detailed.accum_ports set, a NeuronAccumBuffer takes that many tile
 //                    results per cycle: the group's own first, then the vertical path's (from
 //                    the group below) from a holding FIFO; the lower group issues no vertical
-//                    tile while 2 of its results wait; the drain waits for the FIFO;
+//                    tile while 2 of its results wait (or, with vlink_fifo_depth, while it holds
+//                    no credit); the drain waits for the FIFO; with detailed.accum_forwarding
+//                    false a read-after-write scoreboard (accum_scoreboard.h) holds a tile
+//                    until its accumulator rows' last sums are written back by its read;
+//   input ports:     with detailed.input_ports set, a tile that starts a column tile reads its Q
+//                    inputs through one of the N read ports of its BlockNeuronBuffer, granted
+//                    round robin (port_arbiter.h) among the column's K groups and the K
+//                    from-left receivers of the next column; a denied group stalls;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -42,10 +52,12 @@
 #include <vector>
 
 #include "sim/csb_engine.h"
+#include "sim/detailed/accum_scoreboard.h"
 #include "sim/detailed/bank_arbiter.h"
 #include "sim/detailed/bnb_loader.h"
 #include "sim/detailed/detailed_streamer.h"
 #include "sim/detailed/link_fifo.h"
+#include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/reduce_fsm.h"
 #include "sim/sim_context.h"
 
@@ -69,14 +81,17 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int barrier_go = 0;  // 1 in the cycle the barrier's go is given (done/go handshake)
   /// Per group, what it did in the last cycle (the VCD's stall reason; docs/simulator.md):
   enum Reason : int {
-    kIdle = 0,        // no work in this iteration (or the engine is idle)
-    kIssue = 1,       // issued a tile (valid)
-    kBubble = 2,      // detailed.item_bubble / link_latency wait between items
-    kLinkWait = 3,    // a from-left item's input flits still crossing the link FIFO
-    kVLinkBusy = 4,   // the vertical link still carries the previous tile's partial sums
-    kAccumFull = 5,   // the giver's accumulator holding FIFO is full (back-pressure)
-    kBarrier = 6,     // done, waiting for the barrier's go
-    kWeightWait = 7,  // its streamed weights of the iteration have not all arrived
+    kIdle = 0,         // no work in this iteration (or the engine is idle)
+    kIssue = 1,        // issued a tile (valid)
+    kBubble = 2,       // detailed.item_bubble / link_latency wait between items
+    kLinkWait = 3,     // a from-left item's input flits still crossing the link FIFO
+    kVLinkBusy = 4,    // the vertical link still carries the previous tile's partial sums
+    kAccumFull = 5,    // the giver's accumulator holding FIFO is full (back-pressure)
+    kBarrier = 6,      // done, waiting for the barrier's go
+    kAccumRaw = 7,     // accumulator read-after-write hazard (detailed.accum_forwarding: false)
+    kVLinkCredit = 8,  // no credit for the vertical link's FIFO (detailed.vlink_fifo_depth)
+    kPortWait = 9,     // no read port of its input buffer granted (detailed.input_ports)
+    kWeightWait = 10,  // its streamed weights of the iteration have not all arrived
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
@@ -89,7 +104,11 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
-  void start_item(int g, int64_t c);  // the item's first cycle is c
+  void start_item(int g, int64_t c);                           // the item's first cycle is c
+  void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
+  void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
+  int port_column(int g) const;  // the input buffer its next tile reads through a port, or -1
+  int port_requester(int g, int col) const;  // g's requester index at column col's arbiter
   SimContext& ctx_;
   CsbEngine& st_;
   VectorBankPorts& ports_;
@@ -119,6 +138,16 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<int> local_w_, vq_, vq_start_;  // per NAB: own writes this cycle, vertical
                                               // results waiting (now, at the cycle's start)
   int64_t vq_total_ = 0;                      // results waiting in all holding FIFOs
+  bool raw_check_ = false;                    // detailed.accum_forwarding false: the scoreboard
+  int lat_acc_ = 1, lat_vpath_ = 0;           // engine.pipeline.accumulate / vertical_path
+  AccumScoreboard board_;
+  std::vector<const uint16_t*> rows_;  // per group: its current item's accumulator rows
+  std::vector<int> row_tiles_, acc_nab_, acc_half_;  // ... its row tiles, NAB and NAB half
+  int vlink_depth_ = 0;                              // detailed.vlink_fifo_depth (0 = unbounded)
+  std::vector<Credits> vcredit_;  // per sending (lower) group: its vertical link's credits
+  int input_ports_ = 0;           // detailed.input_ports (0 = unbounded)
+  std::vector<RoundRobinArbiter> arbiter_;  // per BlockNeuronBuffer column: its read ports
+  std::vector<uint8_t> granted_;            // scratch: the arbiter's grants
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
   std::vector<uint8_t> wwait_;   // 1 while a group waits for its streamed weights
   std::vector<int64_t> wstall_;  // per group: cycles it waited for them in this iteration

@@ -86,7 +86,8 @@ void DetailedLoadStore::issue(int64_t c) {
     req_.clear();
     for (size_t i = 0; i < 2; ++i)
       if (issues(st_[i], c))
-        req_.push_back({int(bank_of(st_[i])), BankArbiter::priority(BankArbiter::kLoadStore, int(i))});
+        req_.push_back(
+            {int(bank_of(st_[i])), BankArbiter::priority(BankArbiter::kLoadStore, int(i))});
     own_.arbitrate(req_, granted_);
   }
   size_t k = 0;

@@ -43,7 +43,7 @@ class DetailedLoadStore : public sc_core::sc_module {
     int64_t start = 0, arrive = 0;  // start cycle; cycle the last issued burst's data arrive
     std::array<int64_t, 2> issued{{-1, -1}};  // [c & 1] = c: a burst was issued in cycle c
                                               // (the last two cycles, one burst per cycle)
-    uint64_t next = 0, bytes = 0, dram = 0;  // next byte to issue, total, DRAM address
+    uint64_t next = 0, bytes = 0, dram = 0;   // next byte to issue, total, DRAM address
     std::vector<uint8_t> buf;
   };
   void start(Unit u, const Section& s);

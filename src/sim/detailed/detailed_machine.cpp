@@ -47,6 +47,13 @@ void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated,
   if (hw.engine.clock_mhz != elaborated.engine.clock_mhz)
     fail(origin, ": sim.timing=detailed runs on one sc_clock: every job needs engine.clock_mhz = ",
          elaborated.engine.clock_mhz);
+  const DetailedConfig& d = hw.detailed;
+  const int flits = d.link_width > 0 ? (hw.engine.P + d.link_width - 1) / d.link_width : 1;
+  if (d.vlink_fifo_depth > 0 && d.vlink_fifo_depth < flits)
+    fail(origin, ": detailed.vlink_fifo_depth ", d.vlink_fifo_depth,
+         " cannot hold one vertical "
+         "tile's ",
+         flits, " partial-sum flits (ceil(P / detailed.link_width))");
   const auto& a = hw.engine;
   const auto& b = elaborated.engine;
   if (a.pipeline_depth() != b.pipeline_depth() || a.lat_vertical_path != b.lat_vertical_path ||

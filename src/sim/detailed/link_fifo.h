@@ -14,11 +14,32 @@
 
 namespace csbrnn::sim::detailed {
 
+/// The sender's credit counter of a credited FIFO: `depth` credits (one per receiver entry; 0 =
+/// unbounded), a credit spent per entry sent, and each freed entry's credit usable again from a
+/// given cycle (it crosses the credit wire). Shared by the horizontal link (LinkFifo) and the
+/// vertical link (the detailed engine's partial-sum FIFO, detailed.vlink_fifo_depth).
+class Credits {
+ public:
+  explicit Credits(int depth) : depth_(depth), credits_(depth) {}
+  /// Collects the credits usable from cycle c, then: can n entries be sent in cycle c?
+  bool available(int n, int64_t c);
+  void take(int n) {
+    if (depth_ > 0) credits_ -= n;
+  }
+  /// n entries were freed; their credits are usable from cycle `from`.
+  void give_back(int n, int64_t from);
+  void reset();
+  int depth() const { return depth_; }
+
+ private:
+  int depth_, credits_;
+  std::deque<int64_t> back_;  // cycle from which each returning credit can be used (in order)
+};
+
 class LinkFifo {
  public:
   /// width: neurons per flit (>= 1); depth: FIFO entries (0 = unbounded); latency: cycles.
-  LinkFifo(int width, int depth, int latency)
-      : width_(width), depth_(depth), latency_(latency), credits_(depth) {}
+  LinkFifo(int width, int depth, int latency) : width_(width), latency_(latency), credits_(depth) {}
   /// Starts moving n neurons (a from-left item's inputs) at cycle c (the first flit may go in c).
   void start(int64_t n, int64_t c);
   /// Cycle c: credits come back, the receiver pops an arrived flit, the sender sends one.
@@ -29,12 +50,11 @@ class LinkFifo {
   int64_t flits = 0;                            // flits moved (all transfers)
 
  private:
-  int width_, depth_, latency_;
-  int credits_;
+  int width_, latency_;
+  Credits credits_;
   int64_t to_send_ = 0, to_pop_ = 0;
   int occupancy_ = 0;
   std::deque<int64_t> arrive_;  // cycle from which each sent flit can be popped (FIFO order)
-  std::deque<int64_t> credit_;  // cycle from which each returning credit can be used
 };
 
 }  // namespace csbrnn::sim::detailed
