@@ -65,6 +65,9 @@ TASKS = ["fmnist", "speech"]
 def atomic_write(path, write):
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)   # as open() would create it, not mkstemp's 0600
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -83,7 +86,7 @@ def save_model_npz(out, name, m):
     for suffix, mod in (("", m.rnn), ("-head", m.fc)):
         arrays = {k: v.detach().numpy() for k, v in mod.state_dict().items()}
         atomic_write(os.path.join(d, f"{name}{suffix}.npz"),
-                     lambda p, a=arrays: np.savez(open(p, "wb"), **a))
+                     lambda p, a=arrays: np.savez_compressed(open(p, "wb"), **a))
 
 
 def write_json(path, obj):

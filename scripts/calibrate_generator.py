@@ -23,7 +23,6 @@ computed by this run.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -31,9 +30,10 @@ import numpy as np
 
 import csbrnn
 from csbrnn.kernels import kernel_stats, stats_distance
+from csbrnn.standin import (DEFAULT_KNOBS, MODES, achieved_rate, keep_model, occupancy,
+                            shape_of, standin_model)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODES = ["none", "horizontal", "vertical", "2d"]
 # knob: (default, low, high); clusters is an integer drawn from CLUSTERS
 BOX = {
     "neuron_sigma": (0.8, 0.0, 2.0),
@@ -45,13 +45,8 @@ BOX = {
     "cluster_shuffle": (0.25, 0.0, 1.0),
 }
 CLUSTERS = [1, 2, 4, 8, 16, 32]
-DEFAULT = dict({k: v[0] for k, v in BOX.items()}, clusters=16)
-
-
-def run(args):
-    r = subprocess.run(args, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit(f"calibrate_generator: {' '.join(args[:2])} failed: {r.stderr.strip()}")
+DEFAULT = dict(DEFAULT_KNOBS)
+assert all(DEFAULT[k] == v[0] for k, v in BOX.items())
 
 
 def load_weights(path):
@@ -61,37 +56,6 @@ def load_weights(path):
         return {k: z[k] for k in z.files}
 
 
-def shape_of(sd, path):
-    """cell, input_size, hidden_size, proj_size, layers of a PyTorch nn.LSTM / nn.GRU state_dict."""
-    if "weight_ih_l0" not in sd or "weight_hh_l0" not in sd:
-        sys.exit(f"{path}: not an nn.LSTM / nn.GRU state_dict (no weight_ih_l0 / weight_hh_l0)")
-    layers = sum(1 for k in sd if k.startswith("weight_ih_l") and k[11:].isdigit())
-    proj = sd["weight_hr_l0"].shape[0] if "weight_hr_l0" in sd else 0
-    if proj:
-        cell, hidden = "lstm", sd["weight_hr_l0"].shape[1]
-    else:
-        g = sd["weight_hh_l0"].shape[0] // sd["weight_hh_l0"].shape[1]
-        if g not in (3, 4) or sd["weight_hh_l0"].shape[0] != g * sd["weight_hh_l0"].shape[1]:
-            sys.exit(f"{path}: weight_hh_l0 {sd['weight_hh_l0'].shape} is neither a GRU's nor an "
-                     "LSTM's")
-        cell, hidden = ("lstm" if g == 4 else "gru"), sd["weight_hh_l0"].shape[1]
-    return dict(cell=cell, input_size=sd["weight_ih_l0"].shape[1], hidden_size=hidden,
-                proj_size=proj, layers=layers)
-
-
-def achieved_rate(sd):
-    w = [np.asarray(v) for k, v in sd.items() if k.startswith("weight_")]
-    return sum(x.size for x in w) / max(1, sum(int((x != 0).sum()) for x in w))
-
-
-def spec_yaml(shape, knobs):
-    g = "\n".join(f"  {k}: {knobs[k]:.6g}" if k != "clusters" else f"  clusters: {knobs[k]}"
-                  for k in sorted(knobs))
-    return (f"name: calibration\ncell: {shape['cell']}\ninput_size: {shape['input_size']}\n"
-            f"hidden_size: {shape['hidden_size']}\nproj_size: {shape['proj_size']}\n"
-            f"layers: {shape['layers']}\nbias: true\ngenerator:\n{g}\n")
-
-
 class Evaluator:
     def __init__(self, a, shape, rate, block, tmp):
         self.a, self.shape, self.rate, self.block, self.tmp = a, shape, rate, block, tmp
@@ -99,14 +63,11 @@ class Evaluator:
 
     def standin(self, knobs, seed=1):
         """The CSB-pruned stand-in of the trained shape for these knobs: a CsbModel."""
-        ys = os.path.join(self.tmp, "spec.yaml")
-        with open(ys, "w") as f:
-            f.write(spec_yaml(self.shape, knobs))
-        w, m = os.path.join(self.tmp, "w.npz"), os.path.join(self.tmp, "m.csb")
-        run([self.a.cli, "genmodel", ys, "--seed", str(seed), "-o", w, "--no-info"])
-        run([self.a.cli, "prune", w, "--method", "csb", "--rate", f"{self.rate:.6g}", "--block",
-             f"{self.block[0]}x{self.block[1]}", "-o", m, "-q"])
-        return csbrnn.load_csb(m)
+        try:
+            return standin_model(self.shape, self.rate, self.block, self.a.cli, knobs, seed,
+                                 tmp=self.tmp)
+        except csbrnn.Error as e:
+            sys.exit(f"calibrate_generator: {e}")
 
     def stats(self, knobs, seed=1):
         key = (json.dumps(knobs, sort_keys=True), seed)
@@ -153,15 +114,6 @@ def search(ev, target, a, log):
     return best, best_d
 
 
-def occupancy(model, input_size, hw):
-    x = np.random.default_rng(0).uniform(-1, 1, (8, input_size)).astype(np.float32)
-    out = {}
-    for mode in MODES:
-        _, st = csbrnn.simulate(model, x, hw=hw, sets={"sharing.mode": mode})
-        out[mode] = dict(group_occupancy=st["group_occupancy"], pe_utilization=st["pe_utilization"])
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--trained", required=True, help="CSB-pruned state_dict .npz or .csb")
@@ -187,7 +139,10 @@ def main():
     if not os.path.exists(a.trained):
         sys.exit(f"{a.trained}: no such file")
     sd = load_weights(a.trained)
-    shape = shape_of(sd, a.trained)
+    try:
+        shape = shape_of(sd, a.trained)
+    except ValueError as e:
+        sys.exit(str(e))
     rate = achieved_rate(sd)
     target = kernel_stats(sd, block, a.pe)
     log(f"{a.trained}: {shape}, {rate:.2f}x, kernels {target}")
@@ -203,11 +158,8 @@ def main():
                    distance=dict(default=stats_distance(target, default_stats),
                                  calibrated=best_d),
                    seed2=seed2, default_knobs=DEFAULT, calibrated_knobs=best)
-        trained_model = csbrnn.load_csb(a.trained) if a.trained.endswith(".csb") else None
-        if trained_model is None:
-            m = os.path.join(tmp, "trained.csb")
-            run([a.cli, "prune", a.trained, "--method", "keep", "--block", a.block, "-o", m, "-q"])
-            trained_model = csbrnn.load_csb(m)
+        trained_model = (csbrnn.load_csb(a.trained) if a.trained.endswith(".csb")
+                         else keep_model(sd, block, a.cli))
         res["sharing"] = {
             "trained": occupancy(trained_model, shape["input_size"], a.hw),
             "default": occupancy(ev.standin(DEFAULT), shape["input_size"], a.hw),
@@ -234,7 +186,7 @@ def main():
         cells = [res["sharing"][n][mode] for n in ("trained", "default", "calibrated")]
         print(f"| {mode} | " + " | ".join(f"{100 * c['group_occupancy']:.1f} % / "
                                          f"{100 * c['pe_utilization']:.1f} %" for c in cells) + " |")
-    print("\ncalibrated generator:\n" + spec_yaml(shape, best).split("generator:\n")[1])
+    print("\ncalibrated generator:\n" + "\n".join(f"  {k}: {best[k]:.6g}" for k in sorted(best)))
 
 
 if __name__ == "__main__":
