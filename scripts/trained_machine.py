@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The committed trained models (models/trained/, docs/python.md "Trained models in the repo")
-through the machine: for each task x model, the ADMM CSB model (8x) as a .csb (`csbrnn prune
---method keep`: every trained weight unchanged), the bit-exact machine (256-PE design, fixed
+"""The committed trained models (models/trained/, listed in models/trained/models.json; docs/python.md
+"Trained models in the repo") through the machine: for each, the ADMM CSB model as a .csb
+(`csbrnn prune --method keep` at its block: every trained weight unchanged), the bit-exact machine (256-PE design, fixed
 point) on --sim-n test sequences with the model's own linear head on its last output, next to
 the float PyTorch model on the same sequences; then group occupancy and PE utilization per
 sharing mode on the trained weights next to `csbrnn genmodel`'s stand-ins of the same shape
@@ -11,7 +11,7 @@ both (python/csbrnn/kernels.py).
     PYTHONPATH=build/python /usr/bin/python3 scripts/trained_machine.py --out out/trained-machine
 
 Prints a Markdown table; OUT/results.json (written atomically) holds every figure, all computed
-by this run. --models picks a subset (names as the files: TASK-MODEL, e.g. fmnist-lstm64).
+by this run. --models picks a subset (names of models.json, e.g. fmnist-lstm64).
 """
 import argparse
 import json
@@ -32,7 +32,6 @@ from csbrnn.tasks import speech as sp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINED = os.path.join(ROOT, "models", "trained")
-BLOCK = (16, 16)   # the accuracy table's CSB block (scripts/accuracy_table.py RECIPES)
 
 
 def load_npz(path):
@@ -63,8 +62,8 @@ def test_set(task, n, cache_dir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--models", default=None, help="comma list of TASK-MODEL (default: all in "
-                    "models/trained with a -csb8.npz)")
+    ap.add_argument("--models", default=None, help="comma list of names of "
+                    "models/trained/models.json (default: all)")
     ap.add_argument("--sim-n", type=int, default=200, help="test sequences through the machine")
     ap.add_argument("--hw", default=None)
     ap.add_argument("--cache-dir", default=None, help="speech data set cache")
@@ -72,20 +71,21 @@ def main():
                                                     os.path.join(ROOT, "build", "csbrnn")))
     a = ap.parse_args()
     torch.set_num_threads(1)
-    names = (a.models.split(",") if a.models else
-             sorted(f[:-len("-csb8.npz")] for f in os.listdir(TRAINED) if f.endswith("-csb8.npz")))
+    with open(os.path.join(TRAINED, "models.json")) as fh:
+        index = json.load(fh)
+    names = a.models.split(",") if a.models else list(index)
     os.makedirs(a.out, exist_ok=True)
     res = {}
     for name in names:
-        task = name.split("-")[0]
-        if task not in ("fmnist", "speech"):
-            sys.exit(f"--models: {name}: the task is fmnist or speech")
-        f = os.path.join(TRAINED, f"{name}-csb8.npz")
-        if not os.path.exists(f):
-            sys.exit(f"{f}: no such file")
-        sd, head = load_npz(f), load_npz(os.path.join(TRAINED, f"{name}-csb8-head.npz"))
+        if name not in index:
+            sys.exit(f"--models: {name} is not in {os.path.join(TRAINED, 'models.json')}")
+        e = index[name]
+        task = e["task"]
+        block = tuple(e["block"])
+        f = os.path.join(TRAINED, e["csb"])
+        sd, head = load_npz(f), load_npz(os.path.join(TRAINED, e["csb_head"]))
         shape = shape_of(sd, f)
-        cm = keep_model(sd, BLOCK, a.cli)
+        cm = keep_model(sd, block, a.cli)
         lossless = all(np.array_equal(cm.state_dict()[k], v) for k, v in sd.items())
         x, y = test_set(task, a.sim_n, a.cache_dir)
         t0 = time.time()
@@ -95,12 +95,12 @@ def main():
             pm = model.head(ys).argmax(1).numpy()
             pf = model(torch.from_numpy(np.asarray(x, np.float32))).argmax(1).numpy()
         rate = achieved_rate(sd)
-        st = standin_model(shape, rate, BLOCK, a.cli)
+        st = standin_model(shape, rate, block, a.cli)
         r = dict(shape=shape, rate=rate, csb_lossless=lossless, sim_n=len(x),
                  acc_machine=float((pm == y).mean()), acc_float=float((pf == y).mean()),
                  agree=float((pm == pf).mean()), sim_seconds=time.time() - t0,
-                 kernels_trained=kernel_stats(sd, BLOCK), kernels_standin=kernel_stats(
-                     st.state_dict(), BLOCK),
+                 kernels_trained=kernel_stats(sd, block), kernels_standin=kernel_stats(
+                     st.state_dict(), block),
                  sharing_trained=occupancy(cm, shape["input_size"], a.hw),
                  sharing_standin=occupancy(st, shape["input_size"], a.hw))
         res[name] = r

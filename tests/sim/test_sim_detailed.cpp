@@ -290,12 +290,7 @@ void random_stream_equality(int K, int L, int P, int Q, uint64_t seed, int count
     s.input_size = std::max(s.input_size, 24);
     s.hidden_size = std::max(s.hidden_size, 32);
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    HwConfig hw;
-    hw.engine.K = K;
-    hw.engine.L = L;
-    hw.engine.P = P;
-    hw.engine.Q = Q;
-    hw.buffers.vector_buffer = 4096;
+    HwConfig hw = test::small_hw(K, L, P, Q);
     hw.buffers.weight_buffer_kib = 1;
     hw.sharing = kModes[r(0, 3)];
     hw.eltwise.stream = r(0, 1) == 1;
