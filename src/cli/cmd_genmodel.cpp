@@ -41,7 +41,8 @@ nlohmann::json spec_json(const ModelSpec& s, uint64_t seed) {
             {"clusters", g.clusters},
             {"cluster_sigma", g.cluster_sigma},
             {"cluster_gain", g.cluster_gain},
-            {"cluster_shuffle", g.cluster_shuffle}}}};
+            {"cluster_shuffle", g.cluster_shuffle},
+            {"gate_sigma", g.gate_sigma}}}};
 }
 
 int list_models() {

@@ -88,6 +88,12 @@ Matrix make_matrix(int rows, int cols, const Units& ru, const Units& cu, const G
   std::vector<double> rs(rows), cs(cols);
   for (int r = 0; r < rows; ++r)
     rs[r] = ru.importance[r % nr] * std::exp(g.row_sigma * rng.normal());
+  if (g.gate_sigma > 0) {  // the gate blocks of rows r / nr (own stream: 0 leaves every byte)
+    Rng grng = stream(seed, "gates:" + name);
+    std::vector<double> gate(size_t((rows + nr - 1) / nr));
+    for (double& x : gate) x = std::exp(g.gate_sigma * grng.normal());
+    for (int r = 0; r < rows; ++r) rs[r] *= gate[size_t(r / nr)];
+  }
   for (int c = 0; c < cols; ++c) cs[c] = cu.importance[c] * std::exp(g.col_sigma * rng.normal());
   const int k = std::max(1, g.clusters);
   std::vector<double> gain(size_t(k) * k);
@@ -125,9 +131,9 @@ const std::vector<std::string> kTopKeys = {"name",   "task",       "source",    
                                            "cell",   "input_size", "hidden_size", "proj_size",
                                            "layers", "bias",       "paper",       "generator"};
 const std::vector<std::string> kPaperKeys = {"rate", "rate_source", "block"};
-const std::vector<std::string> kGenKeys = {"neuron_sigma", "input_sigma",    "row_sigma",
-                                           "col_sigma",    "clusters",       "cluster_sigma",
-                                           "cluster_gain", "cluster_shuffle"};
+const std::vector<std::string> kGenKeys = {"neuron_sigma", "input_sigma",     "row_sigma",
+                                           "col_sigma",    "clusters",        "cluster_sigma",
+                                           "cluster_gain", "cluster_shuffle", "gate_sigma"};
 
 }  // namespace
 
@@ -178,6 +184,7 @@ ModelSpec parse_model_spec(const std::string& text, const std::string& origin) {
     d("cluster_sigma", s.gen.cluster_sigma, false);
     d("cluster_gain", s.gen.cluster_gain, false);
     d("cluster_shuffle", s.gen.cluster_shuffle, true);
+    d("gate_sigma", s.gen.gate_sigma, false);
     if (const auto v = gen.get("clusters")) s.gen.clusters = int(v->as_int(1, 4096));
   }
   return s;

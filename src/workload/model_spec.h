@@ -22,6 +22,7 @@ struct GeneratorKnobs {
   double cluster_sigma = 1.0;     // log-normal sigma of each (row cluster, col cluster) gain
   double cluster_gain = 2.0;      // extra gain when row and column cluster ids are equal
   double cluster_shuffle = 0.25;  // fraction of units moved to a uniformly random cluster
+  double gate_sigma = 0.0;        // log-normal sigma of each gate's gain per matrix (0: none)
 };
 
 struct ModelSpec {

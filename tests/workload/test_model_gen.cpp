@@ -69,6 +69,36 @@ TEST_CASE("generator: PyTorch layout, init scale, determinism") {
   CHECK(a.layers[1].w_hh.data != c.layers[1].w_hh.data);
 }
 
+TEST_CASE("generator gate_sigma scales whole gate blocks of rows and nothing else") {
+  // gate_sigma draws one gain per gate block of rows (rows g*H .. (g+1)*H - 1) from its own
+  // stream, so a matrix with gate_sigma > 0 is the gate_sigma = 0 matrix with each gate block
+  // multiplied by its gain, then the whole matrix rescaled to the init RMS: per gate block the
+  // element ratio is one constant, and the constants differ between gates. gate_sigma = 0 is
+  // the generator as before (every byte: the other tests' figures do not move).
+  ModelSpec s = load_model_spec("sr1");
+  s.hidden_size = 32;
+  s.proj_size = 0;
+  s.input_size = 12;
+  s.layers = 1;
+  const RnnModel base = generate_model(s, 7);
+  ModelSpec g = s;
+  g.gen.gate_sigma = 0.8;
+  const RnnModel gated = generate_model(g, 7);
+  const Matrix& a = base.layers[0].w_hh;
+  const Matrix& b = gated.layers[0].w_hh;
+  REQUIRE(a.rows == 4 * 32);
+  std::vector<double> ratio(4);
+  for (int gate = 0; gate < 4; ++gate) {
+    ratio[size_t(gate)] = double(b.at(gate * 32, 0)) / double(a.at(gate * 32, 0));
+    for (int r = gate * 32; r < (gate + 1) * 32; ++r)
+      for (int c = 0; c < a.cols; ++c)
+        CHECK(double(b.at(r, c)) == Approx(ratio[size_t(gate)] * a.at(r, c)).epsilon(1e-5));
+  }
+  std::sort(ratio.begin(), ratio.end());
+  CHECK(ratio[3] > 1.2 * ratio[0]);
+  CHECK(generate_model(s, 7).layers[0].w_hh.data == a.data);
+}
+
 TEST_CASE("generator knobs make CSB blocks uneven, i.i.d. weights stay even") {
   ModelSpec s = load_model_spec("mt1");
   s.layers = 1;
