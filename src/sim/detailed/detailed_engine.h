@@ -107,6 +107,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void start_item(int g, int64_t c);                           // the item's first cycle is c
   void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
   void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
+  /// May g's next tile issue in cycle c by the scoreboard (board as of now: tiles issued
+  /// earlier in cycle c included)? Always, with accumulator forwarding.
+  bool raw_ready(int g, int64_t c) const;
   int port_column(int g) const;  // the input buffer its next tile reads through a port, or -1
   int port_requester(int g, int col) const;  // g's requester index at column col's arbiter
   SimContext& ctx_;
