@@ -40,6 +40,8 @@ knobs=(
   "vlink d4|--set detailed.vlink_fifo_depth=4"
   "ports 1|--set detailed.input_ports=1"
   "ports 2|--set detailed.input_ports=2"
+  # every knob at its plausible value at once
+  "everything|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4 --set detailed.accum_ports=1 --set detailed.vector_bank_ports=2 --set detailed.eltwise_fifo_depth=2 --set detailed.accum_forwarding=false --set detailed.vlink_fifo_depth=4 --set detailed.input_ports=2"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -25,7 +25,9 @@
 //   input ports:     with detailed.input_ports set, a tile that starts a column tile reads its Q
 //                    inputs through one of the N read ports of its BlockNeuronBuffer, granted
 //                    round robin (port_arbiter.h) among the column's K groups and the K
-//                    from-left receivers of the next column; a denied group stalls;
+//                    from-left receivers of the next column; a denied group stalls; a
+//                    granted tile meets the scoreboard again as it issues (tiles issued
+//                    earlier in the cycle included) and stalls if they took its rows;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
