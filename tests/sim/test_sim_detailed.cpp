@@ -1563,10 +1563,10 @@ std::string knobs_of(const DetailedConfig& d) {
 // ideal knobs the detailed run equals the fast one cycle for cycle (the equality tests above),
 // and a non-ideal knob only adds stalls to what the fast mode's rules count as the ideal
 // machine (a lower bound, not a monotone function of each knob: see the test above).
-// CSBRNN_DETAILED_COMBOS=N runs N cases (the default is CI's 24; run more locally).
+// CSBRNN_DETAILED_COMBOS=N runs N cases (the default is CI's 64; run more locally).
 TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
   const char* env = std::getenv("CSBRNN_DETAILED_COMBOS");
-  const int count = env ? std::atoi(env) : 24;
+  const int count = env ? std::atoi(env) : 64;
   std::mt19937_64 rng(env ? uint64_t(std::atoi(env)) * 7919 : 4242);
   int slower = 0;
   for (int i = 0; i < count; ++i) {
