@@ -1559,7 +1559,8 @@ std::string knobs_of(const DetailedConfig& d) {
 // All detailed knobs at once on random models (cells, shapes, sharing modes, streamed weights
 // or not, every latency knob random): every run finishes (no model assertion fires: a pending
 // accumulator row written over, credits out of order, ...), the outputs are bit-exact with the
-// fast mode, the work (tiles, MACs) is the same, and no run is shorter than the fast mode's: at
+// fast mode, the work (tiles, MACs) is the same, and no run is shorter than the fast mode's
+// (ideal memory; with a DRAM model the detailed load/store issue may beat the fast rule): at
 // ideal knobs the detailed run equals the fast one cycle for cycle (the equality tests above),
 // and a non-ideal knob only adds stalls to what the fast mode's rules count as the ideal
 // machine (a lower bound, not a monotone function of each knob: see the test above).
