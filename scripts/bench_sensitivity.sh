@@ -3,8 +3,8 @@
 # CSB-pruned at the paper's rate, block 32) compiled once per design (configs/hw_256pe.yaml,
 # configs/hw_512pe.yaml), then simulated in sim.timing=detailed with each realism knob of the
 # detailed mode moved from its ideal value (0) to a plausible hardware value, alone and all
-# together. Prints a Markdown table of cycles per timestep (mean over STEPS timesteps, default
-# 3; random input) and the change against the ideal detailed run, which equals the fast mode
+# together ("all": the first five; "everything": every knob). Prints a Markdown table of cycles
+# per timestep (mean over STEPS timesteps, default 3; random input) and the change against the ideal detailed run, which equals the fast mode
 # (checked: exit 3 if not). Points the detailed mode refuses (weight streaming: the busiest
 # group's images exceed its WeightBuffer) are listed as such.
 # Usage: scripts/bench_sensitivity.sh [MODEL ...]   (default: all of models/)
@@ -40,6 +40,8 @@ knobs=(
   "vlink d4|--set detailed.vlink_fifo_depth=4"
   "ports 1|--set detailed.input_ports=1"
   "ports 2|--set detailed.input_ports=2"
+  # every knob at its plausible value at once
+  "everything|--set detailed.barrier_latency=1 --set detailed.item_bubble=1 --set detailed.link_latency=1 --set detailed.link_width=8 --set detailed.link_fifo_depth=4 --set detailed.accum_ports=1 --set detailed.vector_bank_ports=2 --set detailed.eltwise_fifo_depth=2 --set detailed.accum_forwarding=false --set detailed.vlink_fifo_depth=4 --set detailed.input_ports=2"
 )
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

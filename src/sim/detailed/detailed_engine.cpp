@@ -208,6 +208,17 @@ int DetailedEngine::port_requester(int g, int col) const {
   return g % L_ == col ? k : K_ + k;  // the column's own groups, then its right receivers
 }
 
+bool DetailedEngine::raw_ready(int g, int64_t c) const {
+  if (!raw_check_) return true;
+  const size_t gi = size_t(g);
+  const uint16_t* rows = nullptr;
+  int nrows = 0;
+  tile_rows(g, rows, nrows);
+  const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+  const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
+  return board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read);
+}
+
 void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
   const size_t gi = size_t(g);
   uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
@@ -328,15 +339,9 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kVLinkCredit;  // stall: the vertical link's FIFO has no room for the sums
       continue;
     }
-    if (raw_check_) {
-      const uint16_t* rows = nullptr;
-      int nrows = 0;
-      tile_rows(g, rows, nrows);
-      const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
-      if (!board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read)) {
-        reason[gi] = kAccumRaw;  // stall: a row's last sum is not written back by the read
-        continue;
-      }
+    if (!raw_ready(g, c)) {
+      reason[gi] = kAccumRaw;  // stall: a row's last sum is not written back by the read
+      continue;
     }
     const int col = port_column(g);
     if (col >= 0) {  // the tile reads its column tile's inputs: it needs a read port
@@ -356,10 +361,12 @@ void DetailedEngine::work(int64_t c) {
       if (who.empty()) continue;
       a.arbitrate(input_ports_, granted_);
       for (int g : who) {
-        if (granted_[size_t(port_requester(g, col))])
-          issue_tile(g, c, bk);
-        else
+        if (!granted_[size_t(port_requester(g, col))])
           reason[size_t(g)] = kPortWait;  // stall: no read port of its input buffer this cycle
+        else if (!raw_ready(g, c))        // a tile of the same rows issued earlier in this cycle
+          reason[size_t(g)] = kAccumRaw;  // (the grant is lost)
+        else
+          issue_tile(g, c, bk);
       }
     }
   }

@@ -25,7 +25,9 @@
 //   input ports:     with detailed.input_ports set, a tile that starts a column tile reads its Q
 //                    inputs through one of the N read ports of its BlockNeuronBuffer, granted
 //                    round robin (port_arbiter.h) among the column's K groups and the K
-//                    from-left receivers of the next column; a denied group stalls;
+//                    from-left receivers of the next column; a denied group stalls; a
+//                    granted tile meets the scoreboard again as it issues (tiles issued
+//                    earlier in the cycle included) and stalls if they took its rows;
 //   tile pipeline:   registers weight read -> multiply -> adder tree -> accumulate of the
 //                    configured depths (+ engine.pipeline.vertical_path for vertically shared
 //                    tiles); a tile issued in cycle c is in stage i in cycle c + i;
@@ -107,6 +109,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void start_item(int g, int64_t c);                           // the item's first cycle is c
   void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
   void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
+  /// May g's next tile issue in cycle c by the scoreboard (board as of now: tiles issued
+  /// earlier in cycle c included)? Always, with accumulator forwarding.
+  bool raw_ready(int g, int64_t c) const;
   int port_column(int g) const;  // the input buffer its next tile reads through a port, or -1
   int port_requester(int g, int col) const;  // g's requester index at column col's arbiter
   SimContext& ctx_;
