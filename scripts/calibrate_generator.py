@@ -43,6 +43,7 @@ BOX = {
     "cluster_sigma": (1.0, 0.0, 2.0),
     "cluster_gain": (2.0, 1.0, 4.0),
     "cluster_shuffle": (0.25, 0.0, 1.0),
+    "gate_sigma": (0.0, 0.0, 2.0),
 }
 CLUSTERS = [1, 2, 4, 8, 16, 32]
 DEFAULT = dict(DEFAULT_KNOBS)

@@ -14,7 +14,8 @@ from . import load_csb, simulate
 MODES = ["none", "horizontal", "vertical", "2d"]
 # genmodel's generator defaults (docs/pruning.md; models/*.yaml use them)
 DEFAULT_KNOBS = dict(neuron_sigma=0.8, input_sigma=0.8, row_sigma=0.25, col_sigma=0.25,
-                     cluster_sigma=1.0, cluster_gain=2.0, cluster_shuffle=0.25, clusters=16)
+                     cluster_sigma=1.0, cluster_gain=2.0, cluster_shuffle=0.25, clusters=16,
+                     gate_sigma=0.0)
 
 
 def shape_of(sd, origin="state_dict"):
