@@ -90,7 +90,7 @@ json info_csb(const std::string& path) {
   const CsbModel m = load_csb_model(path);
   json j{{"file", path},
          {"kind", "csb"},
-         {"format_version", kCsbVersion},
+         {"format_version", m.output_perm.empty() ? 1u : kCsbVersion},
          {"cell", cell_name(m.cell)},
          {"layers", m.num_layers()},
          {"input_size", m.input_size},

@@ -217,12 +217,12 @@ TEST_CASE("bad magic, wrong version, trailing garbage and checksum errors are na
   b = good;
   put_u32(b, 8, 0);
   CHECK(decode_error(b) ==
-        "m.csb: unsupported CSB container version 0 (this csbrnn reads version 1)");
-  for (uint32_t v : {2u, 7u, 0xFFFFFFFFu}) {  // newer versions are refused as such (issue 14)
+        "m.csb: unsupported CSB container version 0 (this csbrnn reads versions 1..2)");
+  for (uint32_t v : {3u, 7u, 0xFFFFFFFFu}) {  // newer versions are refused as such (issue 14)
     b = good;
     put_u32(b, 8, v);
     CHECK(decode_error(b) == "m.csb: CSB container version " + std::to_string(v) +
-                                 " is newer than this csbrnn reads (version 1): written by a "
+                                 " is newer than this csbrnn reads (version 2): written by a "
                                  "newer csbrnn");
   }
   b = good;
