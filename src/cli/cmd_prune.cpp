@@ -51,8 +51,8 @@ po::options_description prune_options() {
        "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("refine", po::value<int>()->default_value(4)->value_name("N"),
        "csb-global: alternating refinement passes")  //
-      ("permute", po::value<std::string>()->default_value("none")->value_name("none|balance"),
-       "permute hidden units before pruning: balance = even out the CSB blocks' work "
+      ("permute", po::value<std::string>()->default_value("none")->value_name("P"),
+       "none | balance: permute hidden units before pruning to even out the CSB blocks' work "
        "(function-preserving; docs/pruning.md)")  //
       ("cell", po::value<std::string>()->value_name("lstm|gru"),
        "force the cell type when the shapes are ambiguous")  //
