@@ -2,8 +2,8 @@
 // CSB model (simulated == interpreter == analytic, check_job) and its Y, read out through the
 // Store path's index table (Program::output_perm), equals the fixed-point reference of the
 // UNPERMUTED model bit for bit.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 
 #include "model/csb.h"
