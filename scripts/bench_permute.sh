@@ -44,7 +44,9 @@ for spec in "$@"; do
   fi
   for perm in none balance; do
     csb="$tmp/$label-$perm.csb"
-    "$cli" prune "$weights" -m csb -r "$rate" -b "$block" --permute "$perm" -o "$csb" -q
+    "$cli" prune "$weights" -m csb -r "$rate" -b "$block" --permute "$perm" -o "$csb" -q \
+      --report "$tmp/report.json"
+    energy=$($py -c "import json; print('%.4f' % json.load(open('$tmp/report.json'))['total']['retained_energy'])")
     insz=$($py -c "import numpy as np; print(np.load('$weights')['weight_ih_l0'].shape[1])")
     x="$tmp/x$insz.npy"
     [[ -f "$x" ]] || $py -c "import numpy as np; np.random.seed(1); np.save('$x', np.random.uniform(-1,1,(2,$insz)).astype(np.float32))"
@@ -57,7 +59,8 @@ for spec in "$@"; do
         $py -c "
 import json; j=json.load(open('$d/stats.json'))
 print('\t'.join(['$label','$rate','$block','$hw','$mode','$perm',
-  '%.4f' % j['group_occupancy'], '%.4f' % j['pe_utilization'], str(j['cycles']['per_step'][0])]))" >>"$rows"
+  '%.4f' % j['group_occupancy'], '%.4f' % j['pe_utilization'], str(j['cycles']['per_step'][0]),
+  '$energy']))" >>"$rows"
       done
     done
   done
@@ -67,15 +70,15 @@ $py - "$rows" "$out" <<'EOF'
 import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
 res = {}
-for label, rate, block, hw, mode, perm, occ, util, cyc in rows:
-    res[(label, rate, block, hw, mode, perm)] = (float(occ), float(util), int(cyc))
+for label, rate, block, hw, mode, perm, occ, util, cyc, en in rows:
+    res[(label, rate, block, hw, mode, perm)] = (float(occ), float(util), int(cyc), float(en))
 keys = []
 for label, rate, block, hw, mode, perm, *_ in rows:
     k = (label, rate, block, hw)
     if k not in keys: keys.append(k)
 lines = ["| model | rate | block | PEs | " + " | ".join(
     f"{m} occ / util (none -> balance)" for m in ["none", "horizontal", "vertical", "2d"]) +
-    " | 2d cycles/step |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    " | 2d cycles/step | retained energy |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for (label, rate, block, hw) in keys:
     cells = []
     for m in ["none", "horizontal", "vertical", "2d"]:
@@ -85,6 +88,7 @@ for (label, rate, block, hw) in keys:
     a = res[(label, rate, block, hw, "2d", "none")]
     b = res[(label, rate, block, hw, "2d", "balance")]
     cells.append(f"{a[2]} -> {b[2]}")
+    cells.append(f"{a[3]:.3f} -> {b[3]:.3f}")
     lines.append(f"| {label} | {rate} | {block} | {hw} | " + " | ".join(cells) + " |")
 text = "\n".join(lines) + "\n"
 if sys.argv[2]:
