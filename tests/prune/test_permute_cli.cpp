@@ -41,7 +41,10 @@ TEST_CASE("prune --permute balance: reference, dense export, fast and detailed s
   CHECK(mn.output_perm.empty());
   CHECK(read_file(bal)[8] == 2);
   CHECK(read_file(none)[8] == 1);
-  CHECK(run_cli("info " + q(bal)).output.find("container version 2") != std::string::npos);
+  const std::string info = run_cli("info " + q(bal)).output;
+  CHECK(info.find("container version 2") != std::string::npos);
+  CHECK(info.find("output permutation: yes") != std::string::npos);
+  CHECK(run_cli("info " + q(none)).output.find("output permutation") == std::string::npos);
 
   Tensor xt;
   xt.shape = {7, 39};
