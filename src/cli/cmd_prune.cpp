@@ -200,6 +200,9 @@ std::optional<PruneCmdOptions> parse_prune(const Args& args) {
       fail("--cell: expected lstm or gru, got '", c, "'");
   }
   opts.permute = parse_permute_mode(vm["permute"].as<std::string>(), "--permute");
+  if (opts.permute != PermuteMode::None && !o.base.method->uses_rate())
+    fail("--permute: method '", method_name(o.base.method),
+         "' keeps the weights' existing block structure, which a permutation would break");
   if (vm.count("output")) opts.output = vm["output"].as<std::string>();
   if (vm.count("export-dense")) opts.export_dense = vm["export-dense"].as<std::string>();
   if (vm.count("report")) opts.report = vm["report"].as<std::string>();

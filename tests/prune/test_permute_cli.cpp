@@ -81,4 +81,9 @@ TEST_CASE("prune --permute: a bad value is one line", "[prune][permute][cli]") {
   const auto r = run_cli("prune " + q(w) + " -m csb -r 23 --permute even -q");
   CHECK(r.exit_code != 0);
   CHECK(r.output == "csbrnn: error: --permute: unknown permutation 'even' (none | balance)\n");
+  const auto k = run_cli("prune " + q(w) + " -m keep -b 16 --permute balance -q");
+  CHECK(k.exit_code != 0);
+  CHECK(k.output ==
+        "csbrnn: error: --permute: method 'keep' keeps the weights' existing block "
+        "structure, which a permutation would break\n");
 }
