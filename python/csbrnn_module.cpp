@@ -23,6 +23,7 @@
 #include "isa/program_io.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
+#include "prune/permute.h"
 #include "prune/prune.h"
 #include "reference/fixed_rnn.h"
 #include "reference/float_rnn.h"
@@ -120,19 +121,27 @@ std::pair<py::dict, std::optional<CsbModel>> prune_state_dict(
     const std::map<std::string, F32>& sd, const std::string& method, double rate, int bh, int bw,
     const std::map<std::string, double>& rate_for,
     const std::map<std::string, std::pair<int, int>>& block_for, int banks, int refine,
-    const std::string& cell, const std::string& note) {
-  const RnnModel m = model_from_state_dict(to_tensors(sd), "state_dict", parse_cell(cell));
+    const std::string& cell, const std::string& note, const std::string& permute) {
+  RnnModel m = model_from_state_dict(to_tensors(sd), "state_dict", parse_cell(cell));
   ModelPruneOptions o;
   o.base = make_params(method, rate, bh, bw, banks, refine);
   o.rate_for = rate_for;
   for (const auto& [name, b] : block_for) o.block_for[name] = {b.first, b.second};
+  // As `csbrnn prune --permute`: the CSB model is the permuted one (it carries its output
+  // order); the pruned state_dict goes back to the original unit order (as --export-dense).
+  std::optional<BalanceResult> bal;
+  if (parse_permute_mode(permute, "permute") == PermuteMode::Balance) {
+    bal = balance_permutation(m, o);
+    m = permute_model(m, bal->perm);
+  }
   const ModelPrune mp = prune_model(m, o);
   std::optional<CsbModel> cm;
   if (is_csb_method(o.base.method)) {
     cm = pruned_to_csb_model(mp, note);
     validate_csb_model(*cm, "state_dict");
   }
-  return {from_tensors(model_to_state_dict(mp.pruned)), cm};
+  const RnnModel out = bal ? permute_model(mp.pruned, inverse_permutation(bal->perm)) : mp.pruned;
+  return {from_tensors(model_to_state_dict(out)), cm};
 }
 
 HwConfig hw_of(const std::string& path, const std::vector<std::string>& sets) {
@@ -239,7 +248,8 @@ PYBIND11_MODULE(_csbrnn, m) {
         py::arg("bw"), py::arg("banks"), py::arg("refine"), py::arg("what") = "w");
   m.def("prune_state_dict", &prune_state_dict, py::arg("state_dict"), py::arg("method"),
         py::arg("rate"), py::arg("bh"), py::arg("bw"), py::arg("rate_for"), py::arg("block_for"),
-        py::arg("banks"), py::arg("refine"), py::arg("cell"), py::arg("note"));
+        py::arg("banks"), py::arg("refine"), py::arg("cell"), py::arg("note"),
+        py::arg("permute") = "none");
 
   py::class_<CsbModel>(m, "CsbModel", "A CSB model (the .csb container's content).")
       .def_property_readonly("cell",
@@ -248,6 +258,7 @@ PYBIND11_MODULE(_csbrnn, m) {
       .def_readonly("hidden_size", &CsbModel::hidden_size)
       .def_readonly("proj_size", &CsbModel::proj_size)
       .def_readonly("note", &CsbModel::note)
+      .def_readonly("output_perm", &CsbModel::output_perm)
       .def_property_readonly("num_layers", &CsbModel::num_layers)
       .def_property_readonly("state_size", &CsbModel::state_size)
       .def("save", [](const CsbModel& c, const std::string& path) { save_csb_model(path, c); })

@@ -59,10 +59,13 @@ def project_mask(W, method="csb", rate=8.0, block=(16, 16), banks=8, refine=4, w
 
 
 def prune(state_dict, method="csb", rate=8.0, block=(16, 16), rate_for=None, block_for=None,
-          banks=8, refine=4, cell=None, note="csbrnn.prune (Python)"):
+          banks=8, refine=4, cell=None, note="csbrnn.prune (Python)", permute="none"):
     """A whole nn.LSTM / nn.GRU state_dict (name -> array or tensor) through `csbrnn prune`'s
     model pruning: returns (pruned state_dict of float32 arrays, CsbModel or None for a
-    baseline). rate_for / block_for: per-matrix overrides by name, as --rate-for / --block-for."""
+    baseline). rate_for / block_for: per-matrix overrides by name, as --rate-for / --block-for.
+    permute: "none" | "balance", as --permute (docs/pruning.md): the CsbModel is then the
+    permuted model (its output_perm restores the output order), the state_dict is the same
+    pruned model in the original unit order."""
     sd = {}
     for k, v in state_dict.items():
         if hasattr(v, "detach"):
@@ -73,7 +76,7 @@ def prune(state_dict, method="csb", rate=8.0, block=(16, 16), rate_for=None, blo
     bf = {k: _block(b) for k, b in (block_for or {}).items()}
     rf = {k: float(v) for k, v in (rate_for or {}).items()}
     return _csbrnn.prune_state_dict(sd, method, r, bh, bw, rf, bf, int(banks), int(refine),
-                                    cell or "", note)
+                                    cell or "", note, permute)
 
 
 def _sets(sets):

@@ -90,13 +90,14 @@ json info_csb(const std::string& path) {
   const CsbModel m = load_csb_model(path);
   json j{{"file", path},
          {"kind", "csb"},
-         {"format_version", kCsbVersion},
+         {"format_version", m.output_perm.empty() ? 1u : kCsbVersion},
          {"cell", cell_name(m.cell)},
          {"layers", m.num_layers()},
          {"input_size", m.input_size},
          {"hidden_size", m.hidden_size},
          {"proj_size", m.proj_size},
          {"bias", m.has_bias},
+         {"output_permuted", !m.output_perm.empty()},
          {"note", m.note}};
   json mats = json::array();
   uint64_t kept = 0, dense = 0, bits = 0, biases = 0;
@@ -164,6 +165,8 @@ void print_text(std::ostream& os, const json& j) {
      << ", bias " << (j["bias"] ? "yes" : "no") << "\n";
   if (!j["note"].get<std::string>().empty())
     os << "  note: " << j["note"].get<std::string>() << "\n";
+  if (j.value("output_permuted", false))
+    os << "  output permutation: yes (prune --permute; Y is delivered in the original order)\n";
   for (const auto& mi : j["matrices"])
     os << "  " << std::left << std::setw(14) << mi["name"].get<std::string>() << std::right
        << mi["rows"] << " x " << mi["cols"] << ", blocks " << mi["block"][0] << " x "

@@ -12,6 +12,7 @@
 #include "io/weights.h"
 #include "model/csb.h"
 #include "model/csb_file.h"
+#include "prune/permute.h"
 #include "prune/prune_stats.h"
 #include "workload/model_spec.h"
 
@@ -50,6 +51,9 @@ po::options_description prune_options() {
        "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("refine", po::value<int>()->default_value(4)->value_name("N"),
        "csb-global: alternating refinement passes")  //
+      ("permute", po::value<std::string>()->default_value("none")->value_name("P"),
+       "none | balance: permute hidden units before pruning to even out the CSB blocks' work "
+       "(function-preserving; docs/pruning.md)")  //
       ("cell", po::value<std::string>()->value_name("lstm|gru"),
        "force the cell type when the shapes are ambiguous")  //
       ("output,o", po::value<std::string>()->value_name("MODEL.csb"),
@@ -106,13 +110,15 @@ nlohmann::json read_sidecar(const std::string& in) {
 }
 
 /// The .csb container (-o) and the pruned dense weights (--export-dense).
-void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthetic) {
+void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthetic,
+                  const ModelPermutation* perm) {
   const ModelPruneOptions& o = opts.prune;
   const std::string& in = opts.weights;
   const std::string note =
       cat("csbrnn prune: method=", method_name(o.base.method),
           o.base.method->uses_rate() ? cat(" rate=", o.base.rate) : std::string(),
-          " block=", o.base.block.bh, "x", o.base.block.bw, " input=", in,
+          " block=", o.base.block.bh, "x", o.base.block.bw,
+          perm ? std::string(" permute=balance") : std::string(), " input=", in,
           synthetic ? " (synthetic stand-in weights)" : "");
   if (opts.output) {
     const CsbModel cm = pruned_to_csb_model(mp, note);
@@ -123,14 +129,18 @@ void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthe
     }
     save_csb_model(*opts.output, cm);
   }
-  if (opts.export_dense) save_weights(*opts.export_dense, mp.pruned);
+  // The dense export goes back to the original unit order (PyTorch loads it unchanged).
+  if (opts.export_dense)
+    save_weights(*opts.export_dense,
+                 perm ? permute_model(mp.pruned, inverse_permutation(*perm)) : mp.pruned);
 }
 
 /// When each stage ended: t[0] start, load, prune, stats, write.
 using Stages = std::array<Clock::time_point, 5>;
 
 void write_report(const PruneCmdOptions& opts, const RnnModel& model, const ModelStats& stats,
-                  const nlohmann::json& info_json, bool synthetic, const Stages& t) {
+                  const nlohmann::json& info_json, bool synthetic, const Stages& t,
+                  const BalanceResult* bal) {
   const ModelPruneOptions& o = opts.prune;
   nlohmann::json j = stats_to_json(stats);
   j["tool"] = "csbrnn prune";
@@ -139,6 +149,10 @@ void write_report(const PruneCmdOptions& opts, const RnnModel& model, const Mode
   j["rate"] = o.base.method->uses_rate() ? nlohmann::json(o.base.rate) : nlohmann::json(nullptr);
   j["block"] = {o.base.block.bh, o.base.block.bw};
   o.base.method->report_run(o.base, j);  // the method's own parameters
+  j["permute"] = bal ? "balance" : "none";
+  if (bal)
+    j["permute_objective"] = {{"identity", bal->objective_identity},
+                              {"balanced", bal->objective_balanced}};
   j["model"] = {{"cell", cell_name(model.cell)},
                 {"layers", model.num_layers()},
                 {"input_size", model.input_size},
@@ -185,6 +199,10 @@ std::optional<PruneCmdOptions> parse_prune(const Args& args) {
     else
       fail("--cell: expected lstm or gru, got '", c, "'");
   }
+  opts.permute = parse_permute_mode(vm["permute"].as<std::string>(), "--permute");
+  if (opts.permute != PermuteMode::None && !o.base.method->uses_rate())
+    fail("--permute: method '", method_name(o.base.method),
+         "' keeps the weights' existing block structure, which a permutation would break");
   if (vm.count("output")) opts.output = vm["output"].as<std::string>();
   if (vm.count("export-dense")) opts.export_dense = vm["export-dense"].as<std::string>();
   if (vm.count("report")) opts.report = vm["report"].as<std::string>();
@@ -197,10 +215,15 @@ int run_prune(const PruneCmdOptions& opts) {
   const std::string& in = opts.weights;
   Stages t;
   t[0] = Clock::now();
-  const RnnModel model = load_weights(in, opts.cell);
+  RnnModel model = load_weights(in, opts.cell);
   t[1] = Clock::now();
   ModelPrune mp;
+  std::optional<BalanceResult> bal;
   try {
+    if (opts.permute == PermuteMode::Balance) {
+      bal = balance_permutation(model, opts.prune);
+      model = permute_model(model, bal->perm);  // everything below sees the permuted model
+    }
     mp = prune_model(model, opts.prune);
   } catch (const Error& e) {
     fail(in, ": ", e.what());
@@ -210,10 +233,10 @@ int run_prune(const PruneCmdOptions& opts) {
   t[3] = Clock::now();
   const nlohmann::json info_json = read_sidecar(in);
   const bool synthetic = info_json.is_object() && info_json.value("synthetic", false);
-  write_models(opts, mp, synthetic);
+  write_models(opts, mp, synthetic, bal ? &bal->perm : nullptr);
   t[4] = Clock::now();
 
-  if (opts.report) write_report(opts, model, stats, info_json, synthetic, t);
+  if (opts.report) write_report(opts, model, stats, info_json, synthetic, t, bal ? &*bal : nullptr);
   // A count outside the tolerance is a warning (as for every method): the outputs are written
   // and the exit status is 0; stderr says so even under -q.
   for (const auto& m : stats.matrices)
@@ -222,6 +245,9 @@ int run_prune(const PruneCmdOptions& opts) {
   if (!opts.quiet) {
     if (synthetic) std::cout << "note: " << kSyntheticNotice << "\n";
     print_stats_table(std::cout, stats);
+    if (bal)
+      std::cout << "permute balance: objective " << bal->objective_identity << " (identity) -> "
+                << bal->objective_balanced << "\n";
   }
   if (opts.time)
     std::cout << "time: load " << secs(t[0], t[1]) << " s, prune " << secs(t[1], t[2]) << " s ("

@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "model/rnn_model.h"
+#include "prune/permute.h"
 #include "prune/prune.h"
 
 namespace csbrnn::cli {
@@ -14,6 +15,7 @@ struct PruneCmdOptions {
   std::string weights;  // WEIGHTS: .npz or a folder of .npy
   /// --method, --rate, --block, --banks, --refine, --rate-for, --block-for
   ModelPruneOptions prune;
+  PermuteMode permute = PermuteMode::None;  // --permute
   std::optional<CellType> cell;             // --cell
   std::optional<std::string> output;        // -o MODEL.csb (csb methods only)
   std::optional<std::string> export_dense;  // --export-dense PRUNED.npz

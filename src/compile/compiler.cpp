@@ -36,6 +36,7 @@ Program program_header(const CsbModel& m, const HwConfig& hw, const std::string&
   prog.proj_size = m.proj_size;
   prog.num_layers = m.num_layers();
   prog.output_size = m.state_size();
+  prog.output_perm = m.output_perm;
   prog.fmt = hw.numeric;
   prog.note = m.note.empty() ? origin : origin + ": " + m.note;
   return prog;

@@ -37,6 +37,7 @@ InterpretResult interpret(const Program& p, const std::vector<int16_t>& x, int s
         }
       }
   }
+  unpermute_output(p.output_perm, r.y.data(), size_t(steps), size_t(p.output_size));
   return r;
 }
 

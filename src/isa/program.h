@@ -169,6 +169,11 @@ struct Program {
   std::vector<int64_t> bias;     // the Bias bank image
   std::vector<BankInit> init;    // initial state (zeros unless given)
   std::string note;              // provenance
+  /// The model's output permutation (RnnModel::output_perm; empty = identity): the Store path's
+  /// H-entry index table. Y row element i is delivered at position output_perm[i], so Y comes out
+  /// in the unpermuted model's order; StoreY writes whole rows, so the scatter stays inside the
+  /// row the Store already writes and moves no extra byte (docs/pruning.md).
+  std::vector<uint32_t> output_perm;
 };
 
 }  // namespace csbrnn

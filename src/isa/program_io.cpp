@@ -148,6 +148,9 @@ void put_u64le(uint8_t* d, uint64_t v) {
 }
 
 constexpr size_t kHeader = 8 + 4 + 4 + 8 + 4;  // magic, version, flags, payload bytes, crc
+// Flag bit 0: the payload ends with the output permutation (u32 n, u32[n]). Without it the file
+// is byte-identical to what csbrnn wrote before the permutation existed.
+constexpr uint32_t kFlagOutputPerm = 1;
 
 }  // namespace
 
@@ -217,10 +220,14 @@ std::vector<uint8_t> encode_program(const Program& p) {
       for (const Section& x : st.sections) put_section(w, x);
     }
   }
+  if (!p.output_perm.empty()) {
+    w.u32(uint32_t(p.output_perm.size()));
+    for (uint32_t v : p.output_perm) w.u32(v);
+  }
   std::vector<uint8_t> out(kHeader + w.b.size());
   std::memcpy(out.data(), kProgramMagic, 8);
   put_u32le(out.data() + 8, kProgramVersion);
-  put_u32le(out.data() + 12, 0);
+  put_u32le(out.data() + 12, p.output_perm.empty() ? 0 : kFlagOutputPerm);
   put_u64le(out.data() + 16, w.b.size());
   put_u32le(out.data() + 24, crc32_of(w.b.data(), w.b.size()));
   std::memcpy(out.data() + kHeader, w.b.data(), w.b.size());
@@ -247,7 +254,7 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
   if (version != kProgramVersion)
     fail(origin, ": program version ", version, " (this csbrnn reads version ", kProgramVersion,
          "): recompile the model");
-  if (flags != 0) fail(origin, ": unknown program flags ", flags);
+  if ((flags & ~kFlagOutputPerm) != 0) fail(origin, ": unknown program flags ", flags);
   if (payload != size - kHeader)
     fail(origin, ": program length mismatch (header says ", payload, " payload bytes, file has ",
          size - kHeader, ")", payload > size - kHeader ? ": truncated" : "");
@@ -318,6 +325,11 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
       for (Section& x : st.sections) x = get_section(r);
     }
   }
+  if (flags & kFlagOutputPerm) {
+    p.output_perm.resize(r.count(r.u32("output permutation"), 4, "output permutation"));
+    for (auto& v : p.output_perm) v = r.u32("output permutation");
+    if (p.output_perm.empty()) fail(origin, ": output permutation flag set but no entries");
+  }
   if (r.left() != 0) fail(origin, ": ", r.left(), " trailing bytes after the program");
   check_program(p, origin);
   return p;
@@ -360,6 +372,7 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
       a.output_size != b.output_size || a.fmt.wf != b.fmt.wf || a.fmt.af != b.fmt.af)
     return diff("header");
   if (a.note != b.note) return diff("note");
+  if (a.output_perm != b.output_perm) return diff("output_perm");
   if (a.bias != b.bias) return diff("bias");
   if (a.init.size() != b.init.size()) return diff("init");
   for (size_t i = 0; i < a.init.size(); ++i)

@@ -312,6 +312,7 @@ void check_program(const Program& p, const std::string& origin) {
     bad("vector_buffer ", p.hw.buffers.vector_buffer);
   if (p.fmt.wf < 1 || p.fmt.wf > 15 || p.fmt.af < 1 || p.fmt.af > 15) bad("numeric format");
   if (p.input_size < 1 || p.output_size < 1) bad("input/output size");
+  check_output_perm(p.output_perm, p.output_size, origin);
   const size_t cap = size_t(p.hw.buffers.vector_buffer);
   const size_t G = size_t(e.K) * e.L, PQ = size_t(e.P) * e.Q;
   for (size_t i = 0; i < p.mvms.size(); ++i) {

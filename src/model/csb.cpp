@@ -205,6 +205,7 @@ void validate_csb_model(const CsbModel& m, const std::string& origin) {
       fail(origin, ": layer ", k, " has biases but the model is marked bias-free");
     }
   }
+  check_output_perm(m.output_perm, m.state_size(), origin);
 }
 
 CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw) {

@@ -47,6 +47,8 @@ struct CsbModel {
   int input_size = 0, hidden_size = 0, proj_size = 0;
   bool has_bias = true;
   std::vector<CsbLayer> layers;
+  /// As RnnModel::output_perm (empty = identity); stored in the container (version 2).
+  std::vector<uint32_t> output_perm;
   /// Free-form provenance (pruning method, rate, seed ...), stored in the container.
   std::string note;
 
@@ -88,8 +90,8 @@ void validate_csb_model(const CsbModel& m, const std::string& origin);
 
 CsbModel dense_model_to_csb(const RnnModel& m, int bh, int bw);
 
-/// Copies the fields that describe a model's shape (cell, input/hidden/proj sizes, bias flag)
-/// between RnnModel and CsbModel.
+/// Copies the fields that describe a model's shape (cell, input/hidden/proj sizes, bias flag,
+/// output permutation) between RnnModel and CsbModel.
 template <class To, class From>
 void copy_model_shape(To& to, const From& from) {
   to.cell = from.cell;
@@ -97,6 +99,7 @@ void copy_model_shape(To& to, const From& from) {
   to.hidden_size = from.hidden_size;
   to.proj_size = from.proj_size;
   to.has_bias = from.has_bias;
+  to.output_perm = from.output_perm;
 }
 RnnModel csb_model_to_dense(const CsbModel& m);
 

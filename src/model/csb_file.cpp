@@ -1,4 +1,5 @@
-// The .csb container, version 1. docs/csb-format.md §3 is the byte-level spec; keep them in step.
+// The .csb container, versions 1 and 2 (2 adds the output permutation). docs/csb-format.md §3 is
+// the byte-level spec; keep them in step.
 #include "model/csb_file.h"
 
 #include <cmath>
@@ -201,7 +202,10 @@ std::vector<uint8_t> encode_csb_model(const CsbModel& m) {
     fail("encode_csb_model: model sizes above ", kMaxDim, " are not supported by the container");
   Writer w;
   w.bytes(kMagic, 8);
-  w.u32(kCsbVersion);
+  // Version 1 when the output order is the identity: such files stay byte-identical to the
+  // ones every earlier csbrnn wrote (and readable by it); version 2 only when there is a
+  // permutation to store.
+  w.u32(m.output_perm.empty() ? 1u : kCsbVersion);
   const size_t length_at = w.size();
   w.u64(0);  // total length, patched below
   w.u8(m.cell == CellType::LSTM ? 0 : 1);
@@ -221,6 +225,10 @@ std::vector<uint8_t> encode_csb_model(const CsbModel& m) {
       write_floats(w, L.b_ih);
       write_floats(w, L.b_hh);
     }
+  }
+  if (!m.output_perm.empty()) {
+    w.u32(uint32_t(m.output_perm.size()));
+    for (uint32_t v : m.output_perm) w.u32(v);
   }
   w.patch_u64(length_at, uint64_t(w.size()) + kCrcBytes);
   const uint32_t crc = crc32_of(w.buf().data(), w.size());
@@ -242,9 +250,9 @@ CsbModel decode_csb_model(const uint8_t* data, size_t size, const std::string& o
   if (version > kCsbVersion)
     fail(origin, ": CSB container version ", version, " is newer than this csbrnn reads (version ",
          kCsbVersion, "): written by a newer csbrnn");
-  if (version != kCsbVersion)
-    fail(origin, ": unsupported CSB container version ", version, " (this csbrnn reads version ",
-         kCsbVersion, ")");
+  if (version < 1)
+    fail(origin, ": unsupported CSB container version ", version,
+         " (this csbrnn reads versions 1..", kCsbVersion, ")");
   // 3. Total length: catches truncation and trailing bytes before anything else is trusted.
   if (size < kFixedHeader + kCrcBytes) fail(origin, ": truncated CSB container (", size, " bytes)");
   const uint64_t length = get_u64(data + 12);
@@ -303,6 +311,16 @@ CsbModel decode_csb_model(const uint8_t* data, size_t size, const std::string& o
       L.b_ih = read_floats(r, gh, origin + ": " + param_name("bias_ih", kk));
       L.b_hh = read_floats(r, gh, origin + ": " + param_name("bias_hh", kk));
     }
+  }
+  if (version >= 2) {
+    const uint32_t n = r.u32("output permutation");
+    if (n != uint32_t(m.state_size()))
+      fail(origin, ": output permutation has ", n, " entries, expected ", m.state_size(),
+           " (the output size)");
+    r.need(4 * uint64_t(n), "output permutation");
+    m.output_perm.resize(n);
+    for (auto& v : m.output_perm) v = r.u32("output permutation");
+    check_output_perm(m.output_perm, m.state_size(), origin);
   }
   if (r.remaining() != 0)
     fail(origin, ": ", r.remaining(), " unexpected bytes after the last layer (corrupt container)");

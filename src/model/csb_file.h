@@ -9,9 +9,10 @@
 
 namespace csbrnn {
 
-/// The .csb container version this csbrnn writes and reads (docs/csb-format.md §3); a newer one
-/// is refused as such.
-constexpr uint32_t kCsbVersion = 1;
+/// The newest .csb container version this csbrnn reads and writes (docs/csb-format.md §3): 2 adds
+/// the output permutation after the last layer. Versions 1..kCsbVersion load (1 = identity order);
+/// the writer emits 1 when the permutation is the identity, 2 otherwise; a newer one is refused.
+constexpr uint32_t kCsbVersion = 2;
 
 std::vector<uint8_t> encode_csb_model(const CsbModel& m);
 /// Throws Error naming `origin` on bad magic, wrong version, truncation or checksum mismatch.

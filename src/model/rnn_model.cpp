@@ -54,6 +54,21 @@ void validate_model(const RnnModel& m, const std::string& origin) {
       check_vec(L.b_hh, gh, origin, param_name("bias_hh", k));
     }
   }
+  check_output_perm(m.output_perm, m.state_size(), origin);
+}
+
+void check_output_perm(const std::vector<uint32_t>& perm, int size, const std::string& origin) {
+  if (perm.empty()) return;
+  if (perm.size() != size_t(size))
+    fail(origin, ": output permutation has ", perm.size(), " entries, expected ", size,
+         " (the output size)");
+  std::vector<uint8_t> seen(perm.size(), 0);
+  for (size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] >= perm.size())
+      fail(origin, ": output permutation entry ", i, " is ", perm[i], ", outside 0..", size - 1);
+    if (seen[perm[i]]++)
+      fail(origin, ": output permutation is not a permutation (", perm[i], " appears twice)");
+  }
 }
 
 }  // namespace csbrnn

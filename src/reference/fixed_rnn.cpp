@@ -83,6 +83,7 @@ QuantizedModel quantize_model(const RnnModel& m, const fx::Format& f) {
   q.input_size = m.input_size;
   q.hidden_size = m.hidden_size;
   q.proj_size = m.proj_size;
+  q.output_perm = m.output_perm;
   q.format = f;
   const int H = m.hidden_size, G = gate_count(m.cell);
   const int acc_frac = f.wf + f.af;
@@ -147,6 +148,8 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
     if (!ok) fail("quantized model: layer ", k, " has inconsistent sizes");
   }
   check_state(h0_q, S, "h0");
+  if (!q.output_perm.empty() && (!h0_q.empty() || !c0_q.empty()))
+    fail("initial state: an initial state for a permuted model (prune --permute) is not supported");
   if (!lstm && !c0_q.empty()) fail("c0 given but a GRU has no cell state");
   check_state(c0_q, H, "c0");
 
@@ -247,6 +250,9 @@ FixedRnnResult run_fixed_rnn(const QuantizedModel& q, const std::vector<int16_t>
     std::copy(x.begin(), x.end(), res.output.begin() + size_t(t) * size_t(S));
   }
   res.output_float = Matrix(steps, S);
+  // A permuted model (prune --permute): output and the last layer's h_n in the unpermuted order.
+  unpermute_output(q.output_perm, res.output.data(), size_t(steps), size_t(S));
+  if (!res.h_n.empty()) unpermute_output(q.output_perm, res.h_n.back().data(), 1, size_t(S));
   for (size_t i = 0; i < res.output.size(); ++i)
     res.output_float.data[i] = float(fx::dequantize(res.output[i], f.af));
   return res;

@@ -33,6 +33,7 @@ struct QuantizedModel {
   int input_size = 0, hidden_size = 0, proj_size = 0;
   fx::Format format;
   std::vector<QuantizedLayer> layers;
+  std::vector<uint32_t> output_perm;  // RnnModel::output_perm (empty = identity)
 
   int num_layers() const { return static_cast<int>(layers.size()); }
   int state_size() const { return proj_size > 0 ? proj_size : hidden_size; }

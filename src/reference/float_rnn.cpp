@@ -44,6 +44,8 @@ void validate_input(const RnnModel& m, const Matrix& x, const std::string& origi
 
 void validate_initial_state(const RnnModel& m, const RnnInitialState& s,
                             const std::string& origin) {
+  if (!m.output_perm.empty() && (!s.h0.empty() || !s.c0.empty()))
+    fail(origin, ": an initial state for a permuted model (prune --permute) is not supported");
   auto check = [&](const std::vector<std::vector<float>>& v, int n, const char* name) {
     if (v.empty()) return;
     if (int(v.size()) != m.num_layers())
@@ -160,6 +162,11 @@ FloatRnnResult run_float_rnn(const RnnModel& m, const Matrix& x, const RnnInitia
       res.output_d[size_t(t) * size_t(S) + size_t(j)] = v;
       res.output.at(t, j) = float(v);
     }
+  // A permuted model (prune --permute) returns its output, and the last layer's h_n, in the
+  // unpermuted model's order.
+  unpermute_output(m.output_perm, res.output.data.data(), size_t(T), size_t(S));
+  unpermute_output(m.output_perm, res.output_d.data(), size_t(T), size_t(S));
+  unpermute_output(m.output_perm, res.h_n.back().data(), 1, size_t(S));
   return res;
 }
 

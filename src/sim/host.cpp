@@ -77,6 +77,8 @@ void Host::run() {
     job.y.assign(size_t(job.steps) * p.output_size, 0);
     sc_time rd = SC_ZERO_TIME;
     read(host_addr(Region::Dram, 0, top_.ctx.y_base), job.y.data(), job.y.size() * 2, rd);
+    // The Store path's index table (Program::output_perm): Y rows in the unpermuted order.
+    unpermute_output(p.output_perm, job.y.data(), size_t(job.steps), size_t(p.output_size));
     job.stats = top_.ctx.stats;
     job.done = true;
   }

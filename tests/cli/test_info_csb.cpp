@@ -80,7 +80,7 @@ TEST_CASE("info states the format version of .csb and program files, newer ones 
     write_file_atomic(path + ".new", b);
     return path + ".new";
   };
-  const std::string csb2 = bump(csb, 2), bin3 = bump(bin, 3);
+  const std::string csb2 = bump(csb, 3), bin3 = bump(bin, 3);
   for (const std::string cmd : {"info", "disasm"}) {
     r = run_cli(cmd + " '" + bin3 + "'");
     CHECK(r.exit_code == 2);
@@ -93,7 +93,7 @@ TEST_CASE("info states the format version of .csb and program files, newer ones 
                 (cmd == "compile" ? " -o '" + dir.file("x.bin") + "'" : ""));
     CHECK(r.exit_code == 2);
     CHECK(r.output == "csbrnn: error: " + csb2 +
-                          ": CSB container version 2 is newer than this csbrnn reads (version 1): "
+                          ": CSB container version 3 is newer than this csbrnn reads (version 2): "
                           "written by a newer csbrnn\n");
   }
 }

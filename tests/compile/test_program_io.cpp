@@ -7,6 +7,7 @@
 #include "config/hw_keys.h"
 #include "isa/interpreter.h"
 #include "isa/program_io.h"
+#include "isa/semantics.h"
 #include "support/test_util.h"
 #include "tiny_model.h"
 #include "workload/bench_model.h"
@@ -177,4 +178,36 @@ TEST_CASE("the container's hw record has docs/isa.md's layout, every field disti
   CHECK(std::string(bytes.begin() + long(at), bytes.begin() + long(at) + 7) == "io-test");
   const Program q = decode_program(bytes.data(), bytes.size(), "mem");
   CHECK(hw_config_equal(q.hw, p.hw));
+}
+
+TEST_CASE("program output permutation: flag bit 0 and a trailing table, round trip, refusals",
+          "[compile][io][permute]") {
+  const Program p = sample(CellType::GRU, 0, SharingMode::TwoD);  // output_size 9
+  const auto plain = encode_program(p);
+  CHECK(plain[12] == 0);  // flags 0 without a permutation: the layout every earlier csbrnn wrote
+  Program q = p;
+  q.output_perm = {8, 0, 1, 2, 3, 4, 5, 6, 7};
+  const auto b = encode_program(q);
+  CHECK(b[12] == 1);
+  CHECK(b.size() == plain.size() + 4 + 9 * 4);  // u32 n + 9 x u32
+  const Program r = decode_program(b.data(), b.size(), "p.bin");
+  CHECK(r.output_perm == q.output_perm);
+  std::string where;
+  CHECK_FALSE(program_equal(p, r, &where));
+  CHECK(where == "output_perm");
+  // The interpreter delivers Y row element i at position perm[i].
+  std::vector<int16_t> x(size_t(2 * p.input_size));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = int16_t((int(i) * 911) % 4000 - 2000);
+  const auto y0 = interpret(p, x, 2).y, y1 = interpret(r, x, 2).y;
+  for (int t = 0; t < 2; ++t)
+    for (size_t i = 0; i < 9; ++i)
+      CHECK(y1[size_t(t) * 9 + q.output_perm[i]] == y0[size_t(t) * 9 + i]);
+  // A malformed table is an inconsistent program; an unknown flag bit is refused.
+  Program bad = q;
+  bad.output_perm[1] = 8;
+  CHECK_THROWS_WITH(check_program(bad, "p.bin"),
+                    "p.bin: output permutation is not a permutation (8 appears twice)");
+  auto c = plain;
+  c[12] = 2;
+  CHECK_THROWS_WITH(decode_program(c.data(), c.size(), "p.bin"), "p.bin: unknown program flags 2");
 }

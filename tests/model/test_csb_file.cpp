@@ -36,7 +36,7 @@ bool same_matrix(const CsbMatrix& a, const CsbMatrix& b) {
 bool same_model(const CsbModel& a, const CsbModel& b) {
   if (a.cell != b.cell || a.input_size != b.input_size || a.hidden_size != b.hidden_size ||
       a.proj_size != b.proj_size || a.has_bias != b.has_bias || a.note != b.note ||
-      a.layers.size() != b.layers.size())
+      a.output_perm != b.output_perm || a.layers.size() != b.layers.size())
     return false;
   for (size_t k = 0; k < a.layers.size(); ++k) {
     const auto &x = a.layers[k], &y = b.layers[k];
@@ -217,12 +217,12 @@ TEST_CASE("bad magic, wrong version, trailing garbage and checksum errors are na
   b = good;
   put_u32(b, 8, 0);
   CHECK(decode_error(b) ==
-        "m.csb: unsupported CSB container version 0 (this csbrnn reads version 1)");
-  for (uint32_t v : {2u, 7u, 0xFFFFFFFFu}) {  // newer versions are refused as such (issue 14)
+        "m.csb: unsupported CSB container version 0 (this csbrnn reads versions 1..2)");
+  for (uint32_t v : {3u, 7u, 0xFFFFFFFFu}) {  // newer versions are refused as such (issue 14)
     b = good;
     put_u32(b, 8, v);
     CHECK(decode_error(b) == "m.csb: CSB container version " + std::to_string(v) +
-                                 " is newer than this csbrnn reads (version 1): written by a "
+                                 " is newer than this csbrnn reads (version 2): written by a "
                                  "newer csbrnn");
   }
   b = good;
@@ -443,4 +443,57 @@ TEST_CASE("encoder and saver refuse invalid models and block sizes the format ca
   m = small_lstmp();
   m.layers[1].w_hh.bh = 70000;
   CHECK_THROWS_WITH(encode_csb_model(m), Catch::Contains("weight_hh_l1: block size 70000x2"));
+}
+
+TEST_CASE("output permutation: version 2 round trip, version 1 when identity, malformed refused",
+          "[model][permute]") {
+  // small_lstmp has state size P = 1: use a GRU-sized state instead (H = 3, no projection).
+  RnnModel d;
+  d.cell = CellType::GRU;
+  d.input_size = 2;
+  d.hidden_size = 3;
+  LayerWeights L;
+  L.w_ih = Matrix(9, 2);
+  L.w_hh = Matrix(9, 3);
+  for (Matrix* w : {&L.w_ih, &L.w_hh})
+    for (size_t i = 0; i < w->data.size(); ++i) w->data[i] = 0.1f * float(i % 7) - 0.3f;
+  L.b_ih.assign(9, 0.25f);
+  L.b_hh.assign(9, -0.5f);
+  d.layers.push_back(L);
+  CsbModel c = dense_model_to_csb(d, 2, 2);
+  // Identity order: version 1, exactly the layout every earlier csbrnn wrote (no extra field),
+  // and it loads back with the identity (empty) permutation.
+  const Bytes v1 = encode_csb_model(c);
+  CHECK(v1[8] == 1);
+  CHECK(decode_csb_model(v1.data(), v1.size(), "m.csb").output_perm.empty());
+  // A permutation: version 2, 4 + 3*4 bytes more (u32 n, u32[n]) before the CRC.
+  c.output_perm = {2, 0, 1};
+  const Bytes v2 = encode_csb_model(c);
+  CHECK(v2[8] == 2);
+  CHECK(v2.size() == v1.size() + 16);
+  const size_t at = v2.size() - 4 - 16;
+  CHECK(std::memcmp(v2.data() + 20, v1.data() + 20, at - 20) == 0);  // same body before it
+  CHECK(v2[at] == 3);
+  CHECK(v2[at + 4] == 2);
+  CHECK(v2[at + 8] == 0);
+  CHECK(v2[at + 12] == 1);
+  CHECK(same_model(decode_csb_model(v2.data(), v2.size(), "m.csb"), c));
+  // Malformed permutations: one line naming the file.
+  Bytes b = v2;
+  put_u32(b, at + 8, 2);  // {2, 2, 1}
+  reseal(b);
+  CHECK(decode_error(b) == "m.csb: output permutation is not a permutation (2 appears twice)");
+  b = v2;
+  put_u32(b, at + 4, 3);
+  reseal(b);
+  CHECK(decode_error(b) == "m.csb: output permutation entry 0 is 3, outside 0..2");
+  b = v2;
+  put_u32(b, at, 2);
+  reseal(b);
+  CHECK(decode_error(b) == "m.csb: output permutation has 2 entries, expected 3 (the output size)");
+  // A version-2 header on a version-1 body: the permutation is missing (truncated).
+  b = v1;
+  put_u32(b, 8, 2);
+  reseal(b);
+  CHECK(decode_error(b).rfind("m.csb: truncated or corrupt output permutation", 0) == 0);
 }

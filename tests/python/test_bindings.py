@@ -116,6 +116,23 @@ def main():
         check(np.array_equal(y1, y[1]), "second simulate (2x2 groups) output differs")
         check(isinstance(st1, dict) and st1["cycles"]["total"] != stats[1]["cycles"]["total"],
               "second simulate stats (2x2 vs default groups)")
+        # prune(permute="balance"): the CsbModel carries its output order; simulate and
+        # reference return the original order, equal to the fixed-point reference (CLI) of the
+        # returned state_dict, which is the same pruned model in the original unit order.
+        bsd, bmodel = csbrnn.prune(cases[0][1], method="csb", rate=6.0, block=(8, 8),
+                                   permute="balance")
+        perm = list(bmodel.output_perm)
+        check(sorted(perm) == list(range(24)) and perm != list(range(24)),
+              f"balance output_perm {perm}")
+        yb, _ = csbrnn.simulate(bmodel, x[0])
+        check(np.array_equal(yb, csbrnn.reference(bmodel, x[0], fixed_point=True)),
+              "permuted simulate != its reference")
+        np.savez(f"{d}/bsd.npz", **bsd)
+        np.save(f"{d}/x0.npy", x[0])
+        rc, out = cli("reference", "--fixed-point", "--model", f"{d}/bsd.npz", "--input",
+                      f"{d}/x0.npy", "--output", f"{d}/yb.npy")
+        check(rc == 0 and np.array_equal(np.load(f"{d}/yb.npy"), yb),
+              "permuted simulate != reference of the original-order state_dict " + out)
         # errors are csbrnn.Error with the one-line message
         try:
             csbrnn.project(np.zeros((4, 4), np.float32) + 1, method="csbb", rate=4, block=(2, 2))
