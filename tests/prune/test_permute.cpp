@@ -12,6 +12,7 @@
 #include "prune/permute.h"
 #include "reference/fixed_rnn.h"
 #include "reference/float_rnn.h"
+#include "support/random_permutation.h"
 #include "workload/bench_model.h"
 
 using namespace csbrnn;
@@ -50,18 +51,6 @@ RnnModel random_dense(CellType cell, int in, int H, int P, int layers, uint64_t 
     m.layers.push_back(L);
   }
   return m;
-}
-
-ModelPermutation random_permutation(const RnnModel& m, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  ModelPermutation p = identity_permutation(m);
-  for (auto& v : p.hidden) std::shuffle(v.begin(), v.end(), g);
-  for (auto& v : p.proj) std::shuffle(v.begin(), v.end(), g);
-  // Never the identity (else the output order would not be exercised).
-  for (auto* set : {&p.hidden, &p.proj})
-    for (auto& v : *set)
-      if (v.size() > 1 && std::is_sorted(v.begin(), v.end())) std::swap(v[0], v[1]);
-  return p;
 }
 
 Matrix random_input(int T, int n, uint64_t seed) {
@@ -104,7 +93,7 @@ TEST_CASE("permuted models compute the original function (float and fixed-point 
                          Shape{CellType::LSTM, 6, 8, 3, 2}}) {
     INFO(cell_name(s.cell) << " H=" << s.H << " P=" << s.P);
     const RnnModel m = random_dense(s.cell, s.in, s.H, s.P, s.layers, 11 + uint64_t(s.H));
-    const ModelPermutation p = random_permutation(m, 3 + uint64_t(s.H));
+    const ModelPermutation p = test::random_permutation(m, 3 + uint64_t(s.H));
     const RnnModel q = permute_model(m, p);
     // The permuted weights really differ (else the checks below are vacuous).
     CHECK(q.layers[0].w_hh.data != m.layers[0].w_hh.data);
@@ -132,7 +121,7 @@ TEST_CASE("permuted models compute the original function (float and fixed-point 
       CHECK(back.layers[size_t(k)].b_ih == m.layers[size_t(k)].b_ih);
     }
     // Permuting twice composes the output order.
-    const RnnModel qq = permute_model(q, random_permutation(m, 77));
+    const RnnModel qq = permute_model(q, test::random_permutation(m, 77));
     CHECK(run_fixed_rnn(m, x, f).output == run_fixed_rnn(qq, x, f).output);
   }
 }

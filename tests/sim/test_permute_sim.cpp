@@ -10,6 +10,7 @@
 #include "prune/permute.h"
 #include "reference/fixed_rnn.h"
 #include "sim/sim_test_util.h"
+#include "support/random_permutation.h"
 
 using namespace csbrnn;
 
@@ -20,18 +21,6 @@ struct PermCase {
   HwConfig hw;
   RnnModel original;  // the unpermuted model whose reference Y must come out
 };
-
-ModelPermutation shuffled(const RnnModel& m, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  ModelPermutation p = identity_permutation(m);
-  for (auto& v : p.hidden) std::shuffle(v.begin(), v.end(), g);
-  for (auto& v : p.proj) std::shuffle(v.begin(), v.end(), g);
-  // Never the identity (else the output order would not be exercised).
-  for (auto* set : {&p.hidden, &p.proj})
-    for (auto& v : *set)
-      if (v.size() > 1 && std::is_sorted(v.begin(), v.end())) std::swap(v[0], v[1]);
-  return p;
-}
 
 void run_and_check(std::vector<PermCase>& cases, const HwConfig& base) {
   std::vector<sim::SimJob> jobs(cases.size());
@@ -75,7 +64,7 @@ TEST_CASE(
         s.bw = 5;
         s.seed = ++seed;
         const RnnModel m = csb_model_to_dense(generate_csb_model(s));
-        const RnnModel q = permute_model(m, shuffled(m, seed));
+        const RnnModel q = permute_model(m, test::random_permutation(m, seed));
         HwConfig hw = base;
         hw.sharing = mode;
         cases.push_back({compile_program(dense_model_to_csb(q, 4, 5), hw), hw, m});
