@@ -51,10 +51,13 @@ assert all(DEFAULT[k] == v[0] for k, v in BOX.items())
 
 
 def load_weights(path):
-    if path.endswith(".csb"):
-        return csbrnn.load_csb(path).state_dict()
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        if path.endswith(".csb"):
+            return csbrnn.load_csb(path).state_dict()
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, csbrnn.Error) as e:
+        sys.exit(f"{path}: not a readable .npz state_dict or .csb container ({e})")
 
 
 class Evaluator:

@@ -54,6 +54,9 @@ def main():
     ap.add_argument("--dest", default=os.path.join(ROOT, "models", "trained"))
     ap.add_argument("--rate", type=float, default=8.0, help="the CSB rate of the table to keep")
     a = ap.parse_args()
+    for f in ("results.json", "dense.pt", "csb.npz", "head.npz") if a.large else ():
+        if not os.path.exists(os.path.join(a.large, f)):   # checked before anything is written
+            sys.exit(f"{a.large}: no {f} (not a finished examples/speech_machine.py output)")
     os.makedirs(a.dest, exist_ok=True)
     index = {}
     cells = os.path.join(a.table, "cells")

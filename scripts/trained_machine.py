@@ -71,8 +71,12 @@ def main():
                                                     os.path.join(ROOT, "build", "csbrnn")))
     a = ap.parse_args()
     torch.set_num_threads(1)
-    with open(os.path.join(TRAINED, "models.json")) as fh:
-        index = json.load(fh)
+    idx_path = os.path.join(TRAINED, "models.json")
+    try:
+        with open(idx_path) as fh:
+            index = json.load(fh)
+    except (OSError, ValueError) as e:
+        sys.exit(f"{idx_path}: cannot read the trained-model index ({e})")
     names = a.models.split(",") if a.models else list(index)
     os.makedirs(a.out, exist_ok=True)
     res = {}
