@@ -10,6 +10,15 @@
 namespace csbrnn {
 
 enum class SharingMode { None, Horizontal, Vertical, TwoD };
+
+// engine.sync: how the PEGroups synchronise inside an MVM (docs/timing.md "Synchronisation").
+// Iteration: the paper's machine, one barrier per temporal block iteration, double-buffered input
+// slices. RowGroup: each BlockNeuronBuffer holds all of its column's input slices for the whole
+// MVM (loaded once, in block-column order), a group walks the iterations of a row-group back to
+// back without waiting for the others, and the groups meet once per row-group; the next
+// row-group starts as soon as every group has issued its last tile (its drain overlaps).
+enum class SyncMode { Iteration, RowGroup };
+const char* sync_name(SyncMode m);                // "iteration", "row-group"
 const char* sharing_name(SharingMode m);          // "none", "horizontal", "vertical", "2d"
 SharingMode parse_sharing(const std::string& s);  // throws Error on unknown names
 
@@ -26,8 +35,9 @@ struct EngineConfig {
   int lat_accumulate = 1;     // accumulate (NeuronAccumBuffer read-add-write)
   int lat_vertical_path = 1;  // vertical_path: extra cycles on the vertical accumulation path
   // engine.reduce.*: horizontal reduction of the L NeuronAccumBuffers + ReorderLogic
-  int reduce_lanes = 16;  // lanes: neurons per cycle
-  int lat_reduce = 2;     // latency: adder-tree + reorder latency in cycles
+  int reduce_lanes = 16;                // lanes: neurons per cycle
+  int lat_reduce = 2;                   // latency: adder-tree + reorder latency in cycles
+  SyncMode sync = SyncMode::Iteration;  // engine.sync (paper: iteration)
 
   int groups() const { return K * L; }
   int pes() const { return K * L * P * Q; }

@@ -211,6 +211,28 @@ HwKey name_key() {
 }
 
 const char* const kSharingNames[] = {"none", "horizontal", "vertical", "2d"};
+const char* const kSyncNames[] = {"iteration", "row-group"};
+
+HwKey sync_key() {
+  HwKey k;
+  k.path = "engine.sync";  // a compiler/simulator setting (like residency): not in the hw record
+  k.type = "enum";
+  k.description =
+      "PEGroup synchronisation: iteration (one barrier per temporal block iteration, the paper's) "
+      "or row-group (inputs resident for the MVM, one barrier per row-group; docs/timing.md)";
+  k.valid = "iteration or row-group";
+  k.get = [](const HwConfig& c) { return std::string(sync_name(c.engine.sync)); };
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.engine.sync = static_cast<SyncMode>(
+        v.as_enum(std::vector<std::string>(std::begin(kSyncNames), std::end(kSyncNames))));
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    const int m = static_cast<int>(c.engine.sync);
+    return m >= 0 && m <= 1 ? ""
+                            : cat("invalid engine.sync ", m, " (valid: iteration or row-group)");
+  };
+  return k;
+}
 
 HwKey sharing_key() {
   HwKey k;
@@ -422,6 +444,7 @@ std::vector<HwKey> build_keys() {
   k.push_back(int_key(
       "engine.reduce.latency", [](HwConfig& c) -> int& { return c.engine.lat_reduce; }, 1, kLatMax,
       "cycles of the horizontal adder tree + ReorderLogic", "its buffer reads take a cycle"));
+  k.push_back(sync_key());
   // buffers
   k.push_back(int_key(
       "buffers.weight_buffer_kib", [](HwConfig& c) -> int& { return c.buffers.weight_buffer_kib; },
@@ -725,6 +748,11 @@ bool hw_config_equal(const HwConfig& a, const HwConfig& b) {
   for (const auto& k : hw_keys())
     if (k.get(a) != k.get(b)) return false;
   return true;
+}
+
+const char* sync_name(SyncMode m) {
+  const auto i = static_cast<size_t>(m);
+  return i < std::size(kSyncNames) ? kSyncNames[i] : "?";
 }
 
 const char* sharing_name(SharingMode m) {

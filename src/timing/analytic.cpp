@@ -51,13 +51,7 @@ MvmTiming analyze_mvm(const Program& p, int index) {
   r.groups.assign(G, stats::GroupStats{});
   for (size_t g = 0; g < G; ++g) r.groups[g].k = int(g) / L, r.groups[g].l = int(g) % L;
   // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
-  std::vector<int64_t> ld_b(size_t(B), 0);
-  for (int b = 0; b < B; ++b) {
-    int w = 0;
-    for (int l = 0; l < L; ++l)
-      if (b * L + l < mv.BC) w = std::max<int>(w, mv.col_slices[size_t(b) * L + l].width);
-    ld_b[b] = neuron_load_cycles(hw, w);
-  }
+  const std::vector<int64_t> ld_b = slice_set_load_cycles(hw, mv);
   const int64_t N = int64_t(A) * B;
   auto ld = [&](int64_t n) { return n < N ? ld_b[size_t(n % B)] : int64_t(0); };
   std::vector<int64_t> load(G);

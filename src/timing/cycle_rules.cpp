@@ -56,6 +56,41 @@ int64_t transfer_cycles(const HwConfig& hw, int64_t bytes) {
   return ceil_div(bytes, hw.memory.burst_bytes);
 }
 
+std::vector<int64_t> slice_set_load_cycles(const HwConfig& hw, const MvmProgram& mv) {
+  const int L = hw.engine.L, B = mv.iter_cols;
+  std::vector<int64_t> ld(size_t(std::max(B, 0)), 0);
+  for (int b = 0; b < B; ++b) {
+    int w = 0;
+    for (int l = 0; l < L; ++l)
+      if (b * L + l < mv.BC) w = std::max<int>(w, mv.col_slices[size_t(b) * L + l].width);
+    ld[size_t(b)] = neuron_load_cycles(hw, w);
+  }
+  return ld;
+}
+
+std::vector<int64_t> resident_ready_cycles(const std::vector<int64_t>& ld) {
+  std::vector<int64_t> ready(ld.size());
+  int64_t t = 0;
+  for (size_t b = 0; b < ld.size(); ++b) ready[b] = t += ld[b];
+  return ready;
+}
+
+int64_t group_walk_end(int64_t start, const int64_t* load, const std::vector<int64_t>& ready,
+                       int64_t* input_wait) {
+  int64_t t = start, wait = 0;
+  for (size_t b = 0; b < ready.size(); ++b) {
+    if (ready[b] > t) wait += ready[b] - t, t = ready[b];
+    t += load[b];
+  }
+  if (input_wait) *input_wait = wait;
+  return t;
+}
+
+int64_t next_row_group_start(const HwConfig& hw, int64_t issue_end, int64_t drain_end,
+                             int64_t reduce_end_prev) {
+  return std::max(hw.engine.sync == SyncMode::RowGroup ? issue_end : drain_end, reduce_end_prev);
+}
+
 EltUnit elt_unit_of(Op op) {
   switch (op) {
     case Op::BiasWb:

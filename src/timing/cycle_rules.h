@@ -52,6 +52,33 @@ int64_t reduce_neurons(const MvmProgram& mv, int K, int a);
 int64_t eltwise_cycles(const HwConfig& hw, EltUnit u, int64_t count);
 int64_t transfer_cycles(const HwConfig& hw, int64_t bytes);
 
+// Synchronisation (engine.sync; docs/timing.md "Synchronisation"). Iteration sync is the rule at
+// the top of this file. Row-group sync:
+//   - every BlockNeuronBuffer holds all of its column's slices for the MVM; slice set b (the L
+//     slices of block-columns b*L .. b*L+L-1, loaded in parallel) is resident from
+//     ready(b) = ld(0) + ... + ld(b) cycles after the MVM start (loaded once per MVM);
+//   - group g walks the iterations b = 0..B-1 of row-group a back to back: iteration b starts at
+//     max(end of b-1 (row-group start R(a) for b = 0), ready(b)) and lasts load_g(a, b) cycles;
+//     issue end I(a) = max over groups of their walk's end (the row-group's only barrier);
+//   - drain after I(a): drain_cycles(a vertical piece issued in iteration (a, B-1)), as before;
+//     reduction as before;
+//   - R(a+1) = max(I(a), reduction end of a-1): the drain of a overlaps a+1's issue (the other
+//     NeuronAccumBuffer half); R(0) = 0.
+
+/// ld(b) for b = 0..B-1: neuron_load_cycles of the widest of the L slices of slice set b.
+std::vector<int64_t> slice_set_load_cycles(const HwConfig& hw, const MvmProgram& mv);
+/// Row-group sync: ready(b) = ld(0) + ... + ld(b).
+std::vector<int64_t> resident_ready_cycles(const std::vector<int64_t>& ld);
+/// Row-group sync: the end of one group's walk through a row-group that starts at `start`, with
+/// `load[b]` tiles in iteration b; `input_wait` (if given) gets the cycles it waited for inputs.
+int64_t group_walk_end(int64_t start, const int64_t* load, const std::vector<int64_t>& ready,
+                       int64_t* input_wait = nullptr);
+/// When row-group a+1 may start issuing, given row-group a's issue end and drain end and the end
+/// of row-group a-1's reduction (0 if none): iteration sync max(drain end, reduction end of a-1);
+/// row-group sync max(issue end, reduction end of a-1).
+int64_t next_row_group_start(const HwConfig& hw, int64_t issue_end, int64_t drain_end,
+                             int64_t reduce_end_prev);
+
 /// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
 EltUnit elt_unit_of(Op op);
 /// One stream stage on a chunk of n elements: max over its sections of eltwise_cycles(unit, n).

@@ -379,8 +379,8 @@ TEST_CASE("parse reference: bad command lines", "[cli][parse][bad]") {
                     {"--model", "m", "--input", "x", "--output", "y", "--output-int16", "z"}) ==
         "csbrnn reference: --output-int16 needs --fixed-point");
   CHECK(parse_error(parse_reference,
-                    {"--model", "m", "--input", "x", "--output", "y", "--set", "engine.lanes=1"}) ==
-        "--set engine.lanes=1: unknown key 'engine.lanes' (did you mean 'eltwise.lanes'?)");
+                    {"--model", "m", "--input", "x", "--output", "y", "--set", "eltwse.lanes=1"}) ==
+        "--set eltwse.lanes=1: unknown key 'eltwse.lanes' (did you mean 'eltwise.lanes'?)");
   CHECK(parse_error(parse_reference, {"--measure-error", "--steps", "0"}) ==
         "--steps: must be in 1..100000 (got 0)");
   CHECK(parse_error(parse_reference, {"--measure-error", "--steps", "100001"}) ==

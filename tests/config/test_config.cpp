@@ -29,7 +29,7 @@ bool same(const HwConfig& a, const HwConfig& b) {
          x.neuron_load_width == y.neuron_load_width && x.lat_weight_read == y.lat_weight_read &&
          x.lat_multiply == y.lat_multiply && x.lat_adder_tree == y.lat_adder_tree &&
          x.lat_accumulate == y.lat_accumulate && x.lat_vertical_path == y.lat_vertical_path &&
-         x.reduce_lanes == y.reduce_lanes && x.lat_reduce == y.lat_reduce &&
+         x.reduce_lanes == y.reduce_lanes && x.lat_reduce == y.lat_reduce && x.sync == y.sync &&
          a.buffers.weight_buffer_kib == b.buffers.weight_buffer_kib &&
          a.buffers.block_neuron_buffer == b.buffers.block_neuron_buffer &&
          a.buffers.neuron_accum_buffer == b.buffers.neuron_accum_buffer &&
@@ -75,6 +75,7 @@ const std::vector<std::string> kExpectedKeys = {
     "engine.pipeline.vertical_path",
     "engine.reduce.lanes",
     "engine.reduce.latency",
+    "engine.sync",
     "buffers.weight_buffer_kib",
     "buffers.block_neuron_buffer",
     "buffers.neuron_accum_buffer",
@@ -142,6 +143,8 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.engine.lat_vertical_path == 0; }},
       {"engine.reduce.lanes", "32", [](const HwConfig& c) { return c.engine.reduce_lanes == 32; }},
       {"engine.reduce.latency", "6", [](const HwConfig& c) { return c.engine.lat_reduce == 6; }},
+      {"engine.sync", "row-group",
+       [](const HwConfig& c) { return c.engine.sync == SyncMode::RowGroup; }},
       {"buffers.weight_buffer_kib", "1024",
        [](const HwConfig& c) { return c.buffers.weight_buffer_kib == 1024; }},
       {"buffers.block_neuron_buffer", "64",
