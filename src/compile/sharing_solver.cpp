@@ -495,12 +495,13 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   const Torus tor(p);
 
   std::vector<std::vector<TileOption>> opts(G);
-  int64_t total = 0, unshared = 0, lb = 0;
+  int64_t total = 0, unshared = 0, unshared_obj = 0, lb = 0;
   for (int g = 0; g < G; ++g) opts[g] = tile_options(kernels[g], p);
   for (int g = 0; g < G; ++g) {
     const int32_t T = opts[g][0].local;
     total += T + base[g];
-    unshared = std::max<int64_t>(unshared, base[g] + T);
+    unshared = std::max<int64_t>(unshared, T);
+    unshared_obj = std::max<int64_t>(unshared_obj, base[g] + T);
     // Whatever g picks, g carries its base and local part and its two receivers carry their
     // bases plus h and v.
     const int32_t br = base[tor.right[g]], bd = base[tor.down[g]];
@@ -512,7 +513,7 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   lb = std::max<int64_t>(lb, (total + G - 1) / G);
 
   std::vector<int> best_choice(G, 0);  // option 0 = no sharing
-  int64_t best = unshared;
+  int64_t best = unshared_obj;
   int64_t proven_below = lb - 1;  // every makespan <= this is proven infeasible
   SolverStats st;
   st.lower_bound = lb;
