@@ -167,6 +167,14 @@ class IterationEmitter {
 
  private:
   static constexpr int kRowGroupPasses = 2;
+  // Each iteration of a row-group is solved up to 1 + kRowGroupPasses times, and optimality is
+  // judged on the row-group (M(a) == LB(a)), so one solve gets a fifth of the iteration budget.
+  static sharing::SolverOptions row_group_budget() {
+    sharing::SolverOptions o;
+    o.node_budget /= 5;
+    o.work_budget /= 5;
+    return o;
+  }
 
   std::vector<KernelSize> kernels_of(int a, int b) const {
     std::vector<KernelSize> kernels(size_t(K_) * L_);
@@ -182,7 +190,7 @@ class IterationEmitter {
 
   IterationSchedule solve(const std::vector<KernelSize>& kernels,
                           const std::vector<int64_t>& base) const {
-    return sharing::schedule_iteration_ex(kernels, sp_, sharing::SolverOptions{}, nullptr, base);
+    return sharing::schedule_iteration_ex(kernels, sp_, row_group_budget(), nullptr, base);
   }
 
   void emit_iteration(int a, int b, const std::vector<KernelSize>& kernels,
