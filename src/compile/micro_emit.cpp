@@ -53,6 +53,27 @@ void emit_piece(GroupImage& img, GroupIteration& gi, ItemKind kind, const VBlock
   emit_weights(img, vb, pc, P, Q, hw.numeric.wf);
 }
 
+// A lower bound on a row-group's makespan from where tiles can go: a group's tiles stay with it
+// or move one hop right (horizontal sharing) or down (vertical), so the tiles of the kernels of
+// any h x w rectangle S of groups on the K x L torus land in S, its right shift and its down
+// shift: h * min(w + 1, L) + w (h < K) groups when both directions are allowed. The maximum over
+// all rectangles of ceil(tiles(S) / |that union|) (S = all groups gives ceil(total / G)).
+int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool right, bool down) {
+  int64_t lb = 0;
+  for (int h = 1; h <= K; ++h)
+    for (int w = 1; w <= L; ++w) {
+      const int64_t reach = int64_t(h) * (right ? std::min(w + 1, L) : w) + (down && h < K ? w : 0);
+      for (int k0 = 0; k0 < (h == K ? 1 : K); ++k0)
+        for (int l0 = 0; l0 < (w == L ? 1 : L); ++l0) {
+          int64_t t = 0;
+          for (int i = 0; i < h; ++i)
+            for (int j = 0; j < w; ++j) t += own[size_t((k0 + i) % K) * L + (l0 + j) % L];
+          lb = std::max(lb, (t + reach - 1) / reach);
+        }
+    }
+  return lb;
+}
+
 class IterationEmitter {
  public:
   IterationEmitter(MvmProgram& mv, const Grid& g, const HwConfig& hw)
@@ -94,6 +115,7 @@ class IterationEmitter {
     std::vector<int64_t> tiles(size_t(B), 0);
     int64_t total = 0;
     std::vector<int64_t> min_load(G, 0);  // sum over b of the smallest load g can have in b
+    std::vector<int64_t> own(G, 0);       // sum over b of g's kernel tiles
     for (int b = 0; b < B; ++b) {
       kernels[size_t(b)] = kernels_of(a, b);
       for (size_t g = 0; g < G; ++g) {
@@ -103,11 +125,14 @@ class IterationEmitter {
         for (const auto& o : opts) m = std::min(m, o.local);
         min_load[g] += m;
         tiles[size_t(b)] += opts[0].local;
+        own[g] += opts[0].local;
       }
       total += tiles[size_t(b)];
     }
-    const int64_t lb = std::max<int64_t>((total + int64_t(G) - 1) / int64_t(G),
-                                         *std::max_element(min_load.begin(), min_load.end()));
+    const int64_t lb = std::max({(total + int64_t(G) - 1) / int64_t(G),
+                                 *std::max_element(min_load.begin(), min_load.end()),
+                                 neighbourhood_bound(own, K_, L_, sharing::horizontal_allowed(sp_),
+                                                     sharing::vertical_allowed(sp_))});
     // Largest iterations first, each on top of the loads placed so far.
     std::vector<int> order(static_cast<size_t>(B));
     std::iota(order.begin(), order.end(), 0);
