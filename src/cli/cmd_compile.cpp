@@ -29,6 +29,13 @@ void print_summary(const CompileCmdOptions& o, const Program& p, const CompileSt
       "utilization %.1f%%, group occupancy %.1f%%, imbalance %.3f\n",
       (long long)r.cycles_per_step, r.latency_us, r.clock_mhz, r.frames_per_s,
       100 * r.pe_utilization, 100 * r.group_occupancy, r.imbalance);
+  if (st.unproven > 0)
+    std::printf(
+        "note: %lld of %lld scheduling units (%s, engine.sync = %s) not proven optimal; "
+        "their makespans exceed the lower bounds by %lld tiles in all\n",
+        (long long)st.unproven, (long long)st.decision_units,
+        o.hw.engine.sync == SyncMode::RowGroup ? "row-groups" : "iterations",
+        sync_name(o.hw.engine.sync), (long long)st.gap_tiles);
   if (st.weight_buffer_overflow) {
     std::printf(
         "note: the busiest group needs %llu bytes of weight images (> %d KiB weight buffer); "
@@ -63,9 +70,31 @@ void write_report(const CompileCmdOptions& o, const CompileStats& st, const Prog
                   {"capacity_bytes", uint64_t(hw.buffers.weight_buffer_kib) * 1024},
                   {"streamed_groups", b.streamed_groups},
                   {"overflow", b.overflow}});
+  nlohmann::json gaps = nlohmann::json::array();
+  for (const ScheduleGap& g : st.gaps)
+    gaps.push_back({{"mvm", g.mvm},
+                    {"unit", g.unit},
+                    {"makespan", g.makespan},
+                    {"lower_bound", g.lower_bound}});
+  // entries the busiest BlockNeuronBuffer column holds under row-group sync, per MVM
+  nlohmann::json entries = nlohmann::json::array();
+  for (const MvmProgram& mv : p.mvms) {
+    int64_t need = 0;
+    for (int l = 0; l < hw.engine.L; ++l) need = std::max(need, resident_input_entries(mv, hw, l));
+    entries.push_back(need);
+  }
   j["compile"] = {{"seconds", st.seconds},
+                  {"sync", sync_name(hw.engine.sync)},
                   {"iterations", st.iterations},
                   {"proven_optimal", st.proven_optimal},
+                  {"decision_units", st.decision_units},
+                  {"proven_units", st.proven_units},
+                  {"unproven",
+                   {{"count", st.unproven},
+                    {"gap_tiles", st.gap_tiles},
+                    {"units", gaps},
+                    {"listed_max", CompileStats::kMaxGaps}}},
+                  {"resident_input_entries", entries},
                   {"weight_buffer", wb},
                   {"model_max_group_bytes", st.model_max_group_bytes},
                   {"weight_buffer_overflow", st.weight_buffer_overflow}};

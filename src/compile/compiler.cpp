@@ -55,6 +55,7 @@ Operand lower_layer(ProgramState& ps, const CsbModel& m, const CellVectors& vec,
   const CsbLayer& ly = m.layers[k];
   const int H = m.hidden_size, S = m.state_size(), P = m.proj_size, in = m.layer_input_size(k);
   LayerMvms mv;
+  CompileStats proj_stats;
   mv.index = int(ps.prog.mvms.size());
   mv.grid = gates_grid(ly, m.cell, H);
   std::vector<ColumnSlice> sl = slices_for(xin, in, mv.grid.grid.bw);
@@ -66,17 +67,17 @@ Operand lower_layer(ProgramState& ps, const CsbModel& m, const CellVectors& vec,
   uint32_t proj_bias = 0;
   if (P > 0) {  // compiled once, shared by every variant of the layer
     mv.proj = make_mvm(k, MvmKind::Projection, projection_grid(ly.w_hr), P, H,
-                       slices_for(vec.m, H, ly.w_hr.bw), hw, &ps.counts);
+                       slices_for(vec.m, H, ly.w_hr.bw), hw, &proj_stats);
     proj_bias = append_bias(ps.prog, std::vector<int64_t>(size_t(P), 0));  // no bias
   }
   const LayerLowering low(m, vec, k, bias0, proj_bias);
   std::vector<Variant> vars = layer_variants(std::move(mv), low, k, opt, hw);
   Variant& v = vars[choose_variant(vars, ps.mb.ops, ps.mvm_len, S, hw)];
-  ps.counts.iterations += v.stats.iterations;
-  ps.counts.proven_optimal += v.stats.proven_optimal;
+  ps.counts.merge(v.stats, int(ps.prog.mvms.size()));
   ps.prog.mvms.push_back(std::move(v.gates));
   ps.mvm_len.push_back(v.gates_len);
   if (P > 0) {
+    ps.counts.merge(proj_stats, int(ps.prog.mvms.size()));
     ps.prog.mvms.push_back(std::move(v.proj));
     ps.mvm_len.push_back(v.proj_len);
   }
@@ -87,12 +88,34 @@ Operand lower_layer(ProgramState& ps, const CsbModel& m, const CellVectors& vec,
 void fill_stats(CompileStats& st, const Program& prog, const CompileStats& counts) {
   st.iterations = counts.iterations;
   st.proven_optimal = counts.proven_optimal;
+  st.decision_units = counts.decision_units;
+  st.proven_units = counts.proven_units;
+  st.unproven = counts.unproven;
+  st.gap_tiles = counts.gap_tiles;
+  st.gaps = counts.gaps;
   st.buffers = buffer_usage(prog);
   st.weight_buffer_overflow = false;
   for (const auto& b : st.buffers) st.weight_buffer_overflow |= b.overflow;
   st.model_max_group_bytes = 0;
   for (uint64_t b : place_weights(prog).total_bytes)
     st.model_max_group_bytes = std::max(st.model_max_group_bytes, b);
+}
+
+// Row-group sync: every column's input slices must fit its BlockNeuronBuffer, and the weights
+// must stay resident (streamed images are not modelled with row-group sync).
+void check_row_group(const Program& prog, const std::string& origin) {
+  for (size_t i = 0; i < prog.mvms.size(); ++i) {
+    const std::string why = resident_inputs_problem(prog.mvms[i], prog.hw);
+    if (!why.empty()) fail(origin, ": MVM ", i, " ", why);
+  }
+  const WeightPlacement w = place_weights(prog);
+  for (size_t g = 0; g < w.streamed.size(); ++g)
+    for (size_t m = 0; m < w.streamed[g].size(); ++m)
+      if (w.streamed[g][m])
+        fail(origin, ": engine.sync=row-group needs resident weights, but MVM ", m,
+             "'s image of PEGroup ", g, " (", image_bytes(prog.mvms[m].images[g]),
+             " bytes) does not fit buffers.weight_buffer_kib = ", prog.hw.buffers.weight_buffer_kib,
+             " after the images placed before it; use a larger buffers.weight_buffer_kib");
 }
 
 }  // namespace
@@ -113,6 +136,7 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
   if (ps.prog.mvms.size() > 65535) fail(origin, ": too many MVMs");
   ps.prog.words = list_schedule(ps.mb.ops);
   if (hw.eltwise.stream) check_streams(ps.prog, origin);  // the compiler's own guarantees
+  if (hw.engine.sync == SyncMode::RowGroup) check_row_group(ps.prog, origin);
   if (stats) {
     fill_stats(*stats, ps.prog, ps.counts);
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

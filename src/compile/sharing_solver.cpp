@@ -92,8 +92,12 @@ struct Torus {
 class Search {
  public:
   Search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
-         const SolverOptions& o)
-      : G_(int(opts.size())), opts_(opts), budget_(o.node_budget), work_budget_(o.work_budget) {
+         const SolverOptions& o, const std::vector<int32_t>& base)
+      : G_(int(opts.size())),
+        opts_(opts),
+        base_(base),
+        budget_(o.node_budget),
+        work_budget_(o.work_budget) {
     const Torus t(p);
     left_ = t.left;
     up_ = t.up;
@@ -105,7 +109,7 @@ class Search {
     total_ = 0;
     for (int g = 0; g < G_; ++g) {
       T_[g] = opts_[g][0].local;  // option 0 is (0, 0)
-      total_ += T_[g];
+      total_ += T_[g] + base_[g];
       for (const auto& opt : opts_[g]) {
         hv_[g].push_back(opt.h);
         vv_[g].push_back(opt.v);
@@ -127,6 +131,8 @@ class Search {
     M_ = M;
     S_ = int64_t(G_) * M - total_;
     if (S_ < 0) return 0;
+    for (int g = 0; g < G_; ++g)
+      if (base_[g] > M) return 0;
     if (exhausted()) return -1;
     State s(5 * size_t(G_) + 1, 0);
     for (int g = 0; g < G_; ++g) {
@@ -155,6 +161,8 @@ class Search {
   int32_t xhi(const State& s, int g) const { return hv_[g][s[4 * g + 1]]; }
   int32_t ylo(const State& s, int g) const { return vv_[g][s[4 * g + 2]]; }
   int32_t yhi(const State& s, int g) const { return vv_[g][s[4 * g + 3]]; }
+  // What g may issue in this iteration: the makespan probed minus g's base load.
+  int32_t cap(int g) const { return M_ - base_[g]; }
 
   static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
     return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
@@ -174,13 +182,13 @@ class Search {
     const int L = left_[g], U = up_[g];
     // Loads sum to the total, so the G deficits M - load sum to S; the others' deficits are at
     // least their bounds, which caps g's deficit from above: load_g >= floor.
-    const int64_t floor = M_ - S_ + (s[5 * G_] - s[4 * G_ + g]);
+    const int64_t floor = cap(g) - S_ + (s[5 * G_] - s[4 * G_ + g]);
     return Window{xlo(s, g),
                   xhi(s, g),
                   ylo(s, g),
                   yhi(s, g),
                   int32_t(std::max<int64_t>(0, floor - xhi(s, L) - yhi(s, U))),
-                  M_ - xlo(s, L) - ylo(s, U)};
+                  cap(g) - xlo(s, L) - ylo(s, U)};
   }
 
   // Tightens the bounds around constraint g (its load) to what some option of g supports.
@@ -217,14 +225,15 @@ class Search {
       push(down_[g]);
     }
     // What g receives: load_g = local + X_L + Y_U must lie in [floor, M].
-    const int64_t floor = M_ - S_ + (s[5 * G_] - s[4 * G_ + g]);
-    if (!tighten(s, 4 * L, hv_[L], floor - yhi(s, U) - maxloc, M_ - ylo(s, U) - minloc, L, g))
+    const int64_t floor = cap(g) - S_ + (s[5 * G_] - s[4 * G_ + g]);
+    if (!tighten(s, 4 * L, hv_[L], floor - yhi(s, U) - maxloc, cap(g) - ylo(s, U) - minloc, L, g))
       return false;
-    if (!tighten(s, 4 * U + 2, vv_[U], floor - xhi(s, L) - maxloc, M_ - xlo(s, L) - minloc, U, g))
+    if (!tighten(s, 4 * U + 2, vv_[U], floor - xhi(s, L) - maxloc, cap(g) - xlo(s, L) - minloc, U,
+                 g))
       return false;
     // Deficit bound of g.
-    const int32_t ub = std::min<int32_t>(M_, xhi(s, L) + yhi(s, U) + maxloc);
-    const int32_t d = M_ - ub;
+    const int32_t ub = std::min<int32_t>(cap(g), xhi(s, L) + yhi(s, U) + maxloc);
+    const int32_t d = cap(g) - ub;
     if (d > s[4 * G_ + g]) {
       s[5 * G_] += d - s[4 * G_ + g];
       s[4 * G_ + g] = d;
@@ -287,12 +296,12 @@ class Search {
     int bg = -1;
     size_t bcount = SIZE_MAX;
     for (int g = 0; g < G_; ++g) {
-      const int32_t cap = M_ - xlo(s, left_[g]) - ylo(s, up_[g]);
+      const int32_t room_g = cap(g) - xlo(s, left_[g]) - ylo(s, up_[g]);
       const int32_t lx = xlo(s, g), ly = ylo(s, g);
       bool fits = false;
       for (const auto& o : opts_[g]) {
         if (o.h > lx) break;
-        if (o.v <= ly && o.local <= cap) {
+        if (o.v <= ly && o.local <= room_g) {
           fits = true;
           break;
         }
@@ -365,11 +374,12 @@ class Search {
         minloc = std::min(minloc, o.local);
     }
     const int32_t other = horizontal ? ylo(s, up_[r]) : xlo(s, left_[r]);
-    return M_ - other - minloc;
+    return cap(r) - other - minloc;
   }
 
   int G_;
   const std::vector<std::vector<TileOption>>& opts_;
+  const std::vector<int32_t>& base_;
   int64_t budget_, work_budget_, nodes_ = 0, work_ = 0;
   int32_t M_ = 0;
   int64_t S_ = 0, total_ = 0;
@@ -385,13 +395,14 @@ class Search {
 namespace {
 
 int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
-                      const std::vector<int>& c) {
+                      const std::vector<int32_t>& base, const std::vector<int>& c) {
   int64_t ms = 0;
   for (int k = 0; k < p.K; ++k)
     for (int l = 0; l < p.L; ++l) {
       const int g = k * p.L + l;
       const int lg = k * p.L + (l + p.L - 1) % p.L, ug = ((k + p.K - 1) % p.K) * p.L + l;
-      ms = std::max<int64_t>(ms, opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
+      ms = std::max<int64_t>(ms,
+                             base[g] + opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
     }
   return ms;
 }
@@ -400,11 +411,11 @@ int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const Sh
 // itself, its left or its upper neighbour) if that lowers (makespan, sum of squared loads).
 // Returns the makespan reached. Only an upper bound for the exact search.
 int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
-                     std::vector<int>& choice) {
+                     const std::vector<int32_t>& base, std::vector<int>& choice) {
   const int G = p.K * p.L;
   const Torus t(p);
   const std::vector<int>&left = t.left, &right = t.right, &up = t.up, &down = t.down;
-  std::vector<int64_t> load(G, 0);
+  std::vector<int64_t> load(base.begin(), base.end());
   for (int g = 0; g < G; ++g) {
     const TileOption& o = opts[g][choice[g]];
     load[g] += o.local;
@@ -466,46 +477,59 @@ int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const Sha
 
 IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
                                         const ShareParams& p, const SolverOptions& opt,
-                                        SolverStats* stats) {
+                                        SolverStats* stats, const std::vector<int64_t>& base_in) {
   if (p.K < 1 || p.L < 1 || p.P < 1 || p.Q < 1)
     fail("sharing: bad engine shape ", p.K, "x", p.L, " groups of ", p.P, "x", p.Q, " PEs");
   if (!(p.max_vertical_fraction >= 0.0 && p.max_vertical_fraction <= 1.0))
     fail("sharing: max_vertical_fraction ", p.max_vertical_fraction, " is not in [0, 1]");
   const int G = p.K * p.L;
   if (kernels.size() != size_t(G)) fail("sharing: ", kernels.size(), " kernels for ", G, " groups");
+  if (!base_in.empty() && base_in.size() != size_t(G))
+    fail("sharing: ", base_in.size(), " base loads for ", G, " groups");
+  std::vector<int32_t> base(size_t(G), 0);
+  for (size_t g = 0; g < base_in.size(); ++g) {
+    if (base_in[g] < 0 || base_in[g] > INT32_MAX / 4)
+      fail("sharing: base load ", base_in[g], " out of range");
+    base[g] = int32_t(base_in[g]);
+  }
+  const Torus tor(p);
 
   std::vector<std::vector<TileOption>> opts(G);
-  int64_t total = 0, unshared = 0, lb = 0;
+  int64_t total = 0, unshared = 0, unshared_obj = 0, lb = 0;
+  for (int g = 0; g < G; ++g) opts[g] = tile_options(kernels[g], p);
   for (int g = 0; g < G; ++g) {
-    opts[g] = tile_options(kernels[g], p);
     const int32_t T = opts[g][0].local;
-    total += T;
+    total += T + base[g];
     unshared = std::max<int64_t>(unshared, T);
-    // Whatever g picks, g carries its local part and its two receivers carry h and v.
+    unshared_obj = std::max<int64_t>(unshared_obj, base[g] + T);
+    // Whatever g picks, g carries its base and local part and its two receivers carry their
+    // bases plus h and v.
+    const int32_t br = base[tor.right[g]], bd = base[tor.down[g]];
     int32_t best = INT32_MAX;
-    for (const auto& o : opts[g]) best = std::min(best, std::max({o.local, o.h, o.v}));
+    for (const auto& o : opts[g])
+      best = std::min(best, std::max({base[g] + o.local, br + o.h, bd + o.v}));
     lb = std::max<int64_t>(lb, best);
   }
   lb = std::max<int64_t>(lb, (total + G - 1) / G);
 
   std::vector<int> best_choice(G, 0);  // option 0 = no sharing
-  int64_t best = unshared;
+  int64_t best = unshared_obj;
   int64_t proven_below = lb - 1;  // every makespan <= this is proven infeasible
   SolverStats st;
   st.lower_bound = lb;
   if (lb < best) {
     // A quick upper bound first, so that an exhausted budget still returns a good schedule.
-    best = local_search(opts, p, best_choice);
+    best = local_search(opts, p, base, best_choice);
   }
   if (lb < best) {
-    Search search(opts, p, opt);
+    Search search(opts, p, opt, base);
     std::vector<int> choice;
     // probe(M): 1 feasible, 0 infeasible, -1 out of budget.
     auto probe = [&](int64_t M) {
       ++st.probes;
       const int r = search.probe(int32_t(M), choice);
       if (r == 1) {
-        const int64_t ms = tile_makespan(opts, p, choice);
+        const int64_t ms = tile_makespan(opts, p, base, choice);
         CSBRNN_ASSERT(ms <= M, "sharing search returned makespan ", ms, " > ", M);
         if (ms < best) {
           best = ms;
@@ -534,8 +558,11 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   for (int g = 0; g < G; ++g) res.share[g] = opts[g][best_choice[g]].share;
   res.load = group_loads(kernels, res.share, p);
   res.makespan = *std::max_element(res.load.begin(), res.load.end());
-  CSBRNN_ASSERT(res.makespan == best, "sharing: loads disagree with the search (", res.makespan,
-                " vs ", best, ")");
+  int64_t objective = 0;
+  for (int g = 0; g < G; ++g) objective = std::max<int64_t>(objective, base[g] + res.load[g]);
+  CSBRNN_ASSERT(objective == best, "sharing: loads disagree with the search (", objective, " vs ",
+                best, ")");
+  st.objective = objective;
   res.unshared_makespan = unshared;
   res.proven_optimal = best == lb || proven_below == best - 1;
   if (stats) *stats = st;

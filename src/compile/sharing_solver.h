@@ -32,14 +32,19 @@ struct SolverStats {
   int64_t nodes = 0;        // search nodes expanded
   int64_t work = 0;         // options examined
   int probes = 0;           // makespan values tested for feasibility
-  int64_t lower_bound = 0;  // max(ceil(total/G), per-group bounds)
+  int64_t lower_bound = 0;  // max(ceil(total/G), per-group bounds), of the objective
+  int64_t objective = 0;    // max over groups of base + load (the makespan without bases)
   bool budget_exhausted = false;
 };
 
-/// schedule_iteration() with an explicit budget and statistics.
+/// schedule_iteration() with an explicit budget and statistics. With `base` (K*L loads, empty =
+/// all zero) it minimises max_g(base_g + load_g) instead: group g's constraint becomes
+/// base_g + X_left(g) + Y_up(g) + F_g(X_g, Y_g) <= M (row-group sync, docs/sharing.md);
+/// proven_optimal and stats->objective / lower_bound then refer to that objective, while the
+/// result's makespan stays max(load).
 IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
                                         const ShareParams& p, const SolverOptions& opt,
-                                        SolverStats* stats);
+                                        SolverStats* stats, const std::vector<int64_t>& base = {});
 
 }  // namespace sharing
 }  // namespace csbrnn

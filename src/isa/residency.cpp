@@ -53,6 +53,36 @@ WeightPlacement place_weights(const Program& p, const HwConfig& hw) {
   return w;
 }
 
+int64_t resident_input_entries(const MvmProgram& mv, const HwConfig& hw, int l) {
+  const int L = hw.engine.L;
+  int64_t n = 0;
+  for (int j = l; j < mv.BC && size_t(j) < mv.col_slices.size(); j += L)
+    n += mv.col_slices[size_t(j)].width;
+  return n;
+}
+
+std::string resident_inputs_problem(const MvmProgram& mv, const HwConfig& hw) {
+  const int64_t cap = hw.buffers.block_neuron_buffer;
+  const char* kind = mv.kind == MvmKind::Gates ? "gates" : "projection";
+  for (int l = 0; l < hw.engine.L; ++l) {
+    int64_t need = 0;
+    if (hw.engine.sync == SyncMode::RowGroup) {
+      need = resident_input_entries(mv, hw, l);
+    } else {
+      for (int j = l; j < mv.BC && size_t(j) < mv.col_slices.size(); j += hw.engine.L)
+        need = std::max<int64_t>(need, mv.col_slices[size_t(j)].width);
+    }
+    if (need > cap)
+      return cat("(layer ", mv.layer, " ", kind, "): BlockNeuronBuffer column ", l, " needs ", need,
+                 " entries",
+                 hw.engine.sync == SyncMode::RowGroup
+                     ? " (all its input slices, engine.sync = row-group)"
+                     : "",
+                 " > buffers.block_neuron_buffer = ", cap);
+  }
+  return "";
+}
+
 std::vector<MvmBufferUsage> buffer_usage(const Program& p) {
   const WeightPlacement w = place_weights(p);
   std::vector<MvmBufferUsage> r;

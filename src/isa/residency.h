@@ -3,6 +3,7 @@
 // hardware, so the compiler's report, the sweep and the simulator all call this one rule.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "isa/program.h"
@@ -40,6 +41,15 @@ struct WeightPlacement {
 WeightPlacement place_weights(const Program& p);
 /// The same rule with the buffer size and policy of `hw` (the simulated machine).
 WeightPlacement place_weights(const Program& p, const HwConfig& hw);
+
+/// Input residency of an MVM's BlockNeuronBuffers under hw.engine.sync. Iteration sync double
+/// buffers one slice per column at a time (the widest slice must fit; validate checks bw).
+/// Row-group sync keeps every slice of column l (block-columns b*L + l, b = 0..B-1) resident for
+/// the whole MVM: the sum of their widths must fit buffers.block_neuron_buffer entries. Returns
+/// "" or one line naming the layer, the column, the entries needed and the key.
+std::string resident_inputs_problem(const MvmProgram& mv, const HwConfig& hw);
+/// Entries column l's BlockNeuronBuffer holds under row-group sync (sum of its slice widths).
+int64_t resident_input_entries(const MvmProgram& mv, const HwConfig& hw, int l);
 
 /// Per-MVM buffer figures under place_weights().
 std::vector<MvmBufferUsage> buffer_usage(const Program& p);

@@ -37,46 +37,31 @@ int64_t section_cycles(const HwConfig& hw, const Section& s) {
   return 0;
 }
 
-MvmTiming analyze_mvm(const Program& p, int index) {
-  const MvmProgram& mv = p.mvms.at(size_t(index));
-  const HwConfig& hw = p.hw;
+namespace {
+
+// The tiles each group issues in every iteration (loads[n * G + g], n = a*B + b), whether a
+// vertical (from-up) tile was issued in iteration n, and the per-group tile counters.
+struct IterationLoads {
+  std::vector<int64_t> loads;
+  std::vector<char> vertical;
+};
+
+IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& r) {
   const int K = hw.engine.K, L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
   const int A = mv.iter_rows, B = mv.iter_cols;
   const size_t G = size_t(K) * L;
-  MvmTiming r;
-  r.mvm = index;
-  r.layer = mv.layer;
-  r.kind = mv.kind;
-  r.useful_macs = mv.useful_macs;
-  r.groups.assign(G, stats::GroupStats{});
-  for (size_t g = 0; g < G; ++g) r.groups[g].k = int(g) / L, r.groups[g].l = int(g) % L;
-  // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
-  const std::vector<int64_t> ld_b = slice_set_load_cycles(hw, mv);
-  const int64_t N = int64_t(A) * B;
-  auto ld = [&](int64_t n) { return n < N ? ld_b[size_t(n % B)] : int64_t(0); };
-  std::vector<int64_t> load(G);
-  double imb_sum = 0;
-  int imb_n = 0;
-  r.first_load = ld(0);
-  int64_t t = r.first_load;
-  int64_t drain_end_prev = 0, red_end_prev = 0, red_end_prev2 = 0;
-  for (int a = 0; a < A; ++a) {
-    if (a > 0) {
-      const int64_t start = std::max(drain_end_prev, red_end_prev2);
-      r.reduce_wait += start - drain_end_prev;
-      t = start;
-    }
-    bool vertical_last = false;
+  IterationLoads il;
+  il.loads.assign(size_t(A) * B * G, 0);
+  il.vertical.assign(size_t(A) * B, 0);
+  for (int a = 0; a < A; ++a)
     for (int b = 0; b < B; ++b) {
-      const int64_t n = int64_t(a) * B + b;
-      std::fill(load.begin(), load.end(), 0);
-      bool vertical = false;
+      const size_t n = size_t(a) * B + b;
       for (int k = 0; k < K; ++k)
         for (int l = 0; l < L; ++l) {
           const size_t g = size_t(k) * L + l;
           for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
             const int64_t tl = tiles_of(it, P, Q);
-            load[g] += tl;
+            il.loads[n * G + g] += tl;
             if (tl > 0) r.groups[g].useful_macs += int64_t(it.rows) * it.cols;
             if (it.kind == ItemKind::Local) {
               r.groups[g].tiles_local += tl;
@@ -86,11 +71,38 @@ MvmTiming analyze_mvm(const Program& p, int index) {
             } else if (it.kind == ItemKind::FromUp) {
               r.groups[g].tiles_received_v += tl;
               r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
-              vertical = vertical || tl > 0;
+              il.vertical[n] = il.vertical[n] || tl > 0;
             }
           }
         }
-      const int64_t M = *std::max_element(load.begin(), load.end());
+    }
+  return il;
+}
+
+// Iteration sync (cycle_rules.h, top): one barrier per iteration, double-buffered inputs.
+void iteration_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads& il,
+                    MvmTiming& r, double& imb_sum, int& imb_n) {
+  const int K = hw.engine.K, L = hw.engine.L;
+  const int A = mv.iter_rows, B = mv.iter_cols;
+  const size_t G = size_t(K) * L;
+  // ld(n) depends on b only: the widest of the L slices of block-columns b*L .. b*L+L-1.
+  const std::vector<int64_t> ld_b = slice_set_load_cycles(hw, mv);
+  const int64_t N = int64_t(A) * B;
+  auto ld = [&](int64_t n) { return n < N ? ld_b[size_t(n % B)] : int64_t(0); };
+  r.first_load = ld(0);
+  int64_t t = r.first_load;
+  int64_t drain_end_prev = 0, red_end_prev = 0, red_end_prev2 = 0;
+  for (int a = 0; a < A; ++a) {
+    if (a > 0) {
+      const int64_t start = next_row_group_start(hw, drain_end_prev, drain_end_prev, red_end_prev2);
+      r.reduce_wait += start - drain_end_prev;
+      t = start;
+    }
+    bool vertical_last = false;
+    for (int b = 0; b < B; ++b) {
+      const int64_t n = int64_t(a) * B + b;
+      const int64_t* load = il.loads.data() + size_t(n) * G;
+      const int64_t M = *std::max_element(load, load + G);
       const int64_t next = ld(n + 1);
       const int64_t stall = std::max<int64_t>(0, next - M);
       int64_t sum = 0;
@@ -109,7 +121,7 @@ MvmTiming analyze_mvm(const Program& p, int index) {
       r.issue_cycles += M;
       r.input_stall += stall;
       t += std::max(M, next);
-      if (b == B - 1) vertical_last = vertical;
+      if (b == B - 1) vertical_last = il.vertical[size_t(n)] != 0;
     }
     const int64_t dr = drain_cycles(hw, vertical_last);
     r.drain_cycles += dr;
@@ -122,7 +134,89 @@ MvmTiming analyze_mvm(const Program& p, int index) {
     r.reduce_end.push_back(red_end);
   }
   r.engine_cycles = red_end_prev;
-  // the engine runs but no iteration issues: everything but the iterations' max(M(n), ld(n+1))
+  r.reduce_tail = red_end_prev - drain_end_prev;
+}
+
+// Row-group sync (cycle_rules.h "Synchronisation"): inputs resident for the whole MVM, one
+// barrier per row-group, the drain of a row-group overlapping the next one's issue.
+void row_group_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads& il,
+                    MvmTiming& r, double& imb_sum, int& imb_n) {
+  const int K = hw.engine.K, L = hw.engine.L;
+  const int A = mv.iter_rows, B = mv.iter_cols;
+  const size_t G = size_t(K) * L;
+  const std::vector<int64_t> ready = resident_ready_cycles(slice_set_load_cycles(hw, mv));
+  r.first_load = ready.empty() ? 0 : ready[0];
+  std::vector<int64_t> walk(
+      static_cast<size_t>(B));  // one group's loads over the row-group's iterations
+  int64_t start = 0, issue_end_prev = 0, drain_end = 0, red_end_prev = 0, red_end_prev2 = 0;
+  for (int a = 0; a < A; ++a) {
+    if (a > 0) {
+      start = next_row_group_start(hw, issue_end_prev, drain_end, red_end_prev2);
+      r.reduce_wait += start - issue_end_prev;
+    }
+    int64_t issue_end = start, M = 0, sum = 0;
+    std::vector<int64_t> busy(G, 0);
+    for (size_t g = 0; g < G; ++g) {
+      for (int b = 0; b < B; ++b) walk[size_t(b)] = il.loads[(size_t(a) * B + b) * G + g];
+      for (int b = 0; b < B; ++b) busy[g] += walk[size_t(b)];
+      issue_end = std::max(issue_end, group_walk_end(start, walk.data(), ready));
+      M = std::max(M, busy[g]);
+      sum += busy[g];
+    }
+    for (int b = 0; b < B; ++b) {
+      const int64_t* load = il.loads.data() + (size_t(a) * B + b) * G;
+      r.makespan.push_back(*std::max_element(load, load + G));
+    }
+    const int64_t stall = issue_end - start - M;
+    for (size_t g = 0; g < G; ++g) {
+      r.groups[g].busy += busy[g];
+      r.groups[g].barrier_idle += M - busy[g];
+      r.groups[g].stall_input += stall;
+    }
+    if (sum > 0) {
+      imb_sum += double(M) / (double(sum) / double(G));
+      imb_n++;
+    }
+    r.tiles += sum;
+    r.issue_cycles += M;
+    r.input_stall += stall;
+    const bool vertical_last = B > 0 && il.vertical[size_t(a) * B + B - 1] != 0;
+    const int64_t dr = drain_cycles(hw, vertical_last);
+    r.drain_cycles += dr;
+    drain_end = issue_end + dr;
+    const int64_t red_end =
+        std::max(drain_end, red_end_prev) + reduce_cycles(hw, reduce_neurons(mv, K, a));
+    issue_end_prev = issue_end;
+    red_end_prev2 = red_end_prev;
+    red_end_prev = red_end;
+    r.reduce_end.push_back(red_end);
+  }
+  r.engine_cycles = red_end_prev;
+  r.reduce_tail = red_end_prev - drain_end;
+}
+
+}  // namespace
+
+MvmTiming analyze_mvm(const Program& p, int index) {
+  const MvmProgram& mv = p.mvms.at(size_t(index));
+  const HwConfig& hw = p.hw;
+  const int L = hw.engine.L;
+  const size_t G = size_t(hw.engine.K) * L;
+  MvmTiming r;
+  r.mvm = index;
+  r.layer = mv.layer;
+  r.kind = mv.kind;
+  r.useful_macs = mv.useful_macs;
+  r.groups.assign(G, stats::GroupStats{});
+  for (size_t g = 0; g < G; ++g) r.groups[g].k = int(g) / L, r.groups[g].l = int(g) % L;
+  const IterationLoads il = count_loads(mv, hw, r);
+  double imb_sum = 0;
+  int imb_n = 0;
+  if (hw.engine.sync == SyncMode::RowGroup)
+    row_group_walk(mv, hw, il, r, imb_sum, imb_n);
+  else
+    iteration_walk(mv, hw, il, r, imb_sum, imb_n);
+  // the engine runs but no group issues: everything but the issue cycles and the input stall
   for (auto& g : r.groups) g.engine_overhead = r.engine_cycles - r.issue_cycles - r.input_stall;
   r.stream_end = stream_end_cycles(hw, mv.stream, r.reduce_end);
   r.section_end = std::max(r.engine_cycles, r.stream_end);
@@ -133,7 +227,6 @@ MvmTiming analyze_mvm(const Program& p, int index) {
       lo = hi;
     }
   }
-  r.reduce_tail = red_end_prev - drain_end_prev;
   r.imbalance = imb_n ? imb_sum / imb_n : 1.0;
   if (r.engine_cycles > 0) {
     r.pe_utilization = double(r.useful_macs) / (double(hw.engine.pes()) * r.engine_cycles);
@@ -229,13 +322,17 @@ const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
        [](M m) -> json { return m.section_end; }},
       {"first_load", "cycles", "ld(0): the first BlockNeuronBuffer slices load",
        [](M m) -> json { return m.first_load; }},
-      {"issue_cycles", "cycles", "sum of the iteration makespans M(n)",
+      {"issue_cycles", "cycles",
+       "sum of the iteration makespans M(n) (row-group sync: of the row-group makespans M(a))",
        [](M m) -> json { return m.issue_cycles; }},
-      {"input_stall", "cycles", "sum of max(0, ld(n+1) - M(n))",
+      {"input_stall", "cycles",
+       "sum of max(0, ld(n+1) - M(n)) (row-group sync: of I(a) - R(a) - M(a))",
        [](M m) -> json { return m.input_stall; }},
       {"drain_cycles", "cycles", "sum over row-groups of the drain after their last iteration",
        [](M m) -> json { return m.drain_cycles; }},
-      {"reduce_wait", "cycles", "cycles row-groups waited for the reduction two back",
+      {"reduce_wait", "cycles",
+       "cycles row-groups waited for the reduction two back (beyond the drain end; row-group sync: "
+       "beyond the issue end)",
        [](M m) -> json { return m.reduce_wait; }},
       {"reduce_tail", "cycles", "last reduction end - last drain end",
        [](M m) -> json { return m.reduce_tail; }},
@@ -246,7 +343,8 @@ const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
        [](M m) -> json { return m.pe_utilization; }},
       {"group_occupancy", "ratio", "tiles / (groups x engine cycles)",
        [](M m) -> json { return m.group_occupancy; }},
-      {"imbalance", "ratio", "mean over iterations with work of max/mean group tiles",
+      {"imbalance", "ratio",
+       "mean over iterations with work of max/mean group tiles (row-group sync: over row-groups)",
        [](M m) -> json { return m.imbalance; }},
       {"iterations", "iterations", "iterations of the engine walk",
        [](M m) -> json { return m.makespan.size(); }},

@@ -207,3 +207,190 @@ TEST_CASE("compile report: every timing key documented in docs/timing.md", "[tim
   INFO("docs/timing.md \"Compile report\" must contain exactly:\n" << md);
   CHECK(doc.str().find(md) != std::string::npos);
 }
+
+namespace {
+
+// An item of `tiles` tiles on the 2x2-PE machine(): 2 rows x 2*tiles columns.
+MicroItem tiles_item(ItemKind k, int tiles) {
+  return item(k, 2, 2 * tiles);
+}
+
+}  // namespace
+
+TEST_CASE("engine walk: row-group sync against iteration sync, hand-worked", "[timing]") {
+  // 2x2 groups (g = 2k + l), 2 row-groups x 2 iteration columns (BR = BC = 4), bh = 4, four
+  // slices 4 wide at neuron_load_width 1 -> ld(b) = 4. Drain 5 (+1 with a vertical tile),
+  // reduction of 2 block-rows x 4 = 8 neurons: ceil(8/16) + 2 = 3. Tiles per group:
+  //   (a0,b0): g0 3, g1 1, g2 1, g3 1      (a0,b1): g0 1, g1 3, g2 1, g3 1
+  //   (a1,b0): 2, 2, 2, 2                  (a1,b1): 1, 1, 1, g3 1 local + 1 from up (g1)
+  // Iteration sync: t = ld(0) = 4; (0,0) M 3 < ld 4 -> 8 (stall 1); (0,1) M 3 < ld 4 -> 12
+  // (stall 1); drain 5 -> 17; reduction 17..20. a1 starts at max(17, 0) = 17; (1,0) M 2 < ld 4
+  // -> 21 (stall 2); (1,1) M 2, last -> 23; vertical drain 6 -> 29; reduction max(29, 20) + 3
+  // = 32. issue 3+3+2+2 = 10, input stall 4, barrier idle g0 = 0+2+0+1 = 3, g3 = 2+2+0+0 = 4.
+  // Row-group sync: ready = (4, 8). a0 from R = 0: g0 waits to 4, 3 tiles -> 7, waits to 8,
+  // 1 -> 9; g1 4 -> 5, 8 -> 11; g2, g3 -> 9. I(0) = 11, M(0) = 4 (g0, g1), input stall
+  // 11 - 0 - 4 = 7; drain 5 -> 16; reduction 16..19. a1: R = max(I(0) = 11, 0) = 11 (the
+  // drain overlaps); inputs resident; g0..g2 11 + 3 = 14, g3 11 + 4 = 15 = I(1); M(1) = 4,
+  // stall 0; vertical drain 6 -> 21; reduction max(21, 19) + 3 = 24. issue 8, input stall 7,
+  // barrier idle: a0 (4-4, 4-4, 4-2, 4-2), a1 (4-3, 4-3, 4-3, 4-4) -> g0 1, g1 1, g2 3, g3 2;
+  // overhead 24 - 8 - 7 = 9 (per group busy + idle + stall + overhead = 24).
+  Program p = machine(2, 2, 4, 4, 4, {4, 4, 4, 4});
+  p.hw.engine.neuron_load_width = 1;
+  MvmProgram& m = p.mvms[0];
+  const int t[4][4] = {{3, 1, 1, 1}, {1, 3, 1, 1}, {2, 2, 2, 2}, {1, 1, 1, 1}};
+  for (int n = 0; n < 4; ++n)
+    for (int g = 0; g < 4; ++g)
+      m.micro[size_t(n) * 4 + g].items = {tiles_item(ItemKind::Local, t[n][g])};
+  m.micro[3 * 4 + 3].items.push_back(tiles_item(ItemKind::FromUp, 1));
+  m.useful_macs = 4 * 25;  // 25 tiles of 2x2 MACs
+
+  const MvmTiming it = analyze_mvm(p, 0);
+  CHECK(it.engine_cycles == 32);
+  CHECK(it.issue_cycles == 10);
+  CHECK(it.input_stall == 4);
+  CHECK(it.reduce_wait == 0);
+  CHECK(it.drain_cycles == 11);
+  CHECK(it.groups[0].barrier_idle == 3);
+  CHECK(it.groups[3].barrier_idle == 4);
+
+  p.hw.engine.sync = SyncMode::RowGroup;
+  const MvmTiming rg = analyze_mvm(p, 0);
+  CHECK(rg.engine_cycles == 24);
+  CHECK(rg.first_load == 4);
+  CHECK(rg.issue_cycles == 8);
+  CHECK(rg.input_stall == 7);
+  CHECK(rg.reduce_wait == 0);
+  CHECK(rg.drain_cycles == 11);
+  CHECK(rg.reduce_tail == 3);
+  CHECK(rg.reduce_end == std::vector<int64_t>{19, 24});
+  CHECK(rg.tiles == 25);           // a0: 6 + 6, a1: 8 + 5
+  CHECK(rg.makespan.size() == 4);  // iterations = A x B, unchanged
+  const int64_t busy[4] = {7, 7, 5, 6}, idle[4] = {1, 1, 3, 2};
+  for (int g = 0; g < 4; ++g) {
+    INFO("group " << g);
+    CHECK(rg.groups[size_t(g)].busy == busy[g]);
+    CHECK(it.groups[size_t(g)].busy == busy[g]);
+    CHECK(rg.groups[size_t(g)].barrier_idle == idle[g]);
+    CHECK(rg.groups[size_t(g)].stall_input == 7);
+    CHECK(rg.groups[size_t(g)].engine_overhead == 9);
+  }
+  CHECK(rg.groups[1].tiles_given_v == 1);
+  CHECK(rg.group_occupancy == Approx(25.0 / (4 * 24)));
+  CHECK(rg.pe_utilization == Approx(100.0 / (16 * 24)));
+  // imbalance: mean over row-groups of M(a) / (tiles(a) / G) = (4 / (12/4) + 4 / (13/4)) / 2
+  CHECK(rg.imbalance == Approx((4.0 / 3.0 + 4.0 / 3.25) / 2));
+}
+
+TEST_CASE("engine walk: row-group sync waits for the reduction two back", "[timing]") {
+  // 1x1 group, 3 row-groups of one tile, bh = 8, reduce_lanes 1 -> reduction 8 + 2 = 10; one
+  // slice 4 wide -> ld = 1, ready = (1). a0: R 0, waits to 1, I 2, drain -> 7, reduction 7..17.
+  // a1: R = max(2, -) = 2, I 3, drain -> 8, reduction max(8, 17)..27. a2: R = max(I(1) = 3,
+  // red(0) = 17) = 17 (reduce_wait 14), I 18, drain -> 23, reduction max(23, 27)..37.
+  Program p = machine(1, 1, 3, 1, 8, {4});
+  p.hw.engine.reduce_lanes = 1;
+  p.hw.engine.sync = SyncMode::RowGroup;
+  for (auto& gi : p.mvms[0].micro) gi.items = {item(ItemKind::Local, 2, 2)};
+  const MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.engine_cycles == 37);
+  CHECK(t.reduce_wait == 14);
+  CHECK(t.reduce_tail == 14);
+  CHECK(t.input_stall == 1);
+  CHECK(t.issue_cycles == 3);
+}
+
+TEST_CASE("engine walk: row-group sync equals a cycle-stepped event walk", "[timing]") {
+  // Random programs; the reference steps every group cycle by cycle: at cycle c a group at
+  // iteration b with tiles left issues one if slice set b is resident (c >= ready(b), the loader
+  // having loaded sets 0..b one after the other), and moves on when b is done; a row-group's
+  // issue ends when every group has left its last iteration, the next one starts when that has
+  // happened and the reduction two back has ended; drain and reduction as specified.
+  std::mt19937 rng(77);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int inst = 0; inst < 300; ++inst) {
+    const int K = uni(1, 3), L = uni(1, 3), A = uni(1, 4), B = uni(1, 4);
+    const int BR = (A - 1) * K + uni(1, K), BC = (B - 1) * L + uni(1, L), bh = uni(1, 12);
+    std::vector<int> widths(static_cast<size_t>(BC));
+    for (auto& w : widths) w = uni(1, 40);
+    Program p = machine(K, L, BR, BC, bh, widths);
+    p.hw.engine.sync = SyncMode::RowGroup;
+    p.hw.engine.neuron_load_width = uni(1, 8);
+    p.hw.engine.reduce_lanes = uni(1, 16);
+    p.hw.engine.lat_vertical_path = uni(0, 3);
+    MvmProgram& m = p.mvms[0];
+    const size_t G = size_t(K) * L;
+    std::vector<int> load(m.micro.size(), 0);
+    std::vector<char> vert(size_t(A) * B, 0);
+    for (size_t x = 0; x < m.micro.size(); ++x) {
+      const int lt = uni(0, 4), vt = uni(0, 3) == 0 ? uni(1, 2) : 0;
+      if (lt) m.micro[x].items.push_back(tiles_item(ItemKind::Local, lt));
+      if (vt) m.micro[x].items.push_back(tiles_item(ItemKind::FromUp, vt));
+      load[x] = lt + vt;
+      if (vt) vert[x / G] = 1;
+    }
+    // loader, cycle by cycle: set b is loading while its words arrive, resident after them
+    std::vector<int64_t> ready(static_cast<size_t>(B));
+    int64_t c = 0;
+    for (int b = 0; b < B; ++b) {
+      int w = 0;
+      for (int l = 0; l < L; ++l)
+        if (b * L + l < BC) w = std::max(w, widths[size_t(b) * L + l]);
+      for (int left = w; left > 0; left -= p.hw.engine.neuron_load_width) ++c;
+      ready[size_t(b)] = c;
+    }
+    const int64_t drain = p.hw.engine.pipeline_depth(),
+                  vdrain = drain + p.hw.engine.lat_vertical_path;
+    int64_t R = 0, Iprev = 0, red1 = 0, red2 = 0, engine = 0;  // red1 = red_end(a-1), red2 = (a-2)
+    int64_t issue = 0, stall = 0, wait = 0;
+    std::vector<int64_t> busy(G, 0), idle(G, 0);
+    for (int a = 0; a < A; ++a) {
+      if (a > 0) {
+        R = std::max(Iprev, red2);
+        wait += R - Iprev;
+      }
+      int64_t I = R, M = 0;
+      for (size_t g = 0; g < G; ++g) {
+        int b = 0;
+        int64_t left = load[(size_t(a) * B) * G + g], done = -1, sum = 0;
+        for (int bb = 0; bb < B; ++bb) sum += load[(size_t(a) * B + bb) * G + g];
+        for (int64_t cyc = R; done < 0; ++cyc) {
+          while (b < B && left == 0 && cyc >= ready[size_t(b)]) {
+            ++b;
+            if (b < B) left = load[(size_t(a) * B + b) * G + g];
+          }
+          if (b == B) {
+            done = cyc;
+            break;
+          }
+          if (cyc >= ready[size_t(b)] && left > 0) --left;
+        }
+        I = std::max(I, done);
+        M = std::max(M, sum);
+        busy[g] += sum;
+        idle[g] -= sum;
+      }
+      for (size_t g = 0; g < G; ++g) idle[g] += M;
+      issue += M;
+      stall += I - R - M;
+      const int64_t D = I + (vert[size_t(a) * B + B - 1] ? vdrain : drain);
+      const int64_t rows = std::min(K, BR - a * K);
+      const int64_t red = std::max(D, red1) +
+                          (rows * bh + p.hw.engine.reduce_lanes - 1) / p.hw.engine.reduce_lanes +
+                          p.hw.engine.lat_reduce;
+      red2 = red1;
+      red1 = red;
+      Iprev = I;
+      engine = red;
+    }
+    const MvmTiming t = analyze_mvm(p, 0);
+    INFO("instance " << inst << " K " << K << " L " << L << " A " << A << " B " << B);
+    REQUIRE(t.engine_cycles == engine);
+    CHECK(t.issue_cycles == issue);
+    CHECK(t.input_stall == stall);
+    CHECK(t.reduce_wait == wait);
+    for (size_t g = 0; g < G; ++g) {
+      CHECK(t.groups[g].busy == busy[g]);
+      CHECK(t.groups[g].barrier_idle == idle[g]);
+      CHECK(t.groups[g].stall_input == stall);
+    }
+  }
+}
