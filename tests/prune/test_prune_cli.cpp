@@ -145,6 +145,8 @@ TEST_CASE("prune: bad arguments give one clear line and exit 2") {
       {"--rate 8 --rate-for weight_hh_l5=4", "no weight matrix 'weight_hh_l5'"},
       {"--rate 8 --rate-for weight_hh_l0", "expected NAME=VALUE"},
       {"--rate 8 --method bank-balanced --banks 0", "--banks"},
+      {"--rate 8 --tile 4x4", "--tile: only method 'csb-tile' takes a tile"},
+      {"--rate 8 --method csb-tile --tile 4x", "--tile: bad tile '4x'"},
       {"", "missing --rate"},
   };
   for (const auto& [args, expect] : cases) {
