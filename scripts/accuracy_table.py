@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The accuracy table (the papers' Table 1/2 with accuracy measured): for each task x model,
-dense accuracy, and for CSB (one-shot and ADMM) and the baselines (unstructured, row-column,
+dense accuracy, and for CSB (one-shot and ADMM), tile-aligned CSB (csb-tile-admm,
+csb-tile-oneshot: the csb-tile projection, 4x4 tile) and the baselines (unstructured, row-column,
 row-balanced, bank-balanced), all retrained the same way, the test accuracy at a ladder of
 rates; the "lossless rate" of each scheme (the highest rate within 1 point of dense), its index
 overhead and CSB's lossless rate over each other scheme's. docs/python.md §Accuracy table.
