@@ -240,6 +240,8 @@ void prepare_cache_entry(const std::string& dir, const std::string& key) {
                            {"rate", p.rate},
                            {"block", {p.block.bh, p.block.bw}},
                            {"seed", p.seed}};
+    if (p.method == "csb-tile") info["tile"] = {p.tile.bh, p.tile.bw};
+    if (p.permute != "none") info["permute"] = p.permute;
     const CsbModel m = build_model(p, info);
     info["seconds"] = since(t0);
     save_csb_model(cache_csb(dir, key), m);
