@@ -91,8 +91,9 @@ std::optional<CellType> parse_cell(const std::string& c) {
 }
 
 PruneParams make_params(const std::string& method, double rate, int bh, int bw, int banks,
-                        int refine) {
+                        int refine, std::pair<int, int> tile) {
   PruneParams p;
+  p.tile = {tile.first, tile.second};
   p.method = parse_method(method);
   p.rate = rate;
   p.block = {bh, bw};
@@ -105,9 +106,10 @@ PruneParams make_params(const std::string& method, double rate, int bh, int bw, 
 /// matrix): the pruned matrix and its keep-mask.
 std::pair<py::array_t<float>, py::array_t<uint8_t>> project(const F32& w, const std::string& method,
                                                             double rate, int bh, int bw, int banks,
-                                                            int refine, const std::string& what) {
+                                                            int refine, const std::string& what,
+                                                            std::pair<int, int> tile) {
   Matrix m = to_matrix(w, what);
-  const PruneParams p = make_params(method, rate, bh, bw, banks, refine);
+  const PruneParams p = make_params(method, rate, bh, bw, banks, refine, tile);
   const MatrixPrune r = prune_matrix(m, p, what);
   apply_mask(m, r.keep);
   py::array_t<uint8_t> keep({py::ssize_t(m.rows), py::ssize_t(m.cols)});
@@ -121,10 +123,11 @@ std::pair<py::dict, std::optional<CsbModel>> prune_state_dict(
     const std::map<std::string, F32>& sd, const std::string& method, double rate, int bh, int bw,
     const std::map<std::string, double>& rate_for,
     const std::map<std::string, std::pair<int, int>>& block_for, int banks, int refine,
-    const std::string& cell, const std::string& note, const std::string& permute) {
+    const std::string& cell, const std::string& note, const std::string& permute,
+    std::pair<int, int> tile) {
   RnnModel m = model_from_state_dict(to_tensors(sd), "state_dict", parse_cell(cell));
   ModelPruneOptions o;
-  o.base = make_params(method, rate, bh, bw, banks, refine);
+  o.base = make_params(method, rate, bh, bw, banks, refine, tile);
   o.rate_for = rate_for;
   for (const auto& [name, b] : block_for) o.block_for[name] = {b.first, b.second};
   // As `csbrnn prune --permute`: the CSB model is the permuted one (it carries its output
@@ -245,11 +248,12 @@ PYBIND11_MODULE(_csbrnn, m) {
       },
       "Every pruning method of the registry: (name, is_csb, uses_rate, description).");
   m.def("project", &project, py::arg("w"), py::arg("method"), py::arg("rate"), py::arg("bh"),
-        py::arg("bw"), py::arg("banks"), py::arg("refine"), py::arg("what") = "w");
+        py::arg("bw"), py::arg("banks"), py::arg("refine"), py::arg("what") = "w",
+        py::arg("tile") = std::pair<int, int>(4, 4));
   m.def("prune_state_dict", &prune_state_dict, py::arg("state_dict"), py::arg("method"),
         py::arg("rate"), py::arg("bh"), py::arg("bw"), py::arg("rate_for"), py::arg("block_for"),
         py::arg("banks"), py::arg("refine"), py::arg("cell"), py::arg("note"),
-        py::arg("permute") = "none");
+        py::arg("permute") = "none", py::arg("tile") = std::pair<int, int>(4, 4));
 
   py::class_<CsbModel>(m, "CsbModel", "A CSB model (the .csb container's content).")
       .def_property_readonly("cell",

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The accuracy table (the papers' Table 1/2 with accuracy measured): for each task x model,
-dense accuracy, and for CSB (one-shot and ADMM) and the baselines (unstructured, row-column,
+dense accuracy, and for CSB (one-shot and ADMM), tile-aligned CSB (csb-tile-admm,
+csb-tile-oneshot: the csb-tile projection, 4x4 tile) and the baselines (unstructured, row-column,
 row-balanced, bank-balanced), all retrained the same way, the test accuracy at a ladder of
 rates; the "lossless rate" of each scheme (the highest rate within 1 point of dense), its index
 overhead and CSB's lossless rate over each other scheme's. docs/python.md §Accuracy table.
@@ -48,7 +49,14 @@ MODELS = {
     "lstmp96": dict(cell="lstm", hidden=96, layers=1, proj=48),
 }
 SCHEMES = ["csb-admm", "csb-oneshot", "unstructured", "row-column", "row-balanced",
-           "bank-balanced"]
+           "bank-balanced", "csb-tile-admm", "csb-tile-oneshot"]
+
+
+def scheme_method(scheme):
+    """The pruning method of a scheme: csb-tile-* the tile-aligned CSB (4x4 tile, the engine's),
+    csb-* the paper's CSB, else the baseline of that name."""
+    return "csb-tile" if scheme.startswith("csb-tile") else "csb" if scheme.startswith("csb") \
+        else scheme
 # fmnist: the first train_n / test_n images; speech: a seeded subset of train_n of the 3200
 # training utterances (all 960 test utterances of the held-out voices when test_n >= 960)
 RECIPES = {
@@ -161,8 +169,8 @@ def index_overhead(m, method, rate, rc, cli):
         np.savez(npz, **{k: v.numpy() for k, v in m.rnn.state_dict().items()})
         args = [cli, "prune", npz, "--block", f"{rc['block']}x{rc['block']}", "--banks",
                 str(rc["banks"]), "--report", os.path.join(d, "r.json"), "-q"]
-        args += ["--method", "keep"] if method == "csb" else ["--method", method, "--rate",
-                                                              f"{rate:g}"]
+        args += (["--method", "keep"] if method in ("csb", "csb-tile")
+                 else ["--method", method, "--rate", f"{rate:g}"])
         p = subprocess.run(args, capture_output=True, text=True)
         if p.returncode:
             raise RuntimeError(f"csbrnn prune: {p.stderr.strip()}")
@@ -181,12 +189,12 @@ def pruned_cell(out, task, model_name, scheme, rate, rc, data, dense_path, log, 
     m = make_model(task, MODELS[model_name])
     m.load_state_dict(torch.load(dense_path))
     xtr, ytr, xte, yte = data()
-    method = "csb" if scheme.startswith("csb") else scheme
+    method = scheme_method(scheme)
     pr = csbrnn.ADMMPruner(m, method=method, rate=rate, block=(rc["block"], rc["block"]),
                            rho=rc["rho"], banks=rc["banks"])
     pbatch = rc.get("prune_batch", 128)     # batch of the ADMM and retraining phases
     t0, c0 = time.time(), time.process_time()
-    if scheme != "csb-oneshot":
+    if not scheme.endswith("-oneshot"):
         common.train_epochs(m, xtr, ytr, rc["admm_epochs"], lr=rc["lr"], batch=pbatch,
                             seed=rc["seed"] + 1, pruner=pr, admm_every=rc["admm_every"], log=log)
     pr.prune()

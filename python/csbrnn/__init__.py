@@ -36,36 +36,38 @@ def _block(block):
     return int(bh), int(bw)
 
 
-def _project(W, method, rate, block, banks, refine, what):
+def _project(W, method, rate, block, banks, refine, what, tile=(4, 4)):
     a = np.ascontiguousarray(np.asarray(W, dtype=np.float32))
     if a.ndim != 2:
         raise Error(f"{what}: expected a 2-d matrix, got shape {a.shape}")
     bh, bw = _block(block)
     r = float("nan") if rate is None else float(rate)
-    return _csbrnn.project(a, method, r, bh, bw, int(banks), int(refine), what)
+    return _csbrnn.project(a, method, r, bh, bw, int(banks), int(refine), what, _block(tile))
 
 
-def project(W, method="csb", rate=8.0, block=(16, 16), banks=8, refine=4, what="W"):
+def project(W, method="csb", rate=8.0, block=(16, 16), banks=8, refine=4, what="W", tile=(4, 4)):
     """The C++ projection of one matrix (W: 2-d array-like, cast to float32): W with every pruned
     position set to 0, exactly what `csbrnn prune --method M --rate R --block BHxBW
-    --export-dense` keeps for that matrix. banks: bank-balanced; refine: csb-global. rate is
+    --export-dense` keeps for that matrix. banks: bank-balanced; refine: csb-global; tile (P, Q):
+    csb-tile (--tile PxQ), read by no other method. rate is
     ignored (give None) for methods that take none (keep)."""
-    return _project(W, method, rate, block, banks, refine, what)[0]
+    return _project(W, method, rate, block, banks, refine, what, tile)[0]
 
 
-def project_mask(W, method="csb", rate=8.0, block=(16, 16), banks=8, refine=4, what="W"):
+def project_mask(W, method="csb", rate=8.0, block=(16, 16), banks=8, refine=4, what="W",
+                 tile=(4, 4)):
     """(pruned W, keep mask) of project(); the mask is uint8, 1 = kept (a kept weight may be 0)."""
-    return _project(W, method, rate, block, banks, refine, what)
+    return _project(W, method, rate, block, banks, refine, what, tile)
 
 
 def prune(state_dict, method="csb", rate=8.0, block=(16, 16), rate_for=None, block_for=None,
-          banks=8, refine=4, cell=None, note="csbrnn.prune (Python)", permute="none"):
+          banks=8, refine=4, cell=None, note="csbrnn.prune (Python)", permute="none", tile=(4, 4)):
     """A whole nn.LSTM / nn.GRU state_dict (name -> array or tensor) through `csbrnn prune`'s
     model pruning: returns (pruned state_dict of float32 arrays, CsbModel or None for a
     baseline). rate_for / block_for: per-matrix overrides by name, as --rate-for / --block-for.
     permute: "none" | "balance", as --permute (docs/pruning.md): the CsbModel is then the
     permuted model (its output_perm restores the output order), the state_dict is the same
-    pruned model in the original unit order."""
+    pruned model in the original unit order. tile: csb-tile's (P, Q), as --tile."""
     sd = {}
     for k, v in state_dict.items():
         if hasattr(v, "detach"):
@@ -76,7 +78,7 @@ def prune(state_dict, method="csb", rate=8.0, block=(16, 16), rate_for=None, blo
     bf = {k: _block(b) for k, b in (block_for or {}).items()}
     rf = {k: float(v) for k, v in (rate_for or {}).items()}
     return _csbrnn.prune_state_dict(sd, method, r, bh, bw, rf, bf, int(banks), int(refine),
-                                    cell or "", note, permute)
+                                    cell or "", note, permute, _block(tile))
 
 
 def _sets(sets):

@@ -38,27 +38,28 @@ from torch import nn
 _MATRIX = re.compile(r"^weight_(ih|hh|hr)_l(\d+)$")
 
 
-def _project_mask(w, method, rate, block, banks, refine, what):
+def _project_mask(w, method, rate, block, banks, refine, what, tile=(4, 4)):
     from . import project_mask
     return project_mask(w, method=method, rate=rate, block=block, banks=banks, refine=refine,
-                        what=what)
+                        what=what, tile=tile)
 
 
 class ADMMPruner:
     """ADMM pruning of every weight matrix of the nn.LSTM / nn.GRU modules in `module` (the
     module itself or any container of them; any number of layers; LSTM with or without
-    proj_size). method / rate / block / banks / refine as `csbrnn prune`; rate_for and block_for
-    override them per matrix, keyed by the parameter name in `module` ("rnn.weight_hh_l0") or by
+    proj_size). method / rate / block / banks / refine / tile as `csbrnn prune`; rate_for and
+    block_for override them per matrix, keyed by the parameter name in `module` ("rnn.weight_hh_l0") or by
     the short state_dict name ("weight_hh_l0", every RNN's)."""
 
     def __init__(self, module, method="csb", rate=8.0, block=(16, 16), rate_for=None,
-                 block_for=None, rho=1e-3, rho_growth=1.3, rho_max=1.0, banks=8, refine=4):
+                 block_for=None, rho=1e-3, rho_growth=1.3, rho_max=1.0, banks=8, refine=4,
+                 tile=(4, 4)):
         self.module = module
         self.method = method
         self.rho = float(rho)
         self.rho_growth = float(rho_growth)
         self.rho_max = float(rho_max)
-        self.banks, self.refine = banks, refine
+        self.banks, self.refine, self.tile = banks, refine, tuple(tile)
         self.rnns = {}  # prefix ("" or "rnn") -> module
         for name, m in module.named_modules():
             if isinstance(m, (nn.LSTM, nn.GRU)):
@@ -93,7 +94,7 @@ class ADMMPruner:
     def _project(self, name, w):
         e = self.params[name]
         wp, keep = _project_mask(w.cpu().numpy(), self.method, e["rate"], e["block"], self.banks,
-                                 self.refine, name)
+                                 self.refine, name, self.tile)
         dev, dt = e["param"].device, e["param"].dtype
         return (torch.from_numpy(wp).to(dev, dt), torch.from_numpy(keep.astype(np.bool_)).to(dev))
 

@@ -51,6 +51,8 @@ po::options_description prune_options() {
        "bank-balanced: preferred banks per row (of the layouts nearest the rate)")  //
       ("refine", po::value<int>()->default_value(4)->value_name("N"),
        "csb-global: alternating refinement passes")  //
+      ("tile", po::value<std::string>()->value_name("PxQ"),
+       "csb-tile: the PE tile each block's kept rows x columns align to (default 4x4)")  //
       ("permute", po::value<std::string>()->default_value("none")->value_name("P"),
        "none | balance: permute hidden units before pruning to even out the CSB blocks' work "
        "(function-preserving; docs/pruning.md)")  //
@@ -82,6 +84,12 @@ ModelPruneOptions parse_prune_params(const po::variables_map& vm) {
   o.base.refine_iters = vm["refine"].as<int>();
   if (o.base.banks < 1) fail("--banks: must be at least 1 (got ", o.base.banks, ")");
   if (o.base.refine_iters < 0) fail("--refine: must be >= 0");
+  if (vm.count("tile")) {
+    if (o.base.method != find_method("csb-tile"))
+      fail("--tile: only method 'csb-tile' takes a tile (method is '", method_name(o.base.method),
+           "')");
+    o.base.tile = parse_tile(vm["tile"].as<std::string>(), "--tile");
+  }
   if (vm.count("rate-for"))
     for (const auto& s : vm["rate-for"].as<std::vector<std::string>>()) {
       auto [name, val] = split_assign(s, "--rate-for");
@@ -114,12 +122,14 @@ void write_models(const PruneCmdOptions& opts, const ModelPrune& mp, bool synthe
                   const ModelPermutation* perm) {
   const ModelPruneOptions& o = opts.prune;
   const std::string& in = opts.weights;
-  const std::string note =
-      cat("csbrnn prune: method=", method_name(o.base.method),
-          o.base.method->uses_rate() ? cat(" rate=", o.base.rate) : std::string(),
-          " block=", o.base.block.bh, "x", o.base.block.bw,
-          perm ? std::string(" permute=balance") : std::string(), " input=", in,
-          synthetic ? " (synthetic stand-in weights)" : "");
+  const std::string note = cat(
+      "csbrnn prune: method=", method_name(o.base.method),
+      o.base.method->uses_rate() ? cat(" rate=", o.base.rate) : std::string(),
+      " block=", o.base.block.bh, "x", o.base.block.bw,
+      o.base.method == find_method("csb-tile") ? cat(" tile=", o.base.tile.bh, "x", o.base.tile.bw)
+                                               : std::string(),
+      perm ? std::string(" permute=balance") : std::string(), " input=", in,
+      synthetic ? " (synthetic stand-in weights)" : "");
   if (opts.output) {
     const CsbModel cm = pruned_to_csb_model(mp, note);
     for (int k = 0; k < cm.num_layers(); ++k) {

@@ -13,7 +13,7 @@ namespace csbrnn::cli {
 
 struct PruneCmdOptions {
   std::string weights;  // WEIGHTS: .npz or a folder of .npy
-  /// --method, --rate, --block, --banks, --refine, --rate-for, --block-for
+  /// --method, --rate, --block, --banks, --refine, --tile, --rate-for, --block-for
   ModelPruneOptions prune;
   PermuteMode permute = PermuteMode::None;  // --permute
   std::optional<CellType> cell;             // --cell

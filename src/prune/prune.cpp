@@ -17,13 +17,17 @@ double parse_rate(const std::string& s, const std::string& what) {
   return v;
 }
 
-BlockSize parse_block(const std::string& s, const std::string& what) {
+namespace {
+
+/// "AxB" or "A" (square), each 1..65535; `noun` / `form` name the thing in errors.
+BlockSize parse_dims(const std::string& s, const std::string& what, const char* noun,
+                     const char* form) {
   auto num = [&](const std::string& t) {
     if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos)
-      fail(what, ": bad block size '", s, "' (expected BHxBW, e.g. 32x32, or one number)");
+      fail(what, ": bad ", noun, " '", s, "' (expected ", form, ", or one number)");
     const int v = std::stoi(t);  // at most 6 digits: cannot throw
-    if (v < 1) fail(what, ": block size '", s, "' must be at least 1x1");
-    if (v > 65535) fail(what, ": block size '", s, "' too large (max 65535)");
+    if (v < 1) fail(what, ": ", noun, " '", s, "' must be at least 1x1");
+    if (v > 65535) fail(what, ": ", noun, " '", s, "' too large (max 65535)");
     return v;
   };
   const auto x = s.find_first_of("xX");
@@ -32,6 +36,16 @@ BlockSize parse_block(const std::string& s, const std::string& what) {
     return {v, v};
   }
   return {num(s.substr(0, x)), num(s.substr(x + 1))};
+}
+
+}  // namespace
+
+BlockSize parse_block(const std::string& s, const std::string& what) {
+  return parse_dims(s, what, "block size", "BHxBW, e.g. 32x32");
+}
+
+BlockSize parse_tile(const std::string& s, const std::string& what) {
+  return parse_dims(s, what, "tile", "PxQ, e.g. 4x4");
 }
 
 size_t target_kept(size_t n, double rate) {

@@ -25,6 +25,9 @@ struct BlockSize {
 };
 /// Parses "BHxBW" (or "B" for a square block); throws Error naming `what` on bad syntax.
 BlockSize parse_block(const std::string& s, const std::string& what);
+/// Parses a csb-tile PE tile "PxQ" (or "P" for a square tile), each 1..65535; throws Error naming
+/// `what` on bad syntax.
+BlockSize parse_tile(const std::string& s, const std::string& what);
 /// Parses a compression rate (a finite number > 1); throws Error naming `what` otherwise.
 double parse_rate(const std::string& s, const std::string& what);
 
@@ -35,6 +38,7 @@ struct PruneParams {
   BlockSize block;       // csb methods (also the grid of the per-block statistics)
   int banks = 8;         // bank-balanced: the preferred banks per row (ties)
   int refine_iters = 4;  // csb-global: alternating refinement passes
+  BlockSize tile{4, 4};  // csb-tile: the P x Q PE tile kr / kc are aligned to (bh = P, bw = Q)
 };
 
 /// The number of weights a rate asks to keep: max(1, round(n / rate)).

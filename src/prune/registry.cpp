@@ -12,6 +12,7 @@
 // src/prune/methods/<id>.cpp. A new method is a new file there plus one line here.
 #define CSBRNN_PRUNE_METHODS(X) \
   X(csb)                        \
+  X(csb_tile)                   \
   X(csb_global)                 \
   X(unstructured)               \
   X(row_column)                 \

@@ -65,6 +65,8 @@ nlohmann::json expansion_to_json(const SweepSpec& s, const HwConfig& base) {
   nlohmann::json methods = nlohmann::json::array(), blocks = nlohmann::json::array();
   for (const PruneMethod* pm : s.methods) methods.push_back(method_name(pm));
   for (const BlockSize& b : s.blocks) blocks.push_back({b.bh, b.bw});
+  nlohmann::json tiles = nlohmann::json::array();
+  for (const BlockSize& b : s.tiles) tiles.push_back({b.bh, b.bw});
   nlohmann::json variants = nlohmann::json::array(), grid = nlohmann::json::array();
   for (const Variant& v : s.variants)
     variants.push_back({{"name", v.name}, {"set", sets_json(v.set)}});
@@ -78,6 +80,9 @@ nlohmann::json expansion_to_json(const SweepSpec& s, const HwConfig& base) {
           {"methods", methods},
           {"rates", s.rates},
           {"blocks", blocks},
+          {"tiles", tiles},
+          {"tile_set", s.tile_set},
+          {"permutes", s.permutes},
           {"timesteps", s.timesteps},
           {"check", s.check},
           {"hw_base", s.hw_base},
@@ -122,6 +127,13 @@ SweepSpec expansion_from_json(const nlohmann::json& j, const std::string& where)
     s.blocks.clear();
     for (const auto& b : j.at("blocks"))
       s.blocks.push_back(BlockSize{b.at(0).get<int>(), b.at(1).get<int>()});
+    if (j.contains("tiles")) {  // absent in a manifest written before prune.tile / permute
+      s.tiles.clear();
+      for (const auto& b : j.at("tiles"))
+        s.tiles.push_back(BlockSize{b.at(0).get<int>(), b.at(1).get<int>()});
+      s.tile_set = j.at("tile_set").get<bool>();
+      s.permutes = j.at("permutes").get<std::vector<std::string>>();
+    }
     s.timesteps = j.at("timesteps").get<int>();
     s.check = j.at("check").get<bool>();
     s.hw_base = j.at("hw_base").get<std::string>();

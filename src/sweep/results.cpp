@@ -64,7 +64,8 @@ std::string sanitize(const std::string& s) {
 struct Layout {
   std::vector<std::string> hwk;  // hardware keys that differ between points
   bool any_variant = false, any_sim = false, any_paper = false;
-  Point first;  // point 0 (the preamble's shared settings)
+  bool any_tile = false, any_permute = false;  // a csb-tile point; a permuted point
+  Point first;                                 // point 0 (the preamble's shared settings)
   HwConfig first_cfg;
 };
 
@@ -79,6 +80,8 @@ Layout layout_of(Expansion& ex) {
     const Point p = ex.prune_point(i);
     const HwConfig c = ex.config(i);
     f.any_variant |= !p.variant.empty();
+    f.any_tile |= p.method == "csb-tile";
+    f.any_permute |= p.permute != "none";
     f.any_sim |= p.mode == Mode::Simulate;
     f.any_paper |= p.paper_latency_us > 0;
     if (i == 0) {
@@ -178,6 +181,8 @@ Row read_row(const std::string& dir, const Point& p, const HwConfig& cfg, const 
   c["method"] = p.method;
   c["rate"] = p.model_kind == "csb" ? "-" : full(p.rate);
   c["block"] = p.model_kind == "csb" ? "-" : cat(p.block.bh, "x", p.block.bw);
+  c["tile"] = p.method == "csb-tile" ? cat(p.tile.bh, "x", p.tile.bw) : "-";
+  c["permute"] = p.permute;
   c["variant"] = p.variant;
   for (const auto& k : f.hwk) c[k] = find_hw_key(k)->get(cfg);
   c["status"] = row.status;
@@ -192,6 +197,8 @@ Row read_row(const std::string& dir, const Point& p, const HwConfig& cfg, const 
 
 std::vector<std::string> csv_columns(const Layout& f) {
   std::vector<std::string> cols = {"id", "model", "mode", "method", "rate", "block"};
+  if (f.any_tile) cols.push_back("tile");
+  if (f.any_permute) cols.push_back("permute");
   if (f.any_variant) cols.push_back("variant");
   cols.insert(cols.end(), f.hwk.begin(), f.hwk.end());
   for (const char* k :
@@ -286,6 +293,8 @@ struct MdTable {
 MdTable md_columns(const Layout& f) {
   MdTable t;
   t.mcols = {"model", "mode", "method", "rate", "block"};
+  if (f.any_tile) t.mcols.push_back("tile");
+  if (f.any_permute) t.mcols.push_back("permute");
   if (f.any_variant) t.mcols.push_back("variant");
   t.mcols.insert(t.mcols.end(), f.hwk.begin(), f.hwk.end());
   t.heads = t.mcols;
@@ -572,6 +581,8 @@ int write_results(const std::string& dir, const std::string& title_in, int paret
   // written, and only its plot record kept.
   Recs R;
   R.dims.names = {"model", "method", "rate", "block"};
+  if (f.any_tile) R.dims.names.push_back("tile");
+  if (f.any_permute) R.dims.names.push_back("permute");
   if (f.any_variant) R.dims.names.push_back("variant");
   R.dims.names.insert(R.dims.names.end(), f.hwk.begin(), f.hwk.end());
   R.dims.code.resize(R.dims.names.size());

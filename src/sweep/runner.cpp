@@ -32,6 +32,7 @@
 #include "io/npy.h"
 #include "io/weights.h"
 #include "model/csb_file.h"
+#include "prune/permute.h"
 #include "prune/prune.h"
 #include "stats/stats.h"
 #include "sweep/launch.h"
@@ -111,6 +112,11 @@ CsbModel build_model(const Point& p, nlohmann::json& info) {
   popt.base.method = parse_method(p.method);
   popt.base.rate = p.rate;
   popt.base.block = p.block;
+  popt.base.tile = p.tile;
+  if (p.permute == "balance") {  // as csbrnn prune --permute balance: the permuted model is pruned
+    dense = permute_model(dense, balance_permutation(dense, popt).perm);
+    note += ", permute balance";
+  }
   const ModelPrune mp = prune_model(dense, popt);
   CsbModel m = pruned_to_csb_model(mp, note + cat(", rate ", p.rate, ", block ", p.block.bh, "x",
                                                   p.block.bw, ", seed ", p.seed));
@@ -234,6 +240,8 @@ void prepare_cache_entry(const std::string& dir, const std::string& key) {
                            {"rate", p.rate},
                            {"block", {p.block.bh, p.block.bw}},
                            {"seed", p.seed}};
+    if (p.method == "csb-tile") info["tile"] = {p.tile.bh, p.tile.bw};
+    if (p.permute != "none") info["permute"] = p.permute;
     const CsbModel m = build_model(p, info);
     info["seconds"] = since(t0);
     save_csb_model(cache_csb(dir, key), m);

@@ -105,7 +105,7 @@ const std::vector<std::string> kTopKeys = {
 const std::vector<std::string> kSlurmKeys = {"partition", "time",           "mem",
                                              "account",   "sbatch_options", "points_per_task"};
 const std::vector<std::string> kParallelKeys = {"sshlogin", "sshloginfile", "points_per_task"};
-const std::vector<std::string> kPruneKeys = {"method", "rate", "block"};
+const std::vector<std::string> kPruneKeys = {"method", "rate", "block", "tile", "permute"};
 const std::vector<std::string> kHwKeys = {"base", "set", "variants", "grid"};
 const std::vector<std::string> kModelKeys = {
     "model", "rate", "mode", "set", "paper_latency_us", "paper_source"};
@@ -343,6 +343,22 @@ void apply_key(SweepSpec& s, const std::string& key, const Value& v) {
         e.fail(msg);
       }
     }
+  } else if (key == "prune.tile") {
+    s.tiles.clear();
+    s.tile_set = true;
+    for (const auto& e : v.items()) {
+      try {
+        s.tiles.push_back(parse_tile(e.scalar(), e.where() + ": " + e.key()));
+      } catch (const Error& err) {
+        const std::string msg = err.what();
+        if (msg.rfind(e.where(), 0) == 0) throw;
+        e.fail(msg);
+      }
+    }
+  } else if (key == "prune.permute") {
+    s.permutes.clear();
+    for (const auto& e : v.items())
+      s.permutes.push_back(e.as_enum({"none", "balance"}) == 0 ? "none" : "balance");
   } else {
     CSBRNN_ASSERT(false, "unhandled spec key ", key);
   }
@@ -405,6 +421,8 @@ const std::vector<std::string>& spec_override_keys() {
                                              "prune.method",
                                              "prune.rate",
                                              "prune.block",
+                                             "prune.tile",
+                                             "prune.permute",
                                              "hw.base",
                                              "search",
                                              "search_points",
@@ -437,8 +455,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
   for (const std::string k : {"name", "mode", "seed", "timesteps", "jobs", "check", "models"})
     if (const auto v = top.get(k)) apply_key(s, k, *v);
   if (const auto p = top.get("prune")) {
-    const yaml::Map pm = p->map(kPruneKeys, "a mapping (method, rate, block)");
-    for (const std::string k : {"method", "rate", "block"})
+    const yaml::Map pm = p->map(kPruneKeys, "a mapping (method, rate, block, tile, permute)");
+    for (const std::string k : {"method", "rate", "block", "tile", "permute"})
       if (const auto v = pm.get(k)) apply_key(s, "prune." + k, *v);
   }
   for (const std::string k : {"pareto", "search", "search_points", "search_seed", "launcher"})
@@ -507,6 +525,11 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin,
       fail(origin, ": search: ", search_name(s.search),
            " samples the numeric hw.grid axes, and this spec has none");
   }
+  if (s.tile_set)
+    for (const PruneMethod* m : s.methods)
+      if (std::string(method_name(m)) != "csb-tile")
+        fail(origin, ": prune.tile: only method 'csb-tile' takes a tile (prune.method lists '",
+             method_name(m), "')");
   return s;
 }
 
@@ -516,11 +539,21 @@ SweepSpec load_sweep_spec(const std::string& path, const std::vector<std::string
   return parse_sweep_spec(text, path, dir.empty() ? "." : dir, overrides);
 }
 
+namespace {
+/// What a point's pruned model depends on besides method, rate and block, in its id and cache
+/// key only where it is not the default (so that every earlier point keeps its id): csb-tile's
+/// tile, a permutation.
+std::string prune_extras(const Point& p) {
+  return cat(p.method == "csb-tile" ? cat("\ntile=", p.tile.bh, "x", p.tile.bw) : std::string(),
+             p.permute != "none" ? "\npermute=" + p.permute : std::string());
+}
+}  // namespace
+
 std::string canonical_settings(const Point& p) {
   return cat("csbrnn-sweep-point v1\nmodel=", p.model_fingerprint, "\nmethod=", p.method,
-             "\nrate=", p.rate, "\nblock=", p.block.bh, "x", p.block.bw, "\nseed=", p.seed,
-             "\nmode=", mode_name(p.mode), "\ntimesteps=", p.timesteps, "\ncheck=", p.check ? 1 : 0,
-             "\nhw=\n", p.hw_yaml);
+             "\nrate=", p.rate, "\nblock=", p.block.bh, "x", p.block.bw, prune_extras(p),
+             "\nseed=", p.seed, "\nmode=", mode_name(p.mode), "\ntimesteps=", p.timesteps,
+             "\ncheck=", p.check ? 1 : 0, "\nhw=\n", p.hw_yaml);
 }
 
 std::string point_id(const Point& p) {
@@ -530,7 +563,8 @@ std::string point_id(const Point& p) {
 std::string cache_key(const Point& p) {
   if (p.model_kind == "csb") return "";
   return fnv1a64_hex(cat("csbrnn-sweep-model v1\n", p.model_fingerprint, "\n", p.seed, "\n",
-                         p.method, "\n", p.rate, "\n", p.block.bh, "x", p.block.bw));
+                         p.method, "\n", p.rate, "\n", p.block.bh, "x", p.block.bw,
+                         prune_extras(p)));
 }
 
 bool grid_axis_numeric(const std::vector<std::string>& values) {
@@ -609,7 +643,8 @@ struct Expansion::Impl {
   struct Model {
     std::vector<const PruneMethod*> methods;
     std::vector<double> rates;
-    std::vector<BlockSize> blocks;
+    std::vector<BlockSize> blocks, tiles;
+    std::vector<std::string> permutes;
     int64_t offset = 0, count = 0;
   };
   SweepSpec s;
@@ -637,9 +672,9 @@ struct Expansion::Impl {
     return out;
   }
 
-  /// (model index, method, rate, block, variant, combo) of a point.
+  /// (model index, method, rate, block, tile, permute, variant, combo) of a point.
   struct Coord {
-    size_t m, method, rate, block, variant;
+    size_t m, method, rate, block, tile, permute, variant;
     int64_t combo;
   };
   Coord decode(int64_t index) const {
@@ -652,6 +687,8 @@ struct Expansion::Impl {
     c.combo = r % combos, r /= combos;
     c.variant = size_t(r % int64_t(variants.size())), r /= int64_t(variants.size());
     const Model& md = models[m];
+    c.permute = size_t(r % int64_t(md.permutes.size())), r /= int64_t(md.permutes.size());
+    c.tile = size_t(r % int64_t(md.tiles.size())), r /= int64_t(md.tiles.size());
     c.block = size_t(r % int64_t(md.blocks.size())), r /= int64_t(md.blocks.size());
     c.rate = size_t(r % int64_t(md.rates.size())), r /= int64_t(md.rates.size());
     c.method = size_t(r);
@@ -696,6 +733,8 @@ struct Expansion::Impl {
     } else {
       p.method = method_name(md.methods[c.method]);
       p.block = md.blocks[c.block];
+      p.tile = md.tiles[c.tile];
+      p.permute = md.permutes[c.permute];
       p.rate = md.rates[c.rate];
       if (p.rate == 0) {
         if (m.kind != "bench")
@@ -783,14 +822,16 @@ Expansion::Expansion(const SweepSpec& spec) : impl_(std::make_unique<Impl>()) {
   }
   double per_model = 0;
   for (const ModelEntry& m : s.models)
-    per_model += m.kind == "csb" ? 1.0
-                                 : double(s.methods.size()) *
-                                       double(m.rates.empty() ? s.rates.size() : m.rates.size()) *
-                                       double(s.blocks.size());
+    per_model +=
+        m.kind == "csb"
+            ? 1.0
+            : double(s.methods.size()) * double(m.rates.empty() ? s.rates.size() : m.rates.size()) *
+                  double(s.blocks.size()) * double(s.tiles.size()) * double(s.permutes.size());
   const double n = combos * double(x.variants.size()) * per_model;
   if (n > double(kMaxSweepPoints))
     fail(s.origin, ": the sweep expands into ", int64_t(std::min(n, 9e18)),
-         " points (models x methods x rates x blocks x variants x grid values), more than ",
+         " points (models x methods x rates x blocks x tiles x permutes x variants x grid values), "
+         "more than ",
          kMaxSweepPoints, "; split it into smaller sweeps");
   if (x.search && s.search_points > kMaxSweepPoints)
     fail(s.origin, ": search_points: ", s.search_points, " samples, more than ", kMaxSweepPoints,
@@ -822,9 +863,15 @@ Expansion::Expansion(const SweepSpec& spec) : impl_(std::make_unique<Impl>()) {
     md.methods = s.methods;
     md.rates = m.rates.empty() ? s.rates : m.rates;
     md.blocks = s.blocks;
-    if (m.kind == "csb") md.methods.resize(1), md.rates = {0.0}, md.blocks = {BlockSize{0, 0}};
+    md.tiles = s.tiles;
+    md.permutes = s.permutes;
+    if (m.kind == "csb") {
+      md.methods.resize(1), md.rates = {0.0}, md.blocks = {BlockSize{0, 0}};
+      md.tiles = {BlockSize{4, 4}}, md.permutes = {"none"};
+    }
     md.offset = x.total;
-    md.count = int64_t(md.methods.size() * md.rates.size() * md.blocks.size() * x.variants.size()) *
+    md.count = int64_t(md.methods.size() * md.rates.size() * md.blocks.size() * md.tiles.size() *
+                       md.permutes.size() * x.variants.size()) *
                x.combos;
     x.total += md.count;
     x.models.push_back(std::move(md));
@@ -933,6 +980,8 @@ nlohmann::json point_to_json(const Point& p) {
           {"method", p.method},
           {"rate", p.rate},
           {"block", {p.block.bh, p.block.bw}},
+          {"tile", {p.tile.bh, p.tile.bw}},
+          {"permute", p.permute},
           {"seed", p.seed},
           {"mode", mode_name(p.mode)},
           {"timesteps", p.timesteps},
@@ -956,6 +1005,9 @@ Point point_from_json(const nlohmann::json& j) {
   p.method = j.at("method").get<std::string>();
   p.rate = j.at("rate").get<double>();
   p.block = BlockSize{j.at("block").at(0).get<int>(), j.at("block").at(1).get<int>()};
+  if (j.contains("tile"))  // absent in a manifest written before prune.tile / prune.permute
+    p.tile = BlockSize{j.at("tile").at(0).get<int>(), j.at("tile").at(1).get<int>()};
+  p.permute = j.value("permute", std::string("none"));
   p.seed = j.at("seed").get<uint64_t>();
   p.mode = j.at("mode").get<std::string>() == "simulate" ? Mode::Simulate : Mode::Analytic;
   p.timesteps = j.at("timesteps").get<int>();

@@ -4,8 +4,8 @@
 //
 // Contract: unknown keys, wrong types and impossible values are csbrnn::Error naming file:line
 // (or the `--set` override) and, for misspelt keys, the closest valid key. Expansion order is
-// fixed: models (slowest), prune methods, rates, blocks, variants, then the grid keys in file
-// order (the last grid key varies fastest).
+// fixed: models (slowest), prune methods, rates, blocks, tiles, permutes, variants, then the grid
+// keys in file order (the last grid key varies fastest).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -77,6 +77,9 @@ struct SweepSpec {
   std::vector<const PruneMethod*> methods{default_method()};
   std::vector<double> rates{0.0};  // 0 = the model spec's paper rate
   std::vector<BlockSize> blocks{BlockSize{32, 32}};
+  std::vector<BlockSize> tiles{BlockSize{4, 4}};  // prune.tile: csb-tile's P x Q (bh = P)
+  bool tile_set = false;                          // prune.tile given (csb-tile methods only)
+  std::vector<std::string> permutes{"none"};      // prune.permute: none | balance
   int timesteps = 4;
   int jobs = 0;              // 0: number of processors
   bool check = true;         // simulate: bit-exact check against the fixed-point reference
@@ -105,9 +108,11 @@ struct Point {
   std::string id;     // 16 hex digits
   std::string model;  // label
   std::string model_kind, model_path, model_fingerprint;
-  std::string method;     // method name, or "-" for a .csb model
-  double rate = 0;        // resolved compression rate (0 for a .csb model)
-  BlockSize block{0, 0};  // {0,0} for a .csb model
+  std::string method;            // method name, or "-" for a .csb model
+  double rate = 0;               // resolved compression rate (0 for a .csb model)
+  BlockSize block{0, 0};         // {0,0} for a .csb model
+  BlockSize tile{4, 4};          // csb-tile's tile (part of the point's identity for csb-tile only)
+  std::string permute = "none";  // none | balance (part of the identity when not none)
   uint64_t seed = 1;
   Mode mode = Mode::Analytic;
   int timesteps = 4;

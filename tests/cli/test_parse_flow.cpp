@@ -393,8 +393,17 @@ TEST_CASE("parse prune: bad command lines, and which error wins", "[cli][parse][
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "1"}) ==
         "--rate: compression rate must be > 1 (got 1); rate R keeps 1/R of the weights");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--method", "csbb"}) ==
-        "unknown pruning method 'csbb' (did you mean 'csb'?); valid: csb, csb-global, "
+        "unknown pruning method 'csbb' (did you mean 'csb'?); valid: csb, csb-tile, csb-global, "
         "unstructured, row-column, row-balanced, bank-balanced, keep");
+  // --tile: csb-tile's alone, PxQ of positive sizes.
+  CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--tile", "4x4"}) ==
+        "--tile: only method 'csb-tile' takes a tile (method is 'csb')");
+  CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "-m", "csb-global", "--tile", "2"}) ==
+        "--tile: only method 'csb-tile' takes a tile (method is 'csb-global')");
+  CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "-m", "csb-tile", "--tile", "4by4"}) ==
+        "--tile: bad tile '4by4' (expected PxQ, e.g. 4x4, or one number)");
+  CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "-m", "csb-tile", "--tile", "0x4"}) ==
+        "--tile: tile '0x4' must be at least 1x1");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--banks", "0"}) ==
         "--banks: must be at least 1 (got 0)");
   CHECK(parse_error(parse_prune, {"w.npz", "--rate", "4", "--refine", "-1"}) ==

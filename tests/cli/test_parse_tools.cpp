@@ -136,8 +136,8 @@ TEST_CASE("parse compare: bad command lines", "[cli][parse][bad]") {
   CHECK(parse_error(parse_compare, {"--rate", "1000"}) ==
         "--rate: compression rate must be below the bisection cap 1000");
   CHECK(parse_error(parse_compare, {"--methods", "csb,nope"}) ==
-        "unknown pruning method 'nope'; valid: csb, csb-global, unstructured, row-column, "
-        "row-balanced, bank-balanced, keep");
+        "unknown pruning method 'nope'; valid: csb, csb-tile, csb-global, unstructured, "
+        "row-column, row-balanced, bank-balanced, keep");
   CHECK(parse_error(parse_compare, {"--methods", "csb,keep"}) ==
         "--methods: 'keep' takes no rate; compare compares methods at a rate");
   CHECK(parse_error(parse_compare, {"--block", "0x4"}) ==

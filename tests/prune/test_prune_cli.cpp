@@ -145,6 +145,8 @@ TEST_CASE("prune: bad arguments give one clear line and exit 2") {
       {"--rate 8 --rate-for weight_hh_l5=4", "no weight matrix 'weight_hh_l5'"},
       {"--rate 8 --rate-for weight_hh_l0", "expected NAME=VALUE"},
       {"--rate 8 --method bank-balanced --banks 0", "--banks"},
+      {"--rate 8 --tile 4x4", "--tile: only method 'csb-tile' takes a tile"},
+      {"--rate 8 --method csb-tile --tile 4x", "--tile: bad tile '4x'"},
       {"", "missing --rate"},
   };
   for (const auto& [args, expect] : cases) {
@@ -212,5 +214,34 @@ TEST_CASE(
                 " -q --out " + q(d.file("sim")));
     INFO(r.output);
     CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("prune csb-tile: the compiler issues no padded tile (tiles x 16 == kept weights)") {
+  // Independent route: the compiler's own tile count (compile --report timing.tiles, ceil(kr/4)
+  // x ceil(kc/4) per kernel on the 4x4 PEs) against the prune report's kept count. MT1's matrix
+  // sides are multiples of 32, so every block is whole and every aligned kernel tiles exactly;
+  // csb's kernels leave padding at the same rate.
+  test::TempDir d("prune-tile");
+  const std::string w = d.file("mt1.npz");
+  REQUIRE(run_cli("genmodel mt1 --seed 1 -o " + q(w)).exit_code == 0);
+  for (const std::string m : {"csb-tile", "csb"}) {
+    INFO(m);
+    auto r = run_cli("prune " + q(w) + " -m " + m + " -r 12.5 -b 32 -q -o " + q(d.file("m.csb")) +
+                     " --report " + q(d.file("p.json")));
+    REQUIRE(r.exit_code == 0);
+    r = run_cli("compile " + q(d.file("m.csb")) + " -o " + q(d.file("m.bin")) + " --report " +
+                q(d.file("c.json")));
+    REQUIRE(r.exit_code == 0);
+    const auto p = nlohmann::json::parse(read_text_file(d.file("p.json")));
+    const auto c = nlohmann::json::parse(read_text_file(d.file("c.json")));
+    const int64_t kept = p.at("total").at("weights_after").get<int64_t>();
+    const int64_t tiles = c.at("timing").at("tiles").get<int64_t>();
+    if (m == "csb-tile") {
+      CHECK(tiles * 16 == kept);
+      CHECK(p.at("tile") == nlohmann::json::array({4, 4}));
+    } else {
+      CHECK(tiles * 16 > kept);
+    }
   }
 }

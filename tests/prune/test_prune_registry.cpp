@@ -25,10 +25,12 @@ using namespace csbrnn;
 namespace {
 
 // The methods docs/pruning.md documents, in the order it lists them.
-const std::vector<std::string> kDocumented = {
-    "csb", "csb-global", "unstructured", "row-column", "row-balanced", "bank-balanced", "keep"};
+const std::vector<std::string> kDocumented = {"csb",           "csb-tile",   "csb-global",
+                                              "unstructured",  "row-column", "row-balanced",
+                                              "bank-balanced", "keep"};
 const char* const kValidList =
-    "valid: csb, csb-global, unstructured, row-column, row-balanced, bank-balanced, keep";
+    "valid: csb, csb-tile, csb-global, unstructured, row-column, row-balanced, bank-balanced, "
+    "keep";
 
 Matrix random_matrix(int rows, int cols, uint32_t seed) {
   Matrix m(rows, cols);
@@ -94,7 +96,7 @@ TEST_CASE("registry: every documented method is registered once and its name rou
   CHECK(default_method() == parse_method("csb"));
   CHECK(PruneParams{}.method == parse_method("csb"));
   CHECK(method_names(", ") == std::string(kValidList).substr(7));
-  CHECK(method_names(" or ", true) == "csb or csb-global");
+  CHECK(method_names(" or ", true) == "csb or csb-tile or csb-global");
   // The --help text: one line per method, names aligned in a column 2 wider than the longest.
   const std::string help = methods_help();
   const std::vector<std::string> lines = split(help, '\n');
@@ -141,16 +143,24 @@ TEST_CASE("registry: each method checks the parameters it reads and no other") {
       {"banks 0", with([](PruneParams& p) { p.banks = 0; })},
       {"banks > cols", with([](PruneParams& p) { p.banks = 13; })},
       {"refine < 0", with([](PruneParams& p) { p.refine_iters = -1; })},
+      {"tile zero", with([](PruneParams& p) {
+         p.tile = {4, 0};
+       })},
   };
   // Expected message per method and case ("" = accepted): what docs/pruning.md says each reads.
   const std::string zero = "m: block size must be at least 1x1";
   const std::string banks0 = "m: bank count 0 must be at least 1";
   const std::string refine = "m: refinement passes must be >= 0";
+  const std::string tile = "m: tile must be at least 1x1";
   const std::map<std::string, std::vector<std::string>> expect = {
-      {"csb", {"", zero, "", "", ""}},        {"csb-global", {"", zero, "", "", refine}},
-      {"unstructured", {"", "", "", "", ""}}, {"row-column", {"", "", "", "", ""}},
-      {"row-balanced", {"", "", "", "", ""}}, {"bank-balanced", {"", "", banks0, "", ""}},
-      {"keep", {"", zero, "", "", ""}},
+      {"csb", {"", zero, "", "", "", ""}},
+      {"csb-tile", {"", zero, "", "", "", tile}},
+      {"csb-global", {"", zero, "", "", refine, ""}},
+      {"unstructured", {"", "", "", "", "", ""}},
+      {"row-column", {"", "", "", "", "", ""}},
+      {"row-balanced", {"", "", "", "", "", ""}},
+      {"bank-balanced", {"", "", banks0, "", "", ""}},
+      {"keep", {"", zero, "", "", "", ""}},
   };
   for (const PruneMethod* m : all_methods()) {
     const auto& want = expect.at(m->name());
@@ -186,9 +196,13 @@ TEST_CASE("registry: the CSB methods produce CSB masks") {
   // kept-rows x kept-cols mask is CSB on any grid, though it is a baseline; the other baselines'
   // masks are not CSB on a random matrix.
   const Matrix w = random_matrix(64, 48, 7);
-  const std::map<std::string, bool> csb_mask = {{"csb", true},           {"csb-global", true},
-                                                {"unstructured", false}, {"row-column", true},
-                                                {"row-balanced", false}, {"bank-balanced", false},
+  const std::map<std::string, bool> csb_mask = {{"csb", true},
+                                                {"csb-tile", true},
+                                                {"csb-global", true},
+                                                {"unstructured", false},
+                                                {"row-column", true},
+                                                {"row-balanced", false},
+                                                {"bank-balanced", false},
                                                 {"keep", true}};  // a dense matrix: full blocks
   for (const PruneMethod* m : all_methods()) {
     PruneParams p;
@@ -199,7 +213,7 @@ TEST_CASE("registry: the CSB methods produce CSB masks") {
     INFO(m->name());
     CHECK(mask_has_csb_structure(r.keep, w.rows, w.cols, 8, 8) == csb_mask.at(m->name()));
     const std::string n = m->name();
-    CHECK(m->is_csb() == (n == "csb" || n == "csb-global" || n == "keep"));
+    CHECK(m->is_csb() == (n == "csb" || n == "csb-tile" || n == "csb-global" || n == "keep"));
     CHECK(m->uses_rate() == (n != "keep"));
     CHECK(method_uses_rate(m) == m->uses_rate());
     CHECK(is_csb_method(m) == m->is_csb());
@@ -217,6 +231,7 @@ TEST_CASE("registry: report extras are the method's own fields") {
     p.block = {8, 8};
     p.banks = 5;
     p.refine_iters = 3;
+    p.tile = {2, 4};
     const MatrixPrune r = prune_matrix(w, p, "m");
     const nlohmann::json j = stats_to_json(matrix_stats("m", w, p, r));
     nlohmann::json run = nlohmann::json::object();
@@ -227,6 +242,7 @@ TEST_CASE("registry: report extras are the method's own fields") {
     CHECK(j.contains("banks") == (n == "bank-balanced"));
     CHECK(j.contains("projection_kept_before_adjust") == (n == "csb"));
     CHECK(j.contains("init_kept") == (n == "csb-global"));
+    CHECK(j.contains("aligned_kept_before_adjust") == (n == "csb-tile"));
     for (const auto& k : csb_only) CHECK(j.contains(k) == m->is_csb());
     if (n == "bank-balanced") {
       // 48 x 40 at 6x: T = 320 = 6.67 per row -> 7 = 7 banks x 1 (width 6, the last 4) or 1 x 7;
@@ -237,6 +253,9 @@ TEST_CASE("registry: report extras are the method's own fields") {
       CHECK(j["kept_per_bank"] == 1);
       CHECK(r.kept == 48 * 7);
       CHECK(run == nlohmann::json{{"banks", 5}});
+    } else if (n == "csb-tile") {
+      CHECK(j["aligned_kept_before_adjust"] == r.projection_kept);
+      CHECK(run == nlohmann::json{{"tile", {2, 4}}});
     } else if (n == "csb-global") {
       CHECK(j["init_kept"] == r.projection_kept);
       CHECK(run == nlohmann::json{{"refine", 3}});
@@ -279,7 +298,7 @@ TEST_CASE("registry: csbrnn prune lists the registry's methods") {
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.output,
              Catch::Contains("\n\nmethods (-m/--method):\n" + methods_help() + "\n\noptions:\n"));
-  CHECK_THAT(help.output, Catch::Contains("csb | csb-global | unstructured | row-column | "));
+  CHECK_THAT(help.output, Catch::Contains("csb | csb-tile | csb-global | unstructured | "));
   const auto bad = test::run_cli("prune no-such.npz --method row-balancd --rate 8");
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.output, Catch::Contains("unknown pruning method 'row-balancd' (did you mean "

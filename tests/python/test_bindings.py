@@ -85,6 +85,22 @@ def main():
             with np.load(f"{d}/{tag}-csb.npz") as a, np.load(f"{d}/{tag}-keep.npz") as b:
                 check(all(np.array_equal(a[k], b[k]) for k in a.files), f"{tag}: keep changed a weight")
 
+        # csb-tile's tile reaches the projection: tile=(2, 4) == --tile 2x4, != the default 4x4
+        rc, out = cli("prune", f"{d}/gru.npz", "--method", "csb-tile", "--rate", "6", "--block",
+                      "8x8", "--tile", "2x4", "--export-dense", f"{d}/gru-tile24.npz", "-q")
+        check(rc == 0, "cli prune --tile 2x4: " + out)
+        with np.load(f"{d}/gru-tile24.npz") as z:
+            for k in (k for k in z.files if k.startswith("weight_")):
+                got = csbrnn.project(cases[1][1][k], method="csb-tile", rate=6.0, block=(8, 8),
+                                     tile=(2, 4))
+                check(np.array_equal(got.view(np.uint32), z[k].view(np.uint32)),
+                      f"csb-tile tile=(2,4) {k}: bound projection != CLI export")
+        psd24 = csbrnn.prune(cases[1][1], method="csb-tile", rate=6.0, block=(8, 8), tile=(2, 4))[0]
+        psd44 = csbrnn.prune(cases[1][1], method="csb-tile", rate=6.0, block=(8, 8))[0]
+        with np.load(f"{d}/gru-tile24.npz") as z:
+            check(all(np.array_equal(psd24[k], z[k]) for k in z.files), "prune(tile=(2,4)) != CLI")
+        check(any(not np.array_equal(psd24[k], psd44[k]) for k in psd24), "tile had no effect")
+
         # whole-model prune == CLI -o; .csb round trip; state_dict of the model
         rc, out = cli("prune", f"{d}/lstmp.npz", "--method", "csb", "--rate", "6", "--block",
                       "8x8", "-o", f"{d}/cli.csb", "-q")

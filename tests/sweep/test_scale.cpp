@@ -111,7 +111,8 @@ TEST_CASE("sweep expansion: point N of a 10^7-point spec without the points befo
   } catch (const Error& e) {
     CHECK(std::string(e.what()) ==
           "s.yaml: the sweep expands into 11000000 points (models x methods x rates x blocks x "
-          "variants x grid values), more than 10000000; split it into smaller sweeps");
+          "tiles x permutes x variants x grid values), more than 10000000; split it into smaller "
+          "sweeps");
   }
 }
 

@@ -507,3 +507,74 @@ TEST_CASE("sweep spec: expand() refuses more than kMaxExpandInMemory points befo
              "[64]");
   CHECK(expand(parse_sweep_spec(ok, "s.yaml", ".")).size() == 10000);
 }
+
+TEST_CASE("sweep: prune.tile and prune.permute axes prune as csbrnn prune --tile / --permute") {
+  // Independent route: the same weights pruned by the CLI (--tile 2x4; --permute balance), then
+  // csbrnn compile --report: the sweep's cycles must be those of that .csb.
+  TempDir t("sweep-tile");
+  REQUIRE(run_cli("genmodel sr4 -o " + t.file("w.npz")).exit_code == 0);
+  const std::map<std::string, std::string> cli = {
+      {"csb-tile 4x4 none", "-m csb-tile"},
+      {"csb-tile 2x4 none", "-m csb-tile --tile 2x4"},
+      {"csb-tile 4x4 balance", "-m csb-tile --permute balance"},
+      {"csb-tile 2x4 balance", "-m csb-tile --tile 2x4 --permute balance"}};
+  write(t.file("s.yaml"), R"(models: [w.npz]
+prune: {method: csb-tile, rate: 10, block: 16, tile: [4x4, 2x4], permute: [none, balance]}
+)");
+  const std::string out = t.file("out");
+  const auto r = run_cli("sweep " + t.file("s.yaml") + " --out " + out + " --no-progress");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = read_csv(out + "/results.csv");
+  REQUIRE(rows.size() == 4);
+  std::set<std::string> seen;
+  for (const auto& row : rows) {
+    const std::string k = row.at("method") + " " + row.at("tile") + " " + row.at("permute");
+    INFO(k);
+    REQUIRE(cli.count(k));
+    seen.insert(k);
+    REQUIRE(run_cli("prune " + t.file("w.npz") + " -r 10 -b 16 -q " + cli.at(k) + " -o " +
+                    t.file("m.csb"))
+                .exit_code == 0);
+    REQUIRE(run_cli("compile " + t.file("m.csb") + " -o " + t.file("p.bin") + " --report " +
+                    t.file("r.json"))
+                .exit_code == 0);
+    const auto j = nlohmann::json::parse(read_text_file(t.file("r.json")));
+    CHECK(std::stoll(row.at("cycles_per_step")) ==
+          j.at("timing").at("cycles_per_step").get<int64_t>());
+  }
+  CHECK(seen.size() == 4);
+  CHECK(read_text_file(out + "/results.md").find("| tile | permute |") != std::string::npos);
+}
+
+TEST_CASE("sweep: prune.tile is csb-tile's alone, prune.permute is none or balance") {
+  std::string e = errmsg("models: [sr4]\nprune: {method: [csb, csb-tile], tile: 4x4}\n");
+  CHECK(e == "s.yaml: prune.tile: only method 'csb-tile' takes a tile (prune.method lists 'csb')");
+  e = errmsg("models: [sr4]\nprune: {method: csb-tile, tile: 4y4}\n");
+  CHECK(e.find("s.yaml:2") != std::string::npos);
+  CHECK(e.find("bad tile '4y4'") != std::string::npos);
+  e = errmsg("models: [sr4]\nprune: {permute: balanse}\n");
+  CHECK(e.find("s.yaml:2") != std::string::npos);
+  CHECK(e.find("did you mean 'balance'") != std::string::npos);
+  e = errmsg("models: [sr4]\n", {"prune.tile=2x2"});
+  CHECK(e.find("only method 'csb-tile' takes a tile") != std::string::npos);
+  // The defaults add nothing to a point's identity: permute none, and a tile only for csb-tile.
+  const auto a = expand(parse_sweep_spec("models: [sr4]\nprune: {block: 32}\n", "s.yaml", "."));
+  const auto b =
+      expand(parse_sweep_spec("models: [sr4]\nprune: {block: 32, permute: none}\n", "s.yaml", "."));
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  CHECK(a[0].id == b[0].id);
+  CHECK(a[0].cache_key == b[0].cache_key);
+  CHECK(canonical_settings(a[0]).find("\ntile=") == std::string::npos);
+  CHECK(canonical_settings(a[0]).find("\npermute=") == std::string::npos);
+  const auto c = expand(parse_sweep_spec(
+      "models: [sr4]\nprune: {method: csb-tile, block: 32, tile: [4x4, 2x2], permute: [none, "
+      "balance]}\n",
+      "s.yaml", "."));
+  REQUIRE(c.size() == 4);
+  std::set<std::string> ids, keys;
+  for (const auto& p : c) ids.insert(p.id), keys.insert(p.cache_key);
+  CHECK(ids.size() == 4);
+  CHECK(keys.size() == 4);
+}

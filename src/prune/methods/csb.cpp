@@ -1,7 +1,6 @@
 // `csb`: the paper's projection (ICS'20 Alg. 1 RowPrune/ColumnPrune, one shot) plus the count
 // adjustment (docs/pruning.md §csb). Reads rate and block.
 #include <algorithm>
-#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -55,36 +54,7 @@ class CsbPaper final : public CsbStructuredMethod {
 
   void project(const Matrix& w, const PruneParams& p, MatrixPrune& out) const override {
     CsbState s(w.rows, w.cols, p.block.bh, p.block.bw);
-    const double q = 1.0 - std::sqrt(1.0 / p.rate);
-    std::vector<int> scratch;
-    // Step 1 (RowPrune): per block-column strip j, rank the R row segments by l2 norm and prune
-    // round(q * R) of them.
-    {
-      const auto e1 = s.row_energy(w, false);
-      std::vector<double> key(s.R);
-      std::vector<uint8_t> pruned(s.R);
-      const int n1 = int(std::llround(q * s.R));
-      for (int j = 0; j < s.BC; ++j) {
-        for (int r = 0; r < s.R; ++r) key[r] = e1[size_t(r) * s.BC + j];
-        std::fill(pruned.begin(), pruned.end(), uint8_t(0));
-        mark_smallest(key.data(), s.R, n1, pruned.data(), scratch);
-        for (int r = 0; r < s.R; ++r)
-          if (pruned[r]) s.rowkeep[size_t(r) * s.BC + j] = 0;
-      }
-    }
-    // Step 2 (ColumnPrune): per block-row strip i, rank the C column segments (energy of the
-    // weights surviving step 1) and prune round(q * C) of them.
-    {
-      const auto e2 = s.col_energy(w);
-      std::vector<uint8_t> pruned(s.C);
-      const int n2 = int(std::llround(q * s.C));
-      for (int i = 0; i < s.BR; ++i) {
-        std::fill(pruned.begin(), pruned.end(), uint8_t(0));
-        mark_smallest(&e2[size_t(i) * s.C], s.C, n2, pruned.data(), scratch);
-        for (int c = 0; c < s.C; ++c)
-          if (pruned[c]) s.colkeep[size_t(i) * s.C + c] = 0;
-      }
-    }
+    csb_paper_projection(w, p.rate, s);
     out.projection_kept = s.kept();
     adjust_columns(w, s, out.target);
     out.keep = s.mask();

@@ -35,6 +35,12 @@ struct CsbState {
   double energy(const Matrix& w) const;
 };
 
+/// The paper's projection (ICS'20 Alg. 1, one shot) on a fresh state `s`: RowPrune (per
+/// block-column strip, prune the round(q*R) row segments of least l2 norm) then ColumnPrune (per
+/// block-row strip, prune the round(q*C) column segments of least surviving energy), q = 1 -
+/// sqrt(1/rate). `csb` and `csb-tile` start from it.
+void csb_paper_projection(const Matrix& w, double rate, CsbState& s);
+
 /// Base of the CSB methods: is_csb, the block check (at least 1x1; larger than the matrix is one
 /// partial edge block), the CSB index format (per-block kr/kc counters + kept row/column indices, =
 /// csb_index_bits) and a count step of one segment, max(bh, bw). Reads PruneParams::block.
