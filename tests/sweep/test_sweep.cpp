@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "config/config_loader.h"
 #include "sim/report.h"
 #include "stats/stats.h"
 #include "support/test_util.h"
@@ -577,4 +578,33 @@ TEST_CASE("sweep: prune.tile is csb-tile's alone, prune.permute is none or balan
   for (const auto& p : c) ids.insert(p.id), keys.insert(p.cache_key);
   CHECK(ids.size() == 4);
   CHECK(keys.size() == 4);
+}
+
+TEST_CASE("beyond_paper.yaml: the plus variant is exactly the plus configs' change to the base") {
+  // configs/hw_256pe_plus.yaml and hw_512pe_plus.yaml are the paper designs with the plus keys
+  // changed; the sweep's "plus" variant must set the same keys to the same values (one design,
+  // written twice only because a sweep variant cannot name a config file).
+  const SweepSpec s = load_sweep_spec(source_path("configs/sweeps/beyond_paper.yaml"));
+  const Variant* plus = nullptr;
+  for (const Variant& v : s.variants)
+    if (v.name == "plus") plus = &v;
+  REQUIRE(plus != nullptr);
+  std::vector<std::string> sets;
+  for (const auto& kv : plus->set) sets.push_back(kv.first + "=" + kv.second);
+  for (const char* pes : {"256", "512"}) {
+    INFO(pes << " PEs");
+    HwConfig want = load_hw_config(source_path(cat("configs/hw_", pes, "pe_plus.yaml")));
+    HwConfig base = load_hw_config(source_path(cat("configs/hw_", pes, "pe.yaml")), sets);
+    CHECK(want.name == cat("csb-", pes, "pe-plus"));
+    base.name = want.name;
+    CHECK(hw_config_to_yaml(base) == hw_config_to_yaml(want));
+    // and the plus design really differs from the paper's in every one of those keys
+    const HwConfig paper = load_hw_config(source_path(cat("configs/hw_", pes, "pe.yaml")));
+    for (const auto& kv : plus->set) {
+      INFO(kv.first);
+      CHECK(hw_config_to_yaml(load_hw_config(source_path(cat("configs/hw_", pes, "pe.yaml")),
+                                             {kv.first + "=" + kv.second})) !=
+            hw_config_to_yaml(paper));
+    }
+  }
 }
