@@ -23,7 +23,7 @@ int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
   const int a = int(n / mvm.iter_cols);
   const int g = k_ * L + l_;
   const GroupImage& image = eng_.wbuf[size_t(g)]->images[size_t(m)];
-  const int bhalf = int(n % 2), nhalf = a % 2;
+  const int bhalf = eng_.bnb.slot(mvm, n), nhalf = a % 2;
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
   weight_stall = stall;
   load = 0;
