@@ -81,7 +81,7 @@ void CsbEngine::place_images(const Program& prog) {
   any_streamed_ = placement.any_streamed();
   if (any_streamed_ && ctx_.hw.engine.sync == SyncMode::RowGroup)
     fail("engine.sync=row-group: streamed weight images (over buffers.weight_buffer_kib = ",
-         ctx_.hw.buffers.weight_buffer_kib,
+         placement_hw.buffers.weight_buffer_kib,
          ") are not modelled with row-group sync; use a larger buffers.weight_buffer_kib");
   // MERGE (sync-compile): a program file simulated with engine.sync=row-group must also fit its
   // inputs in the BlockNeuronBuffers: fail on a non-empty resident_inputs_problem(mv, hw)
