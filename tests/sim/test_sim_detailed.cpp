@@ -1811,3 +1811,48 @@ TEST_CASE("row-group sync refuses streamed weights (fast and detailed)", "[sim][
   const Run ok = simulate(compile_program(test::tiny_lstm(), hw), hw, 1, 5);
   CHECK(ok.error.empty());
 }
+
+// The hand trace of "row-group sync hand trace" in the detailed mode with realism knobs:
+// detailed.barrier_latency = 2: row-group 0's walks end at 6 (as before), its go comes at 8:
+// D(0) = 8, R(1) = 8 (no reduction before it); drain 8-13, reduction 13-16. Row-group 1:
+// g2 8 + 4 -> 12, + 1 -> 13; g3 9, + 4 -> 13 (g0, g1 end at 10): last done 13, go 15, D(1) = 7;
+// drain 15-20, reduction max(20, 16) + 3 = 23: the MVM lasts 23. Input stall of row-group 0:
+// min(E - M, longest input wait) = min(6 - 5, 1) = 1 (every group waits cycle 0 for set 0);
+// group 0's barrier idle (8 - 1 - 5) + (7 - 0 - 2) = 7.
+// VCD with neuron_load_width = 2 (ready = [2, 4], the second trace above): group (0,1) waits
+// for set 0 in cycles S and S+1 (reason 11, S = the MVM's first cycle), issues its 1 tile in
+// S+2, waits for set 1 in S+3, issues its 4 tiles in S+4..S+7; group (0,0) issues in S+2..S+6
+// and waits for the barrier (6) in S+7 (I(0) = 8).
+TEST_CASE("row-group sync detailed hand trace: barrier latency, input wait in the VCD",
+          "[sim][detailed]") {
+  const HwConfig hw = rowgroup_of(test::tiny_hw());
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  HwConfig b2 = detailed_of(hw);
+  b2.detailed.barrier_latency = 2;
+  const Run r = simulate(p, b2, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == 23);
+  CHECK(r.iterations == std::vector<int64_t>{8, 7});
+  CHECK(figure(r, "stall_input_cycles") == 1);
+  CHECK(figure(r, "group 0 barrier_idle") == 7);
+  CHECK(figure(r, "group 0 busy") == 7);
+  test::TempDir t("rgvcd");
+  const std::string vcd = (t.path / "d.vcd").string();
+  HwConfig w2 = detailed_of(hw);
+  w2.engine.neuron_load_width = 2;
+  const Run v = simulate(p, w2, 1, 5, vcd);
+  REQUIRE(v.error.empty());
+  const std::string text = read_text_file(vcd);
+  const auto g01 = vcd_series(text, "reason_0_1"), g00 = vcd_series(text, "reason_0_0");
+  int64_t S = -1;
+  for (int64_t c = 0; c < 200 && S < 0; ++c)
+    if (vcd_at_cycle_end(g01, c) == 11) S = c;
+  REQUIRE(S >= 0);
+  const std::vector<int64_t> want01 = {11, 11, 1, 11, 1, 1, 1, 1};
+  const std::vector<int64_t> want00 = {11, 11, 1, 1, 1, 1, 1, 6};
+  for (int64_t i = 0; i < 8; ++i) {
+    INFO("cycle S + " << i);
+    CHECK(vcd_at_cycle_end(g01, S + i) == want01[size_t(i)]);
+    CHECK(vcd_at_cycle_end(g00, S + i) == want00[size_t(i)]);
+  }
+}
