@@ -1754,17 +1754,17 @@ void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int cou
 
 TEST_CASE("row-group sync: detailed == fast, random models and knobs on 2x2 groups of 4x4",
           "[sim][detailed]") {
-  random_rowgroup_equality(2, 2, 4, 4, 41, 6);
+  random_rowgroup_equality(2, 2, 4, 4, 41, 12);
 }
 
 TEST_CASE("row-group sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
           "[sim][detailed]") {
-  random_rowgroup_equality(3, 2, 2, 4, 42, 6);
+  random_rowgroup_equality(3, 2, 2, 4, 42, 12);
 }
 
 TEST_CASE("row-group sync: detailed == fast, random models and knobs on 1x4 groups of 2x2",
           "[sim][detailed]") {
-  random_rowgroup_equality(1, 4, 2, 2, 43, 6);
+  random_rowgroup_equality(1, 4, 2, 2, 43, 12);
 }
 
 // Every detailed knob with row-group sync on random models: outputs stay bit-exact (fast and
@@ -1773,7 +1773,7 @@ TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed
   std::mt19937_64 rng(77);
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int slower = 0;
-  const int count = 8;
+  const int count = 16;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 7700 + uint64_t(i));
     const HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
