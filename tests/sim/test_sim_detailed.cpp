@@ -1740,6 +1740,16 @@ void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int cou
     const InterpretResult ref =
         interpret(prog, test::random_input(2, prog.input_size, 700 + uint64_t(i), hw.numeric), 2);
     INFO(what);
+    for (int g = 0; g < K * L; ++g) {  // every group's cycles add up to the run's
+      const std::string q = "group " + std::to_string(g) + " ";
+      int64_t sum = 0;
+      for (const char* f :
+           {"busy", "barrier_idle", "stall_input", "stall_weights", "engine_overhead", "outside"})
+        sum += figure(det, q + f);
+      CHECK(sum == figure(det, "total"));
+      CHECK(figure(det, q + "barrier_idle") >= 0);
+      CHECK(figure(det, q + "engine_overhead") >= 0);
+    }
     CHECK(fast.y == ref.y);
     HwConfig it = hw;
     it.engine.sync = SyncMode::Iteration;
