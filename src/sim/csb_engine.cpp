@@ -359,12 +359,20 @@ void CsbEngine::rg_begin() {
     M = std::max(M, busy[size_t(g)]);
     tiles += busy[size_t(g)];
     int64_t t = R;  // utilization picture: one busy interval per iteration of the walk
+    std::vector<std::pair<int64_t, int64_t>> walk;
     for (int b = 0; b < B; ++b) {
       t = std::max(t, rg_ready_[size_t(b)]);
-      add_busy_interval(ctx_.stats, size_t(g), section_start_ + t,
-                        section_start_ + t + load[size_t(b)]);
+      const int64_t s = section_start_ + t, e = s + load[size_t(b)];
+      add_busy_interval(ctx_.stats, size_t(g), s, e);
+      if (group_events && e > s) {  // the VCD's `busy`
+        if (!walk.empty() && walk.back().second == s)
+          walk.back().second = e;
+        else
+          walk.push_back({s, e});
+      }
       t += load[size_t(b)];
     }
+    if (group_events) gp.trace_walk(std::move(walk));
   }
   // statistics (docs/simulator.md "Row-group sync"): M(a) issue, I - R - M input stall
   const int64_t in_stall = I - R - M;

@@ -249,15 +249,23 @@ int64_t figure(const Run& r, const std::string& name) {
 }
 
 /// The value changes of the traced integer `var` of a VCD text: time (ps) -> value from then on.
-std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var) {
+/// With `scope`, only a variable declared directly in a module of that name counts.
+std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var,
+                                      const std::string& scope = "") {
   std::string id;
   {
     std::istringstream in(text);
     std::string line;
+    std::vector<std::string> scopes;
     while (id.empty() && std::getline(in, line)) {  // "$var wire 32 ID NAME [31:0] $end"
       std::istringstream w(line);
       std::string tag, kind, bits, vid, name;
-      if (w >> tag >> kind >> bits >> vid >> name && tag == "$var" && name == var) id = vid;
+      if (!(w >> tag)) continue;
+      if (tag == "$scope" && w >> kind >> bits) scopes.push_back(bits);  // "$scope module X"
+      if (tag == "$upscope" && !scopes.empty()) scopes.pop_back();
+      if (tag == "$var" && w >> kind >> bits >> vid >> name && name == var &&
+          (scope.empty() || (!scopes.empty() && scopes.back() == scope)))
+        id = vid;
     }
   }
   if (id.empty()) FAIL("no VCD variable " << var);
@@ -1864,5 +1872,36 @@ TEST_CASE("row-group sync detailed hand trace: barrier latency, input wait in th
     INFO("cycle S + " << i);
     CHECK(vcd_at_cycle_end(g01, S + i) == want01[size_t(i)]);
     CHECK(vcd_at_cycle_end(g00, S + i) == want00[size_t(i)]);
+  }
+}
+
+// The fast mode's VCD in row-group sync: a group's `busy` follows its walk's issue intervals.
+// The hand-traced model with neuron_load_width = 2 (ready = [2, 4]; see the traces above),
+// S = the MVM's first cycle (found as the first cycle group (0,0) is busy, S + 2):
+//   group (0,1): row-group 0 b0 [S+2, S+3), b1 waits for set 1, [S+4, S+8); row-group 1 starts
+//   at R(1) = I(0) = 8: b0 [S+8, S+9), b1 [S+9, S+10): busy 1 0 1 1 1 1 1 1 0 0 from S+2;
+//   group (0,0): [S+2, S+7) (4 + 1 tiles back to back), idle in S+7, [S+8, S+10).
+TEST_CASE("row-group sync fast VCD: group busy follows the walk (hand-worked)", "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.engine.neuron_load_width = 2;
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  test::TempDir t("rgfvcd");
+  const std::string vcd = (t.path / "f.vcd").string();
+  const Run r = simulate(p, hw, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == 21);
+  const std::string text = read_text_file(vcd);
+  const auto g00 = vcd_series(text, "busy", "group_0_0"),
+             g01 = vcd_series(text, "busy", "group_0_1");
+  int64_t S = -1;
+  for (int64_t c = 0; c < 200 && S < 0; ++c)
+    if (vcd_at_cycle_end(g00, c) == 1) S = c - 2;
+  REQUIRE(S >= 0);
+  const std::vector<int64_t> want01 = {1, 0, 1, 1, 1, 1, 1, 1, 0, 0};
+  const std::vector<int64_t> want00 = {1, 1, 1, 1, 1, 0, 1, 1, 0, 0};
+  for (int64_t i = 0; i < 10; ++i) {
+    INFO("cycle S + " << 2 + i);
+    CHECK(vcd_at_cycle_end(g01, S + 2 + i) == want01[size_t(i)]);
+    CHECK(vcd_at_cycle_end(g00, S + 2 + i) == want00[size_t(i)]);
   }
 }
