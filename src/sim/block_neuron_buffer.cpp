@@ -12,7 +12,7 @@ namespace csbrnn::sim {
 using namespace sc_core;
 
 BlockNeuronBuffers::BlockNeuronBuffers(sc_module_name name, SimContext& ctx)
-    : sc_module(name), ctx_(ctx), L_(ctx.hw.engine.L) {
+    : sc_module(name), ctx_(ctx), L_(ctx.hw.engine.L), buf_(2) {
   SC_METHOD(proc);
   sensitive << go_;
   dont_initialize();
@@ -31,6 +31,8 @@ int64_t BlockNeuronBuffers::cycles_for(const MvmProgram& mvm, int64_t n) const {
 void BlockNeuronBuffers::start_load(const MvmProgram& mvm, int64_t n, std::function<void()> done) {
   CSBRNN_ASSERT(!loading, name(), ": load started while loading");
   bw_ = mvm.bw;
+  resident_ = false;
+  if (buf_.size() < 2) buf_.resize(2);
   auto& half = buf_[size_t(n % 2)];
   half.resize(size_t(L_) * size_t(bw_));
   const int b = int(n % mvm.iter_cols);
@@ -39,6 +41,24 @@ void BlockNeuronBuffers::start_load(const MvmProgram& mvm, int64_t n, std::funct
   ++loads;
   done_ = std::move(done);
   pending_cycles_ = cycles_for(mvm, n);
+  loading = 1;
+  go_.notify(SC_ZERO_TIME);
+}
+
+void BlockNeuronBuffers::load_all(const MvmProgram& mvm, int64_t cycles) {
+  CSBRNN_ASSERT(!loading, name(), ": load started while loading");
+  bw_ = mvm.bw;
+  resident_ = true;
+  if (buf_.size() < size_t(mvm.iter_cols)) buf_.resize(size_t(mvm.iter_cols));
+  for (int b = 0; b < mvm.iter_cols; ++b) {
+    auto& s = buf_[size_t(b)];
+    s.resize(size_t(L_) * size_t(bw_));
+    load_bnb_iteration(mvm, b, L_, ctx_.banks, s.data());
+    energy::count_bnb_iteration(ctx_.stats.actions, mvm, b, L_);
+  }
+  ++loads;
+  done_ = [] {};
+  pending_cycles_ = cycles;
   loading = 1;
   go_.notify(SC_ZERO_TIME);
 }

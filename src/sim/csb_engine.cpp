@@ -36,6 +36,9 @@ CsbEngine::CsbEngine(sc_module_name name, SimContext& ctx)
   SC_METHOD(groups_proc);
   sensitive << groups_done_;
   dont_initialize();
+  SC_METHOD(rg_reduce_proc);
+  sensitive << rg_red_kick_;
+  dont_initialize();
 }
 
 void CsbEngine::groups_proc() {
@@ -76,6 +79,13 @@ void CsbEngine::place_images(const Program& prog) {
     gs.weight_bytes_total = int64_t(placement.total_bytes[size_t(g)]);
   }
   any_streamed_ = placement.any_streamed();
+  if (any_streamed_ && ctx_.hw.engine.sync == SyncMode::RowGroup)
+    fail("engine.sync=row-group: streamed weight images (over buffers.weight_buffer_kib = ",
+         placement_hw.buffers.weight_buffer_kib,
+         ") are not modelled with row-group sync; use a larger buffers.weight_buffer_kib");
+  // MERGE (sync-compile): a program file simulated with engine.sync=row-group must also fit its
+  // inputs in the BlockNeuronBuffers: fail on a non-empty resident_inputs_problem(mv, hw)
+  // (isa/residency.h) for every MVM here.
   // deep streaming: the chunks' sizes and the MVM run order of a timestep
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
   chunk_bytes_.assign(prog.mvms.size(), {});
@@ -325,7 +335,143 @@ void CsbEngine::end_iteration() {
   next_trigger(wake_);
 }
 
+void CsbEngine::rg_begin() {
+  const MvmProgram& mv = mvm();
+  const int a = rg_a_, B = mv.iter_cols;
+  const int64_t now = ctx_.cycle(), R = now - section_start_;
+  row_group = a;
+  iteration = int64_t(a) * B;
+  block_col = 0;
+  state = 2;
+  nab.clear(a % 2);
+  rg_start_ = now;
+  // every group's whole walk at once (its products in issue order), then its timing
+  std::vector<int64_t> load(size_t(B), 0), busy(size_t(G_), 0);
+  int64_t I = R, M = 0, tiles = 0;
+  for (int g = 0; g < G_; ++g) {
+    PeGroup& gp = *groups[size_t(g)];
+    for (int b = 0; b < B; ++b) {
+      gp.begin(m_, int64_t(a) * B + b, 0, false);
+      load[size_t(b)] = gp.load;
+      busy[size_t(g)] += gp.load;
+    }
+    I = std::max(I, timing::group_walk_end(R, load.data(), rg_ready_));
+    M = std::max(M, busy[size_t(g)]);
+    tiles += busy[size_t(g)];
+    int64_t t = R;  // utilization picture: one busy interval per iteration of the walk
+    std::vector<std::pair<int64_t, int64_t>> walk;
+    for (int b = 0; b < B; ++b) {
+      t = std::max(t, rg_ready_[size_t(b)]);
+      const int64_t s = section_start_ + t, e = s + load[size_t(b)];
+      add_busy_interval(ctx_.stats, size_t(g), s, e);
+      if (group_events && e > s) {  // the VCD's `busy`
+        if (!walk.empty() && walk.back().second == s)
+          walk.back().second = e;
+        else
+          walk.push_back({s, e});
+      }
+      t += load[size_t(b)];
+    }
+    if (group_events) gp.trace_walk(std::move(walk));
+  }
+  // statistics (docs/simulator.md "Row-group sync"): M(a) issue, I - R - M input stall
+  const int64_t in_stall = I - R - M;
+  SimStats& st = ctx_.stats;
+  st.iterations += B;
+  st.engine_issue_cycles += M;
+  st.stall_input_cycles += in_stall;
+  if (st.record_iterations) st.iteration_cycles.push_back(I - R);
+  if (tiles > 0) {
+    st.imbalance_sum += double(M) / (double(tiles) / G_);
+    st.imbalance_iters++;
+  }
+  for (int g = 0; g < G_; ++g) {
+    GroupStats& gs = st.groups[size_t(g)];
+    gs.busy += busy[size_t(g)];
+    gs.stall_input += in_stall;
+    gs.barrier_idle += M - busy[size_t(g)];
+  }
+  issue_sum_ += I - R;
+  next_ = Next::EndIter;
+  if (I > R)
+    next_trigger(ctx_.cycles(I - R));
+  else
+    next_trigger(SC_ZERO_TIME);
+}
+
+void CsbEngine::rg_end() {
+  const MvmProgram& mv = mvm();
+  const bool vertical = flat_[size_t(m_)].vertical[size_t(rg_a_)] != 0;
+  rg_red_.push_back({rg_a_, ctx_.cycle() + timing::drain_cycles(ctx_.hw, vertical)});
+  rg_red_kick_.notify(SC_ZERO_TIME);
+  ++rg_a_;
+  next_ = rg_a_ < mv.iter_rows ? Next::StartIter : Next::Finish;
+}
+
+void CsbEngine::rg_reduce_proc() {
+  if (!reduce.idle()) {
+    next_trigger(reduce.idle_event);
+    return;
+  }
+  if (rg_reducing_) {  // the previous reduction has ended
+    rg_reducing_ = false;
+    ++rg_reduced_;
+    rg_reduced_ev_.notify(SC_ZERO_TIME);
+  }
+  if (rg_red_.empty()) {
+    next_trigger(rg_red_kick_);
+    return;
+  }
+  const int64_t now = ctx_.cycle();
+  if (rg_red_.front().drain_end > now) {  // its pipeline drain is not over
+    next_trigger(ctx_.cycles(rg_red_.front().drain_end - now));
+    return;
+  }
+  reduce.start(mvm(), rg_red_.front().a, sec_.dst.addr);
+  rg_red_.pop_front();
+  rg_reducing_ = true;
+  next_trigger(reduce.idle_event);
+}
+
+void CsbEngine::rg_proc() {
+  const MvmProgram& mv = mvm();
+  if (state == 1) {  // MVM start: all slice sets load once, row-group 0 starts at once
+    rg_ready_ = timing::resident_ready_cycles(timing::slice_set_load_cycles(ctx_.hw, mv));
+    bnb.load_all(mv, rg_ready_.empty() ? 0 : rg_ready_.back());
+    rg_red_.clear();
+    rg_reduced_ = 0;
+    rg_reducing_ = false;
+    rg_a_ = 0;
+    rg_begin();
+    return;
+  }
+  if (next_ == Next::EndIter) rg_end();
+  if (next_ == Next::StartIter) {
+    if (rg_reduced_ < rg_a_ - 1) {  // row-group a-1's reduction still holds the other NAB half
+      state = 4;
+      next_trigger(rg_reduced_ev_);
+      return;
+    }
+    rg_begin();
+    return;
+  }
+  // Finish: the last row-group has issued; the MVM ends with the last reduction
+  if (rg_reduced_ < mv.iter_rows) {
+    state = 5;
+    next_trigger(rg_reduced_ev_);
+    return;
+  }
+  add_engine_section(ctx_.stats, size_t(mv.layer), ctx_.cycle() - section_start_, issue_sum_,
+                     sec_.count);
+  state = 0;
+  ctx_.section_done(Unit::Engine);
+}
+
 void CsbEngine::proc() {
+  if (rg()) {
+    rg_proc();
+    return;
+  }
   const MvmProgram& mv = mvm();
   if (state == 1) {  // MVM start: the first slices (and streamed tiles) load before any issue
     std::fill(ready_next_.begin(), ready_next_.end(), 0);

@@ -8,6 +8,12 @@
 //   row-group end: pipeline drain (drain_cycles), then the reduction unit (waits for the
 //                  previous reduction), while the next row-group starts issuing;
 //   MVM end:       when the last reduction has finished.
+// With engine.sync = row-group (docs/simulator.md "Row-group sync") the BlockNeuronBuffers hold
+// all slices of the MVM (loaded once, slice set b resident from ready(b)); one activation per
+// row-group a: every group walks iterations b = 0..B-1 back to back (timing::group_walk_end),
+// the only barrier is the row-group's issue end I(a); its drain and reduction overlap the next
+// row-group, which starts at max(I(a), end of a-1's reduction). One more SC_METHOD runs the
+// reductions in row-group order (each at max(drain end, previous reduction end)).
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -117,6 +123,22 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
  private:
   void proc();
   void groups_proc();
+  // row-group sync (engine.sync = row-group)
+  bool rg() const { return ctx_.hw.engine.sync == SyncMode::RowGroup; }
+  void rg_proc();         // the engine's part of proc() in row-group sync
+  void rg_begin();        // row-group rg_a_ starts issuing now
+  void rg_end();          // its issue end I(a): stats, its drain and reduction queued
+  void rg_reduce_proc();  // the reductions, in row-group order
+  struct PendingReduce {
+    int a = 0;
+    int64_t drain_end = 0;  // absolute cycle
+  };
+  std::deque<PendingReduce> rg_red_;
+  std::vector<int64_t> rg_ready_;  // ready(b), cycles after the section start
+  int rg_a_ = 0;
+  int64_t rg_start_ = 0, rg_reduced_ = 0;  // R(a) (absolute); reductions done in this MVM
+  bool rg_reducing_ = false;               // a reduction started by rg_reduce_proc runs
+  sc_core::sc_event rg_red_kick_, rg_reduced_ev_;
   void begin_iteration();
   void end_iteration();
   void fetch_weights(int m, int64_t n, std::vector<int64_t>& ready);

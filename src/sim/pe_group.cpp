@@ -14,6 +14,33 @@ PeGroup::PeGroup(sc_module_name name, SimContext& ctx, CsbEngine& engine, int k,
   SC_METHOD(proc);
   sensitive << done_;
   dont_initialize();
+  SC_METHOD(walk_proc);
+  sensitive << walk_ev_;
+  dont_initialize();
+}
+
+void PeGroup::trace_walk(std::vector<std::pair<int64_t, int64_t>> intervals) {
+  walk_ = std::move(intervals);
+  walk_i_ = 0;
+  walk_ev_.notify(SC_ZERO_TIME);
+}
+
+void PeGroup::walk_proc() {
+  const int64_t now = ctx_.cycle();
+  for (; walk_i_ < walk_.size(); ++walk_i_) {
+    const auto [s, e] = walk_[walk_i_];
+    if (now < s) {
+      busy = 0;
+      next_trigger(ctx_.cycles(s - now));
+      return;
+    }
+    if (now < e) {
+      busy = 1;
+      next_trigger(ctx_.cycles(e - now));
+      return;
+    }
+  }
+  busy = 0;
 }
 
 int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
@@ -23,7 +50,7 @@ int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
   const int a = int(n / mvm.iter_cols);
   const int g = k_ * L + l_;
   const GroupImage& image = eng_.wbuf[size_t(g)]->images[size_t(m)];
-  const int bhalf = int(n % 2), nhalf = a % 2;
+  const int bhalf = eng_.bnb.slot(mvm, n), nhalf = a % 2;
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
   weight_stall = stall;
   load = 0;

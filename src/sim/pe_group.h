@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 #include <systemc>
+#include <utility>
+#include <vector>
 
 #include "sim/sim_context.h"
 
@@ -24,6 +26,9 @@ class PeGroup : public sc_core::sc_module {
   /// engine reports for all groups at once at the longest span (same cycles, fewer events).
   int64_t begin(int m, int64_t n, int64_t weight_stall, bool self_report);
   int64_t load = 0, weight_stall = 0;  // of the current iteration
+  /// Row-group sync with a VCD of `busy`: the group's issue intervals [start, end) of a
+  /// row-group's walk (absolute cycles, in order); `busy` follows them.
+  void trace_walk(std::vector<std::pair<int64_t, int64_t>> intervals);
 
   // traced
   int busy = 0;  // 1 while issuing tiles in the current iteration
@@ -31,6 +36,10 @@ class PeGroup : public sc_core::sc_module {
 
  private:
   void proc();
+  void walk_proc();
+  std::vector<std::pair<int64_t, int64_t>> walk_;
+  size_t walk_i_ = 0;
+  sc_core::sc_event walk_ev_;
   SimContext& ctx_;
   CsbEngine& eng_;
   int k_, l_;

@@ -249,15 +249,23 @@ int64_t figure(const Run& r, const std::string& name) {
 }
 
 /// The value changes of the traced integer `var` of a VCD text: time (ps) -> value from then on.
-std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var) {
+/// With `scope`, only a variable declared directly in a module of that name counts.
+std::map<int64_t, int64_t> vcd_series(const std::string& text, const std::string& var,
+                                      const std::string& scope = "") {
   std::string id;
   {
     std::istringstream in(text);
     std::string line;
+    std::vector<std::string> scopes;
     while (id.empty() && std::getline(in, line)) {  // "$var wire 32 ID NAME [31:0] $end"
       std::istringstream w(line);
       std::string tag, kind, bits, vid, name;
-      if (w >> tag >> kind >> bits >> vid >> name && tag == "$var" && name == var) id = vid;
+      if (!(w >> tag)) continue;
+      if (tag == "$scope" && w >> kind >> bits) scopes.push_back(bits);  // "$scope module X"
+      if (tag == "$upscope" && !scopes.empty()) scopes.pop_back();
+      if (tag == "$var" && w >> kind >> bits >> vid >> name && name == var &&
+          (scope.empty() || (!scopes.empty() && scopes.back() == scope)))
+        id = vid;
     }
   }
   if (id.empty()) FAIL("no VCD variable " << var);
@@ -1597,4 +1605,303 @@ TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
     slower += figure(x, "total") > figure(fast, "total") ? 1 : 0;
   }
   CHECK(slower > count / 2);  // the knobs do cost cycles: not vacuous
+}
+
+// ---- engine.sync = row-group (docs/simulator.md "Row-group sync") ----
+
+namespace {
+
+/// A hand-built LSTM (input 12, hidden 4, block 4x4) whose combined [W_ih | W_hh] grid is 4 x 4
+/// blocks: on 2x2 groups of 2x2 PEs, 2 row-groups x 2 iteration columns, group (k,l) holding
+/// block (2a + k, 2b + l) in iteration (a,b). Kernels: 4x4 (4 tiles) or 2x2 (1 tile), chosen so
+/// that each iteration's busiest group differs from the next one's:
+///   (a,b) = (0,0): group tiles 4 1 1 1     (0,1): 1 4 1 1
+///   (a,b) = (1,0): group tiles 1 1 4 1     (1,1): 1 1 1 4
+CsbModel rowgroup_lstm() {
+  CsbModel m;
+  m.cell = CellType::LSTM;
+  m.input_size = 12;
+  m.hidden_size = 4;
+  CsbLayer L;
+  L.w_ih.rows = 16, L.w_ih.cols = 12, L.w_ih.bh = 4, L.w_ih.bw = 4;
+  L.w_hh.rows = 16, L.w_hh.cols = 4, L.w_hh.bh = 4, L.w_hh.bw = 4;
+  // 4x4 kernels at blocks (0,0), (0,3), (3,0), (3,3); every other block a 2x2 kernel
+  auto block = [&](int br, int bc) {
+    const bool four = (br == 0 && bc == 0) || (br == 0 && bc == 3) || (br == 3 && bc == 0) ||
+                      (br == 3 && bc == 3);
+    CsbBlock k;
+    const int n = four ? 4 : 2;
+    for (int i = 0; i < n; ++i) k.rows.push_back(uint16_t(i));
+    for (int i = 0; i < n; ++i) k.cols.push_back(uint16_t(i));
+    for (int i = 0; i < n * n; ++i)
+      k.values.push_back(float(((br * 7 + bc * 5 + i * 3) % 11) - 5) / 32.0f);
+    return k;
+  };
+  for (int br = 0; br < 4; ++br)
+    for (int bc = 0; bc < 3; ++bc) L.w_ih.blocks.push_back(block(br, bc));
+  for (int br = 0; br < 4; ++br) L.w_hh.blocks.push_back(block(br, 3));
+  for (int i = 0; i < 16; ++i) {
+    L.b_ih.push_back(float(i % 5 - 2) / 16.0f);
+    L.b_hh.push_back(float(i % 3 - 1) / 16.0f);
+  }
+  m.layers.push_back(L);
+  m.note = "hand-worked row-group sync LSTM";
+  return m;
+}
+
+HwConfig rowgroup_of(HwConfig hw) {
+  hw.engine.sync = SyncMode::RowGroup;
+  return hw;
+}
+
+}  // namespace
+
+// Hand-worked (on paper, from docs/timing.md's rules and the spec of engine.sync): the model
+// above on test::tiny_hw() (2x2 groups of 2x2 PEs, default knobs: neuron_load_width 16, pipeline
+// 1 + 1 + 2 + 1 = 5 stages, no vertical path, reduction of K x bh = 8 neurons on 16 lanes:
+// 1 + latency 2 = 3 cycles). Every slice is at most 4 wide: ld(b) = 1, ready = [1, 2].
+// Cycles count from the MVM section's start.
+// Iteration sync: ld(0) = 1; (0,0) [1,5) (M 4), (0,1) [5,9); drain 9-14; reduction 14-17;
+//   row-group 1 starts at the drain end 14: (1,0) [14,18), (1,1) [18,22); drain -> 27;
+//   reduction max(27, 17) + 3 = 30: the MVM lasts 30.
+// Row-group sync: R(0) = 0. Walks (iteration b starts at max(end of b-1, ready(b))):
+//   g0: b0 at max(0,1) = 1, 4 tiles -> 5; b1 at max(5,2) = 5, 1 -> 6
+//   g1: b0 1 -> 2; b1 at 2, 4 -> 6      g2, g3: 1 -> 2; 2 -> 3
+//   I(0) = 6, M(0) = 5 (g0 and g1: 5 tiles), input stall 6 - 0 - 5 = 1.
+//   D(0) = 6 + 5 = 11; red_end(0) = 11 + 3 = 14.  R(1) = max(I(0), red_end(-1)) = 6.
+//   g0, g1: 6 + 1 -> 7, + 1 -> 8;  g2: 6 + 4 -> 10, + 1 -> 11;  g3: 7, + 4 -> 11.
+//   I(1) = 11, M(1) = 5, input stall 0; D(1) = 16; red_end(1) = max(16, 14) + 3 = 19.
+//   The MVM lasts 19. Per row-group issue spans I - R: 6, 5. Group 0: busy 4+1+1+1 = 7,
+//   barrier idle (5-5) + (5-2) = 3, input stall 1 + 0 = 1 (per timestep).
+// With engine.neuron_load_width = 2 (ld = 2, ready = [2, 4]):
+//   g0: b0 at 2, 4 -> 6; b1 at 6 -> 7.  g1: 2 -> 3; b1 at 4, 4 -> 8.  g2, g3: 3; 4 -> 5.
+//   I(0) = 8, M 5, stall 3; D(0) = 13, red_end(0) = 16; R(1) = 8: g2 8 + 4 -> 12 + 1 -> 13,
+//   g3 9 + 4 -> 13: I(1) = 13; D(1) = 18; red_end(1) = max(18, 16) + 3 = 21.
+TEST_CASE("row-group sync hand trace: 2 row-groups x 2 iteration columns, fast and detailed",
+          "[sim][detailed]") {
+  const HwConfig hw = test::tiny_hw();
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  REQUIRE(p.mvms.size() == 1);
+  const MvmProgram& mv = p.mvms[0];
+  REQUIRE(mv.iter_rows == 2);
+  REQUIRE(mv.iter_cols == 2);
+  // the layout the trace assumes: tiles per (iteration, group)
+  const std::vector<std::vector<int64_t>> tiles = {
+      {4, 1, 1, 1}, {1, 4, 1, 1}, {1, 1, 4, 1}, {1, 1, 1, 4}};
+  for (int n = 0; n < 4; ++n)
+    for (int g = 0; g < 4; ++g) {
+      int64_t t = 0;
+      for (const MicroItem& it : mv.micro[size_t(n * 4 + g)].items) t += item_tiles(it, 2, 2);
+      INFO("iteration " << n << " group " << g);
+      CHECK(t == tiles[size_t(n)][size_t(g)]);
+    }
+  const Run it_fast = simulate(p, hw, 1, 5);
+  REQUIRE(it_fast.error.empty());
+  CHECK(figure(it_fast, "engine_cycles") == 30);
+  const HwConfig rg = rowgroup_of(hw);
+  const Run fast = simulate(p, rg, 2, 5);
+  const Run det = simulate(p, detailed_of(rg), 2, 5);
+  for (const Run* r : {&fast, &det}) {
+    REQUIRE(r->error.empty());
+    CHECK(figure(*r, "engine_cycles") == 2 * 19);
+    CHECK(r->iterations == std::vector<int64_t>{6, 5, 6, 5});
+    CHECK(figure(*r, "iterations") == 2 * 4);
+    CHECK(figure(*r, "engine_issue_cycles") == 2 * (5 + 5));
+    CHECK(figure(*r, "stall_input_cycles") == 2 * 1);
+    CHECK(figure(*r, "group 0 busy") == 2 * 7);
+    CHECK(figure(*r, "group 0 barrier_idle") == 2 * 3);
+    CHECK(figure(*r, "group 0 stall_input") == 2 * 1);
+    CHECK(figure(*r, "group 0 engine_overhead") == 2 * (19 - 11));
+  }
+  CHECK(figure(fast, "total") == figure(it_fast, "total") * 2 - 2 * (30 - 19));
+  check_equal("row-group", fast, det);
+  // outputs: the interpreter, bit for bit
+  const InterpretResult ref = interpret(p, test::random_input(2, p.input_size, 5, hw.numeric), 2);
+  CHECK(fast.y == ref.y);
+  HwConfig w2 = rg;
+  w2.engine.neuron_load_width = 2;
+  const Run f2 = simulate(p, w2, 1, 5);
+  const Run d2 = simulate(p, detailed_of(w2), 1, 5);
+  CHECK(figure(f2, "engine_cycles") == 21);
+  CHECK(f2.iterations == std::vector<int64_t>{8, 5});
+  CHECK(figure(f2, "stall_input_cycles") == 3);
+  check_equal("row-group, load width 2", f2, d2);
+}
+
+namespace {
+
+/// Random models and timing knobs in row-group sync: fast == detailed on every figure (first
+/// divergence named), outputs == the interpreter.
+void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  int differ = 0;
+  for (int i = 0; i < count; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
+    const HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
+    const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
+    const std::string what = "row-group random case " + std::to_string(i) + " sharing " +
+                             sharing_name(hw.sharing) + " stream " +
+                             std::to_string(hw.eltwise.stream);
+    check_equal(what, fast, det);
+    const InterpretResult ref =
+        interpret(prog, test::random_input(2, prog.input_size, 700 + uint64_t(i), hw.numeric), 2);
+    INFO(what);
+    for (int g = 0; g < K * L; ++g) {  // every group's cycles add up to the run's
+      const std::string q = "group " + std::to_string(g) + " ";
+      int64_t sum = 0;
+      for (const char* f :
+           {"busy", "barrier_idle", "stall_input", "stall_weights", "engine_overhead", "outside"})
+        sum += figure(det, q + f);
+      CHECK(sum == figure(det, "total"));
+      CHECK(figure(det, q + "barrier_idle") >= 0);
+      CHECK(figure(det, q + "engine_overhead") >= 0);
+    }
+    CHECK(fast.y == ref.y);
+    HwConfig it = hw;
+    it.engine.sync = SyncMode::Iteration;
+    const Run base = simulate(prog, it, 2, 700 + uint64_t(i));
+    CHECK(base.y == fast.y);
+    differ += figure(base, "total") != figure(fast, "total") ? 1 : 0;
+  }
+  CHECK(differ > 0);  // row-group sync does change the timing of these cases
+}
+
+}  // namespace
+
+TEST_CASE("row-group sync: detailed == fast, random models and knobs on 2x2 groups of 4x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(2, 2, 4, 4, 41, 12);
+}
+
+TEST_CASE("row-group sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(3, 2, 2, 4, 42, 12);
+}
+
+TEST_CASE("row-group sync: detailed == fast, random models and knobs on 1x4 groups of 2x2",
+          "[sim][detailed]") {
+  random_rowgroup_equality(1, 4, 2, 2, 43, 12);
+}
+
+// Every detailed knob with row-group sync on random models: outputs stay bit-exact (fast and
+// interpreter), the tiles are the same, and the knobs only add cycles to the ideal machine.
+TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed]") {
+  std::mt19937_64 rng(77);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int slower = 0;
+  const int count = 16;
+  for (int i = 0; i < count; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 7700 + uint64_t(i));
+    const HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    HwConfig det = detailed_of(hw);
+    randomize_detailed(det, rng);
+    INFO("case " << i << " " << knobs_of(det.detailed));
+    const Run fast = simulate(prog, hw, 2, 800 + uint64_t(i));
+    const Run x = simulate(prog, det, 2, 800 + uint64_t(i));
+    REQUIRE(fast.error.empty());
+    REQUIRE(x.error.empty());
+    CHECK(x.y == fast.y);
+    const InterpretResult ref =
+        interpret(prog, test::random_input(2, prog.input_size, 800 + uint64_t(i), hw.numeric), 2);
+    CHECK(x.y == ref.y);
+    CHECK(figure(x, "tiles_issued") == figure(fast, "tiles_issued"));
+    CHECK(figure(x, "total") >= figure(fast, "total"));
+    slower += figure(x, "total") > figure(fast, "total") ? 1 : 0;
+  }
+  CHECK(slower > count / 2);
+}
+
+// Streamed weight images are not modelled with row-group sync: both modes refuse with one line
+// naming engine.sync=row-group and the fix (buffers.weight_buffer_kib).
+TEST_CASE("row-group sync refuses streamed weights (fast and detailed)", "[sim][detailed]") {
+  const HwConfig hw = rowgroup_of(test::tiny_hw());
+  Program p = compile_program(test::tiny_lstm(), hw);
+  p.hw.buffers.weight_buffer_kib = 0;  // every image streams (as in the streamed hand trace)
+  for (const HwConfig& h : {hw, detailed_of(hw)}) {
+    const Run r = simulate(p, h, 1, 5);
+    CHECK(r.error.find("engine.sync=row-group") != std::string::npos);
+    CHECK(r.error.find("buffers.weight_buffer_kib") != std::string::npos);
+    CHECK(r.error.find('\n') == std::string::npos);
+  }
+  const Run ok = simulate(compile_program(test::tiny_lstm(), hw), hw, 1, 5);
+  CHECK(ok.error.empty());
+}
+
+// The hand trace of "row-group sync hand trace" in the detailed mode with realism knobs:
+// detailed.barrier_latency = 2: row-group 0's walks end at 6 (as before), its go comes at 8:
+// D(0) = 8, R(1) = 8 (no reduction before it); drain 8-13, reduction 13-16. Row-group 1:
+// g2 8 + 4 -> 12, + 1 -> 13; g3 9, + 4 -> 13 (g0, g1 end at 10): last done 13, go 15, D(1) = 7;
+// drain 15-20, reduction max(20, 16) + 3 = 23: the MVM lasts 23. Input stall of row-group 0:
+// min(E - M, longest input wait) = min(6 - 5, 1) = 1 (every group waits cycle 0 for set 0);
+// group 0's barrier idle (8 - 1 - 5) + (7 - 0 - 2) = 7.
+// VCD with neuron_load_width = 2 (ready = [2, 4], the second trace above): group (0,1) waits
+// for set 0 in cycles S and S+1 (reason 11, S = the MVM's first cycle), issues its 1 tile in
+// S+2, waits for set 1 in S+3, issues its 4 tiles in S+4..S+7; group (0,0) issues in S+2..S+6
+// and waits for the barrier (6) in S+7 (I(0) = 8).
+TEST_CASE("row-group sync detailed hand trace: barrier latency, input wait in the VCD",
+          "[sim][detailed]") {
+  const HwConfig hw = rowgroup_of(test::tiny_hw());
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  HwConfig b2 = detailed_of(hw);
+  b2.detailed.barrier_latency = 2;
+  const Run r = simulate(p, b2, 1, 5);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == 23);
+  CHECK(r.iterations == std::vector<int64_t>{8, 7});
+  CHECK(figure(r, "stall_input_cycles") == 1);
+  CHECK(figure(r, "group 0 barrier_idle") == 7);
+  CHECK(figure(r, "group 0 busy") == 7);
+  test::TempDir t("rgvcd");
+  const std::string vcd = (t.path / "d.vcd").string();
+  HwConfig w2 = detailed_of(hw);
+  w2.engine.neuron_load_width = 2;
+  const Run v = simulate(p, w2, 1, 5, vcd);
+  REQUIRE(v.error.empty());
+  const std::string text = read_text_file(vcd);
+  const auto g01 = vcd_series(text, "reason_0_1"), g00 = vcd_series(text, "reason_0_0");
+  int64_t S = -1;
+  for (int64_t c = 0; c < 200 && S < 0; ++c)
+    if (vcd_at_cycle_end(g01, c) == 11) S = c;
+  REQUIRE(S >= 0);
+  const std::vector<int64_t> want01 = {11, 11, 1, 11, 1, 1, 1, 1};
+  const std::vector<int64_t> want00 = {11, 11, 1, 1, 1, 1, 1, 6};
+  for (int64_t i = 0; i < 8; ++i) {
+    INFO("cycle S + " << i);
+    CHECK(vcd_at_cycle_end(g01, S + i) == want01[size_t(i)]);
+    CHECK(vcd_at_cycle_end(g00, S + i) == want00[size_t(i)]);
+  }
+}
+
+// The fast mode's VCD in row-group sync: a group's `busy` follows its walk's issue intervals.
+// The hand-traced model with neuron_load_width = 2 (ready = [2, 4]; see the traces above),
+// S = the MVM's first cycle (found as the first cycle group (0,0) is busy, S + 2):
+//   group (0,1): row-group 0 b0 [S+2, S+3), b1 waits for set 1, [S+4, S+8); row-group 1 starts
+//   at R(1) = I(0) = 8: b0 [S+8, S+9), b1 [S+9, S+10): busy 1 0 1 1 1 1 1 1 0 0 from S+2;
+//   group (0,0): [S+2, S+7) (4 + 1 tiles back to back), idle in S+7, [S+8, S+10).
+TEST_CASE("row-group sync fast VCD: group busy follows the walk (hand-worked)", "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.engine.neuron_load_width = 2;
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  test::TempDir t("rgfvcd");
+  const std::string vcd = (t.path / "f.vcd").string();
+  const Run r = simulate(p, hw, 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == 21);
+  const std::string text = read_text_file(vcd);
+  const auto g00 = vcd_series(text, "busy", "group_0_0"),
+             g01 = vcd_series(text, "busy", "group_0_1");
+  int64_t S = -1;
+  for (int64_t c = 0; c < 200 && S < 0; ++c)
+    if (vcd_at_cycle_end(g00, c) == 1) S = c - 2;
+  REQUIRE(S >= 0);
+  const std::vector<int64_t> want01 = {1, 0, 1, 1, 1, 1, 1, 1, 0, 0};
+  const std::vector<int64_t> want00 = {1, 1, 1, 1, 1, 0, 1, 1, 0, 0};
+  for (int64_t i = 0; i < 10; ++i) {
+    INFO("cycle S + " << 2 + i);
+    CHECK(vcd_at_cycle_end(g01, S + 2 + i) == want01[size_t(i)]);
+    CHECK(vcd_at_cycle_end(g00, S + 2 + i) == want00[size_t(i)]);
+  }
 }

@@ -10,7 +10,9 @@ namespace csbrnn::sim::detailed {
 void BnbLoader::start(const MvmProgram& mvm, int64_t n, const MachineBanks& banks) {
   CSBRNN_ASSERT(!busy_, "detailed BNB loader started while loading");
   bw_ = mvm.bw;
-  auto& half = buf_[size_t(n % 2)];
+  const int slot_n = slot(mvm, n);
+  if (buf_.size() <= size_t(slot_n)) buf_.resize(size_t(slot_n) + 1);
+  auto& half = buf_[size_t(slot_n)];
   half.resize(size_t(L_) * size_t(bw_));
   const int b = int(n % mvm.iter_cols);
   load_bnb_iteration(mvm, b, L_, banks, half.data());

@@ -12,6 +12,8 @@ using namespace sc_core;
 
 namespace {
 constexpr uint8_t kTile = 1, kTileV = 2, kMarker = 4, kMarkerV = 8;
+// row-group sync: the drain markers of NAB half 1 (kMarker / kMarkerV: half 0)
+constexpr uint8_t kMarker1 = 16, kMarkerV1 = 32;
 constexpr uint8_t kNoKind = 0xff;
 }  // namespace
 
@@ -64,6 +66,10 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   reason.assign(G, kIdle);
   link_occupancy.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
+  bcur_.assign(G, 0);
+  adv_.assign(G, 0);
+  inwait_.assign(G, 0);
+  inwait_cycles_.assign(G, 0);
   SC_METHOD(tick);
   sensitive << clk.pos() << kick_;
   dont_initialize();
@@ -102,7 +108,18 @@ void DetailedEngine::start_section(const Section& s) {
   phase_ = Phase::FirstLoad;
   state = 1;
   streamer.begin_mvm(m_, b);  // streamed weights of iteration 0 (or what the staging holds)
+  rg_ = ctx_.hw.engine.sync == SyncMode::RowGroup;
+  loader_.resident = rg_;
   loader_.start(mv, 0, ctx_.banks);
+  if (rg_) {  // row-group 0 starts at once; its groups wait for slice set 0
+    B_ = mv.iter_cols;
+    rg_a_ = 0;
+    resident_ = 0;
+    red_done_ = 0;
+    red_q_.clear();
+    markers_ = markers1_ = 0;
+    begin_row_group(b);
+  }
   settle(b);
   streamer.issue(b);
   kick_.notify(SC_ZERO_TIME);
@@ -140,7 +157,8 @@ void DetailedEngine::start_item(int g, int64_t c) {
   last_kind_[size_t(g)] = kind;
   // the shared datapath: the item's products into its accumulators
   const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
-  const int k = g / L_, l = g % L_, bhalf = int(n_ % 2), nhalf = int(n_ / mv.iter_cols) % 2;
+  const int64_t n = rg_ ? int64_t(rg_a_) * B_ + bcur_[size_t(g)] : n_;  // the group's iteration
+  const int k = g / L_, l = g % L_, bhalf = loader_.slot(mv, n), nhalf = int(n / mv.iter_cols) % 2;
   const GroupImage& image = st_.wbuf[size_t(g)]->images[size_t(m_)];
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
   const int16_t* in = nullptr;
@@ -243,7 +261,10 @@ void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
   if (buckets.size() <= bk) buckets.resize(bk + 1, 0);
   ++buckets[bk];
   if (--item_left_[gi] > 0) return;
-  if (++cur_[gi] == end_[gi]) {
+  if (++cur_[gi] == end_[gi] && rg_) {  // row-group sync: on to the next iteration at c + 1
+    ++bcur_[gi];
+    adv_[gi] = 1;
+  } else if (cur_[gi] == end_[gi]) {
     issuing_[gi] = 0;
     done_at_[gi] = c + 1;  // done raised at the end of its last issue cycle
   } else {
@@ -286,8 +307,8 @@ void DetailedEngine::work(int64_t c) {
         if (!v) continue;
         pipe[i] = 0;
         uint8_t out = 0;
-        if (i == depth_ - 1) out |= v & (kTile | kMarker);     // local path ends: accumulated
-        if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV);  // vertical path ends
+        if (i == depth_ - 1) out |= v & (kTile | kMarker | kMarker1);      // local path ends
+        if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV | kMarkerV1);  // vertical path ends
         v = uint8_t(v & ~out);
         if (out & (kTile | kTileV)) --occupancy_[gi];
         if (accum_ports_ > 0 && (out & kTile)) ++local_w_[gi];
@@ -300,6 +321,7 @@ void DetailedEngine::work(int64_t c) {
           vcredit_[gi].give_back(vtile_cycles_, c - 1 + lat_vpath_ + 1);
         }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
+        if (out & (kMarker1 | kMarkerV1)) --occupancy_[gi], --markers1_;
         if (v) pipe[i + 1] |= v;
       }
     }
@@ -316,6 +338,11 @@ void DetailedEngine::work(int64_t c) {
     if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
     link_occupancy[gi] = hlink_[gi].occupancy();
     if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
+    if (adv_[gi] || inwait_[gi]) {   // row-group sync: its next slice set is not resident
+      reason[gi] = kInputWait;
+      ++inwait_cycles_[gi];
+      continue;
+    }
     if (bubble_left_[gi] > 0) {
       --bubble_left_[gi];
       reason[gi] = kBubble;
@@ -469,7 +496,184 @@ void DetailedEngine::end_iteration(int64_t b) {
   begin_iteration(b);
 }
 
+void DetailedEngine::advance(int g, int64_t b) {
+  const size_t gi = size_t(g);
+  while (bcur_[gi] < B_) {
+    if (bcur_[gi] >= resident_) {  // waits for its slice set
+      adv_[gi] = 1;
+      inwait_[gi] = 1;
+      return;
+    }
+    inwait_[gi] = 0;
+    const CsbEngine::FlatItems fi = st_.items(m_, int64_t(rg_a_) * B_ + bcur_[gi], g);
+    cur_[gi] = fi.first;
+    end_[gi] = fi.last;
+    vertical_iter_[gi] = 0;  // the drain marker's path: a vertical tile of the last iteration
+    if (fi.first != fi.last) {
+      adv_[gi] = 0;
+      start_item(g, b);
+      return;
+    }
+    ++bcur_[gi];
+  }
+  adv_[gi] = inwait_[gi] = 0;
+  issuing_[gi] = 0;  // its walk is over: done (raised at the end of its last issue cycle)
+  done_at_[gi] = b;
+}
+
+void DetailedEngine::begin_row_group(int64_t b) {
+  const int a = rg_a_;
+  iteration = int64_t(a) * B_;
+  st_.nab.clear(a % 2);
+  rg_start_ = iter_start_ = b;
+  barrier_left_ = -1;
+  phase_ = Phase::Issue;
+  state = 2;
+  for (int g = 0; g < G_; ++g) {
+    const size_t gi = size_t(g);
+    bcur_[gi] = 0;
+    load_[gi] = 0;
+    inwait_cycles_[gi] = 0;
+    last_kind_[gi] = kNoKind;
+    bubble_left_[gi] = 0;
+    link_wait_[gi] = 0;
+    wwait_[gi] = 0;
+    wstall_[gi] = 0;
+    done_at_[gi] = b;
+    issuing_[gi] = 1;
+    advance(g, b);
+  }
+}
+
+void DetailedEngine::start_reduction(int a) {
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  std::vector<int64_t*> row(size_t(L_), nullptr);
+  int rows = 0;
+  for (int k = 0; k < K_; ++k) {
+    const int br = a * K_ + k;
+    if (br >= mv.BR) break;
+    for (int l = 0; l < L_; ++l) row[size_t(l)] = st_.nab.at(a % 2, k * L_ + l);
+    reduce_row_group(mv, br, row, sec_.dst.addr, ctx_.banks.acc);
+    energy::count_reduce(ctx_.stats.actions, mv, br, L_);
+    ++rows;
+  }
+  reduce_.start(a, int64_t(rows) * mv.bh);
+}
+
+void DetailedEngine::end_row_group(int64_t b) {
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  const int64_t D = b - rg_start_;
+  int64_t E = 0, M = 0, sum = 0, wait = 0;
+  for (int g = 0; g < G_; ++g) {
+    E = std::max(E, done_at_[size_t(g)] - rg_start_);
+    M = std::max(M, load_[size_t(g)]);
+    sum += load_[size_t(g)];
+    wait = std::max(wait, inwait_cycles_[size_t(g)]);
+  }
+  // input stall: what the walks' end lies past the busiest group's tiles, at most the longest
+  // input wait (the rest is bubbles); with ideal knobs I(a) - R(a) - M(a) as in the fast mode
+  const int64_t in_stall = std::max<int64_t>(0, std::min(E - M, wait));
+  SimStats& st = ctx_.stats;
+  st.iterations += B_;
+  st.engine_issue_cycles += D - in_stall;
+  st.stall_input_cycles += in_stall;
+  if (st.record_iterations) st.iteration_cycles.push_back(D);
+  if (sum > 0) {
+    st.imbalance_sum += double(M) / (double(sum) / G_);
+    st.imbalance_iters++;
+  }
+  for (int g = 0; g < G_; ++g) {
+    GroupStats& gs = st.groups[size_t(g)];
+    gs.busy += load_[size_t(g)];
+    gs.stall_input += in_stall;
+    gs.barrier_idle += D - in_stall - load_[size_t(g)];  // imbalance, bubbles, barrier latency
+  }
+  issue_sum_ += D;
+  // drain markers behind every group's last tile, tagged with the row-group's NAB half
+  const bool h1 = rg_a_ % 2 == 1;
+  for (int g = 0; g < G_; ++g) {
+    const bool v = vertical_iter_[size_t(g)] != 0;
+    pipe_[size_t(g) * size_t(vdepth_)] |=
+        h1 ? (v ? kMarkerV1 : kMarker1) : (v ? kMarkerV : kMarker);
+    ++occupancy_[size_t(g)];
+  }
+  (h1 ? markers1_ : markers_) += G_;
+  red_q_.push_back(rg_a_);
+  ++rg_a_;
+  if (rg_a_ >= mv.iter_rows) {
+    phase_ = Phase::Final;
+    state = 6;
+  } else if (red_done_ >= rg_a_ - 1) {  // row-group a-1's reduction is over: the next goes now
+    begin_row_group(b);
+  } else {
+    phase_ = Phase::WaitReduce;
+    state = 5;
+  }
+}
+
+void DetailedEngine::settle_rg(int64_t b) {
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  for (bool again = true; again;) {
+    again = false;
+    if (reduce_.finish_if_done()) {
+      if (ctx_.row_group_reduced) ctx_.row_group_reduced(reduce_.row_group());
+      ++red_done_;
+      again = true;
+    }
+    if (loader_.busy() && loader_.finish_if_done()) {  // slice set resident_ is resident
+      loader_end_ = b;
+      if (++resident_ < B_) loader_.start(mv, resident_, ctx_.banks);
+      again = true;
+    }
+    if (!red_q_.empty() && !reduce_.busy() && vq_total_ == 0 &&
+        (red_q_.front() % 2 == 1 ? markers1_ : markers_) == 0) {  // drained, the unit is free
+      start_reduction(red_q_.front());
+      red_q_.erase(red_q_.begin());
+      again = true;
+    }
+    switch (phase_) {
+      case Phase::Issue: {
+        bool all = true;
+        for (int g = 0; g < G_; ++g) {
+          if (adv_[size_t(g)]) advance(g, b);
+          all = all && !issuing_[size_t(g)];
+        }
+        if (!all) break;
+        if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
+        if (barrier_left_ > 0) {
+          state = 3;
+          break;
+        }
+        barrier_go = 1;
+        end_row_group(b);  // go
+        again = true;
+        break;
+      }
+      case Phase::WaitReduce:
+        if (red_done_ >= rg_a_ - 1) {
+          begin_row_group(b);
+          again = true;
+        }
+        break;
+      case Phase::Final:
+        if (red_done_ < mv.iter_rows) break;
+        add_engine_section(ctx_.stats, size_t(mv.layer), b - section_start_, issue_sum_,
+                           sec_.count);
+        phase_ = Phase::Idle;
+        state = 0;
+        ctx_.section_done(Unit::Engine);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 void DetailedEngine::settle(int64_t b) {
+  if (rg_) {
+    settle_rg(b);
+    return;
+  }
   for (bool again = true; again;) {
     again = false;
     if (reduce_.finish_if_done()) {

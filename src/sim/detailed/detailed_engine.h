@@ -45,6 +45,15 @@
 //                    the iteration's chunk is staged (until then: weight wait);
 //   reduction:       (reduce_fsm.h) starts when the drain is over and the unit is free; the next
 //                    row-group's first iteration goes at the same moment (other NAB half).
+// engine.sync = row-group (docs/simulator.md "Row-group sync"): the loader loads every slice
+// set once at the MVM start, in b order, into a slot per iteration column (set b is resident
+// once its last beat is written); a sequencer that has issued iteration b's items moves on to
+// iteration b+1 in the next cycle, waiting while set b+1 is not resident (input wait); the
+// done/go barrier (barrier_latency) only ends a row-group; at its go every group sends its drain
+// marker (tagged with the row-group's NAB half) and the next row-group starts at the same go if
+// the reduction of row-group a-1 has finished (otherwise when it finishes): the drain overlaps
+// the next row-group's issue; each reduction starts when its markers have left and the unit is
+// free, in row-group order.
 // The arithmetic is the shared datapath (isa/semantics.h): an item's products are accumulated
 // when its first tile issues (its inputs and accumulators are final then), so outputs are
 // bit-exact with the fast mode and the interpreter.
@@ -94,6 +103,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
     kVLinkCredit = 8,  // no credit for the vertical link's FIFO (detailed.vlink_fifo_depth)
     kPortWait = 9,     // no read port of its input buffer granted (detailed.input_ports)
     kWeightWait = 10,  // its streamed weights of the iteration have not all arrived
+    kInputWait = 11,   // row-group sync: the next iteration's slice set is not resident yet
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
@@ -106,6 +116,12 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
+  // row-group sync
+  void settle_rg(int64_t b);
+  void begin_row_group(int64_t b);
+  void end_row_group(int64_t b);
+  void advance(int g, int64_t b);  // g enters its next iteration (or ends its walk) at boundary b
+  void start_reduction(int a);     // row-group a's reduction (datapath + the FSM)
   void start_item(int g, int64_t c);                           // the item's first cycle is c
   void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
   void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
@@ -129,7 +145,16 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int64_t n_ = 0, n_total_ = 0, work_cycle_ = 0;
   int64_t section_start_ = 0, iter_start_ = 0, issue_sum_ = 0, loader_end_ = 0;
   int barrier_left_ = -1;  // -1: not all done yet
-  int markers_ = 0;        // drain markers still in the pipelines
+  int markers_ = 0;        // drain markers still in the pipelines (row-group sync: NAB half 0)
+  int markers1_ = 0;       // row-group sync: drain markers of NAB half 1
+  bool rg_ = false;        // engine.sync = row-group
+  int B_ = 1, rg_a_ = 0, resident_ = 0, red_done_ = 0;  // iteration columns; row-group issuing;
+                                                        // slice sets resident; reductions done
+  int64_t rg_start_ = 0;                                // R(a)
+  std::vector<int> red_q_;                              // row-groups issued, not yet reduced
+  std::vector<int> bcur_;               // per group: its iteration column in the walk
+  std::vector<uint8_t> adv_, inwait_;   // per group: enters its next iteration; input wait
+  std::vector<int64_t> inwait_cycles_;  // per group: input wait cycles in this row-group
   // per group (index g = k*L + l)
   std::vector<const CsbEngine::FlatItem*> cur_, end_;
   std::vector<int64_t> item_left_, load_, done_at_;
