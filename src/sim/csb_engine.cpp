@@ -83,9 +83,11 @@ void CsbEngine::place_images(const Program& prog) {
     fail("engine.sync=row-group: streamed weight images (over buffers.weight_buffer_kib = ",
          placement_hw.buffers.weight_buffer_kib,
          ") are not modelled with row-group sync; use a larger buffers.weight_buffer_kib");
-  // MERGE (sync-compile): a program file simulated with engine.sync=row-group must also fit its
-  // inputs in the BlockNeuronBuffers: fail on a non-empty resident_inputs_problem(mv, hw)
-  // (isa/residency.h) for every MVM here.
+  // a program file simulated with row-group sync: its inputs must fit the BlockNeuronBuffers
+  // (the compiler refuses the same; isa/residency.h)
+  if (ctx_.hw.engine.sync == SyncMode::RowGroup)
+    for (const MvmProgram& mv : prog.mvms)
+      if (const std::string e = resident_inputs_problem(mv, ctx_.hw); !e.empty()) fail(e);
   // deep streaming: the chunks' sizes and the MVM run order of a timestep
   const size_t tile_bytes = size_t(ctx_.hw.engine.P) * ctx_.hw.engine.Q * 2;
   chunk_bytes_.assign(prog.mvms.size(), {});

@@ -35,13 +35,6 @@ Comparison compare(const SimStats& s, const timing::TimingReport& a, const HwCon
   bool streamed = false;
   for (const auto& g : s.groups) streamed |= g.weight_bytes_streamed > 0;
   c.must_match = hw.memory.ideal && !streamed && hw.timing == TimingMode::Fast;
-  // MERGE (sync-compile): drop this once timing/analytic and energy::program_counts model
-  // engine.sync=row-group (the fast mode then matches the analytic cycle for cycle again).
-  if (hw.engine.sync == SyncMode::RowGroup) {
-    c.must_match = false;
-    c.causes.push_back(
-        "engine.sync=row-group: the analytic model of row-group sync is not on this branch yet");
-  }
   if (hw.timing == TimingMode::Detailed)
     c.causes.push_back(
         "sim.timing=detailed: cycles from the clocked state machines, not the cycle rules "

@@ -184,6 +184,10 @@ TEST_CASE("energy: fast, detailed and analytic action counts equal on random mod
     hw.sharing = std::vector<SharingMode>{SharingMode::None, SharingMode::Horizontal,
                                           SharingMode::Vertical, SharingMode::TwoD}[size_t(i % 4)];
     hw.eltwise.stream = i % 2 == 0;
+    if (i % 3 == 2) {  // row-group sync: each slice set loads once per MVM
+      hw.engine.sync = SyncMode::RowGroup;
+      hw.buffers.block_neuron_buffer = 1024;
+    }
     test::randomize_timing(hw, rng);
     hw.engine.reduce_lanes = std::max(hw.engine.reduce_lanes, hw.engine.K * s.bh);
     const Program p = compile_program(generate_csb_model(s), hw);

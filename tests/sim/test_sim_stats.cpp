@@ -47,11 +47,9 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::set<std::s
   }
 }
 
-}  // namespace
-
-TEST_CASE("analytic and simulated per-group and per-layer records are equal field by field",
-          "[sim][stats]") {
-  const HwConfig base = small_hw();
+// The analytic model and the fast simulator, field by field, on the cell x sharing-mode cases
+// compiled for `base`.
+void check_records_equal(const HwConfig& base) {
   std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 40);
   const std::vector<sim::SimJob> jobs = run(cases, base);
   int64_t shared = 0;  // tiles given over all cases: the sharing counters are exercised
@@ -112,6 +110,23 @@ TEST_CASE("analytic and simulated per-group and per-layer records are equal fiel
     CHECK(d[1].rfind("layers[0].engine_cycles: ", 0) == 0);
   }
   CHECK(shared > 0);
+}
+
+}  // namespace
+
+TEST_CASE("analytic and simulated per-group and per-layer records are equal field by field",
+          "[sim][stats]") {
+  check_records_equal(small_hw());
+}
+
+TEST_CASE("analytic and simulated records are equal field by field with row-group sync",
+          "[sim][stats]") {
+  // engine.sync=row-group (docs/timing.md "Synchronisation"): the row-group rules of both,
+  // including the row-group makespans, input waits and the overlapped drains.
+  HwConfig hw = small_hw();
+  hw.engine.sync = SyncMode::RowGroup;
+  hw.buffers.block_neuron_buffer = 1024;
+  check_records_equal(hw);
 }
 
 TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md lists them all",
