@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The trained models through the paper's design and the plus design (issue 11; docs/paper-figures.md
+"Beyond the paper"): every CSB model of models/trained/models.json (and any --extra NAME=FILE.npz:BLOCK,
+e.g. a tile-aligned model of scripts/accuracy_table.py's csb-tile-admm cells) as a .csb
+(`csbrnn prune --method keep` at its block: every trained weight unchanged), then two simulate
+sweeps (`csbrnn sweep`, fast timing, bit-exact check): one on configs/hw_256pe.yaml and one on
+configs/hw_256pe_plus.yaml, each model at 256 PEs and at 512 PEs (engine.pe_groups 8x4, which is
+configs/hw_512pe.yaml / hw_512pe_plus.yaml). Prints a Markdown table of cycles per timestep, group
+occupancy and PE utilization, paper rules vs plus.
+
+    /usr/bin/python3 scripts/beyond_trained.py --out out/beyond-trained [--cli build/csbrnn]
+        [--extra fmnist-lstm64-tile=out/acc/models/fmnist-lstm64-csb-tile-admm-8.npz:16]
+
+Every figure is read from the sweeps' results.csv; OUT/table.md is written atomically.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAINED = os.path.join(ROOT, "models", "trained")
+
+
+def die(msg):
+    print(f"beyond_trained.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def write_atomic(path, text):
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=os.path.basename(path) + ".tmp.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        die(f"{' '.join(cmd)} failed: {r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.returncode}")
+    return r.stdout
+
+
+def models_of(args):
+    index = os.path.join(TRAINED, "models.json")
+    try:
+        with open(index) as f:
+            trained = json.load(f)
+    except (OSError, ValueError) as e:
+        die(f"{index}: cannot read the trained-model index ({e})")
+    out = []
+    for name, m in trained.items():
+        out.append((name, os.path.join(TRAINED, m["csb"]), int(m["block"][0]), int(m["block"][1])))
+    for e in args.extra:
+        try:
+            name, rest = e.split("=", 1)
+            path, block = rest.rsplit(":", 1)
+            out.append((name, path, int(block), int(block)))
+        except ValueError:
+            die(f"--extra {e}: expected NAME=FILE.npz:BLOCK")
+        if not os.path.exists(path):
+            die(f"--extra {e}: no such file {path}")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--cli", default=os.environ.get("CSBRNN_CLI", os.path.join(ROOT, "build", "csbrnn")))
+    ap.add_argument("--extra", action="append", default=[])
+    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    args = ap.parse_args()
+    if not os.access(args.cli, os.X_OK):
+        die(f"{args.cli}: no csbrnn executable (build first or give --cli)")
+    os.makedirs(os.path.join(args.out, "csb"), exist_ok=True)
+    models = models_of(args)
+    entries = []
+    for name, npz, bh, bw in models:
+        csb = os.path.join(os.path.abspath(args.out), "csb", name + ".csb")
+        run([args.cli, "prune", npz, "--method", "keep", "--block", f"{bh}x{bw}", "-o", csb])
+        entries.append((name, csb))
+    results = {}
+    for design, base in (("paper", "hw_256pe.yaml"), ("plus", "hw_256pe_plus.yaml")):
+        lines = [f'name: "trained models, {design} design"', "mode: simulate", f"timesteps: {args.steps}",
+                 "models:"]
+        for name, csb in entries:
+            lines.append(f'  - {{model: "{csb}"}}')
+            lines.append(f'  - {{model: "{csb}", set: {{engine.pe_groups: 8x4}}}}')
+        lines += ["hw:", f'  base: "{os.path.join(ROOT, "configs", base)}"', ""]
+        spec = os.path.join(args.out, f"spec-{design}.yaml")
+        write_atomic(spec, "\n".join(lines))
+        out = os.path.join(args.out, design)
+        run([args.cli, "sweep", spec, "--out", out, "-j", str(args.jobs), "--no-progress"])
+        with open(os.path.join(out, "results.csv")) as f:
+            for r in csv.DictReader(f):
+                if r["status"] != "ok" or r.get("sim_check") != "passed":
+                    die(f"{out}: point {r['id']} of {r['model']}: {r['status']} {r.get('error', '')}")
+                if int(r["sim_minus_analytic_cycles"]) != 0:
+                    die(f"{out}: point {r['id']}: simulated != analytic")
+                pes = 512 if r.get("engine.pe_groups", "4x4") == "8x4" else 256
+                results[(r["model"], pes, design)] = r
+    rows = ["| model | PEs | paper rules: cycles/step | occupancy | utilization | plus: cycles/step | occupancy | utilization | speed-up |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, _ in entries:
+        for pes in (256, 512):
+            a, b = results[(name, pes, "paper")], results[(name, pes, "plus")]
+            ca, cb = float(a["sim_cycles_per_step"]), float(b["sim_cycles_per_step"])
+            rows.append(f"| {name} | {pes} | {ca:,.0f} | {100 * float(a['group_occupancy']):.1f} % | "
+                        f"{100 * float(a['pe_utilization']):.1f} % | {cb:,.0f} | "
+                        f"{100 * float(b['group_occupancy']):.1f} % | {100 * float(b['pe_utilization']):.1f} % | "
+                        f"{ca / cb:.2f}x |")
+    table = "\n".join(rows) + "\n"
+    write_atomic(os.path.join(args.out, "table.md"), table)
+    print(table, end="")
+
+
+if __name__ == "__main__":
+    main()
