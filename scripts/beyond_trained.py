@@ -9,6 +9,7 @@ configs/hw_512pe.yaml / hw_512pe_plus.yaml). Prints a Markdown table of cycles p
 occupancy and PE utilization, paper rules vs plus.
 
     /usr/bin/python3 scripts/beyond_trained.py --out out/beyond-trained [--cli build/csbrnn]
+        [--models fmnist-lstm64,speech-gru256x2]
         [--extra fmnist-lstm64-tile=out/acc/models/fmnist-lstm64-csb-tile-admm-8.npz:16]
 
 Every figure is read from the sweeps' results.csv; OUT/table.md is written atomically.
@@ -58,7 +59,13 @@ def models_of(args):
     except (OSError, ValueError) as e:
         die(f"{index}: cannot read the trained-model index ({e})")
     out = []
+    wanted = [w for w in args.models.split(",") if w] if args.models else list(trained)
+    for w in wanted:
+        if w not in trained:
+            die(f"--models: no trained model '{w}' in {index} (there are: {', '.join(trained)})")
     for name, m in trained.items():
+        if name not in wanted:
+            continue
         out.append((name, os.path.join(TRAINED, m["csb"]), int(m["block"][0]), int(m["block"][1])))
     for e in args.extra:
         try:
@@ -76,6 +83,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--cli", default=os.environ.get("CSBRNN_CLI", os.path.join(ROOT, "build", "csbrnn")))
+    ap.add_argument("--models", default="", help="comma list of models.json names (default: all)")
     ap.add_argument("--extra", action="append", default=[])
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("-j", "--jobs", type=int, default=2)
