@@ -593,6 +593,18 @@ int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool 
   return lb;
 }
 
+// A small deterministic generator (the same sequence on every platform and library).
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint32_t seed) : s(0x9E3779B97F4A7C15ull ^ seed) {}
+  uint32_t next(uint32_t n) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return uint32_t((s >> 16) % n);
+  }
+};
+
 // Lexicographic quality of a row-group's loads: makespan, groups at the makespan, sum of squares.
 struct Key {
   int64_t max = 0, at_max = 0, sq = 0;
@@ -700,22 +712,62 @@ class RowGroupSearch {
 
   const Torus& torus() const { return t_; }
 
+  // Simulated annealing towards makespan target = best - 1: minimises the sum of squared
+  // excesses over the target by random moves (any iteration, any group), accepting a worse
+  // state with probability exp(-delta / temperature), temperature falling geometrically from
+  // 4 to 0.2 tiles^2. Each time the excess reaches 0 the state is a schedule with a smaller
+  // makespan: it is kept and the target drops by one. Leaves the best schedule found.
+  void anneal(std::vector<std::vector<int>>& choice, std::vector<int64_t>& load, Rng& rng,
+              int64_t moves) const {
+    int64_t best = *std::max_element(load.begin(), load.end());
+    if (best <= lb || moves <= 0) return;
+    std::vector<std::vector<int>> best_choice = choice;
+    std::vector<int64_t> best_load = load;
+    int64_t target = best - 1;
+    auto ex = [&target](int64_t x) { return x > target ? (x - target) * (x - target) : 0; };
+    int64_t f = 0;
+    for (int64_t x : load) f += ex(x);
+    const double t0 = 4.0, t1 = 0.2, decay = std::pow(t1 / t0, 1.0 / double(moves));
+    double temp = t0;
+    for (int64_t it = 0; it < moves; ++it, temp *= decay) {
+      const int b = int(rng.next(uint32_t(B_))), c = int(rng.next(uint32_t(G_)));
+      const auto& os = opts_[b][c];
+      if (os.size() < 2) continue;
+      const int i = int(rng.next(uint32_t(os.size())));
+      if (i == choice[b][c]) continue;
+      const TileOption& o0 = os[choice[b][c]];
+      const TileOption& o = os[i];
+      const int r = t_.right[c], d = t_.down[c];
+      int64_t lc = load[c], lr = load[r], ld = load[d];
+      lc += o.local - o0.local;
+      (r == c ? lc : lr) += o.h - o0.h;
+      (d == c ? lc : (d == r ? lr : ld)) += o.v - o0.v;
+      int64_t delta = ex(lc) - ex(load[c]);
+      if (r != c) delta += ex(lr) - ex(load[r]);
+      if (d != c && d != r) delta += ex(ld) - ex(load[d]);
+      if (delta > 0 &&
+          double(rng.next(1u << 24)) / double(1u << 24) >= std::exp(-double(delta) / temp))
+        continue;
+      apply(choice, load, b, c, i);
+      f += delta;
+      if (f == 0) {
+        best = *std::max_element(load.begin(), load.end());
+        best_choice = choice;
+        best_load = load;
+        if (best <= lb) break;
+        target = best - 1;
+        f = 0;
+        for (int64_t x : load) f += ex(x);
+      }
+    }
+    choice = std::move(best_choice);
+    load = std::move(best_load);
+  }
+
  private:
   const std::vector<std::vector<std::vector<TileOption>>>& opts_;
   const Torus t_;
   const int G_, B_;
-};
-
-// A small deterministic generator (the same sequence on every platform and library).
-struct Rng {
-  uint64_t s;
-  explicit Rng(uint32_t seed) : s(0x9E3779B97F4A7C15ull ^ seed) {}
-  uint32_t next(uint32_t n) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return uint32_t((s >> 16) % n);
-  }
 };
 
 }  // namespace
@@ -799,7 +851,9 @@ class RowGroupRun {
   void run(const std::vector<int>& order, Rng& rng) {
     construct(order);
     passes(order);
-    if (p_.mode != SharingMode::None && opt_.kick_rounds > 0 && max() > lb_) local_search(rng);
+    if (p_.mode != SharingMode::None && (opt_.kick_rounds > 0 || opt_.anneal_moves > 0) &&
+        max() > lb_)
+      local_search(rng);
   }
   int64_t max() const { return acc.empty() ? 0 : *std::max_element(acc.begin(), acc.end()); }
 
@@ -901,6 +955,11 @@ class RowGroupRun {
         choice = std::move(c2);
         load = std::move(l2);
       }
+    }
+    if (opt_.anneal_moves > 0 && best.max > lb_) {
+      rs.anneal(choice, load, rng, opt_.anneal_moves * int64_t(B_) * int64_t(G_));
+      rs.descend(choice, load);
+      best = key_of(load);
     }
     if (best.max >= before) return;
     for (int b = 0; b < B_; ++b) {

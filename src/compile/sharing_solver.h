@@ -53,11 +53,14 @@ struct RowGroupOptions {
   // Improvement passes of single-iteration re-solves (each on the others' loads).
   int passes = 2;
   // Row-group local search (moves of one group's option in one iteration, judged on M) and
-  // seeded perturbation rounds of it; 0 rounds (and 0 restarts) = the plain pass heuristic.
+  // seeded perturbation rounds of it; 0 rounds (and 0 restarts, 0 anneal moves) = the plain pass
+  // heuristic.
   int kick_rounds = 1024;
   // Further runs (construction, passes, local search) from seeded random iteration orders while
   // the row-group is unproven; the best makespan is kept.
   int restarts = 0;
+  // Simulated annealing after the local search while unproven: moves per (iteration, group).
+  int anneal_moves = 1000;
   uint32_t seed = 1;
   // Budget of each single-iteration solve: an iteration is solved up to 1 + passes times and
   // optimality is judged on the row-group, so a fifth of the iteration-sync budget.

@@ -112,6 +112,7 @@ TEST_CASE("row-group scheduler against the exact optimum on tiny tori", "[sharin
     sharing::RowGroupOptions plain;
     plain.kick_rounds = 0;
     plain.restarts = 0;
+    plain.anneal_moves = 0;
     const sharing::RowGroupSchedule s0 = sharing::schedule_row_group(kernels, p, plain);
     const sharing::RowGroupSchedule s1 = sharing::schedule_row_group(kernels, p);
     const int64_t m0 = makespan_of(kernels, s0, p), m1 = makespan_of(kernels, s1, p);
