@@ -1,7 +1,6 @@
 #include "compile/micro_emit.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "common/error.h"
 #include "compile/sharing.h"
@@ -53,27 +52,6 @@ void emit_piece(GroupImage& img, GroupIteration& gi, ItemKind kind, const VBlock
   emit_weights(img, vb, pc, P, Q, hw.numeric.wf);
 }
 
-// A lower bound on a row-group's makespan from where tiles can go: a group's tiles stay with it
-// or move one hop right (horizontal sharing) or down (vertical), so the tiles of the kernels of
-// any h x w rectangle S of groups on the K x L torus land in S, its right shift and its down
-// shift: h * min(w + 1, L) + w (h < K) groups when both directions are allowed. The maximum over
-// all rectangles of ceil(tiles(S) / |that union|) (S = all groups gives ceil(total / G)).
-int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool right, bool down) {
-  int64_t lb = 0;
-  for (int h = 1; h <= K; ++h)
-    for (int w = 1; w <= L; ++w) {
-      const int64_t reach = int64_t(h) * (right ? std::min(w + 1, L) : w) + (down && h < K ? w : 0);
-      for (int k0 = 0; k0 < (h == K ? 1 : K); ++k0)
-        for (int l0 = 0; l0 < (w == L ? 1 : L); ++l0) {
-          int64_t t = 0;
-          for (int i = 0; i < h; ++i)
-            for (int j = 0; j < w; ++j) t += own[size_t((k0 + i) % K) * L + (l0 + j) % L];
-          lb = std::max(lb, (t + reach - 1) / reach);
-        }
-    }
-  return lb;
-}
-
 class IterationEmitter {
  public:
   IterationEmitter(MvmProgram& mv, const Grid& g, const HwConfig& hw)
@@ -110,97 +88,23 @@ class IterationEmitter {
   // scheduling"), then emits them in block-column order (the order the groups walk them).
   void emit_row_group(int a, CompileStats* stats) {
     const int B = mv_.iter_cols;
-    const size_t G = size_t(K_) * L_;
     std::vector<std::vector<KernelSize>> kernels(static_cast<size_t>(B));
-    std::vector<int64_t> tiles(size_t(B), 0);
-    int64_t total = 0;
-    std::vector<int64_t> min_load(G, 0);  // sum over b of the smallest load g can have in b
-    std::vector<int64_t> own(G, 0);       // sum over b of g's kernel tiles
-    for (int b = 0; b < B; ++b) {
-      kernels[size_t(b)] = kernels_of(a, b);
-      for (size_t g = 0; g < G; ++g) {
-        const std::vector<sharing::TileOption> opts =
-            sharing::tile_options(kernels[size_t(b)][g], sp_);
-        int32_t m = opts[0].local;
-        for (const auto& o : opts) m = std::min(m, o.local);
-        min_load[g] += m;
-        tiles[size_t(b)] += opts[0].local;
-        own[g] += opts[0].local;
-      }
-      total += tiles[size_t(b)];
-    }
-    const int64_t lb = std::max({(total + int64_t(G) - 1) / int64_t(G),
-                                 *std::max_element(min_load.begin(), min_load.end()),
-                                 neighbourhood_bound(own, K_, L_, sharing::horizontal_allowed(sp_),
-                                                     sharing::vertical_allowed(sp_))});
-    // Largest iterations first, each on top of the loads placed so far.
-    std::vector<int> order(static_cast<size_t>(B));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int x, int y) { return tiles[size_t(x)] > tiles[size_t(y)]; });
-    std::vector<IterationSchedule> sch(static_cast<size_t>(B));
-    std::vector<int64_t> acc(G, 0);
-    for (int b : order) {
-      if (tiles[size_t(b)] == 0) {
-        sch[size_t(b)] = schedule_iteration(kernels[size_t(b)], sp_);
-        continue;
-      }
-      sch[size_t(b)] = solve(kernels[size_t(b)], acc);
-      for (size_t g = 0; g < G; ++g) acc[g] += sch[size_t(b)].load[g];
-    }
-    // Improvement passes: re-solve each iteration on top of the others' loads; keep the new
-    // schedule when it lowers (M(a), sum of squared loads).
-    auto score = [](const std::vector<int64_t>& v) {
-      int64_t m = 0, sq = 0;
-      for (int64_t x : v) m = std::max(m, x), sq += x * x;
-      return std::make_pair(m, sq);
-    };
-    auto cur = score(acc);
-    if (sp_.mode != SharingMode::None)
-      for (int pass = 0; pass < kRowGroupPasses && cur.first > lb; ++pass) {
-        bool changed = false;
-        for (int b : order) {
-          if (tiles[size_t(b)] == 0 || cur.first <= lb) continue;
-          std::vector<int64_t> others(G);
-          for (size_t g = 0; g < G; ++g) others[g] = acc[g] - sch[size_t(b)].load[g];
-          IterationSchedule s2 = solve(kernels[size_t(b)], others);
-          std::vector<int64_t> next(G);
-          for (size_t g = 0; g < G; ++g) next[g] = others[g] + s2.load[g];
-          const auto sc = score(next);
-          if (sc < cur) {
-            cur = sc;
-            acc = std::move(next);
-            sch[size_t(b)] = std::move(s2);
-            changed = true;
-          }
-        }
-        if (!changed) break;
-      }
-    const bool proven = cur.first == lb;
+    for (int b = 0; b < B; ++b) kernels[size_t(b)] = kernels_of(a, b);
+    const sharing::RowGroupSchedule rg = sharing::schedule_row_group(kernels, sp_);
     if (stats) {
       stats->iterations += B;
       stats->decision_units++;
-      if (proven) {
+      if (rg.proven_optimal) {
         stats->proven_optimal += B;
         stats->proven_units++;
       } else {
-        stats->add_gap(a, cur.first, lb);
+        stats->add_gap(a, rg.makespan, rg.lower_bound);
       }
     }
-    for (int b = 0; b < B; ++b) emit_iteration(a, b, kernels[size_t(b)], sch[size_t(b)]);
+    for (int b = 0; b < B; ++b) emit_iteration(a, b, kernels[size_t(b)], rg.iters[size_t(b)]);
   }
 
  private:
-  static constexpr int kRowGroupPasses = 2;
-  // Each iteration of a row-group is solved up to 1 + kRowGroupPasses times, and optimality is
-  // judged on the row-group (M(a) == LB(a)), so one solve gets a fifth of the iteration budget.
-  static sharing::SolverOptions row_group_budget() {
-    sharing::SolverOptions o;
-    o.node_budget /= 5;
-    o.work_budget /= 5;
-    return o;
-  }
-
   std::vector<KernelSize> kernels_of(int a, int b) const {
     std::vector<KernelSize> kernels(size_t(K_) * L_);
     for (int k = 0; k < K_; ++k)
@@ -211,11 +115,6 @@ class IterationEmitter {
         kernels[size_t(k) * L_ + l] = ks;
       }
     return kernels;
-  }
-
-  IterationSchedule solve(const std::vector<KernelSize>& kernels,
-                          const std::vector<int64_t>& base) const {
-    return sharing::schedule_iteration_ex(kernels, sp_, row_group_budget(), nullptr, base);
   }
 
   void emit_iteration(int a, int b, const std::vector<KernelSize>& kernels,

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <numeric>
 
 #include "common/error.h"
 #include "compile/sharing_solver.h"
@@ -566,6 +567,451 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   res.unshared_makespan = unshared;
   res.proven_optimal = best == lb || proven_below == best - 1;
   if (stats) *stats = st;
+  return res;
+}
+
+namespace {
+
+// A lower bound on a row-group's makespan from where tiles can go: a group's tiles stay with it
+// or move one hop right (horizontal sharing) or down (vertical), so the tiles of the kernels of
+// any h x w rectangle S of groups on the K x L torus land in S, its right shift and its down
+// shift: h * min(w + 1, L) + w (h < K) groups when both directions are allowed. The maximum over
+// all rectangles of ceil(tiles(S) / |that union|) (S = all groups gives ceil(total / G)).
+int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool right, bool down) {
+  int64_t lb = 0;
+  for (int h = 1; h <= K; ++h)
+    for (int w = 1; w <= L; ++w) {
+      const int64_t reach = int64_t(h) * (right ? std::min(w + 1, L) : w) + (down && h < K ? w : 0);
+      for (int k0 = 0; k0 < (h == K ? 1 : K); ++k0)
+        for (int l0 = 0; l0 < (w == L ? 1 : L); ++l0) {
+          int64_t t = 0;
+          for (int i = 0; i < h; ++i)
+            for (int j = 0; j < w; ++j) t += own[size_t((k0 + i) % K) * L + (l0 + j) % L];
+          lb = std::max(lb, (t + reach - 1) / reach);
+        }
+    }
+  return lb;
+}
+
+// A small deterministic generator (the same sequence on every platform and library).
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint32_t seed) : s(0x9E3779B97F4A7C15ull ^ seed) {}
+  uint32_t next(uint32_t n) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return uint32_t((s >> 16) % n);
+  }
+};
+
+// Lexicographic quality of a row-group's loads: makespan, groups at the makespan, sum of squares.
+struct Key {
+  int64_t max = 0, at_max = 0, sq = 0;
+  bool operator<(const Key& o) const {
+    return max != o.max ? max < o.max : at_max != o.at_max ? at_max < o.at_max : sq < o.sq;
+  }
+};
+
+Key key_of(const std::vector<int64_t>& load) {
+  Key k;
+  for (int64_t x : load) {
+    if (x > k.max) {
+      k.max = x;
+      k.at_max = 0;
+    }
+    if (x == k.max) ++k.at_max;
+    k.sq += x * x;
+  }
+  return k;
+}
+
+// Row-group local search over choice[b][g] (option indices into opts[b][g]) with loads
+// load[g] = sum_b of g's load. A move re-decides one group c in one iteration b; it changes the
+// loads of c, right(c) and down(c) only. Only groups next to a busiest group (itself, its left,
+// its upper neighbour) can lower the makespan or the count of busiest groups, so only those move.
+class RowGroupSearch {
+ public:
+  RowGroupSearch(const std::vector<std::vector<std::vector<TileOption>>>& opts,
+                 const ShareParams& p)
+      : opts_(opts), t_(p), G_(p.K * p.L), B_(int(opts.size())) {}
+
+  int64_t lb = 0;
+
+  // Steepest descent on Key until no move improves it.
+  void descend(std::vector<std::vector<int>>& choice, std::vector<int64_t>& load) const {
+    Key cur = key_of(load);
+    for (int step = 0; step < 64 * G_ * B_ && cur.max > lb; ++step) {
+      int bb = -1, bc = -1, bi = -1;
+      Key best = cur;
+      std::vector<char> seen(size_t(G_), 0);
+      for (int a = 0; a < G_; ++a) {
+        if (load[a] != cur.max) continue;
+        for (int c : {a, t_.left[a], t_.up[a]}) {
+          if (seen[c]) continue;
+          seen[c] = 1;
+          const int r = t_.right[c], d = t_.down[c];
+          // Max, count at max and sum of squares of the groups the move does not touch.
+          Key rest;
+          for (int x = 0; x < G_; ++x) {
+            if (x == c || x == r || x == d) continue;
+            if (load[x] > rest.max) {
+              rest.max = load[x];
+              rest.at_max = 0;
+            }
+            if (load[x] == rest.max) ++rest.at_max;
+            rest.sq += load[x] * load[x];
+          }
+          for (int b = 0; b < B_; ++b) {
+            const auto& os = opts_[b][c];
+            const TileOption& o0 = os[choice[b][c]];
+            for (int i = 0; i < int(os.size()); ++i) {
+              if (i == choice[b][c]) continue;
+              const TileOption& o = os[i];
+              int64_t lc = load[c], lr = load[r], ld = load[d];
+              lc += o.local - o0.local;
+              (r == c ? lc : lr) += o.h - o0.h;
+              (d == c ? lc : (d == r ? lr : ld)) += o.v - o0.v;
+              Key k = rest;
+              auto add = [&k](int64_t x) {
+                if (x > k.max) {
+                  k.max = x;
+                  k.at_max = 0;
+                }
+                if (x == k.max) ++k.at_max;
+                k.sq += x * x;
+              };
+              add(lc);
+              if (r != c) add(lr);
+              if (d != c && d != r) add(ld);
+              if (k < best) {
+                best = k;
+                bb = b;
+                bc = c;
+                bi = i;
+              }
+            }
+          }
+        }
+      }
+      if (bb < 0) break;
+      apply(choice, load, bb, bc, bi);
+      cur = best;
+    }
+  }
+
+  void apply(std::vector<std::vector<int>>& choice, std::vector<int64_t>& load, int b, int c,
+             int i) const {
+    const TileOption& o0 = opts_[b][c][choice[b][c]];
+    const TileOption& o = opts_[b][c][i];
+    load[c] += o.local - o0.local;
+    load[t_.right[c]] += o.h - o0.h;
+    load[t_.down[c]] += o.v - o0.v;
+    choice[b][c] = i;
+  }
+
+  const Torus& torus() const { return t_; }
+
+  // Simulated annealing towards makespan target = best - 1: minimises the sum of squared
+  // excesses over the target by random moves (any iteration, any group), accepting a worse
+  // state with probability exp(-delta / temperature), temperature falling geometrically from
+  // 4 to 0.2 tiles^2. Each time the excess reaches 0 the state is a schedule with a smaller
+  // makespan: it is kept and the target drops by one. Leaves the best schedule found.
+  void anneal(std::vector<std::vector<int>>& choice, std::vector<int64_t>& load, Rng& rng,
+              int64_t moves) const {
+    int64_t best = *std::max_element(load.begin(), load.end());
+    if (best <= lb || moves <= 0) return;
+    std::vector<std::vector<int>> best_choice = choice;
+    std::vector<int64_t> best_load = load;
+    int64_t target = best - 1;
+    auto ex = [&target](int64_t x) { return x > target ? (x - target) * (x - target) : 0; };
+    int64_t f = 0;
+    for (int64_t x : load) f += ex(x);
+    const double t0 = 4.0, t1 = 0.2, decay = std::pow(t1 / t0, 1.0 / double(moves));
+    double temp = t0;
+    for (int64_t it = 0; it < moves; ++it, temp *= decay) {
+      const int b = int(rng.next(uint32_t(B_))), c = int(rng.next(uint32_t(G_)));
+      const auto& os = opts_[b][c];
+      if (os.size() < 2) continue;
+      const int i = int(rng.next(uint32_t(os.size())));
+      if (i == choice[b][c]) continue;
+      const TileOption& o0 = os[choice[b][c]];
+      const TileOption& o = os[i];
+      const int r = t_.right[c], d = t_.down[c];
+      int64_t lc = load[c], lr = load[r], ld = load[d];
+      lc += o.local - o0.local;
+      (r == c ? lc : lr) += o.h - o0.h;
+      (d == c ? lc : (d == r ? lr : ld)) += o.v - o0.v;
+      int64_t delta = ex(lc) - ex(load[c]);
+      if (r != c) delta += ex(lr) - ex(load[r]);
+      if (d != c && d != r) delta += ex(ld) - ex(load[d]);
+      if (delta > 0 &&
+          double(rng.next(1u << 24)) / double(1u << 24) >= std::exp(-double(delta) / temp))
+        continue;
+      apply(choice, load, b, c, i);
+      f += delta;
+      if (f == 0) {
+        best = *std::max_element(load.begin(), load.end());
+        best_choice = choice;
+        best_load = load;
+        if (best <= lb) break;
+        target = best - 1;
+        f = 0;
+        for (int64_t x : load) f += ex(x);
+      }
+    }
+    choice = std::move(best_choice);
+    load = std::move(best_load);
+  }
+
+ private:
+  const std::vector<std::vector<std::vector<TileOption>>>& opts_;
+  const Torus t_;
+  const int G_, B_;
+};
+
+}  // namespace
+
+int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernels,
+                              const ShareParams& p) {
+  const size_t G = size_t(p.K) * p.L;
+  int64_t total = 0;
+  std::vector<int64_t> min_load(G, 0);  // sum over b of the smallest load g can have in b
+  std::vector<int64_t> own(G, 0);       // sum over b of g's kernel tiles
+  for (const auto& kb : kernels) {
+    if (kb.size() != G) fail("sharing: ", kb.size(), " kernels for ", G, " groups");
+    for (size_t g = 0; g < G; ++g) {
+      const std::vector<TileOption> opts = tile_options(kb[g], p);
+      int32_t m = opts[0].local;
+      for (const auto& o : opts) m = std::min(m, o.local);
+      min_load[g] += m;
+      own[g] += opts[0].local;
+      total += opts[0].local;
+    }
+  }
+  int64_t lb = std::max(
+      {(total + int64_t(G) - 1) / int64_t(G), *std::max_element(min_load.begin(), min_load.end()),
+       neighbourhood_bound(own, p.K, p.L, horizontal_allowed(p), vertical_allowed(p))});
+  if (p.mode == SharingMode::None) return lb;
+  // Outflow bound. For an h x w rectangle S of groups, the tiles of S's kernels that can leave S
+  // are the horizontal pieces of its right column (when w < L) and the vertical pieces of its
+  // bottom row (when h < K); everything else stays in S, and what S receives is >= 0. So
+  // sum_{g in S} load_g >= own(S) - sum_b sum_{g in S} out_b(g), with out_b(g) the largest
+  // h (right column), v (bottom row) or h + v (the corner) over g's options in iteration b, and
+  // M >= ceil of that over |S|. S = one group is the min_load bound above; S = a full row shows
+  // how little a row can shed downwards (max_vertical_fraction).
+  {
+    std::vector<int64_t> oh(G, 0), ov(G, 0), ohv(G, 0);  // summed over the iterations
+    for (const auto& kb : kernels)
+      for (size_t g = 0; g < G; ++g) {
+        int32_t mh = 0, mv = 0, mhv = 0;
+        for (const auto& o : tile_options(kb[g], p))
+          mh = std::max(mh, o.h), mv = std::max(mv, o.v), mhv = std::max(mhv, o.h + o.v);
+        oh[g] += mh;
+        ov[g] += mv;
+        ohv[g] += mhv;
+      }
+    const int K = p.K, L = p.L;
+    for (int h = 1; h <= K; ++h)
+      for (int w = 1; w <= L; ++w)
+        for (int k0 = 0; k0 < (h == K ? 1 : K); ++k0)
+          for (int l0 = 0; l0 < (w == L ? 1 : L); ++l0) {
+            int64_t t = 0;
+            for (int i = 0; i < h; ++i)
+              for (int j = 0; j < w; ++j) {
+                const size_t g = size_t((k0 + i) % K) * L + (l0 + j) % L;
+                const bool rc = w < L && j == w - 1, br = h < K && i == h - 1;
+                t += own[g] - (rc && br ? ohv[g] : rc ? oh[g] : br ? ov[g] : 0);
+              }
+            const int64_t n = int64_t(h) * w;
+            lb = std::max(lb, (t + n - 1) / n);
+          }
+  }
+  return lb;
+}
+
+namespace {
+
+// One run of the row-group heuristic from a given iteration order.
+class RowGroupRun {
+ public:
+  RowGroupRun(const std::vector<std::vector<KernelSize>>& kernels, const ShareParams& p,
+              const RowGroupOptions& opt, int64_t lb, const std::vector<int64_t>& tiles)
+      : kernels_(kernels),
+        p_(p),
+        opt_(opt),
+        lb_(lb),
+        tiles_(tiles),
+        B_(int(kernels.size())),
+        G_(size_t(p.K) * p.L) {}
+
+  std::vector<IterationSchedule> sch;
+  std::vector<int64_t> acc;
+
+  void run(const std::vector<int>& order, Rng& rng) {
+    construct(order);
+    passes(order);
+    if (p_.mode != SharingMode::None && (opt_.kick_rounds > 0 || opt_.anneal_moves > 0) &&
+        max() > lb_)
+      local_search(rng);
+  }
+  int64_t max() const { return acc.empty() ? 0 : *std::max_element(acc.begin(), acc.end()); }
+
+ private:
+  // Each iteration in `order` on top of the loads placed so far.
+  void construct(const std::vector<int>& order) {
+    sch.assign(size_t(B_), IterationSchedule{});
+    acc.assign(G_, 0);
+    for (int b : order) {
+      if (tiles_[size_t(b)] == 0) {
+        sch[size_t(b)] = schedule_iteration(kernels_[size_t(b)], p_);
+        continue;
+      }
+      sch[size_t(b)] = schedule_iteration_ex(kernels_[size_t(b)], p_, opt_.iteration, nullptr, acc);
+      for (size_t g = 0; g < G_; ++g) acc[g] += sch[size_t(b)].load[g];
+    }
+  }
+
+  // Improvement passes: re-solve each iteration on top of the others' loads; keep the new
+  // schedule when it lowers (M, sum of squared loads).
+  void passes(const std::vector<int>& order) {
+    auto score = [](const std::vector<int64_t>& v) {
+      int64_t m = 0, sq = 0;
+      for (int64_t x : v) m = std::max(m, x), sq += x * x;
+      return std::make_pair(m, sq);
+    };
+    auto cur = score(acc);
+    if (p_.mode == SharingMode::None) return;
+    for (int pass = 0; pass < opt_.passes && cur.first > lb_; ++pass) {
+      bool changed = false;
+      for (int b : order) {
+        if (tiles_[size_t(b)] == 0 || cur.first <= lb_) continue;
+        std::vector<int64_t> others(G_);
+        for (size_t g = 0; g < G_; ++g) others[g] = acc[g] - sch[size_t(b)].load[g];
+        IterationSchedule s2 =
+            schedule_iteration_ex(kernels_[size_t(b)], p_, opt_.iteration, nullptr, others);
+        std::vector<int64_t> next(G_);
+        for (size_t g = 0; g < G_; ++g) next[g] = others[g] + s2.load[g];
+        const auto sc = score(next);
+        if (sc < cur) {
+          cur = sc;
+          acc = std::move(next);
+          sch[size_t(b)] = std::move(s2);
+          changed = true;
+        }
+      }
+      if (!changed) break;
+    }
+  }
+
+  // Row-group local search from the current schedule, then perturbation rounds: a few random
+  // moves next to the busiest groups, descent, kept only when the Key improves.
+  void local_search(Rng& rng) {
+    std::vector<std::vector<std::vector<TileOption>>> opts(static_cast<size_t>(B_));
+    std::vector<std::vector<int>> choice(static_cast<size_t>(B_), std::vector<int>(G_, 0));
+    for (int b = 0; b < B_; ++b) {
+      opts[size_t(b)].resize(G_);
+      for (size_t g = 0; g < G_; ++g) {
+        opts[size_t(b)][g] = tile_options(kernels_[size_t(b)][g], p_);
+        const GroupShare& s = sch[size_t(b)].share[g];
+        const auto& os = opts[size_t(b)][g];
+        int found = -1;
+        for (int i = 0; i < int(os.size()) && found < 0; ++i)
+          if (os[i].share.order == s.order && os[i].share.h_rows == s.h_rows &&
+              os[i].share.v_cols == s.v_cols)
+            found = i;
+        CSBRNN_ASSERT(found >= 0, "sharing: a schedule's decision is not a canonical option");
+        choice[size_t(b)][g] = found;
+      }
+    }
+    const int64_t before = max();
+    RowGroupSearch rs(opts, p_);
+    rs.lb = lb_;
+    std::vector<int64_t> load = acc;
+    rs.descend(choice, load);
+    Key best = key_of(load);
+    const Torus& t = rs.torus();
+    for (int round = 0; round < opt_.kick_rounds && best.max > lb_; ++round) {
+      std::vector<std::vector<int>> c2 = choice;
+      std::vector<int64_t> l2 = load;
+      const int moves = 1 + int(rng.next(3));
+      for (int m = 0; m < moves; ++m) {
+        std::vector<int> crit;
+        const int64_t mx = *std::max_element(l2.begin(), l2.end());
+        for (int a = 0; a < int(G_); ++a)
+          if (l2[size_t(a)] == mx) crit.push_back(a);
+        const int a = crit[rng.next(uint32_t(crit.size()))];
+        const int which = int(rng.next(3));
+        const int c = which == 0 ? a : which == 1 ? t.left[a] : t.up[a];
+        const int b = int(rng.next(uint32_t(B_)));
+        const auto& os = opts[size_t(b)][size_t(c)];
+        if (os.size() < 2) continue;
+        rs.apply(c2, l2, b, c, int(rng.next(uint32_t(os.size()))));
+      }
+      rs.descend(c2, l2);
+      const Key k = key_of(l2);
+      if (k < best) {
+        best = k;
+        choice = std::move(c2);
+        load = std::move(l2);
+      }
+    }
+    if (opt_.anneal_moves > 0 && best.max > lb_) {
+      rs.anneal(choice, load, rng, opt_.anneal_moves * int64_t(B_) * int64_t(G_));
+      rs.descend(choice, load);
+      best = key_of(load);
+    }
+    if (best.max >= before) return;
+    for (int b = 0; b < B_; ++b) {
+      IterationSchedule& s = sch[size_t(b)];
+      for (size_t g = 0; g < G_; ++g) s.share[g] = opts[size_t(b)][g][choice[size_t(b)][g]].share;
+      s.load = group_loads(kernels_[size_t(b)], s.share, p_);
+      s.makespan = *std::max_element(s.load.begin(), s.load.end());
+    }
+    acc = load;
+  }
+
+  const std::vector<std::vector<KernelSize>>& kernels_;
+  const ShareParams& p_;
+  const RowGroupOptions& opt_;
+  const int64_t lb_;
+  const std::vector<int64_t>& tiles_;
+  const int B_;
+  const size_t G_;
+};
+
+}  // namespace
+
+RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& kernels,
+                                    const ShareParams& p, const RowGroupOptions& opt) {
+  const int B = int(kernels.size());
+  RowGroupSchedule res;
+  res.lower_bound = row_group_lower_bound(kernels, p);
+  const int64_t lb = res.lower_bound;
+  std::vector<int64_t> tiles(size_t(B), 0);
+  for (int b = 0; b < B; ++b)
+    for (const KernelSize& k : kernels[size_t(b)]) tiles[size_t(b)] += tile_options(k, p)[0].local;
+  // Largest iterations first (stable), then restarts from seeded random orders.
+  std::vector<int> order(static_cast<size_t>(B));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int x, int y) { return tiles[size_t(x)] > tiles[size_t(y)]; });
+  Rng rng(opt.seed);
+  RowGroupRun best(kernels, p, opt, lb, tiles);
+  best.run(order, rng);
+  for (int r = 0; r < opt.restarts && best.max() > lb && p.mode != SharingMode::None; ++r) {
+    for (int i = B - 1; i > 0; --i) std::swap(order[size_t(i)], order[rng.next(uint32_t(i + 1))]);
+    RowGroupRun cand(kernels, p, opt, lb, tiles);
+    cand.run(order, rng);
+    if (cand.max() < best.max()) {
+      best.sch = std::move(cand.sch);
+      best.acc = std::move(cand.acc);
+    }
+  }
+  res.iters = std::move(best.sch);
+  res.load = std::move(best.acc);
+  res.makespan = res.load.empty() ? 0 : *std::max_element(res.load.begin(), res.load.end());
+  res.proven_optimal = res.makespan == lb;
   return res;
 }
 

@@ -46,5 +46,42 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
                                         const ShareParams& p, const SolverOptions& opt,
                                         SolverStats* stats, const std::vector<int64_t>& base = {});
 
+/// Row-group sync (docs/sharing.md "Row-group scheduling"): the B iterations of one row-group
+/// (kernels[b] = iteration b's K*L kernels) scheduled together to minimise the row-group
+/// makespan M = max_g sum_b load_g(b).
+struct RowGroupOptions {
+  // Improvement passes of single-iteration re-solves (each on the others' loads).
+  int passes = 2;
+  // Row-group local search (moves of one group's option in one iteration, judged on M) and
+  // seeded perturbation rounds of it; 0 rounds (and 0 restarts, 0 anneal moves) = the plain pass
+  // heuristic.
+  int kick_rounds = 1024;
+  // Further runs (construction, passes, local search) from seeded random iteration orders while
+  // the row-group is unproven; the best makespan is kept.
+  int restarts = 0;
+  // Simulated annealing after the local search while unproven: moves per (iteration, group).
+  int anneal_moves = 1000;
+  uint32_t seed = 1;
+  // Budget of each single-iteration solve: an iteration is solved up to 1 + passes times and
+  // optimality is judged on the row-group, so a fifth of the iteration-sync budget.
+  SolverOptions iteration{SolverOptions{}.node_budget / 5, SolverOptions{}.work_budget / 5};
+};
+
+struct RowGroupSchedule {
+  std::vector<IterationSchedule> iters;  // B schedules
+  std::vector<int64_t> load;             // per group, summed over the iterations
+  int64_t makespan = 0;                  // max(load)
+  int64_t lower_bound = 0;               // row_group_lower_bound()
+  bool proven_optimal = false;           // makespan == lower_bound
+};
+
+/// Valid lower bound on the row-group makespan: max(ceil(tiles / G), max_g sum_b min local,
+/// neighbourhood rectangle bound) (docs/sharing.md).
+int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernels,
+                              const ShareParams& p);
+
+RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& kernels,
+                                    const ShareParams& p, const RowGroupOptions& opt = {});
+
 }  // namespace sharing
 }  // namespace csbrnn

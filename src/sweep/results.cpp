@@ -141,6 +141,12 @@ void result_cells(const Point& p, const nlohmann::json& r, std::map<std::string,
   if (r.contains("sim") && r["sim"].contains("energy_per_step_nj"))
     for (const char* k : {"energy_per_step_nj", "power_mw", "frames_per_joule"})
       c[std::string("sim_") + k] = full(r["sim"][k].get<double>());
+  if (cm.contains("decision_units")) {  // the scheduler's decision units (compile/compiler.h)
+    c["decision_units"] = std::to_string(cm["decision_units"].get<int64_t>());
+    c["proven_units"] = std::to_string(cm["proven_units"].get<int64_t>());
+    c["unproven_units"] = std::to_string(cm["unproven"]["count"].get<int64_t>());
+    c["gap_tiles"] = std::to_string(cm["unproven"]["gap_tiles"].get<int64_t>());
+  }
   c["compile_s"] = full(r["compile"]["seconds"].get<double>());
   if (r.contains("model")) c["achieved_rate"] = full(r["model"].value("achieved_rate", 0.0));
   if (r.contains("sim")) {
@@ -218,7 +224,9 @@ std::vector<std::string> csv_columns(const Layout& f) {
   if (f.any_paper)
     for (const char* k : {"paper_latency_us", "latency_vs_paper", "paper_source"})
       cols.push_back(k);
-  for (const char* k : {"compile_s", "point_wall_s", "error"}) cols.push_back(k);
+  for (const char* k : {"decision_units", "proven_units", "unproven_units", "gap_tiles",
+                        "compile_s", "point_wall_s", "error"})
+    cols.push_back(k);
   return cols;
 }
 

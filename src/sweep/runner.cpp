@@ -285,6 +285,9 @@ void run_point(const std::string& dir, const std::string& id, int64_t index,
                   {"model_overflow", st.weight_buffer_overflow},
                   {"iterations", st.iterations},
                   {"proven_optimal", st.proven_optimal},
+                  {"decision_units", st.decision_units},
+                  {"proven_units", st.proven_units},
+                  {"unproven", {{"count", st.unproven}, {"gap_tiles", st.gap_tiles}}},
                   {"max_group_bytes", max_bytes},
                   {"capacity_bytes", capacity}};
   j["analytic"] = analytic_json(r, hw);

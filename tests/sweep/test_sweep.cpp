@@ -338,6 +338,15 @@ hw:
             Approx(tm.at("pe_utilization").get<double>()));
       CHECK(rows[row].at("weight_buffer_overflow") ==
             (j.at("compile").at("weight_buffer_overflow").get<bool>() ? "yes" : "no"));
+      // The scheduler's decision units and gaps, as csbrnn compile --report states them.
+      const auto& cj = j.at("compile");
+      CHECK(std::stoll(rows[row].at("decision_units")) == cj.at("decision_units").get<int64_t>());
+      CHECK(std::stoll(rows[row].at("proven_units")) == cj.at("proven_units").get<int64_t>());
+      CHECK(std::stoll(rows[row].at("unproven_units")) ==
+            cj.at("unproven").at("count").get<int64_t>());
+      CHECK(std::stoll(rows[row].at("gap_tiles")) ==
+            cj.at("unproven").at("gap_tiles").get<int64_t>());
+      CHECK(std::stoll(rows[row].at("decision_units")) > 0);
     }
   }
   const std::string md = read_text_file(out + "/results.md");
