@@ -465,7 +465,9 @@ void CsbEngine::free_begin() {
   SimStats& st = ctx_.stats;
   st.iterations += B;
   st.engine_issue_cycles += M;
-  if (st.record_iterations) st.iteration_cycles.push_back(I - R);
+  // per row-group: I(a) - I(a-1), I(a) = max_g W_g(a) (I(-1) = 0; rg_start_ holds I(a-1))
+  if (st.record_iterations) st.iteration_cycles.push_back(I - rg_start_);
+  rg_start_ = I;
   if (tiles > 0) {
     st.imbalance_sum += double(M) / (double(tiles) / G_);
     st.imbalance_iters++;
@@ -539,6 +541,7 @@ void CsbEngine::rg_proc() {
       fr_W_.assign(size_t(G_), 0);
       fr_busy_.assign(size_t(G_), 0);
       fr_wait_.assign(size_t(G_), 0);
+      rg_start_ = 0;
       free_begin();
     } else {
       rg_begin();

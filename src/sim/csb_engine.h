@@ -141,9 +141,10 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   std::deque<PendingReduce> rg_red_;
   std::vector<int64_t> rg_ready_;  // ready(b), cycles after the section start
   int rg_a_ = 0;
-  int64_t rg_start_ = 0, rg_reduced_ = 0;          // R(a) (absolute); reductions done in this MVM
-  bool rg_reducing_ = false;                       // a reduction started by rg_reduce_proc runs
-  std::vector<int64_t> rg_red_end_;                // red_end(a), cycles after the section start
+  int64_t rg_start_ = 0,
+          rg_reduced_ = 0;           // R(a) (absolute; free: I(a-1), relative); reductions done
+  bool rg_reducing_ = false;         // a reduction started by rg_reduce_proc runs
+  std::vector<int64_t> rg_red_end_;  // red_end(a), cycles after the section start
   std::vector<int64_t> fr_W_, fr_busy_, fr_wait_;  // free sync, per group: W_g(a), MVM sums
   sc_core::sc_event rg_red_kick_, rg_reduced_ev_;
   void begin_iteration();

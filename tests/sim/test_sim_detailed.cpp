@@ -1735,7 +1735,8 @@ TEST_CASE("row-group sync hand trace: 2 row-groups x 2 iteration columns, fast a
 //   resident); D(1) = 8 + 5 = 13; red_end(1) = max(13, 14) + 3 = 17: the MVM lasts 17 (row-group
 //   sync 19, iteration sync 30). issue_cycles M(0) + M(1) = 10; T = 8; group 0: busy 7, input
 //   wait 1, barrier idle 8 - 7 - 1 = 0, overhead 17 - 8 = 9; input stall (longest wait) 1.
-TEST_CASE("free sync hand trace: 2 row-groups x 2 iteration columns, fast", "[sim][detailed]") {
+TEST_CASE("free sync hand trace: 2 row-groups x 2 iteration columns, fast and detailed",
+          "[sim][detailed]") {
   HwConfig hw = test::tiny_hw();
   hw.engine.sync = SyncMode::Free;
   const Program p = compile_program(rowgroup_lstm(), hw);
@@ -1755,27 +1756,30 @@ TEST_CASE("free sync hand trace: 2 row-groups x 2 iteration columns, fast", "[si
   CHECK(figure(fast, "total") == figure(rg, "total") - 2 * (19 - 17));
   const InterpretResult ref = interpret(p, test::random_input(2, p.input_size, 5, hw.numeric), 2);
   CHECK(fast.y == ref.y);
-  // the detailed mode does not model free sync yet: one line naming it
-  const Run det = simulate(p, detailed_of(hw), 1, 5);
-  CHECK(det.error.find("engine.sync=free") != std::string::npos);
-  CHECK(det.error.find('\n') == std::string::npos);
+  // the detailed mode at ideal knobs: the same cycles and figures, from its state machines
+  const Run det = simulate(p, detailed_of(hw), 2, 5);
+  REQUIRE(det.error.empty());
+  CHECK(figure(det, "engine_cycles") == 2 * 17);
+  check_equal("free", fast, det);
 }
 
 namespace {
 
 /// Random models and timing knobs in row-group sync: fast == detailed on every figure (first
 /// divergence named), outputs == the interpreter.
-void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
+void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count,
+                              SyncMode sync = SyncMode::RowGroup) {
   std::mt19937_64 rng(seed);
   int differ = 0;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
-    const HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
+    HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
+    hw.engine.sync = sync;
     const Program prog = compile_program(generate_csb_model(s), hw);
     const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
     const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
-    const std::string what = "row-group random case " + std::to_string(i) + " sharing " +
-                             sharing_name(hw.sharing) + " stream " +
+    const std::string what = std::string(sync_name(sync)) + " random case " + std::to_string(i) +
+                             " sharing " + sharing_name(hw.sharing) + " stream " +
                              std::to_string(hw.eltwise.stream);
     check_equal(what, fast, det);
     const InterpretResult ref =
@@ -1818,16 +1822,19 @@ TEST_CASE("row-group sync: detailed == fast, random models and knobs on 1x4 grou
   random_rowgroup_equality(1, 4, 2, 2, 43, 12);
 }
 
-// Every detailed knob with row-group sync on random models: outputs stay bit-exact (fast and
-// interpreter), the tiles are the same, and the knobs only add cycles to the ideal machine.
-TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed]") {
-  std::mt19937_64 rng(77);
+namespace {
+
+// Every detailed knob with row-group (free) sync on random models: outputs stay bit-exact (fast
+// and interpreter), the tiles are the same, and the knobs only add cycles to the ideal machine.
+void all_knobs_random(SyncMode sync, uint64_t seed) {
+  std::mt19937_64 rng(seed);
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int slower = 0;
   const int count = 16;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 7700 + uint64_t(i));
-    const HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
+    HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
+    hw.engine.sync = sync;
     const Program prog = compile_program(generate_csb_model(s), hw);
     HwConfig det = detailed_of(hw);
     randomize_detailed(det, rng);
@@ -1845,6 +1852,26 @@ TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed
     slower += figure(x, "total") > figure(fast, "total") ? 1 : 0;
   }
   CHECK(slower > count / 2);
+}
+
+}  // namespace
+
+TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed]") {
+  all_knobs_random(SyncMode::RowGroup, 77);
+}
+
+TEST_CASE("free sync: all detailed knobs on random models", "[sim][detailed]") {
+  all_knobs_random(SyncMode::Free, 78);
+}
+
+TEST_CASE("free sync: detailed == fast, random models and knobs on 2x2 groups of 4x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(2, 2, 4, 4, 51, 12, SyncMode::Free);
+}
+
+TEST_CASE("free sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(3, 2, 2, 4, 52, 12, SyncMode::Free);
 }
 
 // Streamed weight images are not modelled with row-group sync: both modes refuse with one line

@@ -206,9 +206,9 @@ TEST_CASE("energy: fast, detailed and analytic action counts equal on random mod
   CHECK(streamed > 0);  // streams exercised
 }
 
-TEST_CASE("energy: fast and analytic action counts equal with free sync", "[sim][energy]") {
-  // free sync loads each slice set once per MVM, like row-group sync (the detailed mode does
-  // not model free sync yet: fast vs analytic only)
+TEST_CASE("energy: fast, detailed and analytic action counts equal with free sync",
+          "[sim][energy]") {
+  // free sync loads each slice set once per MVM, like row-group sync
   std::mt19937_64 rng(1313);
   for (int i = 0; i < 4; ++i) {
     GenSpec s = test::random_spec(rng, 24, 6, 600 + uint64_t(i));
@@ -227,6 +227,9 @@ TEST_CASE("energy: fast and analytic action counts equal with free sync", "[sim]
     const Program p = compile_program(generate_csb_model(s), hw);
     const ActionCounts fast = simulate_counts(p, hw, 2);
     check_equal(energy::program_counts(p, hw, 2), fast, "free case " + std::to_string(i));
+    HwConfig det = hw;
+    det.timing = TimingMode::Detailed;
+    check_equal(simulate_counts(p, det, 2), fast, "free case " + std::to_string(i) + " detailed");
     HwConfig rg = hw;  // the same loads and issues as row-group sync: only the timing differs
     rg.engine.sync = SyncMode::RowGroup;
     const ActionCounts rgc = simulate_counts(p, rg, 2);

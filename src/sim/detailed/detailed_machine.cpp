@@ -44,10 +44,6 @@ void check_detailed_supported(const HwConfig& hw, const HwConfig& elaborated,
     fail(origin, ": sim.timing differs between the jobs of one run (elaborated: ",
          elaborated.timing == TimingMode::Detailed ? "detailed" : "fast", ")");
   if (hw.timing != TimingMode::Detailed) return;
-  if (hw.engine.sync == SyncMode::Free)
-    fail(origin,
-         ": engine.sync=free is not modelled in sim.timing=detailed yet (use sim.timing=fast "
-         "or engine.sync=row-group)");
   if (hw.engine.clock_mhz != elaborated.engine.clock_mhz)
     fail(origin, ": sim.timing=detailed runs on one sc_clock: every job needs engine.clock_mhz = ",
          elaborated.engine.clock_mhz);
