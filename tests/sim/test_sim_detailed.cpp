@@ -21,6 +21,7 @@
 #include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/stream_queue.h"
 #include "support/test_util.h"
+#include "timing/analytic.h"
 
 using namespace csbrnn;
 
@@ -1872,6 +1873,36 @@ TEST_CASE("free sync: detailed == fast, random models and knobs on 2x2 groups of
 TEST_CASE("free sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
           "[sim][detailed]") {
   random_rowgroup_equality(3, 2, 2, 4, 52, 12, SyncMode::Free);
+}
+
+// Free sync's NAB-half wait in the VCD (reason 12): on one group (1x1) the analytic
+// reduce_wait is that group's own wait, sum over a >= 1 of S(a) - W(a-1) (docs/timing.md "Free
+// sync"), so the cycles with reason 12 over one timestep must add up to the analytic
+// reduce_wait of all MVMs; one reduction lane and a 40-cycle reduction latency make the
+// reductions long enough to wait.
+TEST_CASE("free sync: the NAB-half wait in the VCD equals the analytic reduce_wait",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.engine.K = hw.engine.L = 1;
+  hw.engine.reduce_lanes = 1;
+  hw.engine.lat_reduce = 40;
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 1024;
+  const Program p = compile_program(rowgroup_lstm(), hw);  // 4 block-rows: 4 row-groups
+  REQUIRE(p.mvms[0].iter_rows >= 3);
+  const timing::TimingReport a = timing::analyze(p);
+  int64_t want = 0;
+  for (const timing::MvmTiming& m : a.mvms) want += m.reduce_wait;
+  REQUIRE(want > 0);
+  test::TempDir t("freevcd");
+  const std::string vcd = (t.path / "f.vcd").string();
+  const Run r = simulate(p, detailed_of(hw), 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == a.engine_cycles);
+  const auto reason = vcd_series(read_text_file(vcd), "reason_0_0");
+  int64_t got = 0;
+  for (int64_t c = 0; c < figure(r, "total") + 2; ++c) got += vcd_at_cycle_end(reason, c) == 12;
+  CHECK(got == want);
 }
 
 // Streamed weight images are not modelled with row-group sync: both modes refuse with one line
