@@ -389,16 +389,20 @@ const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
       {"first_load", "cycles", "ld(0): the first BlockNeuronBuffer slices load",
        [](M m) -> json { return m.first_load; }},
       {"issue_cycles", "cycles",
-       "sum of the iteration makespans M(n) (row-group sync: of the row-group makespans M(a))",
+       "sum of the iteration makespans M(n) (row-group and free sync: of the row-group makespans "
+       "M(a))",
        [](M m) -> json { return m.issue_cycles; }},
       {"input_stall", "cycles",
-       "sum of max(0, ld(n+1) - M(n)) (row-group sync: of I(a) - R(a) - M(a))",
+       "sum of max(0, ld(n+1) - M(n)) (row-group sync: of I(a) - R(a) - M(a); free sync: the "
+       "longest group input wait)",
        [](M m) -> json { return m.input_stall; }},
-      {"drain_cycles", "cycles", "sum over row-groups of the drain after their last iteration",
+      {"drain_cycles", "cycles",
+       "sum over row-groups of the drain after their last iteration (free sync: of D(a) - max_g "
+       "W_g(a))",
        [](M m) -> json { return m.drain_cycles; }},
       {"reduce_wait", "cycles",
        "cycles row-groups waited for the reduction two back (beyond the drain end; row-group sync: "
-       "beyond the issue end)",
+       "beyond the issue end; free sync: sum of the longest NAB-half waits)",
        [](M m) -> json { return m.reduce_wait; }},
       {"reduce_tail", "cycles", "last reduction end - last drain end",
        [](M m) -> json { return m.reduce_tail; }},
