@@ -34,7 +34,7 @@ void print_summary(const CompileCmdOptions& o, const Program& p, const CompileSt
         "note: %lld of %lld scheduling units (%s, engine.sync = %s) not proven optimal; "
         "their makespans exceed the lower bounds by %lld tiles in all\n",
         (long long)st.unproven, (long long)st.decision_units,
-        o.hw.engine.sync == SyncMode::RowGroup ? "row-groups" : "iterations",
+        inputs_resident(o.hw.engine.sync) ? "row-groups" : "iterations",
         sync_name(o.hw.engine.sync), (long long)st.gap_tiles);
   if (st.weight_buffer_overflow) {
     std::printf(

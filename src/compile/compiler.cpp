@@ -101,8 +101,8 @@ void fill_stats(CompileStats& st, const Program& prog, const CompileStats& count
     st.model_max_group_bytes = std::max(st.model_max_group_bytes, b);
 }
 
-// Row-group sync: every column's input slices must fit its BlockNeuronBuffer, and the weights
-// must stay resident (streamed images are not modelled with row-group sync).
+// Row-group and free sync: every column's input slices must fit its BlockNeuronBuffer, and the
+// weights must stay resident (streamed images are not modelled with row-group sync).
 void check_row_group(const Program& prog, const std::string& origin) {
   for (size_t i = 0; i < prog.mvms.size(); ++i) {
     const std::string why = resident_inputs_problem(prog.mvms[i], prog.hw);
@@ -112,8 +112,9 @@ void check_row_group(const Program& prog, const std::string& origin) {
   for (size_t g = 0; g < w.streamed.size(); ++g)
     for (size_t m = 0; m < w.streamed[g].size(); ++m)
       if (w.streamed[g][m])
-        fail(origin, ": engine.sync=row-group needs resident weights, but MVM ", m,
-             "'s image of PEGroup ", g, " (", image_bytes(prog.mvms[m].images[g]),
+        fail(origin, ": engine.sync=", sync_name(prog.hw.engine.sync),
+             " needs resident weights, but MVM ", m, "'s image of PEGroup ", g, " (",
+             image_bytes(prog.mvms[m].images[g]),
              " bytes) does not fit buffers.weight_buffer_kib = ", prog.hw.buffers.weight_buffer_kib,
              " after the images placed before it; use a larger buffers.weight_buffer_kib");
 }
@@ -136,7 +137,7 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
   if (ps.prog.mvms.size() > 65535) fail(origin, ": too many MVMs");
   ps.prog.words = list_schedule(ps.mb.ops);
   if (hw.eltwise.stream) check_streams(ps.prog, origin);  // the compiler's own guarantees
-  if (hw.engine.sync == SyncMode::RowGroup) check_row_group(ps.prog, origin);
+  if (inputs_resident(hw.engine.sync)) check_row_group(ps.prog, origin);
   if (stats) {
     fill_stats(*stats, ps.prog, ps.counts);
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

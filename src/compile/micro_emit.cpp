@@ -182,7 +182,7 @@ MvmProgram make_mvm(int layer, MvmKind kind, const MappedGrid& grid, int rows, i
   mv.micro.assign(size_t(mv.iter_rows) * mv.iter_cols * K * L, GroupIteration{});
   IterationEmitter em(mv, g, hw);
   for (int a = 0; a < mv.iter_rows; ++a) {
-    if (hw.engine.sync == SyncMode::RowGroup)
+    if (inputs_resident(hw.engine.sync))
       em.emit_row_group(a, stats);
     else
       for (int b = 0; b < mv.iter_cols; ++b) em.emit(a, b, stats);

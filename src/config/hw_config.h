@@ -17,8 +17,14 @@ enum class SharingMode { None, Horizontal, Vertical, TwoD };
 // MVM (loaded once, in block-column order), a group walks the iterations of a row-group back to
 // back without waiting for the others, and the groups meet once per row-group; the next
 // row-group starts as soon as every group has issued its last tile (its drain overlaps).
-enum class SyncMode { Iteration, RowGroup };
-const char* sync_name(SyncMode m);                // "iteration", "row-group"
+// Free: inputs resident as RowGroup, and no barrier inside an MVM: each group starts row-group
+// a+1 when it has issued its own tiles of a and the NeuronAccumBuffer half of a+1 is reduced.
+enum class SyncMode { Iteration, RowGroup, Free };
+const char* sync_name(SyncMode m);  // "iteration", "row-group", "free"
+/// Row-group and free sync: the BlockNeuronBuffers hold all of an MVM's input slices.
+inline bool inputs_resident(SyncMode m) {
+  return m != SyncMode::Iteration;
+}
 const char* sharing_name(SharingMode m);          // "none", "horizontal", "vertical", "2d"
 SharingMode parse_sharing(const std::string& s);  // throws Error on unknown names
 

@@ -211,7 +211,7 @@ HwKey name_key() {
 }
 
 const char* const kSharingNames[] = {"none", "horizontal", "vertical", "2d"};
-const char* const kSyncNames[] = {"iteration", "row-group"};
+const char* const kSyncNames[] = {"iteration", "row-group", "free"};
 
 HwKey sync_key() {
   HwKey k;
@@ -219,8 +219,9 @@ HwKey sync_key() {
   k.type = "enum";
   k.description =
       "PEGroup synchronisation: iteration (one barrier per temporal block iteration, the paper's) "
-      "or row-group (inputs resident for the MVM, one barrier per row-group; docs/timing.md)";
-  k.valid = "iteration or row-group";
+      "or row-group (inputs resident for the MVM, one barrier per row-group) or free (inputs "
+      "resident, no barrier inside an MVM; docs/timing.md)";
+  k.valid = "iteration, row-group or free";
   k.get = [](const HwConfig& c) { return std::string(sync_name(c.engine.sync)); };
   k.set = [](HwConfig& c, const yaml::Value& v) {
     c.engine.sync = static_cast<SyncMode>(
@@ -228,8 +229,9 @@ HwKey sync_key() {
   };
   k.check = [](const HwConfig& c) -> std::string {
     const int m = static_cast<int>(c.engine.sync);
-    return m >= 0 && m <= 1 ? ""
-                            : cat("invalid engine.sync ", m, " (valid: iteration or row-group)");
+    return m >= 0 && m <= 2
+               ? ""
+               : cat("invalid engine.sync ", m, " (valid: iteration, row-group or free)");
   };
   return k;
 }

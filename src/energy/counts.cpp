@@ -125,7 +125,7 @@ ActionCounts program_counts(const Program& p, const HwConfig& hw, int steps) {
         for (int b = 0; b < mv.iter_cols; ++b) {
           // iteration sync reloads the slices every iteration; row-group sync loads each slice
           // set once per MVM (docs/timing.md "Synchronisation")
-          if (a == 0 || hw.engine.sync != SyncMode::RowGroup) count_bnb_iteration(one, mv, b, L);
+          if (a == 0 || !inputs_resident(hw.engine.sync)) count_bnb_iteration(one, mv, b, L);
           for (int k = 0; k < K; ++k)
             for (int l = 0; l < L; ++l)
               for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) count_item(one, it, P, Q);

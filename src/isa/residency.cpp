@@ -66,7 +66,7 @@ std::string resident_inputs_problem(const MvmProgram& mv, const HwConfig& hw) {
   const char* kind = mv.kind == MvmKind::Gates ? "gates" : "projection";
   for (int l = 0; l < hw.engine.L; ++l) {
     int64_t need = 0;
-    if (hw.engine.sync == SyncMode::RowGroup) {
+    if (inputs_resident(hw.engine.sync)) {
       need = resident_input_entries(mv, hw, l);
     } else {
       for (int j = l; j < mv.BC && size_t(j) < mv.col_slices.size(); j += hw.engine.L)
@@ -75,9 +75,9 @@ std::string resident_inputs_problem(const MvmProgram& mv, const HwConfig& hw) {
     if (need > cap)
       return cat("(layer ", mv.layer, " ", kind, "): BlockNeuronBuffer column ", l, " needs ", need,
                  " entries",
-                 hw.engine.sync == SyncMode::RowGroup
-                     ? " (all its input slices, engine.sync = row-group)"
-                     : "",
+                 inputs_resident(hw.engine.sync)
+                     ? cat(" (all its input slices, engine.sync = ", sync_name(hw.engine.sync), ")")
+                     : std::string(),
                  " > buffers.block_neuron_buffer = ", cap);
   }
   return "";

@@ -79,13 +79,14 @@ void CsbEngine::place_images(const Program& prog) {
     gs.weight_bytes_total = int64_t(placement.total_bytes[size_t(g)]);
   }
   any_streamed_ = placement.any_streamed();
-  if (any_streamed_ && ctx_.hw.engine.sync == SyncMode::RowGroup)
-    fail("engine.sync=row-group: streamed weight images (over buffers.weight_buffer_kib = ",
+  if (any_streamed_ && inputs_resident(ctx_.hw.engine.sync))
+    fail("engine.sync=", sync_name(ctx_.hw.engine.sync),
+         ": streamed weight images (over buffers.weight_buffer_kib = ",
          placement_hw.buffers.weight_buffer_kib,
-         ") are not modelled with row-group sync; use a larger buffers.weight_buffer_kib");
+         ") are not modelled with resident inputs; use a larger buffers.weight_buffer_kib");
   // a program file simulated with row-group sync: its inputs must fit the BlockNeuronBuffers
   // (the compiler refuses the same; isa/residency.h)
-  if (ctx_.hw.engine.sync == SyncMode::RowGroup)
+  if (inputs_resident(ctx_.hw.engine.sync))
     for (const MvmProgram& mv : prog.mvms)
       if (const std::string e = resident_inputs_problem(mv, ctx_.hw); !e.empty()) fail(e);
   // deep streaming: the chunks' sizes and the MVM run order of a timestep
@@ -401,6 +402,96 @@ void CsbEngine::rg_begin() {
     next_trigger(SC_ZERO_TIME);
 }
 
+void CsbEngine::free_begin() {
+  const MvmProgram& mv = mvm();
+  const int a = rg_a_, B = mv.iter_cols;
+  const int64_t now = ctx_.cycle(), R = now - section_start_;
+  row_group = a;
+  iteration = int64_t(a) * B;
+  block_col = 0;
+  state = 2;
+  nab.clear(a % 2);  // row-group a-2's reduction is over (rg_proc waited for it)
+  const int64_t red2 = a >= 2 ? rg_red_end_[size_t(a - 2)] : 0;
+  std::vector<int64_t> load(size_t(B), 0);
+  std::vector<char> vertical(size_t(G_), 0);
+  int64_t M = 0, tiles = 0, first = -1, I = 0;
+  for (int g = 0; g < G_; ++g) {
+    PeGroup& gp = *groups[size_t(g)];
+    int64_t busy = 0;
+    for (int b = 0; b < B; ++b) {
+      gp.begin(m_, int64_t(a) * B + b, 0, false);
+      load[size_t(b)] = gp.load;
+      busy += gp.load;
+    }
+    const int64_t S = a == 0 ? 0 : timing::free_group_start(fr_W_[size_t(g)], red2);
+    CSBRNN_ASSERT(S >= R, "free sync: a group starts before its row-group was taken on");
+    int64_t wait = 0;
+    const int64_t W = timing::free_walk_end(S, load.data(), rg_ready_, &wait);
+    fr_W_[size_t(g)] = W;
+    fr_busy_[size_t(g)] += busy;
+    fr_wait_[size_t(g)] += wait;
+    first = first < 0 ? W : std::min(first, W);
+    I = std::max(I, W);
+    M = std::max(M, busy);
+    tiles += busy;
+    GroupStats& gs = ctx_.stats.groups[size_t(g)];
+    gs.busy += busy;
+    gs.stall_input += wait;
+    if (B > 0) {
+      const FlatItems fi = items(m_, int64_t(a) * B + B - 1, g);
+      for (const FlatItem* f = fi.first; f != fi.last; ++f)
+        if (f->item.kind == ItemKind::FromUp) vertical[size_t(g)] = 1;
+    }
+    if (busy == 0) continue;
+    int64_t t = S;  // utilization picture: one busy interval per iteration of the walk
+    std::vector<std::pair<int64_t, int64_t>> walk;
+    for (int b = 0; b < B; ++b) {
+      t = std::max(t, rg_ready_[size_t(b)]);
+      const int64_t s = section_start_ + t, e = s + load[size_t(b)];
+      add_busy_interval(ctx_.stats, size_t(g), s, e);
+      if (group_events && e > s) {  // the VCD's `busy`
+        if (!walk.empty() && walk.back().second == s)
+          walk.back().second = e;
+        else
+          walk.push_back({s, e});
+      }
+      t += load[size_t(b)];
+    }
+    if (group_events) gp.trace_walk(std::move(walk));
+  }
+  // the accumulators of row-group a are final at D(a); its reduction follows in order
+  rg_red_.push_back({a, section_start_ + timing::free_drain_end(ctx_.hw, fr_W_, vertical)});
+  rg_red_kick_.notify(SC_ZERO_TIME);
+  SimStats& st = ctx_.stats;
+  st.iterations += B;
+  st.engine_issue_cycles += M;
+  // per row-group: I(a) - I(a-1), I(a) = max_g W_g(a) (I(-1) = 0; rg_start_ holds I(a-1))
+  if (st.record_iterations) st.iteration_cycles.push_back(I - rg_start_);
+  rg_start_ = I;
+  if (tiles > 0) {
+    st.imbalance_sum += double(M) / (double(tiles) / G_);
+    st.imbalance_iters++;
+  }
+  next_ = Next::EndIter;  // row-group a+1 may be taken on once its first group is free
+  if (first > R)
+    next_trigger(ctx_.cycles(first - R));
+  else
+    next_trigger(SC_ZERO_TIME);
+}
+
+void CsbEngine::free_finish() {
+  // statistics (docs/timing.md "Synchronisation", free): T = the last walk end; per group
+  // barrier idle = T - busy - input wait; the MVM's input stall = the longest group input wait
+  const int64_t T = fr_W_.empty() ? 0 : *std::max_element(fr_W_.begin(), fr_W_.end());
+  int64_t stall = 0;
+  for (int g = 0; g < G_; ++g) {
+    ctx_.stats.groups[size_t(g)].barrier_idle += T - fr_busy_[size_t(g)] - fr_wait_[size_t(g)];
+    stall = std::max(stall, fr_wait_[size_t(g)]);
+  }
+  ctx_.stats.stall_input_cycles += stall;
+  issue_sum_ = T;
+}
+
 void CsbEngine::rg_end() {
   const MvmProgram& mv = mvm();
   const bool vertical = flat_[size_t(m_)].vertical[size_t(rg_a_)] != 0;
@@ -418,6 +509,7 @@ void CsbEngine::rg_reduce_proc() {
   if (rg_reducing_) {  // the previous reduction has ended
     rg_reducing_ = false;
     ++rg_reduced_;
+    rg_red_end_.push_back(ctx_.cycle() - section_start_);
     rg_reduced_ev_.notify(SC_ZERO_TIME);
   }
   if (rg_red_.empty()) {
@@ -443,18 +535,37 @@ void CsbEngine::rg_proc() {
     rg_red_.clear();
     rg_reduced_ = 0;
     rg_reducing_ = false;
+    rg_red_end_.clear();
     rg_a_ = 0;
-    rg_begin();
+    if (free_sync()) {
+      fr_W_.assign(size_t(G_), 0);
+      fr_busy_.assign(size_t(G_), 0);
+      fr_wait_.assign(size_t(G_), 0);
+      rg_start_ = 0;
+      free_begin();
+    } else {
+      rg_begin();
+    }
     return;
   }
-  if (next_ == Next::EndIter) rg_end();
+  if (next_ == Next::EndIter) {
+    if (free_sync()) {  // the first group has walked row-group a (its drain and reduction queued)
+      ++rg_a_;
+      next_ = rg_a_ < mv.iter_rows ? Next::StartIter : Next::Finish;
+    } else {
+      rg_end();
+    }
+  }
   if (next_ == Next::StartIter) {
     if (rg_reduced_ < rg_a_ - 1) {  // row-group a-1's reduction still holds the other NAB half
       state = 4;
       next_trigger(rg_reduced_ev_);
       return;
     }
-    rg_begin();
+    if (free_sync())
+      free_begin();
+    else
+      rg_begin();
     return;
   }
   // Finish: the last row-group has issued; the MVM ends with the last reduction
@@ -463,6 +574,7 @@ void CsbEngine::rg_proc() {
     next_trigger(rg_reduced_ev_);
     return;
   }
+  if (free_sync()) free_finish();
   add_engine_section(ctx_.stats, size_t(mv.layer), ctx_.cycle() - section_start_, issue_sum_,
                      sec_.count);
   state = 0;

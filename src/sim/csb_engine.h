@@ -124,11 +124,16 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   void proc();
   void groups_proc();
   // row-group sync (engine.sync = row-group)
-  bool rg() const { return ctx_.hw.engine.sync == SyncMode::RowGroup; }
+  bool rg() const { return inputs_resident(ctx_.hw.engine.sync); }
+  bool free_sync() const { return ctx_.hw.engine.sync == SyncMode::Free; }
   void rg_proc();         // the engine's part of proc() in row-group sync
   void rg_begin();        // row-group rg_a_ starts issuing now
   void rg_end();          // its issue end I(a): stats, its drain and reduction queued
   void rg_reduce_proc();  // the reductions, in row-group order
+  // free sync (engine.sync = free): row-group rg_a_ is taken on when its first group may start
+  // (min_g S_g(a)); every group's walk from its own S_g(a), its drain end D(a) queued at once
+  void free_begin();
+  void free_finish();  // the MVM's per-group idle and input stall
   struct PendingReduce {
     int a = 0;
     int64_t drain_end = 0;  // absolute cycle
@@ -136,8 +141,11 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   std::deque<PendingReduce> rg_red_;
   std::vector<int64_t> rg_ready_;  // ready(b), cycles after the section start
   int rg_a_ = 0;
-  int64_t rg_start_ = 0, rg_reduced_ = 0;  // R(a) (absolute); reductions done in this MVM
-  bool rg_reducing_ = false;               // a reduction started by rg_reduce_proc runs
+  int64_t rg_start_ = 0,
+          rg_reduced_ = 0;           // R(a) (absolute; free: I(a-1), relative); reductions done
+  bool rg_reducing_ = false;         // a reduction started by rg_reduce_proc runs
+  std::vector<int64_t> rg_red_end_;  // red_end(a), cycles after the section start
+  std::vector<int64_t> fr_W_, fr_busy_, fr_wait_;  // free sync, per group: W_g(a), MVM sums
   sc_core::sc_event rg_red_kick_, rg_reduced_ev_;
   void begin_iteration();
   void end_iteration();

@@ -44,6 +44,7 @@ namespace {
 struct IterationLoads {
   std::vector<int64_t> loads;
   std::vector<char> vertical;
+  std::vector<char> vertical_g;  // [n * G + g]: group g issued a vertical tile in iteration n
 };
 
 IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& r) {
@@ -53,6 +54,7 @@ IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& 
   IterationLoads il;
   il.loads.assign(size_t(A) * B * G, 0);
   il.vertical.assign(size_t(A) * B, 0);
+  il.vertical_g.assign(size_t(A) * B * G, 0);
   for (int a = 0; a < A; ++a)
     for (int b = 0; b < B; ++b) {
       const size_t n = size_t(a) * B + b;
@@ -72,6 +74,7 @@ IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& 
               r.groups[g].tiles_received_v += tl;
               r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
               il.vertical[n] = il.vertical[n] || tl > 0;
+              il.vertical_g[n * G + g] = il.vertical_g[n * G + g] || tl > 0;
             }
           }
         }
@@ -195,6 +198,63 @@ void row_group_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoa
   r.reduce_tail = red_end_prev - drain_end;
 }
 
+// Free sync (cycle_rules.h "Free sync"): inputs resident, no barrier inside the MVM; each group
+// runs on into the next row-group once its NeuronAccumBuffer half is reduced. Returns the issue
+// span T = max_g W_g(A-1) (the engine overhead is engine cycles - T).
+int64_t free_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads& il, MvmTiming& r,
+                  double& imb_sum, int& imb_n) {
+  const int K = hw.engine.K, L = hw.engine.L;
+  const int A = mv.iter_rows, B = mv.iter_cols;
+  const size_t G = size_t(K) * L;
+  const std::vector<int64_t> ready = resident_ready_cycles(slice_set_load_cycles(hw, mv));
+  r.first_load = ready.empty() ? 0 : ready[0];
+  std::vector<int64_t> walk(size_t(B), 0), W(G, 0), busy(G, 0), wait_in(G, 0);
+  std::vector<char> vert(G, 0);
+  int64_t red_end_prev = 0, red_end_prev2 = 0, D = 0;
+  for (int a = 0; a < A; ++a) {
+    int64_t M = 0, sum = 0, nab_wait = 0;
+    for (size_t g = 0; g < G; ++g) {
+      const int64_t S = a == 0 ? 0 : free_group_start(W[g], red_end_prev2);
+      nab_wait = std::max(nab_wait, S - W[g]);
+      int64_t tiles = 0, iw = 0;
+      for (int b = 0; b < B; ++b) tiles += walk[size_t(b)] = il.loads[(size_t(a) * B + b) * G + g];
+      W[g] = free_walk_end(S, walk.data(), ready, &iw);
+      wait_in[g] += iw;
+      busy[g] += tiles;
+      M = std::max(M, tiles);
+      sum += tiles;
+      vert[g] = B > 0 && il.vertical_g[(size_t(a) * B + B - 1) * G + g] != 0;
+    }
+    for (int b = 0; b < B; ++b) {
+      const int64_t* load = il.loads.data() + (size_t(a) * B + b) * G;
+      r.makespan.push_back(*std::max_element(load, load + G));
+    }
+    if (a > 0) r.reduce_wait += nab_wait;
+    if (sum > 0) {
+      imb_sum += double(M) / (double(sum) / double(G));
+      imb_n++;
+    }
+    r.tiles += sum;
+    r.issue_cycles += M;
+    D = free_drain_end(hw, W, vert);
+    r.drain_cycles += D - *std::max_element(W.begin(), W.end());
+    const int64_t red_end = std::max(D, red_end_prev) + reduce_cycles(hw, reduce_neurons(mv, K, a));
+    red_end_prev2 = red_end_prev;
+    red_end_prev = red_end;
+    r.reduce_end.push_back(red_end);
+  }
+  const int64_t T = G > 0 && A > 0 ? *std::max_element(W.begin(), W.end()) : 0;
+  for (size_t g = 0; g < G; ++g) {
+    r.groups[g].busy += busy[g];
+    r.groups[g].stall_input += wait_in[g];
+    r.groups[g].barrier_idle += T - busy[g] - wait_in[g];
+    r.input_stall = std::max(r.input_stall, wait_in[g]);
+  }
+  r.engine_cycles = red_end_prev;
+  r.reduce_tail = red_end_prev - D;
+  return T;
+}
+
 }  // namespace
 
 MvmTiming analyze_mvm(const Program& p, int index) {
@@ -212,12 +272,18 @@ MvmTiming analyze_mvm(const Program& p, int index) {
   const IterationLoads il = count_loads(mv, hw, r);
   double imb_sum = 0;
   int imb_n = 0;
-  if (hw.engine.sync == SyncMode::RowGroup)
-    row_group_walk(mv, hw, il, r, imb_sum, imb_n);
-  else
-    iteration_walk(mv, hw, il, r, imb_sum, imb_n);
-  // the engine runs but no group issues: everything but the issue cycles and the input stall
-  for (auto& g : r.groups) g.engine_overhead = r.engine_cycles - r.issue_cycles - r.input_stall;
+  int64_t span = 0;  // the cycles of the engine's issue (per group: busy + idle + input stall)
+  if (hw.engine.sync == SyncMode::Free) {
+    span = free_walk(mv, hw, il, r, imb_sum, imb_n);
+  } else {
+    if (hw.engine.sync == SyncMode::RowGroup)
+      row_group_walk(mv, hw, il, r, imb_sum, imb_n);
+    else
+      iteration_walk(mv, hw, il, r, imb_sum, imb_n);
+    span = r.issue_cycles + r.input_stall;
+  }
+  // the engine runs but no group issues: everything but the issue span
+  for (auto& g : r.groups) g.engine_overhead = r.engine_cycles - span;
   r.stream_end = stream_end_cycles(hw, mv.stream, r.reduce_end);
   r.section_end = std::max(r.engine_cycles, r.stream_end);
   if (!mv.stream.empty()) {
@@ -323,16 +389,20 @@ const std::vector<ReportKey<MvmTiming>>& mvm_keys() {
       {"first_load", "cycles", "ld(0): the first BlockNeuronBuffer slices load",
        [](M m) -> json { return m.first_load; }},
       {"issue_cycles", "cycles",
-       "sum of the iteration makespans M(n) (row-group sync: of the row-group makespans M(a))",
+       "sum of the iteration makespans M(n) (row-group and free sync: of the row-group makespans "
+       "M(a))",
        [](M m) -> json { return m.issue_cycles; }},
       {"input_stall", "cycles",
-       "sum of max(0, ld(n+1) - M(n)) (row-group sync: of I(a) - R(a) - M(a))",
+       "sum of max(0, ld(n+1) - M(n)) (row-group sync: of I(a) - R(a) - M(a); free sync: the "
+       "longest group input wait)",
        [](M m) -> json { return m.input_stall; }},
-      {"drain_cycles", "cycles", "sum over row-groups of the drain after their last iteration",
+      {"drain_cycles", "cycles",
+       "sum over row-groups of the drain after their last iteration (free sync: of D(a) - max_g "
+       "W_g(a))",
        [](M m) -> json { return m.drain_cycles; }},
       {"reduce_wait", "cycles",
        "cycles row-groups waited for the reduction two back (beyond the drain end; row-group sync: "
-       "beyond the issue end)",
+       "beyond the issue end; free sync: sum of the longest NAB-half waits)",
        [](M m) -> json { return m.reduce_wait; }},
       {"reduce_tail", "cycles", "last reduction end - last drain end",
        [](M m) -> json { return m.reduce_tail; }},

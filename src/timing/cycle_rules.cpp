@@ -91,6 +91,30 @@ int64_t next_row_group_start(const HwConfig& hw, int64_t issue_end, int64_t drai
   return std::max(hw.engine.sync == SyncMode::RowGroup ? issue_end : drain_end, reduce_end_prev);
 }
 
+int64_t free_group_start(int64_t walk_end_prev, int64_t reduce_end_prev2) {
+  return std::max(walk_end_prev, reduce_end_prev2);
+}
+
+int64_t free_walk_end(int64_t start, const int64_t* load, const std::vector<int64_t>& ready,
+                      int64_t* input_wait) {
+  bool any = false;
+  for (size_t b = 0; b < ready.size(); ++b) any = any || load[b] > 0;
+  if (!any) {
+    if (input_wait) *input_wait = 0;
+    return start;
+  }
+  return group_walk_end(start, load, ready, input_wait);
+}
+
+int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
+                       const std::vector<char>& vertical) {
+  CSBRNN_ASSERT(walk_end.size() == vertical.size());
+  int64_t d = 0;
+  for (size_t g = 0; g < walk_end.size(); ++g)
+    d = std::max(d, walk_end[g] + drain_cycles(hw, vertical[g] != 0));
+  return d;
+}
+
 EltUnit elt_unit_of(Op op) {
   switch (op) {
     case Op::BiasWb:

@@ -65,6 +65,15 @@ int64_t transfer_cycles(const HwConfig& hw, int64_t bytes);
 //   - R(a+1) = max(I(a), reduction end of a-1): the drain of a overlaps a+1's issue (the other
 //     NeuronAccumBuffer half); R(0) = 0.
 
+//
+// Free sync (no barrier inside an MVM): inputs resident as in row-group sync; group g walks the
+// row-groups a = 0..A-1 in order, each as in row-group sync, starting row-group a at
+//   S_g(a) = max(W_g(a-1), red_end(a-2))   (S_g(0) = 0; red_end(-1) = red_end(-2) = 0)
+// (its NeuronAccumBuffer half a mod 2 must have been reduced); W_g(a) = free_walk_end(S_g(a),
+// loads, ready) (= S_g(a) for a group without tiles in a). Drain: row-group a's accumulators are
+// final at D(a) = max_g (W_g(a) + drain_cycles(g issued a vertical tile in iteration (a, B-1)));
+// reduction as before; the MVM ends at the last red_end.
+
 /// ld(b) for b = 0..B-1: neuron_load_cycles of the widest of the L slices of slice set b.
 std::vector<int64_t> slice_set_load_cycles(const HwConfig& hw, const MvmProgram& mv);
 /// Row-group sync: ready(b) = ld(0) + ... + ld(b).
@@ -78,6 +87,18 @@ int64_t group_walk_end(int64_t start, const int64_t* load, const std::vector<int
 /// row-group sync max(issue end, reduction end of a-1).
 int64_t next_row_group_start(const HwConfig& hw, int64_t issue_end, int64_t drain_end,
                              int64_t reduce_end_prev);
+
+/// Free sync: when a group may start row-group a, given its walk end of a-1 (0 for a = 0) and
+/// the end of row-group a-2's reduction (0 if none).
+int64_t free_group_start(int64_t walk_end_prev, int64_t reduce_end_prev2);
+/// Free sync: a group's walk through a row-group from `start`: group_walk_end, or `start` when
+/// it has no tile in the row-group (then it waits for no input either).
+int64_t free_walk_end(int64_t start, const int64_t* load, const std::vector<int64_t>& ready,
+                      int64_t* input_wait = nullptr);
+/// Free sync: D(a) = max over groups g of walk_end[g] + drain_cycles(vertical[g]), vertical[g]:
+/// group g issued a vertical (from-up) tile in the row-group's last iteration.
+int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
+                       const std::vector<char>& vertical);
 
 /// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
 EltUnit elt_unit_of(Op op);

@@ -102,6 +102,50 @@ TEST_CASE("row-group: refusals name the key", "[compile][rowgroup]") {
   CHECK_NOTHROW(compile_program(m, hw, {"m.csb"}));
 }
 
+TEST_CASE("free sync: the same refusals, naming engine.sync=free", "[compile][rowgroup]") {
+  // free sync keeps the inputs resident exactly as row-group sync: same capacity (32 entries,
+  // as above), the same refusal of streamed weights, and the same programs
+  GenSpec s;
+  s.input_size = 40;
+  s.hidden_size = 24;
+  s.bh = 8;
+  s.bw = 8;
+  const CsbModel m = generate_csb_model(s);
+  HwConfig hw = row_group_hw(2, 2, 2, 2, SharingMode::TwoD);
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 31;
+  CHECK_THROWS_WITH(compile_program(m, hw, {"m.csb"}), Catch::StartsWith("m.csb: MVM 0 ") &&
+                                                           Catch::Contains("needs 32 entries") &&
+                                                           Catch::Contains("engine.sync = free"));
+  hw.buffers.block_neuron_buffer = 32;
+  const Program pf = compile_program(m, hw, {"m.csb"});
+  HwConfig rg = hw;
+  rg.engine.sync = SyncMode::RowGroup;
+  const Program pr = compile_program(m, rg, {"m.csb"});
+  REQUIRE(pf.mvms.size() == pr.mvms.size());
+  for (size_t i = 0; i < pf.mvms.size(); ++i) {
+    REQUIRE(pf.mvms[i].micro.size() == pr.mvms[i].micro.size());
+    for (size_t x = 0; x < pf.mvms[i].micro.size(); ++x) {
+      REQUIRE(pf.mvms[i].micro[x].items.size() == pr.mvms[i].micro[x].items.size());
+      for (size_t j = 0; j < pf.mvms[i].micro[x].items.size(); ++j) {
+        CHECK(pf.mvms[i].micro[x].items[j].kind == pr.mvms[i].micro[x].items[j].kind);
+        CHECK(pf.mvms[i].micro[x].items[j].rows == pr.mvms[i].micro[x].items[j].rows);
+        CHECK(pf.mvms[i].micro[x].items[j].cols == pr.mvms[i].micro[x].items[j].cols);
+      }
+    }
+  }
+  hw.buffers.weight_buffer_kib = 1;
+  try {
+    compile_program(m, hw, {"m.csb"});
+    FAIL("no error");
+  } catch (const Error& e) {
+    const std::string w = e.what();
+    CHECK_THAT(w, Catch::StartsWith("m.csb: engine.sync=free") &&
+                      Catch::Contains("larger buffers.weight_buffer_kib"));
+    CHECK(w.find('\n') == std::string::npos);
+  }
+}
+
 TEST_CASE("row-group: programs equal the fixed reference bit for bit", "[compile][rowgroup]") {
   // The row-group scheduler reorders only the sharing decisions; the interpreter's outputs must
   // still be the fixed-point reference's.

@@ -21,6 +21,7 @@
 #include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/stream_queue.h"
 #include "support/test_util.h"
+#include "timing/analytic.h"
 
 using namespace csbrnn;
 
@@ -1728,21 +1729,58 @@ TEST_CASE("row-group sync hand trace: 2 row-groups x 2 iteration columns, fast a
   check_equal("row-group, load width 2", f2, d2);
 }
 
+// Free sync on the same model (docs/timing.md "Synchronisation"; by hand from its rules):
+//   a0, S = 0: the walks of row-group sync: W = (6, 6, 3, 3), each group waits 1 cycle for
+//   slice set 0; D(0) = 6 + 5 = 11, red_end(0) = 14. a1, S_g = max(W_g(0), red_end(-1) = 0):
+//   g0 6 + 1 -> 7, + 1 -> 8; g1 6 -> 8; g2 3 + 4 -> 7, + 1 -> 8; g3 3 + 1 -> 4, + 4 -> 8 (inputs
+//   resident); D(1) = 8 + 5 = 13; red_end(1) = max(13, 14) + 3 = 17: the MVM lasts 17 (row-group
+//   sync 19, iteration sync 30). issue_cycles M(0) + M(1) = 10; T = 8; group 0: busy 7, input
+//   wait 1, barrier idle 8 - 7 - 1 = 0, overhead 17 - 8 = 9; input stall (longest wait) 1.
+TEST_CASE("free sync hand trace: 2 row-groups x 2 iteration columns, fast and detailed",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.engine.sync = SyncMode::Free;
+  const Program p = compile_program(rowgroup_lstm(), hw);
+  REQUIRE(p.mvms.size() == 1);
+  const Run fast = simulate(p, hw, 2, 5);
+  REQUIRE(fast.error.empty());
+  CHECK(figure(fast, "engine_cycles") == 2 * 17);
+  CHECK(figure(fast, "iterations") == 2 * 4);
+  CHECK(figure(fast, "engine_issue_cycles") == 2 * 10);
+  CHECK(figure(fast, "stall_input_cycles") == 2 * 1);
+  CHECK(figure(fast, "group 0 busy") == 2 * 7);
+  CHECK(figure(fast, "group 0 barrier_idle") == 0);
+  CHECK(figure(fast, "group 0 stall_input") == 2 * 1);
+  CHECK(figure(fast, "group 0 engine_overhead") == 2 * 9);
+  CHECK(figure(fast, "group 2 barrier_idle") == 0);
+  const Run rg = simulate(p, rowgroup_of(test::tiny_hw()), 2, 5);
+  CHECK(figure(fast, "total") == figure(rg, "total") - 2 * (19 - 17));
+  const InterpretResult ref = interpret(p, test::random_input(2, p.input_size, 5, hw.numeric), 2);
+  CHECK(fast.y == ref.y);
+  // the detailed mode at ideal knobs: the same cycles and figures, from its state machines
+  const Run det = simulate(p, detailed_of(hw), 2, 5);
+  REQUIRE(det.error.empty());
+  CHECK(figure(det, "engine_cycles") == 2 * 17);
+  check_equal("free", fast, det);
+}
+
 namespace {
 
 /// Random models and timing knobs in row-group sync: fast == detailed on every figure (first
 /// divergence named), outputs == the interpreter.
-void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
+void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count,
+                              SyncMode sync = SyncMode::RowGroup) {
   std::mt19937_64 rng(seed);
   int differ = 0;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
-    const HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
+    HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
+    hw.engine.sync = sync;
     const Program prog = compile_program(generate_csb_model(s), hw);
     const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
     const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
-    const std::string what = "row-group random case " + std::to_string(i) + " sharing " +
-                             sharing_name(hw.sharing) + " stream " +
+    const std::string what = std::string(sync_name(sync)) + " random case " + std::to_string(i) +
+                             " sharing " + sharing_name(hw.sharing) + " stream " +
                              std::to_string(hw.eltwise.stream);
     check_equal(what, fast, det);
     const InterpretResult ref =
@@ -1785,16 +1823,19 @@ TEST_CASE("row-group sync: detailed == fast, random models and knobs on 1x4 grou
   random_rowgroup_equality(1, 4, 2, 2, 43, 12);
 }
 
-// Every detailed knob with row-group sync on random models: outputs stay bit-exact (fast and
-// interpreter), the tiles are the same, and the knobs only add cycles to the ideal machine.
-TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed]") {
-  std::mt19937_64 rng(77);
+namespace {
+
+// Every detailed knob with row-group (free) sync on random models: outputs stay bit-exact (fast
+// and interpreter), the tiles are the same, and the knobs only add cycles to the ideal machine.
+void all_knobs_random(SyncMode sync, uint64_t seed) {
+  std::mt19937_64 rng(seed);
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int slower = 0;
   const int count = 16;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 7700 + uint64_t(i));
-    const HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
+    HwConfig hw = rowgroup_of(random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng));
+    hw.engine.sync = sync;
     const Program prog = compile_program(generate_csb_model(s), hw);
     HwConfig det = detailed_of(hw);
     randomize_detailed(det, rng);
@@ -1812,6 +1853,56 @@ TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed
     slower += figure(x, "total") > figure(fast, "total") ? 1 : 0;
   }
   CHECK(slower > count / 2);
+}
+
+}  // namespace
+
+TEST_CASE("row-group sync: all detailed knobs on random models", "[sim][detailed]") {
+  all_knobs_random(SyncMode::RowGroup, 77);
+}
+
+TEST_CASE("free sync: all detailed knobs on random models", "[sim][detailed]") {
+  all_knobs_random(SyncMode::Free, 78);
+}
+
+TEST_CASE("free sync: detailed == fast, random models and knobs on 2x2 groups of 4x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(2, 2, 4, 4, 51, 12, SyncMode::Free);
+}
+
+TEST_CASE("free sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
+          "[sim][detailed]") {
+  random_rowgroup_equality(3, 2, 2, 4, 52, 12, SyncMode::Free);
+}
+
+// Free sync's NAB-half wait in the VCD (reason 12): on one group (1x1) the analytic
+// reduce_wait is that group's own wait, sum over a >= 1 of S(a) - W(a-1) (docs/timing.md "Free
+// sync"), so the cycles with reason 12 over one timestep must add up to the analytic
+// reduce_wait of all MVMs; one reduction lane and a 40-cycle reduction latency make the
+// reductions long enough to wait.
+TEST_CASE("free sync: the NAB-half wait in the VCD equals the analytic reduce_wait",
+          "[sim][detailed]") {
+  HwConfig hw = test::tiny_hw();
+  hw.engine.K = hw.engine.L = 1;
+  hw.engine.reduce_lanes = 1;
+  hw.engine.lat_reduce = 40;
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 1024;
+  const Program p = compile_program(rowgroup_lstm(), hw);  // 4 block-rows: 4 row-groups
+  REQUIRE(p.mvms[0].iter_rows >= 3);
+  const timing::TimingReport a = timing::analyze(p);
+  int64_t want = 0;
+  for (const timing::MvmTiming& m : a.mvms) want += m.reduce_wait;
+  REQUIRE(want > 0);
+  test::TempDir t("freevcd");
+  const std::string vcd = (t.path / "f.vcd").string();
+  const Run r = simulate(p, detailed_of(hw), 1, 5, vcd);
+  REQUIRE(r.error.empty());
+  CHECK(figure(r, "engine_cycles") == a.engine_cycles);
+  const auto reason = vcd_series(read_text_file(vcd), "reason_0_0");
+  int64_t got = 0;
+  for (int64_t c = 0; c < figure(r, "total") + 2; ++c) got += vcd_at_cycle_end(reason, c) == 12;
+  CHECK(got == want);
 }
 
 // Streamed weight images are not modelled with row-group sync: both modes refuse with one line

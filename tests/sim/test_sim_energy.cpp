@@ -206,6 +206,40 @@ TEST_CASE("energy: fast, detailed and analytic action counts equal on random mod
   CHECK(streamed > 0);  // streams exercised
 }
 
+TEST_CASE("energy: fast, detailed and analytic action counts equal with free sync",
+          "[sim][energy]") {
+  // free sync loads each slice set once per MVM, like row-group sync
+  std::mt19937_64 rng(1313);
+  for (int i = 0; i < 4; ++i) {
+    GenSpec s = test::random_spec(rng, 24, 6, 600 + uint64_t(i));
+    HwConfig hw;
+    hw.engine.K = 2 + i % 2;
+    hw.engine.L = 2;
+    hw.engine.P = 2;
+    hw.engine.Q = 2 + i % 3;
+    hw.sharing = std::vector<SharingMode>{SharingMode::None, SharingMode::Horizontal,
+                                          SharingMode::Vertical, SharingMode::TwoD}[size_t(i % 4)];
+    hw.eltwise.stream = i % 2 == 0;
+    hw.engine.sync = SyncMode::Free;
+    hw.buffers.block_neuron_buffer = 1024;
+    test::randomize_timing(hw, rng);
+    hw.engine.reduce_lanes = std::max(hw.engine.reduce_lanes, hw.engine.K * s.bh);
+    const Program p = compile_program(generate_csb_model(s), hw);
+    const ActionCounts fast = simulate_counts(p, hw, 2);
+    check_equal(energy::program_counts(p, hw, 2), fast, "free case " + std::to_string(i));
+    HwConfig det = hw;
+    det.timing = TimingMode::Detailed;
+    check_equal(simulate_counts(p, det, 2), fast, "free case " + std::to_string(i) + " detailed");
+    HwConfig rg = hw;  // the same loads and issues as row-group sync: only the timing differs
+    rg.engine.sync = SyncMode::RowGroup;
+    const ActionCounts rgc = simulate_counts(p, rg, 2);
+    CHECK(rgc.tiles == fast.tiles);
+    CHECK(rgc.mac_ops == fast.mac_ops);
+    CHECK(rgc.bnb_writes == fast.bnb_writes);
+    CHECK(fast.tiles > 0);
+  }
+}
+
 TEST_CASE("energy: the model's arithmetic on one count per part, by hand", "[sim][energy]") {
   const energy::EnergyTable& t = energy::default_table();
   HwConfig hw;  // 4x4 groups of 4x4 PEs, 200 MHz, 512 KiB weight buffers

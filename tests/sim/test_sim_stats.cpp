@@ -129,6 +129,16 @@ TEST_CASE("analytic and simulated records are equal field by field with row-grou
   check_records_equal(hw);
 }
 
+TEST_CASE("analytic and simulated records are equal field by field with free sync",
+          "[sim][stats]") {
+  // engine.sync=free (docs/timing.md "Synchronisation"): per-group row-group starts, NAB-half
+  // waits, per-group drains and the free statistics (idle = T - busy - input wait) of both.
+  HwConfig hw = small_hw();
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 1024;
+  check_records_equal(hw);
+}
+
 TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md lists them all",
           "[sim][stats]") {
   const HwConfig base = small_hw();

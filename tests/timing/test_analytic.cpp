@@ -394,3 +394,149 @@ TEST_CASE("engine walk: row-group sync equals a cycle-stepped event walk", "[tim
     }
   }
 }
+
+TEST_CASE("engine walk: free sync against row-group and iteration sync, hand-worked", "[timing]") {
+  // 2x2 groups (g = 2k + l), 3 row-groups x 1 iteration column (BR = 6, BC = 2), bh = 4, two
+  // slices 2 wide at neuron_load_width 1 -> ld = 2, ready = (2). Drain 5 (+1 vertical), reduction
+  // of 2 block-rows x 4 = 8 neurons: ceil(8/16) + 2 = 3. Tiles per group (g0, g1, g2, g3):
+  //   a0: 10, 2, 2, 2     a1: 2, 10, 2, 2 + 1 from up (g3 receives from g1)     a2: 2, 2, 10, 2
+  // Iteration sync: t = ld(0) = 2; a0 M 10 -> 12 (the reload, 2, hides); drain 5 -> 17,
+  //   reduction 17..20. a1 at 17, M 10 -> 27, vertical drain 6 -> 33, reduction 33..36. a2 at
+  //   max(33, 20) = 33 -> 43, drain -> 48, reduction max(48, 36) + 3 = 51.
+  // Row-group sync: a0 R 0: g0 waits to 2, -> 12, others -> 4; I 12, D 17, red 20. a1 R 12:
+  //   g1 -> 22 (g3 12 + 3 = 15); I 22, D 22 + 6 = 28, red max(28, 20) + 3 = 31. a2 R = max(22,
+  //   red(0) 20) = 22: g2 -> 32; I 32, D 37, red max(37, 31) + 3 = 40.
+  // Free sync: a0 S = 0: W = (12, 4, 4, 4) (each waits 2 for slice set 0); D(0) = 12 + 5 = 17,
+  //   red(0) = 20. a1 S_g = W_g(0) (red(-1) = 0): g0 12 -> 14, g1 4 -> 14, g2 4 -> 6, g3 4 -> 7;
+  //   D(1) = max(14 + 5, 14 + 5, 6 + 5, 7 + 6) = 19 (the vertical drain is g3's only),
+  //   red(1) = max(19, 20) + 3 = 23. a2 S_g = max(W_g(1), red(0) = 20) = 20 for all (they wait
+  //   for NAB half 0: 6, 6, 14, 13 cycles): g2 -> 30, others -> 22; D(2) = 35,
+  //   red(2) = max(35, 23) + 3 = 38. So free 38 < row-group 40 < iteration 51.
+  // Free statistics: issue_cycles = M(0) + M(1) + M(2) = 30; T = max_g W_g(2) = 30; busy
+  //   (14, 14, 14, 7); input wait 2 each (the MVM's input_stall = the longest, 2); barrier idle =
+  //   T - busy - wait = (14, 14, 14, 21); overhead 38 - 30 = 8; drain_cycles = sum D(a) - max_g
+  //   W_g(a) = 5 + 5 + 5 = 15; reduce_wait = sum_a>=1 of the longest NAB-half wait = 0 + 14.
+  Program p = machine(2, 2, 6, 2, 4, {2, 2});
+  p.hw.engine.neuron_load_width = 1;
+  MvmProgram& m = p.mvms[0];
+  const int t[3][4] = {{10, 2, 2, 2}, {2, 10, 2, 2}, {2, 2, 10, 2}};
+  for (int a = 0; a < 3; ++a)
+    for (int g = 0; g < 4; ++g)
+      m.micro[size_t(a) * 4 + g].items = {tiles_item(ItemKind::Local, t[a][g])};
+  m.micro[1 * 4 + 3].items.push_back(tiles_item(ItemKind::FromUp, 1));
+  m.useful_macs = 4 * 49;
+
+  CHECK(analyze_mvm(p, 0).engine_cycles == 51);
+  p.hw.engine.sync = SyncMode::RowGroup;
+  CHECK(analyze_mvm(p, 0).engine_cycles == 40);
+  p.hw.engine.sync = SyncMode::Free;
+  const MvmTiming f = analyze_mvm(p, 0);
+  CHECK(f.engine_cycles == 38);
+  CHECK(f.first_load == 2);
+  CHECK(f.reduce_end == std::vector<int64_t>{20, 23, 38});
+  CHECK(f.issue_cycles == 30);
+  CHECK(f.input_stall == 2);
+  CHECK(f.drain_cycles == 15);
+  CHECK(f.reduce_wait == 14);
+  CHECK(f.reduce_tail == 3);
+  CHECK(f.tiles == 49);
+  const int64_t busy[4] = {14, 14, 14, 7}, idle[4] = {14, 14, 14, 21};
+  for (int g = 0; g < 4; ++g) {
+    INFO("group " << g);
+    CHECK(f.groups[size_t(g)].busy == busy[g]);
+    CHECK(f.groups[size_t(g)].barrier_idle == idle[g]);
+    CHECK(f.groups[size_t(g)].stall_input == 2);
+    CHECK(f.groups[size_t(g)].engine_overhead == 8);
+  }
+  CHECK(f.group_occupancy == Approx(49.0 / (4 * 38)));
+}
+
+TEST_CASE("engine walk: free sync equals a cycle-stepped event walk", "[timing]") {
+  // Random programs; the reference steps every group cycle by cycle through all row-groups: a
+  // group entering row-group a waits (cycle by cycle) until the reduction of a-2 has ended, then
+  // at iteration b with tiles left issues one per cycle once slice set b is resident and moves
+  // on when b is done (a group without tiles in a moves straight on); row-group a's
+  // accumulators are final when every group's own drain (after its last tile of a; longer if it
+  // issued a vertical tile in a's last iteration) is over; one reduction unit, in order.
+  std::mt19937 rng(78);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int inst = 0; inst < 300; ++inst) {
+    const int K = uni(1, 3), L = uni(1, 3), A = uni(1, 5), B = uni(1, 4);
+    const int BR = (A - 1) * K + uni(1, K), BC = (B - 1) * L + uni(1, L), bh = uni(1, 12);
+    std::vector<int> widths(static_cast<size_t>(BC));
+    for (auto& w : widths) w = uni(1, 40);
+    Program p = machine(K, L, BR, BC, bh, widths);
+    p.hw.engine.sync = SyncMode::Free;
+    p.hw.engine.neuron_load_width = uni(1, 8);
+    p.hw.engine.reduce_lanes = uni(1, 16);
+    p.hw.engine.lat_vertical_path = uni(0, 3);
+    MvmProgram& m = p.mvms[0];
+    const size_t G = size_t(K) * L;
+    std::vector<int> load(m.micro.size(), 0);
+    std::vector<char> vert(m.micro.size(), 0);
+    for (size_t x = 0; x < m.micro.size(); ++x) {
+      const int lt = uni(0, 5) < 2 ? 0 : uni(1, 6), vt = uni(0, 3) == 0 ? uni(1, 2) : 0;
+      if (lt) m.micro[x].items.push_back(tiles_item(ItemKind::Local, lt));
+      if (vt) m.micro[x].items.push_back(tiles_item(ItemKind::FromUp, vt));
+      load[x] = lt + vt;
+      vert[x] = vt > 0;
+    }
+    std::vector<int64_t> ready(static_cast<size_t>(B));
+    int64_t c = 0;
+    for (int b = 0; b < B; ++b) {
+      int w = 0;
+      for (int l = 0; l < L; ++l)
+        if (b * L + l < BC) w = std::max(w, widths[size_t(b) * L + l]);
+      for (int left = w; left > 0; left -= p.hw.engine.neuron_load_width) ++c;
+      ready[size_t(b)] = c;
+    }
+    const int64_t drain = p.hw.engine.pipeline_depth(),
+                  vdrain = drain + p.hw.engine.lat_vertical_path;
+    std::vector<int64_t> red(size_t(A), 0), at(G, 0), wait(G, 0), busy(G, 0);
+    int64_t issue = 0, prev_red = 0;
+    for (int a = 0; a < A; ++a) {
+      int64_t D = 0, M = 0;
+      for (size_t g = 0; g < G; ++g) {
+        int64_t cyc = at[g], sum = 0;
+        for (int b = 0; b < B; ++b) sum += load[(size_t(a) * B + b) * G + g];
+        while (a >= 2 && cyc < red[size_t(a - 2)]) ++cyc;  // NAB half a mod 2 not reduced yet
+        if (sum > 0)
+          for (int b = 0; b < B; ++b)
+            for (int64_t left = load[(size_t(a) * B + b) * G + g];;) {
+              if (cyc < ready[size_t(b)]) {
+                ++cyc, ++wait[g];
+                continue;
+              }
+              if (left == 0) break;
+              --left, ++cyc;
+            }
+        at[g] = cyc;
+        busy[g] += sum;
+        M = std::max(M, sum);
+        D = std::max(D, cyc + (vert[(size_t(a) * B + B - 1) * G + g] ? vdrain : drain));
+      }
+      issue += M;
+      const int64_t rows = std::min(K, BR - a * K);
+      red[size_t(a)] = std::max(D, prev_red) +
+                       (rows * bh + p.hw.engine.reduce_lanes - 1) / p.hw.engine.reduce_lanes +
+                       p.hw.engine.lat_reduce;
+      prev_red = red[size_t(a)];
+    }
+    const int64_t T = *std::max_element(at.begin(), at.end());
+    const MvmTiming t = analyze_mvm(p, 0);
+    INFO("instance " << inst << " K " << K << " L " << L << " A " << A << " B " << B);
+    REQUIRE(t.engine_cycles == red.back());
+    CHECK(t.reduce_end == red);
+    CHECK(t.issue_cycles == issue);
+    CHECK(t.input_stall == *std::max_element(wait.begin(), wait.end()));
+    for (size_t g = 0; g < G; ++g) {
+      CHECK(t.groups[g].busy == busy[g]);
+      CHECK(t.groups[g].stall_input == wait[g]);
+      CHECK(t.groups[g].barrier_idle == T - busy[g] - wait[g]);
+      CHECK(t.groups[g].engine_overhead == red.back() - T);
+    }
+    // never slower than row-group sync on the same program
+    p.hw.engine.sync = SyncMode::RowGroup;
+    CHECK(t.engine_cycles <= analyze_mvm(p, 0).engine_cycles);
+  }
+}

@@ -108,7 +108,8 @@ void DetailedEngine::start_section(const Section& s) {
   phase_ = Phase::FirstLoad;
   state = 1;
   streamer.begin_mvm(m_, b);  // streamed weights of iteration 0 (or what the staging holds)
-  rg_ = ctx_.hw.engine.sync == SyncMode::RowGroup;
+  rg_ = inputs_resident(ctx_.hw.engine.sync);
+  free_ = ctx_.hw.engine.sync == SyncMode::Free;
   loader_.resident = rg_;
   loader_.start(mv, 0, ctx_.banks);
   if (rg_) {  // row-group 0 starts at once; its groups wait for slice set 0
@@ -118,7 +119,22 @@ void DetailedEngine::start_section(const Section& s) {
     red_done_ = 0;
     red_q_.clear();
     markers_ = markers1_ = 0;
-    begin_row_group(b);
+    if (free_) {
+      phase_ = Phase::Issue;
+      state = 2;
+      iteration = 0;
+      ga_.assign(size_t(G_), 0);
+      nabwait_.assign(size_t(G_), 0);
+      fr_busy_.assign(size_t(G_), 0);
+      fr_wait_.assign(size_t(G_), 0);
+      fr_ended_[0] = fr_ended_[1] = 0;
+      fr_M_[0] = fr_M_[1] = fr_sum_[0] = fr_sum_[1] = 0;
+      fr_cleared_ = -1;
+      rg_start_ = b;
+      for (int g = 0; g < G_; ++g) free_enter(g, b);
+    } else {
+      begin_row_group(b);
+    }
   }
   settle(b);
   streamer.issue(b);
@@ -157,7 +173,8 @@ void DetailedEngine::start_item(int g, int64_t c) {
   last_kind_[size_t(g)] = kind;
   // the shared datapath: the item's products into its accumulators
   const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
-  const int64_t n = rg_ ? int64_t(rg_a_) * B_ + bcur_[size_t(g)] : n_;  // the group's iteration
+  const int64_t n =
+      rg_ ? int64_t(free_ ? ga_[size_t(g)] : rg_a_) * B_ + bcur_[size_t(g)] : n_;  // its iteration
   const int k = g / L_, l = g % L_, bhalf = loader_.slot(mv, n), nhalf = int(n / mv.iter_cols) % 2;
   const GroupImage& image = st_.wbuf[size_t(g)]->images[size_t(m_)];
   GroupStats& gs = ctx_.stats.groups[size_t(g)];
@@ -297,8 +314,10 @@ void DetailedEngine::work(int64_t c) {
   }
   for (int g = 0; g < G_; ++g) {
     const size_t gi = size_t(g);
-    reason[gi] =
-        issuing_[gi] ? kIssue : (phase_ == Phase::Issue && load_[gi] > 0 ? kBarrier : kIdle);
+    reason[gi] = issuing_[gi]                                        ? kIssue
+                 : free_ && phase_ == Phase::Issue && nabwait_[gi]   ? kNabWait
+                 : !free_ && phase_ == Phase::Issue && load_[gi] > 0 ? kBarrier
+                                                                     : kIdle;
     if (occupancy_[gi] == 0 && !issuing_[gi]) continue;  // idle by its own state
     uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
     if (occupancy_[gi] > 0) {  // the pipeline registers advance one stage
@@ -498,6 +517,15 @@ void DetailedEngine::end_iteration(int64_t b) {
 
 void DetailedEngine::advance(int g, int64_t b) {
   const size_t gi = size_t(g);
+  const int a = free_ ? ga_[gi] : rg_a_;
+  if (free_ && bcur_[gi] == 0 && !adv_[gi] && !inwait_[gi]) {  // a row-group without its tiles:
+    bool any = false;                                          // it waits for no input either
+    for (int bb = 0; bb < B_ && !any; ++bb) {
+      const CsbEngine::FlatItems fi = st_.items(m_, int64_t(a) * B_ + bb, g);
+      any = fi.first != fi.last;
+    }
+    if (!any) bcur_[gi] = B_;
+  }
   while (bcur_[gi] < B_) {
     if (bcur_[gi] >= resident_) {  // waits for its slice set
       adv_[gi] = 1;
@@ -505,7 +533,7 @@ void DetailedEngine::advance(int g, int64_t b) {
       return;
     }
     inwait_[gi] = 0;
-    const CsbEngine::FlatItems fi = st_.items(m_, int64_t(rg_a_) * B_ + bcur_[gi], g);
+    const CsbEngine::FlatItems fi = st_.items(m_, int64_t(a) * B_ + bcur_[gi], g);
     cur_[gi] = fi.first;
     end_[gi] = fi.last;
     vertical_iter_[gi] = 0;  // the drain marker's path: a vertical tile of the last iteration
@@ -519,6 +547,81 @@ void DetailedEngine::advance(int g, int64_t b) {
   adv_[gi] = inwait_[gi] = 0;
   issuing_[gi] = 0;  // its walk is over: done (raised at the end of its last issue cycle)
   done_at_[gi] = b;
+  if (free_) free_walked(g, b);
+}
+
+void DetailedEngine::free_enter(int g, int64_t b) {
+  const size_t gi = size_t(g);
+  const int a = ga_[gi];
+  if (a > fr_cleared_) {  // the first group into row-group a: its NAB half (a-2 reduced) clears
+    st_.nab.clear(a % 2);
+    fr_cleared_ = a;
+  }
+  iteration = std::max<int64_t>(iteration, int64_t(a) * B_);
+  nabwait_[gi] = 0;
+  bcur_[gi] = 0;
+  load_[gi] = 0;
+  adv_[gi] = inwait_[gi] = 0;
+  last_kind_[gi] = kNoKind;
+  bubble_left_[gi] = 0;
+  link_wait_[gi] = 0;
+  wwait_[gi] = 0;
+  wstall_[gi] = 0;
+  vertical_iter_[gi] = 0;
+  done_at_[gi] = b;
+  issuing_[gi] = 1;
+  advance(g, b);
+}
+
+void DetailedEngine::free_walked(int g, int64_t b) {
+  const size_t gi = size_t(g);
+  const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
+  const int a = ga_[gi], h = a % 2;
+  // its drain marker behind its last tile of a, tagged with a's NAB half
+  const bool v = vertical_iter_[gi] != 0;
+  pipe_[gi * size_t(vdepth_)] |= h ? (v ? kMarkerV1 : kMarker1) : (v ? kMarkerV : kMarker);
+  ++occupancy_[gi];
+  ++(h ? markers1_ : markers_);
+  fr_busy_[gi] += load_[gi];
+  fr_wait_[gi] += inwait_cycles_[gi];
+  inwait_cycles_[gi] = 0;
+  fr_M_[h] = std::max(fr_M_[h], load_[gi]);
+  fr_sum_[h] += load_[gi];
+  ctx_.stats.groups[gi].busy += load_[gi];
+  if (++fr_ended_[h] == G_) {  // every group has walked a: its reduction may follow its drains
+    SimStats& st = ctx_.stats;
+    st.iterations += B_;
+    st.engine_issue_cycles += fr_M_[h];
+    if (st.record_iterations) st.iteration_cycles.push_back(b - rg_start_);
+    rg_start_ = b;
+    if (fr_sum_[h] > 0) {
+      st.imbalance_sum += double(fr_M_[h]) / (double(fr_sum_[h]) / G_);
+      st.imbalance_iters++;
+    }
+    fr_ended_[h] = 0;
+    fr_M_[h] = fr_sum_[h] = 0;
+    red_q_.push_back(a);
+    rg_a_ = a + 1;  // row-groups walked by every group
+  }
+  ++ga_[gi];
+  if (ga_[gi] >= mv.iter_rows) return;  // its walk of the MVM is over
+  if (red_done_ >= ga_[gi] - 1)
+    free_enter(g, b);  // S_g(a+1) = W_g(a): its NAB half is free
+  else
+    nabwait_[gi] = 1;  // waits for row-group a-1's reduction (settle_rg enters it then)
+}
+
+void DetailedEngine::free_finish() {
+  int64_t T = 0, stall = 0;
+  for (int g = 0; g < G_; ++g) T = std::max(T, done_at_[size_t(g)] - section_start_);
+  for (int g = 0; g < G_; ++g) {
+    GroupStats& gs = ctx_.stats.groups[size_t(g)];
+    gs.stall_input += fr_wait_[size_t(g)];
+    gs.barrier_idle += T - fr_busy_[size_t(g)] - fr_wait_[size_t(g)];
+    stall = std::max(stall, fr_wait_[size_t(g)]);
+  }
+  ctx_.stats.stall_input_cycles += stall;
+  issue_sum_ = T;
 }
 
 void DetailedEngine::begin_row_group(int64_t b) {
@@ -636,9 +739,19 @@ void DetailedEngine::settle_rg(int64_t b) {
         bool all = true;
         for (int g = 0; g < G_; ++g) {
           if (adv_[size_t(g)]) advance(g, b);
-          all = all && !issuing_[size_t(g)];
+          if (free_ && nabwait_[size_t(g)] && red_done_ >= ga_[size_t(g)] - 1) {
+            free_enter(g, b);  // its NAB half has been reduced
+            again = true;
+          }
+          all = all && !issuing_[size_t(g)] && !(free_ && nabwait_[size_t(g)]);
         }
         if (!all) break;
+        if (free_) {  // every group has walked the whole MVM: the reductions remain
+          phase_ = Phase::Final;
+          state = 6;
+          again = true;
+          break;
+        }
         if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
         if (barrier_left_ > 0) {
           state = 3;
@@ -657,6 +770,7 @@ void DetailedEngine::settle_rg(int64_t b) {
         break;
       case Phase::Final:
         if (red_done_ < mv.iter_rows) break;
+        if (free_) free_finish();
         add_engine_section(ctx_.stats, size_t(mv.layer), b - section_start_, issue_sum_,
                            sec_.count);
         phase_ = Phase::Idle;

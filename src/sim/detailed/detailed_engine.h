@@ -104,6 +104,7 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
     kPortWait = 9,     // no read port of its input buffer granted (detailed.input_ports)
     kWeightWait = 10,  // its streamed weights of the iteration have not all arrived
     kInputWait = 11,   // row-group sync: the next iteration's slice set is not resident yet
+    kNabWait = 12,     // free sync: its next row-group's NeuronAccumBuffer half is not reduced
   };
   std::vector<int> reason;          // per group
   std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
@@ -122,6 +123,10 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   void end_row_group(int64_t b);
   void advance(int g, int64_t b);  // g enters its next iteration (or ends its walk) at boundary b
   void start_reduction(int a);     // row-group a's reduction (datapath + the FSM)
+  // free sync: group g enters its row-group ga_[g] at boundary b / has walked it at b
+  void free_enter(int g, int64_t b);
+  void free_walked(int g, int64_t b);
+  void free_finish();                                          // the MVM's free-sync statistics
   void start_item(int g, int64_t c);                           // the item's first cycle is c
   void issue_tile(int g, int64_t c, size_t bucket);            // g issues its next tile in cycle c
   void tile_rows(int g, const uint16_t*& rows, int& n) const;  // its next tile's NAB rows
@@ -147,7 +152,14 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   int barrier_left_ = -1;  // -1: not all done yet
   int markers_ = 0;        // drain markers still in the pipelines (row-group sync: NAB half 0)
   int markers1_ = 0;       // row-group sync: drain markers of NAB half 1
-  bool rg_ = false;        // engine.sync = row-group
+  bool rg_ = false;        // engine.sync = row-group or free (inputs resident)
+  bool free_ = false;      // engine.sync = free: per-group row-groups, no barrier
+  std::vector<int> ga_;    // free sync, per group: its row-group
+  std::vector<uint8_t> nabwait_;                   // free sync: waits for its NAB half
+  std::vector<int64_t> fr_busy_, fr_wait_;         // free sync, per group: MVM tiles, input wait
+  int fr_ended_[2] = {0, 0};                       // groups that have walked the half's row-group
+  int64_t fr_M_[2] = {0, 0}, fr_sum_[2] = {0, 0};  // its makespan and tiles so far
+  int fr_cleared_ = -1;                            // the last row-group whose NAB half is cleared
   int B_ = 1, rg_a_ = 0, resident_ = 0, red_done_ = 0;  // iteration columns; row-group issuing;
                                                         // slice sets resident; reductions done
   int64_t rg_start_ = 0;                                // R(a)
