@@ -338,6 +338,26 @@ void CsbEngine::end_iteration() {
   next_trigger(wake_);
 }
 
+void CsbEngine::record_walk(int g, int64_t start, const std::vector<int64_t>& load) {
+  // the utilization picture of a walk that starts at `start` (cycles from the section start):
+  // one busy interval per iteration, waiting for each slice set as the walk does
+  int64_t t = start;
+  std::vector<std::pair<int64_t, int64_t>> walk;
+  for (size_t b = 0; b < load.size(); ++b) {
+    t = std::max(t, rg_ready_[b]);
+    const int64_t s = section_start_ + t, e = s + load[b];
+    add_busy_interval(ctx_.stats, size_t(g), s, e);
+    if (group_events && e > s) {  // the VCD's `busy`
+      if (!walk.empty() && walk.back().second == s)
+        walk.back().second = e;
+      else
+        walk.push_back({s, e});
+    }
+    t += load[b];
+  }
+  if (group_events) groups[size_t(g)]->trace_walk(std::move(walk));
+}
+
 void CsbEngine::rg_begin() {
   const MvmProgram& mv = mvm();
   const int a = rg_a_, B = mv.iter_cols;
@@ -361,21 +381,7 @@ void CsbEngine::rg_begin() {
     I = std::max(I, timing::group_walk_end(R, load.data(), rg_ready_));
     M = std::max(M, busy[size_t(g)]);
     tiles += busy[size_t(g)];
-    int64_t t = R;  // utilization picture: one busy interval per iteration of the walk
-    std::vector<std::pair<int64_t, int64_t>> walk;
-    for (int b = 0; b < B; ++b) {
-      t = std::max(t, rg_ready_[size_t(b)]);
-      const int64_t s = section_start_ + t, e = s + load[size_t(b)];
-      add_busy_interval(ctx_.stats, size_t(g), s, e);
-      if (group_events && e > s) {  // the VCD's `busy`
-        if (!walk.empty() && walk.back().second == s)
-          walk.back().second = e;
-        else
-          walk.push_back({s, e});
-      }
-      t += load[size_t(b)];
-    }
-    if (group_events) gp.trace_walk(std::move(walk));
+    record_walk(g, R, load);
   }
   // statistics (docs/simulator.md "Row-group sync"): M(a) issue, I - R - M input stall
   const int64_t in_stall = I - R - M;
@@ -443,21 +449,7 @@ void CsbEngine::free_begin() {
         if (f->item.kind == ItemKind::FromUp) vertical[size_t(g)] = 1;
     }
     if (busy == 0) continue;
-    int64_t t = S;  // utilization picture: one busy interval per iteration of the walk
-    std::vector<std::pair<int64_t, int64_t>> walk;
-    for (int b = 0; b < B; ++b) {
-      t = std::max(t, rg_ready_[size_t(b)]);
-      const int64_t s = section_start_ + t, e = s + load[size_t(b)];
-      add_busy_interval(ctx_.stats, size_t(g), s, e);
-      if (group_events && e > s) {  // the VCD's `busy`
-        if (!walk.empty() && walk.back().second == s)
-          walk.back().second = e;
-        else
-          walk.push_back({s, e});
-      }
-      t += load[size_t(b)];
-    }
-    if (group_events) gp.trace_walk(std::move(walk));
+    record_walk(g, S, load);
   }
   // the accumulators of row-group a are final at D(a); its reduction follows in order
   rg_red_.push_back({a, section_start_ + timing::free_drain_end(ctx_.hw, fr_W_, vertical)});

@@ -126,8 +126,11 @@ class CsbEngine : public sc_core::sc_module, public SectionUnit {
   // row-group sync (engine.sync = row-group)
   bool rg() const { return inputs_resident(ctx_.hw.engine.sync); }
   bool free_sync() const { return ctx_.hw.engine.sync == SyncMode::Free; }
-  void rg_proc();         // the engine's part of proc() in row-group sync
-  void rg_begin();        // row-group rg_a_ starts issuing now
+  void rg_proc();   // the engine's part of proc() in row-group sync
+  void rg_begin();  // row-group rg_a_ starts issuing now
+  /// Busy intervals (and the VCD's `busy`) of group g's walk from `start` over `load` (per
+  /// iteration of the row-group), row-group and free sync.
+  void record_walk(int g, int64_t start, const std::vector<int64_t>& load);
   void rg_end();          // its issue end I(a): stats, its drain and reduction queued
   void rg_reduce_proc();  // the reductions, in row-group order
   // free sync (engine.sync = free): row-group rg_a_ is taken on when its first group may start
