@@ -827,19 +827,7 @@ void DetailedEngine::settle(int64_t b) {
         break;
       case Phase::WaitReduce: {
         if (reduce_.busy()) break;
-        const MvmProgram& mv = ctx_.prog->mvms[size_t(m_)];
-        const int a = int(n_ / mv.iter_cols);
-        std::vector<int64_t*> row(size_t(L_), nullptr);
-        int rows = 0;
-        for (int k = 0; k < K_; ++k) {
-          const int br = a * K_ + k;
-          if (br >= mv.BR) break;
-          for (int l = 0; l < L_; ++l) row[size_t(l)] = st_.nab.at(a % 2, k * L_ + l);
-          reduce_row_group(mv, br, row, sec_.dst.addr, ctx_.banks.acc);
-          energy::count_reduce(ctx_.stats.actions, mv, br, L_);
-          ++rows;
-        }
-        reduce_.start(a, int64_t(rows) * mv.bh);
+        start_reduction(int(n_ / ctx_.prog->mvms[size_t(m_)].iter_cols));
         if (n_ + 1 < n_total_) {
           ++n_;
           begin_iteration(b);
