@@ -62,6 +62,7 @@ class IterationEmitter {
     sp_.Q = hw.engine.Q;
     sp_.mode = hw.sharing;
     sp_.max_vertical_fraction = hw.max_vertical_fraction;
+    sp_.neighbours = hw.sharing_neighbours;
   }
 
   // Iteration sync: schedules iteration (a, b) on its own and emits every group's items.
@@ -138,6 +139,7 @@ class IterationEmitter {
                   const std::vector<SplitPieces>& split) {
     const size_t gidx = size_t(k) * L_ + l;
     const int kl = (l - 1 + L_) % L_, ku = (k - 1 + K_) % K_;
+    const int kr = (l + 1) % L_, kd = (k + 1) % K_;
     GroupIteration& gi = mv_.micro[((size_t(a) * mv_.iter_cols + b) * K_ + k) * L_ + l];
     gi.share = sch.share[gidx];
     GroupImage& img = mv_.images[gidx];
@@ -146,6 +148,10 @@ class IterationEmitter {
                split[size_t(k) * L_ + kl].horizontal, hw_);
     emit_piece(img, gi, ItemKind::FromUp, block_at(a * K_ + ku, b * L_ + l),
                split[size_t(ku) * L_ + l].vertical, hw_);
+    emit_piece(img, gi, ItemKind::FromRight, block_at(a * K_ + k, b * L_ + kr),
+               split[size_t(k) * L_ + kr].left, hw_);
+    emit_piece(img, gi, ItemKind::FromDown, block_at(a * K_ + kd, b * L_ + l),
+               split[size_t(kd) * L_ + l].up, hw_);
     int64_t load = 0;
     for (const MicroItem& it : gi.items) load += item_tiles(it, hw_.engine.P, hw_.engine.Q);
     CSBRNN_ASSERT(load == sch.load[gidx], "group load ", load, " != scheduler load ",

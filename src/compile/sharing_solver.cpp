@@ -12,9 +12,11 @@
 // unsatisfied group (fewest candidates first). Every branch fixes one more group, so the depth is
 // at most K*L; the branching is complete (see docs/sharing.md for the argument).
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "common/error.h"
 #include "compile/sharing_solver.h"
@@ -36,34 +38,50 @@ std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p) {
     const int limit = max_vertical_cols(k.kc, p.max_vertical_fraction);
     while (bmax < TC && std::min((bmax + 1) * p.Q, k.kc) <= limit) ++bmax;
   }
+  // With four neighbours a (b) counts the row (col) tiles of the right (down) piece and a2 (b2)
+  // those of the left (up) piece; with two, a2 = b2 = 0 (the paper's enumeration, unchanged).
+  const bool four = p.neighbours == 4;
   for (int order = 0; order < 2; ++order) {
     for (int a = 0; a <= amax; ++a) {
-      for (int b = 0; b <= bmax; ++b) {
-        if (a == 0 && b == 0) continue;
-        TileOption o;
-        o.local = (TR - a) * (TC - b);
-        if (order == 0) {
-          o.h = a * TC;
-          o.v = (TR - a) * b;
-        } else {
-          o.v = TR * b;
-          o.h = a * (TC - b);
+      for (int a2 = 0; a2 <= (four ? amax - a : 0); ++a2) {
+        for (int b = 0; b <= bmax; ++b) {
+          for (int b2 = 0; b2 <= (four ? bmax - b : 0); ++b2) {
+            if (a + a2 == 0 && b + b2 == 0) continue;
+            TileOption o;
+            o.local = (TR - a - a2) * (TC - b - b2);
+            if (order == 0) {
+              o.h = a * TC;
+              o.hl = a2 * TC;
+              o.v = (TR - a - a2) * b;
+              o.vu = (TR - a - a2) * b2;
+            } else {
+              o.v = TR * b;
+              o.vu = TR * b2;
+              o.h = a * (TC - b - b2);
+              o.hl = a2 * (TC - b - b2);
+            }
+            o.share.order = order == 0 ? CutOrder::RowsFirst : CutOrder::ColsFirst;
+            o.share.h_rows = o.h == 0 ? 0 : std::min(a * p.P, k.kr);
+            o.share.v_cols = o.v == 0 ? 0 : std::min(b * p.Q, k.kc);
+            o.share.hl_rows = o.hl == 0 ? 0 : std::min((a + a2) * p.P, k.kr) - o.share.h_rows;
+            o.share.vu_cols = o.vu == 0 ? 0 : std::min((b + b2) * p.Q, k.kc) - o.share.v_cols;
+            if (o.h + o.hl == 0 || o.v + o.vu == 0) o.share.order = CutOrder::RowsFirst;
+            if (o.h + o.hl == 0 && o.v + o.vu == 0) continue;
+            out.push_back(o);
+          }
         }
-        o.share.order = order == 0 ? CutOrder::RowsFirst : CutOrder::ColsFirst;
-        o.share.h_rows = o.h == 0 ? 0 : std::min(a * p.P, k.kr);
-        o.share.v_cols = o.v == 0 ? 0 : std::min(b * p.Q, k.kc);
-        if (o.h == 0 || o.v == 0) o.share.order = CutOrder::RowsFirst;
-        if (o.h == 0 && o.v == 0) continue;
-        out.push_back(o);
       }
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const TileOption& x, const TileOption& y) {
-    return x.h != y.h ? x.h < y.h : x.v < y.v;
+    if (x.h != y.h) return x.h < y.h;
+    if (x.v != y.v) return x.v < y.v;
+    return x.hl != y.hl ? x.hl < y.hl : x.vu < y.vu;
   });
-  out.erase(std::unique(
-                out.begin(), out.end(),
-                [](const TileOption& x, const TileOption& y) { return x.h == y.h && x.v == y.v; }),
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const TileOption& x, const TileOption& y) {
+                          return x.h == y.h && x.v == y.v && x.hl == y.hl && x.vu == y.vu;
+                        }),
             out.end());
   return out;
 }
@@ -87,6 +105,50 @@ struct Torus {
         up[g] = ((k + p.K - 1) % p.K) * p.L + l;
         down[g] = ((k + 1) % p.K) * p.L + l;
       }
+    four = p.neighbours == 4;
+  }
+  bool four = false;  // sharing.neighbours = 4: pieces also go left and up
+
+  // The load changes when group c's option goes from o0 to o: (group, delta) pairs for c, its
+  // right and lower (and with four neighbours its left and upper) neighbours, merged where they
+  // coincide on small tori, in that order.
+  struct Moves {
+    int n = 0;
+    int grp[5];
+    int64_t delta[5];
+    void add(int g, int64_t d) {
+      for (int i = 0; i < n; ++i)
+        if (grp[i] == g) {
+          delta[i] += d;
+          return;
+        }
+      grp[n] = g;
+      delta[n++] = d;
+    }
+  };
+  Moves moves(int c, const TileOption& o0, const TileOption& o) const {
+    Moves m;
+    m.add(c, o.local - o0.local);
+    m.add(right[c], o.h - o0.h);
+    m.add(down[c], o.v - o0.v);
+    if (four) {
+      m.add(left[c], o.hl - o0.hl);
+      m.add(up[c], o.vu - o0.vu);
+    }
+    return m;
+  }
+  // The groups whose option decides part of a's load: a and its givers.
+  std::vector<int> givers(int a) const {
+    if (four) return {a, left[a], up[a], right[a], down[a]};
+    return {a, left[a], up[a]};
+  }
+  // Adds (sign = 1) or removes (-1) option o of group c to / from the loads.
+  void place(std::vector<int64_t>& load, int c, const TileOption& o, int sign) const {
+    load[c] += sign * o.local;
+    load[right[c]] += sign * o.h;
+    load[down[c]] += sign * o.v;
+    load[left[c]] += sign * o.hl;
+    load[up[c]] += sign * o.vu;
   }
 };
 
@@ -391,38 +453,319 @@ class Search {
   std::vector<char> inq_;
 };
 
+// The same search with four outputs per group (sharing.neighbours = 4): variables X_g^d, d = 0
+// right (h), 1 down (v), 2 left (hl), 3 up (vu), each an upper bound on what g gives in direction
+// d; the constraint of group g is
+//     sum_d X^d_{giver_d(g)} + F_g(X_g^0..3) <= M,   F_g = min local over options with out <= X,
+// giver_0 = left, giver_1 = up, giver_2 = right, giver_3 = down. The relaxation argument carries
+// over unchanged: lowering one output of a giver lowers one receiver's load and nothing else, so
+// the relaxation is feasible iff the real problem is, and WLOG every X_g equals the outputs of
+// the option attaining F_g (so loads sum to the total and the deficit bounds stay valid).
+// Kept separate from Search so that the paper's two-neighbour schedules stay bit-identical.
+class Search4 {
+ public:
+  static constexpr int D = 4;
+  Search4(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
+          const SolverOptions& o, const std::vector<int32_t>& base)
+      : G_(int(opts.size())),
+        opts_(opts),
+        base_(base),
+        budget_(o.node_budget),
+        work_budget_(o.work_budget) {
+    const Torus t(p);
+    recv_[0] = t.right, recv_[1] = t.down, recv_[2] = t.left, recv_[3] = t.up;
+    giver_[0] = t.left, giver_[1] = t.up, giver_[2] = t.right, giver_[3] = t.down;
+    for (auto& d : dom_) d.resize(G_);
+    T_.resize(G_);
+    total_ = 0;
+    for (int g = 0; g < G_; ++g) {
+      T_[g] = opts_[g][0].local;
+      total_ += T_[g] + base_[g];
+      for (const auto& opt : opts_[g])
+        for (int d = 0; d < D; ++d) dom_[d][g].push_back(out(opt, d));
+      for (int d = 0; d < D; ++d) {
+        std::sort(dom_[d][g].begin(), dom_[d][g].end());
+        dom_[d][g].erase(std::unique(dom_[d][g].begin(), dom_[d][g].end()), dom_[d][g].end());
+      }
+    }
+    inq_.assign(G_, 0);
+  }
+
+  static int32_t out(const TileOption& o, int d) {
+    return d == 0 ? o.h : d == 1 ? o.v : d == 2 ? o.hl : o.vu;
+  }
+  int64_t nodes() const { return nodes_; }
+  int64_t work() const { return work_; }
+  bool exhausted() const { return nodes_ > budget_ || work_ > work_budget_; }
+
+  int probe(int32_t M, std::vector<int>& choice) {
+    M_ = M;
+    S_ = int64_t(G_) * M - total_;
+    if (S_ < 0) return 0;
+    for (int g = 0; g < G_; ++g)
+      if (base_[g] > M) return 0;
+    if (exhausted()) return -1;
+    State s(size_t(2 * D + 1) * G_ + 1, 0);
+    for (int g = 0; g < G_; ++g)
+      for (int d = 0; d < D; ++d) s[at(g, d) + 1] = int32_t(dom_[d][g].size()) - 1;
+    queue_.clear();
+    for (int g = 0; g < G_; ++g) push(g);
+    const int r = propagate(s);
+    if (r != 1) return r;
+    return dfs(s, choice);
+  }
+
+ private:
+  // s[at(g, d)], s[at(g, d) + 1]: index bounds of X_g^d into dom_[d][g]; s[2*D*G + g]: a lower
+  // bound on g's deficit M - load; s[(2*D+1)*G]: their sum.
+  using State = std::vector<int32_t>;
+  static size_t at(int g, int d) { return size_t(2 * D) * g + 2 * d; }
+  size_t def(int g) const { return size_t(2 * D) * G_ + g; }
+  size_t defsum() const { return size_t(2 * D + 1) * G_; }
+
+  void push(int g) {
+    if (!inq_[g]) {
+      inq_[g] = 1;
+      queue_.push_back(g);
+    }
+  }
+  int32_t lo(const State& s, int g, int d) const { return dom_[d][g][s[at(g, d)]]; }
+  int32_t hi(const State& s, int g, int d) const { return dom_[d][g][s[at(g, d) + 1]]; }
+  int32_t cap(int g) const { return M_ - base_[g]; }
+  // Sums of the lower / upper bounds of what g receives, leaving direction `skip` out.
+  int64_t in_lo(const State& s, int g, int skip = -1) const {
+    int64_t x = 0;
+    for (int d = 0; d < D; ++d)
+      if (d != skip) x += lo(s, giver_[d][g], d);
+    return x;
+  }
+  int64_t in_hi(const State& s, int g, int skip = -1) const {
+    int64_t x = 0;
+    for (int d = 0; d < D; ++d)
+      if (d != skip) x += hi(s, giver_[d][g], d);
+    return x;
+  }
+  int64_t floor_of(const State& s, int g) const { return cap(g) - S_ + (s[defsum()] - s[def(g)]); }
+  bool in_window(const State& s, int g, const TileOption& o, int64_t loc_lo, int64_t loc_hi) const {
+    if (o.local < loc_lo || o.local > loc_hi) return false;
+    for (int d = 0; d < D; ++d) {
+      const int32_t x = out(o, d);
+      if (x < lo(s, g, d) || x > hi(s, g, d)) return false;
+    }
+    return true;
+  }
+
+  static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
+    return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
+  }
+  static int32_t last_le(const std::vector<int32_t>& d, int32_t v) {
+    return int32_t(std::upper_bound(d.begin(), d.end(), v) - d.begin()) - 1;
+  }
+
+  bool revise(State& s, int g) {
+    const int64_t loc_hi = cap(g) - in_lo(s, g);
+    const int64_t loc_lo = std::max<int64_t>(0, floor_of(s, g) - in_hi(s, g));
+    if (loc_hi < loc_lo) return false;
+    work_ += int64_t(opts_[g].size());
+    int32_t mn[D], mx[D], minloc = INT32_MAX, maxloc = -1;
+    for (int d = 0; d < D; ++d) mn[d] = INT32_MAX, mx[d] = -1;
+    for (const auto& o : opts_[g]) {
+      if (o.h > hi(s, g, 0)) break;
+      if (!in_window(s, g, o, loc_lo, loc_hi)) continue;
+      for (int d = 0; d < D; ++d) {
+        mn[d] = std::min(mn[d], out(o, d));
+        mx[d] = std::max(mx[d], out(o, d));
+      }
+      minloc = std::min(minloc, o.local);
+      maxloc = std::max(maxloc, o.local);
+    }
+    if (maxloc < 0) return false;
+    for (int d = 0; d < D; ++d) {
+      const int32_t i = index_of(dom_[d][g], mn[d]), j = index_of(dom_[d][g], mx[d]);
+      if (i != s[at(g, d)] || j != s[at(g, d) + 1]) {
+        s[at(g, d)] = i;
+        s[at(g, d) + 1] = j;
+        push(recv_[d][g]);
+      }
+    }
+    // What g receives in direction d lies in [floor - other inputs' hi - maxloc,
+    // cap - other inputs' lo - minloc].
+    for (int d = 0; d < D; ++d) {
+      const int n = giver_[d][g];
+      const int64_t fl = floor_of(s, g);
+      if (!tighten(s, at(n, d), dom_[d][n], fl - in_hi(s, g, d) - maxloc,
+                   cap(g) - in_lo(s, g, d) - minloc, n, g))
+        return false;
+    }
+    const int32_t ub = int32_t(std::min<int64_t>(cap(g), in_hi(s, g) + maxloc));
+    const int32_t dd = cap(g) - ub;
+    if (dd > s[def(g)]) {
+      s[defsum()] += dd - s[def(g)];
+      s[def(g)] = dd;
+      if (s[defsum()] > S_) return false;
+    }
+    return true;
+  }
+
+  bool tighten(State& s, size_t a, const std::vector<int32_t>& dom, int64_t lo, int64_t hi, int n,
+               int g) {
+    bool changed = false;
+    if (hi < dom[s[a + 1]]) {
+      const int32_t j = hi < 0 ? -1 : last_le(dom, int32_t(std::min<int64_t>(hi, INT32_MAX)));
+      if (j < s[a]) return false;
+      s[a + 1] = j;
+      changed = true;
+    }
+    if (lo > dom[s[a]]) {
+      const int32_t i = index_of(dom, int32_t(std::min<int64_t>(lo, INT32_MAX)));
+      if (i > s[a + 1]) return false;
+      s[a] = i;
+      changed = true;
+    }
+    if (changed) {
+      push(n);
+      push(g);
+    }
+    return true;
+  }
+
+  int propagate(State& s) {
+    int32_t swept = s[defsum()];
+    for (;;) {
+      while (!queue_.empty()) {
+        const int g = queue_.back();
+        queue_.pop_back();
+        inq_[g] = 0;
+        const bool ok = revise(s, g);
+        if (!ok || work_ > work_budget_) {
+          for (int x : queue_) inq_[x] = 0;
+          queue_.clear();
+          return ok ? -1 : 0;
+        }
+      }
+      if (s[defsum()] == swept) return 1;
+      swept = s[defsum()];
+      for (int g = 0; g < G_; ++g) push(g);
+    }
+  }
+
+  // The option of g giving at most its lower bounds with the least local part (-1: none fits
+  // under cap with lower-bound inputs).
+  int fitting(const State& s, int g) const {
+    const int64_t room = cap(g) - in_lo(s, g);
+    int best = -1;
+    for (int i = 0; i < int(opts_[g].size()); ++i) {
+      const auto& o = opts_[g][i];
+      if (o.h > lo(s, g, 0)) break;
+      bool ok = o.local <= room;
+      for (int d = 1; d < D && ok; ++d) ok = out(o, d) <= lo(s, g, d);
+      if (ok && (best < 0 || o.local < opts_[g][best].local)) best = i;
+    }
+    return best;
+  }
+
+  int dfs(const State& s, std::vector<int>& choice) {
+    if (++nodes_ > budget_ || work_ > work_budget_) return -1;
+    // Sufficient test as in Search: options giving at most the lower bounds that fit with
+    // lower-bound inputs form a schedule (actual inputs can only be smaller).
+    int bg = -1;
+    size_t bcount = SIZE_MAX;
+    for (int g = 0; g < G_; ++g) {
+      if (fitting(s, g) >= 0) continue;
+      const int64_t loc_hi = cap(g) - in_lo(s, g);
+      const int64_t loc_lo = std::max<int64_t>(0, floor_of(s, g) - in_hi(s, g));
+      size_t count = 0;
+      for (const auto& o : opts_[g])
+        if (in_window(s, g, o, loc_lo, loc_hi)) ++count;
+      if (count < bcount) {
+        bcount = count;
+        bg = g;
+      }
+    }
+    if (bg < 0) {
+      choice.assign(G_, 0);
+      for (int g = 0; g < G_; ++g) choice[g] = fitting(s, g);
+      return 1;
+    }
+    const int g = bg;
+    const int64_t loc_hi = cap(g) - in_lo(s, g);
+    const int64_t loc_lo = std::max<int64_t>(0, floor_of(s, g) - in_hi(s, g));
+    int64_t room[D];
+    for (int d = 0; d < D; ++d) room[d] = room_at(s, recv_[d][g], d);
+    std::vector<std::pair<int64_t, int>> cand;
+    for (int i = 0; i < int(opts_[g].size()); ++i) {
+      const auto& o = opts_[g][i];
+      if (!in_window(s, g, o, loc_lo, loc_hi)) continue;
+      int64_t over = INT64_MIN, sum = 0;
+      for (int d = 0; d < D; ++d) over = std::max(over, out(o, d) - room[d]), sum += out(o, d);
+      cand.push_back({over * 65536 + sum, i});
+    }
+    std::sort(cand.begin(), cand.end());
+    for (const auto& c : cand) {
+      const auto& o = opts_[g][c.second];
+      State child = s;
+      queue_.clear();
+      push(g);
+      for (int d = 0; d < D; ++d) {
+        child[at(g, d)] = child[at(g, d) + 1] = index_of(dom_[d][g], out(o, d));
+        push(recv_[d][g]);
+      }
+      const int pr = propagate(child);
+      if (pr == -1) return -1;
+      if (pr == 0) continue;
+      const int r = dfs(child, choice);
+      if (r != 0) return r;
+    }
+    return 0;
+  }
+
+  // Room at receiver r for what it gets in direction d: cap minus its other inputs' lower bounds
+  // and its smallest possible local part.
+  int64_t room_at(const State& s, int r, int d) const {
+    int32_t minloc = T_[r];
+    for (const auto& o : opts_[r]) {
+      bool ok = true;
+      for (int e = 0; e < D && ok; ++e) ok = out(o, e) >= lo(s, r, e) && out(o, e) <= hi(s, r, e);
+      if (ok) minloc = std::min(minloc, o.local);
+    }
+    return cap(r) - in_lo(s, r, d) - minloc;
+  }
+
+  int G_;
+  const std::vector<std::vector<TileOption>>& opts_;
+  const std::vector<int32_t>& base_;
+  int64_t budget_, work_budget_, nodes_ = 0, work_ = 0;
+  int32_t M_ = 0;
+  int64_t S_ = 0, total_ = 0;
+  std::vector<int> recv_[D], giver_[D];
+  std::vector<std::vector<int32_t>> dom_[D];
+  std::vector<int32_t> T_;
+  std::vector<int> queue_;
+  std::vector<char> inq_;
+};
+
 }  // namespace
 
 namespace {
 
 int64_t tile_makespan(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
                       const std::vector<int32_t>& base, const std::vector<int>& c) {
-  int64_t ms = 0;
-  for (int k = 0; k < p.K; ++k)
-    for (int l = 0; l < p.L; ++l) {
-      const int g = k * p.L + l;
-      const int lg = k * p.L + (l + p.L - 1) % p.L, ug = ((k + p.K - 1) % p.K) * p.L + l;
-      ms = std::max<int64_t>(ms,
-                             base[g] + opts[g][c[g]].local + opts[lg][c[lg]].h + opts[ug][c[ug]].v);
-    }
-  return ms;
+  const Torus t(p);
+  std::vector<int64_t> load(base.begin(), base.end());
+  for (int g = 0; g < p.K * p.L; ++g) t.place(load, g, opts[g][c[g]], 1);
+  return *std::max_element(load.begin(), load.end());
 }
 
 // Hill climbing from `choice`: repeatedly re-decide one group next to a busiest group (the group
-// itself, its left or its upper neighbour) if that lowers (makespan, sum of squared loads).
-// Returns the makespan reached. Only an upper bound for the exact search.
+// itself or one of its givers: left, upper, and with four neighbours right, lower) if that lowers
+// (makespan, sum of squared loads). Returns the makespan reached. Only an upper bound for the
+// exact search.
 int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
                      const std::vector<int32_t>& base, std::vector<int>& choice) {
   const int G = p.K * p.L;
   const Torus t(p);
-  const std::vector<int>&left = t.left, &right = t.right, &up = t.up, &down = t.down;
   std::vector<int64_t> load(base.begin(), base.end());
-  for (int g = 0; g < G; ++g) {
-    const TileOption& o = opts[g][choice[g]];
-    load[g] += o.local;
-    load[right[g]] += o.h;
-    load[down[g]] += o.v;
-  }
+  for (int g = 0; g < G; ++g) t.place(load, g, opts[g][choice[g]], 1);
   auto sq = [](int64_t x) { return x * x; };
   for (int iter = 0; iter < 64 * G; ++iter) {
     const int64_t ms = *std::max_element(load.begin(), load.end());
@@ -430,29 +773,24 @@ int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const Sha
     int64_t bms = ms, bdsq = 0;
     for (int a = 0; a < G; ++a) {
       if (load[a] != ms) continue;
-      for (int c : {a, left[a], up[a]}) {
+      for (int c : t.givers(a)) {
         const TileOption& cur = opts[c][choice[c]];
-        const int r = right[c], d = down[c];
         // Max over the groups the move does not touch.
+        const Torus::Moves touched = t.moves(c, cur, cur);
         int64_t rest = 0;
-        for (int x = 0; x < G; ++x)
-          if (x != c && x != r && x != d) rest = std::max(rest, load[x]);
+        for (int x = 0; x < G; ++x) {
+          bool in = false;
+          for (int j = 0; j < touched.n; ++j) in = in || touched.grp[j] == x;
+          if (!in) rest = std::max(rest, load[x]);
+        }
         for (int i = 0; i < int(opts[c].size()); ++i) {
           if (i == choice[c]) continue;
-          const TileOption& o = opts[c][i];
-          // New loads of c, r, d (r or d may equal c on small tori; apply deltas in sequence).
-          int64_t lc = load[c], lr = load[r], ld = load[d];
-          lc += o.local - cur.local;
-          (r == c ? lc : lr) += o.h - cur.h;
-          (d == c ? lc : (d == r ? lr : ld)) += o.v - cur.v;
-          int64_t nms = std::max(rest, lc), dsq = sq(lc) - sq(load[c]);
-          if (r != c) {
-            nms = std::max(nms, lr);
-            dsq += sq(lr) - sq(load[r]);
-          }
-          if (d != c && d != r) {
-            nms = std::max(nms, ld);
-            dsq += sq(ld) - sq(load[d]);
+          const Torus::Moves mv = t.moves(c, cur, opts[c][i]);
+          int64_t nms = rest, dsq = 0;
+          for (int j = 0; j < mv.n; ++j) {
+            const int64_t x = load[mv.grp[j]] + mv.delta[j];
+            nms = std::max(nms, x);
+            dsq += sq(x) - sq(load[mv.grp[j]]);
           }
           if (nms < bms || (nms == bms && dsq < bdsq)) {
             bms = nms;
@@ -464,11 +802,8 @@ int64_t local_search(const std::vector<std::vector<TileOption>>& opts, const Sha
       }
     }
     if (bc < 0) break;
-    const TileOption& cur = opts[bc][choice[bc]];
-    const TileOption& o = opts[bc][bi];
-    load[bc] += o.local - cur.local;
-    load[right[bc]] += o.h - cur.h;
-    load[down[bc]] += o.v - cur.v;
+    t.place(load, bc, opts[bc][choice[bc]], -1);
+    t.place(load, bc, opts[bc][bi], 1);
     choice[bc] = bi;
   }
   return *std::max_element(load.begin(), load.end());
@@ -503,12 +838,14 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
     total += T + base[g];
     unshared = std::max<int64_t>(unshared, T);
     unshared_obj = std::max<int64_t>(unshared_obj, base[g] + T);
-    // Whatever g picks, g carries its base and local part and its two receivers carry their
-    // bases plus h and v.
+    // Whatever g picks, g carries its base and local part and its receivers carry their bases
+    // plus h and v (and hl, vu with four neighbours; 0 otherwise).
     const int32_t br = base[tor.right[g]], bd = base[tor.down[g]];
+    const int32_t bl = base[tor.left[g]], bu = base[tor.up[g]];
     int32_t best = INT32_MAX;
     for (const auto& o : opts[g])
-      best = std::min(best, std::max({base[g] + o.local, br + o.h, bd + o.v}));
+      best =
+          std::min(best, std::max({base[g] + o.local, br + o.h, bd + o.v, bl + o.hl, bu + o.vu}));
     lb = std::max<int64_t>(lb, best);
   }
   lb = std::max<int64_t>(lb, (total + G - 1) / G);
@@ -523,12 +860,18 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
     best = local_search(opts, p, base, best_choice);
   }
   if (lb < best) {
-    Search search(opts, p, opt, base);
+    std::optional<Search> search2;
+    std::optional<Search4> search4;
+    if (p.neighbours == 4)
+      search4.emplace(opts, p, opt, base);
+    else
+      search2.emplace(opts, p, opt, base);
     std::vector<int> choice;
     // probe(M): 1 feasible, 0 infeasible, -1 out of budget.
     auto probe = [&](int64_t M) {
       ++st.probes;
-      const int r = search.probe(int32_t(M), choice);
+      const int r =
+          search4 ? search4->probe(int32_t(M), choice) : search2->probe(int32_t(M), choice);
       if (r == 1) {
         const int64_t ms = tile_makespan(opts, p, base, choice);
         CSBRNN_ASSERT(ms <= M, "sharing search returned makespan ", ms, " > ", M);
@@ -549,9 +892,9 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
       const int64_t lo = proven_below + 1;
       if (probe(lo + (best - 1 - lo) / 2) == -1) out = true;
     }
-    st.nodes = search.nodes();
-    st.work = search.work();
-    st.budget_exhausted = search.exhausted();
+    st.nodes = search4 ? search4->nodes() : search2->nodes();
+    st.work = search4 ? search4->work() : search2->work();
+    st.budget_exhausted = search4 ? search4->exhausted() : search2->exhausted();
   }
 
   IterationSchedule res;
@@ -577,11 +920,18 @@ namespace {
 // any h x w rectangle S of groups on the K x L torus land in S, its right shift and its down
 // shift: h * min(w + 1, L) + w (h < K) groups when both directions are allowed. The maximum over
 // all rectangles of ceil(tiles(S) / |that union|) (S = all groups gives ceil(total / G)).
-int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool right, bool down) {
+// With four neighbours (`both`) tiles also move one hop left or up, so the union is S widened by
+// one column on each side and one row above and below: h * min(w + 2, L) + min(2, K - h) * w
+// groups (the extra rows coincide when h = K - 1). Valid for the same reason: no piece travels
+// further than one hop.
+int64_t neighbourhood_bound(const std::vector<int64_t>& own, int K, int L, bool right, bool down,
+                            bool both = false) {
   int64_t lb = 0;
   for (int h = 1; h <= K; ++h)
     for (int w = 1; w <= L; ++w) {
-      const int64_t reach = int64_t(h) * (right ? std::min(w + 1, L) : w) + (down && h < K ? w : 0);
+      const int64_t reach =
+          both ? int64_t(h) * (right ? std::min(w + 2, L) : w) + (down ? std::min(2, K - h) * w : 0)
+               : int64_t(h) * (right ? std::min(w + 1, L) : w) + (down && h < K ? w : 0);
       for (int k0 = 0; k0 < (h == K ? 1 : K); ++k0)
         for (int l0 = 0; l0 < (w == L ? 1 : L); ++l0) {
           int64_t t = 0;
@@ -628,8 +978,9 @@ Key key_of(const std::vector<int64_t>& load) {
 
 // Row-group local search over choice[b][g] (option indices into opts[b][g]) with loads
 // load[g] = sum_b of g's load. A move re-decides one group c in one iteration b; it changes the
-// loads of c, right(c) and down(c) only. Only groups next to a busiest group (itself, its left,
-// its upper neighbour) can lower the makespan or the count of busiest groups, so only those move.
+// loads of c, right(c) and down(c) only (and left(c), up(c) with four neighbours). Only groups
+// next to a busiest group (itself and its givers: left, upper, and with four neighbours right,
+// lower) can lower the makespan or the count of busiest groups, so only those move.
 class RowGroupSearch {
  public:
   RowGroupSearch(const std::vector<std::vector<std::vector<TileOption>>>& opts,
@@ -647,14 +998,17 @@ class RowGroupSearch {
       std::vector<char> seen(size_t(G_), 0);
       for (int a = 0; a < G_; ++a) {
         if (load[a] != cur.max) continue;
-        for (int c : {a, t_.left[a], t_.up[a]}) {
+        for (int c : t_.givers(a)) {
           if (seen[c]) continue;
           seen[c] = 1;
-          const int r = t_.right[c], d = t_.down[c];
+          const TileOption& any = opts_[0][c][choice[0][c]];
+          const Torus::Moves touched = t_.moves(c, any, any);
           // Max, count at max and sum of squares of the groups the move does not touch.
           Key rest;
           for (int x = 0; x < G_; ++x) {
-            if (x == c || x == r || x == d) continue;
+            bool in = false;
+            for (int j = 0; j < touched.n; ++j) in = in || touched.grp[j] == x;
+            if (in) continue;
             if (load[x] > rest.max) {
               rest.max = load[x];
               rest.at_max = 0;
@@ -667,23 +1021,17 @@ class RowGroupSearch {
             const TileOption& o0 = os[choice[b][c]];
             for (int i = 0; i < int(os.size()); ++i) {
               if (i == choice[b][c]) continue;
-              const TileOption& o = os[i];
-              int64_t lc = load[c], lr = load[r], ld = load[d];
-              lc += o.local - o0.local;
-              (r == c ? lc : lr) += o.h - o0.h;
-              (d == c ? lc : (d == r ? lr : ld)) += o.v - o0.v;
+              const Torus::Moves mv = t_.moves(c, o0, os[i]);
               Key k = rest;
-              auto add = [&k](int64_t x) {
+              for (int j = 0; j < mv.n; ++j) {
+                const int64_t x = load[mv.grp[j]] + mv.delta[j];
                 if (x > k.max) {
                   k.max = x;
                   k.at_max = 0;
                 }
                 if (x == k.max) ++k.at_max;
                 k.sq += x * x;
-              };
-              add(lc);
-              if (r != c) add(lr);
-              if (d != c && d != r) add(ld);
+              }
               if (k < best) {
                 best = k;
                 bb = b;
@@ -702,11 +1050,8 @@ class RowGroupSearch {
 
   void apply(std::vector<std::vector<int>>& choice, std::vector<int64_t>& load, int b, int c,
              int i) const {
-    const TileOption& o0 = opts_[b][c][choice[b][c]];
-    const TileOption& o = opts_[b][c][i];
-    load[c] += o.local - o0.local;
-    load[t_.right[c]] += o.h - o0.h;
-    load[t_.down[c]] += o.v - o0.v;
+    t_.place(load, c, opts_[b][c][choice[b][c]], -1);
+    t_.place(load, c, opts_[b][c][i], 1);
     choice[b][c] = i;
   }
 
@@ -735,16 +1080,10 @@ class RowGroupSearch {
       if (os.size() < 2) continue;
       const int i = int(rng.next(uint32_t(os.size())));
       if (i == choice[b][c]) continue;
-      const TileOption& o0 = os[choice[b][c]];
-      const TileOption& o = os[i];
-      const int r = t_.right[c], d = t_.down[c];
-      int64_t lc = load[c], lr = load[r], ld = load[d];
-      lc += o.local - o0.local;
-      (r == c ? lc : lr) += o.h - o0.h;
-      (d == c ? lc : (d == r ? lr : ld)) += o.v - o0.v;
-      int64_t delta = ex(lc) - ex(load[c]);
-      if (r != c) delta += ex(lr) - ex(load[r]);
-      if (d != c && d != r) delta += ex(ld) - ex(load[d]);
+      const Torus::Moves mv = t_.moves(c, os[choice[b][c]], os[i]);
+      int64_t delta = 0;
+      for (int j = 0; j < mv.n; ++j)
+        delta += ex(load[mv.grp[j]] + mv.delta[j]) - ex(load[mv.grp[j]]);
       if (delta > 0 &&
           double(rng.next(1u << 24)) / double(1u << 24) >= std::exp(-double(delta) / temp))
         continue;
@@ -789,9 +1128,10 @@ int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernel
       total += opts[0].local;
     }
   }
-  int64_t lb = std::max(
-      {(total + int64_t(G) - 1) / int64_t(G), *std::max_element(min_load.begin(), min_load.end()),
-       neighbourhood_bound(own, p.K, p.L, horizontal_allowed(p), vertical_allowed(p))});
+  int64_t lb = std::max({(total + int64_t(G) - 1) / int64_t(G),
+                         *std::max_element(min_load.begin(), min_load.end()),
+                         neighbourhood_bound(own, p.K, p.L, horizontal_allowed(p),
+                                             vertical_allowed(p), p.neighbours == 4)});
   if (p.mode == SharingMode::None) return lb;
   // Outflow bound. For an h x w rectangle S of groups, the tiles of S's kernels that can leave S
   // are the horizontal pieces of its right column (when w < L) and the vertical pieces of its
@@ -800,16 +1140,24 @@ int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernel
   // h (right column), v (bottom row) or h + v (the corner) over g's options in iteration b, and
   // M >= ceil of that over |S|. S = one group is the min_load bound above; S = a full row shows
   // how little a row can shed downwards (max_vertical_fraction).
+  // With four neighbours the left pieces of S's left column and the up pieces of its top row
+  // leave S too: out_b(g) is the largest sum, over g's options, of the pieces whose direction
+  // leaves S from g's position (a mask over right, down, left, up); every other piece lands in S
+  // (one hop inside the rectangle), so the bound stays valid.
   {
-    std::vector<int64_t> oh(G, 0), ov(G, 0), ohv(G, 0);  // summed over the iterations
+    const bool four = p.neighbours == 4;
+    std::vector<std::array<int64_t, 16>> omax(G);  // per mask, summed over the iterations
+    for (auto& a : omax) a.fill(0);
     for (const auto& kb : kernels)
       for (size_t g = 0; g < G; ++g) {
-        int32_t mh = 0, mv = 0, mhv = 0;
+        std::array<int32_t, 16> m{};
         for (const auto& o : tile_options(kb[g], p))
-          mh = std::max(mh, o.h), mv = std::max(mv, o.v), mhv = std::max(mhv, o.h + o.v);
-        oh[g] += mh;
-        ov[g] += mv;
-        ohv[g] += mhv;
+          for (int mask = 1; mask < 16; ++mask) {
+            const int32_t x = (mask & 1 ? o.h : 0) + (mask & 2 ? o.v : 0) + (mask & 4 ? o.hl : 0) +
+                              (mask & 8 ? o.vu : 0);
+            m[size_t(mask)] = std::max(m[size_t(mask)], x);
+          }
+        for (int mask = 1; mask < 16; ++mask) omax[g][size_t(mask)] += m[size_t(mask)];
       }
     const int K = p.K, L = p.L;
     for (int h = 1; h <= K; ++h)
@@ -820,8 +1168,10 @@ int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernel
             for (int i = 0; i < h; ++i)
               for (int j = 0; j < w; ++j) {
                 const size_t g = size_t((k0 + i) % K) * L + (l0 + j) % L;
-                const bool rc = w < L && j == w - 1, br = h < K && i == h - 1;
-                t += own[g] - (rc && br ? ohv[g] : rc ? oh[g] : br ? ov[g] : 0);
+                const int mask = (w < L && j == w - 1 ? 1 : 0) | (h < K && i == h - 1 ? 2 : 0) |
+                                 (four && w < L && j == 0 ? 4 : 0) |
+                                 (four && h < K && i == 0 ? 8 : 0);
+                t += own[g] - (mask ? omax[g][size_t(mask)] : 0);
               }
             const int64_t n = int64_t(h) * w;
             lb = std::max(lb, (t + n - 1) / n);
@@ -941,8 +1291,8 @@ class RowGroupRun {
         for (int a = 0; a < int(G_); ++a)
           if (l2[size_t(a)] == mx) crit.push_back(a);
         const int a = crit[rng.next(uint32_t(crit.size()))];
-        const int which = int(rng.next(3));
-        const int c = which == 0 ? a : which == 1 ? t.left[a] : t.up[a];
+        const std::vector<int> gv = t.givers(a);
+        const int c = gv[rng.next(uint32_t(gv.size()))];
         const int b = int(rng.next(uint32_t(B_)));
         const auto& os = opts[size_t(b)][size_t(c)];
         if (os.size() < 2) continue;

@@ -10,15 +10,17 @@
 namespace csbrnn {
 namespace sharing {
 
-/// One distinct way a group can cut its kernel, in tile units (local + h + v == the kernel's
-/// tiles). `share` is a canonical legal decision producing exactly these tile counts.
+/// One distinct way a group can cut its kernel, in tile units (local + h + v + hl + vu == the
+/// kernel's tiles): h given right, v given down, hl given left, vu given up (hl = vu = 0 unless
+/// sharing.neighbours = 4). `share` is a canonical legal decision producing exactly these counts.
 struct TileOption {
   int32_t local = 0, h = 0, v = 0;
   GroupShare share;
+  int32_t hl = 0, vu = 0;
 };
 
-/// All legal decisions of one kernel, deduplicated by (h, v) tile counts, sorted by h then v.
-/// Always contains the no-sharing option (0, 0).
+/// All legal decisions of one kernel, deduplicated by (h, v, hl, vu) tile counts, sorted by h,
+/// then v, hl, vu. Always contains the no-sharing option (0, 0, 0, 0).
 std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p);
 
 struct SolverOptions {

@@ -133,6 +133,7 @@ struct HwConfig {
   MemoryConfig memory;
   SharingMode sharing = SharingMode::TwoD;  // sharing.mode
   double max_vertical_fraction = 0.5;       // sharing.max_vertical_fraction (paper: 1/2)
+  int sharing_neighbours = 2;               // sharing.neighbours: 2 (paper) or 4
   fx::Format numeric{12, 12};               // numeric.weight_frac_bits / numeric.act_frac_bits
   std::string name = "csb-256pe";           // name: free text shown in reports
   TimingMode timing = TimingMode::Fast;     // sim.timing

@@ -537,6 +537,18 @@ std::vector<HwKey> build_keys() {
       "sharing.max_vertical_fraction",
       [](HwConfig& c) -> double& { return c.max_vertical_fraction; }, {0, 1, false}, "",
       "largest fraction of a kernel's columns given away vertically (paper: 1/2)"));
+  {
+    HwKey n = int_key(
+        "sharing.neighbours", [](HwConfig& c) -> int& { return c.sharing_neighbours; }, 2, 4,
+        "neighbours a PEGroup gives work to: 2 = right and lower (paper), 4 = also left and upper "
+        "(a leftward horizontal link and a downward vertical accumulation path; docs/sharing.md)");
+    n.valid = "2 or 4";
+    n.check = [](const HwConfig& c) -> std::string {
+      const int v = c.sharing_neighbours;
+      return v == 2 || v == 4 ? "" : out_of_range(std::to_string(v), "2 or 4", "");
+    };
+    k.push_back(n);
+  }
   // numeric
   k.push_back(int_key(
       "numeric.weight_frac_bits", [](HwConfig& c) -> int& { return c.numeric.wf; }, 1, 15,

@@ -59,14 +59,18 @@ struct MacroWord {
 
 // ---- CSB-Engine micro-program ------------------------------------------------------------
 
-enum class ItemKind : uint8_t { Local = 0, FromLeft = 1, FromUp = 2 };
+enum class ItemKind : uint8_t { Local = 0, FromLeft = 1, FromUp = 2, FromRight = 3, FromDown = 4 };
 
 /// One piece a PEGroup processes in one iteration (paper Fig. 9). Normative semantics for group
-/// (k,l) in iteration (a,b), with kl = (l-1+L)%L and ku = (k-1+K)%K:
+/// (k,l) in iteration (a,b), with kl = (l-1+L)%L, ku = (k-1+K)%K, kr = (l+1)%L, kd = (k+1)%K:
 ///   Local:    source block (a*K+k, b*L+l);  inputs BNB[l];  accumulate into NAB[k][l]
 ///   FromLeft: source block (a*K+k, b*L+kl); inputs BNB[kl]; accumulate into NAB[k][l]
 ///   FromUp:   source block (a*K+ku, b*L+l); inputs BNB[l];  accumulate into NAB[ku][l]
 ///             (over the vertical accumulation path)
+///   FromRight: source block (a*K+k, b*L+kr); inputs BNB[kr]; accumulate into NAB[k][l]
+///             (over the leftward horizontal link; sharing.neighbours = 4 only)
+///   FromDown: source block (a*K+kd, b*L+l); inputs BNB[l];  accumulate into NAB[kd][l]
+///             (its sums go back down the vertical path to the giver; sharing.neighbours = 4)
 /// Index memory at index_ptr: `rows` block-local row indices (NAB addresses) followed by `cols`
 /// block-local column indices (BNB addresses). Weights: ceil(cols/Q) x ceil(rows/P) tiles from
 /// tile `weight_ptr`, column-tile outer, row-tile inner; a tile is P*Q int16 row-major [p][q]
@@ -85,7 +89,7 @@ inline int64_t item_tiles(const MicroItem& it, int P, int Q) {
 }
 
 struct GroupIteration {
-  std::vector<MicroItem> items;  // 0..3, at most one of each kind, issued in this order
+  std::vector<MicroItem> items;  // 0..5, at most one of each kind, issued in this order
   GroupShare share;              // what this group gave away (for reports and disassembly)
 };
 

@@ -194,6 +194,8 @@ std::vector<uint8_t> encode_program(const Program& p) {
       w.u8(uint8_t(gi.share.order));
       w.i32(gi.share.h_rows);
       w.i32(gi.share.v_cols);
+      w.i32(gi.share.hl_rows);
+      w.i32(gi.share.vu_cols);
       w.u8(uint8_t(gi.items.size()));
       for (const MicroItem& it : gi.items) {
         w.u8(uint8_t(it.kind));
@@ -294,14 +296,16 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
     }
     m.row_dest.resize(r.count(r.u32("row_dest"), 4, "row_dest"));
     for (auto& d : m.row_dest) d = r.u32("row_dest");
-    m.micro.resize(r.count(r.u32("micro"), 10, "micro iterations"));
+    m.micro.resize(r.count(r.u32("micro"), 18, "micro iterations"));
     for (GroupIteration& gi : m.micro) {
       gi.share.order = CutOrder(r.enum8(uint8_t(CutOrder::ColsFirst), "cut order"));
       gi.share.h_rows = r.i32("share");
       gi.share.v_cols = r.i32("share");
+      gi.share.hl_rows = r.i32("share");
+      gi.share.vu_cols = r.i32("share");
       gi.items.resize(r.count(r.u8("items"), 13, "items"));
       for (MicroItem& it : gi.items) {
-        it.kind = ItemKind(r.enum8(uint8_t(ItemKind::FromUp), "item kind"));
+        it.kind = ItemKind(r.enum8(uint8_t(ItemKind::FromDown), "item kind"));
         it.rows = r.u16("item");
         it.cols = r.u16("item");
         it.index_ptr = r.u32("item");
@@ -404,7 +408,8 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
     for (size_t j = 0; j < x.micro.size(); ++j) {
       const GroupIteration &g = x.micro[j], &h = y.micro[j];
       if (g.share.order != h.share.order || g.share.h_rows != h.share.h_rows ||
-          g.share.v_cols != h.share.v_cols || g.items.size() != h.items.size())
+          g.share.v_cols != h.share.v_cols || g.share.hl_rows != h.share.hl_rows ||
+          g.share.vu_cols != h.share.vu_cols || g.items.size() != h.items.size())
         return diff(m + " micro " + std::to_string(j));
       for (size_t t = 0; t < g.items.size(); ++t)
         if (g.items[t].kind != h.items[t].kind || g.items[t].rows != h.items[t].rows ||
@@ -447,8 +452,8 @@ const char* bank_name(Bank b) {
   return uint8_t(b) <= uint8_t(Bank::Dram) ? n[uint8_t(b)] : "?";
 }
 const char* item_kind_name(ItemKind k) {
-  static const char* n[] = {"local", "from-left", "from-up"};
-  return uint8_t(k) <= 2 ? n[uint8_t(k)] : "?";
+  static const char* n[] = {"local", "from-left", "from-up", "from-right", "from-down"};
+  return uint8_t(k) <= 4 ? n[uint8_t(k)] : "?";
 }
 
 namespace {
@@ -532,11 +537,16 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
             for (int l = 0; l < e.L; ++l) {
               const GroupIteration& gi = m.at(a, b, k, l, e.K, e.L);
               o << "  group (" << k << "," << l << ") share ";
-              if (gi.share.h_rows == 0 && gi.share.v_cols == 0)
+              const GroupShare& sh = gi.share;
+              if (sh.h_rows == 0 && sh.v_cols == 0 && sh.hl_rows == 0 && sh.vu_cols == 0) {
                 o << "none:";
-              else
-                o << (gi.share.order == CutOrder::RowsFirst ? "rows-first" : "cols-first")
-                  << " h_rows " << gi.share.h_rows << " v_cols " << gi.share.v_cols << ":";
+              } else {
+                o << (sh.order == CutOrder::RowsFirst ? "rows-first" : "cols-first") << " h_rows "
+                  << sh.h_rows << " v_cols " << sh.v_cols;
+                if (sh.hl_rows || sh.vu_cols)
+                  o << " hl_rows " << sh.hl_rows << " vu_cols " << sh.vu_cols;
+                o << ":";
+              }
               if (gi.items.empty()) o << " idle";
               for (const MicroItem& it : gi.items) {
                 const int64_t tiles = (it.rows && it.cols) ? int64_t((it.rows + e.P - 1) / e.P) *

@@ -10,7 +10,8 @@
 namespace csbrnn {
 
 constexpr char kProgramMagic[8] = {'C', 'S', 'B', 'R', 'P', 'R', 'O', 'G'};
-constexpr uint32_t kProgramVersion = 2;  // 2: eltwise.stream + per-MVM streams
+constexpr uint32_t kProgramVersion =
+    3;  // 2: eltwise.stream + per-MVM streams; 3: sharing.neighbours
 
 /// Deterministic: the same Program always gives the same bytes.
 std::vector<uint8_t> encode_program(const Program& p);

@@ -273,6 +273,7 @@ void exec_mvm(const Program& p, const Section& s, MachineBanks& m) {
       for (int k = 0; k < K; ++k)
         for (int l = 0; l < L; ++l) {
           const int kl = (l - 1 + L) % L, ku = (k - 1 + K) % K;
+          const int kr = (l + 1) % L, kd = (k + 1) % K;
           const GroupImage& img = mv.images[size_t(k) * L + l];
           for (const MicroItem& it : mv.at(a, b, k, l, K, L).items) {
             switch (it.kind) {
@@ -284,6 +285,12 @@ void exec_mvm(const Program& p, const Section& s, MachineBanks& m) {
                 break;
               case ItemKind::FromUp:
                 exec_micro_item(it, img, P, Q, bnb(l), nab[size_t(ku) * L + l].data());
+                break;
+              case ItemKind::FromRight:
+                exec_micro_item(it, img, P, Q, bnb(kr), nab[size_t(k) * L + l].data());
+                break;
+              case ItemKind::FromDown:
+                exec_micro_item(it, img, P, Q, bnb(l), nab[size_t(kd) * L + l].data());
                 break;
             }
           }
@@ -335,11 +342,15 @@ void check_program(const Program& p, const std::string& origin) {
     for (size_t x = 0; x < mv.micro.size(); ++x) {
       const GroupImage& img = mv.images[x % G];
       const auto& items = mv.micro[x].items;
-      if (items.size() > 3) bad("MVM ", i, " more than 3 items");
+      if (items.size() > 5) bad("MVM ", i, " more than 5 items");
       for (size_t t = 0; t < items.size(); ++t) {
         const MicroItem& it = items[t];
-        if (uint8_t(it.kind) > 2 || (t > 0 && uint8_t(it.kind) <= uint8_t(items[t - 1].kind)))
+        if (uint8_t(it.kind) > uint8_t(ItemKind::FromDown) ||
+            (t > 0 && uint8_t(it.kind) <= uint8_t(items[t - 1].kind)))
           bad("MVM ", i, " item kinds out of order");
+        if (it.kind > ItemKind::FromUp && p.hw.sharing_neighbours != 4)
+          bad("MVM ", i, " from-right / from-down item in a program for sharing.neighbours = ",
+              p.hw.sharing_neighbours);
         if (uint64_t(it.index_ptr) + it.rows + it.cols > img.index.size())
           bad("MVM ", i, " index pointer out of the index memory");
         const uint64_t tiles = uint64_t(ceil_div(it.rows, e.P)) * ceil_div(it.cols, e.Q);

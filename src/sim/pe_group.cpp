@@ -79,6 +79,18 @@ int64_t PeGroup::begin(int m, int64_t n, int64_t stall, bool self_report) {
         gs.tiles_received_v += tiles;
         ctx_.stats.groups[size_t(eng_.links.up(k_, l_))].tiles_given_v += tiles;
         break;
+      case ItemKind::FromRight:  // sharing.neighbours = 4: over the leftward link
+        in = eng_.links.leftward_inputs(eng_.bnb, bhalf, k_, l_, tiles);
+        acc = eng_.nab.at(nhalf, g);
+        gs.tiles_received_h += tiles;
+        ctx_.stats.groups[size_t(eng_.links.right(k_, l_))].tiles_given_h += tiles;
+        break;
+      case ItemKind::FromDown:  // sharing.neighbours = 4: sums return down to the giver
+        in = eng_.bnb.slice(bhalf, l_);
+        acc = eng_.links.upward_accumulators(eng_.nab, nhalf, k_, l_, tiles);
+        gs.tiles_received_v += tiles;
+        ctx_.stats.groups[size_t(eng_.links.down(k_, l_))].tiles_given_v += tiles;
+        break;
     }
     const int64_t issued = exec_micro_item(it, image, P, Q, in, acc);
     CSBRNN_ASSERT(issued == tiles, "tile count mismatch");

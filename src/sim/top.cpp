@@ -48,6 +48,25 @@ void check_program_matches(const Program& p, const HwConfig& hw, const std::stri
         m.micro.size() != size_t(m.iter_rows) * m.iter_cols * hw.engine.groups())
       fail(origin, ": MVM micro-program is not laid out for ", b.K, "x", b.L, " groups");
   }
+  // Pieces from the right / from below (sharing.neighbours = 4) need the second horizontal link
+  // and the upward vertical path; the detailed mode models them at the ideal link knobs only.
+  bool four = false;
+  for (const auto& m : p.mvms)
+    for (const auto& gi : m.micro)
+      for (const MicroItem& it : gi.items)
+        four = four || it.kind == ItemKind::FromRight || it.kind == ItemKind::FromDown;
+  if (four && hw.sharing_neighbours != 4)
+    fail(origin,
+         ": program gives work to left / upper neighbours (compiled with "
+         "sharing.neighbours = 4) but the hardware config has sharing.neighbours = ",
+         hw.sharing_neighbours);
+  const DetailedConfig& dc = hw.detailed;
+  if (four && hw.timing == TimingMode::Detailed &&
+      (dc.link_width > 0 || dc.link_fifo_depth > 0 || dc.accum_ports > 0 ||
+       dc.vlink_fifo_depth > 0))
+    fail(origin,
+         ": sim.timing detailed with sharing.neighbours = 4 models detailed.link_width, "
+         "link_fifo_depth, accum_ports and vlink_fifo_depth only at 0 (ideal); set them to 0");
 }
 
 Top::Top(sc_module_name name, const HwConfig& hw)

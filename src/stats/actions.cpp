@@ -24,9 +24,11 @@ const std::vector<Counter<ActionCounts>>& action_counters() {
       {"nab_rmw", "nab_rmw", "words", kBoth,
        "NeuronAccumBuffer read-modify-writes: P per tile (48-bit)", &A::nab_rmw},
       {"link_h_words", "link_h_words", "words", kBoth,
-       "horizontal link transfers: Q int16 inputs per tile of a from-left item", &A::link_h_words},
+       "horizontal link transfers: Q int16 inputs per tile of a from-left (or from-right) item",
+       &A::link_h_words},
       {"link_v_words", "link_v_words", "words", kBoth,
-       "vertical accumulation path transfers: P 48-bit partial sums per tile of a from-up item",
+       "vertical accumulation path transfers: P 48-bit partial sums per tile of a from-up (or "
+       "from-down) item",
        &A::link_v_words},
       {"reduce_neurons", "reduce_neurons", "neurons", kBoth,
        "horizontal reduction outputs: bh per existing block-row of a row-group",

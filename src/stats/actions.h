@@ -25,8 +25,8 @@ struct ActionCounts {
   int64_t bnb_reads = 0;          // BlockNeuronBuffer reads: Q per tile
   int64_t bnb_writes = 0;         // BlockNeuronBuffer writes: bw per column slice loaded
   int64_t nab_rmw = 0;            // NeuronAccumBuffer read-modify-writes: P per tile
-  int64_t link_h_words = 0;       // horizontal link: Q inputs per tile of a from-left item
-  int64_t link_v_words = 0;       // vertical path: P partial sums per tile of a from-up item
+  int64_t link_h_words = 0;       // horizontal links: Q inputs per tile of a from-left/right item
+  int64_t link_v_words = 0;       // vertical path: P partial sums per tile of a from-up/down item
   int64_t reduce_neurons = 0;     // reduction outputs formed (bh per existing block-row)
   int64_t reduce_nab_reads = 0;   // NeuronAccumBuffer reads of the reduction (L per neuron)
   // element-wise units, elements by operation

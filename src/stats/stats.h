@@ -25,8 +25,10 @@ struct GroupStats {
   int64_t busy = 0, barrier_idle = 0, stall_input = 0, stall_weights = 0;
   int64_t engine_overhead = 0, outside = 0;
   int64_t tiles_local = 0;
-  int64_t tiles_given_h = 0, tiles_given_v = 0;        // pieces given right / down
-  int64_t tiles_received_h = 0, tiles_received_v = 0;  // pieces from left / from up
+  // pieces given right / down (and left / up with sharing.neighbours = 4)
+  int64_t tiles_given_h = 0, tiles_given_v = 0;
+  // pieces from left / from up (and from right / from down with sharing.neighbours = 4)
+  int64_t tiles_received_h = 0, tiles_received_v = 0;
   int64_t useful_macs = 0;
   int64_t weight_bytes_total = 0, weight_bytes_resident = 0, weight_bytes_streamed = 0;
 };

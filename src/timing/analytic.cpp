@@ -75,6 +75,14 @@ IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& 
               r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
               il.vertical[n] = il.vertical[n] || tl > 0;
               il.vertical_g[n * G + g] = il.vertical_g[n * G + g] || tl > 0;
+            } else if (it.kind == ItemKind::FromRight) {  // sharing.neighbours = 4
+              r.groups[g].tiles_received_h += tl;
+              r.groups[size_t(k) * L + (l + 1) % L].tiles_given_h += tl;
+            } else if (it.kind == ItemKind::FromDown) {  // its sums use the vertical path too
+              r.groups[g].tiles_received_v += tl;
+              r.groups[size_t((k + 1) % K) * L + l].tiles_given_v += tl;
+              il.vertical[n] = il.vertical[n] || tl > 0;
+              il.vertical_g[n * G + g] = il.vertical_g[n * G + g] || tl > 0;
             }
           }
         }

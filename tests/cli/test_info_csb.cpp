@@ -65,13 +65,13 @@ TEST_CASE("info states the format version of .csb and program files, newer ones 
   r = run_cli("info '" + bin + "'");
   INFO(r.output);
   CHECK(r.exit_code == 0);
-  CHECK(r.output.find(bin + ": csbrnn program, format version 2, lstm, 2 layers, input 5, "
+  CHECK(r.output.find(bin + ": csbrnn program, format version 3, lstm, 2 layers, input 5, "
                             "hidden 7, proj 0, output 7\n") == 0);
   CHECK(r.output.find("groups of 2x2 PEs") == std::string::npos);  // the grid is 2x2 groups
   CHECK(r.output.find("for 2x2 groups") != std::string::npos);
   const auto j = nlohmann::json::parse(run_cli("info --json '" + bin + "'").output);
   CHECK(j["kind"] == "program");
-  CHECK(j["format_version"] == 2);
+  CHECK(j["format_version"] == 3);
   CHECK(nlohmann::json::parse(run_cli("info --json '" + csb + "'").output)["format_version"] == 1);
   // the version field (bytes 8..11 of both containers) set one past what this csbrnn reads
   auto bump = [&](const std::string& path, uint8_t v) {
@@ -80,12 +80,12 @@ TEST_CASE("info states the format version of .csb and program files, newer ones 
     write_file_atomic(path + ".new", b);
     return path + ".new";
   };
-  const std::string csb2 = bump(csb, 3), bin3 = bump(bin, 3);
+  const std::string csb2 = bump(csb, 3), bin3 = bump(bin, 4);
   for (const std::string cmd : {"info", "disasm"}) {
     r = run_cli(cmd + " '" + bin3 + "'");
     CHECK(r.exit_code == 2);
     CHECK(r.output == "csbrnn: error: " + bin3 +
-                          ": program version 3 is newer than this csbrnn reads (version 2): "
+                          ": program version 4 is newer than this csbrnn reads (version 3): "
                           "written by a newer csbrnn\n");
   }
   for (const std::string cmd : {"info", "compile"}) {

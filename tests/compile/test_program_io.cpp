@@ -144,6 +144,7 @@ TEST_CASE("the container's hw record has docs/isa.md's layout, every field disti
   h.memory.dram_bandwidth_gbps = 7.75;
   h.memory.burst_bytes = next++;
   h.max_vertical_fraction = 0.375;
+  h.sharing_neighbours = 4;
   h.numeric.wf = next++;
   h.numeric.af = next++;
   const auto bytes = encode_program(p);
@@ -172,6 +173,7 @@ TEST_CASE("the container's hw record has docs/isa.md's layout, every field disti
   CHECK(i32() == want++);  // burst_bytes
   CHECK(u8() == 2);        // sharing: vertical
   CHECK(f64() == 0.375);
+  CHECK(i32() == 4);       // sharing.neighbours
   CHECK(i32() == want++);  // wf
   CHECK(i32() == want++);  // af
   CHECK(i32() == 7);       // name length

@@ -194,7 +194,7 @@ TEST_CASE("stream: container round trip and disassembly", "[compile][stream][io]
     CHECK(encode_program(p) == bytes);
     uint32_t version = 0;
     std::memcpy(&version, bytes.data() + 8, 4);
-    CHECK(version == 2);
+    CHECK(version == 3);
     const Program q = decode_program(bytes.data(), bytes.size(), "mem");
     std::string where;
     CHECK(program_equal(p, q, &where));

@@ -45,7 +45,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.memory.ideal == b.memory.ideal && a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
-         a.max_vertical_fraction == b.max_vertical_fraction && a.numeric.wf == b.numeric.wf &&
+         a.max_vertical_fraction == b.max_vertical_fraction &&
+         a.sharing_neighbours == b.sharing_neighbours && a.numeric.wf == b.numeric.wf &&
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
          a.detailed.item_bubble == b.detailed.item_bubble &&
@@ -96,6 +97,7 @@ const std::vector<std::string> kExpectedKeys = {
     "memory.stream.staging_bytes",
     "sharing.mode",
     "sharing.max_vertical_fraction",
+    "sharing.neighbours",
     "numeric.weight_frac_bits",
     "numeric.act_frac_bits",
     "sim.timing",
@@ -178,6 +180,7 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.sharing == SharingMode::Horizontal; }},
       {"sharing.max_vertical_fraction", "0.3333333333333333",
        [](const HwConfig& c) { return c.max_vertical_fraction == 0.3333333333333333; }},
+      {"sharing.neighbours", "4", [](const HwConfig& c) { return c.sharing_neighbours == 4; }},
       {"numeric.weight_frac_bits", "15", [](const HwConfig& c) { return c.numeric.wf == 15; }},
       {"numeric.act_frac_bits", "1", [](const HwConfig& c) { return c.numeric.af == 1; }},
       {"sim.timing", "detailed",

@@ -20,6 +20,7 @@
 #include "sim/detailed/link_fifo.h"
 #include "sim/detailed/port_arbiter.h"
 #include "sim/detailed/stream_queue.h"
+#include "sim/top.h"
 #include "support/test_util.h"
 #include "timing/analytic.h"
 
@@ -226,20 +227,27 @@ HwConfig random_hw(int K, int L, int P, int Q, std::mt19937_64& rng) {
   return hw;
 }
 
-void random_equality(int K, int L, int P, int Q, uint64_t seed, int count) {
+void random_equality(int K, int L, int P, int Q, uint64_t seed, int count, int neighbours = 2) {
   std::mt19937_64 rng(seed);
+  int64_t four = 0;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
-    const HwConfig hw = random_hw(K, L, P, Q, rng);
+    HwConfig hw = random_hw(K, L, P, Q, rng);
+    hw.sharing_neighbours = neighbours;
     // reduce lanes stay random (randomize_timing): both modes reduce K x bh neurons at `lanes`
     // per cycle (divergence 1, fixed), also when lanes < K x bh
     const Program prog = compile_program(generate_csb_model(s), hw);
+    for (const auto& m : prog.mvms)
+      for (const auto& gi : m.micro)
+        for (const MicroItem& it : gi.items)
+          four += it.kind == ItemKind::FromRight || it.kind == ItemKind::FromDown;
     const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
     const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
     check_equal("random case " + std::to_string(i) + " sharing " + sharing_name(hw.sharing) +
                     " stream " + std::to_string(hw.eltwise.stream),
                 fast, det);
   }
+  if (neighbours == 4) CHECK(four > 0);  // pieces do go left and up
 }
 
 int64_t figure(const Run& r, const std::string& name) {
@@ -351,6 +359,42 @@ TEST_CASE("detailed == fast: random models and knobs on 1x4 groups of 2x4", "[si
 
 TEST_CASE("detailed == fast: random models and knobs on 3x2 groups of 4x2", "[sim][detailed]") {
   random_equality(3, 2, 4, 2, 13, 10);
+}
+
+TEST_CASE("detailed == fast: four neighbours, random models and knobs on 3x3 groups of 2x4",
+          "[sim][detailed]") {
+  random_equality(3, 3, 2, 4, 14, 10, 4);
+}
+
+TEST_CASE("detailed == fast: four neighbours, random models and knobs on 2x4 groups of 4x2",
+          "[sim][detailed]") {
+  random_equality(2, 4, 4, 2, 15, 8, 4);
+}
+
+TEST_CASE("detailed: four neighbours refuse the non-ideal link knobs in one line",
+          "[sim][detailed]") {
+  HwConfig hw = test::small_hw(3, 3, 2, 4);
+  hw.sharing_neighbours = 4;
+  std::mt19937_64 rng(16);
+  Program prog;
+  int64_t four = 0;
+  for (uint64_t seed = 0; four == 0 && seed < 20; ++seed) {
+    prog = compile_program(generate_csb_model(test::random_spec(rng, 30, 16, 1600 + seed)), hw);
+    for (const auto& m : prog.mvms)
+      for (const auto& gi : m.micro)
+        for (const MicroItem& it : gi.items)
+          four += it.kind == ItemKind::FromRight || it.kind == ItemKind::FromDown;
+  }
+  REQUIRE(four > 0);
+  HwConfig det = detailed_of(hw);
+  det.detailed.link_width = 2;
+  CHECK_THROWS_WITH(sim::check_program_matches(prog, det, "p.bin"),
+                    Catch::Contains("p.bin: sim.timing detailed with sharing.neighbours = 4"));
+  HwConfig two = hw;
+  two.sharing_neighbours = 2;
+  CHECK_THROWS_WITH(sim::check_program_matches(prog, two, "p.bin"),
+                    Catch::Contains("hardware config has sharing.neighbours = 2"));
+  CHECK_NOTHROW(sim::check_program_matches(prog, detailed_of(hw), "p.bin"));
 }
 
 TEST_CASE("detailed == fast: streamed weights, random models and knobs on 1x4 groups of 2x4",
@@ -1346,6 +1390,51 @@ TEST_CASE("detailed scoreboard, vertical link FIFO, input ports: random models",
   CHECK(slower_raw > 0);
   CHECK(slower_vlink > 0);
   CHECK(slower_ports > 0);
+}
+
+TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link latency",
+          "[sim][detailed]") {
+  // The knobs the detailed mode models with sharing.neighbours = 4: outputs stay the fast run's
+  // (itself bit-exact with the interpreter), the same tiles issue, and the stalls only add cycles
+  // (except the round-robin ports, which keep history).
+  std::mt19937_64 rng(23);
+  int slower = 0;
+  for (int i = 0; i < 6; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 2300 + uint64_t(i));
+    auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    HwConfig hw;
+    hw.engine.K = hw.engine.L = 3;
+    hw.engine.P = hw.engine.Q = i % 2 == 0 ? 2 : 4;
+    hw.buffers.vector_buffer = 4096;
+    hw.sharing = kModes[size_t(1 + i % 3)];
+    hw.sharing_neighbours = 4;
+    test::randomize_timing(hw, rng);
+    hw.engine.lat_accumulate = r(1, 3);
+    const Program prog = compile_program(generate_csb_model(s), hw);
+    INFO("case " << i);
+    const Run fast = simulate(prog, hw, 2, 850 + uint64_t(i));
+    const Run ideal = simulate(prog, detailed_of(hw), 2, 850 + uint64_t(i));
+    check_equal("four case " + std::to_string(i), fast, ideal);
+    auto check = [&](const HwConfig& h, bool monotone) {
+      const Run x = simulate(prog, h, 2, 850 + uint64_t(i));
+      REQUIRE(x.error.empty());
+      CHECK(x.y == fast.y);
+      CHECK(figure(x, "tiles_issued") == figure(fast, "tiles_issued"));
+      if (monotone) CHECK(figure(x, "total") >= figure(ideal, "total"));
+      return figure(x, "total");
+    };
+    HwConfig raw = detailed_of(hw);
+    raw.detailed.accum_forwarding = false;
+    slower += check(raw, true) > figure(ideal, "total");
+    HwConfig lk = detailed_of(hw);
+    lk.detailed.link_latency = r(1, 3);
+    lk.detailed.item_bubble = r(0, 2);
+    slower += check(lk, true) > figure(ideal, "total");
+    HwConfig ip = detailed_of(hw);
+    ip.detailed.input_ports = r(1, 2);
+    check(ip, false);
+  }
+  CHECK(slower > 0);
 }
 
 // Hand-worked: the new stall reasons in the VCD. The vertical link FIFO trace above (depth 1):

@@ -206,6 +206,49 @@ TEST_CASE("energy: fast, detailed and analytic action counts equal on random mod
   CHECK(streamed > 0);  // streams exercised
 }
 
+TEST_CASE("energy: fast, detailed and analytic action counts equal with four neighbours",
+          "[sim][energy]") {
+  // sharing.neighbours = 4: from-right items cross a horizontal link (Q words per tile), from-down
+  // items the vertical path (P sums per tile), like from-left / from-up; all three routes agree.
+  std::mt19937_64 rng(1414);
+  int64_t links = 0;
+  for (int i = 0; i < 6; ++i) {
+    GenSpec s = test::random_spec(rng, 24, 6, 700 + uint64_t(i));
+    HwConfig hw;
+    hw.engine.K = 3;
+    hw.engine.L = 2 + i % 2;
+    hw.engine.P = 2;
+    hw.engine.Q = 2 + i % 3;
+    hw.sharing_neighbours = 4;
+    hw.sharing = std::vector<SharingMode>{SharingMode::Horizontal, SharingMode::Vertical,
+                                          SharingMode::TwoD}[size_t(i % 3)];
+    hw.eltwise.stream = i % 2 == 0;
+    test::randomize_timing(hw, rng);
+    hw.engine.reduce_lanes = std::max(hw.engine.reduce_lanes, hw.engine.K * s.bh);
+    const Program p = compile_program(generate_csb_model(s), hw);
+    const ActionCounts fast = simulate_counts(p, hw, 2);
+    HwConfig det = hw;
+    det.timing = TimingMode::Detailed;
+    const std::string what = "four case " + std::to_string(i);
+    check_equal(simulate_counts(p, det, 2), fast, what + " detailed vs fast");
+    check_equal(energy::program_counts(p, hw, 2), fast, what + " analytic vs fast");
+    // by the definition of the counts: Q words per tile of every horizontally received item,
+    // P per tile of every vertically received one, summed over the program's items (x 2 steps)
+    int64_t h = 0, v = 0;
+    for (const auto& m : p.mvms)
+      for (const auto& gi : m.micro)
+        for (const MicroItem& it : gi.items) {
+          const int64_t t = item_tiles(it, hw.engine.P, hw.engine.Q);
+          if (it.kind == ItemKind::FromLeft || it.kind == ItemKind::FromRight) h += t;
+          if (it.kind == ItemKind::FromUp || it.kind == ItemKind::FromDown) v += t;
+        }
+    CHECK(fast.link_h_words == 2 * h * hw.engine.Q);
+    CHECK(fast.link_v_words == 2 * v * hw.engine.P);
+    links += fast.link_h_words + fast.link_v_words;
+  }
+  CHECK(links > 0);
+}
+
 TEST_CASE("energy: fast, detailed and analytic action counts equal with free sync",
           "[sim][energy]") {
   // free sync loads each slice set once per MVM, like row-group sync

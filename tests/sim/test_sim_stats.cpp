@@ -53,6 +53,13 @@ void check_records_equal(const HwConfig& base) {
   std::vector<test::SimCase> cases = test::cell_mode_cases(base, 6, 40);
   const std::vector<sim::SimJob> jobs = run(cases, base);
   int64_t shared = 0;  // tiles given over all cases: the sharing counters are exercised
+  int64_t four = 0;    // items given left or up (sharing.neighbours = 4)
+  for (const auto& c : cases)
+    for (const auto& m : c.prog.mvms)
+      for (const auto& gi : m.micro)
+        for (const MicroItem& it : gi.items)
+          four += it.kind == ItemKind::FromRight || it.kind == ItemKind::FromDown;
+  CHECK((base.sharing_neighbours == 4) == (four > 0));
   for (size_t i = 0; i < jobs.size(); ++i) {
     INFO("case " << i << " sharing " << sharing_name(cases[i].hw.sharing));
     const sim::SimStats& s = jobs[i].stats;
@@ -228,4 +235,24 @@ TEST_CASE("utilization buckets merge pairwise past their cap with exact sums (is
   CHECK(st.busy_buckets[1] == std::vector<int64_t>{20});
   sim::fit_buckets(st, 1280);  // exactly 4 buckets: no merge
   CHECK(st.bucket_cycles == 320);
+}
+
+TEST_CASE("analytic and simulated records are equal field by field with four neighbours",
+          "[sim][stats]") {
+  // sharing.neighbours = 4 on a 2x3 torus (left != right): the given / received counters count
+  // the pieces given left and up too, in both models.
+  HwConfig hw = small_hw();
+  hw.sharing_neighbours = 4;
+  check_records_equal(hw);
+}
+
+TEST_CASE(
+    "analytic and simulated records are equal field by field with four neighbours and "
+    "free sync",
+    "[sim][stats]") {
+  HwConfig hw = small_hw();
+  hw.sharing_neighbours = 4;
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 1024;
+  check_records_equal(hw);
 }

@@ -15,6 +15,11 @@ constexpr uint8_t kTile = 1, kTileV = 2, kMarker = 4, kMarkerV = 8;
 // row-group sync: the drain markers of NAB half 1 (kMarker / kMarkerV: half 0)
 constexpr uint8_t kMarker1 = 16, kMarkerV1 = 32;
 constexpr uint8_t kNoKind = 0xff;
+// Items whose sums take the vertical accumulation path (down from above, or back down from below
+// with sharing.neighbours = 4).
+bool is_vertical(ItemKind k) {
+  return k == ItemKind::FromUp || k == ItemKind::FromDown;
+}
 }  // namespace
 
 DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& store,
@@ -100,7 +105,7 @@ void DetailedEngine::start_section(const Section& s) {
   vlink_depth_ = dc.vlink_fifo_depth;
   vcredit_.assign(size_t(G_), Credits(vlink_depth_));
   input_ports_ = dc.input_ports;
-  arbiter_.assign(size_t(L_), RoundRobinArbiter(2 * K_));
+  arbiter_.assign(size_t(L_), RoundRobinArbiter((ctx_.hw.sharing_neighbours == 4 ? 3 : 2) * K_));
   const int64_t b = ctx_.cycle();
   section_start_ = b;
   work_cycle_ = b;
@@ -167,7 +172,8 @@ void DetailedEngine::start_item(int g, int64_t c) {
   if (it.kind == ItemKind::FromLeft && fifo_links_) {  // its inputs cross the link as flits
     hlink_[size_t(g)].start(it.cols, c);
     link_wait_[size_t(g)] = 1;
-  } else if (it.kind == ItemKind::FromLeft) {  // its inputs cross the link meanwhile
+  } else if (it.kind == ItemKind::FromLeft || it.kind == ItemKind::FromRight) {
+    // its inputs cross the link (the leftward one for from-right) meanwhile
     bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
   }
   last_kind_[size_t(g)] = kind;
@@ -182,7 +188,9 @@ void DetailedEngine::start_item(int g, int64_t c) {
   int64_t* acc = nullptr;
   rows_[size_t(g)] = image.index.data() + it.index_ptr;  // the item's row indices (index memory)
   row_tiles_[size_t(g)] = std::max(1, (int(it.rows) + ctx_.hw.engine.P - 1) / ctx_.hw.engine.P);
-  acc_nab_[size_t(g)] = it.kind == ItemKind::FromUp ? st_.links.up(k, l) : g;
+  acc_nab_[size_t(g)] = it.kind == ItemKind::FromUp     ? st_.links.up(k, l)
+                        : it.kind == ItemKind::FromDown ? st_.links.down(k, l)
+                                                        : g;
   acc_half_[size_t(g)] = nhalf;
   switch (it.kind) {
     case ItemKind::Local:
@@ -206,6 +214,25 @@ void DetailedEngine::start_item(int g, int64_t c) {
       st_.links.v_tiles[size_t(up)] += f.tiles;
       gs.tiles_received_v += f.tiles;
       ctx_.stats.groups[size_t(up)].tiles_given_v += f.tiles;
+      vertical_iter_[size_t(g)] = 1;
+      break;
+    }
+    case ItemKind::FromRight: {  // sharing.neighbours = 4: the right neighbour's BNB, leftward
+      const int right = st_.links.right(k, l);
+      in = loader_.slice(bhalf, (l + 1) % L_);
+      acc = st_.nab.at(nhalf, g);
+      st_.links.hl_tiles[size_t(right)] += f.tiles;
+      gs.tiles_received_h += f.tiles;
+      ctx_.stats.groups[size_t(right)].tiles_given_h += f.tiles;
+      break;
+    }
+    case ItemKind::FromDown: {  // sharing.neighbours = 4: the sums return down to the giver
+      const int down = st_.links.down(k, l);
+      in = loader_.slice(bhalf, l);
+      acc = st_.nab.at(nhalf, down);
+      st_.links.vu_tiles[size_t(down)] += f.tiles;
+      gs.tiles_received_v += f.tiles;
+      ctx_.stats.groups[size_t(down)].tiles_given_v += f.tiles;
       vertical_iter_[size_t(g)] = 1;
       break;
     }
@@ -235,12 +262,17 @@ int DetailedEngine::port_column(int g) const {
   // the first row tile of a column tile reads its Q inputs; the others reuse them
   if ((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi] != 0) return -1;
   const int l = g % L_;
-  return kind == ItemKind::FromLeft ? (l - 1 + L_) % L_ : l;
+  return kind == ItemKind::FromLeft    ? (l - 1 + L_) % L_
+         : kind == ItemKind::FromRight ? (l + 1) % L_
+                                       : l;
 }
 
 int DetailedEngine::port_requester(int g, int col) const {
   const int k = g / L_;
-  return g % L_ == col ? k : K_ + k;  // the column's own groups, then its right receivers
+  // the column's own groups, then its right receivers, then (sharing.neighbours = 4) its left
+  // receivers (on L = 2 those are the right receivers: one item at a time, one request)
+  if (g % L_ == col) return k;
+  return g % L_ == (col + 1) % L_ ? K_ + k : 2 * K_ + k;
 }
 
 bool DetailedEngine::raw_ready(int g, int64_t c) const {
@@ -249,7 +281,7 @@ bool DetailedEngine::raw_ready(int g, int64_t c) const {
   const uint16_t* rows = nullptr;
   int nrows = 0;
   tile_rows(g, rows, nrows);
-  const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+  const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
   const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
   return board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read);
 }
@@ -257,7 +289,7 @@ bool DetailedEngine::raw_ready(int g, int64_t c) const {
 void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
   const size_t gi = size_t(g);
   uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
-  const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+  const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
   // the sequencer issues one tile of its current item into the pipeline
   pipe[0] |= vertical_tile ? kTileV : kTile;
   if (vertical_tile) vgap_[gi] = vtile_cycles_;
@@ -371,7 +403,7 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kLinkWait;
       continue;
     }
-    const bool vertical_tile = cur_[gi]->item.kind == ItemKind::FromUp;
+    const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
     if (vertical_tile && vgap_[gi] > 0) {  // stall: the vertical link is busy
       reason[gi] = kVLinkBusy;
       continue;
@@ -403,6 +435,7 @@ void DetailedEngine::work(int64_t c) {
       for (int k = 0; k < K_; ++k) {
         if (a.requested(k)) who.push_back(k * L_ + col);
         if (a.requested(K_ + k)) who.push_back(k * L_ + (col + 1) % L_);
+        if (a.requested_any(2 * K_ + k)) who.push_back(k * L_ + (col - 1 + L_) % L_);
       }
       if (who.empty()) continue;
       a.arbitrate(input_ports_, granted_);

@@ -16,6 +16,8 @@ class RoundRobinArbiter {
   explicit RoundRobinArbiter(int requesters = 0) : req_(size_t(requesters), 0) {}
   void request(int i) { req_[size_t(i)] = 1; }
   bool requested(int i) const { return req_[size_t(i)] != 0; }
+  /// requested(i), false past the requesters (the left receivers exist with 4 neighbours only).
+  bool requested_any(int i) const { return size_t(i) < req_.size() && req_[size_t(i)] != 0; }
   /// Grants up to `ports` of this cycle's requests (granted[i] = 1), clears the requests.
   void arbitrate(int ports, std::vector<uint8_t>& granted);
   int next() const { return next_; }  // the requester the next scan starts from
