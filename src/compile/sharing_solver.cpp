@@ -1268,7 +1268,8 @@ class RowGroupRun {
         int found = -1;
         for (int i = 0; i < int(os.size()) && found < 0; ++i)
           if (os[i].share.order == s.order && os[i].share.h_rows == s.h_rows &&
-              os[i].share.v_cols == s.v_cols)
+              os[i].share.v_cols == s.v_cols && os[i].share.hl_rows == s.hl_rows &&
+              os[i].share.vu_cols == s.vu_cols)
             found = i;
         CSBRNN_ASSERT(found >= 0, "sharing: a schedule's decision is not a canonical option");
         choice[size_t(b)][g] = found;
@@ -1318,6 +1319,10 @@ class RowGroupRun {
       s.load = group_loads(kernels_[size_t(b)], s.share, p_);
       s.makespan = *std::max_element(s.load.begin(), s.load.end());
     }
+    std::vector<int64_t> check(G_, 0);
+    for (int b = 0; b < B_; ++b)
+      for (size_t g = 0; g < G_; ++g) check[g] += sch[size_t(b)].load[g];
+    CSBRNN_ASSERT(check == load, "sharing: row-group loads disagree with the local search");
     acc = load;
   }
 
