@@ -465,13 +465,17 @@ class Search {
 class Search4 {
  public:
   static constexpr int D = 4;
+  // A group has ~(TR+1)^2 (TC'+1)^2 / 2 options instead of ~2 (TR+1)(TC'+1), and the search
+  // proves fewer iterations; the budget is cut by this factor so that a compile stays within
+  // the two-neighbour time (MT2 < 10 s), the best schedule found so far being returned.
+  static constexpr int64_t kBudgetDivisor = 32;
   Search4(const std::vector<std::vector<TileOption>>& opts, const ShareParams& p,
           const SolverOptions& o, const std::vector<int32_t>& base)
       : G_(int(opts.size())),
         opts_(opts),
         base_(base),
-        budget_(o.node_budget),
-        work_budget_(o.work_budget) {
+        budget_(o.node_budget / kBudgetDivisor),
+        work_budget_(o.work_budget / kBudgetDivisor) {
     const Torus t(p);
     recv_[0] = t.right, recv_[1] = t.down, recv_[2] = t.left, recv_[3] = t.up;
     giver_[0] = t.left, giver_[1] = t.up, giver_[2] = t.right, giver_[3] = t.down;
@@ -546,13 +550,23 @@ class Search4 {
     return x;
   }
   int64_t floor_of(const State& s, int g) const { return cap(g) - S_ + (s[defsum()] - s[def(g)]); }
-  bool in_window(const State& s, int g, const TileOption& o, int64_t loc_lo, int64_t loc_hi) const {
-    if (o.local < loc_lo || o.local > loc_hi) return false;
-    for (int d = 0; d < D; ++d) {
-      const int32_t x = out(o, d);
-      if (x < lo(s, g, d) || x > hi(s, g, d)) return false;
+  // The options of g still possible under s (its four output intervals and a local range), with
+  // the bounds read once: the filter runs over every option of g.
+  struct Window {
+    int32_t lo[D], hi[D];
+    int64_t loc_lo, loc_hi;
+    bool ok(const TileOption& o) const {
+      return o.local >= loc_lo && o.local <= loc_hi && o.h >= lo[0] && o.h <= hi[0] &&
+             o.v >= lo[1] && o.v <= hi[1] && o.hl >= lo[2] && o.hl <= hi[2] && o.vu >= lo[3] &&
+             o.vu <= hi[3];
     }
-    return true;
+  };
+  Window window(const State& s, int g, int64_t loc_lo, int64_t loc_hi) const {
+    Window w;
+    for (int d = 0; d < D; ++d) w.lo[d] = lo(s, g, d), w.hi[d] = hi(s, g, d);
+    w.loc_lo = loc_lo;
+    w.loc_hi = loc_hi;
+    return w;
   }
 
   static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
@@ -569,9 +583,10 @@ class Search4 {
     work_ += int64_t(opts_[g].size());
     int32_t mn[D], mx[D], minloc = INT32_MAX, maxloc = -1;
     for (int d = 0; d < D; ++d) mn[d] = INT32_MAX, mx[d] = -1;
+    const Window w = window(s, g, loc_lo, loc_hi);
     for (const auto& o : opts_[g]) {
-      if (o.h > hi(s, g, 0)) break;
-      if (!in_window(s, g, o, loc_lo, loc_hi)) continue;
+      if (o.h > w.hi[0]) break;
+      if (!w.ok(o)) continue;
       for (int d = 0; d < D; ++d) {
         mn[d] = std::min(mn[d], out(o, d));
         mx[d] = std::max(mx[d], out(o, d));
@@ -653,12 +668,12 @@ class Search4 {
   // under cap with lower-bound inputs).
   int fitting(const State& s, int g) const {
     const int64_t room = cap(g) - in_lo(s, g);
+    const int32_t l0 = lo(s, g, 0), l1 = lo(s, g, 1), l2 = lo(s, g, 2), l3 = lo(s, g, 3);
     int best = -1;
     for (int i = 0; i < int(opts_[g].size()); ++i) {
       const auto& o = opts_[g][i];
-      if (o.h > lo(s, g, 0)) break;
-      bool ok = o.local <= room;
-      for (int d = 1; d < D && ok; ++d) ok = out(o, d) <= lo(s, g, d);
+      if (o.h > l0) break;
+      const bool ok = o.local <= room && o.v <= l1 && o.hl <= l2 && o.vu <= l3;
       if (ok && (best < 0 || o.local < opts_[g][best].local)) best = i;
     }
     return best;
@@ -674,9 +689,12 @@ class Search4 {
       if (fitting(s, g) >= 0) continue;
       const int64_t loc_hi = cap(g) - in_lo(s, g);
       const int64_t loc_lo = std::max<int64_t>(0, floor_of(s, g) - in_hi(s, g));
+      const Window w = window(s, g, loc_lo, loc_hi);
       size_t count = 0;
-      for (const auto& o : opts_[g])
-        if (in_window(s, g, o, loc_lo, loc_hi)) ++count;
+      for (const auto& o : opts_[g]) {
+        if (o.h > w.hi[0]) break;
+        if (w.ok(o)) ++count;
+      }
       if (count < bcount) {
         bcount = count;
         bg = g;
@@ -693,9 +711,11 @@ class Search4 {
     int64_t room[D];
     for (int d = 0; d < D; ++d) room[d] = room_at(s, recv_[d][g], d);
     std::vector<std::pair<int64_t, int>> cand;
+    const Window w = window(s, g, loc_lo, loc_hi);
     for (int i = 0; i < int(opts_[g].size()); ++i) {
       const auto& o = opts_[g][i];
-      if (!in_window(s, g, o, loc_lo, loc_hi)) continue;
+      if (o.h > w.hi[0]) break;
+      if (!w.ok(o)) continue;
       int64_t over = INT64_MIN, sum = 0;
       for (int d = 0; d < D; ++d) over = std::max(over, out(o, d) - room[d]), sum += out(o, d);
       cand.push_back({over * 65536 + sum, i});
@@ -723,10 +743,10 @@ class Search4 {
   // and its smallest possible local part.
   int64_t room_at(const State& s, int r, int d) const {
     int32_t minloc = T_[r];
+    const Window w = window(s, r, 0, INT64_MAX);
     for (const auto& o : opts_[r]) {
-      bool ok = true;
-      for (int e = 0; e < D && ok; ++e) ok = out(o, e) >= lo(s, r, e) && out(o, e) <= hi(s, r, e);
-      if (ok) minloc = std::min(minloc, o.local);
+      if (o.h > w.hi[0]) break;
+      if (w.ok(o)) minloc = std::min(minloc, o.local);
     }
     return cap(r) - in_lo(s, r, d) - minloc;
   }
