@@ -875,6 +875,31 @@ IterationSchedule schedule_iteration_ex(const std::vector<KernelSize>& kernels,
   int64_t proven_below = lb - 1;  // every makespan <= this is proven infeasible
   SolverStats st;
   st.lower_bound = lb;
+  if (lb < best && p.neighbours == 4) {
+    // Four neighbours: start from the two-neighbour schedule (cheap, usually proven), whose
+    // decisions are options here too (same tile counts with hl = vu = 0), so the result is never
+    // worse than the paper's rules on the same iteration.
+    ShareParams p2 = p;
+    p2.neighbours = 2;
+    // (on an eighth of the budget: it is only the starting point; compile time stays bounded)
+    const SolverOptions o2{opt.node_budget / 8, opt.work_budget / 8};
+    const IterationSchedule s2 = schedule_iteration_ex(kernels, p2, o2, nullptr, base_in);
+    std::vector<int> c2(size_t(G), 0);
+    for (int g = 0; g < G; ++g) {
+      const SplitPieces sp = split_kernel(kernels[size_t(g)], s2.share[size_t(g)]);
+      const int32_t h = int32_t(piece_tiles(sp.horizontal, p.P, p.Q));
+      const int32_t v = int32_t(piece_tiles(sp.vertical, p.P, p.Q));
+      for (int i = 0; i < int(opts[size_t(g)].size()); ++i) {
+        const TileOption& o = opts[size_t(g)][size_t(i)];
+        if (o.h == h && o.v == v && o.hl == 0 && o.vu == 0) c2[size_t(g)] = i;
+      }
+    }
+    const int64_t m2 = tile_makespan(opts, p, base, c2);
+    if (m2 < best) {
+      best = m2;
+      best_choice = c2;
+    }
+  }
   if (lb < best) {
     // A quick upper bound first, so that an exhausted budget still returns a good schedule.
     best = local_search(opts, p, base, best_choice);

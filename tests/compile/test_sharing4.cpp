@@ -369,7 +369,8 @@ TEST_CASE("sharing4: the four-neighbour bounds never exceed a two-neighbour sche
           sharing::schedule_iteration_ex(ks[size_t(b)], p4, sharing::SolverOptions{}, &st);
       const IterationSchedule s2 = schedule_iteration(ks[size_t(b)], p2);
       CHECK(st.lower_bound <= s2.makespan);
-      if (s4.proven_optimal) CHECK(s4.makespan <= s2.makespan);
+      // the four-neighbour search starts from the two-neighbour schedule: never worse
+      CHECK(s4.makespan <= s2.makespan);
     }
   }
 }
