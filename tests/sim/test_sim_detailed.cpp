@@ -2085,3 +2085,80 @@ TEST_CASE("row-group sync fast VCD: group busy follows the walk (hand-worked)", 
     CHECK(vcd_at_cycle_end(g00, S + 2 + i) == want00[size_t(i)]);
   }
 }
+
+namespace {
+
+// A hand-built LSTM (input 4, hidden 2, block 8x4: one block-row, two block-columns) whose only
+// weights are a 6x2 kernel in the W_ih block: on 1x3 groups of 2x2 PEs one iteration, group (0,0)
+// holding 3 row tiles x 1 col tile = 3 tiles, (0,1) the empty W_hh block, (0,2) nothing.
+CsbModel one_kernel_lstm() {
+  CsbModel m;
+  m.cell = CellType::LSTM;
+  m.input_size = 4;
+  m.hidden_size = 2;
+  CsbLayer L;
+  L.w_ih.rows = 8, L.w_ih.cols = 4, L.w_ih.bh = 8, L.w_ih.bw = 4;
+  L.w_hh.rows = 8, L.w_hh.cols = 2, L.w_hh.bh = 8, L.w_hh.bw = 4;
+  CsbBlock a;
+  a.rows = {0, 1, 2, 3, 4, 5};
+  a.cols = {0, 1};
+  for (int i = 0; i < 12; ++i) a.values.push_back(float(i + 1) / 32.0f);
+  L.w_ih.blocks = {a};
+  L.w_hh.blocks = {CsbBlock{}};
+  L.b_ih.assign(8, 0.125f);
+  L.b_hh.assign(8, 0.0f);
+  m.layers.push_back(L);
+  m.note = "one-kernel LSTM";
+  return m;
+}
+
+}  // namespace
+
+// Hand-worked (four neighbours on a 1x3 torus, horizontal sharing, iteration sync): with two
+// neighbours (0,0) can only give row tiles right: loads (3-a, a, 0), best a = 1: makespan 2.
+// With four it gives row tile 0 right to (0,1) and row tile 1 left to (0,2) (its left neighbour,
+// l-1 mod 3), keeping row tile 2: loads (1, 1, 1), makespan 1 = ceil(3 / 3). Items: (0,0)
+// [local 2x2], (0,1) [from-left 2x2], (0,2) [from-right 2x2] (its right neighbour is (0,0)).
+// The one iteration's D(0) is the makespan, nothing else changes (no vertical piece, same
+// slices): the four-neighbour run is exactly 1 cycle shorter per timestep, in both modes; the
+// outputs are the same.
+TEST_CASE("hand trace: four neighbours split one kernel right, left and local (1x3 torus)",
+          "[sim][detailed]") {
+  HwConfig hw = test::small_hw(1, 3, 2, 2);
+  hw.sharing = SharingMode::Horizontal;
+  hw.eltwise.stream = false;
+  const Program p2 = compile_program(one_kernel_lstm(), hw);
+  HwConfig hw4 = hw;
+  hw4.sharing_neighbours = 4;
+  const Program p4 = compile_program(one_kernel_lstm(), hw4);
+  REQUIRE(p4.mvms.size() == 1);
+  const MvmProgram& mv = p4.mvms[0];
+  REQUIRE(mv.micro.size() == 3);
+  auto kinds = [&](int l) {
+    std::vector<ItemKind> k;
+    for (const MicroItem& it : mv.micro[size_t(l)].items) {
+      CHECK(it.rows == 2);
+      CHECK(it.cols == 2);
+      k.push_back(it.kind);
+    }
+    return k;
+  };
+  CHECK(kinds(0) == std::vector<ItemKind>{ItemKind::Local});
+  CHECK(kinds(1) == std::vector<ItemKind>{ItemKind::FromLeft});
+  CHECK(kinds(2) == std::vector<ItemKind>{ItemKind::FromRight});
+  for (const HwConfig* h : {&hw, &hw4}) {
+    const Program& p = h == &hw ? p2 : p4;
+    const Run fast = simulate(p, *h, 2, 5);
+    const Run det = simulate(p, detailed_of(*h), 2, 5);
+    REQUIRE(fast.error.empty());
+    check_equal(h == &hw ? "two" : "four", fast, det);
+    CHECK(fast.iterations == std::vector<int64_t>{h == &hw ? 2 : 1, h == &hw ? 2 : 1});
+  }
+  const Run f2 = simulate(p2, hw, 2, 5), f4 = simulate(p4, hw4, 2, 5);
+  CHECK(figure(f4, "total") == figure(f2, "total") - 2);  // 1 cycle per timestep, 2 timesteps
+  CHECK(figure(f4, "engine_cycles") == figure(f2, "engine_cycles") - 2);
+  CHECK(f4.y == f2.y);
+  CHECK(figure(f4, "group 0 tiles_given_h") == 2 * 2);  // 2 tiles per timestep
+  CHECK(figure(f4, "group 1 tiles_received_h") == 2);
+  CHECK(figure(f4, "group 2 tiles_received_h") == 2);
+}
