@@ -2,10 +2,9 @@
 """The trained models through the paper's design and the plus design (issue 11; docs/paper-figures.md
 "Beyond the paper"): every CSB model of models/trained/models.json (and any --extra NAME=FILE.npz:BLOCK,
 e.g. a tile-aligned model of scripts/accuracy_table.py's csb-tile-admm cells) as a .csb
-(`csbrnn prune --method keep` at its block: every trained weight unchanged), then two simulate
-sweeps (`csbrnn sweep`, fast timing, bit-exact check): one on configs/hw_256pe.yaml and one on
-configs/hw_256pe_plus.yaml, each model at 256 PEs and at 512 PEs (engine.pe_groups 8x4, which is
-configs/hw_512pe.yaml / hw_512pe_plus.yaml). Prints a Markdown table of cycles per timestep, group
+(`csbrnn prune --method keep` at its block: every trained weight unchanged), then four simulate
+sweeps (`csbrnn sweep`, fast timing, bit-exact check), one per design: configs/hw_256pe.yaml,
+hw_512pe.yaml, hw_256pe_plus.yaml and hw_512pe_plus.yaml. Prints a Markdown table of cycles per timestep, group
 occupancy and PE utilization, paper rules vs plus.
 
     /usr/bin/python3 scripts/beyond_trained.py --out out/beyond-trained [--cli build/csbrnn]
@@ -98,16 +97,16 @@ def main():
         run([args.cli, "prune", npz, "--method", "keep", "--block", f"{bh}x{bw}", "-o", csb])
         entries.append((name, csb))
     results = {}
-    for design, base in (("paper", "hw_256pe.yaml"), ("plus", "hw_256pe_plus.yaml")):
-        lines = [f'name: "trained models, {design} design"', "mode: simulate", f"timesteps: {args.steps}",
-                 "models:"]
+    for design, pes, base in (("paper", 256, "hw_256pe.yaml"), ("paper", 512, "hw_512pe.yaml"),
+                              ("plus", 256, "hw_256pe_plus.yaml"), ("plus", 512, "hw_512pe_plus.yaml")):
+        lines = [f'name: "trained models, {design} design, {pes} PEs"', "mode: simulate",
+                 f"timesteps: {args.steps}", "models:"]
         for name, csb in entries:
             lines.append(f'  - {{model: "{csb}"}}')
-            lines.append(f'  - {{model: "{csb}", set: {{engine.pe_groups: 8x4}}}}')
         lines += ["hw:", f'  base: "{os.path.join(ROOT, "configs", base)}"', ""]
-        spec = os.path.join(args.out, f"spec-{design}.yaml")
+        spec = os.path.join(args.out, f"spec-{design}-{pes}.yaml")
         write_atomic(spec, "\n".join(lines))
-        out = os.path.join(args.out, design)
+        out = os.path.join(args.out, f"{design}-{pes}")
         run([args.cli, "sweep", spec, "--out", out, "-j", str(args.jobs), "--no-progress"])
         with open(os.path.join(out, "results.csv")) as f:
             for r in csv.DictReader(f):
@@ -115,7 +114,6 @@ def main():
                     die(f"{out}: point {r['id']} of {r['model']}: {r['status']} {r.get('error', '')}")
                 if int(r["sim_minus_analytic_cycles"]) != 0:
                     die(f"{out}: point {r['id']}: simulated != analytic")
-                pes = 512 if r.get("engine.pe_groups", "4x4") == "8x4" else 256
                 results[(r["model"], pes, design)] = r
     rows = ["| model | PEs | paper rules: cycles/step | occupancy | utilization | plus: cycles/step | occupancy | utilization | speed-up |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
