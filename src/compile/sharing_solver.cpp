@@ -88,6 +88,32 @@ std::vector<TileOption> tile_options(KernelSize k, const ShareParams& p) {
 
 namespace {
 
+int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
+  return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
+}
+int32_t last_le(const std::vector<int32_t>& d, int32_t v) {
+  return int32_t(std::upper_bound(d.begin(), d.end(), v) - d.begin()) - 1;
+}
+
+// Bounds propagation of both searches (two and four neighbours): narrows a variable's index
+// interval [i, j] into the sorted domain `dom` to the values in [lo, hi]; false when empty.
+bool narrow(int32_t& i, int32_t& j, const std::vector<int32_t>& dom, int64_t lo, int64_t hi,
+            bool& changed) {
+  if (hi < dom[size_t(j)]) {
+    const int32_t nj = hi < 0 ? -1 : last_le(dom, int32_t(std::min<int64_t>(hi, INT32_MAX)));
+    if (nj < i) return false;
+    j = nj;
+    changed = true;
+  }
+  if (lo > dom[size_t(i)]) {
+    const int32_t ni = index_of(dom, int32_t(std::min<int64_t>(lo, INT32_MAX)));
+    if (ni > j) return false;
+    i = ni;
+    changed = true;
+  }
+  return true;
+}
+
 // Neighbours of every group g = k*L + l on the K x L torus.
 struct Torus {
   std::vector<int> left, right, up, down;
@@ -227,13 +253,6 @@ class Search {
   // What g may issue in this iteration: the makespan probed minus g's base load.
   int32_t cap(int g) const { return M_ - base_[g]; }
 
-  static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
-    return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
-  }
-  static int32_t last_le(const std::vector<int32_t>& d, int32_t v) {
-    return int32_t(std::upper_bound(d.begin(), d.end(), v) - d.begin()) - 1;
-  }
-
   // The options of g still possible under s, as a range filter.
   struct Window {
     int32_t xl, xh, yl, yh, loc_lo, loc_hi;
@@ -309,22 +328,8 @@ class Search {
   bool tighten(State& s, int at, const std::vector<int32_t>& dom, int64_t lo, int64_t hi, int n,
                int g) {
     bool changed = false;
-    if (hi < dom[s[at + 1]]) {
-      const int32_t j = hi < 0 ? -1 : last_le(dom, int32_t(hi));
-      if (j < s[at]) return false;
-      s[at + 1] = j;
-      changed = true;
-    }
-    if (lo > dom[s[at]]) {
-      const int32_t i = index_of(dom, int32_t(std::min<int64_t>(lo, INT32_MAX)));
-      if (i > s[at + 1]) return false;
-      s[at] = i;
-      changed = true;
-    }
-    if (changed) {
-      push(n);
-      push(g);
-    }
+    if (!narrow(s[at], s[at + 1], dom, lo, hi, changed)) return false;
+    if (changed) push(n), push(g);
     return true;
   }
 
@@ -569,13 +574,6 @@ class Search4 {
     return w;
   }
 
-  static int32_t index_of(const std::vector<int32_t>& d, int32_t v) {
-    return int32_t(std::lower_bound(d.begin(), d.end(), v) - d.begin());
-  }
-  static int32_t last_le(const std::vector<int32_t>& d, int32_t v) {
-    return int32_t(std::upper_bound(d.begin(), d.end(), v) - d.begin()) - 1;
-  }
-
   bool revise(State& s, int g) {
     const int64_t loc_hi = cap(g) - in_lo(s, g);
     const int64_t loc_lo = std::max<int64_t>(0, floor_of(s, g) - in_hi(s, g));
@@ -625,22 +623,8 @@ class Search4 {
   bool tighten(State& s, size_t a, const std::vector<int32_t>& dom, int64_t lo, int64_t hi, int n,
                int g) {
     bool changed = false;
-    if (hi < dom[s[a + 1]]) {
-      const int32_t j = hi < 0 ? -1 : last_le(dom, int32_t(std::min<int64_t>(hi, INT32_MAX)));
-      if (j < s[a]) return false;
-      s[a + 1] = j;
-      changed = true;
-    }
-    if (lo > dom[s[a]]) {
-      const int32_t i = index_of(dom, int32_t(std::min<int64_t>(lo, INT32_MAX)));
-      if (i > s[a + 1]) return false;
-      s[a] = i;
-      changed = true;
-    }
-    if (changed) {
-      push(n);
-      push(g);
-    }
+    if (!narrow(s[a], s[a + 1], dom, lo, hi, changed)) return false;
+    if (changed) push(n), push(g);
     return true;
   }
 

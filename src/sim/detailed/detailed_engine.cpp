@@ -785,12 +785,7 @@ void DetailedEngine::settle_rg(int64_t b) {
           again = true;
           break;
         }
-        if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
-        if (barrier_left_ > 0) {
-          state = 3;
-          break;
-        }
-        barrier_go = 1;
+        if (!barrier_released()) break;
         end_row_group(b);  // go
         again = true;
         break;
@@ -814,6 +809,17 @@ void DetailedEngine::settle_rg(int64_t b) {
         break;
     }
   }
+}
+
+bool DetailedEngine::barrier_released() {
+  // the done/go handshake: detailed.barrier_latency cycles after the last done, the go
+  if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
+  if (barrier_left_ > 0) {
+    state = 3;
+    return false;
+  }
+  barrier_go = 1;
+  return true;
 }
 
 void DetailedEngine::settle(int64_t b) {
@@ -841,12 +847,7 @@ void DetailedEngine::settle(int64_t b) {
         bool all = !loader_.busy();
         for (int g = 0; all && g < G_; ++g) all = !issuing_[size_t(g)];
         if (!all) break;
-        if (barrier_left_ < 0) barrier_left_ = ctx_.hw.detailed.barrier_latency;
-        if (barrier_left_ > 0) {
-          state = 3;
-          break;
-        }
-        barrier_go = 1;
+        if (!barrier_released()) break;
         end_iteration(b);  // go
         again = true;
         break;

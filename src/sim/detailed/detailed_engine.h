@@ -113,8 +113,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
  private:
   enum class Phase { Idle, FirstLoad, Issue, Drain, WaitReduce, Final };
   void tick();
-  void work(int64_t c);    // what happens during cycle c
-  void settle(int64_t b);  // decisions at the boundary b (start of cycle b)
+  void work(int64_t c);     // what happens during cycle c
+  void settle(int64_t b);   // decisions at the boundary b (start of cycle b)
+  bool barrier_released();  // all done: counts the barrier latency down, then gives the go
   void begin_iteration(int64_t b);
   void end_iteration(int64_t b);
   // row-group sync
