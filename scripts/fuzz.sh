@@ -17,14 +17,12 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
 cmake --build build-fuzz -j"$(nproc)" --target fuzzers
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-status=0
-printf '| harness | seconds | executions | exec/s | result |\n| --- | --- | --- | --- | --- |\n' >build-fuzz/fuzz/summary.md
-for n in "${names[@]}"; do
-  exe=build-fuzz/fuzz/fuzz_$n
-  corpus=build-fuzz/fuzz/corpus/$n
-  crashes=build-fuzz/fuzz/crashes/$n
+# One harness: runs it, minimises any crash, prints its line and leaves its table row in
+# build-fuzz/fuzz/NAME.row; returns non-zero on a crash.
+run_one() {
+  local n=$1 exe=build-fuzz/fuzz/fuzz_$1 corpus=build-fuzz/fuzz/corpus/$1
+  local crashes=build-fuzz/fuzz/crashes/$1 log=build-fuzz/fuzz/$1.log rc execs rate result c
   mkdir -p "$corpus" "$crashes"
-  log=build-fuzz/fuzz/$n.log
   set +e
   "$exe" "$corpus" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=20 \
     -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
@@ -35,7 +33,6 @@ for n in "${names[@]}"; do
   result=ok
   if [ $rc -ne 0 ]; then
     result="CRASH (see $log)"
-    status=1
     for c in "$crashes"/crash-* "$crashes"/leak-* "$crashes"/timeout-* "$crashes"/oom-*; do
       [ -f "$c" ] || continue
       case "$c" in *.min) continue ;; esac
@@ -45,7 +42,30 @@ for n in "${names[@]}"; do
     done
   fi
   echo "fuzz: $n: ${secs}s, $execs executions, $rate exec/s: $result"
-  printf '| %s | %s | %s | %s | %s |\n' "$n" "$secs" "$execs" "$rate" "$result" >>build-fuzz/fuzz/summary.md
+  printf '| %s | %s | %s | %s | %s |\n' "$n" "$secs" "$execs" "$rate" "$result" >"build-fuzz/fuzz/$n.row"
+  [ $rc -eq 0 ]
+}
+
+# The harnesses are single-threaded: run as many at once as there are cores (each still gets
+# its full SECONDS), then collect the rows in harness order.
+jobs_max=$(nproc)
+status=0
+pids=()
+for n in "${names[@]}"; do
+  rm -f "build-fuzz/fuzz/$n.row"
+  run_one "$n" &
+  pids+=($!)
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+printf '| harness | seconds | executions | exec/s | result |\n| --- | --- | --- | --- | --- |\n' >build-fuzz/fuzz/summary.md
+for n in "${names[@]}"; do
+  if [ -f "build-fuzz/fuzz/$n.row" ]; then
+    cat "build-fuzz/fuzz/$n.row" >>build-fuzz/fuzz/summary.md
+  else
+    printf '| %s | %s | - | - | did not report |\n' "$n" "$secs" >>build-fuzz/fuzz/summary.md
+    status=1
+  fi
 done
 cat build-fuzz/fuzz/summary.md
 exit $status
