@@ -5,7 +5,8 @@ e.g. a tile-aligned model of scripts/accuracy_table.py's csb-tile-admm cells) as
 (`csbrnn prune --method keep` at its block: every trained weight unchanged), then four simulate
 sweeps (`csbrnn sweep`, fast timing, bit-exact check), one per design: configs/hw_256pe.yaml,
 hw_512pe.yaml, hw_256pe_plus.yaml and hw_512pe_plus.yaml. Prints a Markdown table of cycles per timestep, group
-occupancy and PE utilization, paper rules vs plus.
+occupancy and PE utilization, paper rules vs plus, and the occupancy bound of the plus design: no
+schedule of the same kernels can do better (see occupancy_bound).
 
     /usr/bin/python3 scripts/beyond_trained.py --out out/beyond-trained [--cli build/csbrnn]
         [--models fmnist-lstm64,speech-gru256x2]
@@ -48,6 +49,39 @@ def run(cmd):
     if r.returncode != 0:
         die(f"{' '.join(cmd)} failed: {r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.returncode}")
     return r.stdout
+
+
+def resolved_keys(yaml_text):
+    """The dotted keys of a resolved hardware YAML (csbrnn's own output: two-space indentation,
+    `key: value  # comment` lines), as strings; enough for the integer knobs read here."""
+    keys, stack = {}, []
+    for line in yaml_text.splitlines():
+        body = line.split("#", 1)[0].rstrip()
+        if not body.strip() or ":" not in body:
+            continue
+        depth = (len(body) - len(body.lstrip())) // 2
+        k, v = body.strip().split(":", 1)
+        stack = stack[:depth] + [k]
+        if v.strip():
+            keys[".".join(stack)] = v.strip().strip('"')
+    return keys
+
+
+def occupancy_bound(report):
+    """Upper bound on the group occupancy of a compiled program (`csbrnn compile --report`): each
+    MVM needs at least ceil(tiles / groups) issue cycles (its tiles spread perfectly), after its
+    first input slices have loaded (first_load) and followed by one drain (the pipeline latencies,
+    no vertical path) and one reduction (at least 1 cycle + engine.reduce.latency), so
+    occupancy <= sum(tiles / groups) / sum(ceil(tiles / groups) + first_load + drain + 1 + latency)."""
+    hw = resolved_keys(report["hw"])
+    drain = sum(int(hw[f"engine.pipeline.{k}"]) for k in ("weight_read", "multiply", "adder_tree", "accumulate"))
+    red = 1 + int(hw["engine.reduce.latency"])
+    num = den = 0.0
+    for m in report["timing"]["mvms"]:
+        g = len(m["groups"])
+        num += m["tiles"] / g
+        den += -(-m["tiles"] // g) + m["first_load"] + drain + red
+    return num / den if den else 0.0
 
 
 def models_of(args):
@@ -115,8 +149,16 @@ def main():
                 if int(r["sim_minus_analytic_cycles"]) != 0:
                     die(f"{out}: point {r['id']}: simulated != analytic")
                 results[(r["model"], pes, design)] = r
-    rows = ["| model | PEs | paper rules: cycles/step | occupancy | utilization | plus: cycles/step | occupancy | utilization | speed-up |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    bounds = {}
+    for name, csb in entries:
+        for pes in (256, 512):
+            rep = os.path.join(args.out, f"bound-{name}-{pes}.json")
+            run([args.cli, "compile", csb, "--hw", os.path.join(ROOT, "configs", f"hw_{pes}pe_plus.yaml"),
+                 "-o", os.path.join(args.out, f"bound-{name}-{pes}.bin"), "--report", rep])
+            with open(rep) as f:
+                bounds[(name, pes)] = occupancy_bound(json.load(f))
+    rows = ["| model | PEs | paper rules: cycles/step | occupancy | utilization | plus: cycles/step | occupancy | utilization | speed-up | plus: occupancy bound |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, _ in entries:
         for pes in (256, 512):
             a, b = results[(name, pes, "paper")], results[(name, pes, "plus")]
@@ -124,7 +166,7 @@ def main():
             rows.append(f"| {name} | {pes} | {ca:,.0f} | {100 * float(a['group_occupancy']):.1f} % | "
                         f"{100 * float(a['pe_utilization']):.1f} % | {cb:,.0f} | "
                         f"{100 * float(b['group_occupancy']):.1f} % | {100 * float(b['pe_utilization']):.1f} % | "
-                        f"{ca / cb:.2f}x |")
+                        f"{ca / cb:.2f}x | {100 * bounds[(name, pes)]:.1f} % |")
     table = "\n".join(rows) + "\n"
     write_atomic(os.path.join(args.out, "table.md"), table)
     print(table, end="")

@@ -2,7 +2,7 @@
 """scripts/beyond_trained.py end to end on two trained models (a CI-sized run of the script that
 produces docs/paper-figures.md section 5's trained-model table): it must exit 0 with a row per
 model and PE count, every point simulated bit-exact and equal to the analytic model (the script
-itself refuses otherwise), the plus design faster on every row; and bad arguments must give one
+itself refuses otherwise), the plus design faster on every row, its occupancy within the printed occupancy bound; and bad arguments must give one
 line and exit 2."""
 import os
 import subprocess
@@ -23,8 +23,12 @@ def main():
         rows = [ln for ln in r.stdout.splitlines() if ln.startswith("| fmnist") or ln.startswith("| speech")]
         assert len(rows) == 4, r.stdout
         for ln in rows:
-            speedup = float(ln.rstrip(" |").split("|")[-1].strip().rstrip("x"))
+            cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+            speedup = float(cells[8].rstrip("x"))
             assert speedup > 1.0, ln
+            # the bound holds: the plus design's measured occupancy never exceeds it
+            occ, bound = float(cells[6].rstrip(" %")), float(cells[9].rstrip(" %"))
+            assert 0 < occ <= bound <= 100, ln
         with open(os.path.join(d, "table.md")) as f:
             assert f.read() == r.stdout
         for bad, what in ((["--models", "nosuch"], "no trained model 'nosuch'"),
