@@ -227,16 +227,23 @@ HwConfig random_hw(int K, int L, int P, int Q, std::mt19937_64& rng) {
   return hw;
 }
 
-void random_equality(int K, int L, int P, int Q, uint64_t seed, int count, int neighbours = 2) {
+void random_equality(int K, int L, int P, int Q, uint64_t seed, int count, int neighbours = 2,
+                     bool dataflow = false) {
   std::mt19937_64 rng(seed);
   int64_t four = 0;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
     HwConfig hw = random_hw(K, L, P, Q, rng);
     hw.sharing_neighbours = neighbours;
+    CompileOptions opt;
+    if (dataflow) {  // every layer streamed, its sections issued on their own
+      hw.eltwise.stream = true;
+      hw.eltwise.stream_issue = StreamIssue::Dataflow;
+      opt.streaming = CompileOptions::Streaming::Always;
+    }
     // reduce lanes stay random (randomize_timing): both modes reduce K x bh neurons at `lanes`
     // per cycle (divergence 1, fixed), also when lanes < K x bh
-    const Program prog = compile_program(generate_csb_model(s), hw);
+    const Program prog = compile_program(generate_csb_model(s), hw, opt);
     for (const auto& m : prog.mvms)
       for (const auto& gi : m.micro)
         for (const MicroItem& it : gi.items)
@@ -369,6 +376,16 @@ TEST_CASE("detailed == fast: four neighbours, random models and knobs on 3x3 gro
 TEST_CASE("detailed == fast: four neighbours, random models and knobs on 2x4 groups of 4x2",
           "[sim][detailed]") {
   random_equality(2, 4, 4, 2, 15, 8, 4);
+}
+
+TEST_CASE("detailed == fast: dataflow stream issue, random models and knobs on 2x3 groups of 2x4",
+          "[sim][detailed]") {
+  random_equality(2, 3, 2, 4, 16, 10, 2, true);
+}
+
+TEST_CASE("detailed == fast: dataflow stream issue, random models and knobs on 1x4 groups of 4x4",
+          "[sim][detailed]") {
+  random_equality(1, 4, 4, 4, 17, 10, 2, true);
 }
 
 TEST_CASE("detailed: four neighbours refuse the non-ideal link knobs in one line",
