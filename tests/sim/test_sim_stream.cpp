@@ -99,7 +99,7 @@ TEST_CASE("stream: dataflow issue bit-exact and cycle-exact, LSTM, GRU, LSTMP x 
 }
 
 TEST_CASE("stream: dataflow issue cycle-exact over random models and timing knobs", "[sim]") {
-  std::mt19937_64 rng(12);
+  std::mt19937_64 rng(11);  // the cases of the stage-issue test above, issued dataflow
   HwConfig base;
   base.buffers.vector_buffer = 4096;
   base.eltwise.stream = true;
@@ -107,7 +107,7 @@ TEST_CASE("stream: dataflow issue cycle-exact over random models and timing knob
   std::vector<Case> cases;
   int faster = 0;
   for (int i = 0; i < 24; ++i) {
-    GenSpec s = test::random_spec(rng, 40, 12, 3000 + i);
+    GenSpec s = test::random_spec(rng, 40, 12, 2000 + i);
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     HwConfig hw = base;
     hw.sharing = kModes[r(0, 3)];
