@@ -25,6 +25,11 @@ const char* sync_name(SyncMode m);  // "iteration", "row-group", "free"
 inline bool inputs_resident(SyncMode m) {
   return m != SyncMode::Iteration;
 }
+// eltwise.stream_issue: how the controller issues a stream's sections (docs/timing.md "Stream").
+// Stage: the paper-style lock-step VLIW stage word per chunk (rules 6-8). Dataflow: every section
+// instance issues on its own once its inputs are ready (a per-unit list schedule).
+enum class StreamIssue { Stage, Dataflow };
+const char* stream_issue_name(StreamIssue m);     // "stage", "dataflow"
 const char* sharing_name(SharingMode m);          // "none", "horizontal", "vertical", "2d"
 SharingMode parse_sharing(const std::string& s);  // throws Error on unknown names
 
@@ -75,6 +80,8 @@ struct EltwiseConfig {
   // Stream (docs/isa.md, docs/timing.md): it runs per completed neuron chunk behind the engine.
   // On by default: the compiler streams a layer only where that is faster (docs/compiler.md).
   bool stream = true;
+  // eltwise.stream_issue: a controller behaviour, not part of the program (no hw record field).
+  StreamIssue stream_issue = StreamIssue::Stage;
 };
 
 struct MemoryConfig {

@@ -236,6 +236,32 @@ HwKey sync_key() {
   return k;
 }
 
+const char* const kStreamIssueNames[] = {"stage", "dataflow"};
+
+HwKey stream_issue_key() {
+  HwKey k;
+  k.path = "eltwise.stream_issue";  // a controller behaviour (like engine.sync): not in the record
+  k.type = "enum";
+  k.description =
+      "how the controller issues a stream's sections: stage (each stage a lock-step word per "
+      "chunk, "
+      "the default) or dataflow (each section instance as soon as its inputs are ready and its "
+      "unit is free; docs/timing.md \"Stream\")";
+  k.valid = "stage or dataflow";
+  k.get = [](const HwConfig& c) { return std::string(stream_issue_name(c.eltwise.stream_issue)); };
+  k.set = [](HwConfig& c, const yaml::Value& v) {
+    c.eltwise.stream_issue = static_cast<StreamIssue>(v.as_enum(
+        std::vector<std::string>(std::begin(kStreamIssueNames), std::end(kStreamIssueNames))));
+  };
+  k.check = [](const HwConfig& c) -> std::string {
+    const int m = static_cast<int>(c.eltwise.stream_issue);
+    return m >= 0 && m <= 1
+               ? ""
+               : cat("invalid eltwise.stream_issue ", m, " (valid: stage or dataflow)");
+  };
+  return k;
+}
+
 HwKey sharing_key() {
   HwKey k;
   k.path = "sharing.mode";
@@ -483,6 +509,7 @@ std::vector<HwKey> build_keys() {
       "eltwise.stream", [](HwConfig& c) -> bool& { return c.eltwise.stream; },
       "compiler: stream each layer's element-wise chain behind its MVM, per completed neuron "
       "chunk (docs/timing.md)"));
+  k.push_back(stream_issue_key());
   // memory
   {
     HwKey ideal = bool_key(
@@ -767,6 +794,11 @@ bool hw_config_equal(const HwConfig& a, const HwConfig& b) {
 const char* sync_name(SyncMode m) {
   const auto i = static_cast<size_t>(m);
   return i < std::size(kSyncNames) ? kSyncNames[i] : "?";
+}
+
+const char* stream_issue_name(StreamIssue m) {
+  const auto i = static_cast<size_t>(m);
+  return i < std::size(kStreamIssueNames) ? kStreamIssueNames[i] : "?";
 }
 
 const char* sharing_name(SharingMode m) {

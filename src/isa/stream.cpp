@@ -67,6 +67,85 @@ void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m) {
   for (size_t a = 0; a < st.chunk_end.size(); ++a) exec_stream_chunk(st, int(a), m, p.fmt);
 }
 
+std::vector<StreamSectionRef> stream_section_refs(const MvmStream& s) {
+  std::vector<StreamSectionRef> r;
+  for (size_t st = 0; st < s.stages.size(); ++st)
+    for (size_t j = 0; j < s.stages[st].sections.size(); ++j) r.push_back({int(st), int(j)});
+  return r;
+}
+
+std::vector<std::vector<int>> stream_dependencies(const MvmStream& s) {
+  const std::vector<StreamSectionRef> refs = stream_section_refs(s);
+  auto at = [&](size_t k) -> const Section& {
+    return s.stages[size_t(refs[k].stage)].sections[size_t(refs[k].section)];
+  };
+  std::vector<std::vector<int>> deps(refs.size());
+  for (size_t k = 0; k < refs.size(); ++k)
+    for (size_t e = 0; e < k; ++e) {
+      if (refs[e].stage == refs[k].stage) continue;  // one stage's sections never conflict
+      const Span we = write_of(at(e)), wk = write_of(at(k));
+      bool c = overlaps(we, wk);                                       // WAW
+      for (const Span& r : reads_of(at(k))) c = c || overlaps(we, r);  // RAW
+      for (const Span& r : reads_of(at(e))) c = c || overlaps(wk, r);  // WAR
+      if (c) deps[k].push_back(int(e));
+    }
+  return deps;
+}
+
+StreamIssueState::StreamIssueState(const MvmStream& s)
+    : refs_(stream_section_refs(s)), deps_(stream_dependencies(s)) {
+  for (const StreamSectionRef& r : refs_)
+    unit_.push_back(s.stages[size_t(r.stage)].sections[size_t(r.section)].unit);
+  chunk_of_.assign(s.chunk_end.size(), -1);
+  for (size_t a = 0; a < s.chunk_end.size(); ++a) {
+    const uint32_t lo = stream_chunk_lo(s, int(a)), hi = s.chunk_end[a];
+    if (hi <= lo) continue;
+    chunk_of_[a] = int(lo_.size());
+    lo_.push_back(lo);
+    n_.push_back(hi - lo);
+  }
+  const size_t n = size_t(instances());
+  reduced_.assign(lo_.size(), 0);
+  started_.assign(n, 0);
+  done_.assign(n, 0);
+  queue_.resize(kUnitCount);
+  head_.assign(kUnitCount, 0);
+  for (int i = 0; i < instances(); ++i) queue_[size_t(unit(i))].push_back(i);
+}
+
+void StreamIssueState::reduced(int a) {
+  const int c = chunk_of_[size_t(a)];
+  if (c >= 0) reduced_[size_t(c)] = 1;
+}
+
+bool StreamIssueState::ready(int i) const {
+  if (started_[size_t(i)] || !reduced_[size_t(chunk(i))]) return false;
+  const int base = chunk(i) * sections();
+  for (int d : deps_[size_t(section(i))])
+    if (!done_[size_t(base + d)]) return false;
+  return true;
+}
+
+int StreamIssueState::pick(Unit u) const {
+  const std::vector<int>& q = queue_[size_t(u)];
+  for (size_t x = head_[size_t(u)]; x < q.size(); ++x)
+    if (ready(q[x])) return q[x];
+  return -1;
+}
+
+void StreamIssueState::start(int i) {
+  CSBRNN_ASSERT(ready(i), "stream instance ", i, " started before it is ready");
+  started_[size_t(i)] = 1;
+  const size_t u = size_t(unit(i));
+  while (head_[u] < queue_[u].size() && started_[size_t(queue_[u][head_[u]])]) ++head_[u];
+}
+
+void StreamIssueState::done(int i) {
+  CSBRNN_ASSERT(started_[size_t(i)] && !done_[size_t(i)], "stream instance ", i, " done twice");
+  done_[size_t(i)] = 1;
+  ++done_count_;
+}
+
 void check_streams(const Program& p, const std::string& origin) {
   auto bad = [&](auto&&... what) { fail(origin, ": inconsistent program: ", what...); };
   const size_t cap = size_t(p.hw.buffers.vector_buffer);

@@ -12,6 +12,9 @@ Controller::Controller(sc_module_name name, SimContext& ctx) : sc_module(name), 
   SC_METHOD(proc);
   sensitive << go_;
   dont_initialize();
+  SC_METHOD(decide);
+  sensitive << decide_ev_;
+  dont_initialize();
   ctx_.row_group_reduced = [this](int a) { row_group_reduced(a); };
 }
 
@@ -40,6 +43,18 @@ void Controller::section_done(Unit u) {
   if (stream_ && !inflight_[size_t(u)].empty()) {  // a stage section of the stream
     const int c = inflight_[size_t(u)].front();
     inflight_[size_t(u)].pop_front();
+    if (df_) {  // dataflow: c is an instance
+      df_->done(c);
+      if (!df_->finished()) {
+        decide_ev_.notify(SC_ZERO_TIME);
+        return;
+      }
+      df_.reset();
+      stream_ = nullptr;
+      stream_chunk = -1;
+      section_done(Unit::Engine);
+      return;
+    }
     Chunk& ch = chunks_[size_t(c)];
     if (--ch.left > 0) return;
     if (++ch.stage < stream_->stages.size()) {
@@ -65,9 +80,18 @@ void Controller::issue() {
   if (word == 0) step_start_ = word_start_;
   outstanding = int(w.sections.size());
   stream_ = nullptr;
+  df_.reset();
   for (const Section& s : w.sections)
     if (s.op == Op::Mvm && !ctx_.prog->mvms[s.mvm].stream.empty()) {
       stream_ = &ctx_.prog->mvms[s.mvm].stream;
+      if (ctx_.hw.eltwise.stream_issue == StreamIssue::Dataflow) {
+        df_.emplace(*stream_);
+        issuing_.fill(false);
+        for (auto& q : inflight_) q.clear();
+        stream_chunk = -1;
+        ++outstanding;  // the stream finishes separately from the engine
+        continue;
+      }
       chunks_.clear();
       chunk_of_.assign(stream_->chunk_end.size(), -1);
       for (auto& v : unit_order_) v.clear();
@@ -92,6 +116,11 @@ void Controller::issue() {
 
 void Controller::row_group_reduced(int a) {
   if (!stream_) return;
+  if (df_) {
+    df_->reduced(a);
+    decide_ev_.notify(SC_ZERO_TIME);
+    return;
+  }
   const int c = chunk_of_[size_t(a)];
   if (c < 0) return;
   chunks_[size_t(c)].ready = true;
@@ -101,7 +130,38 @@ void Controller::row_group_reduced(int a) {
 void Controller::section_issued(Unit u) {
   if (!issuing_[size_t(u)]) return;  // not a stream section
   issuing_[size_t(u)] = false;
-  try_start();
+  if (df_)
+    decide_ev_.notify(SC_ZERO_TIME);
+  else
+    try_start();
+}
+
+// Dataflow: runs once the current time has no other activity left (every reduction end, issue
+// end and done of this time has been applied), then starts on each free unit its
+// highest-priority ready instance (timing/cycle_rules.h; the picks of one time are independent).
+void Controller::decide() {
+  if (!df_) return;
+  if (sc_pending_activity_at_current_time()) {  // more events of this time may come: wait
+    decide_ev_.notify(SC_ZERO_TIME);
+    return;
+  }
+  for (int u = 0; u < kUnitCount && df_; ++u) {
+    if (issuing_[size_t(u)]) continue;
+    const int i = df_->pick(Unit(u));
+    if (i >= 0) start_instance(i);
+  }
+}
+
+void Controller::start_instance(int i) {
+  df_->start(i);
+  const size_t u = size_t(df_->unit(i));
+  const int c = df_->chunk(i);
+  issuing_[u] = true;
+  inflight_[u].push_back(i);
+  stream_chunk = c;
+  const Section& s =
+      stream_->stages[size_t(df_->ref(i).stage)].sections[size_t(df_->ref(i).section)];
+  units_[u]->start_section(stream_section(s, df_->chunk_lo(c), df_->chunk_n(c)));
 }
 
 // Starts every stage instance whose inputs are ready and whose units have issued every earlier

@@ -7,14 +7,21 @@
 // a's reduction ended, or the chunk's previous stage reported done) and each of its units has
 // issued every earlier instance (chunk-major order) on it; the stream is one more outstanding
 // part of the word.
+// With eltwise.stream_issue = dataflow the controller keeps the stream's StreamIssueState
+// (isa/stream.h: done bits, per-unit queues, priority picker) instead: the reduction ends, issue
+// ends and dones update it, and the picks happen once per time in `decide`, after every event of
+// that time (it re-defers itself while the kernel has activity at the current time), so a
+// decision sees every readiness and issue end of its cycle, whatever delta they came in.
 #pragma once
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <systemc>
 #include <utility>
 #include <vector>
 
+#include "isa/stream.h"
 #include "sim/sim_context.h"
 
 namespace csbrnn::sim {
@@ -42,6 +49,8 @@ class Controller : public sc_core::sc_module {
   void section_issued(Unit u);
   void try_start();
   void start_stage(int c);
+  void decide();  // dataflow: the picks of the current time
+  void start_instance(int i);
   SimContext& ctx_;
   std::array<SectionUnit*, kUnitCount> units_{};
   sc_core::sc_event go_, done_;
@@ -64,7 +73,10 @@ class Controller : public sc_core::sc_module {
   std::array<std::vector<std::pair<int, size_t>>, kUnitCount> unit_order_;
   std::array<size_t, kUnitCount> unit_next_{};
   std::array<bool, kUnitCount> issuing_{};
-  std::array<std::deque<int>, kUnitCount> inflight_;  // chunks with a section on the unit
+  // chunks (stage issue) or instances (dataflow) with a section on the unit, in start order
+  std::array<std::deque<int>, kUnitCount> inflight_;
+  std::optional<StreamIssueState> df_;  // dataflow issue state of the current stream
+  sc_core::sc_event decide_ev_;
 
  public:
   int stream_chunk = -1;  // non-empty chunk whose stage started last (-1: none)

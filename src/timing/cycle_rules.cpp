@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
 
 #include "common/error.h"
+#include "isa/stream.h"
 
 namespace csbrnn::timing {
 namespace {
@@ -135,15 +138,31 @@ EltUnit elt_unit_of(Op op) {
   return EltUnit::Sum;
 }
 
+int64_t stream_section_cycles(const HwConfig& hw, const Section& section, int64_t n) {
+  return eltwise_cycles(hw, elt_unit_of(section.op), n);
+}
+
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n) {
   int64_t c = 0;
-  for (const Section& s : stage.sections) c = std::max(c, eltwise_cycles(hw, elt_unit_of(s.op), n));
+  for (const Section& s : stage.sections) c = std::max(c, stream_section_cycles(hw, s, n));
   return c;
 }
 
 int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n) {
   if (n == 0) return 0;
   int64_t c = 0;
+  if (hw.eltwise.stream_issue == StreamIssue::Dataflow) {
+    const std::vector<StreamSectionRef> refs = stream_section_refs(s);
+    const std::vector<std::vector<int>> deps = stream_dependencies(s);
+    std::vector<int64_t> path(refs.size(), 0);  // longest path ending with section k's done
+    for (size_t k = 0; k < refs.size(); ++k) {
+      for (int d : deps[k]) path[k] = std::max(path[k], path[size_t(d)]);
+      path[k] += stream_section_cycles(
+          hw, s.stages[size_t(refs[k].stage)].sections[size_t(refs[k].section)], n);
+      c = std::max(c, path[k]);
+    }
+    return c;
+  }
   for (const MacroWord& st : s.stages) c += stream_stage_cycles(hw, st, n);
   return c;
 }
@@ -153,10 +172,58 @@ int64_t eltwise_issue_cycles(const HwConfig& hw, int64_t count) {
   return ceil_div(count, hw.eltwise.lanes);
 }
 
+namespace {
+
+// The dataflow list schedule (cycle_rules.h) as a discrete-event walk over the event times:
+// reductions, issue ends and dones. At each time t every event of t is applied first, then each
+// free unit picks (the picks of one t do not interact: a start's events are all later than t).
+int64_t dataflow_stream_end(const HwConfig& hw, const MvmStream& s,
+                            const std::vector<int64_t>& red_end) {
+  StreamIssueState q(s);
+  if (q.instances() == 0) return 0;
+  std::multimap<int64_t, int> dones;  // time -> instance
+  std::multimap<int64_t, int> reds;   // time -> row-group
+  std::set<int64_t> times;
+  for (size_t a = 0; a < red_end.size(); ++a)
+    if (q.chunk_of_row_group(int(a)) >= 0) {
+      reds.emplace(red_end[a], int(a));
+      times.insert(red_end[a]);
+    }
+  std::array<int64_t, kUnitCount> unit_free{};
+  int64_t end = 0;
+  while (!times.empty()) {
+    const int64_t t = *times.begin();
+    times.erase(times.begin());
+    for (auto it = reds.begin(); it != reds.end() && it->first == t; it = reds.erase(it))
+      q.reduced(it->second);
+    for (auto it = dones.begin(); it != dones.end() && it->first == t; it = dones.erase(it))
+      q.done(it->second);
+    for (int u = 0; u < kUnitCount; ++u) {
+      if (unit_free[size_t(u)] > t) continue;
+      const int i = q.pick(Unit(u));
+      if (i < 0) continue;
+      q.start(i);
+      const int64_t n = q.chunk_n(q.chunk(i));
+      const Section& x = s.stages[size_t(q.ref(i).stage)].sections[size_t(q.ref(i).section)];
+      unit_free[size_t(u)] = t + eltwise_issue_cycles(hw, n);
+      const int64_t done = t + stream_section_cycles(hw, x, n);
+      dones.emplace(done, i);
+      times.insert(unit_free[size_t(u)]);
+      times.insert(done);
+      end = std::max(end, done);
+    }
+  }
+  CSBRNN_ASSERT(q.finished(), "dataflow stream schedule left instances unstarted");
+  return end;
+}
+
+}  // namespace
+
 int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
                           const std::vector<int64_t>& red_end) {
   if (s.empty()) return 0;
   CSBRNN_ASSERT(red_end.size() == s.chunk_end.size(), "stream chunks != row-groups");
+  if (hw.eltwise.stream_issue == StreamIssue::Dataflow) return dataflow_stream_end(hw, s, red_end);
   std::array<int64_t, kUnitCount> unit_free{};  // issue end of the unit's last stage instance
   int64_t end = 0;
   uint32_t lo = 0;

@@ -32,6 +32,16 @@
 // So each unit serves its stage instances in chunk-major order, one issue at a time, and chunk
 // a+1's stage s can run while chunk a is in its later stages. stream end = max done(a, last
 // stage); the Mvm section lasts max(engine cycles, stream end).
+//
+// eltwise.stream_issue = dataflow (docs/timing.md "Stream", dataflow issue): instances
+// (a, s, j) = chunk a, stage s, section j; dependencies isa/stream.h stream_dependencies (same
+// chunk, earlier stage, conflicting regions);
+//   ready(a, s, j) = max(red_end(a), done of its dependencies);
+//   a unit issues one instance at a time, free again eltwise_issue_cycles(n_a) after its start;
+//   done = start + stream_section_cycles(section, n_a);
+//   non-delay list schedule: at every time t, each free unit starts its highest-priority
+//   ((a, s, j) ascending) instance ready at or before t.
+// stream end = the last done, as above.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -102,14 +112,19 @@ int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
 
 /// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
 EltUnit elt_unit_of(Op op);
-/// One stream stage on a chunk of n elements: max over its sections of eltwise_cycles(unit, n).
+/// One stream section on a chunk of n elements: eltwise_cycles(its unit, n) (the one duration of
+/// a stream section, for both issue modes).
+int64_t stream_section_cycles(const HwConfig& hw, const Section& section, int64_t n);
+/// One stream stage on a chunk of n elements: max over its sections of stream_section_cycles.
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n);
-/// One chunk of n elements through the whole chain (0 for n = 0).
+/// One chunk of n elements through the whole chain (0 for n = 0): stage issue, the sum of its
+/// stages; dataflow issue, the longest dependency path (sum of stream_section_cycles along it).
 int64_t stream_chunk_cycles(const HwConfig& hw, const MvmStream& s, int64_t n);
 /// Cycles a section of n elements occupies its element-wise unit's issue: ceil(n / lanes).
 int64_t eltwise_issue_cycles(const HwConfig& hw, int64_t count);
-/// End of the last chunk (the pipelined rule above), given red_end(a) (the end of every row-group's
-/// reduction, cycles from the start of the Mvm section); 0 without a stream.
+/// End of the last chunk (the pipelined rule above, or the dataflow schedule), given red_end(a)
+/// (the end of every row-group's reduction, cycles from the start of the Mvm section); 0 without a
+/// stream.
 int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
                           const std::vector<int64_t>& red_end);
 

@@ -354,3 +354,36 @@ TEST_CASE("stream: the per-layer choice is never slower than not streaming", "[c
   CHECK(streamed > 0);
   CHECK(unstreamed > 0);
 }
+
+// The same program issued dataflow (eltwise.stream_issue, docs/timing.md "Stream"). Flat
+// sections (stage order) and their dependencies by region (stream_dependencies):
+//   k0 biaswb i  E0         k1 biaswb g  E4        k2 sigmoid i B2<-E0 (k0)   k3 tanh g B6<-E4 (k1)
+//   k4 biaswb f  E2         k5 mul i*g D2<-B2,B6 (k2, k3)   k6 sigmoid f B4<-E2 (k4)
+//   k7 biaswb o  E6         k8 mul f*c C2<-B4,C0 (k6)       k9 sigmoid o B8<-E6 (k7)
+//   k10 add C0<-C2,D2 (k5; k8: RAW on C2 and WAR on C0)     k11 tanh A4<-C0 (k10)
+//   k12 mul hn D0<-B8,A4 (k9, k11)
+// n = 2, lanes 16: every section issues 1 cycle; done after sum 2, sigmoid/tanh 4, mult 3.
+// Reduction at 13; Sum1 takes its biaswb in priority order k0, k1, k4, k7:
+//   13 k0 (done 15); 14 k1 (16); 15 k2 sigmoid (19) and k4 (17); 16 k3 tanh (20) and k7 (18);
+//   17 k6 sigmoid (21; the Sigmoid's k2 issue ended at 16);
+//   18 k9 sigmoid (22): k7's done and the Sigmoid's issue end of k6 both at 18;
+//   20 k5 mul (23; k2 at 19, k3 at 20); 21 k8 mul (24): k6's done and Mult1's issue end at 21;
+//   24 k10 add (26); 26 k11 tanh (30); 30 k12 mul (33; k9 at 22).
+// Stream end 33 (stage issue: 40); words 1 + 33 + 2 = 36 (stage: 43).
+TEST_CASE("stream: the tiny hand-worked LSTM issued dataflow, by hand", "[compile][stream]") {
+  HwConfig hw = test::tiny_hw();
+  hw.eltwise.stream = true;
+  Program p = compile_program(test::tiny_lstm(), hw, always());
+  const auto deps = stream_dependencies(p.mvms[0].stream);
+  const std::vector<std::vector<int>> expect = {{}, {},  {0}, {1},    {},   {2, 3}, {4},
+                                                {}, {6}, {7}, {5, 8}, {10}, {9, 11}};
+  CHECK(deps == expect);
+  p.hw.eltwise.stream_issue = StreamIssue::Dataflow;
+  const timing::TimingReport t = timing::analyze(p);
+  CHECK(t.mvms[0].engine_cycles == 13);
+  CHECK(t.mvms[0].stream_end == 33);
+  CHECK(t.word_cycles == std::vector<int64_t>{1, 33, 2});
+  CHECK(t.cycles_per_step == 36);
+  // the key is not part of the program: the container keeps no trace of it
+  CHECK(encode_program(p) == encode_program(compile_program(test::tiny_lstm(), hw, always())));
+}

@@ -42,7 +42,8 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
          a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
-         a.memory.ideal == b.memory.ideal && a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
+         a.eltwise.stream_issue == b.eltwise.stream_issue && a.memory.ideal == b.memory.ideal &&
+         a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
          a.max_vertical_fraction == b.max_vertical_fraction &&
@@ -88,6 +89,7 @@ const std::vector<std::string> kExpectedKeys = {
     "eltwise.latency.sigmoid",
     "eltwise.latency.tanh",
     "eltwise.stream",
+    "eltwise.stream_issue",
     "memory.ideal",
     "memory.model",
     "memory.dram_latency_ns",
@@ -157,6 +159,8 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.buffers.weight_residency == Residency::Traffic; }},
       {"buffers.vector_buffer", "4096",
        [](const HwConfig& c) { return c.buffers.vector_buffer == 4096; }},
+      {"eltwise.stream_issue", "dataflow",
+       [](const HwConfig& c) { return c.eltwise.stream_issue == StreamIssue::Dataflow; }},
       {"eltwise.lanes", "8", [](const HwConfig& c) { return c.eltwise.lanes == 8; }},
       {"eltwise.latency.sum", "2", [](const HwConfig& c) { return c.eltwise.lat_sum == 2; }},
       {"eltwise.latency.mult", "3", [](const HwConfig& c) { return c.eltwise.lat_mult == 3; }},

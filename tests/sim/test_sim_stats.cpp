@@ -146,6 +146,20 @@ TEST_CASE("analytic and simulated records are equal field by field with free syn
   check_records_equal(hw);
 }
 
+TEST_CASE("analytic and simulated records are equal field by field with dataflow stream issue",
+          "[sim][stats]") {
+  // eltwise.stream_issue=dataflow (docs/timing.md "Stream"): the stream ends, hence the Mvm words
+  // and every per-layer record, of the analytic list schedule and the controller's.
+  HwConfig hw = small_hw();
+  hw.eltwise.stream = true;
+  hw.eltwise.stream_issue = StreamIssue::Dataflow;
+  int streams = 0;
+  for (const auto& c : test::cell_mode_cases(hw, 6, 40))
+    for (const auto& m : c.prog.mvms) streams += !m.stream.empty();
+  CHECK(streams > 0);
+  check_records_equal(hw);
+}
+
 TEST_CASE("stats.json writes every stat of the schema and docs/simulator.md lists them all",
           "[sim][stats]") {
   const HwConfig base = small_hw();
