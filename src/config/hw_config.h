@@ -75,6 +75,14 @@ struct EltwiseConfig {
   // Stream (docs/isa.md, docs/timing.md): it runs per completed neuron chunk behind the engine.
   // On by default: the compiler streams a layer only where that is faster (docs/compiler.md).
   bool stream = true;
+  // eltwise.stream_store: the compiler appends the program's final StoreY to the last layer's
+  // last stream as a stage of its own (docs/compiler.md "Streaming"); a compiler setting, not in
+  // the program's hw record (the program's stream says it). Off: the paper's separate store word.
+  bool stream_store = false;
+  // eltwise.inplace_state: with resident inputs (engine.sync row-group or free) the streamed
+  // chain writes the new h straight into h (no hn, no Copy hn -> h); the program is flagged as
+  // needing resident inputs (docs/isa.md "Container"). A compiler setting, like stream_store.
+  bool inplace_state = false;
 };
 
 struct MemoryConfig {

@@ -483,6 +483,26 @@ std::vector<HwKey> build_keys() {
       "eltwise.stream", [](HwConfig& c) -> bool& { return c.eltwise.stream; },
       "compiler: stream each layer's element-wise chain behind its MVM, per completed neuron "
       "chunk (docs/timing.md)"));
+  {
+    HwKey ss = bool_key(
+        "eltwise.stream_store", [](HwConfig& c) -> bool& { return c.eltwise.stream_store; },
+        "compiler: append the final output store to the last layer's last stream, per chunk "
+        "(where not slower; docs/compiler.md)");
+    ss.fields.clear();  // a compiler setting: the program's stream stages say it
+    k.push_back(ss);
+    HwKey ip = bool_key(
+        "eltwise.inplace_state", [](HwConfig& c) -> bool& { return c.eltwise.inplace_state; },
+        "compiler: with resident inputs (engine.sync row-group or free) the streamed chain "
+        "writes the new h in place (no hn, no copy); the program needs resident inputs");
+    ip.fields.clear();  // a compiler setting: the program's header flag says it
+    ip.valid = "true or false (true only with engine.sync row-group or free)";
+    ip.check = [](const HwConfig& c) -> std::string {
+      if (c.eltwise.inplace_state && !inputs_resident(c.engine.sync))
+        return "true needs engine.sync row-group or free (resident inputs)";
+      return "";
+    };
+    k.push_back(ip);
+  }
   // memory
   {
     HwKey ideal = bool_key(
