@@ -495,12 +495,7 @@ std::vector<HwKey> build_keys() {
         "compiler: with resident inputs (engine.sync row-group or free) the streamed chain "
         "writes the new h in place (no hn, no copy); the program needs resident inputs");
     ip.fields.clear();  // a compiler setting: the program's header flag says it
-    ip.valid = "true or false (true only with engine.sync row-group or free)";
-    ip.check = [](const HwConfig& c) -> std::string {
-      if (c.eltwise.inplace_state && !inputs_resident(c.engine.sync))
-        return "true needs engine.sync row-group or free (resident inputs)";
-      return "";
-    };
+    ip.valid = "true or false (the compiler refuses true with engine.sync iteration)";
     k.push_back(ip);
   }
   // memory
