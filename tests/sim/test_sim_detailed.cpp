@@ -12,6 +12,7 @@
 #include "sim_test_util.h"
 // after sim_test_util.h, which brings the HwConfig it uses
 #include "common/file_util.h"
+#include "compile/fixed_ref.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
 #include "isa/program_io.h"
@@ -2161,4 +2162,103 @@ TEST_CASE("hand trace: four neighbours split one kernel right, left and local (1
   CHECK(figure(f4, "group 0 tiles_given_h") == 2 * 2);  // 2 tiles per timestep
   CHECK(figure(f4, "group 1 tiles_received_h") == 2);
   CHECK(figure(f4, "group 2 tiles_received_h") == 2);
+}
+
+// eltwise.stream_store + eltwise.inplace_state on the tiny LSTM (tests/compile/test_stream_store
+// works it by hand from test_stream.cpp's streamed trace): row-group sync, one row-group, engine
+// 13; the chain's 8 stages end at 40 and write h in place; stage 8, storey Y[t][0..2) <- h
+// (4 bytes, one burst: 1 cycle), ends at 41. Words: loadx 1, mvm 41: 42 per step, no store word
+// and no copy. The fast and the detailed Store units report their issue end when the transfer
+// ends; with memory.ideal = false the DRAM latency adds to the stage in both modes alike.
+TEST_CASE("stream store hand trace: the tiny LSTM, fast and detailed (in place, row-group)",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.eltwise.stream = true;
+  hw.eltwise.stream_store = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(test::tiny_lstm(), hw, o);
+  REQUIRE(p.words.size() == 2);
+  REQUIRE(p.resident_inputs);
+  REQUIRE(p.mvms[0].stream.stages.back().sections[0].op == Op::StoreY);
+  const Run fast = simulate(p, hw, 3, 5);
+  const Run det = simulate(p, detailed_of(hw), 3, 5);
+  for (const Run* r : {&fast, &det}) {
+    REQUIRE(r->error.empty());
+    CHECK(figure(*r, "total") == 3 * 42);
+    for (int t = 0; t < 3; ++t) CHECK(figure(*r, "step " + std::to_string(t)) == 42);
+    CHECK(figure(*r, "engine_cycles") == 3 * 13);
+  }
+  check_equal("stream store, tiny LSTM", fast, det);
+  const auto x = test::random_input(3, p.input_size, 5, hw.numeric);
+  CHECK(fast.y == interpret(p, x, 3).y);
+  CHECK(fast.y == test::fixed_ref(test::tiny_lstm(), hw.numeric, x, 3));
+  // Non-ideal memory: the streamed store waits for its DRAM answer in both modes.
+  HwConfig slow = hw;
+  slow.memory.ideal = false;
+  slow.memory.model = "simple";
+  const Run fs = simulate(p, slow, 2, 5);
+  const Run ds = simulate(p, detailed_of(slow), 2, 5);
+  REQUIRE(fs.error.empty());
+  REQUIRE(ds.error.empty());
+  CHECK(figure(fs, "total") > 2 * 42);
+  CHECK(figure(ds, "total") > 2 * 42);
+  REQUIRE(fs.y.size() * 3 == fast.y.size() * 2);  // the first two steps of the same input
+  CHECK(std::equal(fs.y.begin(), fs.y.end(), fast.y.begin()));
+  CHECK(ds.y == fs.y);
+}
+
+TEST_CASE("stream store: a program needing resident inputs is refused under iteration sync",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.eltwise.stream = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(test::tiny_lstm(), hw, o);
+  REQUIRE(p.resident_inputs);
+  for (const HwConfig& h : {test::tiny_hw(), detailed_of(test::tiny_hw())}) {
+    const Run r = simulate(p, h, 1, 5);
+    INFO(r.error);
+    CHECK(r.error.find("case: program writes its MVM inputs in place") != std::string::npos);
+    CHECK(r.error.find("engine.sync = iteration") != std::string::npos);
+    CHECK(r.error.find('\n') == std::string::npos);
+  }
+  HwConfig fr = hw;
+  fr.engine.sync = SyncMode::Free;
+  CHECK(simulate(p, fr, 1, 5).error.empty());
+}
+
+TEST_CASE("detailed == fast: stream store and in-place state, random models and knobs",
+          "[sim][detailed]") {
+  std::mt19937_64 rng(91);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int stored = 0, inplace = 0;
+  const SyncMode syncs[] = {SyncMode::Iteration, SyncMode::RowGroup, SyncMode::Free};
+  for (int i = 0; i < 15; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 9100 + uint64_t(i));
+    HwConfig hw = random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng);
+    hw.engine.sync = syncs[i % 3];
+    hw.eltwise.stream = true;
+    hw.eltwise.stream_store = true;
+    hw.eltwise.inplace_state = inputs_resident(hw.engine.sync) && r(0, 3) > 0;
+    CompileOptions o;
+    o.streaming = CompileOptions::Streaming::Always;
+    const Program prog = compile_program(generate_csb_model(s), hw, o);
+    for (const MvmProgram& mv : prog.mvms)
+      for (const MacroWord& st : mv.stream.stages) stored += st.sections[0].op == Op::StoreY;
+    inplace += prog.resident_inputs;
+    const Run fast = simulate(prog, hw, 2, 900 + uint64_t(i));
+    const Run det = simulate(prog, detailed_of(hw), 2, 900 + uint64_t(i));
+    const std::string what = "case " + std::to_string(i) + " sync " + sync_name(hw.engine.sync);
+    check_equal(what, fast, det);
+    INFO(what);
+    const auto x = test::random_input(2, prog.input_size, 900 + uint64_t(i), hw.numeric);
+    CHECK(fast.y == interpret(prog, x, 2).y);
+    CHECK(fast.y == test::fixed_ref(generate_csb_model(s), hw.numeric, x, 2));
+    CHECK(figure(fast, "total") == 2 * sim::analytic_for(prog, hw).cycles_per_step);
+  }
+  CHECK(stored > 3);
+  CHECK(inplace > 2);
 }
