@@ -129,6 +129,7 @@ void check_streams(const Program& p, const std::string& origin) {
         if (uint8_t(s.unit) >= kUnitCount || !(is_eltwise(s.op) || store) ||
             !unit_can_run(s.unit, s.op))
           bad("MVM ", i, " stream section unit/op mismatch");
+        if (store && s.dst.bank != Bank::Dram) bad("MVM ", i, " stream store not to Y (Dram)");
         if (store && !finished_by(written, s))
           bad("MVM ", i, " stream stores a region no earlier stage of the chunk has written");
         if (used[uint8_t(s.unit)]) bad("MVM ", i, " two stream sections on one unit in a stage");

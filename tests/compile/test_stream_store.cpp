@@ -180,6 +180,11 @@ TEST_CASE("stream_store: the decoder rejects broken store stages", "[compile][st
     locate(q).a = q.mvms.back().col_slices[0].src;
     expect_reject(q, "stores a region no earlier stage of the chunk has written");
   }
+  {  // a store whose destination is not Y
+    Program q = p;
+    locate(q).dst = Operand{Bank::E, 0};
+    expect_reject(q, "stream store not to Y");
+  }
   {  // StoreY on an element-wise unit
     Program q = p;
     locate(q).unit = Unit::Sum2;
