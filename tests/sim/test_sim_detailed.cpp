@@ -2299,3 +2299,104 @@ TEST_CASE("stream store and in-place state: all detailed knobs on random models"
   }
   CHECK(stored > 3);
 }
+
+namespace {
+
+// LSTM H = 2, input 2, blocks 1x2 (bh = 1): the Gates grid has 8 block-rows (one gate row of
+// one neuron each) and 2 block-columns (x | h), every kernel dense 1x2.
+CsbModel two_chunk_lstm() {
+  CsbModel m;
+  m.cell = CellType::LSTM;
+  m.input_size = 2;
+  m.hidden_size = 2;
+  CsbLayer L;
+  L.w_ih.rows = 8, L.w_ih.cols = 2, L.w_ih.bh = 1, L.w_ih.bw = 2;
+  L.w_hh.rows = 8, L.w_hh.cols = 2, L.w_hh.bh = 1, L.w_hh.bw = 2;
+  for (int br = 0; br < 8; ++br) {
+    CsbBlock k;
+    k.rows = {0};
+    k.cols = {0, 1};
+    k.values = {float((br * 3) % 7 - 3) / 8.0f, float((br * 5) % 9 - 4) / 8.0f};
+    L.w_ih.blocks.push_back(k);
+    k.values = {float((br * 7) % 5 - 2) / 4.0f, float((br * 2) % 7 - 3) / 8.0f};
+    L.w_hh.blocks.push_back(k);
+  }
+  for (int i = 0; i < 8; ++i) {
+    L.b_ih.push_back(float(i % 5 - 2) / 16.0f);
+    L.b_hh.push_back(float(i % 3 - 1) / 16.0f);
+  }
+  m.layers.push_back(L);
+  m.note = "two-chunk streamed-store LSTM";
+  return m;
+}
+
+}  // namespace
+
+// Hand-worked (docs/timing.md rules, row-group sync) on 1x2 groups of 2x2 PEs, sharing none,
+// default knobs (neuron_load_width 16, pipeline 1 + 1 + 2 + 1 = 5, reduction ceil(1/16) + 2 =
+// 3, lanes 16, latencies sum 1, mult 2, sigmoid 3, tanh 3). Group l = 0 holds the x block-column,
+// l = 1 the h one: one tile each per row-group (K = 1: row-group a = block-row a). ld(0) = 1.
+//   R(0) = 0: walks 1 -> 2, I = 2, D = 7, red_end 10. R(a+1) = max(I(a), red_end(a-1)):
+//   R1 = 2: I 3, D 8, red max(8, 10) + 3 = 13.   R2 = 10: I 11, D 16, red 19.
+//   R3 = 13: I 14, D 19, red max(19, 19) + 3 = 22.  R4 = 19: D 25, red 28.  R5 = 22: D 28, red 31.
+//   R6 = 28: D 34, red 37.  R7 = 31: D 37, red 40. Engine 40.
+// Chunks: interleaved block-rows (i0 f0 g0 o0 i1 f1 g1 o1) complete neuron 0 in row-group 3 and
+// neuron 1 in row-group 7: chunk_end 0 0 0 1 1 1 1 2; the source order (i0 i1 f0 f1 ...) gives
+// 0 0 0 0 0 0 1 2.
+// The chain (test_stream.cpp's tiny LSTM, n <= 16; units per stage): 0 biaswb (Sum1) 2;
+// 1 biaswb + sigmoid 4; 2 tanh + biaswb 4; 3 mul + sigmoid + biaswb 4; 4 mul + sigmoid 4;
+// 5 add (Sum1) 2; 6 tanh 4; 7 mul 3 (27), then stage 8: storey Y[t][lo..hi) <- h[lo..hi) on
+// Store, 2 bytes: 1 cycle. Every issue takes 1 cycle; a unit serves its instances chunk-major.
+//   interleaved: chunk 0 ready 22: stages start 22 24 28 32 36 40 42 46, done 49; store 49 -> 50.
+//     chunk 1 ready 40, but Sum1's chunk-0 add (stage 5) starts at 40 and comes first: stage 0
+//     starts 41 (-> 43), then back to back (chunk 0's later instances left their units):
+//     43 -> 47 -> 51 -> 55 -> 59 -> 61 -> 65 -> 68; the store 68 -> 69. Stream end 69.
+//   source: chunk 0 ready 37: stages start 37 39 43 47 51 55 57 61, done 64; store 64 -> 65.
+//     chunk 1 ready 40, but its stage 0 on Sum1 comes after all five of chunk 0's Sum1
+//     instances, the last (add) at 55: starts 56 -> 58, then 62 66 70 74 76 80 83; store
+//     83 -> 84. Stream end 84: Best keeps the interleaved order.
+// In place (the chain writes h, no copy), words loadx (4 bytes: 1) and the Mvm: 1 + 69 = 70 per
+// step. Without the store stage: Mvm 68 + storey word 1 + loadx 1 = 70, a tie that goes to the
+// store variant: the store word disappears (source order: 1 + 84 against 1 + 83 + 1, a tie too).
+TEST_CASE("stream store hand trace: two chunks, the last chunk's store ends the stream",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.engine.K = 1;
+  hw.engine.L = 2;
+  hw.eltwise.stream = true;
+  hw.eltwise.stream_store = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(two_chunk_lstm(), hw, o);
+  REQUIRE(p.words.size() == 2);
+  REQUIRE(p.resident_inputs);
+  const MvmStream& st = p.mvms[0].stream;
+  REQUIRE(st.stages.size() == 9);
+  CHECK(st.stages.back().sections[0].op == Op::StoreY);
+  CHECK(st.chunk_end.back() == 2);
+  const timing::TimingReport t = timing::analyze(p);
+  CHECK(t.mvms[0].reduce_end == std::vector<int64_t>{10, 13, 19, 22, 28, 31, 37, 40});
+  CHECK(t.mvms[0].engine_cycles == 40);
+  CHECK(st.chunk_end == std::vector<uint32_t>{0, 0, 0, 1, 1, 1, 1, 2});
+  CHECK(t.mvms[0].stream_end == 69);
+  CHECK(t.word_cycles == std::vector<int64_t>{1, 69});
+  o.row_order = CompileOptions::RowOrder::Source;
+  const Program q = compile_program(two_chunk_lstm(), hw, o);
+  REQUIRE(q.words.size() == 2);
+  CHECK(q.mvms[0].stream.chunk_end == std::vector<uint32_t>{0, 0, 0, 0, 0, 0, 1, 2});
+  CHECK(timing::analyze(q).mvms[0].stream_end == 84);
+  const auto x = test::random_input(3, 2, 7, hw.numeric);
+  for (const auto& [prog, step] : {std::make_pair(&p, 70), std::make_pair(&q, 85)}) {
+    const Run fast = simulate(*prog, hw, 3, 7);
+    const Run det = simulate(*prog, detailed_of(hw), 3, 7);
+    for (const Run* r : {&fast, &det}) {
+      REQUIRE(r->error.empty());
+      CHECK(figure(*r, "total") == 3 * step);
+      CHECK(figure(*r, "engine_cycles") == 3 * 40);
+    }
+    check_equal("two-chunk stream store", fast, det);
+    CHECK(fast.y == interpret(*prog, x, 3).y);
+    CHECK(fast.y == test::fixed_ref(two_chunk_lstm(), hw.numeric, x, 3));
+  }
+}
