@@ -166,6 +166,10 @@ TEST_CASE("stream rule: a StoreY stage on the Store unit (eltwise.stream_store)"
   CHECK(t.section_end == 41);
   CHECK(t.stream_cycles == (6 + 10) + (5 + 8));
   CHECK(analyze(p).cycles_per_step == 41);
+  // The layer's breakdown: the streamed stores (10 + 8) are load/store work, the BiasWb
+  // chunks (6 + 5) element-wise work.
+  CHECK(analyze(p).layers[0].load_store_cycles == 18);
+  CHECK(analyze(p).layers[0].eltwise_cycles == 11);
   // burst_bytes 4: stores take ceil(10/4) = 3 and ceil(8/4) = 2 cycles. a=0: store 23 -> 26;
   // a=1: s0 done 32, store 32 -> 34. Stream end 34 < 37: the section is the engine's 37.
   p.hw.memory.burst_bytes = 4;
