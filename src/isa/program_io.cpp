@@ -480,6 +480,9 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
   o << "; hw '" << p.hw.name << "': " << e.K << "x" << e.L << " groups of " << e.P << "x" << e.Q
     << " PEs at " << e.clock_mhz << " MHz, sharing " << sharing_name(p.hw.sharing)
     << ", vector banks " << p.hw.buffers.vector_buffer << " entries\n";
+  if (p.resident_inputs)
+    o << "; needs resident inputs (flag bit 1: streams write their MVM's inputs in place; "
+         "engine.sync row-group or free)\n";
   for (size_t i = 0; i < p.mvms.size(); ++i) {
     const MvmProgram& m = p.mvms[i];
     o << "; mvm " << i << ": layer " << m.layer << " "

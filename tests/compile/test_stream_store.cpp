@@ -253,6 +253,8 @@ TEST_CASE("inplace_state: h written in place under resident inputs, bit-exact, f
             CHECK(flags == (proj == 0 ? 2u : 0u));
             const Program d = decode_program(bytes.data(), bytes.size(), "mem");
             CHECK(d.resident_inputs == p.resident_inputs);
+            CHECK((disassemble(d).find("; needs resident inputs") != std::string::npos) ==
+                  p.resident_inputs);
             std::string where;
             CHECK(program_equal(p, d, &where));
             CHECK(encode_program(d) == bytes);
