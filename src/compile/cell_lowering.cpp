@@ -134,7 +134,7 @@ std::vector<PendingOp> streamed_chain(const CellChain& cc, const ChainBinding& b
   return mb.ops;
 }
 
-CellVectors allocate_vectors(const CsbModel& m, bool stream, Allocator& alloc,
+CellVectors allocate_vectors(const CsbModel& m, bool stream, bool inplace, Allocator& alloc,
                              std::vector<BankInit>& init) {
   const int H = m.hidden_size, S = m.state_size(), layers = m.num_layers();
   const bool lstm = m.cell == CellType::LSTM;
@@ -153,7 +153,8 @@ CellVectors allocate_vectors(const CsbModel& m, bool stream, Allocator& alloc,
     }
   }
   if (stream && m.proj_size == 0)
-    for (int k = 0; k < layers; ++k) v.hn[k] = alloc.alloc(S, "hn_l" + std::to_string(k));
+    for (int k = 0; k < layers; ++k)
+      v.hn[k] = inplace ? v.h[k] : alloc.alloc(S, "hn_l" + std::to_string(k));
   // Temporaries, shared by all layers (the list scheduler orders the reuse).
   v.pre = alloc.alloc(4 * H, "pre");
   v.gates = alloc.alloc(cc.gates_size() * H, cc.gates_name);
@@ -201,10 +202,11 @@ MacroBuilder LayerLowering::streamed_ops(int index, const MvmProgram& gates,
                                          const MvmProgram& proj) const {
   MacroBuilder b;
   b.mvm(index, gates);
-  if (P_ == 0)
-    b.unary(Op::Copy, h_, hn_, H_);
-  else
+  if (P_ == 0) {
+    if (hn_.bank != h_.bank || hn_.addr != h_.addr) b.unary(Op::Copy, h_, hn_, H_);
+  } else {
     b.mvm(index + 1, proj);
+  }
   return b;
 }
 

@@ -15,9 +15,11 @@
 //    (tests/compile/test_cell_lowering).
 //  - The chain reads the layer's old h (and c) and writes `out` last; c (LSTM) is updated in
 //    place. LSTMP: out = m, the projection follows. The streamed chain cannot write h in place
-//    (the MVM still reads it): without a projection it writes hn and a Copy hn -> h follows.
+//    (the MVM still reads it): without a projection it writes hn and a Copy hn -> h follows —
+//    unless eltwise.inplace_state (resident inputs): then hn is h and no Copy follows.
 //  - allocate_vectors: in this order x; per layer h (and c), zero-initialised; per layer hn
-//    (streamed, no projection); pre (4H); the gates vector; the cell's temporaries; m (LSTMP).
+//    (streamed, no projection, not in place; in place hn aliases h); pre (4H); the gates
+//    vector; the cell's temporaries; m (LSTMP).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -76,7 +78,7 @@ struct CellVectors {
   std::vector<Operand> h, c, hn;  // per layer; c: LSTM; hn: streamed without projection
 };
 
-CellVectors allocate_vectors(const CsbModel& m, bool stream, Allocator& alloc,
+CellVectors allocate_vectors(const CsbModel& m, bool stream, bool inplace, Allocator& alloc,
                              std::vector<BankInit>& init);
 
 /// Layer k's lowering: the chain and the ops around the layer's MVMs (Gates at `index`, for

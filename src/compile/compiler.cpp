@@ -48,9 +48,10 @@ uint32_t append_bias(Program& prog, const std::vector<int64_t>& b) {
   return start;
 }
 
-// Lowers layer k reading `xin`; returns the layer's new state.
+// Lowers layer k reading `xin`; returns the layer's new state; `*stored`: the layer's last
+// stream stores it (eltwise.stream_store).
 Operand lower_layer(ProgramState& ps, const CsbModel& m, const CellVectors& vec, int k, Operand xin,
-                    const CompileOptions& opt) {
+                    const CompileOptions& opt, bool* stored) {
   const HwConfig& hw = ps.prog.hw;
   const CsbLayer& ly = m.layers[k];
   const int H = m.hidden_size, S = m.state_size(), P = m.proj_size, in = m.layer_input_size(k);
@@ -71,8 +72,10 @@ Operand lower_layer(ProgramState& ps, const CsbModel& m, const CellVectors& vec,
     proj_bias = append_bias(ps.prog, std::vector<int64_t>(size_t(P), 0));  // no bias
   }
   const LayerLowering low(m, vec, k, bias0, proj_bias);
-  std::vector<Variant> vars = layer_variants(std::move(mv), low, k, opt, hw);
+  std::vector<Variant> vars =
+      layer_variants(std::move(mv), low, k, opt, hw, k + 1 == m.num_layers(), S);
   Variant& v = vars[choose_variant(vars, ps.mb.ops, ps.mvm_len, S, hw)];
+  *stored = v.stores_output;
   ps.counts.merge(v.stats, int(ps.prog.mvms.size()));
   ps.prog.mvms.push_back(std::move(v.gates));
   ps.mvm_len.push_back(v.gates_len);
@@ -119,6 +122,21 @@ void check_row_group(const Program& prog, const std::string& origin) {
              " after the images placed before it; use a larger buffers.weight_buffer_kib");
 }
 
+// eltwise.inplace_state: chunk 0 may write the MVM's inputs only once they are all in the
+// BlockNeuronBuffers. Row-group sync: every group waits for every slice set in row-group 0.
+// Free sync: a group with a tile in row-group 0 does; a row-group 0 without any tile does not wait.
+std::string inplace_input_problem(const MvmProgram& mv, const HwConfig& hw) {
+  if (hw.engine.sync == SyncMode::RowGroup) return "";
+  const int K = hw.engine.K, L = hw.engine.L, P = hw.engine.P, Q = hw.engine.Q;
+  for (int b = 0; b < mv.iter_cols; ++b)
+    for (int k = 0; k < K; ++k)
+      for (int l = 0; l < L; ++l)
+        for (const MicroItem& it : mv.at(0, b, k, l, K, L).items)
+          if (item_tiles(it, P, Q) > 0) return "";
+  return "has no tile in row-group 0, so under engine.sync free its stream could write h before "
+         "the inputs are loaded; use engine.sync row-group or eltwise.inplace_state false";
+}
+
 }  // namespace
 
 Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOptions& opt,
@@ -129,13 +147,27 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
   ProgramState ps;
   ps.prog = program_header(m, hw, origin);
   Allocator alloc(hw.buffers.vector_buffer, origin);
-  const CellVectors vec = allocate_vectors(m, hw.eltwise.stream, alloc, ps.prog.init);
+  if (hw.eltwise.inplace_state && !inputs_resident(hw.engine.sync))
+    fail(origin,
+         ": eltwise.inplace_state needs engine.sync row-group or free (resident inputs), "
+         "but engine.sync = ",
+         sync_name(hw.engine.sync));
+  const CellVectors vec =
+      allocate_vectors(m, hw.eltwise.stream, hw.eltwise.inplace_state, alloc, ps.prog.init);
   ps.mb.load_x(vec.x, m.input_size);
   Operand state = vec.x;
-  for (int k = 0; k < m.num_layers(); ++k) state = lower_layer(ps, m, vec, k, state, opt);
-  ps.mb.store_y(state, m.state_size());
+  bool stored = false;
+  for (int k = 0; k < m.num_layers(); ++k) state = lower_layer(ps, m, vec, k, state, opt, &stored);
+  if (!stored) ps.mb.store_y(state, m.state_size());
   if (ps.prog.mvms.size() > 65535) fail(origin, ": too many MVMs");
   ps.prog.words = list_schedule(ps.mb.ops);
+  for (const MvmProgram& mv : ps.prog.mvms) {
+    if (!stream_writes_inputs(mv)) continue;
+    ps.prog.resident_inputs = true;  // eltwise.inplace_state: the program says what it needs
+    const std::string why = inplace_input_problem(mv, hw);
+    if (!why.empty())
+      fail(origin, ": eltwise.inplace_state: MVM ", &mv - ps.prog.mvms.data(), " ", why);
+  }
   if (hw.eltwise.stream) check_streams(ps.prog, origin);  // the compiler's own guarantees
   if (inputs_resident(hw.engine.sync)) check_row_group(ps.prog, origin);
   if (stats) {

@@ -61,8 +61,21 @@ int64_t program_cycles(const HwConfig& hw, const std::vector<MacroWord>& words,
   return total;
 }
 
+// The program's StoreY of `state` (S elements) as a stream stage of its own.
+MacroWord store_stage(Operand state, int S) {
+  Section st;
+  st.unit = Unit::Store;
+  st.op = Op::StoreY;
+  st.dst = Operand{Bank::Dram, 0};
+  st.a = state;
+  st.count = uint32_t(S);
+  return MacroWord{{st}};
+}
+
+// `store` (the program's last layer, eltwise.stream_store): the last stream ends with StoreY of
+// the new state (S elements).
 Variant streamed_variant(const LayerMvms& in, bool interleaved, const LayerLowering& low, int layer,
-                         const HwConfig& hw) {
+                         const HwConfig& hw, bool store, int S) {
   const int H = in.gates.rows / 4, K = hw.engine.K;
   Variant v;
   if (interleaved) {
@@ -79,22 +92,31 @@ Variant streamed_variant(const LayerMvms& in, bool interleaved, const LayerLower
     v.proj = in.proj;
     attach_stream(v.proj, low.projection_stream(), K, in.proj.rows, 1);
   }
-  v.ops = low.streamed_ops(in.index, v.gates, v.proj);
   v.state = low.streamed_state();
+  if (store) {
+    MvmStream& last = in.proj.rows > 0 ? v.proj.stream : v.gates.stream;
+    CSBRNN_ASSERT(last.width == uint32_t(S), "stream_store: the last stream is not the state");
+    last.stages.push_back(store_stage(v.state, S));
+    v.stores_output = true;
+  }
+  v.ops = low.streamed_ops(in.index, v.gates, v.proj);  // after the store: the Mvm op claims it
   return v;
 }
 
 }  // namespace
 
 std::vector<Variant> layer_variants(LayerMvms in, const LayerLowering& low, int layer,
-                                    const CompileOptions& opt, const HwConfig& hw) {
+                                    const CompileOptions& opt, const HwConfig& hw, bool last_layer,
+                                    int S) {
   using RowOrder = CompileOptions::RowOrder;
   std::vector<Variant> vars;
+  const bool store = last_layer && hw.eltwise.stream_store;
   if (hw.eltwise.stream) {
-    if (opt.row_order != RowOrder::Source)
-      vars.push_back(streamed_variant(in, true, low, layer, hw));
-    if (opt.row_order != RowOrder::Interleaved)
-      vars.push_back(streamed_variant(in, false, low, layer, hw));
+    for (const bool interleaved : {true, false}) {
+      if (opt.row_order == (interleaved ? RowOrder::Source : RowOrder::Interleaved)) continue;
+      if (store) vars.push_back(streamed_variant(in, interleaved, low, layer, hw, true, S));
+      vars.push_back(streamed_variant(in, interleaved, low, layer, hw, false, S));
+    }
   }
   if (!hw.eltwise.stream || opt.streaming == CompileOptions::Streaming::Best) {
     Variant v;
@@ -121,7 +143,7 @@ size_t choose_variant(std::vector<Variant>& vars, const std::vector<PendingOp>& 
     MacroBuilder ops;
     ops.ops = prefix;
     ops.ops.insert(ops.ops.end(), vars[i].ops.ops.begin(), vars[i].ops.ops.end());
-    ops.store_y(vars[i].state, S);
+    if (!vars[i].stores_output) ops.store_y(vars[i].state, S);
     std::vector<int64_t> len = mvm_len;
     len.push_back(vars[i].gates_len);
     if (vars[i].proj.rows > 0) len.push_back(vars[i].proj_len);

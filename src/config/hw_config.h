@@ -82,6 +82,14 @@ struct EltwiseConfig {
   bool stream = true;
   // eltwise.stream_issue: a controller behaviour, not part of the program (no hw record field).
   StreamIssue stream_issue = StreamIssue::Stage;
+  // eltwise.stream_store: the compiler appends the program's final StoreY to the last layer's
+  // last stream as a stage of its own (docs/compiler.md "Streaming"); a compiler setting, not in
+  // the program's hw record (the program's stream says it). Off: the paper's separate store word.
+  bool stream_store = false;
+  // eltwise.inplace_state: with resident inputs (engine.sync row-group or free) the streamed
+  // chain writes the new h straight into h (no hn, no Copy hn -> h); the program is flagged as
+  // needing resident inputs (docs/isa.md "Container"). A compiler setting, like stream_store.
+  bool inplace_state = false;
 };
 
 struct MemoryConfig {

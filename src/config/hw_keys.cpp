@@ -510,6 +510,21 @@ std::vector<HwKey> build_keys() {
       "compiler: stream each layer's element-wise chain behind its MVM, per completed neuron "
       "chunk (docs/timing.md)"));
   k.push_back(stream_issue_key());
+  {
+    HwKey ss = bool_key(
+        "eltwise.stream_store", [](HwConfig& c) -> bool& { return c.eltwise.stream_store; },
+        "compiler: append the final output store to the last layer's last stream, per chunk "
+        "(where not slower; docs/compiler.md)");
+    ss.fields.clear();  // a compiler setting: the program's stream stages say it
+    k.push_back(ss);
+    HwKey ip = bool_key(
+        "eltwise.inplace_state", [](HwConfig& c) -> bool& { return c.eltwise.inplace_state; },
+        "compiler: with resident inputs (engine.sync row-group or free) the streamed chain "
+        "writes the new h in place (no hn, no copy); the program needs resident inputs");
+    ip.fields.clear();  // a compiler setting: the program's header flag says it
+    ip.valid = "true or false (the compiler refuses true with engine.sync iteration)";
+    k.push_back(ip);
+  }
   // memory
   {
     HwKey ideal = bool_key(

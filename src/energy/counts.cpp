@@ -134,7 +134,19 @@ ActionCounts program_counts(const Program& p, const HwConfig& hw, int steps) {
           if (a * K + k < mv.BR) count_reduce(one, mv, a * K + k, L);
       }
       for (const MacroWord& stage : mv.stream.stages)
-        for (const Section& ss : stage.sections) section(ss);
+        for (const Section& ss : stage.sections) {
+          if (ss.op != Op::StoreY) {
+            section(ss);
+            continue;
+          }
+          // a streamed store (eltwise.stream_store) moves each chunk as its own transfer
+          count_load_store(one, ss);
+          uint32_t lo = 0;
+          for (uint32_t hi : mv.stream.chunk_end) {
+            one.dram_write_bursts += bursts_of(int64_t(hi - lo) * 2, hw.memory.burst_bytes);
+            lo = hi;
+          }
+        }
     }
   ActionCounts run;
   stats::add(run, one, steps);

@@ -29,7 +29,7 @@ InterpretResult interpret(const Program& p, const std::vector<int16_t>& x, int s
             exec_store(s, m, yr, p.output_size);
             break;
           case Op::Mvm:
-            exec_mvm_streamed(p, s, m);
+            exec_mvm_streamed(p, s, m, yr);
             break;
           default:
             exec_elementwise(s, m, p.fmt);

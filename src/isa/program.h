@@ -115,10 +115,14 @@ enum class MvmKind : uint8_t { Gates = 0, Projection = 1 };
 /// taken in row-group order and pipelined through the units (timing/cycle_rules.h); they touch
 /// disjoint neurons, so this equals running them one after the other. An empty chunk (lo == hi)
 /// costs nothing.
+/// A stage may instead be a StoreY on the Store unit (eltwise.stream_store): Y[t][dst + lo ..)
+/// <- a[lo .. hi), its source written by earlier stages of the chunk.
 /// check_streams (isa/stream.h) guarantees: chunk a reads only Acc entries whose last writer
-/// in this MVM is a row-group <= a; the chain writes nothing the MVM reads (column slices) or
-/// writes (Acc); sections of one stage are independent; the word holding the Mvm section has no
-/// other section on a unit the stream uses. Hence running the whole MVM first and the chunks
+/// in this MVM is a row-group <= a; the chain writes nothing the MVM reads (column slices) —
+/// unless Program::resident_inputs, where the MVM's inputs are all in the BlockNeuronBuffers
+/// before chunk 0 starts — or writes (Acc); a StoreY stage stores only what earlier stages
+/// wrote; sections of one stage are independent; the word holding the Mvm section has no other
+/// section on a unit the stream uses. Hence running the whole MVM first and the chunks
 /// afterwards (the interpreter) computes the same as interleaving them (the machine).
 struct MvmStream {
   uint32_t width = 0;               // neurons N; every stage section has count == width
@@ -178,6 +182,11 @@ struct Program {
   /// in the unpermuted model's order; StoreY writes whole rows, so the scatter stays inside the
   /// row the Store already writes and moves no extra byte (docs/pruning.md).
   std::vector<uint32_t> output_perm;
+  /// The program needs resident inputs (engine.sync row-group or free: every BlockNeuronBuffer
+  /// holds its column's whole MVM input, loaded once before row-group 0 can end): its streams may
+  /// write what their MVM reads (eltwise.inplace_state writes h in place). Container flag bit 1;
+  /// the simulator refuses such a program under engine.sync iteration.
+  bool resident_inputs = false;
 };
 
 }  // namespace csbrnn

@@ -151,6 +151,9 @@ constexpr size_t kHeader = 8 + 4 + 4 + 8 + 4;  // magic, version, flags, payload
 // Flag bit 0: the payload ends with the output permutation (u32 n, u32[n]). Without it the file
 // is byte-identical to what csbrnn wrote before the permutation existed.
 constexpr uint32_t kFlagOutputPerm = 1;
+// Flag bit 1: the program needs resident inputs (Program::resident_inputs, eltwise.inplace_state);
+// no payload change.
+constexpr uint32_t kFlagResidentInputs = 2;
 
 }  // namespace
 
@@ -229,7 +232,8 @@ std::vector<uint8_t> encode_program(const Program& p) {
   std::vector<uint8_t> out(kHeader + w.b.size());
   std::memcpy(out.data(), kProgramMagic, 8);
   put_u32le(out.data() + 8, kProgramVersion);
-  put_u32le(out.data() + 12, p.output_perm.empty() ? 0 : kFlagOutputPerm);
+  put_u32le(out.data() + 12, (p.output_perm.empty() ? 0 : kFlagOutputPerm) |
+                                 (p.resident_inputs ? kFlagResidentInputs : 0));
   put_u64le(out.data() + 16, w.b.size());
   put_u32le(out.data() + 24, crc32_of(w.b.data(), w.b.size()));
   std::memcpy(out.data() + kHeader, w.b.data(), w.b.size());
@@ -256,7 +260,8 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
   if (version != kProgramVersion)
     fail(origin, ": program version ", version, " (this csbrnn reads version ", kProgramVersion,
          "): recompile the model");
-  if ((flags & ~kFlagOutputPerm) != 0) fail(origin, ": unknown program flags ", flags);
+  if ((flags & ~(kFlagOutputPerm | kFlagResidentInputs)) != 0)
+    fail(origin, ": unknown program flags ", flags);
   if (payload != size - kHeader)
     fail(origin, ": program length mismatch (header says ", payload, " payload bytes, file has ",
          size - kHeader, ")", payload > size - kHeader ? ": truncated" : "");
@@ -335,6 +340,7 @@ Program decode_program(const uint8_t* data, size_t size, const std::string& orig
     if (p.output_perm.empty()) fail(origin, ": output permutation flag set but no entries");
   }
   if (r.left() != 0) fail(origin, ": ", r.left(), " trailing bytes after the program");
+  p.resident_inputs = (flags & kFlagResidentInputs) != 0;
   check_program(p, origin);
   return p;
 }
@@ -377,6 +383,7 @@ bool program_equal(const Program& a, const Program& b, std::string* where) {
     return diff("header");
   if (a.note != b.note) return diff("note");
   if (a.output_perm != b.output_perm) return diff("output_perm");
+  if (a.resident_inputs != b.resident_inputs) return diff("resident_inputs");
   if (a.bias != b.bias) return diff("bias");
   if (a.init.size() != b.init.size()) return diff("init");
   for (size_t i = 0; i < a.init.size(); ++i)
@@ -473,6 +480,9 @@ std::string disassemble(const Program& p, const DisasmOptions& opt) {
   o << "; hw '" << p.hw.name << "': " << e.K << "x" << e.L << " groups of " << e.P << "x" << e.Q
     << " PEs at " << e.clock_mhz << " MHz, sharing " << sharing_name(p.hw.sharing)
     << ", vector banks " << p.hw.buffers.vector_buffer << " entries\n";
+  if (p.resident_inputs)
+    o << "; needs resident inputs (flag bit 1: streams write their MVM's inputs in place; "
+         "engine.sync row-group or free)\n";
   for (size_t i = 0; i < p.mvms.size(); ++i) {
     const MvmProgram& m = p.mvms[i];
     o << "; mvm " << i << ": layer " << m.layer << " "

@@ -41,6 +41,16 @@ std::vector<Span> reads_of(const Section& s) {
 Span write_of(const Section& s) {
   return {s.dst.bank, s.dst.addr, uint64_t(s.dst.addr) + s.count};
 }
+// Every element a StoreY stage section reads is written by some section of an earlier stage
+// (the chunk's own results: stages of one chunk run in order).
+bool finished_by(const std::vector<Span>& written, const Section& s) {
+  for (uint64_t j = s.a.addr; j < uint64_t(s.a.addr) + s.count; ++j) {
+    bool w = false;
+    for (const Span& x : written) w = w || (x.bank == s.a.bank && x.lo <= j && j < x.hi);
+    if (!w) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -53,18 +63,36 @@ Section stream_section(const Section& s, uint32_t lo, uint32_t n) {
   return r;
 }
 
-void exec_stream_chunk(const MvmStream& st, int a, MachineBanks& m, const fx::Format& f) {
+void exec_stream_chunk(const Program& p, const MvmStream& st, int a, MachineBanks& m,
+                       int16_t* y_row) {
   const uint32_t lo = stream_chunk_lo(st, a), hi = st.chunk_end[size_t(a)];
   if (hi <= lo) return;
   for (const MacroWord& stage : st.stages)
-    for (const Section& s : stage.sections) exec_elementwise(stream_section(s, lo, hi - lo), m, f);
+    for (const Section& s : stage.sections) {
+      const Section x = stream_section(s, lo, hi - lo);
+      if (x.op == Op::StoreY) {
+        CSBRNN_ASSERT(y_row, "a stream stores Y but no output row was given");
+        exec_store(x, m, y_row, p.output_size);
+      } else {
+        exec_elementwise(x, m, p.fmt);
+      }
+    }
 }
 
-void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m) {
+void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m, int16_t* y_row) {
   exec_mvm(p, s, m);
   const MvmStream& st = p.mvms[s.mvm].stream;
   if (st.empty()) return;
-  for (size_t a = 0; a < st.chunk_end.size(); ++a) exec_stream_chunk(st, int(a), m, p.fmt);
+  for (size_t a = 0; a < st.chunk_end.size(); ++a) exec_stream_chunk(p, st, int(a), m, y_row);
+}
+
+bool stream_writes_inputs(const MvmProgram& mv) {
+  for (const MacroWord& stage : mv.stream.stages)
+    for (const Section& s : stage.sections)
+      for (const ColumnSlice& cs : mv.col_slices)
+        if (overlaps(write_of(s), {cs.src.bank, cs.src.addr, uint64_t(cs.src.addr) + cs.width}))
+          return true;
+  return false;
 }
 
 std::vector<StreamSectionRef> stream_section_refs(const MvmStream& s) {
@@ -171,12 +199,18 @@ void check_streams(const Program& p, const std::string& origin) {
     std::vector<Span> slices;
     for (const ColumnSlice& cs : mv.col_slices)
       slices.push_back({cs.src.bank, cs.src.addr, uint64_t(cs.src.addr) + cs.width});
+    std::vector<Span> written;  // what the stages before the current one write
     for (const MacroWord& stage : st.stages) {
       if (stage.sections.empty()) bad("MVM ", i, " empty stream stage");
       bool used[kUnitCount] = {};
       for (const Section& s : stage.sections) {
-        if (uint8_t(s.unit) >= kUnitCount || !is_eltwise(s.op) || !unit_can_run(s.unit, s.op))
+        const bool store = s.op == Op::StoreY && s.unit == Unit::Store;
+        if (uint8_t(s.unit) >= kUnitCount || !(is_eltwise(s.op) || store) ||
+            !unit_can_run(s.unit, s.op))
           bad("MVM ", i, " stream section unit/op mismatch");
+        if (store && s.dst.bank != Bank::Dram) bad("MVM ", i, " stream store not to Y (Dram)");
+        if (store && !finished_by(written, s))
+          bad("MVM ", i, " stream stores a region no earlier stage of the chunk has written");
         if (used[uint8_t(s.unit)]) bad("MVM ", i, " two stream sections on one unit in a stage");
         used[uint8_t(s.unit)] = true;
         if (s.count != st.width) bad("MVM ", i, " stream section count != stream width");
@@ -185,9 +219,14 @@ void check_streams(const Program& p, const std::string& origin) {
         } catch (const Error& err) {
           bad("MVM ", i, " stream: ", err.what());
         }
-        for (const Span& sl : slices)
-          if (overlaps(write_of(s), sl)) bad("MVM ", i, " stream writes the MVM's inputs");
+        if (!p.resident_inputs)  // with resident inputs the MVM has read them before chunk 0
+          for (const Span& sl : slices)
+            if (overlaps(write_of(s), sl))
+              bad("MVM ", i,
+                  " stream writes the MVM's inputs (legal only in a program that "
+                  "needs resident inputs)");
       }
+      for (const Section& s : stage.sections) written.push_back(write_of(s));
       for (size_t x = 0; x < stage.sections.size(); ++x)
         for (size_t y = 0; y < stage.sections.size(); ++y) {
           if (x == y) continue;

@@ -18,12 +18,18 @@ inline uint32_t stream_chunk_lo(const MvmStream& s, int a) {
 /// `s` (a full-width stream section) restricted to neurons [lo, lo + n): every operand + lo.
 Section stream_section(const Section& s, uint32_t lo, uint32_t n);
 
-/// Runs chunk a of `st` (all stages, in order) on the banks.
-void exec_stream_chunk(const MvmStream& st, int a, MachineBanks& m, const fx::Format& f);
+/// Runs chunk a of `st` (all stages, in order) on the banks; a StoreY stage writes `y_row` (the
+/// timestep's output row of p.output_size elements).
+void exec_stream_chunk(const Program& p, const MvmStream& st, int a, MachineBanks& m,
+                       int16_t* y_row);
 
 /// Runs the MVM of an Mvm section and then its stream chunk by chunk (equivalent to the
 /// machine's interleaving; see program.h).
-void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m);
+void exec_mvm_streamed(const Program& p, const Section& s, MachineBanks& m, int16_t* y_row);
+
+/// Whether a section of `mv`'s stream writes a vector the MVM reads (a column slice): legal only
+/// in a program with resident_inputs (eltwise.inplace_state).
+bool stream_writes_inputs(const MvmProgram& mv);
 
 // ---- dataflow issue (eltwise.stream_issue = dataflow; docs/timing.md "Stream") ----------------
 // A stream's sections in flat order: stage 0's sections, then stage 1's, ... (k = flat index).

@@ -29,10 +29,18 @@ void LoadStoreUnit::start_section(const Section& s) {
   go_.notify(SC_ZERO_TIME);
 }
 
+void LoadStoreUnit::finish() {
+  busy = 0;
+  ctx_.section_done(unit_);
+  // A stream's StoreY stage: the unit accepts the next chunk's store once this one has ended
+  // (timing/cycle_rules.h stream_section_issue_cycles); reported after section_done so that the
+  // next store finds the unit free.
+  if (on_issued) on_issued(unit_);
+}
+
 void LoadStoreUnit::proc() {
   if (busy == 2) {  // the section's last data have arrived
-    busy = 0;
-    ctx_.section_done(unit_);
+    finish();
     return;
   }
   const Program& p = *ctx_.prog;
@@ -72,8 +80,7 @@ void LoadStoreUnit::proc() {
   us.elements += n;
   busy = 2;
   if (cyc == 0) {
-    busy = 0;
-    ctx_.section_done(unit_);
+    finish();
   } else {
     next_trigger(ctx_.cycles(cyc));
   }

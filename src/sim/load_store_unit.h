@@ -26,6 +26,7 @@ class LoadStoreUnit : public sc_core::sc_module, public SectionUnit {
 
  private:
   void proc();
+  void finish();  // the section has ended: section_done, then on_issued
   SimContext& ctx_;
   Unit unit_;
   Section sec_;

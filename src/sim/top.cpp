@@ -60,6 +60,11 @@ void check_program_matches(const Program& p, const HwConfig& hw, const std::stri
          ": program gives work to left / upper neighbours (compiled with "
          "sharing.neighbours = 4) but the hardware config has sharing.neighbours = ",
          hw.sharing_neighbours);
+  if (p.resident_inputs && !inputs_resident(hw.engine.sync))
+    fail(origin,
+         ": program writes its MVM inputs in place (compiled with eltwise.inplace_state) "
+         "and needs resident inputs, but the hardware config has engine.sync = ",
+         sync_name(hw.engine.sync), " (use row-group or free)");
   const DetailedConfig& dc = hw.detailed;
   if (four && hw.timing == TimingMode::Detailed &&
       (dc.link_width > 0 || dc.link_fifo_depth > 0 || dc.accum_ports > 0 ||

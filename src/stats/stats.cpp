@@ -84,7 +84,7 @@ const std::vector<Counter<LayerStats>>& layer_counters() {
        "sum of its element-wise sections and stream chunks (work, not the critical path)",
        &L::eltwise_cycles},
       {"load_store_cycles", "load_store_cycles", "cycles", kAna,
-       "sum of its ideal load/store sections", &L::load_store_cycles},
+       "sum of its ideal load/store sections and streamed stores", &L::load_store_cycles},
   };
   return t;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "isa/stream.h"
 
 namespace csbrnn::timing {
 namespace {
@@ -334,8 +335,16 @@ TimingReport analyze(const Program& p) {
       int64_t sc;
       if (s.op == Op::Mvm) {
         sc = r.mvms[s.mvm].section_end;
-        r.layers[size_t(std::min<int>(p.mvms[s.mvm].layer, int(r.layers.size()) - 1))]
-            .eltwise_cycles += r.mvms[s.mvm].stream_cycles;
+        // a streamed store (eltwise.stream_store) is load/store work, the rest element-wise
+        const MvmStream& st = p.mvms[s.mvm].stream;
+        int64_t store = 0;
+        for (const MacroWord& stage : st.stages)
+          for (const Section& x : stage.sections)
+            for (size_t a = 0; x.op == Op::StoreY && a < st.chunk_end.size(); ++a)
+              store += stream_section_cycles(hw, x, st.chunk_end[a] - stream_chunk_lo(st, int(a)));
+        auto& lt = r.layers[size_t(std::min<int>(p.mvms[s.mvm].layer, int(r.layers.size()) - 1))];
+        lt.eltwise_cycles += r.mvms[s.mvm].stream_cycles - store;
+        lt.load_store_cycles += store;
         cur_layer = std::max(cur_layer, int(p.mvms[s.mvm].layer));
       } else {
         sc = section_cycles(hw, s);

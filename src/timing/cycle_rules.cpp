@@ -139,7 +139,13 @@ EltUnit elt_unit_of(Op op) {
 }
 
 int64_t stream_section_cycles(const HwConfig& hw, const Section& section, int64_t n) {
+  if (section.unit == Unit::Store) return transfer_cycles(hw, 2 * n);
   return eltwise_cycles(hw, elt_unit_of(section.op), n);
+}
+
+int64_t stream_section_issue_cycles(const HwConfig& hw, const Section& section, int64_t n) {
+  if (section.unit == Unit::Store) return transfer_cycles(hw, 2 * n);
+  return eltwise_issue_cycles(hw, n);
 }
 
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n) {
@@ -205,7 +211,7 @@ int64_t dataflow_stream_end(const HwConfig& hw, const MvmStream& s,
       q.start(i);
       const int64_t n = q.chunk_n(q.chunk(i));
       const Section& x = s.stages[size_t(q.ref(i).stage)].sections[size_t(q.ref(i).section)];
-      unit_free[size_t(u)] = t + eltwise_issue_cycles(hw, n);
+      unit_free[size_t(u)] = t + stream_section_issue_cycles(hw, x, n);
       const int64_t done = t + stream_section_cycles(hw, x, n);
       dones.emplace(done, i);
       times.insert(unit_free[size_t(u)]);
@@ -230,12 +236,13 @@ int64_t stream_end_cycles(const HwConfig& hw, const MvmStream& s,
   for (size_t a = 0; a < red_end.size(); ++a) {
     const uint32_t hi = s.chunk_end[a];
     if (hi > lo) {
-      const int64_t n = hi - lo, issue = eltwise_issue_cycles(hw, n);
+      const int64_t n = hi - lo;
       int64_t t = red_end[a];  // the chunk's next stage may start (its inputs are ready)
       for (const MacroWord& st : s.stages) {
         int64_t start = t;
         for (const Section& x : st.sections) start = std::max(start, unit_free[size_t(x.unit)]);
-        for (const Section& x : st.sections) unit_free[size_t(x.unit)] = start + issue;
+        for (const Section& x : st.sections)
+          unit_free[size_t(x.unit)] = start + stream_section_issue_cycles(hw, x, n);
         t = start + stream_stage_cycles(hw, st, n);
       }
       end = std::max(end, t);

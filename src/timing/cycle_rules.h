@@ -26,9 +26,10 @@
 //   start(a, s) = max(ready(a, s), max over the units u of stage s of free(u)), where
 //   ready(a, 0) = red_end(a), ready(a, s) = done(a, s-1) (the chunk's previous stage's results);
 //   done(a, s)  = start(a, s) + stream_stage_cycles(stage s, n_a) (issue + the unit latency);
-//   free(u)     = start + eltwise_issue_cycles(n) of the last earlier stage instance on unit u
-//                 (0 before any): a unit accepts the next instance once the previous one has
-//                 been issued (ceil(n/lanes) cycles), its results still in the pipeline.
+//   free(u)     = start + stream_section_issue_cycles(n) of the last earlier stage instance on
+//                 unit u (0 before any): an element-wise unit accepts the next instance once the
+//                 previous one has been issued (ceil(n/lanes) cycles), its results still in the
+//                 pipeline; the Store unit (a StoreY stage) once its transfer has ended.
 // So each unit serves its stage instances in chunk-major order, one issue at a time, and chunk
 // a+1's stage s can run while chunk a is in its later stages. stream end = max done(a, last
 // stage); the Mvm section lasts max(engine cycles, stream end).
@@ -112,9 +113,13 @@ int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
 
 /// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
 EltUnit elt_unit_of(Op op);
-/// One stream section on a chunk of n elements: eltwise_cycles(its unit, n) (the one duration of
-/// a stream section, for both issue modes).
+/// One stream section on a chunk of n elements: eltwise_cycles(unit, n) for an element-wise unit,
+/// transfer_cycles(2n) for the Store unit (a StoreY stage, eltwise.stream_store: the rule of a
+/// StoreY word with ideal memory).
 int64_t stream_section_cycles(const HwConfig& hw, const Section& section, int64_t n);
+/// Cycles a stream section of n elements occupies its unit before the unit accepts the next:
+/// eltwise_issue_cycles(n) for an element-wise unit; the whole transfer_cycles(2n) for Store.
+int64_t stream_section_issue_cycles(const HwConfig& hw, const Section& section, int64_t n);
 /// One stream stage on a chunk of n elements: max over its sections of stream_section_cycles.
 int64_t stream_stage_cycles(const HwConfig& hw, const MacroWord& stage, int64_t n);
 /// One chunk of n elements through the whole chain (0 for n = 0): stage issue, the sum of its

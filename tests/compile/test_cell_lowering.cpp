@@ -136,7 +136,7 @@ TEST_CASE("vector allocation: state, temporaries and m in the documented order",
   m.layers.resize(2);
   Allocator alloc(100, "t");
   std::vector<BankInit> init;
-  const CellVectors v = allocate_vectors(m, true, alloc, init);
+  const CellVectors v = allocate_vectors(m, true, false, alloc, init);
   // Whole vectors into the emptiest bank (first on ties): x A0 (3); h0 B0 (1); c0 C0 (2);
   // h1 D0 (1); c1 E0 (2); no hn (LSTMP); pre B1 (8); gates D1 (8); f*c C2, i*g E2, tanh(c) A3;
   // m C4.

@@ -42,7 +42,9 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.eltwise.lat_mult == b.eltwise.lat_mult &&
          a.eltwise.lat_sigmoid == b.eltwise.lat_sigmoid &&
          a.eltwise.lat_tanh == b.eltwise.lat_tanh && a.eltwise.stream == b.eltwise.stream &&
-         a.eltwise.stream_issue == b.eltwise.stream_issue && a.memory.ideal == b.memory.ideal &&
+         a.eltwise.stream_issue == b.eltwise.stream_issue &&
+         a.eltwise.stream_store == b.eltwise.stream_store &&
+         a.eltwise.inplace_state == b.eltwise.inplace_state && a.memory.ideal == b.memory.ideal &&
          a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
@@ -90,6 +92,8 @@ const std::vector<std::string> kExpectedKeys = {
     "eltwise.latency.tanh",
     "eltwise.stream",
     "eltwise.stream_issue",
+    "eltwise.stream_store",
+    "eltwise.inplace_state",
     "memory.ideal",
     "memory.model",
     "memory.dram_latency_ns",
@@ -168,6 +172,8 @@ const std::vector<Setting>& settings() {
        [](const HwConfig& c) { return c.eltwise.lat_sigmoid == 4; }},
       {"eltwise.latency.tanh", "5", [](const HwConfig& c) { return c.eltwise.lat_tanh == 5; }},
       {"eltwise.stream", "false", [](const HwConfig& c) { return !c.eltwise.stream; }},
+      {"eltwise.stream_store", "true", [](const HwConfig& c) { return c.eltwise.stream_store; }},
+      {"eltwise.inplace_state", "true", [](const HwConfig& c) { return c.eltwise.inplace_state; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
       {"memory.model", "ddr4-2400",
        [](const HwConfig& c) { return c.memory.model == "ddr4-2400" && !c.memory.ideal; }},

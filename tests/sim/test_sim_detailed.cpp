@@ -12,6 +12,7 @@
 #include "sim_test_util.h"
 // after sim_test_util.h, which brings the HwConfig it uses
 #include "common/file_util.h"
+#include "compile/fixed_ref.h"
 #include "compile/tiny_model.h"
 #include "config/config_loader.h"
 #include "isa/program_io.h"
@@ -2201,4 +2202,243 @@ TEST_CASE("hand trace: four neighbours split one kernel right, left and local (1
   CHECK(figure(f4, "group 0 tiles_given_h") == 2 * 2);  // 2 tiles per timestep
   CHECK(figure(f4, "group 1 tiles_received_h") == 2);
   CHECK(figure(f4, "group 2 tiles_received_h") == 2);
+}
+
+// eltwise.stream_store + eltwise.inplace_state on the tiny LSTM (tests/compile/test_stream_store
+// works it by hand from test_stream.cpp's streamed trace): row-group sync, one row-group, engine
+// 13; the chain's 8 stages end at 40 and write h in place; stage 8, storey Y[t][0..2) <- h
+// (4 bytes, one burst: 1 cycle), ends at 41. Words: loadx 1, mvm 41: 42 per step, no store word
+// and no copy. The fast and the detailed Store units report their issue end when the transfer
+// ends; with memory.ideal = false the DRAM latency adds to the stage in both modes alike.
+TEST_CASE("stream store hand trace: the tiny LSTM, fast and detailed (in place, row-group)",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.eltwise.stream = true;
+  hw.eltwise.stream_store = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(test::tiny_lstm(), hw, o);
+  REQUIRE(p.words.size() == 2);
+  REQUIRE(p.resident_inputs);
+  REQUIRE(p.mvms[0].stream.stages.back().sections[0].op == Op::StoreY);
+  const Run fast = simulate(p, hw, 3, 5);
+  const Run det = simulate(p, detailed_of(hw), 3, 5);
+  for (const Run* r : {&fast, &det}) {
+    REQUIRE(r->error.empty());
+    CHECK(figure(*r, "total") == 3 * 42);
+    for (int t = 0; t < 3; ++t) CHECK(figure(*r, "step " + std::to_string(t)) == 42);
+    CHECK(figure(*r, "engine_cycles") == 3 * 13);
+  }
+  check_equal("stream store, tiny LSTM", fast, det);
+  const auto x = test::random_input(3, p.input_size, 5, hw.numeric);
+  CHECK(fast.y == interpret(p, x, 3).y);
+  CHECK(fast.y == test::fixed_ref(test::tiny_lstm(), hw.numeric, x, 3));
+  // Non-ideal memory: the streamed store waits for its DRAM answer in both modes.
+  HwConfig slow = hw;
+  slow.memory.ideal = false;
+  slow.memory.model = "simple";
+  const Run fs = simulate(p, slow, 2, 5);
+  const Run ds = simulate(p, detailed_of(slow), 2, 5);
+  REQUIRE(fs.error.empty());
+  REQUIRE(ds.error.empty());
+  CHECK(figure(fs, "total") > 2 * 42);
+  CHECK(figure(ds, "total") > 2 * 42);
+  REQUIRE(fs.y.size() * 3 == fast.y.size() * 2);  // the first two steps of the same input
+  CHECK(std::equal(fs.y.begin(), fs.y.end(), fast.y.begin()));
+  CHECK(ds.y == fs.y);
+}
+
+TEST_CASE("stream store: a program needing resident inputs is refused under iteration sync",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.eltwise.stream = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(test::tiny_lstm(), hw, o);
+  REQUIRE(p.resident_inputs);
+  for (const HwConfig& h : {test::tiny_hw(), detailed_of(test::tiny_hw())}) {
+    const Run r = simulate(p, h, 1, 5);
+    INFO(r.error);
+    CHECK(r.error.find("case: program writes its MVM inputs in place") != std::string::npos);
+    CHECK(r.error.find("engine.sync = iteration") != std::string::npos);
+    CHECK(r.error.find('\n') == std::string::npos);
+  }
+  HwConfig fr = hw;
+  fr.engine.sync = SyncMode::Free;
+  CHECK(simulate(p, fr, 1, 5).error.empty());
+}
+
+TEST_CASE("detailed == fast: stream store and in-place state, random models and knobs",
+          "[sim][detailed]") {
+  std::mt19937_64 rng(91);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int stored = 0, inplace = 0;
+  const SyncMode syncs[] = {SyncMode::Iteration, SyncMode::RowGroup, SyncMode::Free};
+  for (int i = 0; i < 15; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 9100 + uint64_t(i));
+    HwConfig hw = random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng);
+    hw.engine.sync = syncs[i % 3];
+    hw.eltwise.stream = true;
+    hw.eltwise.stream_store = true;
+    hw.eltwise.inplace_state = inputs_resident(hw.engine.sync) && r(0, 3) > 0;
+    // both stream issue modes: the Store unit's issue end paces the dataflow picker too
+    hw.eltwise.stream_issue = (i / 3) % 2 ? StreamIssue::Dataflow : StreamIssue::Stage;
+    CompileOptions o;
+    o.streaming = CompileOptions::Streaming::Always;
+    const Program prog = compile_program(generate_csb_model(s), hw, o);
+    for (const MvmProgram& mv : prog.mvms)
+      for (const MacroWord& st : mv.stream.stages) stored += st.sections[0].op == Op::StoreY;
+    inplace += prog.resident_inputs;
+    const Run fast = simulate(prog, hw, 2, 900 + uint64_t(i));
+    const Run det = simulate(prog, detailed_of(hw), 2, 900 + uint64_t(i));
+    const std::string what = "case " + std::to_string(i) + " sync " + sync_name(hw.engine.sync);
+    check_equal(what, fast, det);
+    INFO(what);
+    const auto x = test::random_input(2, prog.input_size, 900 + uint64_t(i), hw.numeric);
+    CHECK(fast.y == interpret(prog, x, 2).y);
+    CHECK(fast.y == test::fixed_ref(generate_csb_model(s), hw.numeric, x, 2));
+    CHECK(figure(fast, "total") == 2 * sim::analytic_for(prog, hw).cycles_per_step);
+  }
+  CHECK(stored > 3);
+  CHECK(inplace > 2);
+}
+
+TEST_CASE("stream store and in-place state: all detailed knobs on random models",
+          "[sim][detailed]") {
+  // Every detailed knob (bank ports, FIFOs, scoreboard, links ...) with the store streamed and,
+  // under resident inputs, h in place: outputs stay bit-exact (fast, interpreter, reference),
+  // the knobs only add cycles.
+  std::mt19937_64 rng(93);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const SyncMode syncs[] = {SyncMode::Iteration, SyncMode::RowGroup, SyncMode::Free};
+  int stored = 0;
+  for (int i = 0; i < 12; ++i) {
+    GenSpec s = test::random_spec(rng, 30, 16, 9300 + uint64_t(i));
+    HwConfig hw = random_hw(r(1, 3), r(1, 3), 2 << r(0, 1), 2 << r(0, 1), rng);
+    hw.engine.sync = syncs[i % 3];
+    hw.eltwise.stream = true;
+    hw.eltwise.stream_store = true;
+    hw.eltwise.inplace_state = inputs_resident(hw.engine.sync);
+    CompileOptions o;
+    o.streaming = CompileOptions::Streaming::Always;
+    const Program prog = compile_program(generate_csb_model(s), hw, o);
+    for (const MvmProgram& mv : prog.mvms)
+      for (const MacroWord& st : mv.stream.stages) stored += st.sections[0].op == Op::StoreY;
+    HwConfig det = detailed_of(hw);
+    randomize_detailed(det, rng);
+    INFO("case " << i << " sync " << sync_name(hw.engine.sync) << " " << knobs_of(det.detailed));
+    const Run fast = simulate(prog, hw, 2, 950 + uint64_t(i));
+    const Run x = simulate(prog, det, 2, 950 + uint64_t(i));
+    REQUIRE(fast.error.empty());
+    REQUIRE(x.error.empty());
+    CHECK(x.y == fast.y);
+    const auto in = test::random_input(2, prog.input_size, 950 + uint64_t(i), hw.numeric);
+    CHECK(x.y == interpret(prog, in, 2).y);
+    CHECK(x.y == test::fixed_ref(generate_csb_model(s), hw.numeric, in, 2));
+    CHECK(figure(x, "total") >= figure(fast, "total"));
+  }
+  CHECK(stored > 3);
+}
+
+namespace {
+
+// LSTM H = 2, input 2, blocks 1x2 (bh = 1): the Gates grid has 8 block-rows (one gate row of
+// one neuron each) and 2 block-columns (x | h), every kernel dense 1x2.
+CsbModel two_chunk_lstm() {
+  CsbModel m;
+  m.cell = CellType::LSTM;
+  m.input_size = 2;
+  m.hidden_size = 2;
+  CsbLayer L;
+  L.w_ih.rows = 8, L.w_ih.cols = 2, L.w_ih.bh = 1, L.w_ih.bw = 2;
+  L.w_hh.rows = 8, L.w_hh.cols = 2, L.w_hh.bh = 1, L.w_hh.bw = 2;
+  for (int br = 0; br < 8; ++br) {
+    CsbBlock k;
+    k.rows = {0};
+    k.cols = {0, 1};
+    k.values = {float((br * 3) % 7 - 3) / 8.0f, float((br * 5) % 9 - 4) / 8.0f};
+    L.w_ih.blocks.push_back(k);
+    k.values = {float((br * 7) % 5 - 2) / 4.0f, float((br * 2) % 7 - 3) / 8.0f};
+    L.w_hh.blocks.push_back(k);
+  }
+  for (int i = 0; i < 8; ++i) {
+    L.b_ih.push_back(float(i % 5 - 2) / 16.0f);
+    L.b_hh.push_back(float(i % 3 - 1) / 16.0f);
+  }
+  m.layers.push_back(L);
+  m.note = "two-chunk streamed-store LSTM";
+  return m;
+}
+
+}  // namespace
+
+// Hand-worked (docs/timing.md rules, row-group sync) on 1x2 groups of 2x2 PEs, sharing none,
+// default knobs (neuron_load_width 16, pipeline 1 + 1 + 2 + 1 = 5, reduction ceil(1/16) + 2 =
+// 3, lanes 16, latencies sum 1, mult 2, sigmoid 3, tanh 3). Group l = 0 holds the x block-column,
+// l = 1 the h one: one tile each per row-group (K = 1: row-group a = block-row a). ld(0) = 1.
+//   R(0) = 0: walks 1 -> 2, I = 2, D = 7, red_end 10. R(a+1) = max(I(a), red_end(a-1)):
+//   R1 = 2: I 3, D 8, red max(8, 10) + 3 = 13.   R2 = 10: I 11, D 16, red 19.
+//   R3 = 13: I 14, D 19, red max(19, 19) + 3 = 22.  R4 = 19: D 25, red 28.  R5 = 22: D 28, red 31.
+//   R6 = 28: D 34, red 37.  R7 = 31: D 37, red 40. Engine 40.
+// Chunks: interleaved block-rows (i0 f0 g0 o0 i1 f1 g1 o1) complete neuron 0 in row-group 3 and
+// neuron 1 in row-group 7: chunk_end 0 0 0 1 1 1 1 2; the source order (i0 i1 f0 f1 ...) gives
+// 0 0 0 0 0 0 1 2.
+// The chain (test_stream.cpp's tiny LSTM, n <= 16; units per stage): 0 biaswb (Sum1) 2;
+// 1 biaswb + sigmoid 4; 2 tanh + biaswb 4; 3 mul + sigmoid + biaswb 4; 4 mul + sigmoid 4;
+// 5 add (Sum1) 2; 6 tanh 4; 7 mul 3 (27), then stage 8: storey Y[t][lo..hi) <- h[lo..hi) on
+// Store, 2 bytes: 1 cycle. Every issue takes 1 cycle; a unit serves its instances chunk-major.
+//   interleaved: chunk 0 ready 22: stages start 22 24 28 32 36 40 42 46, done 49; store 49 -> 50.
+//     chunk 1 ready 40, but Sum1's chunk-0 add (stage 5) starts at 40 and comes first: stage 0
+//     starts 41 (-> 43), then back to back (chunk 0's later instances left their units):
+//     43 -> 47 -> 51 -> 55 -> 59 -> 61 -> 65 -> 68; the store 68 -> 69. Stream end 69.
+//   source: chunk 0 ready 37: stages start 37 39 43 47 51 55 57 61, done 64; store 64 -> 65.
+//     chunk 1 ready 40, but its stage 0 on Sum1 comes after all five of chunk 0's Sum1
+//     instances, the last (add) at 55: starts 56 -> 58, then 62 66 70 74 76 80 83; store
+//     83 -> 84. Stream end 84: Best keeps the interleaved order.
+// In place (the chain writes h, no copy), words loadx (4 bytes: 1) and the Mvm: 1 + 69 = 70 per
+// step. Without the store stage: Mvm 68 + storey word 1 + loadx 1 = 70, a tie that goes to the
+// store variant: the store word disappears (source order: 1 + 84 against 1 + 83 + 1, a tie too).
+TEST_CASE("stream store hand trace: two chunks, the last chunk's store ends the stream",
+          "[sim][detailed]") {
+  HwConfig hw = rowgroup_of(test::tiny_hw());
+  hw.engine.K = 1;
+  hw.engine.L = 2;
+  hw.eltwise.stream = true;
+  hw.eltwise.stream_store = true;
+  hw.eltwise.inplace_state = true;
+  CompileOptions o;
+  o.streaming = CompileOptions::Streaming::Always;
+  const Program p = compile_program(two_chunk_lstm(), hw, o);
+  REQUIRE(p.words.size() == 2);
+  REQUIRE(p.resident_inputs);
+  const MvmStream& st = p.mvms[0].stream;
+  REQUIRE(st.stages.size() == 9);
+  CHECK(st.stages.back().sections[0].op == Op::StoreY);
+  CHECK(st.chunk_end.back() == 2);
+  const timing::TimingReport t = timing::analyze(p);
+  CHECK(t.mvms[0].reduce_end == std::vector<int64_t>{10, 13, 19, 22, 28, 31, 37, 40});
+  CHECK(t.mvms[0].engine_cycles == 40);
+  CHECK(st.chunk_end == std::vector<uint32_t>{0, 0, 0, 1, 1, 1, 1, 2});
+  CHECK(t.mvms[0].stream_end == 69);
+  CHECK(t.word_cycles == std::vector<int64_t>{1, 69});
+  o.row_order = CompileOptions::RowOrder::Source;
+  const Program q = compile_program(two_chunk_lstm(), hw, o);
+  REQUIRE(q.words.size() == 2);
+  CHECK(q.mvms[0].stream.chunk_end == std::vector<uint32_t>{0, 0, 0, 0, 0, 0, 1, 2});
+  CHECK(timing::analyze(q).mvms[0].stream_end == 84);
+  const auto x = test::random_input(3, 2, 7, hw.numeric);
+  for (const auto& [prog, step] : {std::make_pair(&p, 70), std::make_pair(&q, 85)}) {
+    const Run fast = simulate(*prog, hw, 3, 7);
+    const Run det = simulate(*prog, detailed_of(hw), 3, 7);
+    for (const Run* r : {&fast, &det}) {
+      REQUIRE(r->error.empty());
+      CHECK(figure(*r, "total") == 3 * step);
+      CHECK(figure(*r, "engine_cycles") == 3 * 40);
+    }
+    check_equal("two-chunk stream store", fast, det);
+    CHECK(fast.y == interpret(*prog, x, 3).y);
+    CHECK(fast.y == test::fixed_ref(two_chunk_lstm(), hw.numeric, x, 3));
+  }
 }

@@ -307,3 +307,46 @@ TEST_CASE("stream rule: dataflow schedule equals a cycle-stepped reference on ra
   }
   CHECK(differ > 30);  // the two issue rules really differ on many of them
 }
+
+TEST_CASE("stream rule: a StoreY stage on the Store unit (eltwise.stream_store)", "[timing]") {
+  // Stages: 0 BiasWb on Sum1 (n + 1 at lanes 1), 1 StoreY on Store. burst_bytes 1: a store of n
+  // elements is transfer_cycles(2n) = 2n cycles, and the Store unit takes the next chunk's store
+  // only when the previous one has ended (its issue is the whole transfer).
+  Program p = three_row_groups();
+  p.hw.eltwise.lanes = 1;
+  p.hw.memory.burst_bytes = 1;
+  MvmStream& st = p.mvms[0].stream;
+  st.stages[1].sections = {sec(Unit::Store, Op::StoreY, 0)};
+  st.width = 9;
+  st.chunk_end = {5, 9, 9};
+  const Section& store = st.stages[1].sections[0];
+  const Section& bias = st.stages[0].sections[0];
+  CHECK(stream_section_cycles(p.hw, store, 5) == 10);
+  CHECK(stream_section_issue_cycles(p.hw, store, 5) == 10);
+  CHECK(stream_section_cycles(p.hw, bias, 5) == 6);
+  CHECK(stream_section_issue_cycles(p.hw, bias, 5) == 5);
+  // The same rule as a StoreY word (section_cycles) with ideal memory.
+  Section word = store;
+  word.count = 5;
+  CHECK(stream_section_cycles(p.hw, store, 5) == section_cycles(p.hw, word));
+  // Reductions end at 17, 27, 37 (three_row_groups).
+  // a=0 (n=5): s0 17 -> Sum1 free 22, done 23; store 23 -> Store free 33, done 33.
+  // a=1 (n=4): s0 ready 27 (Sum1 free since 22) -> done 32; store ready 32, but the Store unit
+  //   transfers chunk 0 until 33: starts 33, done 41. a=2 empty. Stream end 41 > engine 37.
+  // (A separate StoreY word of 9 elements after the section would add 18: 37 + 18 = 55, or with
+  // the chain alone streamed, 32 vs 37 -> 37 + 18 = 55.)
+  const MvmTiming t = analyze_mvm(p, 0);
+  CHECK(t.stream_end == 41);
+  CHECK(t.section_end == 41);
+  CHECK(t.stream_cycles == (6 + 10) + (5 + 8));
+  CHECK(analyze(p).cycles_per_step == 41);
+  // The layer's breakdown: the streamed stores (10 + 8) are load/store work, the BiasWb
+  // chunks (6 + 5) element-wise work.
+  CHECK(analyze(p).layers[0].load_store_cycles == 18);
+  CHECK(analyze(p).layers[0].eltwise_cycles == 11);
+  // burst_bytes 4: stores take ceil(10/4) = 3 and ceil(8/4) = 2 cycles. a=0: store 23 -> 26;
+  // a=1: s0 done 32, store 32 -> 34. Stream end 34 < 37: the section is the engine's 37.
+  p.hw.memory.burst_bytes = 4;
+  CHECK(analyze_mvm(p, 0).stream_end == 34);
+  CHECK(analyze(p).cycles_per_step == 37);
+}

@@ -129,7 +129,11 @@ void DetailedLoadStore::settle(int64_t b) {
     if (b - x.start > bursts) ctx_.stats.stall_dram_cycles += b - x.start - bursts;
     us.elements += s.count;
     x.busy = false;
-    ctx_.section_done(load ? Unit::Load : Unit::Store);
+    const Unit u = load ? Unit::Load : Unit::Store;
+    ctx_.section_done(u);
+    // a stream's StoreY stage: the unit accepts the next chunk's store now (after section_done,
+    // so the next store finds it free; timing/cycle_rules.h stream_section_issue_cycles)
+    if (ports_[size_t(i)].on_issued) ports_[size_t(i)].on_issued(u);
   }
 }
 
