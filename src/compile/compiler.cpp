@@ -147,6 +147,9 @@ Program compile_program(const CsbModel& m, const HwConfig& hw, const CompileOpti
   ProgramState ps;
   ps.prog = program_header(m, hw, origin);
   Allocator alloc(hw.buffers.vector_buffer, origin);
+  if (hw.sharing_carry && hw.engine.sync != SyncMode::Free)
+    fail(origin, ": sharing.carry needs engine.sync free (the groups run on across row-groups), ",
+         "but engine.sync = ", sync_name(hw.engine.sync));
   if (hw.eltwise.inplace_state && !inputs_resident(hw.engine.sync))
     fail(origin,
          ": eltwise.inplace_state needs engine.sync row-group or free (resident inputs), "

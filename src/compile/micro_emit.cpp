@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "compile/sharing.h"
 #include "compile/sharing_solver.h"
+#include "timing/cycle_rules.h"
 
 namespace csbrnn::compile {
 namespace {
@@ -87,11 +88,21 @@ class IterationEmitter {
   // Row-group sync: schedules the B iterations of row-group a together, minimising the
   // row-group makespan M(a) = max_g sum_b load_g(a, b) (docs/sharing.md "Row-group
   // scheduling"), then emits them in block-column order (the order the groups walk them).
+  // sharing.carry (free sync): minimises max_g (S_g(a) - min S(a) + load_g(a)) instead, with
+  // S_g(a) the groups' start times under the free-sync rules (cycle_rules.h) for the row-groups
+  // emitted so far, so a group that finished early takes more of this row-group.
   void emit_row_group(int a, CompileStats* stats) {
     const int B = mv_.iter_cols;
     std::vector<std::vector<KernelSize>> kernels(static_cast<size_t>(B));
     for (int b = 0; b < B; ++b) kernels[size_t(b)] = kernels_of(a, b);
-    const sharing::RowGroupSchedule rg = sharing::schedule_row_group(kernels, sp_);
+    std::vector<int64_t> start, base;
+    if (hw_.sharing_carry) {
+      start = carry_starts(a);
+      const int64_t lo = *std::min_element(start.begin(), start.end());
+      for (int64_t s : start) base.push_back(s - lo);
+    }
+    const sharing::RowGroupSchedule rg =
+        sharing::schedule_row_group(kernels, sp_, sharing::RowGroupOptions{}, base);
     if (stats) {
       stats->iterations += B;
       stats->decision_units++;
@@ -99,10 +110,11 @@ class IterationEmitter {
         stats->proven_optimal += B;
         stats->proven_units++;
       } else {
-        stats->add_gap(a, rg.makespan, rg.lower_bound);
+        stats->add_gap(a, rg.objective, rg.lower_bound);
       }
     }
     for (int b = 0; b < B; ++b) emit_iteration(a, b, kernels[size_t(b)], rg.iters[size_t(b)]);
+    if (hw_.sharing_carry) carry_walk(a, start, rg);
   }
 
  private:
@@ -158,11 +170,47 @@ class IterationEmitter {
                   sch.load[gidx]);
   }
 
+  // sharing.carry: S_g(a) = free_group_start(W_g(a-1), red_end(a-2)) (all 0 for a = 0).
+  std::vector<int64_t> carry_starts(int a) {
+    const size_t G = size_t(K_) * L_;
+    if (a == 0) {
+      walk_.assign(G, 0);
+      red_end_.clear();
+      ready_ = timing::resident_ready_cycles(timing::slice_set_load_cycles(hw_, mv_));
+    }
+    const int64_t red2 = a >= 2 ? red_end_[size_t(a) - 2] : 0;
+    std::vector<int64_t> s(G);
+    for (size_t g = 0; g < G; ++g) s[g] = a == 0 ? 0 : timing::free_group_start(walk_[g], red2);
+    return s;
+  }
+
+  // sharing.carry: the groups' walks through row-group a from `start` (free_walk_end over the
+  // emitted loads), its drain end and reduction end, as the free-sync rules give them.
+  void carry_walk(int a, const std::vector<int64_t>& start, const sharing::RowGroupSchedule& rg) {
+    const int B = mv_.iter_cols;
+    const size_t G = size_t(K_) * L_;
+    std::vector<char> vertical(G, 0);
+    std::vector<int64_t> loads(static_cast<size_t>(B));
+    for (size_t g = 0; g < G; ++g) {
+      for (int b = 0; b < B; ++b) loads[size_t(b)] = rg.iters[size_t(b)].load[g];
+      walk_[g] = timing::free_walk_end(start[g], loads.data(), ready_);
+      const GroupIteration& last =
+          mv_.micro[((size_t(a) * B + size_t(B - 1)) * K_ + g / size_t(L_)) * L_ + g % size_t(L_)];
+      for (const MicroItem& it : last.items)
+        vertical[g] |= it.kind == ItemKind::FromUp || it.kind == ItemKind::FromDown;
+    }
+    const int64_t drain = timing::free_drain_end(hw_, walk_, vertical);
+    const int64_t prev = red_end_.empty() ? 0 : red_end_.back();
+    red_end_.push_back(std::max(drain, prev) +
+                       timing::reduce_cycles(hw_, timing::reduce_neurons(mv_, K_, a)));
+  }
+
   MvmProgram& mv_;
   const Grid& g_;
   const HwConfig& hw_;
   const int K_, L_;
   ShareParams sp_;
+  std::vector<int64_t> walk_, red_end_, ready_;  // sharing.carry's free-sync timeline
 };
 
 }  // namespace

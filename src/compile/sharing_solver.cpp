@@ -1141,8 +1141,12 @@ class RowGroupSearch {
 }  // namespace
 
 int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernels,
-                              const ShareParams& p) {
+                              const ShareParams& p, const std::vector<int64_t>& base_in) {
   const size_t G = size_t(p.K) * p.L;
+  if (!base_in.empty() && base_in.size() != G)
+    fail("sharing: ", base_in.size(), " base loads for ", G, " groups");
+  const std::vector<int64_t> base = base_in.empty() ? std::vector<int64_t>(G, 0) : base_in;
+  const bool based = std::any_of(base.begin(), base.end(), [](int64_t x) { return x != 0; });
   int64_t total = 0;
   std::vector<int64_t> min_load(G, 0);  // sum over b of the smallest load g can have in b
   std::vector<int64_t> own(G, 0);       // sum over b of g's kernel tiles
@@ -1157,10 +1161,13 @@ int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernel
       total += opts[0].local;
     }
   }
-  int64_t lb = std::max({(total + int64_t(G) - 1) / int64_t(G),
-                         *std::max_element(min_load.begin(), min_load.end()),
-                         neighbourhood_bound(own, p.K, p.L, horizontal_allowed(p),
-                                             vertical_allowed(p), p.neighbours == 4)});
+  // The base cannot move: it adds to the total and to each group's own least load.
+  for (size_t g = 0; g < G; ++g) total += base[g], min_load[g] += base[g];
+  int64_t lb = std::max((total + int64_t(G) - 1) / int64_t(G),
+                        *std::max_element(min_load.begin(), min_load.end()));
+  if (!based)
+    lb = std::max(lb, neighbourhood_bound(own, p.K, p.L, horizontal_allowed(p), vertical_allowed(p),
+                                          p.neighbours == 4));
   if (p.mode == SharingMode::None) return lb;
   // Outflow bound. For an h x w rectangle S of groups, the tiles of S's kernels that can leave S
   // are the horizontal pieces of its right column (when w < L) and the vertical pieces of its
@@ -1200,7 +1207,7 @@ int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernel
                 const int mask = (w < L && j == w - 1 ? 1 : 0) | (h < K && i == h - 1 ? 2 : 0) |
                                  (four && w < L && j == 0 ? 4 : 0) |
                                  (four && h < K && i == 0 ? 8 : 0);
-                t += own[g] - (mask ? omax[g][size_t(mask)] : 0);
+                t += base[g] + own[g] - (mask ? omax[g][size_t(mask)] : 0);
               }
             const int64_t n = int64_t(h) * w;
             lb = std::max(lb, (t + n - 1) / n);
@@ -1215,17 +1222,19 @@ namespace {
 class RowGroupRun {
  public:
   RowGroupRun(const std::vector<std::vector<KernelSize>>& kernels, const ShareParams& p,
-              const RowGroupOptions& opt, int64_t lb, const std::vector<int64_t>& tiles)
+              const RowGroupOptions& opt, int64_t lb, const std::vector<int64_t>& tiles,
+              const std::vector<int64_t>& base)
       : kernels_(kernels),
         p_(p),
         opt_(opt),
         lb_(lb),
         tiles_(tiles),
+        base_(base),
         B_(int(kernels.size())),
         G_(size_t(p.K) * p.L) {}
 
   std::vector<IterationSchedule> sch;
-  std::vector<int64_t> acc;
+  std::vector<int64_t> acc;  // per group: base + the loads placed so far
 
   void run(const std::vector<int>& order, Rng& rng) {
     construct(order);
@@ -1240,7 +1249,7 @@ class RowGroupRun {
   // Each iteration in `order` on top of the loads placed so far.
   void construct(const std::vector<int>& order) {
     sch.assign(size_t(B_), IterationSchedule{});
-    acc.assign(G_, 0);
+    acc = base_;
     for (int b : order) {
       if (tiles_[size_t(b)] == 0) {
         sch[size_t(b)] = schedule_iteration(kernels_[size_t(b)], p_);
@@ -1348,7 +1357,7 @@ class RowGroupRun {
       s.load = group_loads(kernels_[size_t(b)], s.share, p_);
       s.makespan = *std::max_element(s.load.begin(), s.load.end());
     }
-    std::vector<int64_t> check(G_, 0);
+    std::vector<int64_t> check = base_;
     for (int b = 0; b < B_; ++b)
       for (size_t g = 0; g < G_; ++g) check[g] += sch[size_t(b)].load[g];
     CSBRNN_ASSERT(check == load, "sharing: row-group loads disagree with the local search");
@@ -1360,6 +1369,7 @@ class RowGroupRun {
   const RowGroupOptions& opt_;
   const int64_t lb_;
   const std::vector<int64_t>& tiles_;
+  const std::vector<int64_t>& base_;
   const int B_;
   const size_t G_;
 };
@@ -1367,10 +1377,13 @@ class RowGroupRun {
 }  // namespace
 
 RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& kernels,
-                                    const ShareParams& p, const RowGroupOptions& opt) {
+                                    const ShareParams& p, const RowGroupOptions& opt,
+                                    const std::vector<int64_t>& base_in) {
   const int B = int(kernels.size());
+  const size_t G = size_t(p.K) * p.L;
+  const std::vector<int64_t> base = base_in.empty() ? std::vector<int64_t>(G, 0) : base_in;
   RowGroupSchedule res;
-  res.lower_bound = row_group_lower_bound(kernels, p);
+  res.lower_bound = row_group_lower_bound(kernels, p, base);
   const int64_t lb = res.lower_bound;
   std::vector<int64_t> tiles(size_t(B), 0);
   for (int b = 0; b < B; ++b)
@@ -1381,11 +1394,11 @@ RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& 
   std::stable_sort(order.begin(), order.end(),
                    [&](int x, int y) { return tiles[size_t(x)] > tiles[size_t(y)]; });
   Rng rng(opt.seed);
-  RowGroupRun best(kernels, p, opt, lb, tiles);
+  RowGroupRun best(kernels, p, opt, lb, tiles, base);
   best.run(order, rng);
   for (int r = 0; r < opt.restarts && best.max() > lb && p.mode != SharingMode::None; ++r) {
     for (int i = B - 1; i > 0; --i) std::swap(order[size_t(i)], order[rng.next(uint32_t(i + 1))]);
-    RowGroupRun cand(kernels, p, opt, lb, tiles);
+    RowGroupRun cand(kernels, p, opt, lb, tiles, base);
     cand.run(order, rng);
     if (cand.max() < best.max()) {
       best.sch = std::move(cand.sch);
@@ -1393,9 +1406,11 @@ RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& 
     }
   }
   res.iters = std::move(best.sch);
+  res.objective = best.max();
   res.load = std::move(best.acc);
+  for (size_t g = 0; g < res.load.size(); ++g) res.load[g] -= base[g];
   res.makespan = res.load.empty() ? 0 : *std::max_element(res.load.begin(), res.load.end());
-  res.proven_optimal = res.makespan == lb;
+  res.proven_optimal = res.objective == lb;
   return res;
 }
 

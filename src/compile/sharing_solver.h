@@ -73,17 +73,24 @@ struct RowGroupSchedule {
   std::vector<IterationSchedule> iters;  // B schedules
   std::vector<int64_t> load;             // per group, summed over the iterations
   int64_t makespan = 0;                  // max(load)
-  int64_t lower_bound = 0;               // row_group_lower_bound()
-  bool proven_optimal = false;           // makespan == lower_bound
+  int64_t objective = 0;                 // max(base + load) (== makespan without a base)
+  int64_t lower_bound = 0;               // row_group_lower_bound(), of the objective
+  bool proven_optimal = false;           // objective == lower_bound
 };
 
 /// Valid lower bound on the row-group makespan: max(ceil(tiles / G), max_g sum_b min local,
-/// neighbourhood rectangle bound) (docs/sharing.md).
+/// neighbourhood rectangle bound) (docs/sharing.md). With `base` (G offsets, empty = all zero:
+/// sharing.carry) a bound on max_g(base_g + load_g): the base cannot move, so ceil((tiles +
+/// sum base) / G), max_g(base_g + sum_b min local) and the outflow rectangles with their base
+/// added (the neighbourhood bound is left out).
 int64_t row_group_lower_bound(const std::vector<std::vector<KernelSize>>& kernels,
-                              const ShareParams& p);
+                              const ShareParams& p, const std::vector<int64_t>& base = {});
 
+/// With `base` the row-group is scheduled to minimise max_g(base_g + load_g) (sharing.carry:
+/// the groups' start offsets under free sync); the result's load and makespan exclude the base.
 RowGroupSchedule schedule_row_group(const std::vector<std::vector<KernelSize>>& kernels,
-                                    const ShareParams& p, const RowGroupOptions& opt = {});
+                                    const ShareParams& p, const RowGroupOptions& opt = {},
+                                    const std::vector<int64_t>& base = {});
 
 }  // namespace sharing
 }  // namespace csbrnn

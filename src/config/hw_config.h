@@ -149,11 +149,15 @@ struct HwConfig {
   SharingMode sharing = SharingMode::TwoD;  // sharing.mode
   double max_vertical_fraction = 0.5;       // sharing.max_vertical_fraction (paper: 1/2)
   int sharing_neighbours = 2;               // sharing.neighbours: 2 (paper) or 4
-  fx::Format numeric{12, 12};               // numeric.weight_frac_bits / numeric.act_frac_bits
-  std::string name = "csb-256pe";           // name: free text shown in reports
-  TimingMode timing = TimingMode::Fast;     // sim.timing
-  DetailedConfig detailed;                  // detailed.*
-  EnergyConfig energy;                      // energy.*
+  // sharing.carry (engine.sync free only): the compiler schedules row-group a on top of the
+  // groups' start offsets S_g(a) carried from the row-groups before (docs/sharing.md "Carry"); a
+  // compiler setting, not in the program's hw record (the schedules say it).
+  bool sharing_carry = false;
+  fx::Format numeric{12, 12};            // numeric.weight_frac_bits / numeric.act_frac_bits
+  std::string name = "csb-256pe";        // name: free text shown in reports
+  TimingMode timing = TimingMode::Fast;  // sim.timing
+  DetailedConfig detailed;               // detailed.*
+  EnergyConfig energy;                   // energy.*
 
   double cycle_ns() const { return 1000.0 / engine.clock_mhz; }
 };

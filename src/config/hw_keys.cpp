@@ -591,6 +591,16 @@ std::vector<HwKey> build_keys() {
     };
     k.push_back(n);
   }
+  {
+    HwKey c = bool_key(
+        "sharing.carry", [](HwConfig& h) -> bool& { return h.sharing_carry; },
+        "compiler, engine.sync free: schedule each row-group on top of the groups' start offsets "
+        "carried from the row-groups before it (balances the groups' running walks instead of "
+        "each row-group alone; docs/sharing.md)");
+    c.fields.clear();  // a compiler setting: the program's schedules say it
+    c.valid = "true or false (the compiler refuses true unless engine.sync = free)";
+    k.push_back(c);
+  }
   // numeric
   k.push_back(int_key(
       "numeric.weight_frac_bits", [](HwConfig& c) -> int& { return c.numeric.wf; }, 1, 15,

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <set>
 
@@ -303,4 +304,61 @@ TEST_CASE("row-group: the streaming variant choice uses row-group timing", "[com
     }
   }
   CHECK(differs > 0);  // the variants do differ, so the choice is exercised
+}
+
+TEST_CASE("free sync with sharing.carry: bit-exact, shorter engines, refused without free sync",
+          "[compile][rowgroup]") {
+  // sharing.carry schedules row-group a on the groups' start offsets S_g(a) - min S(a) of the
+  // free-sync timeline (docs/sharing.md "Carry"). Outputs stay the reference's; over these
+  // models the MVMs' engine cycles (analytic free-sync rules) add up to less than with each
+  // row-group balanced alone; any other engine.sync is refused in one line.
+  int64_t plain_cycles = 0, carry_cycles = 0;
+  int moved = 0;
+  for (int seed = 0; seed < 12; ++seed) {
+    GenSpec s;
+    s.cell = seed % 2 ? CellType::GRU : CellType::LSTM;
+    s.input_size = 21 + seed;
+    s.hidden_size = 40 + 3 * seed;
+    s.layers = 1 + seed % 2;
+    s.bh = 8;
+    s.bw = 8;
+    s.seed = 900 + seed;
+    const CsbModel m = generate_csb_model(s);
+    HwConfig hw = row_group_hw(3, 2, 2, 2, SharingMode::TwoD);
+    hw.engine.sync = SyncMode::Free;
+    hw.buffers.block_neuron_buffer = 1024;
+    const Program p0 = compile_program(m, hw);
+    hw.sharing_carry = true;
+    const Program p1 = compile_program(m, hw);
+    for (const auto* p : {&p0, &p1})
+      for (const auto& mv : timing::analyze(*p).mvms)
+        (p == &p0 ? plain_cycles : carry_cycles) += mv.engine_cycles;
+    for (size_t i = 0; i < p0.mvms.size(); ++i)
+      for (size_t x = 0; x < p0.mvms[i].micro.size(); ++x)
+        moved += p0.mvms[i].micro[x].share.h_rows != p1.mvms[i].micro[x].share.h_rows ||
+                 p0.mvms[i].micro[x].share.v_cols != p1.mvms[i].micro[x].share.v_cols;
+    const int T = 2;
+    std::mt19937_64 rng(s.seed);
+    std::uniform_real_distribution<double> u(-1.5, 1.5);
+    std::vector<int16_t> x(size_t(T) * s.input_size);
+    for (auto& v : x) v = fx::quantize(u(rng), hw.numeric.af);
+    CHECK(interpret(p1, x, T).y == test::fixed_ref(m, hw.numeric, x, T));
+    if (seed == 0) {
+      HwConfig rg = hw;
+      rg.engine.sync = SyncMode::RowGroup;
+      try {
+        compile_program(m, rg, {"m.csb"});
+        FAIL("no error");
+      } catch (const Error& e) {
+        const std::string w = e.what();
+        CHECK_THAT(w, Catch::StartsWith("m.csb: sharing.carry needs engine.sync free") &&
+                          Catch::Contains("engine.sync = row-group"));
+        CHECK(w.find('\n') == std::string::npos);
+      }
+    }
+  }
+  std::printf("sharing.carry: engine cycles %lld with each row-group alone, %lld carried\n",
+              (long long)plain_cycles, (long long)carry_cycles);
+  CHECK(moved > 0);
+  CHECK(carry_cycles < plain_cycles);
 }

@@ -48,7 +48,7 @@ bool same(const HwConfig& a, const HwConfig& b) {
          a.memory.dram_latency_ns == b.memory.dram_latency_ns &&
          a.memory.dram_bandwidth_gbps == b.memory.dram_bandwidth_gbps &&
          a.memory.burst_bytes == b.memory.burst_bytes && a.sharing == b.sharing &&
-         a.max_vertical_fraction == b.max_vertical_fraction &&
+         a.sharing_carry == b.sharing_carry && a.max_vertical_fraction == b.max_vertical_fraction &&
          a.sharing_neighbours == b.sharing_neighbours && a.numeric.wf == b.numeric.wf &&
          a.numeric.af == b.numeric.af && a.name == b.name && a.timing == b.timing &&
          a.detailed.barrier_latency == b.detailed.barrier_latency &&
@@ -104,6 +104,7 @@ const std::vector<std::string> kExpectedKeys = {
     "sharing.mode",
     "sharing.max_vertical_fraction",
     "sharing.neighbours",
+    "sharing.carry",
     "numeric.weight_frac_bits",
     "numeric.act_frac_bits",
     "sim.timing",
@@ -174,6 +175,7 @@ const std::vector<Setting>& settings() {
       {"eltwise.stream", "false", [](const HwConfig& c) { return !c.eltwise.stream; }},
       {"eltwise.stream_store", "true", [](const HwConfig& c) { return c.eltwise.stream_store; }},
       {"eltwise.inplace_state", "true", [](const HwConfig& c) { return c.eltwise.inplace_state; }},
+      {"sharing.carry", "true", [](const HwConfig& c) { return c.sharing_carry; }},
       {"memory.ideal", "false", [](const HwConfig& c) { return !c.memory.ideal; }},
       {"memory.model", "ddr4-2400",
        [](const HwConfig& c) { return c.memory.model == "ddr4-2400" && !c.memory.ideal; }},

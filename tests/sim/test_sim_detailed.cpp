@@ -1899,13 +1899,14 @@ namespace {
 /// Random models and timing knobs in row-group sync: fast == detailed on every figure (first
 /// divergence named), outputs == the interpreter.
 void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int count,
-                              SyncMode sync = SyncMode::RowGroup) {
+                              SyncMode sync = SyncMode::RowGroup, bool carry = false) {
   std::mt19937_64 rng(seed);
   int differ = 0;
   for (int i = 0; i < count; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, seed * 100 + uint64_t(i));
     HwConfig hw = rowgroup_of(random_hw(K, L, P, Q, rng));
     hw.engine.sync = sync;
+    hw.sharing_carry = carry;
     const Program prog = compile_program(generate_csb_model(s), hw);
     const Run fast = simulate(prog, hw, 2, 700 + uint64_t(i));
     const Run det = simulate(prog, detailed_of(hw), 2, 700 + uint64_t(i));
@@ -1929,6 +1930,7 @@ void random_rowgroup_equality(int K, int L, int P, int Q, uint64_t seed, int cou
     CHECK(fast.y == ref.y);
     HwConfig it = hw;
     it.engine.sync = SyncMode::Iteration;
+    it.sharing_carry = false;
     const Run base = simulate(prog, it, 2, 700 + uint64_t(i));
     CHECK(base.y == fast.y);
     differ += figure(base, "total") != figure(fast, "total") ? 1 : 0;
@@ -2003,6 +2005,13 @@ TEST_CASE("free sync: detailed == fast, random models and knobs on 2x2 groups of
 TEST_CASE("free sync: detailed == fast, random models and knobs on 3x2 groups of 2x4",
           "[sim][detailed]") {
   random_rowgroup_equality(3, 2, 2, 4, 52, 12, SyncMode::Free);
+}
+
+TEST_CASE("free sync with sharing.carry: detailed == fast, random models and knobs",
+          "[sim][detailed]") {
+  // the carried schedules (docs/sharing.md "Carry") under the free-sync state machines
+  random_rowgroup_equality(2, 2, 4, 4, 53, 12, SyncMode::Free, true);
+  random_rowgroup_equality(3, 2, 2, 4, 54, 12, SyncMode::Free, true);
 }
 
 // Free sync's NAB-half wait in the VCD (reason 12): on one group (1x1) the analytic

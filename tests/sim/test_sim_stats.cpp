@@ -146,6 +146,17 @@ TEST_CASE("analytic and simulated records are equal field by field with free syn
   check_records_equal(hw);
 }
 
+TEST_CASE("analytic and simulated records are equal field by field with free sync and carry",
+          "[sim][stats]") {
+  // sharing.carry (docs/sharing.md "Carry"): the compiler schedules each row-group on the groups'
+  // carried start offsets; the programs differ, the timing rules are those of free sync.
+  HwConfig hw = small_hw();
+  hw.engine.sync = SyncMode::Free;
+  hw.buffers.block_neuron_buffer = 1024;
+  hw.sharing_carry = true;
+  check_records_equal(hw);
+}
+
 TEST_CASE("analytic and simulated records are equal field by field with dataflow stream issue",
           "[sim][stats]") {
   // eltwise.stream_issue=dataflow (docs/timing.md "Stream"): the stream ends, hence the Mvm words
