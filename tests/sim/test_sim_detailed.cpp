@@ -1438,13 +1438,13 @@ TEST_CASE("detailed scoreboard, vertical link FIFO, input ports: random models",
   CHECK(slower_ports > 0);
 }
 
-TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link latency",
+TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link knobs, ports",
           "[sim][detailed]") {
   // The knobs the detailed mode models with sharing.neighbours = 4: outputs stay the fast run's
   // (itself bit-exact with the interpreter), the same tiles issue, and the stalls only add cycles
   // (except the round-robin ports, which keep history).
   std::mt19937_64 rng(23);
-  int slower = 0;
+  int slower = 0, slower_link = 0;
   for (int i = 0; i < 6; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 2300 + uint64_t(i));
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -1479,8 +1479,26 @@ TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link
     HwConfig ip = detailed_of(hw);
     ip.detailed.input_ports = r(1, 2);
     check(ip, false);
+    // the link knobs (both horizontal links as credited FIFOs, both vertical paths' link time
+    // and credits): max-plus delays of an issue, monotone like the two-neighbour ones
+    HwConfig lf = detailed_of(hw);
+    lf.detailed.link_width = r(1, 3);
+    lf.detailed.link_fifo_depth = r(1, 3);
+    lf.detailed.link_latency = r(0, 2);
+    slower_link += check(lf, true) > figure(ideal, "total");
+    HwConfig vl = lf;
+    vl.detailed.vlink_fifo_depth = (hw.engine.P + vl.detailed.link_width - 1) /
+                                   vl.detailed.link_width;  // one tile's flits: the smallest
+    slower_link += check(vl, true) > check(lf, true);
+    vl.detailed.accum_ports = r(1, 2);  // not monotone (a port freed earlier by a delayed write)
+    vl.detailed.accum_forwarding = r(0, 1) == 1;
+    check(vl, false);
+    HwConfig ap = detailed_of(hw);
+    ap.detailed.accum_ports = 1;
+    check(ap, false);
   }
   CHECK(slower > 0);
+  CHECK(slower_link > 0);
 }
 
 // Hand-worked: the new stall reasons in the VCD. The vertical link FIFO trace above (depth 1):
