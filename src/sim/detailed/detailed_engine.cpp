@@ -113,6 +113,7 @@ void DetailedEngine::start_section(const Section& s) {
   vlink_depth_ = dc.vlink_fifo_depth;
   vcredit_.assign(size_t(G_), Credits(vlink_depth_));
   vcredit_d_.assign(size_t(G_), Credits(vlink_depth_));
+  std::fill(vq_rr_.begin(), vq_rr_.end(), 0);  // each MVM's port arbitration: from below first
   input_ports_ = dc.input_ports;
   arbiter_.assign(size_t(L_), RoundRobinArbiter((ctx_.hw.sharing_neighbours == 4 ? 3 : 2) * K_));
   const int64_t b = ctx_.cycle();
