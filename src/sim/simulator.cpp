@@ -120,6 +120,8 @@ sc_trace_file* open_vcd(Top& top, const VcdOptions& v, const std::string& base) 
       const std::string s = std::to_string(g / size_t(Ld)) + "_" + std::to_string(g % size_t(Ld));
       sc_trace(tf, de.reason[g], nm(de, ("reason_" + s).c_str()));
       sc_trace(tf, de.link_occupancy[g], nm(de, ("link_fifo_" + s).c_str()));
+      if (top.ctx.hw.sharing_neighbours == 4)  // the second link, from the right
+        sc_trace(tf, de.link_occupancy_r[g], nm(de, ("link_fifo_r_" + s).c_str()));
     }
     if (in_scope(sc, "engine")) sc_trace(tf, de.loader_wait, nm(de, "loader_wait"));
     if (in_scope(sc, "eltwise"))

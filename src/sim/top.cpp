@@ -49,7 +49,7 @@ void check_program_matches(const Program& p, const HwConfig& hw, const std::stri
       fail(origin, ": MVM micro-program is not laid out for ", b.K, "x", b.L, " groups");
   }
   // Pieces from the right / from below (sharing.neighbours = 4) need the second horizontal link
-  // and the upward vertical path; the detailed mode models them at the ideal link knobs only.
+  // and the second vertical path: the fast mode and the detailed mode (every knob) model them.
   bool four = false;
   for (const auto& m : p.mvms)
     for (const auto& gi : m.micro)
@@ -65,13 +65,6 @@ void check_program_matches(const Program& p, const HwConfig& hw, const std::stri
          ": program writes its MVM inputs in place (compiled with eltwise.inplace_state) "
          "and needs resident inputs, but the hardware config has engine.sync = ",
          sync_name(hw.engine.sync), " (use row-group or free)");
-  const DetailedConfig& dc = hw.detailed;
-  if (four && hw.timing == TimingMode::Detailed &&
-      (dc.link_width > 0 || dc.link_fifo_depth > 0 || dc.accum_ports > 0 ||
-       dc.vlink_fifo_depth > 0))
-    fail(origin,
-         ": sim.timing detailed with sharing.neighbours = 4 models detailed.link_width, "
-         "link_fifo_depth, accum_ports and vlink_fifo_depth only at 0 (ideal); set them to 0");
 }
 
 Top::Top(sc_module_name name, const HwConfig& hw)

@@ -389,7 +389,10 @@ TEST_CASE("detailed == fast: dataflow stream issue, random models and knobs on 1
   random_equality(1, 4, 4, 4, 17, 10, 2, true);
 }
 
-TEST_CASE("detailed: four neighbours refuse the non-ideal link knobs in one line",
+// A four-neighbour program runs in the detailed mode under every link knob now (the second
+// horizontal link and vertical path are modelled); it is still refused, in one line, on a
+// hardware config with two neighbours.
+TEST_CASE("detailed: four neighbours accept the link knobs, two-neighbour hardware refuses",
           "[sim][detailed]") {
   HwConfig hw = test::small_hw(3, 3, 2, 4);
   hw.sharing_neighbours = 4;
@@ -406,8 +409,10 @@ TEST_CASE("detailed: four neighbours refuse the non-ideal link knobs in one line
   REQUIRE(four > 0);
   HwConfig det = detailed_of(hw);
   det.detailed.link_width = 2;
-  CHECK_THROWS_WITH(sim::check_program_matches(prog, det, "p.bin"),
-                    Catch::Contains("p.bin: sim.timing detailed with sharing.neighbours = 4"));
+  det.detailed.link_fifo_depth = 2;
+  det.detailed.accum_ports = 1;
+  det.detailed.vlink_fifo_depth = 1;
+  CHECK_NOTHROW(sim::check_program_matches(prog, det, "p.bin"));
   HwConfig two = hw;
   two.sharing_neighbours = 2;
   CHECK_THROWS_WITH(sim::check_program_matches(prog, two, "p.bin"),
@@ -1433,13 +1438,13 @@ TEST_CASE("detailed scoreboard, vertical link FIFO, input ports: random models",
   CHECK(slower_ports > 0);
 }
 
-TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link latency",
+TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link knobs, ports",
           "[sim][detailed]") {
   // The knobs the detailed mode models with sharing.neighbours = 4: outputs stay the fast run's
   // (itself bit-exact with the interpreter), the same tiles issue, and the stalls only add cycles
   // (except the round-robin ports, which keep history).
   std::mt19937_64 rng(23);
-  int slower = 0;
+  int slower = 0, slower_link = 0;
   for (int i = 0; i < 6; ++i) {
     GenSpec s = test::random_spec(rng, 30, 16, 2300 + uint64_t(i));
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -1474,8 +1479,26 @@ TEST_CASE("detailed with four neighbours: scoreboard, input ports, bubbles, link
     HwConfig ip = detailed_of(hw);
     ip.detailed.input_ports = r(1, 2);
     check(ip, false);
+    // the link knobs (both horizontal links as credited FIFOs, both vertical paths' link time
+    // and credits): max-plus delays of an issue, monotone like the two-neighbour ones
+    HwConfig lf = detailed_of(hw);
+    lf.detailed.link_width = r(1, 3);
+    lf.detailed.link_fifo_depth = r(1, 3);
+    lf.detailed.link_latency = r(0, 2);
+    slower_link += check(lf, true) > figure(ideal, "total");
+    HwConfig vl = lf;
+    vl.detailed.vlink_fifo_depth = (hw.engine.P + vl.detailed.link_width - 1) /
+                                   vl.detailed.link_width;  // one tile's flits: the smallest
+    slower_link += check(vl, true) > check(lf, true);
+    vl.detailed.accum_ports = r(1, 2);  // not monotone (a port freed earlier by a delayed write)
+    vl.detailed.accum_forwarding = r(0, 1) == 1;
+    check(vl, false);
+    HwConfig ap = detailed_of(hw);
+    ap.detailed.accum_ports = 1;
+    check(ap, false);
   }
   CHECK(slower > 0);
+  CHECK(slower_link > 0);
 }
 
 // Hand-worked: the new stall reasons in the VCD. The vertical link FIFO trace above (depth 1):
@@ -1699,11 +1722,14 @@ std::string knobs_of(const DetailedConfig& d) {
 // and a non-ideal knob only adds stalls to what the fast mode's rules count as the ideal
 // machine (a lower bound, not a monotone function of each knob: see the test above).
 // CSBRNN_DETAILED_COMBOS=N runs N cases (the default is CI's 64; run more locally).
-TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
-  const char* env = std::getenv("CSBRNN_DETAILED_COMBOS");
-  const int count = env ? std::atoi(env) : 64;
-  std::mt19937_64 rng(env ? uint64_t(std::atoi(env)) * 7919 : 4242);
+// With neighbours = 4 (sharing.neighbours: the second horizontal link and vertical path under
+// every knob) also: the outputs equal the interpreter's, each group's tile counters (local,
+// given / received horizontally and vertically) are the fast mode's, the given tiles add up to
+// the received ones, and some pieces do go left / up.
+void all_knobs(int count, uint64_t seed, int neighbours) {
+  std::mt19937_64 rng(seed);
   int slower = 0;
+  int64_t four = 0;
   for (int i = 0; i < count; ++i) {
     auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     const bool streamed = r(0, 3) == 0;
@@ -1715,6 +1741,7 @@ TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
     HwConfig hw = random_hw(r(1, 4), r(1, 4), 2 << r(0, 1), 2 << r(0, 1), rng);
     if (streamed) hw.buffers.weight_buffer_kib = 1;
     hw.engine.lat_accumulate = r(1, 3);
+    hw.sharing_neighbours = neighbours;
     const Program prog = compile_program(generate_csb_model(s), hw);
     HwConfig det = detailed_of(hw);
     randomize_detailed(det, rng);
@@ -1734,8 +1761,37 @@ TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
     CHECK(figure(x, "useful_macs") == figure(fast, "useful_macs"));
     CHECK(figure(x, "total") >= figure(fast, "total"));
     slower += figure(x, "total") > figure(fast, "total") ? 1 : 0;
+    if (neighbours != 4) continue;
+    for (const auto& m : prog.mvms)
+      for (const auto& gi : m.micro)
+        for (const MicroItem& it : gi.items)
+          four += it.kind == ItemKind::FromRight || it.kind == ItemKind::FromDown;
+    CHECK(x.y ==
+          interpret(prog, test::random_input(2, prog.input_size, 600 + uint64_t(i), hw.numeric), 2)
+              .y);
+    int64_t given = 0, received = 0;
+    for (int g = 0; g < hw.engine.groups(); ++g) {
+      const std::string gs = "group " + std::to_string(g) + " ";
+      for (const char* c : {"tiles_local", "tiles_given_h", "tiles_received_h", "tiles_given_v",
+                            "tiles_received_v"})
+        CHECK(figure(x, gs + c) == figure(fast, gs + c));
+      given += figure(x, gs + "tiles_given_h") + figure(x, gs + "tiles_given_v");
+      received += figure(x, gs + "tiles_received_h") + figure(x, gs + "tiles_received_v");
+    }
+    CHECK(given == received);
   }
   CHECK(slower > count / 2);  // the knobs do cost cycles: not vacuous
+  if (neighbours == 4) CHECK(four > 0);
+}
+
+TEST_CASE("detailed: all knobs together on random models", "[sim][detailed]") {
+  const char* env = std::getenv("CSBRNN_DETAILED_COMBOS");
+  all_knobs(env ? std::atoi(env) : 64, env ? uint64_t(std::atoi(env)) * 7919 : 4242, 2);
+}
+
+TEST_CASE("detailed: all knobs together on random models, four neighbours", "[sim][detailed]") {
+  const char* env = std::getenv("CSBRNN_DETAILED_COMBOS");
+  all_knobs(env ? std::atoi(env) : 32, env ? uint64_t(std::atoi(env)) * 7927 : 4343, 4);
 }
 
 // ---- engine.sync = row-group (docs/simulator.md "Row-group sync") ----
@@ -2450,4 +2506,163 @@ TEST_CASE("stream store hand trace: two chunks, the last chunk's store ends the 
     CHECK(fast.y == interpret(*prog, x, 3).y);
     CHECK(fast.y == test::fixed_ref(two_chunk_lstm(), hw.numeric, x, 3));
   }
+}
+namespace {
+
+/// A 2 x `cols` kernel (1 row tile x cols/2 col tiles of 2x2 PEs) in the W_ih block of an LSTM
+/// with `cols` inputs (one block per matrix; W_hh empty).
+CsbModel one_wide_kernel_lstm(int cols) {
+  CsbModel m;
+  m.cell = CellType::LSTM;
+  m.input_size = cols;
+  m.hidden_size = 2;
+  CsbLayer L;
+  L.w_ih.rows = 8, L.w_ih.cols = cols, L.w_ih.bh = 8, L.w_ih.bw = cols;
+  L.w_hh.rows = 8, L.w_hh.cols = 2, L.w_hh.bh = 8, L.w_hh.bw = cols;
+  CsbBlock a;
+  a.rows = {0, 1};
+  for (int c = 0; c < cols; ++c) a.cols.push_back(c);
+  for (int i = 0; i < 2 * cols; ++i) a.values.push_back(float(i + 1) / 64.0f);
+  L.w_ih.blocks = {a};
+  L.w_hh.blocks = {CsbBlock{}};
+  L.b_ih.assign(8, 0.125f);
+  L.b_hh.assign(8, 0.0f);
+  m.layers.push_back(L);
+  m.note = "one-wide-kernel LSTM";
+  return m;
+}
+
+}  // namespace
+
+// Hand-worked (four neighbours, the second horizontal link as a FIFO): the 1x3 split above,
+// items (0,0) [local 2x2], (0,1) [from-left 2x2: 2 inputs over the link from (0,0)], (0,2)
+// [from-right 2x2: 2 inputs over the leftward link from (0,0)], each 1 tile. With
+// detailed.link_width 1 (2 flits per item), link_fifo_depth 1 and link_latency 2, on either link,
+// from the iteration's first cycle b: flit 1 sent in b, poppable and popped in b + 2, its credit
+// back at the sender in b + 2 + 2 + 1 = b + 5; flit 2 sent in b + 5, popped in b + 7: the item's
+// tile issues in b + 7 (the operands bypass into the array), done at b + 8. (0,0) is done at
+// b + 1. D = 8 per iteration (ideal: 1), one iteration per timestep. The two receivers wait on
+// different links: (0,2)'s flits are in its from-right FIFO (VCD link_fifo_r_0_2: 1 flit in
+// cycles b, b + 1, b + 5, b + 6, none in b + 2..b + 4 and b + 7), its from-left FIFO stays empty
+// (link_fifo_0_2 = 0), and it waits for the link (reason 3) in b..b + 6 and issues (1) in b + 7.
+TEST_CASE("hand trace: four neighbours, the from-right link as a FIFO with credits (1x3 torus)",
+          "[sim][detailed]") {
+  HwConfig hw = test::small_hw(1, 3, 2, 2);
+  hw.sharing = SharingMode::Horizontal;
+  hw.eltwise.stream = false;
+  hw.sharing_neighbours = 4;
+  const Program p = compile_program(one_kernel_lstm(), hw);
+  REQUIRE(p.mvms.size() == 1);
+  REQUIRE(p.mvms[0].micro.size() == 3);
+  REQUIRE(p.mvms[0].micro[2].items.size() == 1);
+  REQUIRE(p.mvms[0].micro[2].items[0].kind == ItemKind::FromRight);
+  REQUIRE(p.mvms[0].micro[1].items[0].kind == ItemKind::FromLeft);
+  const Run fast = simulate(p, hw, 2, 5);
+  CHECK(fast.iterations == std::vector<int64_t>{1, 1});
+  HwConfig det = detailed_of(hw);
+  det.detailed.link_width = 1;
+  det.detailed.link_fifo_depth = 1;
+  det.detailed.link_latency = 2;
+  const std::string vcd = "/tmp/csbrnn_four_hlink_" + std::to_string(::getpid()) + ".vcd";
+  const Run x = simulate(p, det, 2, 5, vcd);
+  REQUIRE(x.error.empty());
+  CHECK(x.iterations == std::vector<int64_t>{8, 8});
+  CHECK(x.y == fast.y);
+  CHECK(figure(x, "group 2 tiles_received_h") == 2);
+  CHECK(figure(x, "group 0 tiles_given_h") == 4);
+  const std::string text = read_text_file(vcd);
+  std::remove(vcd.c_str());
+  const auto reason = vcd_series(text, "reason_0_2"), fr = vcd_series(text, "link_fifo_r_0_2"),
+             fl = vcd_series(text, "link_fifo_0_2");
+  int64_t b = -1;  // the first cycle (0,2) waits for its link
+  for (int64_t c = 0; c < 200 && b < 0; ++c)
+    if (vcd_at_cycle_end(reason, c) == 3) b = c;
+  REQUIRE(b >= 0);
+  for (int64_t j = 0; j <= 6; ++j) CHECK(vcd_at_cycle_end(reason, b + j) == 3);
+  CHECK(vcd_at_cycle_end(reason, b + 7) == 1);
+  const int64_t flits[8] = {1, 1, 0, 0, 0, 1, 1, 0};
+  for (int64_t j = 0; j < 8; ++j) {
+    INFO("cycle b + " << j);
+    CHECK(vcd_at_cycle_end(fr, b + j) == flits[j]);
+    CHECK(vcd_at_cycle_end(fl, b + j) == 0);
+  }
+}
+
+// Hand-worked (four neighbours, the second vertical path with accumulator ports and credits): a
+// 2x12 kernel (6 col tiles) at (0,0) of a 3x1 torus of 2x2 PEs, vertical sharing,
+// max_vertical_fraction 0.7 (V <= 8 cols = 4 col tiles): (0,0) keeps 2 col tiles (local), gives
+// 2 down to (1,0) (from-up items: sums up into (0,0)'s NAB over the first vertical path) and 2 up
+// to (2,0) (from-down: sums down into (0,0)'s NAB, (2,0)'s lower neighbour on the torus, over
+// the second one). Makespan 2 (ideal D(0) = 2; D(1) = 0: the empty W_hh iteration). Default
+// pipeline: local path 5 stages, vertical path 6 (+1); a tile issued in c is in stage i in c + i
+// and leaves the pipeline at the start of cycle c + depth, where its result takes an
+// accumulator port (a local one) or enters its holding FIFO (a vertical one), written by a
+// port that cycle at the earliest. Every group issues in b and b + 1 when nothing stalls. The
+// drain (docs/simulator.md) is over when every drain marker has left (the last iteration, W_hh,
+// is empty: every marker takes the local path, put in at the go G it leaves at the start of
+// G + 5) and the holding FIFOs are empty. Ideal: go at b + 2, drain over at b + 7.
+//  (A) accum_ports 1: local results take (0,0)'s port in b + 5, b + 6; vertical results enter
+//      the two FIFOs of (0,0): 1 + 1 in b + 6 (no port left), 1 + 1 more in b + 7; the one port
+//      serves them alternately, from below first: b + 7, 8, 9, 10. D(0) stays 2 (no FIFO held
+//      2 at a cycle start before b + 7, when the groups are done); the drain waits for the FIFOs
+//      until b + 11: 4 cycles more per timestep.
+//  (B) vlink_fifo_depth 1 (1 flit per tile): (1,0) and (2,0) each take their link's one credit
+//      in b; it is back 7 cycles later (sums written at the end of b + 5, credit usable in
+//      b + 7): their second tiles issue in b + 7, done b + 8: D(0) = 8; go at b + 8, drain over
+//      at b + 13: 6 cycles more per timestep, all of it D(0).
+//  (C) both: the credits come back vertical_path + 1 = 2 cycles after a port writes the sums.
+//      Vertical results of b enter the FIFOs in b + 6, the port is (0,0)'s own local write's
+//      (b + 1's tile) in b + 6: from below written in b + 7 (credit of (1,0) usable b + 9), from
+//      above in b + 8 ((2,0): b + 10). Second tiles issue in b + 9 and b + 10: D(0) = 11, go at
+//      b + 11, markers gone at b + 16; (1,0)'s last result is written in b + 15 (the port is
+//      free), (2,0)'s is still on its vertical path at b + 16 (the drain does not wait for it:
+//      docs/simulator.md, not modelled: the link time of the row-group's last vertical tile):
+//      drain over at b + 16, 9 cycles more per timestep.
+// The outputs are the fast run's.
+TEST_CASE("hand trace: four neighbours, the second vertical path with accum ports and credits",
+          "[sim][detailed]") {
+  HwConfig hw = test::small_hw(3, 1, 2, 2);
+  hw.sharing = SharingMode::Vertical;
+  hw.eltwise.stream = false;
+  hw.sharing_neighbours = 4;
+  hw.max_vertical_fraction = 0.7;
+  REQUIRE(hw.engine.pipeline_depth() == 5);
+  REQUIRE(hw.engine.lat_vertical_path == 1);
+  REQUIRE(hw.engine.lat_accumulate == 1);
+  const Program p = compile_program(one_wide_kernel_lstm(12), hw);
+  REQUIRE(p.mvms.size() == 1);
+  const MvmProgram& mv = p.mvms[0];
+  REQUIRE(mv.micro.size() == 6);  // 2 iterations x 3 groups
+  const ItemKind want[3] = {ItemKind::Local, ItemKind::FromUp, ItemKind::FromDown};
+  for (int g = 0; g < 3; ++g) {
+    REQUIRE(mv.micro[size_t(g)].items.size() == 1);
+    CHECK(mv.micro[size_t(g)].items[0].kind == want[g]);
+    CHECK(mv.micro[size_t(g)].items[0].cols == 4);
+  }
+  const Run fast = simulate(p, hw, 2, 5);
+  const Run ideal = simulate(p, detailed_of(hw), 2, 5);
+  check_equal("ideal", fast, ideal);
+  CHECK(ideal.iterations == std::vector<int64_t>{2, 0, 2, 0});
+  auto run = [&](int ports, int vdepth) {
+    HwConfig d = detailed_of(hw);
+    d.detailed.accum_ports = ports;
+    d.detailed.vlink_fifo_depth = vdepth;
+    const Run x = simulate(p, d, 2, 5);
+    REQUIRE(x.error.empty());
+    CHECK(x.y == fast.y);
+    CHECK(figure(x, "group 0 tiles_given_v") == 2 * 4);
+    CHECK(figure(x, "group 1 tiles_received_v") == 2 * 2);
+    CHECK(figure(x, "group 2 tiles_received_v") == 2 * 2);
+    return x;
+  };
+  const int64_t e0 = figure(ideal, "engine_cycles");
+  const Run a = run(1, 0);
+  CHECK(a.iterations == std::vector<int64_t>{2, 0, 2, 0});
+  CHECK(figure(a, "engine_cycles") == e0 + 2 * 4);
+  const Run b = run(0, 1);
+  CHECK(b.iterations == std::vector<int64_t>{8, 0, 8, 0});
+  CHECK(figure(b, "engine_cycles") == e0 + 2 * 6);
+  const Run c = run(1, 1);
+  CHECK(c.iterations == std::vector<int64_t>{11, 0, 11, 0});
+  CHECK(figure(c, "engine_cycles") == e0 + 2 * 9);
 }

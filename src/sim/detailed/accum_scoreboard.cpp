@@ -8,7 +8,7 @@ void AccumScoreboard::configure(int G, int bh) {
   G_ = G;
   bh_ = bh;
   from_.assign(2 * size_t(G) * size_t(bh), std::numeric_limits<int64_t>::min());
-  queue_.assign(size_t(G), {});
+  queue_.assign(2 * size_t(G), {});
 }
 
 bool AccumScoreboard::ready(int half, int nab, const uint16_t* rows, int n, int64_t read) const {
@@ -25,13 +25,13 @@ void AccumScoreboard::write(int half, int nab, const uint16_t* rows, int n, int6
   }
 }
 
-void AccumScoreboard::queue(int half, int nab, const uint16_t* rows, int n) {
+void AccumScoreboard::queue(int half, int nab, const uint16_t* rows, int n, int dir) {
   write(half, nab, rows, n, kPending);
-  queue_[size_t(nab)].push_back({half, rows, n});
+  queue_[size_t(dir) * size_t(G_) + size_t(nab)].push_back({half, rows, n});
 }
 
-void AccumScoreboard::written(int nab, int count, int64_t c) {
-  std::deque<Pending>& q = queue_[size_t(nab)];
+void AccumScoreboard::written(int nab, int count, int64_t c, int dir) {
+  std::deque<Pending>& q = queue_[size_t(dir) * size_t(G_) + size_t(nab)];
   for (; count > 0; --count) {
     CSBRNN_ASSERT(!q.empty(), "accumulator write without a queued result");
     const Pending p = q.front();

@@ -28,10 +28,11 @@ class AccumScoreboard {
   bool ready(int half, int nab, const uint16_t* rows, int n, int64_t read) const;
   /// The tile's write of those rows is readable from cycle `from` (kPending: not known yet).
   void write(int half, int nab, const uint16_t* rows, int n, int64_t from);
-  /// A vertical result for NAB (half, nab) enters its holding FIFO's queue (pending until
-  /// written); `written` takes the `count` oldest of NAB nab as written in cycle c.
-  void queue(int half, int nab, const uint16_t* rows, int n);
-  void written(int nab, int count, int64_t c);
+  /// A vertical result for NAB (half, nab) enters the queue of its holding FIFO `dir` (pending
+  /// until written; dir 0: from the group below, 1: from the group above, sharing.neighbours =
+  /// 4); `written` takes the `count` oldest of that FIFO of NAB nab as written in cycle c.
+  void queue(int half, int nab, const uint16_t* rows, int n, int dir = 0);
+  void written(int nab, int count, int64_t c, int dir = 0);
 
  private:
   struct Pending {
@@ -41,7 +42,7 @@ class AccumScoreboard {
   };
   int G_ = 0, bh_ = 0;
   std::vector<int64_t> from_;               // [(half * G + nab) * bh + row]
-  std::vector<std::deque<Pending>> queue_;  // per NAB: vertical results not yet written
+  std::vector<std::deque<Pending>> queue_;  // [dir * G + nab]: vertical results not yet written
   int64_t& at(int half, int nab, int row) {
     return from_[(size_t(half) * size_t(G_) + size_t(nab)) * size_t(bh_) + size_t(row)];
   }

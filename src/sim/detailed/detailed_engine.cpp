@@ -14,6 +14,8 @@ namespace {
 constexpr uint8_t kTile = 1, kTileV = 2, kMarker = 4, kMarkerV = 8;
 // row-group sync: the drain markers of NAB half 1 (kMarker / kMarkerV: half 0)
 constexpr uint8_t kMarker1 = 16, kMarkerV1 = 32;
+// sharing.neighbours = 4: a from-down tile on the vertical path (its sums go to the group below)
+constexpr uint8_t kTileVD = 64;
 constexpr uint8_t kNoKind = 0xff;
 // Items whose sums take the vertical accumulation path (down from above, or back down from below
 // with sharing.neighbours = 4).
@@ -55,9 +57,13 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   bubble_left_.assign(G, 0);
   link_wait_.assign(G, 0);
   vgap_.assign(G, 0);
+  vgap_d_.assign(G, 0);
   local_w_.assign(G, 0);
   vq_.assign(G, 0);
   vq_start_.assign(G, 0);
+  vqd_.assign(G, 0);
+  vqd_start_.assign(G, 0);
+  vq_rr_.assign(G, 0);
   last_kind_.assign(G, kNoKind);
   issuing_.assign(G, 0);
   vertical_iter_.assign(G, 0);
@@ -70,6 +76,7 @@ DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& 
   acc_half_.assign(G, 0);
   reason.assign(G, kIdle);
   link_occupancy.assign(G, 0);
+  link_occupancy_r.assign(G, 0);
   pipe_.assign(G * size_t(vdepth_), 0);
   bcur_.assign(G, 0);
   adv_.assign(G, 0);
@@ -96,6 +103,7 @@ void DetailedEngine::start_section(const Section& s) {
   fifo_links_ = dc.link_width > 0 || dc.link_fifo_depth > 0;
   const int width = dc.link_width > 0 ? dc.link_width : 1 << 30;
   hlink_.assign(size_t(G_), LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
+  hlink_r_.assign(size_t(G_), LinkFifo(width, dc.link_fifo_depth, dc.link_latency));
   accum_ports_ = dc.accum_ports;
   vtile_cycles_ = dc.link_width > 0 ? (ctx_.hw.engine.P + dc.link_width - 1) / dc.link_width : 1;
   raw_check_ = !dc.accum_forwarding;
@@ -104,6 +112,8 @@ void DetailedEngine::start_section(const Section& s) {
   if (raw_check_) board_.configure(G_, mv.bh);
   vlink_depth_ = dc.vlink_fifo_depth;
   vcredit_.assign(size_t(G_), Credits(vlink_depth_));
+  vcredit_d_.assign(size_t(G_), Credits(vlink_depth_));
+  std::fill(vq_rr_.begin(), vq_rr_.end(), 0);  // each MVM's port arbitration: from below first
   input_ports_ = dc.input_ports;
   arbiter_.assign(size_t(L_), RoundRobinArbiter((ctx_.hw.sharing_neighbours == 4 ? 3 : 2) * K_));
   const int64_t b = ctx_.cycle();
@@ -172,6 +182,9 @@ void DetailedEngine::start_item(int g, int64_t c) {
   if (it.kind == ItemKind::FromLeft && fifo_links_) {  // its inputs cross the link as flits
     hlink_[size_t(g)].start(it.cols, c);
     link_wait_[size_t(g)] = 1;
+  } else if (it.kind == ItemKind::FromRight && fifo_links_) {  // over the leftward link
+    hlink_r_[size_t(g)].start(it.cols, c);
+    link_wait_[size_t(g)] = 2;
   } else if (it.kind == ItemKind::FromLeft || it.kind == ItemKind::FromRight) {
     // its inputs cross the link (the leftward one for from-right) meanwhile
     bubble_left_[size_t(g)] = std::max(bubble_left_[size_t(g)], ctx_.hw.detailed.link_latency);
@@ -258,7 +271,8 @@ int DetailedEngine::port_column(int g) const {
   if (input_ports_ == 0) return -1;
   const size_t gi = size_t(g);
   const ItemKind kind = cur_[gi]->item.kind;
-  if (kind == ItemKind::FromLeft && fifo_links_) return -1;  // the link brought its inputs
+  if ((kind == ItemKind::FromLeft || kind == ItemKind::FromRight) && fifo_links_)
+    return -1;  // the link brought its inputs
   // the first row tile of a column tile reads its Q inputs; the others reuse them
   if ((cur_[gi]->tiles - item_left_[gi]) % row_tiles_[gi] != 0) return -1;
   const int l = g % L_;
@@ -290,16 +304,17 @@ void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
   const size_t gi = size_t(g);
   uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
   const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
+  const bool down = cur_[gi]->item.kind == ItemKind::FromDown;  // the link to the group below
   // the sequencer issues one tile of its current item into the pipeline
-  pipe[0] |= vertical_tile ? kTileV : kTile;
-  if (vertical_tile) vgap_[gi] = vtile_cycles_;
-  if (vertical_tile) vcredit_[gi].take(vtile_cycles_);
+  pipe[0] |= down ? kTileVD : vertical_tile ? kTileV : kTile;
+  if (vertical_tile) (down ? vgap_d_ : vgap_)[gi] = vtile_cycles_;
+  if (vertical_tile) (down ? vcredit_d_ : vcredit_)[gi].take(vtile_cycles_);
   if (raw_check_) {
     const uint16_t* rows = nullptr;
     int nrows = 0;
     tile_rows(g, rows, nrows);
     if (vertical_tile && accum_ports_ > 0)
-      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows);  // written when it gets a port
+      board_.queue(acc_half_[gi], acc_nab_[gi], rows, nrows, down ? 1 : 0);  // when it gets a port
     else  // written at the end of cycle c + path - 1
       board_.write(acc_half_[gi], acc_nab_[gi], rows, nrows,
                    c + (vertical_tile ? vdepth_ : depth_));
@@ -342,6 +357,7 @@ void DetailedEngine::work(int64_t c) {
   const size_t bk = size_t(c / st.bucket_cycles);
   if (accum_ports_ > 0) {
     vq_start_ = vq_;
+    vqd_start_ = vqd_;
     std::fill(local_w_.begin(), local_w_.end(), 0);
   }
   for (int g = 0; g < G_; ++g) {
@@ -358,18 +374,23 @@ void DetailedEngine::work(int64_t c) {
         if (!v) continue;
         pipe[i] = 0;
         uint8_t out = 0;
-        if (i == depth_ - 1) out |= v & (kTile | kMarker | kMarker1);      // local path ends
-        if (i == vdepth_ - 1) out |= v & (kTileV | kMarkerV | kMarkerV1);  // vertical path ends
+        if (i == depth_ - 1) out |= v & (kTile | kMarker | kMarker1);  // local path ends
+        if (i == vdepth_ - 1)                                          // vertical path ends
+          out |= v & (kTileV | kTileVD | kMarkerV | kMarkerV1);
         v = uint8_t(v & ~out);
-        if (out & (kTile | kTileV)) --occupancy_[gi];
+        if (out & (kTile | kTileV | kTileVD)) --occupancy_[gi];
         if (accum_ports_ > 0 && (out & kTile)) ++local_w_[gi];
         if (accum_ports_ > 0 && (out & kTileV)) {  // to the holding FIFO of the giver's NAB
           ++vq_[size_t(st_.links.up(g / L_, g % L_))];
           ++vq_total_;
-        } else if (vlink_depth_ > 0 && (out & kTileV)) {
+        } else if (accum_ports_ > 0 && (out & kTileVD)) {  // the giver below: its second FIFO
+          ++vqd_[size_t(st_.links.down(g / L_, g % L_))];
+          ++vq_total_;
+        } else if (vlink_depth_ > 0 && (out & (kTileV | kTileVD))) {
           // its sums were written at the end of cycle c - 1 (its last stage): the entries'
           // credits cross back and are usable vertical_path + 1 cycles later
-          vcredit_[gi].give_back(vtile_cycles_, c - 1 + lat_vpath_ + 1);
+          (out & kTileVD ? vcredit_d_ : vcredit_)[gi].give_back(vtile_cycles_,
+                                                                c - 1 + lat_vpath_ + 1);
         }
         if (out & (kMarker | kMarkerV)) --occupancy_[gi], --markers_;
         if (out & (kMarker1 | kMarkerV1)) --occupancy_[gi], --markers1_;
@@ -386,10 +407,13 @@ void DetailedEngine::work(int64_t c) {
       wstall_[gi] = c - iter_start_;
       start_item(g, c);
     }
-    if (link_wait_[gi] && hlink_[gi].step(c)) link_wait_[gi] = 0;  // last flit popped in c
+    if (link_wait_[gi] && (link_wait_[gi] == 2 ? hlink_r_ : hlink_)[gi].step(c))
+      link_wait_[gi] = 0;  // last flit popped in c
     link_occupancy[gi] = hlink_[gi].occupancy();
+    link_occupancy_r[gi] = hlink_r_[gi].occupancy();
     if (vgap_[gi] > 0) --vgap_[gi];  // the vertical link finishes the previous tile's sums
-    if (adv_[gi] || inwait_[gi]) {   // row-group sync: its next slice set is not resident
+    if (vgap_d_[gi] > 0) --vgap_d_[gi];
+    if (adv_[gi] || inwait_[gi]) {  // row-group sync: its next slice set is not resident
       reason[gi] = kInputWait;
       ++inwait_cycles_[gi];
       continue;
@@ -404,16 +428,22 @@ void DetailedEngine::work(int64_t c) {
       continue;
     }
     const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
-    if (vertical_tile && vgap_[gi] > 0) {  // stall: the vertical link is busy
+    const bool down = cur_[gi]->item.kind == ItemKind::FromDown;  // the link to the group below
+    if (vertical_tile && (down ? vgap_d_ : vgap_)[gi] > 0) {  // stall: the vertical link is busy
       reason[gi] = kVLinkBusy;
       continue;
     }
+    // the rule for both directions: no vertical tile while 2 of its results wait in the
+    // holding FIFO of the giver's NAB (from below: vq_ of the upper group; from above: vqd_ of
+    // the lower group)
     if (vertical_tile && accum_ports_ > 0 && vlink_depth_ == 0 &&
-        vq_start_[size_t(st_.links.up(g / L_, g % L_))] >= 2) {
+        (down ? vqd_start_[size_t(st_.links.down(g / L_, g % L_))]
+              : vq_start_[size_t(st_.links.up(g / L_, g % L_))]) >= 2) {
       reason[gi] = kAccumFull;  // stall: the giver's accumulator ports are taken (back-pressure)
       continue;
     }
-    if (vertical_tile && vlink_depth_ > 0 && !vcredit_[gi].available(vtile_cycles_, c)) {
+    if (vertical_tile && vlink_depth_ > 0 &&
+        !(down ? vcredit_d_ : vcredit_)[gi].available(vtile_cycles_, c)) {
       reason[gi] = kVLinkCredit;  // stall: the vertical link's FIFO has no room for the sums
       continue;
     }
@@ -451,14 +481,31 @@ void DetailedEngine::work(int64_t c) {
   }
   if (accum_ports_ > 0 && vq_total_ > 0) {  // the ports left after the groups' own writes
     for (int u = 0; u < G_; ++u) {
-      const int n = std::min(vq_[size_t(u)], std::max(0, accum_ports_ - local_w_[size_t(u)]));
-      if (n == 0) continue;
-      vq_[size_t(u)] -= n;
-      vq_total_ -= n;
-      if (raw_check_) board_.written(u, n, c);
-      if (vlink_depth_ > 0)  // written in cycle c by a port; the sender is the group below u
-        vcredit_[size_t(((u / L_ + 1) % K_) * L_ + u % L_)].give_back(n * vtile_cycles_,
-                                                                      c + lat_vpath_ + 1);
+      const size_t ui = size_t(u);
+      // the ports left serve the two holding FIFOs (from below: vq_, from above: vqd_, four
+      // neighbours only) alternately when both hold results, else the one that does
+      int left = std::max(0, accum_ports_ - local_w_[ui]), nb = 0, na = 0;
+      while (left > 0 && (vq_[ui] > nb || vqd_[ui] > na)) {
+        const bool above = vqd_[ui] > na && (vq_rr_[ui] || vq_[ui] == nb);
+        ++(above ? na : nb);
+        vq_rr_[ui] = above ? 0 : 1;
+        --left;
+      }
+      if (nb + na == 0) continue;
+      vq_[ui] -= nb;
+      vqd_[ui] -= na;
+      vq_total_ -= nb + na;
+      if (raw_check_) {
+        if (nb > 0) board_.written(u, nb, c, 0);
+        if (na > 0) board_.written(u, na, c, 1);
+      }
+      if (vlink_depth_ > 0) {  // written in cycle c by a port; the senders: below u, above u
+        const int k = u / L_, l = u % L_;
+        if (nb > 0)
+          vcredit_[size_t(st_.links.down(k, l))].give_back(nb * vtile_cycles_, c + lat_vpath_ + 1);
+        if (na > 0)
+          vcredit_d_[size_t(st_.links.up(k, l))].give_back(na * vtile_cycles_, c + lat_vpath_ + 1);
+      }
     }
   }
 }
@@ -488,6 +535,7 @@ void DetailedEngine::begin_iteration(int64_t b) {
     done_at_[gi] = b;
     link_wait_[gi] = 0;
     vgap_[gi] = 0;
+    vgap_d_[gi] = 0;
     wstall_[gi] = 0;
     wwait_[gi] = issuing_[gi] && !streamer.ready(n_, g, b);
     if (issuing_[gi] && !wwait_[gi]) start_item(g, b);

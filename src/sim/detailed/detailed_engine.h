@@ -15,11 +15,18 @@
 //                    detailed.vlink_fifo_depth the vertical link is a credited FIFO of flits
 //                    (Credits, link_fifo.h): a from-up tile takes its flits' credits at issue,
 //                    they return vertical_path + 1 cycles after its sums are written;
+//                    sharing.neighbours = 4: a from-right item's inputs cross the second
+//                    (leftward) horizontal link, its own FIFO with credits, and a from-down
+//                    tile's sums the second (to the group below) vertical link, its own
+//                    link time and credits, by symmetry;
 //   accumulator:     with detailed.accum_ports set, a NeuronAccumBuffer takes that many tile
 //                    results per cycle: the group's own first, then the vertical path's (from
 //                    the group below) from a holding FIFO; the lower group issues no vertical
 //                    tile while 2 of its results wait (or, with vlink_fifo_depth, while it holds
-//                    no credit); the drain waits for the FIFO; with detailed.accum_forwarding
+//                    no credit); with four neighbours a second holding FIFO per NAB takes the
+//                    from-down results of the group above, under the same rule, and the two
+//                    FIFOs share the ports left round robin; the drain waits for the FIFOs;
+//                    with detailed.accum_forwarding
 //                    false a read-after-write scoreboard (accum_scoreboard.h) holds a tile
 //                    until its accumulator rows' last sums are written back by its read;
 //   input ports:     with detailed.input_ports set, a tile that starts a column tile reads its Q
@@ -106,8 +113,9 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
     kInputWait = 11,   // row-group sync: the next iteration's slice set is not resident yet
     kNabWait = 12,     // free sync: its next row-group's NeuronAccumBuffer half is not reduced
   };
-  std::vector<int> reason;          // per group
-  std::vector<int> link_occupancy;  // per group: flits in its horizontal link FIFO
+  std::vector<int> reason;            // per group
+  std::vector<int> link_occupancy;    // per group: flits in its horizontal link FIFO
+  std::vector<int> link_occupancy_r;  // ... in its second one, from the right (four neighbours)
   int loader_wait = 0;  // loader columns refused by the vector bank arbiter in the last cycle
 
  private:
@@ -173,22 +181,28 @@ class DetailedEngine : public sc_core::sc_module, public SectionUnit {
   std::vector<int64_t> item_left_, load_, done_at_;
   std::vector<int> bubble_left_;
   std::vector<LinkFifo> hlink_;     // per receiving group: its horizontal link from the left
-  std::vector<uint8_t> link_wait_;  // 1 while a from-left item waits for its inputs' flits
+  std::vector<LinkFifo> hlink_r_;   // ... and from the right (sharing.neighbours = 4)
+  std::vector<uint8_t> link_wait_;  // while an item waits for its inputs' flits: 1 from-left
+                                    // (hlink_), 2 from-right (hlink_r_)
   std::vector<int> vgap_;           // cycles the vertical link stays busy after a from-up tile
+  std::vector<int> vgap_d_;         // ... the link to the group below, after a from-down tile
   bool fifo_links_ = false;         // link_width or link_fifo_depth set: links as FIFOs
   int vtile_cycles_ = 1;            // ceil(P / link_width): vertical link cycles per tile
   int accum_ports_ = 0;             // detailed.accum_ports (0 = unbounded)
   std::vector<int> local_w_, vq_, vq_start_;  // per NAB: own writes this cycle, vertical
                                               // results waiting (now, at the cycle's start)
-  int64_t vq_total_ = 0;                      // results waiting in all holding FIFOs
-  bool raw_check_ = false;                    // detailed.accum_forwarding false: the scoreboard
-  int lat_acc_ = 1, lat_vpath_ = 0;           // engine.pipeline.accumulate / vertical_path
+  std::vector<int> vqd_, vqd_start_;  // per NAB: from-down results of the group above waiting
+  std::vector<uint8_t> vq_rr_;        // per NAB: 1 if the from-above FIFO has the next turn
+  int64_t vq_total_ = 0;              // results waiting in all holding FIFOs
+  bool raw_check_ = false;            // detailed.accum_forwarding false: the scoreboard
+  int lat_acc_ = 1, lat_vpath_ = 0;   // engine.pipeline.accumulate / vertical_path
   AccumScoreboard board_;
   std::vector<const uint16_t*> rows_;  // per group: its current item's accumulator rows
   std::vector<int> row_tiles_, acc_nab_, acc_half_;  // ... its row tiles, NAB and NAB half
   int vlink_depth_ = 0;                              // detailed.vlink_fifo_depth (0 = unbounded)
-  std::vector<Credits> vcredit_;  // per sending (lower) group: its vertical link's credits
-  int input_ports_ = 0;           // detailed.input_ports (0 = unbounded)
+  std::vector<Credits> vcredit_;    // per sending (lower) group: its vertical link's credits
+  std::vector<Credits> vcredit_d_;  // per sending group: its link to the group below (from-down)
+  int input_ports_ = 0;             // detailed.input_ports (0 = unbounded)
   std::vector<RoundRobinArbiter> arbiter_;  // per BlockNeuronBuffer column: its read ports
   std::vector<uint8_t> granted_;            // scratch: the arbiter's grants
   std::vector<uint8_t> last_kind_, issuing_, vertical_iter_;
