@@ -620,7 +620,8 @@ std::vector<HwKey> build_keys() {
   k.push_back(detailed_key(
       "detailed.link_latency", [](HwConfig& c) -> int& { return c.detailed.link_latency; },
       "detailed mode: cycles a horizontally received micro-item waits before its first tile, its "
-      "inputs crossing the link from the left neighbour's BlockNeuronBuffer (0 = ideal)"));
+      "inputs crossing the link from the left neighbour's BlockNeuronBuffer (a from-right item's: "
+      "the right neighbour's, sharing.neighbours 4) (0 = ideal)"));
   k.push_back(detailed_key(
       "detailed.link_width", [](HwConfig& c) -> int& { return c.detailed.link_width; },
       "detailed mode: sharing-link width: input neurons per flit on a horizontal link (a "
@@ -629,15 +630,16 @@ std::vector<HwKey> build_keys() {
       "(ideal)"));
   k.push_back(detailed_key(
       "detailed.link_fifo_depth", [](HwConfig& c) -> int& { return c.detailed.link_fifo_depth; },
-      "detailed mode: flit entries of the receiver's FIFO on a horizontal link, with credit "
-      "back-pressure (a credit returns detailed.link_latency + 1 cycles after the pop); 0 = "
-      "unbounded (ideal)"));
+      "detailed mode: flit entries of the receiver's FIFO on a horizontal link (each link: from "
+      "the left and, with sharing.neighbours 4, from the right), with credit back-pressure (a "
+      "credit returns detailed.link_latency + 1 cycles after the pop); 0 = unbounded (ideal)"));
   k.push_back(detailed_key(
       "detailed.accum_ports", [](HwConfig& c) -> int& { return c.detailed.accum_ports; },
       "detailed mode: tile-result write ports of a NeuronAccumBuffer per cycle, shared by the "
-      "group's own accumulations (served first) and the vertical path's from the group below "
-      "(they wait in a holding FIFO; the lower group stops issuing vertical tiles while 2 wait); "
-      "0 = unbounded (ideal)"));
+      "group's own accumulations (served first) and the vertical paths' from the group below "
+      "and, with sharing.neighbours 4, from the group above (each waits in its own holding FIFO, "
+      "served alternately; a giver stops issuing vertical tiles while 2 of its results wait); 0 "
+      "= unbounded (ideal)"));
   k.push_back(detailed_key(
       "detailed.eltwise_fifo_depth",
       [](HwConfig& c) -> int& { return c.detailed.eltwise_fifo_depth; },
