@@ -1,6 +1,7 @@
 #include "compile/micro_emit.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/error.h"
 #include "compile/sharing.h"
@@ -95,9 +96,10 @@ class IterationEmitter {
     const int B = mv_.iter_cols;
     std::vector<std::vector<KernelSize>> kernels(static_cast<size_t>(B));
     for (int b = 0; b < B; ++b) kernels[size_t(b)] = kernels_of(a, b);
-    std::vector<int64_t> start, base;
+    std::vector<int64_t> base;
     if (hw_.sharing_carry) {
-      start = carry_starts(a);
+      if (a == 0) carry_.emplace(hw_, mv_);
+      const std::vector<int64_t> start = carry_->starts();
       const int64_t lo = *std::min_element(start.begin(), start.end());
       for (int64_t s : start) base.push_back(s - lo);
     }
@@ -114,7 +116,7 @@ class IterationEmitter {
       }
     }
     for (int b = 0; b < B; ++b) emit_iteration(a, b, kernels[size_t(b)], rg.iters[size_t(b)]);
-    if (hw_.sharing_carry) carry_walk(a, start, rg);
+    if (hw_.sharing_carry) carry_walk(a, rg);
   }
 
  private:
@@ -170,39 +172,20 @@ class IterationEmitter {
                   sch.load[gidx]);
   }
 
-  // sharing.carry: S_g(a) = free_group_start(W_g(a-1), red_end(a-2)) (all 0 for a = 0).
-  std::vector<int64_t> carry_starts(int a) {
-    const size_t G = size_t(K_) * L_;
-    if (a == 0) {
-      walk_.assign(G, 0);
-      red_end_.clear();
-      ready_ = timing::resident_ready_cycles(timing::slice_set_load_cycles(hw_, mv_));
-    }
-    const int64_t red2 = a >= 2 ? red_end_[size_t(a) - 2] : 0;
-    std::vector<int64_t> s(G);
-    for (size_t g = 0; g < G; ++g) s[g] = a == 0 ? 0 : timing::free_group_start(walk_[g], red2);
-    return s;
-  }
-
-  // sharing.carry: the groups' walks through row-group a from `start` (free_walk_end over the
-  // emitted loads), its drain end and reduction end, as the free-sync rules give them.
-  void carry_walk(int a, const std::vector<int64_t>& start, const sharing::RowGroupSchedule& rg) {
+  // sharing.carry: the free-sync timeline of the row-groups emitted so far
+  // (timing::FreeSyncWalk, the analytic model's own walk) steps through row-group a.
+  void carry_walk(int a, const sharing::RowGroupSchedule& rg) {
     const int B = mv_.iter_cols;
     const size_t G = size_t(K_) * L_;
+    std::vector<int64_t> loads(size_t(B) * G);
     std::vector<char> vertical(G, 0);
-    std::vector<int64_t> loads(static_cast<size_t>(B));
     for (size_t g = 0; g < G; ++g) {
-      for (int b = 0; b < B; ++b) loads[size_t(b)] = rg.iters[size_t(b)].load[g];
-      walk_[g] = timing::free_walk_end(start[g], loads.data(), ready_);
+      for (int b = 0; b < B; ++b) loads[size_t(b) * G + g] = rg.iters[size_t(b)].load[g];
       const GroupIteration& last =
           mv_.micro[((size_t(a) * B + size_t(B - 1)) * K_ + g / size_t(L_)) * L_ + g % size_t(L_)];
-      for (const MicroItem& it : last.items)
-        vertical[g] |= it.kind == ItemKind::FromUp || it.kind == ItemKind::FromDown;
+      for (const MicroItem& it : last.items) vertical[g] |= uses_vertical_path(it.kind);
     }
-    const int64_t drain = timing::free_drain_end(hw_, walk_, vertical);
-    const int64_t prev = red_end_.empty() ? 0 : red_end_.back();
-    red_end_.push_back(std::max(drain, prev) +
-                       timing::reduce_cycles(hw_, timing::reduce_neurons(mv_, K_, a)));
+    carry_->step(loads.data(), vertical);
   }
 
   MvmProgram& mv_;
@@ -210,7 +193,7 @@ class IterationEmitter {
   const HwConfig& hw_;
   const int K_, L_;
   ShareParams sp_;
-  std::vector<int64_t> walk_, red_end_, ready_;  // sharing.carry's free-sync timeline
+  std::optional<timing::FreeSyncWalk> carry_;  // sharing.carry's free-sync timeline
 };
 
 }  // namespace

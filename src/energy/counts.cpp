@@ -33,7 +33,7 @@ void count_item(ActionCounts& a, const MicroItem& it, int P, int Q) {
   a.bnb_reads += t * Q;
   a.nab_rmw += t * P;
   if (it.kind == ItemKind::FromLeft || it.kind == ItemKind::FromRight) a.link_h_words += t * Q;
-  if (it.kind == ItemKind::FromUp || it.kind == ItemKind::FromDown) a.link_v_words += t * P;
+  if (uses_vertical_path(it.kind)) a.link_v_words += t * P;
 }
 
 void count_bnb_load(ActionCounts& a, const ColumnSlice& cs, int bw) {

@@ -88,6 +88,13 @@ inline int64_t item_tiles(const MicroItem& it, int P, int Q) {
   return int64_t((it.rows + P - 1) / P) * ((it.cols + Q - 1) / Q);
 }
 
+/// Items whose sums take a vertical accumulation path: from the group above (FromUp) or, with
+/// sharing.neighbours = 4, back down into the group below (FromDown). Their tiles use the vertical
+/// path's extra pipeline stage, and a row-group whose last iteration issued one drains longer.
+inline bool uses_vertical_path(ItemKind k) {
+  return k == ItemKind::FromUp || k == ItemKind::FromDown;
+}
+
 struct GroupIteration {
   std::vector<MicroItem> items;  // 0..5, at most one of each kind, issued in this order
   GroupShare share;              // what this group gave away (for reports and disassembly)

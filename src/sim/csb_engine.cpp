@@ -60,8 +60,7 @@ void CsbEngine::place_images(const Program& prog) {
         const int64_t tiles = item_tiles(it, P, Q);
         if (tiles == 0) continue;
         f.items.push_back({it, tiles, uint64_t(it.rows) * it.cols});
-        if ((it.kind == ItemKind::FromUp || it.kind == ItemKind::FromDown) &&
-            n % mv.iter_cols == mv.iter_cols - 1)
+        if (uses_vertical_path(it.kind) && n % mv.iter_cols == mv.iter_cols - 1)
           f.vertical[size_t(n / mv.iter_cols)] = 1;
       }
     }
@@ -447,8 +446,7 @@ void CsbEngine::free_begin() {
     if (B > 0) {
       const FlatItems fi = items(m_, int64_t(a) * B + B - 1, g);
       for (const FlatItem* f = fi.first; f != fi.last; ++f)
-        if (f->item.kind == ItemKind::FromUp || f->item.kind == ItemKind::FromDown)
-          vertical[size_t(g)] = 1;
+        if (uses_vertical_path(f->item.kind)) vertical[size_t(g)] = 1;
     }
     if (busy == 0) continue;
     record_walk(g, S, load);

@@ -74,16 +74,16 @@ IterationLoads count_loads(const MvmProgram& mv, const HwConfig& hw, MvmTiming& 
             } else if (it.kind == ItemKind::FromUp) {
               r.groups[g].tiles_received_v += tl;
               r.groups[size_t((k - 1 + K) % K) * L + l].tiles_given_v += tl;
-              il.vertical[n] = il.vertical[n] || tl > 0;
-              il.vertical_g[n * G + g] = il.vertical_g[n * G + g] || tl > 0;
             } else if (it.kind == ItemKind::FromRight) {  // sharing.neighbours = 4
               r.groups[g].tiles_received_h += tl;
               r.groups[size_t(k) * L + (l + 1) % L].tiles_given_h += tl;
             } else if (it.kind == ItemKind::FromDown) {  // its sums use the vertical path too
               r.groups[g].tiles_received_v += tl;
               r.groups[size_t((k + 1) % K) * L + l].tiles_given_v += tl;
-              il.vertical[n] = il.vertical[n] || tl > 0;
-              il.vertical_g[n * G + g] = il.vertical_g[n * G + g] || tl > 0;
+            }
+            if (uses_vertical_path(it.kind) && tl > 0) {
+              il.vertical[n] = 1;
+              il.vertical_g[n * G + g] = 1;
             }
           }
         }
@@ -215,25 +215,24 @@ int64_t free_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads
   const int K = hw.engine.K, L = hw.engine.L;
   const int A = mv.iter_rows, B = mv.iter_cols;
   const size_t G = size_t(K) * L;
-  const std::vector<int64_t> ready = resident_ready_cycles(slice_set_load_cycles(hw, mv));
-  r.first_load = ready.empty() ? 0 : ready[0];
-  std::vector<int64_t> walk(size_t(B), 0), W(G, 0), busy(G, 0), wait_in(G, 0);
+  FreeSyncWalk fw(hw, mv);
+  r.first_load = fw.ready().empty() ? 0 : fw.ready()[0];
+  std::vector<int64_t> busy(G, 0), wait_in(G, 0), iw;
   std::vector<char> vert(G, 0);
-  int64_t red_end_prev = 0, red_end_prev2 = 0, D = 0;
   for (int a = 0; a < A; ++a) {
     int64_t M = 0, sum = 0, nab_wait = 0;
+    const std::vector<int64_t> S = fw.starts();
     for (size_t g = 0; g < G; ++g) {
-      const int64_t S = a == 0 ? 0 : free_group_start(W[g], red_end_prev2);
-      nab_wait = std::max(nab_wait, S - W[g]);
-      int64_t tiles = 0, iw = 0;
-      for (int b = 0; b < B; ++b) tiles += walk[size_t(b)] = il.loads[(size_t(a) * B + b) * G + g];
-      W[g] = free_walk_end(S, walk.data(), ready, &iw);
-      wait_in[g] += iw;
+      nab_wait = std::max(nab_wait, S[g] - fw.walk_end()[g]);
+      int64_t tiles = 0;
+      for (int b = 0; b < B; ++b) tiles += il.loads[(size_t(a) * B + b) * G + g];
       busy[g] += tiles;
       M = std::max(M, tiles);
       sum += tiles;
       vert[g] = B > 0 && il.vertical_g[(size_t(a) * B + B - 1) * G + g] != 0;
     }
+    fw.step(il.loads.data() + size_t(a) * B * G, vert, &iw);
+    for (size_t g = 0; g < G; ++g) wait_in[g] += iw[g];
     for (int b = 0; b < B; ++b) {
       const int64_t* load = il.loads.data() + (size_t(a) * B + b) * G;
       r.makespan.push_back(*std::max_element(load, load + G));
@@ -245,13 +244,11 @@ int64_t free_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads
     }
     r.tiles += sum;
     r.issue_cycles += M;
-    D = free_drain_end(hw, W, vert);
-    r.drain_cycles += D - *std::max_element(W.begin(), W.end());
-    const int64_t red_end = std::max(D, red_end_prev) + reduce_cycles(hw, reduce_neurons(mv, K, a));
-    red_end_prev2 = red_end_prev;
-    red_end_prev = red_end;
-    r.reduce_end.push_back(red_end);
+    const std::vector<int64_t>& W = fw.walk_end();
+    r.drain_cycles += fw.drain_end() - *std::max_element(W.begin(), W.end());
+    r.reduce_end.push_back(fw.reduce_end());
   }
+  const std::vector<int64_t>& W = fw.walk_end();
   const int64_t T = G > 0 && A > 0 ? *std::max_element(W.begin(), W.end()) : 0;
   for (size_t g = 0; g < G; ++g) {
     r.groups[g].busy += busy[g];
@@ -259,8 +256,8 @@ int64_t free_walk(const MvmProgram& mv, const HwConfig& hw, const IterationLoads
     r.groups[g].barrier_idle += T - busy[g] - wait_in[g];
     r.input_stall = std::max(r.input_stall, wait_in[g]);
   }
-  r.engine_cycles = red_end_prev;
-  r.reduce_tail = red_end_prev - D;
+  r.engine_cycles = fw.reduce_end();
+  r.reduce_tail = fw.reduce_end() - fw.drain_end();
   return T;
 }
 

@@ -118,6 +118,40 @@ int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
   return d;
 }
 
+FreeSyncWalk::FreeSyncWalk(const HwConfig& hw, const MvmProgram& mv)
+    : hw_(hw),
+      mv_(mv),
+      B_(mv.iter_cols),
+      G_(size_t(hw.engine.K) * hw.engine.L),
+      ready_(resident_ready_cycles(slice_set_load_cycles(hw, mv))),
+      walk_(G_, 0) {}
+
+std::vector<int64_t> FreeSyncWalk::starts() const {
+  std::vector<int64_t> s(G_, 0);
+  if (a_ > 0)
+    for (size_t g = 0; g < G_; ++g) s[g] = free_group_start(walk_[g], red_[0]);
+  return s;
+}
+
+void FreeSyncWalk::step(const int64_t* loads, const std::vector<char>& vertical,
+                        std::vector<int64_t>* input_wait) {
+  const std::vector<int64_t> s = starts();
+  std::vector<int64_t> walk(size_t(B_), 0);
+  if (input_wait) input_wait->assign(G_, 0);
+  for (size_t g = 0; g < G_; ++g) {
+    for (int b = 0; b < B_; ++b) walk[size_t(b)] = loads[size_t(b) * G_ + g];
+    int64_t iw = 0;
+    walk_[g] = free_walk_end(s[g], walk.data(), ready_, &iw);
+    if (input_wait) (*input_wait)[g] = iw;
+  }
+  drain_ = free_drain_end(hw_, walk_, vertical);
+  const int64_t red_end =
+      std::max(drain_, red_[1]) + reduce_cycles(hw_, reduce_neurons(mv_, hw_.engine.K, a_));
+  red_[0] = red_[1];
+  red_[1] = red_end;
+  ++a_;
+}
+
 EltUnit elt_unit_of(Op op) {
   switch (op) {
     case Op::BiasWb:

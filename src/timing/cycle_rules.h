@@ -111,6 +111,37 @@ int64_t free_walk_end(int64_t start, const int64_t* load, const std::vector<int6
 int64_t free_drain_end(const HwConfig& hw, const std::vector<int64_t>& walk_end,
                        const std::vector<char>& vertical);
 
+/// Free sync: the whole timeline of one MVM, row-group by row-group, composed from the rules
+/// above (the one composition: the analytic model walks it, and the compiler's sharing.carry
+/// follows it while it schedules). Times are cycles from the MVM's start.
+class FreeSyncWalk {
+ public:
+  FreeSyncWalk(const HwConfig& hw, const MvmProgram& mv);
+  /// ready(b) of the resident slice sets (resident_ready_cycles).
+  const std::vector<int64_t>& ready() const { return ready_; }
+  /// S_g(a) of the next row-group a for every group g (0 for a = 0).
+  std::vector<int64_t> starts() const;
+  /// Walks the next row-group: loads[b * G + g] tiles of group g in iteration b, vertical[g]
+  /// = g issued a vertical tile in its last iteration; input_wait (if given) gets each group's
+  /// wait for inputs in it.
+  void step(const int64_t* loads, const std::vector<char>& vertical,
+            std::vector<int64_t>* input_wait = nullptr);
+  /// W_g of the row-groups walked so far.
+  const std::vector<int64_t>& walk_end() const { return walk_; }
+  /// D(a) and red_end(a) of the last row-group walked (0 before any).
+  int64_t drain_end() const { return drain_; }
+  int64_t reduce_end() const { return red_[1]; }
+
+ private:
+  const HwConfig& hw_;
+  const MvmProgram& mv_;
+  int B_ = 0, a_ = 0;
+  size_t G_ = 0;
+  std::vector<int64_t> ready_, walk_;
+  int64_t drain_ = 0;
+  int64_t red_[2] = {0, 0};  // red_end(a-2), red_end(a-1) of the next row-group a
+};
+
 /// The element-wise unit class of an element-wise op (BiasWb/Add/Sub/Copy: Sum).
 EltUnit elt_unit_of(Op op);
 /// One stream section on a chunk of n elements: eltwise_cycles(unit, n) for an element-wise unit,

@@ -17,11 +17,6 @@ constexpr uint8_t kMarker1 = 16, kMarkerV1 = 32;
 // sharing.neighbours = 4: a from-down tile on the vertical path (its sums go to the group below)
 constexpr uint8_t kTileVD = 64;
 constexpr uint8_t kNoKind = 0xff;
-// Items whose sums take the vertical accumulation path (down from above, or back down from below
-// with sharing.neighbours = 4).
-bool is_vertical(ItemKind k) {
-  return k == ItemKind::FromUp || k == ItemKind::FromDown;
-}
 }  // namespace
 
 DetailedEngine::DetailedEngine(sc_module_name name, SimContext& ctx, CsbEngine& store,
@@ -295,7 +290,7 @@ bool DetailedEngine::raw_ready(int g, int64_t c) const {
   const uint16_t* rows = nullptr;
   int nrows = 0;
   tile_rows(g, rows, nrows);
-  const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
+  const bool vertical_tile = uses_vertical_path(cur_[gi]->item.kind);
   const int64_t read = c + (vertical_tile ? vdepth_ : depth_) - lat_acc_;
   return board_.ready(acc_half_[gi], acc_nab_[gi], rows, nrows, read);
 }
@@ -303,7 +298,7 @@ bool DetailedEngine::raw_ready(int g, int64_t c) const {
 void DetailedEngine::issue_tile(int g, int64_t c, size_t bk) {
   const size_t gi = size_t(g);
   uint8_t* pipe = pipe_.data() + gi * size_t(vdepth_);
-  const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
+  const bool vertical_tile = uses_vertical_path(cur_[gi]->item.kind);
   const bool down = cur_[gi]->item.kind == ItemKind::FromDown;  // the link to the group below
   // the sequencer issues one tile of its current item into the pipeline
   pipe[0] |= down ? kTileVD : vertical_tile ? kTileV : kTile;
@@ -427,7 +422,7 @@ void DetailedEngine::work(int64_t c) {
       reason[gi] = kLinkWait;
       continue;
     }
-    const bool vertical_tile = is_vertical(cur_[gi]->item.kind);
+    const bool vertical_tile = uses_vertical_path(cur_[gi]->item.kind);
     const bool down = cur_[gi]->item.kind == ItemKind::FromDown;  // the link to the group below
     if (vertical_tile && (down ? vgap_d_ : vgap_)[gi] > 0) {  // stall: the vertical link is busy
       reason[gi] = kVLinkBusy;

@@ -131,8 +131,9 @@ void DetailedLoadStore::settle(int64_t b) {
     x.busy = false;
     const Unit u = load ? Unit::Load : Unit::Store;
     ctx_.section_done(u);
-    // a stream's StoreY stage: the unit accepts the next chunk's store now (after section_done,
-    // so the next store finds it free; timing/cycle_rules.h stream_section_issue_cycles)
+    // A stream's StoreY stage: this unit holds one section at a time, so it accepts the next
+    // chunk's store only now that its last burst has arrived (its own busy state; reported after
+    // section_done so that the next store finds it free).
     if (ports_[size_t(i)].on_issued) ports_[size_t(i)].on_issued(u);
   }
 }
